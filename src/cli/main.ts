@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { FileLevelError } from '../csv/errors.js';
+import { StepRefusedError } from '../pipeline/orderSteps.js';
+import { StoreError } from '../store/connect.js';
+import { cancelCommand } from './cancelCommand.js';
+import { contractsCommand } from './contractsCommand.js';
+import { demoCommand } from './demoCommand.js';
+import { UsageError } from './errors.js';
+import { currentExit, reportExit } from './exitCode.js';
+import { migrateCommand } from './migrateCommand.js';
+import { ordersCommand } from './ordersCommand.js';
+import { serialsCommand } from './serialsCommand.js';
+import { supplierCommand } from './supplierCommand.js';
+
+/**
+ * The one place that decides how the process exits: commands throw typed errors, this
+ * maps them to cli.md's codes (0 done, 1 some rows not done or a step refused, 2 nothing
+ * done) and a one-line message.
+ */
+async function main(argv: string[]): Promise<number> {
+  let usageFailure: string | null = null;
+  try {
+    await yargs(argv)
+      .scriptName('kaiyaku')
+      .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
+      .command(cancelCommand)
+      .command(contractsCommand)
+      .command(ordersCommand)
+      .command(serialsCommand)
+      .command(supplierCommand)
+      .command(demoCommand)
+      .command(migrateCommand)
+      .demandCommand(1, 'name a command')
+      .strict()
+      .recommendCommands()
+      .help()
+      .alias('h', 'help')
+      .version()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((message, error) => {
+        if (error) throw error;
+        usageFailure = message;
+      })
+      .parseAsync();
+  } catch (error) {
+    return reportFailure(error);
+  }
+  if (usageFailure !== null) {
+    process.stderr.write(`kaiyaku: ${usageFailure}\n(see kaiyaku --help)\n`);
+    return 2;
+  }
+  return currentExit();
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof StepRefusedError) {
+    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    return error.refusal === 'ORDER_NOT_FOUND' ? 2 : 1;
+  }
+  if (error instanceof UsageError || error instanceof FileLevelError || error instanceof StoreError) {
+    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`kaiyaku: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 2;
+}
+
+reportExit(0);
+process.exitCode = await main(hideBin(process.argv));

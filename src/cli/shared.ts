@@ -1,0 +1,131 @@
+import os from 'node:os';
+import type { Argv } from 'yargs';
+import type { Lang } from '../domain/codes.js';
+import type { OutputEncoding } from '../csv/write.js';
+import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
+import { openStore, resolveDbSpec, type Store } from '../store/connect.js';
+import { loadSubscriptionSeeds } from '../store/supplierSeeds.js';
+import { createSupplier, type SimKnobs, type Supplier } from '../supplier/index.js';
+
+export interface CommonArgs {
+  db?: string | undefined;
+  operator?: string | undefined;
+  quiet?: boolean | undefined;
+  logFormat?: 'text' | 'json' | undefined;
+}
+
+export function withDb<T>(y: Argv<T>) {
+  return y
+    .option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' })
+    .option('operator', { type: 'string', describe: 'recorded as 最終更新者 (default: the OS user)' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress or summary chatter' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' });
+}
+
+export function withCsvOutput<T>(y: Argv<T>) {
+  return y
+    .option('out', { type: 'string', describe: 'write the CSV here (default: stdout)' })
+    .option('encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'output encoding' })
+    .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'headers and labels' });
+}
+
+export function withSupplier<T>(y: Argv<T>) {
+  return y
+    .option('supplier', { type: 'string', default: 'sim', describe: '"sim" (in-process simulator) or the URL of the supplier API' })
+    .option('concurrency', { type: 'number', default: 16, describe: 'orders in flight at the supplier' })
+    .option('sim-latency-ms', { type: 'number', default: 0, describe: 'simulator: mean latency per call' })
+    .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503' })
+    .option('sim-rate-limit', { type: 'number', default: 0, describe: 'simulator: calls per second before 429 (0: none)' })
+    .option('sim-async-rate', { type: 'number', default: 0, describe: 'simulator: share of changes answered 202' })
+    .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
+    .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
+}
+
+export interface SupplierArgs {
+  supplier: string;
+  concurrency: number;
+  simLatencyMs: number;
+  simFailRate: number;
+  simRateLimit: number;
+  simAsyncRate: number;
+  simSeed: number;
+  confirmUnsettled: boolean;
+}
+
+export function simKnobs(args: SupplierArgs): SimKnobs {
+  return { latencyMs: args.simLatencyMs, failRate: args.simFailRate, rateLimit: args.simRateLimit, asyncRate: args.simAsyncRate, seed: args.simSeed };
+}
+
+export function defaultOperator(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env['USER'] ?? 'kaiyaku';
+  }
+}
+
+/** Human lines by default; `--log-format json` gives one event per line for machines. */
+export function createLogger(args: CommonArgs): (event: PipelineEvent) => void {
+  const json = args.logFormat === 'json';
+  const tty = process.stderr.isTTY === true && !args.quiet && !json;
+  let lastBar = '';
+  return (event) => {
+    if (json) {
+      if (event.kind !== 'progress') process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+      return;
+    }
+    switch (event.kind) {
+      case 'progress': {
+        if (!tty) return;
+        const bar = `${event.file} ${event.phase} ${event.done}${event.total !== null ? `/${event.total}` : ''}`;
+        if (bar !== lastBar) process.stderr.write(`\r\x1b[2K${bar}`);
+        lastBar = bar;
+        return;
+      }
+      case 'warning':
+        if (lastBar) process.stderr.write('\r\x1b[2K');
+        process.stderr.write(`warning: ${event.file}: ${event.message}\n`);
+        return;
+      case 'info':
+        if (args.quiet) return;
+        if (lastBar) process.stderr.write('\r\x1b[2K');
+        process.stderr.write(`${event.message}\n`);
+        return;
+    }
+  };
+}
+
+export function clearProgress(args: CommonArgs): void {
+  if (process.stderr.isTTY && !args.quiet && args.logFormat !== 'json') process.stderr.write('\r\x1b[2K');
+}
+
+/** Opens the store and builds what the pipeline needs; the caller closes it. */
+export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
+  const store: Store = await openStore(resolveDbSpec(args.db));
+  let supplier: Supplier | null = null;
+  const deps: PipelineDeps & { close(): Promise<void> } = {
+    store,
+    clock: () => new Date(),
+    operator: args.operator ?? defaultOperator(),
+    log: createLogger(args),
+    supplier: async () => {
+      if (!supplier) {
+        const spec = args.supplier ?? 'sim';
+        const seeds = spec === 'sim' ? await loadSubscriptionSeeds(store.db) : [];
+        supplier = createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), seeds);
+      }
+      return supplier;
+    },
+    close: async () => {
+      if (supplier) await (supplier as Supplier).close();
+      await store.close();
+    },
+  };
+  return deps;
+}
+
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { Lang, OutputEncoding };

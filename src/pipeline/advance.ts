@@ -1,0 +1,225 @@
+import pLimit from 'p-limit';
+import { confirm } from '../domain/orderState.js';
+import type { LinkageStatus, Stage } from '../domain/types.js';
+import { chunk, transact } from '../store/connect.js';
+import {
+  confirmOrders,
+  loadContractLinesById,
+  loadContractsById,
+  loadOrders,
+  markLinesSent,
+  recordLinkage,
+  transitionOrders,
+  type LinkageUpdate,
+  type OrderWithLines,
+} from '../store/orderRepository.js';
+import type { LinkOutcome, SettlementOutcome } from '../supplier/port.js';
+import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
+
+export interface AdvanceOptions {
+  until: Stage;
+  concurrency: number;
+  confirmUnsettled: boolean;
+  /** Confirm with this end date instead of the one each order carries (`orders confirm --end-date`). */
+  endDateOverride?: string | null;
+  /** Progress label, for logs. */
+  label?: string;
+  /** `orders confirm`: the operator confirms what is there; linkage is its own button. */
+  skipLinkage?: boolean;
+}
+
+export interface AdvanceCounts {
+  accepted: number;
+  sent: number;
+  settled: number;
+  pending: number;
+  rejected: number;
+  unavailable: number;
+  confirmed: number;
+}
+
+/**
+ * Takes orders as far as `until` allows: accept (one statement per few hundred orders),
+ * link (p-limit across orders, one line after another within an order; outcomes written
+ * in batches so the supplier never waits on the database), confirm (set-based). Every
+ * step is guarded on the state it read, so running it twice, or after a kill, or beside
+ * another run, does each thing once.
+ */
+export async function advanceOrders(deps: PipelineDeps, orderIds: readonly number[], options: AdvanceOptions): Promise<AdvanceCounts> {
+  const counts: AdvanceCounts = { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, confirmed: 0 };
+  if (orderIds.length === 0) return counts;
+  const file = options.label ?? '';
+  if (stageAtLeast(options.until, 'accepted')) {
+    for (const ids of chunk(orderIds, 2000)) {
+      const moved = await transact(deps.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', writeContext(deps), 'accept'));
+      counts.accepted += moved.length;
+    }
+    deps.log({ kind: 'progress', file, phase: 'accept', done: counts.accepted, total: orderIds.length });
+  }
+  if (stageAtLeast(options.until, 'linked') && !options.skipLinkage) await linkOrders(deps, orderIds, options, counts);
+  if (stageAtLeast(options.until, 'completed')) {
+    for (const ids of chunk(orderIds, 2000)) {
+      const orders = await loadOrders(deps.store.db, ids);
+      const contracts = await loadContractsById(deps.store.db, [...orders.values()].map((o) => o.order.contractId));
+      const byEndDate = new Map<string, number[]>();
+      for (const { order, lines } of orders.values()) {
+        const contract = contracts.get(order.contractId);
+        if (!contract) continue;
+        const endDate = options.endDateOverride ?? order.endDate;
+        const step = confirm({ status: order.status, appliedOn: order.appliedOn, lines }, { endDate, contractStartDate: contract.start_date, confirmUnsettled: options.confirmUnsettled });
+        if (step.ok) {
+          const key = options.endDateOverride ?? '';
+          byEndDate.set(key, [...(byEndDate.get(key) ?? []), order.id]);
+        }
+      }
+      for (const [endDate, eligible] of byEndDate) {
+        const done = await transact(deps.store, (trx) => confirmOrders(trx, eligible, endDate === '' ? null : endDate, writeContext(deps)));
+        counts.confirmed += done.length;
+      }
+      deps.log({ kind: 'progress', file, phase: 'confirm', done: counts.confirmed, total: orderIds.length });
+    }
+  }
+  return counts;
+}
+
+interface LinkTask {
+  lineId: number;
+  customer: string;
+  subscriptionId: string;
+  target: number;
+  /** Pending lines were sent before: ask whether they settled instead of sending again. */
+  poll: boolean;
+}
+
+async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], options: AdvanceOptions, counts: AdvanceCounts): Promise<void> {
+  const writer = createLinkageWriter(deps);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const file = options.label ?? '';
+  let done = 0;
+  let total = 0;
+  try {
+    for (const ids of chunk(orderIds, 2000)) {
+      const orders = [...(await loadOrders(deps.store.db, ids)).values()].filter((o) => o.order.status === 'accepted');
+      const tasksByOrder = await planLinkTasks(deps, orders);
+      const toSend = [...tasksByOrder.values()].flat().filter((t) => !t.poll).map((t) => t.lineId);
+      if (tasksByOrder.size === 0) continue;
+      total += [...tasksByOrder.values()].reduce((n, t) => n + t.length, 0);
+      await markLinesSent(deps.store.db, toSend, writeContext(deps).now);
+      const supplier = await deps.supplier();
+      await Promise.all(
+        [...tasksByOrder.values()].map((tasks) =>
+          limit(async () => {
+            for (const task of tasks) {
+              const update = task.poll
+                ? settlementUpdate(task, await supplier.checkSettlement({ customer: task.customer, subscriptionId: task.subscriptionId }))
+                : linkUpdate(task, await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: `order-line-${task.lineId}` }));
+              if (!task.poll) counts.sent++;
+              tally(counts, update);
+              await writer.push(update);
+              done++;
+              if (done % 200 === 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
+            }
+          }),
+        ),
+      );
+    }
+  } finally {
+    await writer.close();
+  }
+  if (total > 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
+}
+
+function tally(counts: AdvanceCounts, update: LinkageUpdate): void {
+  if (update.status === 'linked') counts.settled++;
+  else if (update.status === 'pending') counts.pending++;
+  else if (update.status === 'failed') counts.rejected++;
+  else counts.unavailable++;
+}
+
+/** Lines to send (unlinked) or to poll (pending), grouped by order, in line order. */
+async function planLinkTasks(deps: PipelineDeps, orders: readonly OrderWithLines[]): Promise<Map<number, LinkTask[]>> {
+  const contracts = await loadContractsById(deps.store.db, orders.map((o) => o.order.contractId));
+  const contractLines = await loadContractLinesById(deps.store.db, orders.flatMap((o) => o.lines.map((l) => l.contractLineId)));
+  const out = new Map<number, LinkTask[]>();
+  const nothingToSend: LinkageUpdate[] = [];
+  for (const { order, lines } of orders) {
+    const tasks: LinkTask[] = [];
+    for (const line of lines) {
+      if (line.linkageStatus !== 'unlinked' && line.linkageStatus !== 'pending') continue;
+      const cl = contractLines.get(line.contractLineId);
+      // A product with no subscription at the supplier has nothing to tell it: linked at once.
+      if (!cl || cl.subscription_id === '') {
+        nothingToSend.push({ lineId: line.id, status: 'linked', code: null, message: null });
+        continue;
+      }
+      tasks.push({ lineId: line.id, customer: contracts.get(order.contractId)?.customer ?? '', subscriptionId: cl.subscription_id, target: line.quantityAfter, poll: line.linkageStatus === 'pending' });
+    }
+    if (tasks.length > 0) out.set(order.id, tasks);
+  }
+  if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps)));
+  return out;
+}
+
+function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate {
+  switch (outcome.kind) {
+    case 'settled':
+      return { lineId: task.lineId, status: 'linked', code: null, message: null };
+    case 'accepted':
+      return { lineId: task.lineId, status: 'pending', code: null, message: null };
+    case 'rejected':
+      return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
+    case 'unavailable':
+      return { lineId: task.lineId, status: 'unlinked', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message };
+  }
+}
+
+function settlementUpdate(task: LinkTask, outcome: SettlementOutcome): LinkageUpdate {
+  switch (outcome.kind) {
+    case 'settled':
+      // Settled at another quantity means our change never landed: send it again next time.
+      return outcome.quantity === task.target || (task.target === 0 && outcome.status === 'deleted')
+        ? { lineId: task.lineId, status: 'linked', code: null, message: null }
+        : { lineId: task.lineId, status: 'unlinked', code: null, message: null };
+    case 'pending':
+      return { lineId: task.lineId, status: 'pending', code: null, message: null };
+    case 'rejected':
+      return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
+    case 'unavailable':
+      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message };
+  }
+}
+
+/**
+ * Buffers linkage outcomes and writes them a batch at a time, so that 64 calls in flight
+ * do not queue behind 64 single-row transactions. A batch is written when it is full or
+ * a few milliseconds old; a kill loses at most the unwritten batch, whose lines are
+ * already marked sent and are sent again with the same target and key.
+ */
+function createLinkageWriter(deps: PipelineDeps, maxBatch = 256, maxDelayMs = 25) {
+  let buffer: LinkageUpdate[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const batch = buffer;
+    buffer = [];
+    if (batch.length === 0) return flushing;
+    flushing = flushing.then(() => transact(deps.store, (trx) => recordLinkage(trx, batch, writeContext(deps))));
+    return flushing;
+  };
+  return {
+    async push(update: LinkageUpdate): Promise<void> {
+      buffer.push(update);
+      if (buffer.length >= maxBatch) await flush();
+      else if (!timer) timer = setTimeout(() => void flush().catch(() => undefined), maxDelayMs);
+    },
+    async close(): Promise<void> {
+      await flush();
+    },
+  };
+}
+
+export type { LinkageStatus };

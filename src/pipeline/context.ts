@@ -1,0 +1,59 @@
+import type { Lang } from '../domain/codes.js';
+import { jstDate, jstTimestamp } from '../domain/dates.js';
+import type { Stage } from '../domain/types.js';
+import type { Store } from '../store/connect.js';
+import type { WriteContext } from '../store/orderRepository.js';
+import type { Supplier } from '../supplier/port.js';
+import type { InputEncoding } from '../csv/decode.js';
+import type { OutputEncoding } from '../csv/write.js';
+
+/** What a run needs from outside; passed in so tests give a fixed clock or a fake supplier. */
+export interface PipelineDeps {
+  store: Store;
+  /** Opened lazily: a dry run or `--until accepted` never talks to the supplier. */
+  supplier: () => Promise<Supplier>;
+  clock: () => Date;
+  operator: string;
+  log: (event: PipelineEvent) => void;
+}
+
+export type PipelineEvent =
+  | { kind: 'warning'; file: string; message: string }
+  | { kind: 'progress'; file: string; phase: 'stage' | 'judge' | 'accept' | 'link' | 'confirm' | 'report'; done: number; total: number | null }
+  | { kind: 'info'; message: string };
+
+export interface CancelOptions {
+  dryRun: boolean;
+  until: Stage;
+  /** `--end-date`: for rows without one; else the run date. */
+  endDate: string | null;
+  concurrency: number;
+  confirmUnsettled: boolean;
+  inputEncoding: InputEncoding;
+  reportEncoding: OutputEncoding;
+  lang: Lang;
+  /** Where result and error files go; beside each input when null. */
+  reportsDir: string | null;
+}
+
+export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
+  dryRun: false,
+  until: 'completed',
+  endDate: null,
+  concurrency: 16,
+  confirmUnsettled: false,
+  inputEncoding: 'auto',
+  reportEncoding: 'utf8-bom',
+  lang: 'ja',
+  reportsDir: null,
+};
+
+export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): WriteContext {
+  const now = deps.clock();
+  return { actor: deps.operator, now: jstTimestamp(now), today: jstDate(now) };
+}
+
+const STAGE_RANK: Record<Stage, number> = { requested: 0, accepted: 1, linked: 2, completed: 3 };
+export function stageAtLeast(until: Stage, stage: Stage): boolean {
+  return STAGE_RANK[until] >= STAGE_RANK[stage];
+}

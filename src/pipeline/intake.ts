@@ -1,0 +1,75 @@
+import { CANCEL_COLUMNS, mapHeader, normaliseValue } from '../csv/headers.js';
+import { FileLevelError } from '../csv/errors.js';
+import type { CsvInput } from '../csv/read.js';
+import type { Lang } from '../domain/codes.js';
+import type { Store } from '../store/connect.js';
+import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
+
+type CancelKey = (typeof CANCEL_COLUMNS)[number]['key'];
+
+export interface IntakeResult {
+  rowCount: number;
+  unknownColumns: string[];
+}
+
+const STAGE_BATCH = 2000;
+
+/**
+ * Reads the file once, record by record, into the run's staged rows (a batch per
+ * transaction), so that judging can group a contract's rows from anywhere in the file
+ * without holding the file in memory. A missing required column stops here, before
+ * anything changes.
+ */
+export async function stageRows(staging: Store, runId: number, input: CsvInput, onProgress: (rows: number) => void): Promise<IntakeResult> {
+  const header = mapHeader(input.header, CANCEL_COLUMNS);
+  if (header.missing.length > 0) {
+    const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
+    throw new FileLevelError('COLUMN_MISSING', `required column missing: ${names.join(', ')} (必須の列がありません)`);
+  }
+  const cell = (fields: readonly string[], key: CancelKey): string => {
+    const i = header.index[key];
+    return i === undefined ? '' : normaliseValue(fields[i] ?? '');
+  };
+  let batch: StagedRow[] = [];
+  let rowCount = 0;
+  for await (const record of input.records) {
+    const problem = record.problem ? describeProblem(record.problem) : null;
+    batch.push({
+      row_no: record.row,
+      contract_no: problem ? '' : cell(record.fields, 'contractNo'),
+      product_code: cell(record.fields, 'productCode'),
+      subscription_id: cell(record.fields, 'subscriptionId'),
+      serial_no: cell(record.fields, 'serialNo'),
+      cancel_quantity: cell(record.fields, 'cancelQuantity'),
+      end_date: cell(record.fields, 'endDate'),
+      request_id: cell(record.fields, 'requestId'),
+      note: cell(record.fields, 'note'),
+      raw_fields: JSON.stringify(record.fields),
+      outcome: problem ? 'refused' : 'staged',
+      error_code: problem ? 'MALFORMED_ROW' : null,
+      error_message_en: problem ? `The row cannot be read: ${problem.en}` : null,
+      error_message_ja: problem ? `行を読み取れません: ${problem.ja}` : null,
+    });
+    rowCount++;
+    if (batch.length >= STAGE_BATCH) {
+      await insertStagedRows(staging, runId, batch);
+      batch = [];
+      onProgress(rowCount);
+    }
+  }
+  await insertStagedRows(staging, runId, batch);
+  await completeStaging(staging.db, runId, rowCount, input.header);
+  onProgress(rowCount);
+  return { rowCount, unknownColumns: header.unknown };
+}
+
+function describeProblem(problem: NonNullable<import('../csv/read.js').InputRecord['problem']>): Record<Lang, string> {
+  switch (problem.kind) {
+    case 'field_count':
+      return { en: `${problem.actual} fields where the header has ${problem.expected}`, ja: `項目数が ${problem.actual} です（見出しは ${problem.expected}）` };
+    case 'quoting':
+      return { en: `broken quoting (${problem.detail})`, ja: `引用符（"）の対応が正しくありません（${problem.detail}）` };
+    default:
+      return { en: problem.detail, ja: problem.detail };
+  }
+}

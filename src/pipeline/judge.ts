@@ -1,0 +1,144 @@
+import { parseCancelRow, validateContractGroup, type CancelRow, type GroupPlan } from '../domain/cancelRules.js';
+import { describeRowError, type RowError } from '../domain/codes.js';
+import { transact, type Store } from '../store/connect.js';
+import { loadSnapshots } from '../store/contractRepository.js';
+import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
+import {
+  duplicateRequestRows,
+  findRequestKeys,
+  insertRequestKeys,
+  loadStagedRows,
+  nextStagedContracts,
+  recordJudgements,
+  type RowJudgement,
+  type StagedRow,
+} from '../store/runRepository.js';
+import type { Stage } from '../domain/types.js';
+import { writeContext, type PipelineDeps } from './context.js';
+import { orderReached } from './results.js';
+
+export interface JudgeOptions {
+  runId: number;
+  dryRun: boolean;
+  until: Stage;
+  appliedOn: string;
+  defaultEndDate: string;
+  /** Rows of earlier finished runs of the same bytes that created orders: row → order. */
+  earlierOrders: Map<number, number>;
+  label: string;
+}
+
+const CONTRACTS_PER_PAGE = 500;
+
+/**
+ * Judges staged rows a page of contracts at a time: batched lookups (a few queries per
+ * page), the pure rules, then one transaction that creates the page's orders and records
+ * every row's judgement together, so a kill never leaves an order without its rows.
+ */
+export async function judgeRows(deps: PipelineDeps, staging: Store, options: JudgeOptions): Promise<void> {
+  const { runId } = options;
+  const dupRows = new Set(await duplicateRequestRows(staging.db, runId));
+  let after: string | null = null;
+  let judged = 0;
+  for (;;) {
+    const contractNos = await nextStagedContracts(staging.db, runId, after, CONTRACTS_PER_PAGE);
+    if (contractNos.length === 0) break;
+    after = contractNos[contractNos.length - 1]!;
+    const rows = await loadStagedRows(staging.db, runId, contractNos);
+    const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
+    const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.request_id));
+    const earlier = new Map<number, number>();
+    for (const r of rows) {
+      const orderId = options.earlierOrders.get(r.row_no) ?? knownRequests.get(r.request_id);
+      if (orderId !== undefined) earlier.set(r.row_no, orderId);
+    }
+    const earlierOrders = await loadOrders(deps.store.db, [...earlier.values()]);
+
+    const judgements: RowJudgement[] = [];
+    const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
+    const byContract = new Map<string, StagedRow[]>();
+    for (const r of rows) byContract.set(r.contract_no, [...(byContract.get(r.contract_no) ?? []), r]);
+
+    for (const [contractNo, group] of byContract) {
+      const fresh: CancelRow[] = [];
+      const errors = new Map<number, RowError>();
+      for (const r of group) {
+        const orderId = earlier.get(r.row_no);
+        if (orderId !== undefined) {
+          const o = earlierOrders.get(orderId);
+          const finished = o !== undefined && orderReached(options.until, o.order.status, o.lines.map((l) => l.linkageStatus));
+          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId, lineIds: null, errorCode: null, messageEn: null, messageJa: null });
+          continue;
+        }
+        if (dupRows.has(r.row_no)) {
+          errors.set(r.row_no, { code: 'DUPLICATE_ROW', detail: { en: `request id "${r.request_id}" appears earlier in the file`, ja: `依頼番号「${r.request_id}」がファイル内で重複しています` } });
+          continue;
+        }
+        const parsed = parseCancelRow(r.row_no, {
+          contractNo: r.contract_no,
+          productCode: r.product_code,
+          subscriptionId: r.subscription_id,
+          serialNo: r.serial_no,
+          cancelQuantity: r.cancel_quantity,
+          endDate: r.end_date,
+          requestId: r.request_id,
+          note: r.note,
+        });
+        if (parsed.ok) fresh.push(parsed.value);
+        else errors.set(r.row_no, parsed.error);
+      }
+      if (contractNo === '' || errors.size > 0) {
+        // Rows without a contract number belong to no group; the others go down together.
+        for (const r of fresh) if (contractNo !== '') errors.set(r.row, { code: 'CONTRACT_GROUP_REFUSED' });
+        for (const [rowNo, e] of errors) judgements.push(refusal(rowNo, e));
+        continue;
+      }
+      if (fresh.length === 0) continue;
+      const verdict = validateContractGroup(fresh, snapshots.get(contractNo), { appliedOn: options.appliedOn, defaultEndDate: options.defaultEndDate });
+      if (!verdict.ok) {
+        for (const [rowNo, e] of verdict.errors) judgements.push(refusal(rowNo, e));
+        continue;
+      }
+      plans.push({ plan: verdict.plan, rows: fresh });
+    }
+
+    if (options.dryRun) {
+      for (const { plan, rows: planRows } of plans) {
+        for (const r of planRows) judgements.push({ rowNo: r.row, outcome: 'valid', orderId: null, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
+      }
+      await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
+    } else {
+      await transact(deps.store, async (trx) => {
+        const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
+        const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
+        const lostContracts = new Set(lost.map((p) => p.contractId));
+        const requestKeys: { requestId: string; orderId: number; runId: number }[] = [];
+        for (const { plan, rows: planRows } of plans) {
+          const orderId = orderByContract.get(plan.contractId);
+          for (const r of planRows) {
+            if (lostContracts.has(plan.contractId) || orderId === undefined) {
+              judgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }));
+              continue;
+            }
+            judgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
+            if (r.requestId !== '') requestKeys.push({ requestId: r.requestId, orderId, runId });
+          }
+        }
+        await insertRequestKeys(trx, dedupeRequestKeys(requestKeys));
+        await recordJudgements(trx, runId, judgements);
+      });
+    }
+    judged += rows.length;
+    deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: null });
+  }
+}
+
+function dedupeRequestKeys<T extends { requestId: string }>(keys: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => (seen.has(k.requestId) ? false : (seen.add(k.requestId), true)));
+}
+
+function refusal(rowNo: number, error: RowError): RowJudgement {
+  return { rowNo, outcome: 'refused', orderId: null, lineIds: null, errorCode: error.code, messageEn: describeRowError(error, 'en'), messageJa: describeRowError(error, 'ja') };
+}
+

@@ -1,0 +1,84 @@
+import { ORDER_REFUSAL, accept, confirm, link, withdraw, withdrawAcceptance, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
+import type { OrderStatus } from '../domain/types.js';
+import { transact } from '../store/connect.js';
+import { findOrderByNo, listOpenOrderIds, loadContractsById, releaseClaims, transitionOrders, type OrderWithLines } from '../store/orderRepository.js';
+import { advanceOrders, type AdvanceCounts } from './advance.js';
+import { writeContext, type PipelineDeps } from './context.js';
+
+/** A step the portal would refuse, with the portal's reason; the CLI maps it to exit 1. */
+export class StepRefusedError extends Error {
+  override readonly name = 'StepRefusedError';
+  constructor(readonly refusal: OrderRefusalCode | 'ORDER_NOT_FOUND' | 'CHANGED_MEANWHILE', message: string) {
+    super(message);
+  }
+}
+
+const reason = (code: OrderRefusalCode): string => `${ORDER_REFUSAL[code].ja} (${ORDER_REFUSAL[code].en})`;
+
+async function requireOrder(deps: PipelineDeps, orderNo: string): Promise<OrderWithLines> {
+  const found = await findOrderByNo(deps.store.db, orderNo);
+  if (!found) throw new StepRefusedError('ORDER_NOT_FOUND', `注文番号 ${orderNo} の注文はありません (no order ${orderNo})`);
+  return found;
+}
+
+/** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. */
+function snapshot(o: OrderWithLines) {
+  return { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus })) };
+}
+
+function check(step: StepResult): OrderStatus {
+  if (!step.ok) throw new StepRefusedError(step.refusal, reason(step.refusal));
+  return step.next;
+}
+
+async function move(deps: PipelineDeps, o: OrderWithLines, to: OrderStatus, action: string, afterwards?: (ids: number[]) => Promise<void>): Promise<void> {
+  await transact(deps.store, async (trx) => {
+    const moved = await transitionOrders(trx, [o.order.id], o.order.status, to, writeContext(deps), action);
+    if (moved.length === 0) throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${o.order.orderNo} は他の処理で更新されました (the order changed meanwhile; look again)`);
+    if (afterwards) await afterwards(moved);
+  });
+}
+
+export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
+  const o = await requireOrder(deps, orderNo);
+  await move(deps, o, check(accept(snapshot(o))), 'accept');
+}
+
+export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
+  const o = await requireOrder(deps, orderNo);
+  await move(deps, o, check(withdrawAcceptance(snapshot(o))), 'withdraw-acceptance');
+}
+
+export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
+  const o = await requireOrder(deps, orderNo);
+  const next = check(withdraw(snapshot(o)));
+  await transact(deps.store, async (trx) => {
+    const moved = await transitionOrders(trx, [o.order.id], 'requested', next, writeContext(deps), 'withdraw');
+    if (moved.length === 0) throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${orderNo} は他の処理で更新されました (the order changed meanwhile)`);
+    await releaseClaims(trx, moved);
+  });
+}
+
+export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
+  const o = await requireOrder(deps, orderNo);
+  const pending = o.lines.some((l) => l.linkageStatus === 'pending');
+  if (!pending) check(link(snapshot(o)));
+  else if (o.order.status !== 'accepted') check(link(snapshot(o)));
+  const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
+  return counts;
+}
+
+export async function confirmOrder(deps: PipelineDeps, orderNo: string, options: { endDate: string | null; confirmUnsettled: boolean }): Promise<void> {
+  const o = await requireOrder(deps, orderNo);
+  const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
+  check(confirm(snapshot(o), { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled }));
+  const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true });
+  if (counts.confirmed === 0) throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${orderNo} は他の処理で更新されました (the order changed meanwhile)`);
+}
+
+/** Advances every open order left by earlier runs (the nightly job runs this after new files). */
+export async function resumeOpenOrders(deps: PipelineDeps, options: { until: import('../domain/types.js').Stage; concurrency: number; confirmUnsettled: boolean }): Promise<{ orders: number; counts: AdvanceCounts }> {
+  const ids = await listOpenOrderIds(deps.store.db);
+  const counts = await advanceOrders(deps, ids, { ...options, label: 'resume' });
+  return { orders: ids.length, counts };
+}

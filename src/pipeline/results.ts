@@ -1,0 +1,81 @@
+import { describeRowError, type Lang, type RowErrorCode } from '../domain/codes.js';
+import { leastAdvancedLinkage, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
+
+export type RowResult = 'completed' | 'valid' | 'pending' | 'already_done' | 'refused' | 'failed';
+export const ROW_RESULT_LABEL: Record<RowResult, { en: string; ja: string }> = {
+  completed: { en: 'completed', ja: '完了' },
+  valid: { en: 'valid', ja: '検証OK' },
+  pending: { en: 'pending', ja: '保留' },
+  already_done: { en: 'already_done', ja: '処理済' },
+  refused: { en: 'refused', ja: 'エラー' },
+  failed: { en: 'failed', ja: '失敗' },
+};
+
+/** Whether an order has reached the stage a run was asked to reach. */
+export function orderReached(until: Stage, status: OrderStatus, linkages: readonly LinkageStatus[]): boolean {
+  switch (until) {
+    case 'requested':
+      return status !== 'withdrawn';
+    case 'accepted':
+      return status === 'accepted' || status === 'completed';
+    case 'linked':
+      return status === 'completed' || (status === 'accepted' && linkages.every((l) => l === 'linked'));
+    case 'completed':
+      return status === 'completed';
+  }
+}
+
+export interface RowView {
+  result: RowResult;
+  linkage: LinkageStatus | null;
+  errorCode: RowErrorCode | null;
+  message: string;
+}
+
+export interface OrderLineView {
+  contractLineId: number;
+  linkageStatus: LinkageStatus;
+  linkageCode: string | null;
+  linkageMessage: string | null;
+}
+
+/**
+ * A judged row's result from its order as it stands now: the state in the store is the
+ * truth, so a run taken over after a kill reports exactly what an uninterrupted one would.
+ */
+export function rowResult(
+  outcome: string,
+  until: Stage,
+  order: { status: OrderStatus; lines: readonly OrderLineView[] } | undefined,
+  rowLineIds: readonly number[] | null,
+  lang: Lang,
+): RowView {
+  if (outcome === 'valid') return { result: 'valid', linkage: null, errorCode: null, message: '' };
+  if (!order) return { result: 'refused', linkage: null, errorCode: null, message: '' };
+  const lines = rowLineIds ? order.lines.filter((l) => rowLineIds.includes(l.contractLineId)) : order.lines;
+  const linkage = leastAdvancedLinkage(lines.map((l) => l.linkageStatus));
+  if (outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
+  if (orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, errorCode: null, message: '' };
+  if (order.status === 'withdrawn') {
+    return { result: 'failed', linkage, errorCode: null, message: lang === 'ja' ? '注文はキャンセルされました' : 'the order was withdrawn' };
+  }
+  const refused = lines.find((l) => l.linkageStatus === 'failed');
+  if (refused) {
+    const words = [refused.linkageCode, refused.linkageMessage].filter(Boolean).join(' ');
+    return { result: 'failed', linkage, errorCode: 'SUPPLIER_REJECTED', message: describeRowError({ code: 'SUPPLIER_REJECTED', detail: { en: words, ja: words } }, lang) };
+  }
+  const unreachable = lines.find((l) => l.linkageCode === 'SUPPLIER_UNAVAILABLE');
+  if (unreachable) {
+    const words = unreachable.linkageMessage ?? '';
+    return { result: 'pending', linkage, errorCode: 'SUPPLIER_UNAVAILABLE', message: describeRowError({ code: 'SUPPLIER_UNAVAILABLE', ...(words ? { detail: { en: words, ja: words } } : {}) }, lang) };
+  }
+  const waiting = lines.some((l) => l.linkageStatus === 'pending');
+  return {
+    result: 'pending',
+    linkage,
+    errorCode: null,
+    message: waiting
+      ? lang === 'ja' ? '仕入元で解約処理が確定されていません。次回の実行で確認します' : 'the supplier has not settled yet; a later run checks again'
+      : lang === 'ja' ? '次回の実行で続行します' : 'a later run goes on',
+  };
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inspectFile } from '../csv/decode.js';
+import { FileLevelError } from '../csv/errors.js';
+import { openCsv } from '../csv/read.js';
+import { jstDate } from '../domain/dates.js';
+import { openStore, type Store } from '../store/connect.js';
+import { acquireLock } from '../store/lockRepository.js';
+import { createRun, earlierOrdersByRow, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
+import { reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
+import { advanceOrders, type AdvanceCounts } from './advance.js';
+import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
+import { stageRows } from './intake.js';
+import { judgeRows } from './judge.js';
+
+export interface CancelRunSummary {
+  file: string;
+  rows: number;
+  counts: ResultCounts;
+  advance: AdvanceCounts | null;
+  resultPath: string;
+  errorsPath: string;
+  /** 0 every row completed, valid or already done; 1 some refused, failed or pending. */
+  exitCode: 0 | 1;
+  unknownColumns: string[];
+  encoding: string;
+  /** This file's bytes were run before: rows an earlier run did report already_done. */
+  repeated: boolean;
+}
+
+/**
+ * One cancellation file, end to end: intake → judge → create orders → advance → report.
+ * Callable as a library function (the CLI is one caller). File-level problems throw
+ * FileLevelError before anything changes in the store.
+ */
+export async function runCancelFile(deps: PipelineDeps, file: string, options: CancelOptions): Promise<CancelRunSummary> {
+  const label = path.basename(file);
+  const inspected = await inspectFile(file, options.inputEncoding);
+  const input = await openCsv(file, inspected.encoding);
+  const today = jstDate(deps.clock());
+  const defaultEndDate = options.endDate ?? today;
+  const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir);
+
+  // A dry run stages its rows in a scratch database of its own: the store stays untouched.
+  const scratchDir = options.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-dry-')) : null;
+  const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db')) : deps.store;
+  const lock = await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
+  if (!lock.ok) {
+    await cleanupScratch(staging, scratchDir);
+    throw new FileLevelError('FILE_IN_PROGRESS', `${label} is being processed by another run (${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt}); nothing was done`);
+  }
+  try {
+    const earlierRuns = (await findRuns(deps.store.db, inspected.sha256)).filter((r) => !r.dry_run);
+    const unfinished = options.dryRun ? undefined : earlierRuns.find((r) => r.status === 'running');
+    const finished = earlierRuns.filter((r) => r.status === 'done');
+    let runId: number;
+    let unknownColumns: string[] = [];
+    let rowCount: number;
+    if (unfinished && unfinished.row_count !== null) {
+      // A run of these bytes was killed after staging: take it over where it stopped.
+      runId = unfinished.id;
+      rowCount = unfinished.row_count;
+    } else {
+      if (unfinished) {
+        runId = unfinished.id;
+        await restartStaging(deps.store, runId);
+      } else {
+        runId = await createRun(staging.db, {
+          sha256: inspected.sha256,
+          fileName: path.resolve(file),
+          until: options.until,
+          appliedOn: today,
+          now: writeContext(deps).now,
+          owner: lock.lock.holder,
+          operator: deps.operator,
+          dryRun: options.dryRun,
+        });
+      }
+      const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null }));
+      rowCount = intake.rowCount;
+      unknownColumns = intake.unknownColumns;
+      for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
+    }
+    const earlierOrders = await earlierOrdersByRow(deps.store.db, finished.map((r) => r.id));
+    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierOrders, label });
+    let advance: AdvanceCounts | null = null;
+    if (!options.dryRun) {
+      const orderIds = await orderIdsOfRun(deps.store.db, runId);
+      advance = await advanceOrders(deps, orderIds, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label });
+    }
+    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath });
+    if (!options.dryRun) await finishRun(deps.store.db, runId, writeContext(deps).now);
+    const bad = counts.refused + counts.failed + counts.pending;
+    return {
+      file,
+      rows: rowCount,
+      counts,
+      advance,
+      resultPath,
+      errorsPath,
+      exitCode: bad > 0 ? 1 : 0,
+      unknownColumns,
+      encoding: inspected.encoding,
+      repeated: finished.length > 0,
+    };
+  } finally {
+    await lock.lock.release().catch(() => undefined);
+    await cleanupScratch(staging, scratchDir);
+  }
+}
+
+async function cleanupScratch(staging: Store, scratchDir: string | null): Promise<void> {
+  if (!scratchDir) return;
+  await staging.close().catch(() => undefined);
+  fs.rmSync(scratchDir, { recursive: true, force: true });
+}

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { openCsvWriter, type OutputEncoding } from '../csv/write.js';
+import type { Lang } from '../domain/codes.js';
+import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
+import type { Store } from '../store/connect.js';
+import { loadOrders } from '../store/orderRepository.js';
+import { iterateRunRows, type StagedRow } from '../store/runRepository.js';
+import { ROW_RESULT_LABEL, rowResult, type RowResult } from '../pipeline/results.js';
+
+export const RESULT_COLUMNS = [
+  ['row', '行'],
+  ['contract_no', '契約番号'],
+  ['product_code', '商品コード'],
+  ['subscription_id', 'サブスクリプションID'],
+  ['cancel_quantity', '解約数'],
+  ['result', '結果'],
+  ['order_no', '注文番号'],
+  ['order_status', '注文ステータス'],
+  ['linkage_status', '解約連携ステータス'],
+  ['error_code', 'エラーコード'],
+  ['error_message', 'エラー内容'],
+] as const;
+
+export function reportPaths(inputPath: string, reportsDir: string | null): { result: string; errors: string } {
+  const dir = reportsDir ?? path.dirname(inputPath);
+  const base = path.basename(inputPath).replace(/\.csv$/i, '');
+  return { result: path.join(dir, `${base}.result.csv`), errors: path.join(dir, `${base}.errors.csv`) };
+}
+
+type RunRow = StagedRow & { order_id: number | null; line_ids: string | null };
+
+export type ResultCounts = Record<RowResult, number>;
+
+/**
+ * Writes the result file (every data row, in input order) and the error file (the refused
+ * and failed rows exactly as they came, plus the code and message), reading the rows a
+ * page at a time and their orders as they stand now.
+ */
+export async function writeRunReports(
+  staging: Store,
+  store: Store,
+  runId: number,
+  header: readonly string[],
+  options: { until: Stage; lang: Lang; encoding: OutputEncoding; resultPath: string; errorsPath: string },
+): Promise<ResultCounts> {
+  const { lang } = options;
+  const counts: ResultCounts = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };
+  const result = await openCsvWriter({ path: options.resultPath, encoding: options.encoding, header: RESULT_COLUMNS.map(([en, ja]) => (lang === 'ja' ? ja : en)) });
+  const errors = await openCsvWriter({
+    path: options.errorsPath,
+    encoding: options.encoding,
+    header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
+  });
+  try {
+    let page: RunRow[];
+    const rows = iterateRunRows(staging.db, runId);
+    while ((page = await collectPage(rows, 2000)).length > 0) {
+      const orders = await loadOrders(store.db, page.flatMap((r) => (r.order_id === null ? [] : [Number(r.order_id)])));
+      for (const r of page) {
+        const o = r.order_id === null ? undefined : orders.get(Number(r.order_id));
+        const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
+        const view =
+          r.outcome === 'refused'
+            ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: (lang === 'ja' ? r.error_message_ja : r.error_message_en) ?? '' }
+            : rowResult(r.outcome, options.until, o ? { status: o.order.status, lines: o.lines } : undefined, lineIds, lang);
+        counts[view.result]++;
+        await result.writeRow([
+          Number(r.row_no),
+          r.contract_no,
+          r.product_code,
+          r.subscription_id,
+          r.cancel_quantity === '' ? '' : /^\d+$/.test(r.cancel_quantity) ? Number(r.cancel_quantity) : r.cancel_quantity,
+          ROW_RESULT_LABEL[view.result][lang],
+          o?.order.orderNo ?? '',
+          o ? ORDER_STATUS_LABEL[o.order.status][lang] : '',
+          view.linkage ? LINKAGE_STATUS_LABEL[view.linkage][lang] : '',
+          view.errorCode ?? '',
+          view.message,
+        ]);
+        if (view.result === 'refused' || view.result === 'failed') {
+          await errors.writeRow([...(JSON.parse(r.raw_fields) as string[]), view.errorCode ?? '', view.message]);
+        }
+      }
+    }
+  } finally {
+    await result.close();
+    await errors.close();
+  }
+  return counts;
+}
+
+async function collectPage<T>(source: AsyncIterator<T>, size: number): Promise<T[]> {
+  const out: T[] = [];
+  while (out.length < size) {
+    const next = await source.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}

@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import { chunk } from './connect.js';
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  entity: 'contract' | 'contract_line' | 'order' | 'order_line' | 'serial_export';
+  entityId: number;
+  action: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Who changed what when (最終更新者 / 更新日時 keep only the last; this keeps all). */
+export async function recordAudit(db: Knex | Knex.Transaction, ...entries: AuditEntry[]): Promise<void> {
+  for (const part of chunk(entries, 150)) {
+    await db('audit_log').insert(
+      part.map((e) => ({ at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entityId, action: e.action, detail: e.detail ? JSON.stringify(e.detail) : null })),
+    );
+  }
+}

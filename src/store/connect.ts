@@ -1,0 +1,113 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from './migrations.js';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+export interface Store {
+  db: Knex;
+  dialect: 'sqlite' | 'postgres';
+  /** What the user named, for messages. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DB = './kaiyaku.db';
+
+export function resolveDbSpec(explicit: string | undefined): string {
+  return explicit ?? process.env['KAIYAKU_DB'] ?? DEFAULT_DB;
+}
+
+/**
+ * Opens the store and applies pending migrations. SQLite by default; a postgres:// URL
+ * selects PostgreSQL through the same queries (the `pg` driver must be installed).
+ */
+export async function openStore(spec: string, options: { migrate?: boolean } = {}): Promise<Store> {
+  const isPostgres = /^postgres(ql)?:\/\//i.test(spec);
+  let db: Knex;
+  if (isPostgres) {
+    db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 } });
+  } else {
+    const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
+    if (file !== ':memory:') {
+      const dir = path.dirname(path.resolve(file));
+      if (!fs.existsSync(dir)) throw new StoreError(`database folder does not exist: ${dir}`);
+    }
+    db = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      // One connection: SQLite has one writer anyway, and a single connection keeps a
+      // process from ever contending with itself; other processes are met by busy_timeout.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
+          conn.serialize(() => {
+            conn.run('PRAGMA busy_timeout = 30000');
+            conn.run('PRAGMA journal_mode = WAL');
+            conn.run('PRAGMA synchronous = NORMAL');
+            conn.run('PRAGMA foreign_keys = ON', (err: Error | null) => done(err, conn));
+          });
+        },
+      },
+      acquireConnectionTimeout: 600_000,
+    });
+  }
+  const store: Store = { db, dialect: isPostgres ? 'postgres' : 'sqlite', location: spec, close: () => db.destroy() };
+  try {
+    await db.raw('select 1');
+    if (options.migrate !== false) await migrate(store);
+  } catch (cause) {
+    await db.destroy().catch(() => undefined);
+    throw new StoreError(`cannot open the database ${spec}: ${(cause as Error).message}`, { cause });
+  }
+  return store;
+}
+
+interface SqliteConnection {
+  serialize(fn: () => void): void;
+  run(sql: string, cb?: (err: Error | null) => void): void;
+}
+
+export async function migrate(store: Store): Promise<string[]> {
+  const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }))) as [number, string[]];
+  return applied;
+}
+
+/**
+ * SQLite answers SQLITE_BUSY when two processes upgrade to writers at once (busy_timeout
+ * cannot help a deadlock); PostgreSQL answers serialization/deadlock errors. Both mean
+ * "try the whole transaction again", never "fail the row".
+ */
+export async function withBusyRetry<T>(work: () => Promise<T>, attempts = 50): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isBusyError(error)) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random())));
+    }
+  }
+}
+
+export function isBusyError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  return e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === '40001' || e.code === '40P01' || /SQLITE_BUSY|database is locked/.test(e.message ?? '');
+}
+
+/** Runs work in one transaction, retried as a whole on busy states. */
+export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return withBusyRetry(() => store.db.transaction(work));
+}
+
+/** Splits keys for `IN (...)` lists that stay under SQLite's bound-parameter limit. */
+export function chunk<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

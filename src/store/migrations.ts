@@ -1,0 +1,192 @@
+import type { Knex } from 'knex';
+
+/**
+ * Numbered, forward-only migrations, listed in code so the compiled CLI needs no
+ * migrations folder. Never edit one that has landed: add the next number.
+ * Only the portable subset of the schema builder is used (SQLite and PostgreSQL).
+ */
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+}
+
+const migrations: Migration[] = [
+  {
+    name: '001_initial',
+    async up(knex) {
+      await knex.schema.createTable('contracts', (t) => {
+        t.increments('id').primary();
+        t.string('contract_no', 32).notNullable().unique();
+        t.string('contract_date', 10);
+        t.string('start_date', 10).notNullable();
+        t.string('end_date', 10);
+        t.string('cancelled_on', 10);
+        t.string('status', 16).notNullable().defaultTo('active');
+        t.text('subject').notNullable().defaultTo('');
+        t.text('customer').notNullable().defaultTo('');
+        t.text('end_user').notNullable().defaultTo('');
+        t.text('bill_to').notNullable().defaultTo('');
+        t.text('ship_to').notNullable().defaultTo('');
+        t.string('updated_at', 32).notNullable();
+        t.string('updated_by', 128).notNullable();
+      });
+      await knex.schema.createTable('contract_lines', (t) => {
+        t.increments('id').primary();
+        t.integer('contract_id').notNullable().references('id').inTable('contracts');
+        t.integer('line_no').notNullable();
+        t.text('supplier').notNullable().defaultTo('');
+        t.string('product_code', 128).notNullable().defaultTo('');
+        t.text('product_name').notNullable().defaultTo('');
+        t.string('subscription_id', 128).notNullable().defaultTo('');
+        t.integer('quantity').notNullable();
+        t.integer('unit_price').notNullable();
+        t.text('plan').notNullable().defaultTo('');
+        t.text('billing_model').notNullable().defaultTo('');
+        t.boolean('is_trial').notNullable().defaultTo(false);
+        t.string('status', 16).notNullable().defaultTo('active');
+        t.string('end_date', 10);
+        t.string('updated_at', 32).notNullable();
+        t.string('updated_by', 128).notNullable();
+        t.unique(['contract_id', 'line_no']);
+        t.index(['subscription_id']);
+      });
+      await knex.schema.createTable('serials', (t) => {
+        t.increments('id').primary();
+        t.integer('line_id').notNullable().references('id').inTable('contract_lines');
+        t.string('serial_no', 128).notNullable();
+        t.string('status', 16).notNullable().defaultTo('active');
+        t.unique(['line_id', 'serial_no']);
+      });
+      await knex.schema.createTable('sequences', (t) => {
+        t.string('name', 32).primary();
+        t.bigInteger('value').notNullable();
+      });
+      await knex('sequences').insert({ name: 'order_no', value: 0 });
+      await knex.schema.createTable('runs', (t) => {
+        t.increments('id').primary();
+        t.string('file_sha256', 64).notNullable();
+        t.text('file_name').notNullable();
+        t.string('status', 16).notNullable();
+        t.string('until_stage', 16).notNullable();
+        t.string('applied_on', 10).notNullable();
+        t.string('started_at', 32).notNullable();
+        t.string('finished_at', 32);
+        t.string('heartbeat_at', 32).notNullable();
+        t.string('owner', 128).notNullable();
+        t.string('operator', 128).notNullable();
+        t.boolean('dry_run').notNullable().defaultTo(false);
+        /** Set once every row of the file is staged; a taken-over run restages otherwise. */
+        t.integer('row_count');
+        t.text('header_fields');
+        t.index(['file_sha256']);
+      });
+      await knex.schema.createTable('change_orders', (t) => {
+        t.increments('id').primary();
+        t.string('order_no', 32).notNullable().unique();
+        t.integer('contract_id').notNullable().references('id').inTable('contracts');
+        t.string('kind', 16).notNullable();
+        t.string('status', 16).notNullable();
+        t.string('applied_on', 10).notNullable();
+        t.string('end_date', 10);
+        t.text('note').notNullable().defaultTo('');
+        t.integer('run_id').references('id').inTable('runs');
+        t.string('completed_on', 10);
+        t.string('created_at', 32).notNullable();
+        t.string('updated_at', 32).notNullable();
+        t.string('updated_by', 128).notNullable();
+        t.index(['status']);
+        t.index(['contract_id']);
+      });
+      await knex.schema.createTable('order_lines', (t) => {
+        t.increments('id').primary();
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+        t.integer('contract_line_id').notNullable().references('id').inTable('contract_lines');
+        t.integer('quantity_before').notNullable();
+        t.integer('cancel_quantity').notNullable();
+        t.integer('quantity_after').notNullable();
+        t.integer('unit_price').notNullable();
+        t.string('linkage_status', 16).notNullable().defaultTo('unlinked');
+        t.string('linkage_code', 64);
+        t.text('linkage_message');
+        /** Set before the call leaves: a run killed mid-call resends the same target and key. */
+        t.string('sent_at', 32);
+        t.string('linked_at', 32);
+        t.index(['order_id']);
+        t.index(['contract_line_id']);
+      });
+      await knex.schema.createTable('order_line_serials', (t) => {
+        t.integer('order_line_id').notNullable().references('id').inTable('order_lines');
+        t.integer('serial_id').notNullable().references('id').inTable('serials');
+        t.primary(['order_line_id', 'serial_id']);
+      });
+      // One open cancellation per contract line, enforced by the store itself: a row here
+      // exists exactly while an open order holds the line, so overlapping runs cannot both win.
+      await knex.schema.createTable('line_claims', (t) => {
+        t.integer('contract_line_id').primary().references('id').inTable('contract_lines');
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+      });
+      await knex.schema.createTable('cancelled_serials', (t) => {
+        t.increments('id').primary();
+        t.integer('order_line_id').notNullable().references('id').inTable('order_lines');
+        t.string('serial_no', 128).notNullable();
+        t.integer('cancel_quantity').notNullable();
+        t.string('cancelled_on', 10).notNullable();
+        t.string('end_date', 10).notNullable();
+        t.string('notified_at', 32);
+        t.string('notified_by', 128);
+        t.unique(['order_line_id', 'serial_no']);
+        t.index(['cancelled_on']);
+      });
+      await knex.schema.createTable('run_rows', (t) => {
+        t.integer('run_id').notNullable().references('id').inTable('runs');
+        t.integer('row_no').notNullable();
+        t.string('contract_no', 64).notNullable().defaultTo('');
+        t.string('product_code', 128).notNullable().defaultTo('');
+        t.string('subscription_id', 128).notNullable().defaultTo('');
+        t.string('cancel_quantity', 32).notNullable().defaultTo('');
+        t.string('serial_no', 128).notNullable().defaultTo('');
+        t.string('end_date', 64).notNullable().defaultTo('');
+        t.string('request_id', 128).notNullable().defaultTo('');
+        t.text('note').notNullable().defaultTo('');
+        /** The cells exactly as they came in, JSON, for the error file. */
+        t.text('raw_fields').notNullable();
+        t.string('outcome', 16).notNullable();
+        t.integer('order_id').references('id').inTable('change_orders');
+        t.text('line_ids');
+        t.string('error_code', 64);
+        t.text('error_message_en');
+        t.text('error_message_ja');
+        t.primary(['run_id', 'row_no']);
+        t.index(['order_id']);
+        t.index(['run_id', 'outcome', 'contract_no']);
+      });
+      await knex.schema.createTable('request_keys', (t) => {
+        t.string('request_id', 128).primary();
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+        t.integer('run_id').notNullable().references('id').inTable('runs');
+      });
+      await knex.schema.createTable('audit_log', (t) => {
+        t.increments('id').primary();
+        t.string('at', 32).notNullable();
+        t.string('actor', 128).notNullable();
+        t.string('entity', 32).notNullable();
+        t.integer('entity_id').notNullable();
+        t.string('action', 64).notNullable();
+        t.text('detail');
+        t.index(['entity', 'entity_id']);
+      });
+      await knex.schema.createTable('locks', (t) => {
+        t.string('name', 64).primary();
+        t.string('holder', 256).notNullable();
+        t.string('acquired_at', 32).notNullable();
+        t.string('heartbeat_at', 32).notNullable();
+      });
+    },
+  },
+];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => ({ up: m.up, down: async () => { throw new Error('migrations are forward only'); } }),
+};

@@ -1,0 +1,254 @@
+import type { Knex } from 'knex';
+import type { GroupPlan } from '../domain/cancelRules.js';
+import { formatOrderNo } from '../domain/numbering.js';
+import type { LinkageStatus, OrderStatus } from '../domain/types.js';
+import { chunk } from './connect.js';
+import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbContractLine, type DbOrderLine } from './rows.js';
+
+type Db = Knex | Knex.Transaction;
+
+export interface WriteContext {
+  actor: string;
+  /** 更新日時, JST `YYYY-MM-DD HH:MM:SS`. */
+  now: string;
+  /** Today's business day (JST): application and cancellation dates. */
+  today: string;
+}
+
+/** Takes n numbers from the one order sequence; inside the caller's transaction, so they never repeat. */
+export async function allocateOrderNumbers(trx: Knex.Transaction, n: number): Promise<number> {
+  await trx('sequences').where({ name: 'order_no' }).increment('value', n);
+  const row = await trx('sequences').where({ name: 'order_no' }).first('value');
+  return Number(row.value) - n + 1;
+}
+
+export interface CreatedOrder {
+  contractId: number;
+  orderId: number;
+  orderNo: string;
+}
+
+/**
+ * Creates one requested cancellation order per plan, with its lines, serials and line
+ * claims. Plans whose lines another order claimed meanwhile (an overlapping run) are
+ * returned in `lost` and nothing of them is written.
+ */
+export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
+  const claimed = new Set<number>();
+  for (const ids of chunk(plans.flatMap((p) => p.lines.map((l) => l.lineId)), 500)) {
+    for (const c of await trx('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) claimed.add(Number(c.contract_line_id));
+  }
+  const lost = plans.filter((p) => p.lines.some((l) => claimed.has(l.lineId)));
+  const winners = plans.filter((p) => !p.lines.some((l) => claimed.has(l.lineId)));
+  if (winners.length === 0) return { created: [], lost };
+
+  const first = await allocateOrderNumbers(trx, winners.length);
+  const orderRows = winners.map((p, i) => ({
+    order_no: formatOrderNo(ctx.today, first + i),
+    contract_id: p.contractId,
+    kind: 'cancel',
+    status: 'requested',
+    applied_on: ctx.today,
+    end_date: p.endDate,
+    note: p.note,
+    run_id: ctx.runId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    updated_by: ctx.actor,
+  }));
+  for (const part of chunk(orderRows, 50)) await trx('change_orders').insert(part);
+  const idByNo = new Map<string, number>();
+  for (const nos of chunk(orderRows.map((o) => o.order_no), 500)) {
+    for (const r of await trx('change_orders').whereIn('order_no', nos).select('id', 'order_no')) idByNo.set(r.order_no, Number(r.id));
+  }
+  const created = winners.map((p, i) => ({ contractId: p.contractId, orderNo: orderRows[i]!.order_no, orderId: idByNo.get(orderRows[i]!.order_no)! }));
+
+  const lineRows = winners.flatMap((p, i) =>
+    p.lines.map((l) => ({
+      order_id: created[i]!.orderId,
+      contract_line_id: l.lineId,
+      quantity_before: l.quantityBefore,
+      cancel_quantity: l.cancelQuantity,
+      quantity_after: l.quantityBefore - l.cancelQuantity,
+      unit_price: l.unitPrice,
+      linkage_status: 'unlinked',
+    })),
+  );
+  for (const part of chunk(lineRows, 100)) await trx('order_lines').insert(part);
+  const orderLineIds = new Map<string, number>();
+  for (const ids of chunk(created.map((c) => c.orderId), 500)) {
+    for (const r of await trx('order_lines').whereIn('order_id', ids).select('id', 'order_id', 'contract_line_id')) {
+      orderLineIds.set(`${r.order_id}:${r.contract_line_id}`, Number(r.id));
+    }
+  }
+  const serialRows = winners.flatMap((p, i) =>
+    p.lines.flatMap((l) => l.serialIds.map((serialId) => ({ order_line_id: orderLineIds.get(`${created[i]!.orderId}:${l.lineId}`)!, serial_id: serialId }))),
+  );
+  for (const part of chunk(serialRows, 200)) await trx('order_line_serials').insert(part);
+  const claimRows = lineRows.map((l) => ({ contract_line_id: l.contract_line_id, order_id: l.order_id }));
+  for (const part of chunk(claimRows, 200)) await trx('line_claims').insert(part);
+  await auditOrders(trx, created.map((c) => c.orderId), 'create', ctx);
+  return { created, lost };
+}
+
+async function auditOrders(db: Db, orderIds: readonly number[], action: string, ctx: WriteContext): Promise<void> {
+  for (const ids of chunk(orderIds, 500)) {
+    await db.raw(
+      `insert into audit_log (at, actor, entity, entity_id, action) select ?, ?, 'order', id, ? from change_orders where id in (${ids.map(() => '?').join(',')})`,
+      [ctx.now, ctx.actor, action, ...ids],
+    );
+  }
+}
+
+/**
+ * Moves many orders from one status to the next in one statement per chunk, guarded on
+ * the status read: an order another run already moved is left alone. Returns the ids moved.
+ */
+export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly number[], from: OrderStatus, to: OrderStatus, ctx: WriteContext, action: string): Promise<number[]> {
+  const moved: number[] = [];
+  for (const ids of chunk(orderIds, 500)) {
+    const eligible = (await trx('change_orders').whereIn('id', ids).andWhere({ status: from }).select('id')).map((r) => Number(r.id));
+    if (eligible.length === 0) continue;
+    await trx('change_orders').whereIn('id', eligible).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor });
+    moved.push(...eligible);
+  }
+  await auditOrders(trx, moved, action, ctx);
+  return moved;
+}
+
+export interface OrderWithLines {
+  order: ReturnType<typeof toChangeOrder> & { completedOn: string | null; updatedAt: string; updatedBy: string; note: string; runId: number | null };
+  lines: (ReturnType<typeof toOrderLine> & { sentAt: string | null; linkageCode: string | null; linkageMessage: string | null })[];
+}
+
+export async function loadOrders(db: Db, orderIds: readonly number[]): Promise<Map<number, OrderWithLines>> {
+  const out = new Map<number, OrderWithLines>();
+  for (const ids of chunk([...new Set(orderIds)], 500)) {
+    const orders = await db<DbChangeOrder>('change_orders').whereIn('id', ids);
+    for (const o of orders) {
+      out.set(o.id, {
+        order: { ...toChangeOrder(o), completedOn: o.completed_on, updatedAt: o.updated_at, updatedBy: o.updated_by, note: o.note, runId: o.run_id },
+        lines: [],
+      });
+    }
+    const lines = await db<DbOrderLine>('order_lines').whereIn('order_id', ids).orderBy('id');
+    for (const l of lines) out.get(l.order_id)?.lines.push({ ...toOrderLine(l), sentAt: l.sent_at, linkageCode: l.linkage_code, linkageMessage: l.linkage_message });
+  }
+  return out;
+}
+
+export async function findOrderByNo(db: Db, orderNo: string): Promise<OrderWithLines | undefined> {
+  const row = await db<DbChangeOrder>('change_orders').where({ order_no: orderNo }).first('id');
+  if (!row) return undefined;
+  return (await loadOrders(db, [row.id])).get(row.id);
+}
+
+/** Records that a line is about to be sent, before the call leaves (a killed run resends it). */
+export async function markLinesSent(db: Db, lineIds: readonly number[], now: string): Promise<void> {
+  for (const ids of chunk(lineIds, 500)) await db('order_lines').whereIn('id', ids).whereNull('sent_at').update({ sent_at: now });
+}
+
+export interface LinkageUpdate {
+  lineId: number;
+  status: LinkageStatus;
+  code: string | null;
+  message: string | null;
+}
+
+/** Writes many linkage outcomes at once; lines of completed or withdrawn orders are not touched. */
+export async function recordLinkage(trx: Knex.Transaction, updates: readonly LinkageUpdate[], ctx: WriteContext): Promise<void> {
+  const plain = new Map<LinkageStatus, number[]>();
+  for (const u of updates) {
+    if (u.code === null && u.message === null) plain.set(u.status, [...(plain.get(u.status) ?? []), u.lineId]);
+    else {
+      await trx('order_lines').where({ id: u.lineId }).update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: u.status === 'linked' ? ctx.now : null });
+    }
+  }
+  for (const [status, allIds] of plain) {
+    for (const ids of chunk(allIds, 500)) {
+      await trx('order_lines').whereIn('id', ids).update({ linkage_status: status, linkage_code: null, linkage_message: null, linked_at: status === 'linked' ? ctx.now : null });
+    }
+  }
+}
+
+/**
+ * 解約確定 for many orders with set-based statements: the orders become completed, the
+ * contract lines take their new quantities (a line at 0 becomes cancelled with the end
+ * date), serials are cancelled, the cancelled-serial rows are written, the line claims
+ * are released, and a contract with no active line left becomes cancelled.
+ * Every statement is guarded so that applying it twice changes nothing.
+ */
+export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly number[], endDateOverride: string | null, ctx: WriteContext): Promise<number[]> {
+  const done: number[] = [];
+  for (const candidates of chunk(orderIds, 400)) {
+    const ids = (await trx('change_orders').whereIn('id', candidates).andWhere({ status: 'accepted' }).select('id')).map((r) => Number(r.id));
+    if (ids.length === 0) continue;
+    const inList = ids.map(() => '?').join(',');
+    if (endDateOverride !== null) await trx('change_orders').whereIn('id', ids).update({ end_date: endDateOverride });
+    await trx('change_orders').whereIn('id', ids).andWhere({ status: 'accepted' }).update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor });
+    const orderLines = `select ol.id from order_lines ol where ol.order_id in (${inList})`;
+    await trx.raw(
+      `update contract_lines set
+         quantity = (select ol.quantity_after from order_lines ol where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList})),
+         status = case when (select ol.quantity_after from order_lines ol where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList})) = 0 then 'cancelled' else status end,
+         end_date = case when (select ol.quantity_after from order_lines ol where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList})) = 0
+           then (select o.end_date from change_orders o join order_lines ol on ol.order_id = o.id where ol.contract_line_id = contract_lines.id and o.id in (${inList})) else end_date end,
+         updated_at = ?, updated_by = ?
+       where id in (select ol.contract_line_id from order_lines ol where ol.order_id in (${inList}))`,
+      [...ids, ...ids, ...ids, ...ids, ctx.now, ctx.actor, ...ids],
+    );
+    await trx.raw(`update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`, ids);
+    // Serial-managed lines yield one row per named serial; subscription products one row
+    // with the subscription id standing as the serial and the cancelled quantity.
+    await trx.raw(
+      `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
+       select ol.id, s.serial_no, 1, ?, o.end_date
+       from order_lines ol join change_orders o on o.id = ol.order_id
+       join order_line_serials ols on ols.order_line_id = ol.id join serials s on s.id = ols.serial_id
+       where ol.order_id in (${inList})`,
+      [ctx.today, ...ids],
+    );
+    await trx.raw(
+      `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
+       select ol.id, case when cl.subscription_id <> '' then cl.subscription_id else cl.product_code end, ol.cancel_quantity, ?, o.end_date
+       from order_lines ol join change_orders o on o.id = ol.order_id join contract_lines cl on cl.id = ol.contract_line_id
+       where ol.order_id in (${inList}) and not exists (select 1 from order_line_serials ols where ols.order_line_id = ol.id)`,
+      [ctx.today, ...ids],
+    );
+    await trx('line_claims').whereIn('order_id', ids).delete();
+    await trx.raw(
+      `update contracts set status = 'cancelled',
+         end_date = (select max(o.end_date) from change_orders o where o.contract_id = contracts.id and o.id in (${inList})),
+         cancelled_on = ?, updated_at = ?, updated_by = ?
+       where id in (select o.contract_id from change_orders o where o.id in (${inList}))
+         and status = 'active'
+         and not exists (select 1 from contract_lines cl where cl.contract_id = contracts.id and cl.status = 'active')`,
+      [...ids, ctx.today, ctx.now, ctx.actor, ...ids],
+    );
+    await auditOrders(trx, ids, 'confirm', ctx);
+    done.push(...ids);
+  }
+  return done;
+}
+
+/** Withdrawn orders give their lines back. */
+export async function releaseClaims(trx: Knex.Transaction, orderIds: readonly number[]): Promise<void> {
+  for (const ids of chunk(orderIds, 500)) await trx('line_claims').whereIn('order_id', ids).delete();
+}
+
+/** Open orders, oldest first, for `orders resume`. */
+export async function listOpenOrderIds(db: Db): Promise<number[]> {
+  return (await db('change_orders').whereIn('status', ['requested', 'accepted']).orderBy('id').select('id')).map((r) => Number(r.id));
+}
+
+export async function loadContractsById(db: Db, ids: readonly number[]): Promise<Map<number, DbContract>> {
+  const out = new Map<number, DbContract>();
+  for (const part of chunk([...new Set(ids)], 500)) for (const c of await db<DbContract>('contracts').whereIn('id', part)) out.set(c.id, c);
+  return out;
+}
+
+export async function loadContractLinesById(db: Db, ids: readonly number[]): Promise<Map<number, DbContractLine>> {
+  const out = new Map<number, DbContractLine>();
+  for (const part of chunk([...new Set(ids)], 500)) for (const l of await db<DbContractLine>('contract_lines').whereIn('id', part)) out.set(l.id, l);
+  return out;
+}

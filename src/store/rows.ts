@@ -1,0 +1,136 @@
+import type { ChangeOrder, Contract, ContractLine, LinkageStatus, OrderLine, OrderStatus, Serial } from '../domain/types.js';
+
+/** Row shapes as stored, kept apart from the domain types and converted here only. */
+export interface DbContract {
+  id: number;
+  contract_no: string;
+  contract_date: string | null;
+  start_date: string;
+  end_date: string | null;
+  cancelled_on: string | null;
+  status: string;
+  subject: string;
+  customer: string;
+  end_user: string;
+  bill_to: string;
+  ship_to: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface DbContractLine {
+  id: number;
+  contract_id: number;
+  line_no: number;
+  supplier: string;
+  product_code: string;
+  product_name: string;
+  subscription_id: string;
+  quantity: number;
+  unit_price: number;
+  plan: string;
+  billing_model: string;
+  is_trial: number | boolean;
+  status: string;
+  end_date: string | null;
+}
+
+export interface DbSerial {
+  id: number;
+  line_id: number;
+  serial_no: string;
+  status: string;
+}
+
+export interface DbChangeOrder {
+  id: number;
+  order_no: string;
+  contract_id: number;
+  kind: string;
+  status: string;
+  applied_on: string;
+  end_date: string | null;
+  note: string;
+  run_id: number | null;
+  completed_on: string | null;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface DbOrderLine {
+  id: number;
+  order_id: number;
+  contract_line_id: number;
+  quantity_before: number;
+  cancel_quantity: number;
+  quantity_after: number;
+  unit_price: number;
+  linkage_status: string;
+  linkage_code: string | null;
+  linkage_message: string | null;
+  sent_at: string | null;
+}
+
+export function toContract(r: DbContract): Contract {
+  return {
+    id: r.id,
+    contractNo: r.contract_no,
+    contractDate: r.contract_date,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    cancelledOn: r.cancelled_on,
+    status: r.status === 'cancelled' ? 'cancelled' : 'active',
+    subject: r.subject,
+    customer: r.customer,
+    endUser: r.end_user,
+    billTo: r.bill_to,
+    shipTo: r.ship_to,
+  };
+}
+
+export function toContractLine(r: DbContractLine): ContractLine {
+  return {
+    id: r.id,
+    contractId: r.contract_id,
+    supplier: r.supplier,
+    productCode: r.product_code,
+    productName: r.product_name,
+    subscriptionId: r.subscription_id,
+    quantity: Number(r.quantity),
+    unitPrice: Number(r.unit_price),
+    plan: r.plan,
+    billingModel: r.billing_model,
+    isTrial: r.is_trial === true || r.is_trial === 1,
+    status: r.status === 'cancelled' ? 'cancelled' : 'active',
+    endDate: r.end_date,
+  };
+}
+
+export function toSerial(r: DbSerial): Serial {
+  return { id: r.id, lineId: r.line_id, serialNo: r.serial_no, status: r.status === 'cancelled' ? 'cancelled' : 'active' };
+}
+
+export function toChangeOrder(r: DbChangeOrder): ChangeOrder {
+  return {
+    id: r.id,
+    orderNo: r.order_no,
+    contractId: r.contract_id,
+    kind: r.kind === 'add' ? 'add' : 'cancel',
+    status: r.status as OrderStatus,
+    appliedOn: r.applied_on,
+    endDate: r.end_date,
+  };
+}
+
+export function toOrderLine(r: DbOrderLine): OrderLine {
+  return {
+    id: r.id,
+    orderId: r.order_id,
+    contractLineId: r.contract_line_id,
+    quantityBefore: Number(r.quantity_before),
+    cancelQuantity: Number(r.cancel_quantity),
+    quantityAfter: Number(r.quantity_after),
+    unitPrice: Number(r.unit_price),
+    linkageStatus: r.linkage_status as LinkageStatus,
+  };
+}

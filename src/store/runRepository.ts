@@ -1,0 +1,183 @@
+import type { Knex } from 'knex';
+import type { Stage } from '../domain/types.js';
+import { chunk, transact, type Store } from './connect.js';
+import { insertReturningId } from './contractRepository.js';
+
+type Db = Knex | Knex.Transaction;
+
+/** What became of a row at judgement; the result is read from its order when reporting. */
+export type RowOutcome = 'staged' | 'refused' | 'valid' | 'ordered' | 'already_done' | 'continued';
+
+export interface StagedRow {
+  row_no: number;
+  contract_no: string;
+  product_code: string;
+  subscription_id: string;
+  serial_no: string;
+  cancel_quantity: string;
+  end_date: string;
+  request_id: string;
+  note: string;
+  raw_fields: string;
+  outcome: RowOutcome;
+  error_code: string | null;
+  error_message_en: string | null;
+  error_message_ja: string | null;
+}
+
+export interface RunRecord {
+  id: number;
+  file_sha256: string;
+  file_name: string;
+  status: 'running' | 'done';
+  until_stage: Stage;
+  applied_on: string;
+  row_count: number | null;
+  header_fields: string | null;
+  dry_run: number | boolean;
+}
+
+export async function findRuns(db: Db, sha256: string): Promise<RunRecord[]> {
+  return db<RunRecord>('runs').where({ file_sha256: sha256 }).orderBy('id');
+}
+
+export async function createRun(db: Db, run: { sha256: string; fileName: string; until: Stage; appliedOn: string; now: string; owner: string; operator: string; dryRun: boolean }): Promise<number> {
+  return insertReturningId(db, 'runs', {
+    file_sha256: run.sha256,
+    file_name: run.fileName,
+    status: 'running',
+    until_stage: run.until,
+    applied_on: run.appliedOn,
+    started_at: run.now,
+    heartbeat_at: run.now,
+    owner: run.owner,
+    operator: run.operator,
+    dry_run: run.dryRun,
+  });
+}
+
+export async function finishRun(db: Db, runId: number, now: string): Promise<void> {
+  await db('runs').where({ id: runId }).update({ status: 'done', finished_at: now });
+}
+
+/** Replaces whatever a killed run staged with the file's rows (called before any row is judged). */
+export async function restartStaging(store: Store, runId: number): Promise<void> {
+  await transact(store, async (trx) => {
+    await trx('run_rows').where({ run_id: runId }).delete();
+    await trx('runs').where({ id: runId }).update({ row_count: null });
+  });
+}
+
+export async function insertStagedRows(store: Store, runId: number, rows: readonly StagedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await transact(store, async (trx) => {
+    // 15 columns a row: stay well under SQLite's bound-parameter limit per statement.
+    for (const part of chunk(rows, 60)) await trx('run_rows').insert(part.map((r) => ({ ...r, run_id: runId })));
+  });
+}
+
+export async function completeStaging(db: Db, runId: number, rowCount: number, header: readonly string[]): Promise<void> {
+  await db('runs').where({ id: runId }).update({ row_count: rowCount, header_fields: JSON.stringify(header) });
+}
+
+/** Contract numbers with rows still to judge, a page at a time (keyset, so memory stays flat). */
+export async function nextStagedContracts(db: Db, runId: number, after: string | null, limit: number): Promise<string[]> {
+  const q = db('run_rows').where({ run_id: runId, outcome: 'staged' }).distinct('contract_no').orderBy('contract_no').limit(limit);
+  if (after !== null) q.andWhere('contract_no', '>', after);
+  return (await q).map((r: { contract_no: string }) => r.contract_no);
+}
+
+export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<StagedRow[]> {
+  const out: StagedRow[] = [];
+  for (const part of chunk(contractNos, 500)) {
+    out.push(...(await db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('contract_no', part).orderBy('row_no')));
+  }
+  return out;
+}
+
+export interface RowJudgement {
+  rowNo: number;
+  outcome: Exclude<RowOutcome, 'staged'>;
+  orderId: number | null;
+  lineIds: number[] | null;
+  errorCode: string | null;
+  messageEn: string | null;
+  messageJa: string | null;
+}
+
+/** Records judgements; only rows still staged change, so a repeated write is harmless. */
+export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[]): Promise<void> {
+  const simple = new Map<string, number[]>();
+  for (const j of judgements) {
+    if (j.errorCode === null && j.lineIds === null) {
+      const key = `${j.outcome}|${j.orderId ?? ''}`;
+      simple.set(key, [...(simple.get(key) ?? []), j.rowNo]);
+      continue;
+    }
+    await trx('run_rows').where({ run_id: runId, row_no: j.rowNo, outcome: 'staged' }).update({
+      outcome: j.outcome,
+      order_id: j.orderId,
+      line_ids: j.lineIds ? j.lineIds.join(',') : null,
+      error_code: j.errorCode,
+      error_message_en: j.messageEn,
+      error_message_ja: j.messageJa,
+    });
+  }
+  for (const [key, rowNos] of simple) {
+    const [outcome, orderId] = key.split('|') as [string, string];
+    for (const part of chunk(rowNos, 500)) {
+      await trx('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('row_no', part).update({ outcome, order_id: orderId === '' ? null : Number(orderId) });
+    }
+  }
+}
+
+/** request_ids that occur more than once in the file: all but the first row are duplicates. */
+export async function duplicateRequestRows(db: Db, runId: number): Promise<number[]> {
+  const dups = await db('run_rows').where({ run_id: runId }).andWhere('request_id', '<>', '').groupBy('request_id').havingRaw('count(*) > 1').select('request_id', db.raw('min(row_no) as first_row'));
+  const out: number[] = [];
+  for (const part of chunk(dups as { request_id: string; first_row: number }[], 400)) {
+    const firsts = new Map(part.map((d) => [d.request_id, Number(d.first_row)]));
+    const rows = await db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('request_id', [...firsts.keys()]).select('row_no', 'request_id');
+    for (const r of rows) if (firsts.get(r.request_id) !== Number(r.row_no)) out.push(Number(r.row_no));
+  }
+  return out;
+}
+
+export async function findRequestKeys(db: Db, requestIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunk([...new Set(requestIds)].filter((r) => r !== ''), 500)) {
+    for (const r of await db('request_keys').whereIn('request_id', part).select('request_id', 'order_id')) out.set(r.request_id, Number(r.order_id));
+  }
+  return out;
+}
+
+export async function insertRequestKeys(trx: Knex.Transaction, keys: readonly { requestId: string; orderId: number; runId: number }[]): Promise<void> {
+  for (const part of chunk(keys, 200)) {
+    await trx('request_keys').insert(part.map((k) => ({ request_id: k.requestId, order_id: k.orderId, run_id: k.runId })));
+  }
+}
+
+/** Orders the rows of earlier runs of the same file created, by row number. */
+export async function earlierOrdersByRow(db: Db, runIds: readonly number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (runIds.length === 0) return out;
+  const rows = await db('run_rows').whereIn('run_id', runIds).whereNotNull('order_id').select('row_no', 'order_id');
+  for (const r of rows) out.set(Number(r.row_no), Number(r.order_id));
+  return out;
+}
+
+export async function orderIdsOfRun(db: Db, runId: number): Promise<number[]> {
+  const rows = await db('run_rows').where({ run_id: runId }).whereNotNull('order_id').distinct('order_id');
+  return rows.map((r: { order_id: number }) => Number(r.order_id));
+}
+
+/** The judged rows in file order, a page at a time. */
+export async function* iterateRunRows(db: Db, runId: number, pageSize = 2000): AsyncGenerator<StagedRow & { order_id: number | null; line_ids: string | null }> {
+  let after = 0;
+  for (;;) {
+    const page = await db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
+    if (page.length === 0) return;
+    yield* page;
+    after = Number(page[page.length - 1].row_no);
+  }
+}
