@@ -67,5 +67,10 @@ function reportFailure(error: unknown): number {
   return 2;
 }
 
+// A reader that stops early (`| head`) is not a failure of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(currentExit());
+  throw error;
+});
 reportExit(0);
 process.exitCode = await main(hideBin(process.argv));

@@ -18,7 +18,7 @@ export function withDb<T>(y: Argv<T>) {
   return y
     .option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' })
     .option('operator', { type: 'string', describe: 'recorded as 最終更新者 (default: the OS user)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress or summary chatter' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary chatter' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' });
 }
 

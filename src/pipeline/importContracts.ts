@@ -32,10 +32,13 @@ export async function importContractFile(deps: PipelineDeps, file: string, encod
       problems.push({ row: record.row, message: `cannot be read (${record.problem.kind}: ${record.problem.detail})` });
       continue;
     }
-    const cell = (key: ImportKey): string => {
+    // Keys, numbers and dates are normalised (full-width digits, hyphens); names and
+    // subjects are kept as registered, only trimmed, since finance reads them back.
+    const raw = (key: ImportKey): string => {
       const i = header.index[key];
-      return i === undefined ? '' : normaliseValue(record.fields[i] ?? '');
+      return i === undefined ? '' : (record.fields[i] ?? '').trim();
     };
+    const cell = (key: ImportKey): string => normaliseValue(raw(key));
     const date = (key: ImportKey, required: boolean): string | null => {
       const text = cell(key);
       if (text === '') {
@@ -65,11 +68,11 @@ export async function importContractFile(deps: PipelineDeps, file: string, encod
       contractDate: date('contractDate', false),
       startDate,
       endDate: date('endDate', false),
-      subject: cell('subject'),
-      customer: cell('customer'),
-      endUser: cell('endUser'),
-      billTo: cell('billTo'),
-      shipTo: cell('shipTo'),
+      subject: raw('subject'),
+      customer: raw('customer'),
+      endUser: raw('endUser'),
+      billTo: raw('billTo'),
+      shipTo: raw('shipTo'),
       lines: [],
     };
     contracts.set(contractNo, contract);
@@ -77,14 +80,14 @@ export async function importContractFile(deps: PipelineDeps, file: string, encod
     const quantity = integer('quantity', 0);
     if (serials.length > 0 && serials.length !== quantity) problems.push({ row: record.row, message: `${serials.length} serials for quantity ${quantity}: one serial per unit` });
     contract.lines.push({
-      supplier: cell('supplier'),
+      supplier: raw('supplier'),
       productCode: cell('productCode'),
-      productName: cell('productName'),
+      productName: raw('productName'),
       subscriptionId: cell('subscriptionId'),
       quantity,
       unitPrice: integer('unitPrice', 0),
-      plan: cell('plan'),
-      billingModel: cell('billingModel'),
+      plan: raw('plan'),
+      billingModel: raw('billingModel'),
       isTrial: /^(1|true|yes|y|はい|○|〇)$/i.test(cell('isTrial')),
       serials,
     });
