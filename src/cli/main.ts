@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { FileLevelError } from '../csv/errors.js';
 import { StepRefusedError } from '../pipeline/orderSteps.js';
+import { LockHeldError } from '../pipeline/runInbox.js';
 import { StoreError } from '../store/connect.js';
 import { cancelCommand } from './cancelCommand.js';
 import { contractsCommand } from './contractsCommand.js';
@@ -58,6 +59,10 @@ function reportFailure(error: unknown): number {
   if (error instanceof StepRefusedError) {
     process.stderr.write(`kaiyaku: ${error.message}\n`);
     return error.refusal === 'ORDER_NOT_FOUND' ? 2 : 1;
+  }
+  if (error instanceof LockHeldError) {
+    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    return 2;
   }
   if (error instanceof UsageError || error instanceof FileLevelError || error instanceof StoreError) {
     process.stderr.write(`kaiyaku: ${error.message}\n`);

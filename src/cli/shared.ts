@@ -86,6 +86,7 @@ export function createLogger(args: CommonArgs): (event: PipelineEvent) => void {
         if (lastBar) process.stderr.write('\r\x1b[2K');
         process.stderr.write(`warning: ${event.file}: ${event.message}\n`);
         return;
+      case 'event':
       case 'info':
         if (args.quiet) return;
         if (lastBar) process.stderr.write('\r\x1b[2K');

@@ -20,7 +20,9 @@ export interface PipelineDeps {
 export type PipelineEvent =
   | { kind: 'warning'; file: string; message: string }
   | { kind: 'progress'; file: string; phase: 'stage' | 'judge' | 'accept' | 'link' | 'confirm' | 'report'; done: number; total: number | null }
-  | { kind: 'info'; message: string };
+  | { kind: 'info'; message: string }
+  /** Named events for the nightly log (`--log-format json`): file started/finished, lock taken, supplier throttled. */
+  | { kind: 'event'; name: string; message: string; data?: Record<string, unknown> };
 
 export interface CancelOptions {
   dryRun: boolean;

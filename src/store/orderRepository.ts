@@ -34,12 +34,20 @@ export interface CreatedOrder {
  * returned in `lost` and nothing of them is written.
  */
 export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
-  const claimed = new Set<number>();
-  for (const ids of chunk(plans.flatMap((p) => p.lines.map((l) => l.lineId)), 500)) {
-    for (const c of await trx('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) claimed.add(Number(c.contract_line_id));
+  // Judged outside this transaction: another run may have claimed a line, or confirmed an
+  // order that changed its quantity, since. Such a plan is lost rather than applied stale.
+  const unavailable = new Set<number>();
+  const lineIds = plans.flatMap((p) => p.lines.map((l) => l.lineId));
+  for (const ids of chunk(lineIds, 500)) {
+    for (const c of await trx('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) unavailable.add(Number(c.contract_line_id));
   }
-  const lost = plans.filter((p) => p.lines.some((l) => claimed.has(l.lineId)));
-  const winners = plans.filter((p) => !p.lines.some((l) => claimed.has(l.lineId)));
+  const current = await loadContractLinesById(trx, lineIds);
+  const stale = (l: GroupPlan['lines'][number]) => {
+    const now = current.get(l.lineId);
+    return unavailable.has(l.lineId) || !now || now.status !== 'active' || Number(now.quantity) !== l.quantityBefore;
+  };
+  const lost = plans.filter((p) => p.lines.some(stale));
+  const winners = plans.filter((p) => !p.lines.some(stale));
   if (winners.length === 0) return { created: [], lost };
 
   const first = await allocateOrderNumbers(trx, winners.length);

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FileLevelError } from '../csv/errors.js';
+import type { OrderStatus } from '../domain/types.js';
+import { acquireLock } from '../store/lockRepository.js';
+import type { ResultCounts } from '../reports/resultFile.js';
+import type { AdvanceCounts } from './advance.js';
+import { type CancelOptions, type PipelineDeps } from './context.js';
+import { resumeOpenOrders } from './orderSteps.js';
+import { runCancelFile } from './runCancel.js';
+
+export interface InboxOptions {
+  inbox: string;
+  /** Default: `<inbox>/archive`. */
+  archive: string | null;
+  /** Default: the archive folder. */
+  reports: string | null;
+  /** A file changed more recently than this is still being written: left for the next night. */
+  settleMs: number;
+  /** A nightly lock whose holder stopped beating for this long is taken over. */
+  lockStaleMs: number;
+  cancel: CancelOptions;
+}
+
+export interface InboxFileSummary {
+  file: string;
+  status: 'archived' | 'set_aside' | 'left_for_later';
+  exitCode: 0 | 1 | 2;
+  rows: number;
+  counts: ResultCounts | null;
+  reason: string | null;
+  resultPath: string | null;
+  errorsPath: string | null;
+  movedTo: string | null;
+  durationMs: number;
+}
+
+export interface NightSummary {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  exitCode: 0 | 1 | 2;
+  resume: { orders: number; counts: AdvanceCounts; durationMs: number };
+  files: InboxFileSummary[];
+  rows: ResultCounts & { total: number };
+  ordersByStatus: Record<OrderStatus, number>;
+  supplier: { calls: number; retries: number; throttled: number; failures: number };
+}
+
+export class LockHeldError extends Error {
+  override readonly name = 'LockHeldError';
+}
+
+/**
+ * The nightly job: under one lock per store, advance what earlier nights left open, then
+ * run every settled `*.csv` of the inbox in name order, each as its own run, and move it
+ * to the archive only after its reports are written. A file that fails as a whole is
+ * moved aside with a note of why, so it is not retried every night.
+ */
+export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promise<NightSummary> {
+  const started = Date.now();
+  const inbox = path.resolve(options.inbox);
+  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory()) throw new FileLevelError('FILE_NOT_FOUND', `inbox folder not found: ${inbox}`);
+  const archive = path.resolve(options.archive ?? path.join(inbox, 'archive'));
+  const reports = path.resolve(options.reports ?? archive);
+  const rejected = path.join(archive, 'rejected');
+
+  const lock = await acquireLock(deps.store, 'nightly', { staleMs: options.lockStaleMs });
+  if (!lock.ok) {
+    throw new LockHeldError(`another nightly run holds the lock on this store: ${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt} (last beat ${lock.heldBy.heartbeatAt})`);
+  }
+  deps.log({ kind: 'event', name: 'lock.taken', message: `nightly lock taken by ${lock.lock.holder}`, data: { holder: lock.lock.holder } });
+  try {
+    for (const dir of [archive, reports, rejected]) fs.mkdirSync(dir, { recursive: true });
+    const resumeStarted = Date.now();
+    const resumed = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled });
+    deps.log({ kind: 'event', name: 'resume.finished', message: `resumed ${resumed.orders} open orders`, data: { ...resumed.counts } });
+    const resume = { ...resumed, durationMs: Date.now() - resumeStarted };
+
+    const files: InboxFileSummary[] = [];
+    for (const name of listInbox(inbox)) {
+      const file = path.join(inbox, name);
+      const fileStarted = Date.now();
+      if (!(await isSettled(file, options.settleMs))) {
+        deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: still being written, left for the next run` });
+        files.push({ file: name, status: 'left_for_later', exitCode: 0, rows: 0, counts: null, reason: 'changed too recently or still growing', resultPath: null, errorsPath: null, movedTo: null, durationMs: 0 });
+        continue;
+      }
+      deps.log({ kind: 'event', name: 'file.started', message: `${name}: started` });
+      try {
+        const summary = await runCancelFile(deps, file, { ...options.cancel, reportsDir: reports });
+        const movedTo = moveAside(file, archive);
+        files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
+        deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
+      } catch (error) {
+        if (!(error instanceof FileLevelError)) throw error;
+        if (error.code === 'FILE_IN_PROGRESS') {
+          files.push({ file: name, status: 'left_for_later', exitCode: 0, rows: 0, counts: null, reason: error.message, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
+          continue;
+        }
+        const movedTo = moveAside(file, rejected);
+        fs.writeFileSync(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${error.message}\n`);
+        files.push({ file: name, status: 'set_aside', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${error.message}`, resultPath: null, errorsPath: null, movedTo, durationMs: Date.now() - fileStarted });
+        deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${error.message}`, data: { code: error.code, movedTo } });
+      }
+    }
+    const supplier = await supplierStats(deps);
+    if (supplier.throttled > 0) deps.log({ kind: 'event', name: 'supplier.throttled', message: `the supplier throttled ${supplier.throttled} calls`, data: { ...supplier } });
+    const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
+    for (const f of files) {
+      if (!f.counts) continue;
+      for (const [k, n] of Object.entries(f.counts) as [keyof ResultCounts, number][]) rows[k] += n;
+      rows.total += f.rows;
+    }
+    const finished = Date.now();
+    return {
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      durationMs: finished - started,
+      exitCode: files.reduce<0 | 1 | 2>((worst, f) => (f.exitCode > worst ? f.exitCode : worst), 0),
+      resume,
+      files,
+      rows,
+      ordersByStatus: await ordersByStatus(deps),
+      supplier,
+    };
+  } finally {
+    await lock.lock.release().catch(() => undefined);
+  }
+}
+
+/** `*.csv` in name order, leaving out our own reports and hidden or partial files. */
+function listInbox(inbox: string): string[] {
+  return fs
+    .readdirSync(inbox, { withFileTypes: true })
+    .filter((e) => e.isFile() && /\.csv$/i.test(e.name) && !e.name.startsWith('.') && !/\.(result|errors)\.csv$/i.test(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+async function isSettled(file: string, settleMs: number): Promise<boolean> {
+  const first = fs.statSync(file);
+  if (Date.now() - first.mtimeMs < settleMs) return false;
+  await new Promise((r) => setTimeout(r, Math.min(250, settleMs)));
+  const second = fs.statSync(file);
+  return second.size === first.size && second.mtimeMs === first.mtimeMs;
+}
+
+/** Moves a file into a folder without overwriting an earlier file of the same name. */
+function moveAside(file: string, dir: string): string {
+  const base = path.basename(file);
+  let target = path.join(dir, base);
+  if (fs.existsSync(target)) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    target = path.join(dir, base.replace(/(\.csv)?$/i, `.${stamp}$1`));
+  }
+  fs.renameSync(file, target);
+  return target;
+}
+
+async function supplierStats(deps: PipelineDeps): Promise<NightSummary['supplier']> {
+  const s = await deps.supplier();
+  const { calls, retries, throttled, failures } = s.stats();
+  return { calls, retries, throttled, failures };
+}
+
+async function ordersByStatus(deps: PipelineDeps): Promise<Record<OrderStatus, number>> {
+  const out: Record<OrderStatus, number> = { requested: 0, accepted: 0, completed: 0, withdrawn: 0 };
+  const rows = await deps.store.db('change_orders').select('status').count({ n: '*' }).groupBy('status');
+  for (const r of rows as { status: OrderStatus; n: number | string }[]) out[r.status] = Number(r.n);
+  return out;
+}

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
+import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
+import { importContractFile } from '../../src/pipeline/importContracts.js';
+import { openStore, type Store } from '../../src/store/connect.js';
+import type { RetryPolicy, Supplier } from '../../src/supplier/index.js';
+
+/** Small delays so that a test with 20 % failures does not sleep for seconds. */
+export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+/** A fresh folder for one test file, removed when its tests end. */
+export function useTempDir(prefix = 'kaiyaku-linkage-'): { make(name: string): string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    make(name) {
+      const sub = path.join(dir, name);
+      fs.mkdirSync(sub, { recursive: true });
+      return sub;
+    },
+  };
+}
+
+export interface Generated {
+  contracts: string;
+  cancel: string;
+}
+
+type GenerateFn = (o: { rows: number; out: string; late?: number; slow?: number; prefix?: string }) => Promise<Generated>;
+
+/** scripts/generate.mjs: contract i has quantity 5; its cancel row takes 1 + i % 4, or everything when i % 3 = 0. */
+export async function generate(o: { rows: number; out: string; late?: number; slow?: number; prefix?: string }): Promise<Generated> {
+  const mod = (await import(new URL('../../scripts/generate.mjs', import.meta.url).href)) as { generate: GenerateFn };
+  return mod.generate(o);
+}
+
+export function contractNo(i: number): string {
+  return `NCN202401-${String(i).padStart(10, '0')}`;
+}
+
+/** The target quantity generate.mjs asks for contract i (quantity 5). */
+export function expectedTarget(i: number): number {
+  return i % 3 === 0 ? 0 : 5 - (1 + (i % 4));
+}
+
+export interface TestDeps extends PipelineDeps {
+  events: PipelineEvent[];
+  /** The supplier the next `deps.supplier()` returns; swap it to point at another server. */
+  setSupplier(make: () => Supplier): void;
+  close(): Promise<void>;
+}
+
+/** PipelineDeps by hand: a temp SQLite store, operator `test`, the real clock, a cached supplier. */
+export async function makeDeps(dbFile: string): Promise<TestDeps> {
+  const store: Store = await openStore(dbFile);
+  const events: PipelineEvent[] = [];
+  let factory: (() => Supplier) | null = null;
+  let current: Supplier | null = null;
+  const opened: Supplier[] = [];
+  return {
+    store,
+    operator: 'test',
+    clock: () => new Date(),
+    log: (event) => {
+      events.push(event);
+    },
+    events,
+    supplier: async () => {
+      if (!current) {
+        if (!factory) throw new Error('no supplier set for this test');
+        current = factory();
+        opened.push(current);
+      }
+      return current;
+    },
+    setSupplier(make) {
+      factory = make;
+      current = null;
+    },
+    async close() {
+      for (const s of opened) await s.close();
+      await store.close();
+    },
+  };
+}
+
+export async function importGenerated(deps: PipelineDeps, gen: Generated): Promise<void> {
+  await importContractFile(deps, gen.contracts, 'auto');
+}
+
+export function cancelOptions(overrides: Partial<CancelOptions> = {}): CancelOptions {
+  return { ...DEFAULT_CANCEL_OPTIONS, lang: 'en', reportEncoding: 'utf8', concurrency: 16, ...overrides };
+}
+
+export interface ResultRow {
+  row: string;
+  contract_no: string;
+  result: string;
+  order_no: string;
+  order_status: string;
+  linkage_status: string;
+  error_code: string;
+  error_message: string;
+}
+
+export function readResult(file: string): ResultRow[] {
+  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  return parse(text, { columns: true, skip_empty_lines: true }) as ResultRow[];
+}
+
+export interface LineState {
+  orderLineId: number;
+  orderNo: string;
+  orderStatus: string;
+  contractNo: string;
+  subscriptionId: string;
+  linkageStatus: string;
+  linkageCode: string | null;
+  linkageMessage: string | null;
+  sentAt: string | null;
+  quantityAfter: number;
+}
+
+/** Every order line with its order and contract line, by order line id. */
+export async function lineStates(store: Store): Promise<LineState[]> {
+  const rows = await store.db('order_lines as ol')
+    .join('change_orders as o', 'o.id', 'ol.order_id')
+    .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
+    .join('contracts as c', 'c.id', 'cl.contract_id')
+    .orderBy('ol.id')
+    .select('ol.id', 'o.order_no', 'o.status', 'c.contract_no', 'cl.subscription_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.sent_at', 'ol.quantity_after');
+  return rows.map((r: Record<string, unknown>) => ({
+    orderLineId: Number(r['id']),
+    orderNo: String(r['order_no']),
+    orderStatus: String(r['status']),
+    contractNo: String(r['contract_no']),
+    subscriptionId: String(r['subscription_id']),
+    linkageStatus: String(r['linkage_status']),
+    linkageCode: (r['linkage_code'] as string | null) ?? null,
+    linkageMessage: (r['linkage_message'] as string | null) ?? null,
+    sentAt: (r['sent_at'] as string | null) ?? null,
+    quantityAfter: Number(r['quantity_after']),
+  }));
+}
+
+/** subscription id → { quantity, status } as the store holds the contract line. */
+export async function storeLines(store: Store): Promise<Map<string, { quantity: number; status: string; contractNo: string }>> {
+  const rows = await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('cl.subscription_id', '<>', '').select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.contract_no');
+  return new Map(rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), { quantity: Number(r['quantity']), status: String(r['status']), contractNo: String(r['contract_no']) }]));
+}
+
+export function isLate(sub: string): boolean {
+  return sub.startsWith('NCE-LATE-');
+}
+export function isSlow(sub: string): boolean {
+  return sub.startsWith('SLOW-');
+}
