@@ -68,7 +68,9 @@ function reportFailure(error: unknown): number {
     process.stderr.write(`kaiyaku: ${error.message}\n`);
     return 2;
   }
-  process.stderr.write(`kaiyaku: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Database errors quote their whole statement; thousands of rows of it help nobody.
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`kaiyaku: unexpected failure: ${text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text}\n`);
   return 2;
 }
 

@@ -21,11 +21,7 @@ const STAGE_BATCH = 2000;
  * anything changes.
  */
 export async function stageRows(staging: Store, runId: number, input: CsvInput, onProgress: (rows: number) => void): Promise<IntakeResult> {
-  const header = mapHeader(input.header, CANCEL_COLUMNS);
-  if (header.missing.length > 0) {
-    const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
-    throw new FileLevelError('COLUMN_MISSING', `required column missing: ${names.join(', ')} (必須の列がありません)`);
-  }
+  const header = requireCancelColumns(input.header);
   const cell = (fields: readonly string[], key: CancelKey): string => {
     const i = header.index[key];
     return i === undefined ? '' : normaliseValue(fields[i] ?? '');
@@ -61,6 +57,16 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
   await completeStaging(staging.db, runId, rowCount, input.header);
   onProgress(rowCount);
   return { rowCount, unknownColumns: header.unknown };
+}
+
+/** The header mapped to the cancellation columns; a missing required column is a file-level error. */
+export function requireCancelColumns(fields: readonly string[]) {
+  const header = mapHeader(fields, CANCEL_COLUMNS);
+  if (header.missing.length > 0) {
+    const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
+    throw new FileLevelError('COLUMN_MISSING', `required column missing: ${names.join(', ')} (必須の列がありません)`);
+  }
+  return header;
 }
 
 function describeProblem(problem: NonNullable<import('../csv/read.js').InputRecord['problem']>): Record<Lang, string> {

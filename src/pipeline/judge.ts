@@ -28,7 +28,7 @@ export interface JudgeOptions {
   label: string;
 }
 
-const CONTRACTS_PER_PAGE = 500;
+const CONTRACTS_PER_PAGE = 2000;
 
 /**
  * Judges staged rows a page of contracts at a time: batched lookups (a few queries per
@@ -45,6 +45,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     if (contractNos.length === 0) break;
     after = contractNos[contractNos.length - 1]!;
     const rows = await loadStagedRows(staging.db, runId, contractNos);
+    const stagedByNo = new Map(rows.map((r) => [r.row_no, r]));
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
     const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.request_id));
     const earlier = new Map<number, number>();
@@ -106,7 +107,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       for (const { plan, rows: planRows } of plans) {
         for (const r of planRows) judgements.push({ rowNo: r.row, outcome: 'valid', orderId: null, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
       }
-      await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
+      await transact(staging, (trx) => recordJudgements(trx, runId, judgements, stagedByNo));
     } else {
       await transact(deps.store, async (trx) => {
         const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
@@ -125,7 +126,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           }
         }
         await insertRequestKeys(trx, dedupeRequestKeys(requestKeys));
-        await recordJudgements(trx, runId, judgements);
+        await recordJudgements(trx, runId, judgements, stagedByNo);
       });
     }
     judged += rows.length;

@@ -62,8 +62,11 @@ export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promis
 export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
   const o = await requireOrder(deps, orderNo);
   const pending = o.lines.some((l) => l.linkageStatus === 'pending');
-  if (!pending) check(link(snapshot(o)));
-  else if (o.order.status !== 'accepted') check(link(snapshot(o)));
+  // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
+  // set) is exactly what this button sends again, with the same key and target.
+  const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };
+  if (!pending) check(link(stored));
+  else if (o.order.status !== 'accepted') check(link(stored));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
   return counts;
 }
@@ -71,7 +74,9 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
 export async function confirmOrder(deps: PipelineDeps, orderNo: string, options: { endDate: string | null; confirmUnsettled: boolean }): Promise<void> {
   const o = await requireOrder(deps, orderNo);
   const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
-  check(confirm(snapshot(o), { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled }));
+  // Stored statuses, as the confirm step itself judges them: a line sent without an answer
+  // is not linked (send it again with \`orders link\`), not merely unsettled.
+  check(confirm({ status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines }, { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled }));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true });
   if (counts.confirmed === 0) throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${orderNo} は他の処理で更新されました (the order changed meanwhile)`);
 }

@@ -11,7 +11,7 @@ import { createRun, earlierOrdersByRow, findRuns, finishRun, orderIdsOfRun, rest
 import { reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
-import { stageRows } from './intake.js';
+import { requireCancelColumns, stageRows } from './intake.js';
 import { judgeRows } from './judge.js';
 
 export interface CancelRunSummary {
@@ -38,6 +38,8 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   const label = path.basename(file);
   const inspected = await inspectFile(file, options.inputEncoding);
   const input = await openCsv(file, inspected.encoding);
+  // Before the run is recorded: a missing column must leave the store as it was.
+  requireCancelColumns(input.header);
   const today = jstDate(deps.clock());
   const defaultEndDate = options.endDate ?? today;
   const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir);
@@ -45,6 +47,8 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   // A dry run stages its rows in a scratch database of its own: the store stays untouched.
   const scratchDir = options.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-dry-')) : null;
   const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db')) : deps.store;
+  // The scratch rows point at orders of the real store (rows done before): no foreign keys to check there.
+  if (scratchDir) await staging.db.raw('PRAGMA foreign_keys = OFF');
   const lock = await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
   if (!lock.ok) {
     await cleanupScratch(staging, scratchDir);

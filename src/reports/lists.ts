@@ -99,7 +99,7 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
     };
     for await (const page of pages<{ id: number; order_no: string; contract_no: string; kind: OrderKind; status: OrderStatus; applied_on: string; subject: string; customer: string; end_user: string; updated_at: string; updated_by: string }>(base, 'o.id')) {
       const lines: { order_id: number; quantity_before: number; quantity_after: number; unit_price: number; linkage_status: string }[] = [];
-      for (const ids of chunk(page.map((o) => o.id), 500)) lines.push(...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')));
+      for (const ids of chunk(page.map((o) => o.id))) lines.push(...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')));
       const byOrder = groupBy(lines, (l) => l.order_id);
       for (const o of page) {
         const own = (byOrder.get(o.id) ?? []).map((l) => ({ quantityBefore: Number(l.quantity_before), quantityAfter: Number(l.quantity_after), unitPrice: Number(l.unit_price), linked: l.linkage_status === 'linked' }));
@@ -172,7 +172,7 @@ export async function writeSerialExport(store: Store, output: CsvOutput, filter:
   const mark = filter.markNotified;
   if (mark && exported.length > 0) {
     await transact(store, async (trx) => {
-      for (const ids of chunk(exported, 500)) await trx('cancelled_serials').whereIn('id', ids).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by });
+      for (const ids of chunk(exported)) await trx('cancelled_serials').whereIn('id', ids).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by });
       await recordAudit(trx, { at: mark.at, actor: mark.by, entity: 'serial_export', entityId: exported.length, action: 'mark-notified', detail: { rows: exported.length, from: filter.from ?? null, to: filter.to ?? null } });
     });
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { chunk } from './connect.js';
+import { insertRows } from './connect.js';
 
 export interface AuditEntry {
   at: string;
@@ -12,9 +12,9 @@ export interface AuditEntry {
 
 /** Who changed what when (最終更新者 / 更新日時 keep only the last; this keeps all). */
 export async function recordAudit(db: Knex | Knex.Transaction, ...entries: AuditEntry[]): Promise<void> {
-  for (const part of chunk(entries, 150)) {
-    await db('audit_log').insert(
-      part.map((e) => ({ at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entityId, action: e.action, detail: e.detail ? JSON.stringify(e.detail) : null })),
-    );
-  }
+  await insertRows(
+    db,
+    'audit_log',
+    entries.map((e) => ({ at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entityId, action: e.action, detail: e.detail ? JSON.stringify(e.detail) : null })),
+  );
 }

@@ -105,9 +105,30 @@ export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promi
   return withBusyRetry(() => store.db.transaction(work));
 }
 
-/** Splits keys for `IN (...)` lists that stay under SQLite's bound-parameter limit. */
-export function chunk<T>(items: readonly T[], size = 500): T[][] {
+/**
+ * Bound parameters per statement we allow ourselves: under SQLite's 32,766 and
+ * PostgreSQL's 65,535, and large enough that a batch of thousands of rows is a handful
+ * of statements (round trips, not rows, are what a bulk run pays for).
+ */
+export const MAX_PARAMS = 30_000;
+
+/** Splits keys for `IN (...)` lists that stay under the bound-parameter limit. */
+export function chunk<T>(items: readonly T[], size = 5000): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Rows per multi-row insert: knex writes one for SQLite as a compound SELECT, which
+ * SQLite caps at 500 terms, and the parameter limit caps wide rows further.
+ */
+export function rowsPerInsert(columns: number): number {
+  return Math.max(1, Math.min(500, Math.floor(MAX_PARAMS / Math.max(1, columns))));
+}
+
+/** Multi-row inserts as large as the limits allow: as few statements as the rows need. */
+export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  for (const part of chunk(rows, rowsPerInsert(Object.keys(rows[0]!).length))) await db(table).insert(part);
 }

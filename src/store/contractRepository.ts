@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
-import { chunk, transact, type Store } from './connect.js';
+import { chunk, insertRows, transact, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
@@ -48,84 +48,99 @@ export interface ImportCounts {
 }
 
 /**
- * Upserts contracts, lines and serials (契約一括登録) in one transaction. Lines of a
- * contract already under an open order keep their quantity: the order's figures were
- * taken from it.
+ * Upserts contracts, lines and serials (契約一括登録) in one transaction, set-based: a
+ * handful of statements per few thousand contracts. A line that any cancellation order
+ * has touched keeps its quantity: the store, not an older master file, knows what is
+ * left of it.
  */
 export async function importContracts(store: Store, contracts: readonly ContractInput[], actor: string, now: string): Promise<ImportCounts> {
   const counts: ImportCounts = { contractsCreated: 0, contractsUpdated: 0, linesCreated: 0, linesUpdated: 0, serialsCreated: 0 };
   await transact(store, async (trx) => {
-    for (const part of chunk(contracts, 200)) {
-      const existing = await trx<DbContract>('contracts').whereIn('contract_no', part.map((c) => c.contractNo));
-      const byNo = new Map(existing.map((c) => [c.contract_no, c]));
-      for (const c of part) {
-        const values = {
-          contract_date: c.contractDate,
-          start_date: c.startDate,
-          end_date: c.endDate,
-          subject: c.subject,
-          customer: c.customer,
-          end_user: c.endUser,
-          bill_to: c.billTo,
-          ship_to: c.shipTo,
-          updated_at: now,
-          updated_by: actor,
-        };
-        let contractId: number;
-        const found = byNo.get(c.contractNo);
-        if (found) {
-          contractId = found.id;
-          await trx('contracts').where({ id: contractId }).update(values);
-          counts.contractsUpdated++;
-        } else {
-          contractId = await insertReturningId(trx, 'contracts', { ...values, contract_no: c.contractNo, status: 'active' });
-          counts.contractsCreated++;
-        }
-        await upsertLines(trx, contractId, c.lines, actor, now, counts);
-        await recordAudit(trx, { at: now, actor, entity: 'contract', entityId: contractId, action: found ? 'import.update' : 'import.create' });
-      }
+    for (const part of chunk(contracts, 2000)) {
+      const existing = new Map<string, number>();
+      for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part.map((c) => c.contractNo)).select('id', 'contract_no')) existing.set(c.contract_no, c.id);
+      const values = (c: ContractInput) => ({
+        contract_date: c.contractDate,
+        start_date: c.startDate,
+        end_date: c.endDate,
+        subject: c.subject,
+        customer: c.customer,
+        end_user: c.endUser,
+        bill_to: c.billTo,
+        ship_to: c.shipTo,
+        updated_at: now,
+        updated_by: actor,
+      });
+      const fresh = part.filter((c) => !existing.has(c.contractNo));
+      await insertRows(trx, 'contracts', fresh.map((c) => ({ ...values(c), contract_no: c.contractNo, status: 'active' })));
+      for (const c of part.filter((c) => existing.has(c.contractNo))) await trx('contracts').where({ id: existing.get(c.contractNo)! }).update(values(c));
+      counts.contractsCreated += fresh.length;
+      counts.contractsUpdated += part.length - fresh.length;
+      const ids = new Map<string, number>();
+      for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part.map((c) => c.contractNo)).select('id', 'contract_no')) ids.set(c.contract_no, c.id);
+      await upsertLines(trx, part.map((c) => ({ contractId: ids.get(c.contractNo)!, lines: c.lines })), actor, now, counts);
+      await recordAudit(trx, ...part.map((c) => ({ at: now, actor, entity: 'contract' as const, entityId: ids.get(c.contractNo)!, action: existing.has(c.contractNo) ? 'import.update' : 'import.create' })));
     }
   });
   return counts;
 }
 
-async function upsertLines(trx: Knex.Transaction, contractId: number, lines: readonly ContractLineInput[], actor: string, now: string, counts: ImportCounts): Promise<void> {
-  const existing = await trx<DbContractLine>('contract_lines').where({ contract_id: contractId }).orderBy('line_no');
-  const byKey = new Map(existing.map((l) => [lineKey(l), l]));
-  let nextLineNo = existing.reduce((max, l) => Math.max(max, l.line_no), 0) + 1;
-  for (const line of lines) {
-    const values = {
-      supplier: line.supplier,
-      product_code: line.productCode,
-      product_name: line.productName,
-      subscription_id: line.subscriptionId,
-      unit_price: line.unitPrice,
-      plan: line.plan,
-      billing_model: line.billingModel,
-      is_trial: line.isTrial,
-      updated_at: now,
-      updated_by: actor,
-    };
-    const found = byKey.get(lineKey(line));
-    let lineId: number;
-    if (found) {
-      lineId = found.id;
-      const claimed = await trx('line_claims').where({ contract_line_id: lineId }).first();
-      await trx('contract_lines').where({ id: lineId }).update(claimed ? values : { ...values, quantity: line.quantity });
-      counts.linesUpdated++;
-    } else {
-      lineId = await insertReturningId(trx, 'contract_lines', { ...values, contract_id: contractId, line_no: nextLineNo++, quantity: line.quantity, status: 'active' });
-      counts.linesCreated++;
-    }
-    if (line.serials.length > 0) {
-      const known = new Set((await trx<DbSerial>('serials').where({ line_id: lineId }).select('serial_no')).map((s) => s.serial_no));
-      const fresh = line.serials.filter((s) => !known.has(s));
-      for (const part of chunk(fresh, 200)) {
-        await trx('serials').insert(part.map((serial_no) => ({ line_id: lineId, serial_no, status: 'active' })));
+async function upsertLines(trx: Knex.Transaction, contracts: readonly { contractId: number; lines: readonly ContractLineInput[] }[], actor: string, now: string, counts: ImportCounts): Promise<void> {
+  const existing = await trx<DbContractLine>('contract_lines').whereIn('contract_id', contracts.map((c) => c.contractId)).orderBy('line_no');
+  const existingByContract = groupBy(existing, (l) => l.contract_id);
+  const touched = new Set<number>();
+  for (const ids of chunk(existing.map((l) => l.id))) {
+    for (const r of await trx('order_lines').whereIn('contract_line_id', ids).distinct('contract_line_id')) touched.add(Number(r.contract_line_id));
+  }
+  const inserts: Record<string, unknown>[] = [];
+  const serialsWanted: { contractId: number; key: string; serials: string[] }[] = [];
+  for (const { contractId, lines } of contracts) {
+    const own = existingByContract.get(contractId) ?? [];
+    const byKey = new Map(own.map((l) => [lineKey(l), l]));
+    let nextLineNo = own.reduce((max, l) => Math.max(max, l.line_no), 0) + 1;
+    for (const line of lines) {
+      const values = {
+        supplier: line.supplier,
+        product_code: line.productCode,
+        product_name: line.productName,
+        subscription_id: line.subscriptionId,
+        unit_price: line.unitPrice,
+        plan: line.plan,
+        billing_model: line.billingModel,
+        is_trial: line.isTrial,
+        updated_at: now,
+        updated_by: actor,
+      };
+      const found = byKey.get(lineKey(line));
+      if (found) {
+        await trx('contract_lines').where({ id: found.id }).update(touched.has(found.id) ? values : { ...values, quantity: line.quantity });
+        counts.linesUpdated++;
+      } else {
+        inserts.push({ ...values, contract_id: contractId, line_no: nextLineNo++, quantity: line.quantity, status: 'active' });
+        counts.linesCreated++;
       }
-      counts.serialsCreated += fresh.length;
+      if (line.serials.length > 0) serialsWanted.push({ contractId, key: lineKey(line), serials: line.serials });
     }
   }
+  await insertRows(trx, 'contract_lines', inserts);
+  if (serialsWanted.length === 0) return;
+  const lines = await trx<DbContractLine>('contract_lines').whereIn('contract_id', [...new Set(serialsWanted.map((s) => s.contractId))]);
+  const lineIdByKey = new Map(lines.map((l) => [`${l.contract_id}|${lineKey(l)}`, l.id]));
+  const known = new Set<string>();
+  for (const ids of chunk(lines.map((l) => l.id))) {
+    for (const s of await trx<DbSerial>('serials').whereIn('line_id', ids).select('line_id', 'serial_no')) known.add(`${s.line_id}|${s.serial_no}`);
+  }
+  const serialRows: Record<string, unknown>[] = [];
+  for (const w of serialsWanted) {
+    const lineId = lineIdByKey.get(`${w.contractId}|${w.key}`)!;
+    for (const serial_no of w.serials) {
+      if (known.has(`${lineId}|${serial_no}`)) continue;
+      known.add(`${lineId}|${serial_no}`);
+      serialRows.push({ line_id: lineId, serial_no, status: 'active' });
+    }
+  }
+  await insertRows(trx, 'serials', serialRows);
+  counts.serialsCreated += serialRows.length;
 }
 
 /** Portable "insert and give me the id" (PostgreSQL needs RETURNING, SQLite gives it back too). */
@@ -141,14 +156,14 @@ export async function insertReturningId(trx: Knex | Knex.Transaction, table: str
  */
 export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: readonly string[]): Promise<Map<string, ContractSnapshot>> {
   const result = new Map<string, ContractSnapshot>();
-  for (const part of chunk([...new Set(contractNos)], 500)) {
+  for (const part of chunk([...new Set(contractNos)])) {
     const contracts = await db<DbContract>('contracts').whereIn('contract_no', part);
     if (contracts.length === 0) continue;
     const lines = await db<DbContractLine>('contract_lines').whereIn('contract_id', contracts.map((c) => c.id)).orderBy(['contract_id', 'line_no']);
     const lineIds = lines.map((l) => l.id);
     const serials: DbSerial[] = [];
     const claimed = new Set<number>();
-    for (const ids of chunk(lineIds, 500)) {
+    for (const ids of chunk(lineIds)) {
       serials.push(...(await db<DbSerial>('serials').whereIn('line_id', ids).orderBy('id')));
       for (const c of await db('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) claimed.add(Number(c.contract_line_id));
     }

@@ -18,7 +18,9 @@ interface Ran {
 
 function kaiyaku(args: string[], cwd: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, KAIYAKU_DB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env };
+    delete env['KAIYAKU_DB'];
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -84,7 +86,8 @@ describe('the CLI against `kaiyaku supplier serve`', () => {
     const errorsFile = fs.readFileSync(path.join(dir, 'cancel.errors.csv'), 'utf8');
     expect(errorsFile.trim().split('\n')).toHaveLength(1 + LATE);
 
-    // Resume until only the refused NCE-LATE orders are open; exit 1 as long as any is.
+    // Resume until only the refused NCE-LATE orders are open; exit 1 as long as any is (the
+    // same-file run below shows that they stay as they are).
     const stillOpen: number[] = [];
     for (let i = 0; i < 6; i++) {
       const resume = await kaiyaku(['orders', 'resume', ...common.filter((a) => a !== '--quiet'), ...linkArgs], dir);
@@ -92,7 +95,7 @@ describe('the CLI against `kaiyaku supplier serve`', () => {
       const m = /still open (\d+)/.exec(resume.stdout);
       expect(m, resume.stdout).not.toBeNull();
       stillOpen.push(Number(m![1]));
-      if (stillOpen.length >= 2 && stillOpen.at(-1) === LATE && stillOpen.at(-2) === LATE) break;
+      if (stillOpen.at(-1) === LATE) break;
     }
     expect(stillOpen.at(-1)).toBe(LATE);
     console.log(`[linkage cli] open orders after each resume: ${stillOpen.join(' → ')}`);

@@ -50,8 +50,7 @@ describe('supplier unreachable until retries are exhausted', () => {
       const broken = await startSupplierServer({ port: 0, knobs: knobs(1), seeds: await loadSubscriptionSeeds(deps.store.db) });
       const firstLog: Sent[] = [];
       deps.setSupplier(() => recordingSupplier(broken.url, firstLog, { maxAttempts: 3 }));
-      const first = await runCancelFile(deps, gen.cancel, cancelOptions());
-      await broken.close();
+      const first = await runCancelFile(deps, gen.cancel, cancelOptions()).finally(() => broken.close());
 
       expect(first.exitCode).toBe(1);
       expect(first.counts.pending).toBe(ROWS);

@@ -233,6 +233,24 @@ describe('confirmOrders', () => {
     );
   });
 
+  it('handles batches larger than one statement chunk', async () => {
+    // 410 orders: more than confirmOrders' 400 per statement.
+    const inputs = Array.from({ length: 410 }, () => aContractInput({ lines: [aLineInput({ quantity: 2 })] }));
+    const snapshots = await importAndLoad(...inputs);
+    const { created, lost } = await create(snapshots.map((s) => planFor(s)));
+    expect(lost).toEqual([]);
+    const seqs = created.map((c) => sequenceOf(c.orderNo));
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    await accept(created);
+    const done = await transact(ctx.store, (trx) => confirmOrders(trx, created.map((c) => c.orderId), null, write));
+    expect(done).toHaveLength(410);
+    const contractIds = snapshots.map((s) => s.contract.id);
+    const statuses = (await ctx.store.db('contracts').whereIn('id', contractIds).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[];
+    expect(statuses.map((r) => [r.status, Number(r.n)])).toEqual([['cancelled', 410]]);
+    const cancelledRows = await ctx.store.db('cancelled_serials as cs').join('order_lines as ol', 'ol.id', 'cs.order_line_id').whereIn('ol.order_id', done).count({ n: '*' }).first();
+    expect(Number(cancelledRows!.n)).toBe(410);
+  });
+
   it('confirms only accepted orders', async () => {
     const [a] = await importAndLoad(aContractInput());
     const { created } = await create([planFor(a!)]);

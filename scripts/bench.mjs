@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// The benchmark of issue "Benchmark and speed": every figure is a ratio against a
+// baseline measured in the same run, since the machines are shared and noisy.
+//   npm run bench -- --rows 20000 [--linkage-rows 4000 --latency 50 --concurrency 64]
+//                    [--memory-rows 2000 --memory-factor 50] [--repeat 3] [--out bench-out]
+// (a) floor: csv-parse of the cancellation file + one batched knex insert of its rows
+//     into a fresh SQLite table in one transaction;
+// (b) the full pipeline (stage → judge → orders → accept → link → confirm → reports) at
+//     zero supplier latency, against (a);
+// (c) linkage alone at latency L and concurrency C, against the bound N·L/C;
+// (d) peak memory (max RSS) of a dry run at M and at factor×M rows, one against the other.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse';
+import knexFactory from 'knex';
+import { generate } from './generate.mjs';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dist = (p) => path.join(root, 'dist', p);
+const { openStore } = await import(dist('store/connect.js'));
+const { importContractFile } = await import(dist('pipeline/importContracts.js'));
+const { runCancelFile } = await import(dist('pipeline/runCancel.js'));
+const { resumeOpenOrders } = await import(dist('pipeline/orderSteps.js'));
+const { DEFAULT_CANCEL_OPTIONS } = await import(dist('pipeline/context.js'));
+const { createSimSupplier } = await import(dist('supplier/index.js'));
+const { loadSubscriptionSeeds } = await import(dist('store/supplierSeeds.js'));
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number.isNaN(Number(process.argv[i + 1])) ? process.argv[i + 1] : Number(process.argv[i + 1]);
+};
+const N = arg('rows', 20000);
+const LINK_N = arg('linkage-rows', 4000);
+const L = arg('latency', 50);
+const C = arg('concurrency', 64);
+const MEM_N = arg('memory-rows', 2000);
+const MEM_FACTOR = arg('memory-factor', 50);
+const REPEAT = arg('repeat', 3);
+const OUT = path.resolve(arg('out', path.join(root, 'bench-out')));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-bench-'));
+const log = (...a) => console.error(...a);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function depsFor(store, knobs) {
+  let supplier = null;
+  return {
+    store,
+    clock: () => new Date(),
+    operator: 'bench',
+    log: () => {},
+    supplier: async () => (supplier ??= createSimSupplier(knobs, await loadSubscriptionSeeds(store.db))),
+  };
+}
+
+async function prepare(rows, name) {
+  const dir = path.join(work, name);
+  const files = await generate({ rows, out: dir, prefix: name.toUpperCase() });
+  const db = path.join(dir, 'base.db');
+  const store = await openStore(db);
+  await importContractFile(depsFor(store, {}), files.contracts, 'auto');
+  await store.close();
+  return { ...files, db, dir };
+}
+
+function copyDb(from, to) {
+  for (const suffix of ['', '-wal', '-shm']) if (fs.existsSync(from + suffix)) fs.copyFileSync(from + suffix, to + suffix);
+  return to;
+}
+
+async function measureFloor(file, i) {
+  const db = knexFactory({ client: 'sqlite3', connection: { filename: path.join(work, `floor-${i}.db`) }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  await db.raw('PRAGMA journal_mode = WAL');
+  await db.raw('PRAGMA synchronous = NORMAL');
+  await db.schema.createTable('rows', (t) => {
+    t.increments('id');
+    for (const c of ['contract_no', 'product_code', 'cancel_quantity', 'end_date', 'request_id']) t.text(c);
+  });
+  const started = performance.now();
+  const records = [];
+  for await (const r of fs.createReadStream(file).pipe(parse({ from_line: 2, relax_column_count: true }))) {
+    records.push({ contract_no: r[0], product_code: r[1], cancel_quantity: r[2], end_date: r[3], request_id: r[4] });
+  }
+  await db.transaction(async (trx) => {
+    for (let k = 0; k < records.length; k += 500) await trx('rows').insert(records.slice(k, k + 500));
+  });
+  const elapsed = performance.now() - started;
+  await db.destroy();
+  return elapsed;
+}
+
+async function measurePipeline(base, i) {
+  const store = await openStore(copyDb(base.db, path.join(base.dir, `pipeline-${i}.db`)));
+  const started = performance.now();
+  const summary = await runCancelFile(depsFor(store, { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }), base.cancel, { ...DEFAULT_CANCEL_OPTIONS, reportsDir: base.dir, concurrency: C });
+  const elapsed = performance.now() - started;
+  await store.close();
+  if (summary.counts.completed !== N) throw new Error(`pipeline completed ${summary.counts.completed} of ${N} rows`);
+  return elapsed;
+}
+
+async function measureLinkage(base) {
+  const store = await openStore(copyDb(base.db, path.join(base.dir, 'linkage.db')));
+  const deps = depsFor(store, { latencyMs: L, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 });
+  await runCancelFile(deps, base.cancel, { ...DEFAULT_CANCEL_OPTIONS, until: 'accepted', reportsDir: base.dir });
+  await deps.supplier();
+  const started = performance.now();
+  const { counts } = await resumeOpenOrders(deps, { until: 'linked', concurrency: C, confirmUnsettled: false });
+  const elapsed = performance.now() - started;
+  await store.close();
+  if (counts.settled !== LINK_N) throw new Error(`linkage settled ${counts.settled} of ${LINK_N} lines`);
+  return elapsed;
+}
+
+function measureDryRunMemory(base, name) {
+  const rssFile = path.join(base.dir, `${name}.rss`);
+  const db = copyDb(base.db, path.join(base.dir, `${name}.db`));
+  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts', 'maxrss-hook.mjs'), dist('cli/main.js'), 'cancel', base.cancel, '--dry-run', '--db', db, '--reports', base.dir, '--quiet'], {
+    env: { ...process.env, KAIYAKU_BENCH_RSS_FILE: rssFile },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`dry run exited ${r.status}: ${r.stderr}`);
+  return Number(fs.readFileSync(rssFile, 'utf8'));
+}
+
+log(`preparing ${N} contracts and rows in ${work}`);
+const main = await prepare(N, 'main');
+const floor = [];
+const pipeline = [];
+for (let i = 0; i < REPEAT; i++) {
+  floor.push(await measureFloor(main.cancel, i));
+  pipeline.push(await measurePipeline(main, i));
+  log(`  round ${i + 1}: floor ${seconds(floor[i])}, pipeline ${seconds(pipeline[i])}`);
+}
+log(`preparing ${LINK_N} rows for linkage at ${L} ms, concurrency ${C}`);
+const linkBase = await prepare(LINK_N, 'link');
+const linkage = await measureLinkage(linkBase);
+const bound = (LINK_N * L) / C;
+log(`preparing ${MEM_N} and ${MEM_N * MEM_FACTOR} rows for the dry-run memory`);
+const small = await prepare(MEM_N, 'small');
+const large = await prepare(MEM_N * MEM_FACTOR, 'large');
+const rssSmall = measureDryRunMemory(small, 'small');
+const rssLarge = measureDryRunMemory(large, 'large');
+
+const result = {
+  at: new Date().toISOString(),
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || null,
+  machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() },
+  pipeline: { rows: N, floorMs: median(floor), pipelineMs: median(pipeline), ratio: median(pipeline) / median(floor), target: 3 },
+  linkage: { rows: LINK_N, latencyMs: L, concurrency: C, boundMs: bound, elapsedMs: linkage, ratio: linkage / bound, target: 1.3 },
+  memory: { smallRows: MEM_N, largeRows: MEM_N * MEM_FACTOR, smallMaxRss: rssSmall, largeMaxRss: rssLarge, ratio: rssLarge / rssSmall, target: 1.5 },
+};
+fs.mkdirSync(OUT, { recursive: true });
+const outFile = path.join(OUT, `bench-${result.at.replace(/[:.]/g, '-')}.json`);
+fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+const ok = (r, t) => (r <= t ? 'within target' : 'OVER TARGET');
+console.log(`full pipeline, ${N} rows: ${seconds(result.pipeline.pipelineMs)} vs floor ${seconds(result.pipeline.floorMs)} → ${result.pipeline.ratio.toFixed(2)}× (target ≤ 3×, ${ok(result.pipeline.ratio, 3)})`);
+console.log(`linkage, ${LINK_N} lines at ${L} ms × ${C}: ${seconds(linkage)} vs N·L/C ${seconds(bound)} → ${result.linkage.ratio.toFixed(2)}× (target ≤ 1.3×, ${ok(result.linkage.ratio, 1.3)})`);
+console.log(`dry-run peak memory: ${mb(rssLarge)} at ${MEM_N * MEM_FACTOR} rows vs ${mb(rssSmall)} at ${MEM_N} → ${result.memory.ratio.toFixed(2)}× (target ≤ 1.5×, ${ok(result.memory.ratio, 1.5)})`);
+console.log(`written: ${outFile}`);
+fs.rmSync(work, { recursive: true, force: true });

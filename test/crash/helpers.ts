@@ -1,0 +1,259 @@
+/**
+ * Shared by the crash, overlap and fuzz tests: the built CLI as child processes, the
+ * supplier simulator as a child that outlives them, a seeded random source, and the
+ * integrity queries every store must pass whatever happened to it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
+import type { Knex } from 'knex';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = path.join(ROOT, 'dist/cli/main.js');
+export const GENERATE = path.join(ROOT, 'scripts/generate.mjs');
+
+/** A fresh folder for one test file, removed when its tests end (kept with KAIYAKU_KEEP_TMP=1). */
+export function useTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => {
+    if (process.env['KAIYAKU_KEEP_TMP'] !== '1') fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+export interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Running {
+  child: ChildProcess;
+  pid: number;
+  done: Promise<Ran>;
+  /** Whether the process has exited. */
+  exited(): boolean;
+}
+
+const CHILD_ENV = { ...process.env, CI: 'true', NO_COLOR: '1' };
+
+/** `kaiyaku ...` as a child process (node runs the built CLI directly, so its pid is the CLI's). */
+export function startCli(args: readonly string[], cwd: string): Running {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      exited = true;
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start kaiyaku ${args.join(' ')}`);
+  return { child, pid: child.pid, done, exited: () => exited };
+}
+
+export function runCli(args: readonly string[], cwd: string): Promise<Ran> {
+  return startCli(args, cwd).done;
+}
+
+/** For set-up steps that must succeed. */
+export function cliSync(args: readonly string[], cwd: string): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+export function generate(out: string, rows: number, extra: readonly string[] = []): { contracts: string; cancel: string } {
+  const r = spawnSync(process.execPath, [GENERATE, '--rows', String(rows), '--out', out, ...extra], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`generate.mjs failed: ${r.stderr}`);
+  return { contracts: path.join(out, 'contracts.csv'), cancel: path.join(out, 'cancel.csv') };
+}
+
+/** Copies a closed SQLite store (with its WAL, if one was left). */
+export function copyDb(from: string, to: string): void {
+  fs.copyFileSync(from, to);
+  for (const suffix of ['-wal', '-shm']) {
+    if (fs.existsSync(from + suffix)) fs.copyFileSync(from + suffix, to + suffix);
+  }
+}
+
+export interface Served {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `kaiyaku supplier serve --port 0` as a child of its own: its state survives kills of the
+ * cancel process. Port 0 lets the OS choose a free port; the URL is read from its banner.
+ */
+export async function serveSupplier(db: string, cwd: string, extra: readonly string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--db', db, '--port', '0', ...extra], { cwd, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`supplier serve did not start: ${out}${err}`)), 20_000);
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const m = /https?:\/\/[^\s/]+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`supplier serve exited ${code}: ${out}${err}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+export interface SimStatsBody {
+  total: number;
+  byMethod: Record<string, Record<string, number>>;
+  byStatus: Record<string, number>;
+  subscriptions: Record<string, { quantity: number; status: string; pending: boolean; lastTarget: number | null }>;
+}
+export interface SimCallBody {
+  method: string;
+  subscriptionId: string | null;
+  idempotencyKey: string | null;
+  status: number;
+}
+
+/** mulberry32: small, seeded, good enough to choose kill times and mutations reproducibly. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function seedFromEnv(name: string): number {
+  const fixed = process.env[name];
+  return fixed !== undefined && fixed !== '' ? Number(fixed) : Math.floor(Math.random() * 2 ** 31);
+}
+
+export type CsvRow = Record<string, string>;
+export function readCsv(file: string): CsvRow[] {
+  return parse(fs.readFileSync(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true, relax_column_count: true }) as CsvRow[];
+}
+
+/** Every contract line's quantity as imported: contract line id → quantity. */
+export async function lineQuantities(db: Knex): Promise<Map<number, number>> {
+  const rows = await db('contract_lines').select('id', 'quantity');
+  return new Map(rows.map((r: { id: number; quantity: number }) => [Number(r.id), Number(r.quantity)]));
+}
+
+/**
+ * The store's invariants, as queries; returns the violations in words (empty when sound).
+ * `original`: each contract line's quantity before any cancellation.
+ */
+export async function integrityViolations(db: Knex, original: ReadonlyMap<number, number>): Promise<string[]> {
+  const out: string[] = [];
+  const q = async (what: string, sql: string): Promise<void> => {
+    const rows = (await db.raw(sql)) as Record<string, unknown>[];
+    if (rows.length > 0) out.push(`${what}: ${JSON.stringify(rows.slice(0, 5))}${rows.length > 5 ? ` (+${rows.length - 5} more)` : ''}`);
+  };
+  await q(
+    'a line held by two open orders',
+    `select ol.contract_line_id, count(*) as n from order_lines ol join change_orders o on o.id = ol.order_id
+     where o.status in ('requested', 'accepted') group by ol.contract_line_id having count(*) > 1`,
+  );
+  await q(
+    'an order line cancelling more than it had, or not adding up',
+    `select id, quantity_before, cancel_quantity, quantity_after from order_lines
+     where cancel_quantity > quantity_before or cancel_quantity < 1 or quantity_after <> quantity_before - cancel_quantity or quantity_after < 0`,
+  );
+  await q('an order without lines', `select o.id from change_orders o where not exists (select 1 from order_lines ol where ol.order_id = o.id)`);
+  await q('a contract line in one order twice', `select order_id, contract_line_id from order_lines group by order_id, contract_line_id having count(*) > 1`);
+  await q(
+    'an open order line without its claim',
+    `select ol.id, ol.contract_line_id from order_lines ol join change_orders o on o.id = ol.order_id
+     where o.status in ('requested', 'accepted') and not exists (select 1 from line_claims c where c.contract_line_id = ol.contract_line_id and c.order_id = o.id)`,
+  );
+  await q(
+    'a claim not held by an open order of that line',
+    `select c.contract_line_id, c.order_id from line_claims c left join change_orders o on o.id = c.order_id
+     where o.id is null or o.status not in ('requested', 'accepted')
+        or not exists (select 1 from order_lines ol where ol.order_id = c.order_id and ol.contract_line_id = c.contract_line_id)`,
+  );
+  await q(
+    'completed order lines in a chain that does not follow the line',
+    // Each completed cancellation starts from where the previous one left the line.
+    `select a.id, a.contract_line_id from order_lines a join change_orders oa on oa.id = a.order_id and oa.status = 'completed'
+     join order_lines b on b.contract_line_id = a.contract_line_id and b.id <> a.id join change_orders ob on ob.id = b.order_id and ob.status = 'completed'
+     where a.quantity_before = b.quantity_before`,
+  );
+  await q(
+    'a cancelled-serial row of an order that is not completed',
+    `select cs.id from cancelled_serials cs join order_lines ol on ol.id = cs.order_line_id join change_orders o on o.id = ol.order_id where o.status <> 'completed'`,
+  );
+  await q(
+    'a completed order line without its cancelled-serial row',
+    `select ol.id from order_lines ol join change_orders o on o.id = ol.order_id
+     where o.status = 'completed' and not exists (select 1 from cancelled_serials cs where cs.order_line_id = ol.id)`,
+  );
+  await q('a cancelled serial written twice', `select order_line_id, serial_no, count(*) as n from cancelled_serials group by order_line_id, serial_no having count(*) > 1`);
+  await q(
+    'a line whose quantity and status disagree',
+    `select id, quantity, status from contract_lines where quantity < 0 or (quantity = 0 and status <> 'cancelled') or (quantity > 0 and status = 'cancelled')`,
+  );
+  await q(
+    'a contract whose status disagrees with its lines',
+    `select c.id, c.status from contracts c where
+       (c.status = 'cancelled' and exists (select 1 from contract_lines cl where cl.contract_id = c.id and cl.status = 'active'))
+       or (c.status = 'active' and exists (select 1 from contract_lines cl where cl.contract_id = c.id)
+           and not exists (select 1 from contract_lines cl where cl.contract_id = c.id and cl.status = 'active'))`,
+  );
+  await q('a finished run with rows never judged', `select r.id, count(*) as n from runs r join run_rows rr on rr.run_id = r.id where r.status = 'done' and rr.outcome = 'staged' group by r.id`);
+  await q('a request key without its order', `select k.request_id from request_keys k left join change_orders o on o.id = k.order_id where o.id is null`);
+  await q('order numbers beyond the sequence', `select o.order_no from change_orders o where (select count(*) from change_orders) > (select value from sequences where name = 'order_no') limit 1`);
+
+  // Quantities: what each line has now plus what completed orders took equals what it had.
+  const taken = new Map<number, number>();
+  const completed = (await db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').where('o.status', 'completed').select('ol.contract_line_id', 'ol.cancel_quantity')) as { contract_line_id: number; cancel_quantity: number }[];
+  for (const r of completed) taken.set(Number(r.contract_line_id), (taken.get(Number(r.contract_line_id)) ?? 0) + Number(r.cancel_quantity));
+  const now = await lineQuantities(db);
+  const bad: string[] = [];
+  for (const [id, had] of original) {
+    const sum = taken.get(id) ?? 0;
+    if (sum > had) bad.push(`line ${id}: cancelled ${sum} of ${had}`);
+    else if ((now.get(id) ?? -1) !== had - sum) bad.push(`line ${id}: has ${now.get(id)}, had ${had}, completed orders took ${sum}`);
+  }
+  if (bad.length > 0) out.push(`quantities do not add up: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? ` (+${bad.length - 5} more)` : ''}`);
+  return out;
+}

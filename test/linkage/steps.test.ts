@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } from '../../src/pipeline/orderSteps.js';
+import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
+import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
+import { cancelOptions, expectedTarget, generate, importGenerated, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
+
+const tmp = useTempDir();
+
+describe('one order at a time after the supplier was unreachable', () => {
+  it('`orders link` sends again a line whose earlier send was never answered, with the same key', async () => {
+    const dir = tmp.make('link-again');
+    const gen = await generate({ rows: 3, out: dir, prefix: 'ONE' });
+    const deps = await makeDeps(path.join(dir, 'store.db'));
+    try {
+      await importGenerated(deps, gen);
+      const seeds = await loadSubscriptionSeeds(deps.store.db);
+      const down = createSimSupplier({ latencyMs: 1, failRate: 1, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+      deps.setSupplier(() => down);
+      const first = await runCancelFile(deps, gen.cancel, cancelOptions());
+      expect(readResult(first.resultPath).map((r) => r.error_code)).toEqual(['SUPPLIER_UNAVAILABLE', 'SUPPLIER_UNAVAILABLE', 'SUPPLIER_UNAVAILABLE']);
+      const [line] = await lineStates(deps.store);
+      expect(line).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked', linkageCode: 'SUPPLIER_UNAVAILABLE' });
+
+      // It may have reached the supplier: acceptance can no longer be withdrawn.
+      await expect(withdrawOrderAcceptance(deps, line!.orderNo)).rejects.toMatchObject({ refusal: 'ALREADY_ORDERED' });
+      // Nor can it be confirmed, not even unsettled: nothing says the supplier took it. The
+      // refusal names the reason (not linked) rather than a race that did not happen.
+      const endDate = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+      for (const confirmUnsettled of [false, true]) {
+        await expect(confirmOrder(deps, line!.orderNo, { endDate, confirmUnsettled })).rejects.toMatchObject({ refusal: 'NOT_LINKED' });
+      }
+      expect((await lineStates(deps.store)).find((l) => l.orderLineId === line!.orderLineId)).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked' });
+
+      const server = await startSupplierServer({ port: 0, knobs: { latencyMs: 1, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds: await loadSubscriptionSeeds(deps.store.db) });
+      try {
+        deps.setSupplier(() => createHttpSupplier(server.url, { baseDelayMs: 1, maxDelayMs: 2 }));
+        const counts = await linkOrder(deps, line!.orderNo, { concurrency: 4 });
+        expect(counts).toMatchObject({ sent: 1, settled: 1 });
+        const after = (await lineStates(deps.store)).find((l) => l.orderLineId === line!.orderLineId);
+        expect(after).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'linked', linkageCode: null });
+        expect(server.simulator.callLog().map((c) => c.idempotencyKey)).toEqual([`order-line-${line!.orderLineId}`]);
+
+        // The rest goes on with resume; supplier and store agree at the end.
+        await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false });
+        const lines = await lineStates(deps.store);
+        expect(lines.every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
+        const at = server.simulator.stats().subscriptions;
+        for (const [sub, l] of await storeLines(deps.store)) {
+          expect(l.quantity).toBe(expectedTarget(Number(l.contractNo.slice(-10))));
+          expect(at[sub]?.quantity).toBe(l.quantity);
+        }
+      } finally {
+        await deps.close();
+        await server.close();
+      }
+    } catch (error) {
+      await deps.close().catch(() => undefined);
+      throw error;
+    }
+  });
+
+  it('calls that time out while the supplier is still working are retried with the same key; each change applies once', async () => {
+    const dir = tmp.make('timeouts');
+    const rows = 60;
+    const gen = await generate({ rows, out: dir, prefix: 'TMO' });
+    const deps = await makeDeps(path.join(dir, 'store.db'));
+    try {
+      await importGenerated(deps, gen);
+      // In process, so that timing is the simulator's and not a loaded box's HTTP stack:
+      // latency is 20–60 ms and a 45 ms timeout abandons about 40 % of the calls mid-flight.
+      const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(deps.store.db), { timeoutMs: 45, maxAttempts: 12, baseDelayMs: 2, maxDelayMs: 10 });
+      const server = { simulator: sim.simulator };
+      deps.setSupplier(() => sim);
+      const first = await runCancelFile(deps, gen.cancel, cancelOptions());
+      // A line whose calls kept timing out is left for a later run (409s count as attempts).
+      for (let i = 0; i < 3 && (await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false })).orders > 0; i++);
+      const log = server.simulator.callLog();
+      const statuses = new Map<number, number>();
+      for (const c of log) statuses.set(c.status, (statuses.get(c.status) ?? 0) + 1);
+      console.log(`[linkage timeouts] first run ${JSON.stringify(first.counts)}; supplier answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+      expect(log.length).toBeGreaterThan(rows);
+      // Every key stays on one subscription, and one subscription sees one key.
+      const keysBySub = new Map<string, Set<string>>();
+      for (const c of log) if (c.idempotencyKey) keysBySub.set(c.subscriptionId!, (keysBySub.get(c.subscriptionId!) ?? new Set()).add(c.idempotencyKey));
+      expect([...keysBySub.values()].every((k) => k.size === 1)).toBe(true);
+      const lines = await lineStates(deps.store);
+      expect(lines.every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
+      const at = server.simulator.stats().subscriptions;
+      for (const [sub, l] of await storeLines(deps.store)) {
+        expect(l.quantity).toBe(expectedTarget(Number(l.contractNo.slice(-10))));
+        expect(at[sub]?.quantity).toBe(l.quantity);
+      }
+      expect(first.counts.completed).toBeGreaterThan(rows / 2);
+    } finally {
+      await deps.close();
+    }
+  });
+});

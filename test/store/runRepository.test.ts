@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { transact } from '../../src/store/connect.js';
+import {
+  createRun,
+  duplicateRequestRows,
+  findRuns,
+  insertStagedRows,
+  iterateRunRows,
+  loadStagedRows,
+  nextStagedContracts,
+  recordJudgements,
+  type StagedRow,
+} from '../../src/store/runRepository.js';
+import { TODAY } from '../builders.js';
+import { useStore } from './useStore.js';
+
+const ctx = useStore();
+
+function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
+  return {
+    row_no: 1,
+    contract_no: 'NCN202107-0000003109',
+    product_code: '',
+    subscription_id: '',
+    serial_no: '',
+    cancel_quantity: '',
+    end_date: '',
+    request_id: '',
+    note: '',
+    raw_fields: '[]',
+    outcome: 'staged',
+    error_code: null,
+    error_message_en: null,
+    error_message_ja: null,
+    ...overrides,
+  };
+}
+
+async function aRun(sha256 = 'a'.repeat(64)): Promise<number> {
+  return createRun(ctx.store.db, { sha256, fileName: 'nov.csv', until: 'completed', appliedOn: TODAY, now: '2026-11-26 10:00:00', owner: 'host:1:me', operator: 'me', dryRun: false });
+}
+
+describe('runs and their rows', () => {
+  it('finds the runs of a file by its hash', async () => {
+    const first = await aRun('b'.repeat(64));
+    const second = await aRun('b'.repeat(64));
+    expect((await findRuns(ctx.store.db, 'b'.repeat(64))).map((r) => r.id)).toEqual([first, second]);
+    expect(await findRuns(ctx.store.db, 'c'.repeat(64))).toEqual([]);
+  });
+
+  it('pages staged contracts, and records a judgement only on a row still staged', async () => {
+    const runId = await aRun();
+    await insertStagedRows(ctx.store, runId, [
+      aStagedRow({ row_no: 1, contract_no: 'NCN-B' }),
+      aStagedRow({ row_no: 2, contract_no: 'NCN-A' }),
+      aStagedRow({ row_no: 3, contract_no: 'NCN-B' }),
+      aStagedRow({ row_no: 4, contract_no: 'NCN-C' }),
+    ]);
+    expect(await nextStagedContracts(ctx.store.db, runId, null, 2)).toEqual(['NCN-A', 'NCN-B']);
+    expect(await nextStagedContracts(ctx.store.db, runId, 'NCN-B', 2)).toEqual(['NCN-C']);
+    expect((await loadStagedRows(ctx.store.db, runId, ['NCN-B'])).map((r) => r.row_no)).toEqual([1, 3]);
+    const staged = new Map((await loadStagedRows(ctx.store.db, runId, ['NCN-A', 'NCN-B'])).map((r) => [r.row_no, r]));
+
+    const refusal = { rowNo: 2, outcome: 'refused' as const, orderId: null, lineIds: null, errorCode: 'LINE_NOT_FOUND', messageEn: 'en', messageJa: 'ja' };
+    const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, messageEn: null, messageJa: null };
+    await transact(ctx.store, (trx) => recordJudgements(trx, runId, [refusal, valid], staged));
+    // A repeat with other words changes nothing: the rows are no longer staged.
+    await transact(ctx.store, (trx) => recordJudgements(trx, runId, [{ ...refusal, errorCode: 'OTHER' }, { ...valid, outcome: 'refused' }], staged));
+
+    const rows = [];
+    for await (const r of iterateRunRows(ctx.store.db, runId, 2)) rows.push([r.row_no, r.outcome, r.error_code]);
+    expect(rows).toEqual([
+      [1, 'valid', null],
+      [2, 'refused', 'LINE_NOT_FOUND'],
+      [3, 'staged', null],
+      [4, 'staged', null],
+    ]);
+    expect(await nextStagedContracts(ctx.store.db, runId, null, 10)).toEqual(['NCN-B', 'NCN-C']);
+  });
+
+  it('names the rows that repeat a request id seen earlier in the file', async () => {
+    const runId = await aRun();
+    await insertStagedRows(ctx.store, runId, [
+      aStagedRow({ row_no: 1, request_id: 'R-1' }),
+      aStagedRow({ row_no: 2, request_id: 'R-2' }),
+      aStagedRow({ row_no: 3, request_id: 'R-1' }),
+      aStagedRow({ row_no: 4, request_id: '' }),
+      aStagedRow({ row_no: 5, request_id: '' }),
+      aStagedRow({ row_no: 6, request_id: 'R-1' }),
+    ]);
+    expect((await duplicateRequestRows(ctx.store.db, runId)).sort()).toEqual([3, 6]);
+  });
+});
