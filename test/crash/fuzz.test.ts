@@ -63,6 +63,7 @@ function validCsv(r: () => number, caseNo: number): { text: string; encoding: 'u
     // Rarely a whole line or contract (which would use the store up): mostly one seat, or a bad quantity.
     const product = r() < 0.03 ? '' : pick(['O365-E1', 'PRJ-P1', 'O365-E1', 'PRJ-P1', 'DEV-KEY', 'NOPE']);
     const quantity = r() < 0.02 ? '' : pick(['1', '1', '2', '1', '0', '-1', 'x', '1.5', '１']);
+    const no = r() < 0.15 ? contractNo(i).replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))).replace('-', '－') : contractNo(i);
     rows.push([no, product, quantity, pick(DATE_FORMS), r() < 0.5 ? `FZ-${SEED}-${caseNo}-${k}` : '', pick(NOTES)]);
   }
   const quote = (cell: string) => (/[",\r\n]/.test(cell) || r() < 0.1 ? `"${cell.replaceAll('"', '""')}"` : cell);
