@@ -23,6 +23,7 @@ import { integrityViolations, lineQuantities, readCsv, rng, runCli, seedFromEnv,
 const SEED = seedFromEnv('KAIYAKU_FUZZ_SEED');
 const CASES = Number(process.env['KAIYAKU_FUZZ_CASES'] ?? 300);
 const CLI_SAMPLE = 20;
+const VERBOSE = process.env['KAIYAKU_FUZZ_VERBOSE'] === '1';
 const CONTRACTS = 40;
 const tmp = useTempDir('kaiyaku-fuzz-');
 const db = path.join(tmp, 'fuzz.db');
@@ -270,6 +271,7 @@ describe('hostile cancellation files', () => {
       }
       const o: CaseOutcome = { name: `${c.name} [${file}]`, file };
       const before = options.dryRun ? await fingerprint() : '';
+      const caseStarted = Date.now();
       try {
         o.summary = await runCancelFile(deps(), file, options);
         problems.push(...checkReports(o, o.summary));
@@ -278,6 +280,7 @@ describe('hostile cancellation files', () => {
         else problems.push(`${o.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       if (options.dryRun && (await fingerprint()) !== before) problems.push(`${o.name}: a dry run changed the store`);
+      if (VERBOSE) console.error(`${o.name}: ${Date.now() - caseStarted} ms, ${o.fileError?.code ?? (o.summary ? `exit ${o.summary.exitCode} ${JSON.stringify(o.summary.counts)}` : 'failed')}`);
       outcomes.push(o);
     }
     const inProcessMs = Date.now() - started;

@@ -154,7 +154,6 @@ describe('SupplierSimulator: knobs', () => {
     await Promise.all(seeds(20, 10).map((s) => get(sim, s.subscriptionId)));
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(10);
-    expect(elapsed).toBeLessThan(200);
   });
 
   it('rate-limits with a token bucket and answers 429 with Retry-After', async () => {
