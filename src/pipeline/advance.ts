@@ -99,7 +99,8 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   let total = 0;
   try {
     for (const ids of chunk(orderIds, 2000)) {
-      const orders = [...(await loadOrders(deps.store.db, ids)).values()].filter((o) => o.order.status === 'accepted');
+      // Completed orders take part only with lines confirmed unsettled (--confirm-unsettled): they are polled until settled.
+      const orders = [...(await loadOrders(deps.store.db, ids)).values()].filter((o) => o.order.status === 'accepted' || o.order.status === 'completed');
       const tasksByOrder = await planLinkTasks(deps, orders);
       const toSend = [...tasksByOrder.values()].flat().filter((t) => !t.poll).map((t) => t.lineId);
       if (tasksByOrder.size === 0) continue;
@@ -146,6 +147,7 @@ async function planLinkTasks(deps: PipelineDeps, orders: readonly OrderWithLines
     const tasks: LinkTask[] = [];
     for (const line of lines) {
       if (line.linkageStatus !== 'unlinked' && line.linkageStatus !== 'pending') continue;
+      if (order.status === 'completed' && line.linkageStatus !== 'pending') continue;
       const cl = contractLines.get(line.contractLineId);
       // A product with no subscription at the supplier has nothing to tell it: linked at once.
       if (!cl || cl.subscription_id === '') {
@@ -199,6 +201,7 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 256, maxDelayMs = 25
   let buffer: LinkageUpdate[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
   const flush = (): Promise<void> => {
     if (timer) {
       clearTimeout(timer);
@@ -208,10 +211,15 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 256, maxDelayMs = 25
     buffer = [];
     if (batch.length === 0) return flushing;
     flushing = flushing.then(() => transact(deps.store, (trx) => recordLinkage(trx, batch, writeContext(deps))));
+    flushing.catch((error: unknown) => {
+      failure ??= error;
+    });
     return flushing;
   };
   return {
     async push(update: LinkageUpdate): Promise<void> {
+      // A write that failed stops the linkage at once: sending more whose outcome cannot be recorded helps nobody.
+      if (failure) throw failure;
       buffer.push(update);
       if (buffer.length >= maxBatch) await flush();
       else if (!timer) timer = setTimeout(() => void flush().catch(() => undefined), maxDelayMs);

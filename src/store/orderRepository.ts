@@ -115,10 +115,10 @@ async function auditOrders(db: Db, orderIds: readonly number[], action: string, 
 export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly number[], from: OrderStatus, to: OrderStatus, ctx: WriteContext, action: string): Promise<number[]> {
   const moved: number[] = [];
   for (const ids of chunk(orderIds)) {
-    const eligible = (await trx('change_orders').whereIn('id', ids).andWhere({ status: from }).select('id')).map((r) => Number(r.id));
-    if (eligible.length === 0) continue;
-    await trx('change_orders').whereIn('id', eligible).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor });
-    moved.push(...eligible);
+    // RETURNING gives the rows this statement changed, not the ones read before it, so an
+    // order another run moved meanwhile is never counted (or audited) twice.
+    const changed = await trx('change_orders').whereIn('id', ids).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
+    moved.push(...changed.map((r: { id: number }) => Number(r.id)));
   }
   await auditOrders(trx, moved, action, ctx);
   return moved;
@@ -189,11 +189,13 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
 export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly number[], endDateOverride: string | null, ctx: WriteContext): Promise<number[]> {
   const done: number[] = [];
   for (const candidates of chunk(orderIds, 2000)) {
-    const ids = (await trx('change_orders').whereIn('id', candidates).andWhere({ status: 'accepted' }).select('id')).map((r) => Number(r.id));
+    const changed = await trx('change_orders')
+      .whereIn('id', candidates)
+      .andWhere({ status: 'accepted' })
+      .update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor, ...(endDateOverride !== null ? { end_date: endDateOverride } : {}) }, ['id']);
+    const ids = changed.map((r: { id: number }) => Number(r.id));
     if (ids.length === 0) continue;
     const inList = ids.map(() => '?').join(',');
-    if (endDateOverride !== null) await trx('change_orders').whereIn('id', ids).update({ end_date: endDateOverride });
-    await trx('change_orders').whereIn('id', ids).andWhere({ status: 'accepted' }).update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor });
     const orderLines = `select ol.id from order_lines ol where ol.order_id in (${inList})`;
     // UPDATE … FROM (SQLite 3.33+, PostgreSQL): the id list is read once, not once per
     // updated row as a correlated subquery would (that cost seconds at 20,000 orders).
@@ -244,9 +246,19 @@ export async function releaseClaims(trx: Knex.Transaction, orderIds: readonly nu
   for (const ids of chunk(orderIds)) await trx('line_claims').whereIn('order_id', ids).delete();
 }
 
-/** Open orders, oldest first, for `orders resume`. */
+/**
+ * Orders `orders resume` advances, oldest first: the open ones, and completed ones whose
+ * lines were confirmed before the supplier settled (they are polled until it has).
+ */
 export async function listOpenOrderIds(db: Db): Promise<number[]> {
-  return (await db('change_orders').whereIn('status', ['requested', 'accepted']).orderBy('id').select('id')).map((r) => Number(r.id));
+  const unsettled = db('order_lines').where('linkage_status', 'pending').select('order_id');
+  return (
+    await db('change_orders')
+      .whereIn('status', ['requested', 'accepted'])
+      .orWhere((q) => q.where('status', 'completed').whereIn('id', unsettled))
+      .orderBy('id')
+      .select('id')
+  ).map((r) => Number(r.id));
 }
 
 export async function loadContractsById(db: Db, ids: readonly number[]): Promise<Map<number, DbContract>> {

@@ -49,9 +49,15 @@ describe('--confirm-unsettled', () => {
       const cancelledContracts = await deps.store.db('contracts').where({ status: 'cancelled' }).count({ n: '*' }).first();
       expect(Number(cancelledContracts?.['n'])).toBe([...store.values()].filter((l) => l.quantity === 0).length);
 
-      // Completed orders are not open: a resume has nothing to do (the pending lines are not polled again).
-      const resumed = await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
-      expect(resumed.orders).toBe(0);
+      // Resume keeps asking the supplier about lines confirmed unsettled until it has settled
+      // (SLOW- settles on the third GET); then they are linked and nothing is left to follow.
+      for (let i = 0; i < 3; i++) {
+        const resumed = await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
+        expect(resumed.orders).toBe(SLOW);
+        expect(resumed.counts.sent).toBe(0);
+      }
+      for (const l of await lineStates(deps.store)) expect([l.orderStatus, l.linkageStatus]).toEqual(['completed', 'linked']);
+      expect((await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false })).orders).toBe(0);
       // A new supplier seeded from the store starts where the confirmed quantities are.
       const seeds = new Map((await loadSubscriptionSeeds(deps.store.db)).map((s) => [s.subscriptionId, s.quantity]));
       for (const [sub, line] of store) expect(seeds.get(sub)).toBe(line.quantity);
