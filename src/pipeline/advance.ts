@@ -4,14 +4,12 @@ import type { LinkageStatus, Stage } from '../domain/types.js';
 import { chunk, transact } from '../store/connect.js';
 import {
   confirmOrders,
-  loadContractLinesById,
-  loadContractsById,
-  loadOrders,
+  loadConfirmable,
+  loadLinkableLines,
   markLinesSent,
   recordLinkage,
   transitionOrders,
   type LinkageUpdate,
-  type OrderWithLines,
 } from '../store/orderRepository.js';
 import type { LinkOutcome, SettlementOutcome } from '../supplier/port.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
@@ -59,17 +57,13 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
   if (stageAtLeast(options.until, 'linked') && !options.skipLinkage) await linkOrders(deps, orderIds, options, counts);
   if (stageAtLeast(options.until, 'completed')) {
     for (const ids of chunk(orderIds, 2000)) {
-      const orders = await loadOrders(deps.store.db, ids);
-      const contracts = await loadContractsById(deps.store.db, [...orders.values()].map((o) => o.order.contractId));
       const byEndDate = new Map<string, number[]>();
-      for (const { order, lines } of orders.values()) {
-        const contract = contracts.get(order.contractId);
-        if (!contract) continue;
-        const endDate = options.endDateOverride ?? order.endDate;
-        const step = confirm({ status: order.status, appliedOn: order.appliedOn, lines }, { endDate, contractStartDate: contract.start_date, confirmUnsettled: options.confirmUnsettled });
+      for (const [orderId, o] of await loadConfirmable(deps.store.db, ids)) {
+        const endDate = options.endDateOverride ?? o.endDate;
+        const step = confirm({ status: 'accepted', appliedOn: o.appliedOn, lines: o.lines }, { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled });
         if (step.ok) {
           const key = options.endDateOverride ?? '';
-          byEndDate.set(key, [...(byEndDate.get(key) ?? []), order.id]);
+          byEndDate.set(key, [...(byEndDate.get(key) ?? []), orderId]);
         }
       }
       for (const [endDate, eligible] of byEndDate) {
@@ -99,9 +93,7 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   let total = 0;
   try {
     for (const ids of chunk(orderIds, 2000)) {
-      // Completed orders take part only with lines confirmed unsettled (--confirm-unsettled): they are polled until settled.
-      const orders = [...(await loadOrders(deps.store.db, ids)).values()].filter((o) => o.order.status === 'accepted' || o.order.status === 'completed');
-      const tasksByOrder = await planLinkTasks(deps, orders);
+      const tasksByOrder = await planLinkTasks(deps, ids);
       const toSend = [...tasksByOrder.values()].flat().filter((t) => !t.poll).map((t) => t.lineId);
       if (tasksByOrder.size === 0) continue;
       total += [...tasksByOrder.values()].reduce((n, t) => n + t.length, 0);
@@ -137,26 +129,23 @@ function tally(counts: AdvanceCounts, update: LinkageUpdate): void {
   else counts.unavailable++;
 }
 
-/** Lines to send (unlinked) or to poll (pending), grouped by order, in line order. */
-async function planLinkTasks(deps: PipelineDeps, orders: readonly OrderWithLines[]): Promise<Map<number, LinkTask[]>> {
-  const contracts = await loadContractsById(deps.store.db, orders.map((o) => o.order.contractId));
-  const contractLines = await loadContractLinesById(deps.store.db, orders.flatMap((o) => o.lines.map((l) => l.contractLineId)));
+/**
+ * Lines to send (unlinked) or to poll (pending), grouped by order, in line order. Lines of
+ * completed orders take part only when they were confirmed unsettled: they are polled.
+ */
+async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[]): Promise<Map<number, LinkTask[]>> {
   const out = new Map<number, LinkTask[]>();
   const nothingToSend: LinkageUpdate[] = [];
-  for (const { order, lines } of orders) {
-    const tasks: LinkTask[] = [];
-    for (const line of lines) {
-      if (line.linkageStatus !== 'unlinked' && line.linkageStatus !== 'pending') continue;
-      if (order.status === 'completed' && line.linkageStatus !== 'pending') continue;
-      const cl = contractLines.get(line.contractLineId);
-      // A product with no subscription at the supplier has nothing to tell it: linked at once.
-      if (!cl || cl.subscription_id === '') {
-        nothingToSend.push({ lineId: line.id, status: 'linked', code: null, message: null });
-        continue;
-      }
-      tasks.push({ lineId: line.id, customer: contracts.get(order.contractId)?.customer ?? '', subscriptionId: cl.subscription_id, target: line.quantityAfter, poll: line.linkageStatus === 'pending' });
+  for (const line of await loadLinkableLines(deps.store.db, orderIds)) {
+    if (line.orderStatus === 'completed' && line.linkageStatus !== 'pending') continue;
+    // A product with no subscription at the supplier has nothing to tell it: linked at once.
+    if (line.subscriptionId === '') {
+      nothingToSend.push({ lineId: line.lineId, status: 'linked', code: null, message: null });
+      continue;
     }
-    if (tasks.length > 0) out.set(order.id, tasks);
+    const tasks = out.get(line.orderId) ?? [];
+    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, poll: line.linkageStatus === 'pending' });
+    out.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps)));
   return out;

@@ -84,7 +84,8 @@ const MUTATIONS: Record<string, Mutation> = {
   none: (b) => b,
   byteFlips: (b, r) => {
     const out = Buffer.from(b);
-    for (let k = 1 + Math.floor(r() * 6); k > 0 && out.length > 0; k--) out[Math.floor(r() * out.length)] = Math.floor(r() * 256);
+    // Mostly to ASCII (so that the file still decodes and the damage reaches the parser), sometimes to any byte.
+    for (let k = 1 + Math.floor(r() * 6); k > 0 && out.length > 0; k--) out[Math.floor(r() * out.length)] = Math.floor(r() * (r() < 0.7 ? 128 : 256));
     return out;
   },
   truncate: (b, r) => b.subarray(0, at(r, b.length)),
@@ -157,7 +158,8 @@ function fixedCases(): { name: string; bytes: Buffer }[] {
     { name: 'NUL bytes only', bytes: Buffer.alloc(1000) },
     { name: '10 MB single line (no header row)', bytes: Buffer.alloc(tenMb, 0x61) },
     { name: '10 MB data row after the header', bytes: Buffer.concat([header, Buffer.from(`${contractNo(3)},O365-E1,1,`), Buffer.alloc(tenMb, 0x62), Buffer.from(`\r\n${contractNo(4)},O365-E1,1,FZ-TAIL-${SEED}\r\n`)]) },
-    { name: '10 MB quoted field spanning lines', bytes: Buffer.concat([header, Buffer.from(`${contractNo(5)},O365-E1,1,"`), Buffer.from('x\n'.repeat(tenMb / 2)), Buffer.from(`"\r\n`)]) },
+    // Past the record limit, the quote is taken as stray and its 10 000 lines come back as rows.
+    { name: '10 MB quoted field spanning lines', bytes: Buffer.concat([header, Buffer.from(`${contractNo(5)},O365-E1,1,"`), Buffer.from(`${'x'.repeat(1023)}\n`.repeat(10_240)), Buffer.from(`"\r\n`)]) },
   ];
 }
 
