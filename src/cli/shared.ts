@@ -103,22 +103,23 @@ export function clearProgress(args: CommonArgs): void {
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
 export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
   const store: Store = await openStore(resolveDbSpec(args.db));
-  let supplier: Supplier | null = null;
+  // A promise, not a value: callers that ask at once share one supplier (and one seed load).
+  let supplier: Promise<Supplier> | null = null;
   const deps: PipelineDeps & { close(): Promise<void> } = {
     store,
     clock: () => new Date(),
     operator: args.operator ?? defaultOperator(),
     log: createLogger(args),
-    supplier: async () => {
-      if (!supplier) {
+    supplier: () => {
+      supplier ??= (async () => {
         const spec = args.supplier ?? 'sim';
         const seeds = spec === 'sim' ? await loadSubscriptionSeeds(store.db) : [];
-        supplier = createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), seeds);
-      }
+        return createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), seeds);
+      })();
       return supplier;
     },
     close: async () => {
-      if (supplier) await (supplier as Supplier).close();
+      if (supplier) await (await supplier.catch(() => null))?.close();
       await store.close();
     },
   };

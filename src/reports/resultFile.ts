@@ -3,7 +3,7 @@ import { openCsvWriter, type OutputEncoding } from '../csv/write.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
-import { loadOrders } from '../store/orderRepository.js';
+import { loadOrderViews } from '../store/orderRepository.js';
 import { iterateRunRows, type StagedRow } from '../store/runRepository.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult } from '../pipeline/results.js';
 
@@ -55,14 +55,14 @@ export async function writeRunReports(
     let page: RunRow[];
     const rows = iterateRunRows(staging.db, runId);
     while ((page = await collectPage(rows, 2000)).length > 0) {
-      const orders = await loadOrders(store.db, page.flatMap((r) => (r.order_id === null ? [] : [Number(r.order_id)])));
+      const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [Number(r.order_id)])));
       for (const r of page) {
         const o = r.order_id === null ? undefined : orders.get(Number(r.order_id));
         const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
         const view =
           r.outcome === 'refused'
             ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: (lang === 'ja' ? r.error_message_ja : r.error_message_en) ?? '' }
-            : rowResult(r.outcome, options.until, o ? { status: o.order.status, lines: o.lines } : undefined, lineIds, lang);
+            : rowResult(r.outcome, options.until, o, lineIds, lang);
         counts[view.result]++;
         await result.writeRow([
           Number(r.row_no),
@@ -71,8 +71,8 @@ export async function writeRunReports(
           r.subscription_id,
           r.cancel_quantity === '' ? '' : /^\d+$/.test(r.cancel_quantity) ? Number(r.cancel_quantity) : r.cancel_quantity,
           ROW_RESULT_LABEL[view.result][lang],
-          o?.order.orderNo ?? '',
-          o ? ORDER_STATUS_LABEL[o.order.status][lang] : '',
+          o?.orderNo ?? '',
+          o ? ORDER_STATUS_LABEL[o.status][lang] : '',
           view.linkage ? LINKAGE_STATUS_LABEL[view.linkage][lang] : '',
           view.errorCode ?? '',
           view.message,

@@ -323,3 +323,28 @@ export async function loadConfirmable(db: Db, orderIds: readonly number[]): Prom
   }
   return out;
 }
+
+export interface OrderView {
+  orderNo: string;
+  status: OrderStatus;
+  lines: { contractLineId: number; linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
+}
+
+/** What a result row shows of its order, in one join per chunk. */
+export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promise<Map<number, OrderView>> {
+  const out = new Map<number, OrderView>();
+  for (const ids of chunk([...new Set(orderIds)])) {
+    const rows = await db('change_orders as o')
+      .join('order_lines as ol', 'ol.order_id', 'o.id')
+      .whereIn('o.id', ids)
+      .orderBy('ol.id')
+      .select('o.id', 'o.order_no', 'o.status', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message');
+    for (const r of rows) {
+      const id = Number(r.id);
+      const view = out.get(id) ?? { orderNo: r.order_no as string, status: r.status as OrderStatus, lines: [] as OrderView['lines'] };
+      view.lines.push({ contractLineId: Number(r.contract_line_id), linkageStatus: r.linkage_status, linkageCode: r.linkage_code, linkageMessage: r.linkage_message });
+      out.set(id, view);
+    }
+  }
+  return out;
+}

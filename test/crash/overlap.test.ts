@@ -158,6 +158,34 @@ describe('two cancel runs at once on different files', () => {
   }
 });
 
+describe('two cancel runs at once whose files share request ids', () => {
+  it('do each request id once and never crash', async () => {
+    const s = await scenario('shared-request-ids');
+    // The senders' own keys (依頼番号) collide across the two files, on different contracts:
+    // a key seen before is not done twice, even when the other run is seeing it right now.
+    const a = writeCancel(path.join(s.dir, 'a', 'a.csv'), range(1, 700).map((i) => ({ i, quantity: '1', request: `K-${i}` })));
+    const b = writeCancel(path.join(s.dir, 'b', 'b.csv'), range(701, 1400).map((i) => ({ i, quantity: '1', request: `K-${i - 700}` })));
+    const runA = startCli(cancelArgs(a, s.db, s.url), s.dir);
+    const runB = startCli(cancelArgs(b, s.db, s.url), s.dir);
+    const [ra, rb] = await Promise.all([runA.done, runB.done]);
+    expectCleanExit(ra, 'run A', [0, 1]);
+    expectCleanExit(rb, 'run B', [0, 1]);
+    const resA = readCsv(a.replace(/\.csv$/, '.result.csv'));
+    const resB = readCsv(b.replace(/\.csv$/, '.result.csv'));
+    expect(resA.length).toBe(700);
+    expect(resB.length).toBe(700);
+    await withStore(s.db, async (store) => {
+      expect(await integrityViolations(store.db, original)).toEqual([]);
+      const orders = new Map(((await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as { contract_no: string; order_no: string }[]).map((r) => [r.contract_no, r.order_no]));
+      const twice = range(1, 700).filter((k) => orders.has(contractNo(k)) && orders.has(contractNo(k + 700)));
+      expect(twice.slice(0, 5), 'request ids done twice').toEqual([]);
+      expect(Number(((await store.db('request_keys').count({ n: '*' }))[0] as { n: number }).n)).toBe(700);
+    });
+    const tally = (rows: CsvRow[]) => rows.reduce<Record<string, number>>((acc, r) => ((acc[r['result'] ?? ''] = (acc[r['result'] ?? ''] ?? 0) + 1), acc), {});
+    console.info(`shared request ids: A exit ${ra.code} ${JSON.stringify(tally(resA))}, B exit ${rb.code} ${JSON.stringify(tally(resB))}`);
+  }, 90_000);
+});
+
 describe('the same file submitted twice at once', () => {
   /** The loser must exit 2 naming the run that holds the file, or find everything already done. */
   function checkPair(first: { ran: Ran; pid: number; result: string }, second: { ran: Ran; pid: number; result: string }, rows: number): string {
