@@ -37,6 +37,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       process.stdout.write(`imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);
       const summary = await runCancelFile(deps, input, { ...DEFAULT_CANCEL_OPTIONS, lang: args.lang });
       process.stdout.write(formatSummary(summary, false));
+      process.stdout.write('  (one row is refused on purpose — a contract with a trial product cannot be cancelled as a whole — to show the error file)\n');
       const out = (name: string) => ({ out: path.join(dir, name), encoding: 'utf8-bom' as const, lang: args.lang });
       await writeContractList(deps.store, out('contracts.csv'), {});
       await writeOrderList(deps.store, out('orders.csv'), {});

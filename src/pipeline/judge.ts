@@ -43,6 +43,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   for (;;) {
     const contractNos = await nextStagedContracts(staging.db, runId, after, CONTRACTS_PER_PAGE);
     if (contractNos.length === 0) break;
+    const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
     const rows = await loadStagedRows(staging.db, runId, contractNos);
     const stagedByNo = new Map(rows.map((r) => [r.row_no, r]));
@@ -109,7 +110,14 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       }
       await transact(staging, (trx) => recordJudgements(trx, runId, judgements, stagedByNo));
     } else {
-      await transact(deps.store, async (trx) => {
+      const again = await transact(deps.store, async (trx) => {
+        // Request ids were looked up before this transaction: an overlapping run may have
+        // recorded one since. Judge the page again (such rows then continue that run's
+        // order) rather than insert the key twice.
+        const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
+        if (taken.size > 0) return true;
+        // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
+        const pageJudgements = [...judgements];
         const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
@@ -118,16 +126,21 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
             if (lostContracts.has(plan.contractId) || orderId === undefined) {
-              judgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }));
+              pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }));
               continue;
             }
-            judgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
+            pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
             if (r.requestId !== '') requestKeys.push({ requestId: r.requestId, orderId, runId });
           }
         }
         await insertRequestKeys(trx, dedupeRequestKeys(requestKeys));
-        await recordJudgements(trx, runId, judgements, stagedByNo);
+        await recordJudgements(trx, runId, pageJudgements, stagedByNo);
+        return false;
       });
+      if (again) {
+        after = pageStart;
+        continue;
+      }
     }
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: null });
