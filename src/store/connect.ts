@@ -29,7 +29,11 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
   const isPostgres = /^postgres(ql)?:\/\//i.test(spec);
   let db: Knex;
   if (isPostgres) {
-    db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 } });
+    try {
+      db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 } });
+    } catch (cause) {
+      throw new StoreError(`cannot use PostgreSQL at ${redact(spec)}: ${(cause as Error).message.split('\n')[0]}`, { cause });
+    }
   } else {
     const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
     if (file !== ':memory:') {
@@ -63,9 +67,14 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
     if (options.migrate !== false) await migrate(store);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
-    throw new StoreError(`cannot open the database ${spec}: ${(cause as Error).message}`, { cause });
+    throw new StoreError(`cannot open the database ${redact(spec)}: ${(cause as Error).message}`, { cause });
   }
   return store;
+}
+
+/** A URL's password stays out of messages and logs. */
+function redact(spec: string): string {
+  return spec.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
 interface SqliteConnection {
@@ -97,7 +106,9 @@ export async function withBusyRetry<T>(work: () => Promise<T>, attempts = 50): P
 export function isBusyError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
-  return e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === '40001' || e.code === '40P01' || /SQLITE_BUSY|database is locked/.test(e.message ?? '');
+  // 23505 (unique violation) on PostgreSQL is the other run's claim or lock row landing
+  // between our check and our insert; the retried transaction sees it and gives way.
+  return e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === '40001' || e.code === '40P01' || e.code === '23505' || /SQLITE_BUSY|database is locked/.test(e.message ?? '');
 }
 
 /** Runs work in one transaction, retried as a whole on busy states. */

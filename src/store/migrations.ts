@@ -16,10 +16,10 @@ const migrations: Migration[] = [
     async up(knex) {
       await knex.schema.createTable('contracts', (t) => {
         t.increments('id').primary();
-        t.string('contract_no', 32).notNullable().unique();
+        t.text('contract_no').notNullable().unique();
         t.string('contract_date', 10);
         t.string('start_date', 10).notNullable();
-        t.string('end_date', 10);
+        t.text('end_date');
         t.string('cancelled_on', 10);
         t.string('status', 16).notNullable().defaultTo('active');
         t.text('subject').notNullable().defaultTo('');
@@ -28,37 +28,37 @@ const migrations: Migration[] = [
         t.text('bill_to').notNullable().defaultTo('');
         t.text('ship_to').notNullable().defaultTo('');
         t.string('updated_at', 32).notNullable();
-        t.string('updated_by', 128).notNullable();
+        t.text('updated_by').notNullable();
       });
       await knex.schema.createTable('contract_lines', (t) => {
         t.increments('id').primary();
         t.integer('contract_id').notNullable().references('id').inTable('contracts');
         t.integer('line_no').notNullable();
         t.text('supplier').notNullable().defaultTo('');
-        t.string('product_code', 128).notNullable().defaultTo('');
+        t.text('product_code').notNullable().defaultTo('');
         t.text('product_name').notNullable().defaultTo('');
-        t.string('subscription_id', 128).notNullable().defaultTo('');
+        t.text('subscription_id').notNullable().defaultTo('');
         t.integer('quantity').notNullable();
         t.integer('unit_price').notNullable();
         t.text('plan').notNullable().defaultTo('');
         t.text('billing_model').notNullable().defaultTo('');
         t.boolean('is_trial').notNullable().defaultTo(false);
         t.string('status', 16).notNullable().defaultTo('active');
-        t.string('end_date', 10);
+        t.text('end_date');
         t.string('updated_at', 32).notNullable();
-        t.string('updated_by', 128).notNullable();
+        t.text('updated_by').notNullable();
         t.unique(['contract_id', 'line_no']);
         t.index(['subscription_id']);
       });
       await knex.schema.createTable('serials', (t) => {
         t.increments('id').primary();
         t.integer('line_id').notNullable().references('id').inTable('contract_lines');
-        t.string('serial_no', 128).notNullable();
+        t.text('serial_no').notNullable();
         t.string('status', 16).notNullable().defaultTo('active');
         t.unique(['line_id', 'serial_no']);
       });
       await knex.schema.createTable('sequences', (t) => {
-        t.string('name', 32).primary();
+        t.text('name').primary();
         t.bigInteger('value').notNullable();
       });
       await knex('sequences').insert({ name: 'order_no', value: 0 });
@@ -72,8 +72,8 @@ const migrations: Migration[] = [
         t.string('started_at', 32).notNullable();
         t.string('finished_at', 32);
         t.string('heartbeat_at', 32).notNullable();
-        t.string('owner', 128).notNullable();
-        t.string('operator', 128).notNullable();
+        t.text('owner').notNullable();
+        t.text('operator').notNullable();
         t.boolean('dry_run').notNullable().defaultTo(false);
         /** Set once every row of the file is staged; a taken-over run restages otherwise. */
         t.integer('row_count');
@@ -87,13 +87,13 @@ const migrations: Migration[] = [
         t.string('kind', 16).notNullable();
         t.string('status', 16).notNullable();
         t.string('applied_on', 10).notNullable();
-        t.string('end_date', 10);
+        t.text('end_date');
         t.text('note').notNullable().defaultTo('');
         t.integer('run_id').references('id').inTable('runs');
         t.string('completed_on', 10);
         t.string('created_at', 32).notNullable();
         t.string('updated_at', 32).notNullable();
-        t.string('updated_by', 128).notNullable();
+        t.text('updated_by').notNullable();
         t.index(['status']);
         t.index(['contract_id']);
       });
@@ -106,7 +106,7 @@ const migrations: Migration[] = [
         t.integer('quantity_after').notNullable();
         t.integer('unit_price').notNullable();
         t.string('linkage_status', 16).notNullable().defaultTo('unlinked');
-        t.string('linkage_code', 64);
+        t.text('linkage_code');
         t.text('linkage_message');
         /** Set before the call leaves: a run killed mid-call resends the same target and key. */
         t.string('sent_at', 32);
@@ -128,25 +128,25 @@ const migrations: Migration[] = [
       await knex.schema.createTable('cancelled_serials', (t) => {
         t.increments('id').primary();
         t.integer('order_line_id').notNullable().references('id').inTable('order_lines');
-        t.string('serial_no', 128).notNullable();
+        t.text('serial_no').notNullable();
         t.integer('cancel_quantity').notNullable();
         t.string('cancelled_on', 10).notNullable();
-        t.string('end_date', 10).notNullable();
+        t.text('end_date').notNullable();
         t.string('notified_at', 32);
-        t.string('notified_by', 128);
+        t.text('notified_by');
         t.unique(['order_line_id', 'serial_no']);
         t.index(['cancelled_on']);
       });
       await knex.schema.createTable('run_rows', (t) => {
         t.integer('run_id').notNullable().references('id').inTable('runs');
         t.integer('row_no').notNullable();
-        t.string('contract_no', 64).notNullable().defaultTo('');
-        t.string('product_code', 128).notNullable().defaultTo('');
-        t.string('subscription_id', 128).notNullable().defaultTo('');
-        t.string('cancel_quantity', 32).notNullable().defaultTo('');
-        t.string('serial_no', 128).notNullable().defaultTo('');
-        t.string('end_date', 64).notNullable().defaultTo('');
-        t.string('request_id', 128).notNullable().defaultTo('');
+        t.text('contract_no').notNullable().defaultTo('');
+        t.text('product_code').notNullable().defaultTo('');
+        t.text('subscription_id').notNullable().defaultTo('');
+        t.text('cancel_quantity').notNullable().defaultTo('');
+        t.text('serial_no').notNullable().defaultTo('');
+        t.text('end_date').notNullable().defaultTo('');
+        t.text('request_id').notNullable().defaultTo('');
         t.text('note').notNullable().defaultTo('');
         /** The cells exactly as they came in, JSON, for the error file. */
         t.text('raw_fields').notNullable();
@@ -161,14 +161,14 @@ const migrations: Migration[] = [
         t.index(['run_id', 'outcome', 'contract_no']);
       });
       await knex.schema.createTable('request_keys', (t) => {
-        t.string('request_id', 128).primary();
+        t.text('request_id').primary();
         t.integer('order_id').notNullable().references('id').inTable('change_orders');
         t.integer('run_id').notNullable().references('id').inTable('runs');
       });
       await knex.schema.createTable('audit_log', (t) => {
         t.increments('id').primary();
         t.string('at', 32).notNullable();
-        t.string('actor', 128).notNullable();
+        t.text('actor').notNullable();
         t.string('entity', 32).notNullable();
         t.integer('entity_id').notNullable();
         t.string('action', 64).notNullable();
@@ -176,8 +176,8 @@ const migrations: Migration[] = [
         t.index(['entity', 'entity_id']);
       });
       await knex.schema.createTable('locks', (t) => {
-        t.string('name', 64).primary();
-        t.string('holder', 256).notNullable();
+        t.text('name').primary();
+        t.text('holder').notNullable();
         t.string('acquired_at', 32).notNullable();
         t.string('heartbeat_at', 32).notNullable();
       });
