@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
@@ -129,9 +130,35 @@ async function openFileTarget(path: string): Promise<Target> {
         await discard();
         throw toFileLevelError(err, path, true);
       }
+      await removeDeadTemps(path);
     },
     discard,
   };
+}
+
+/**
+ * The temporaries of writers killed before their rename (`kill -9`) would otherwise stay
+ * beside the report for ever: once the report is written again, those whose process is
+ * gone from this host are removed (best effort).
+ */
+async function removeDeadTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    await unlink(join(dirname(path), name)).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function stdoutTarget(): Target {

