@@ -55,22 +55,31 @@ async function main(argv: string[]): Promise<number> {
   return currentExit();
 }
 
+/** `--log-format json` promises one JSON event per stderr line: the failure line is one too. */
+const jsonLogs = (() => {
+  const i = process.argv.lastIndexOf('--log-format');
+  return process.argv.includes('--log-format=json') || (i !== -1 && process.argv[i + 1] === 'json');
+})();
+function writeFailure(message: string, name = 'failed'): void {
+  process.stderr.write(jsonLogs ? `${JSON.stringify({ at: new Date().toISOString(), kind: 'error', name, message })}\n` : `kaiyaku: ${message}\n`);
+}
+
 function reportFailure(error: unknown): number {
   if (error instanceof StepRefusedError) {
-    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    writeFailure(error.message);
     return error.refusal === 'ORDER_NOT_FOUND' ? 2 : 1;
   }
   if (error instanceof LockHeldError) {
-    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    writeFailure(error.message, 'lock.held');
     return 2;
   }
   if (error instanceof UsageError || error instanceof FileLevelError || error instanceof StoreError) {
-    process.stderr.write(`kaiyaku: ${error.message}\n`);
+    writeFailure(error.message);
     return 2;
   }
   // Database errors quote their whole statement; thousands of rows of it help nobody.
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`kaiyaku: unexpected failure: ${text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text}\n`);
+  writeFailure(`unexpected failure: ${text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text}`);
   return 2;
 }
 

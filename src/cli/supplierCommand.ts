@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { openStore, resolveDbSpec } from '../store/connect.js';
 import { loadSubscriptionSeeds } from '../store/supplierSeeds.js';
 import { startSupplierServer } from '../supplier/index.js';
+import { UsageError } from './errors.js';
 
 interface ServeArgs {
   db?: string;
@@ -37,6 +38,10 @@ const serveCommand: CommandModule<object, ServeArgs> = {
       host: args.host,
       knobs: { latencyMs: args.latencyMs, failRate: args.failRate, rateLimit: args.rateLimit, asyncRate: args.asyncRate, seed: args.seed },
       seeds,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`);
+      if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+      throw error;
     });
     process.stdout.write(`supplier simulator on ${server.url} with ${seeds.length} subscriptions (stats: ${server.url}/_sim/stats)\n`);
     await new Promise<void>((resolve) => {

@@ -45,7 +45,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir);
 
   // A dry run stages its rows in a scratch database of its own: the store stays untouched.
-  const scratchDir = options.dryRun ? fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-dry-')) : null;
+  const scratchDir = options.dryRun ? makeScratchDir() : null;
   const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db')) : deps.store;
   // The scratch rows point at orders of the real store (rows done before): no foreign keys to check there.
   if (scratchDir) await staging.db.raw('PRAGMA foreign_keys = OFF');
@@ -111,6 +111,25 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   } finally {
     await lock.lock.release().catch(() => undefined);
     await cleanupScratch(staging, scratchDir);
+  }
+}
+
+/** A dry run's scratch folder carries its pid, so a later dry run can remove one a kill left behind. */
+function makeScratchDir(): string {
+  const base = os.tmpdir();
+  for (const name of fs.readdirSync(base)) {
+    const m = /^kaiyaku-dry-(\d+)-/.exec(name);
+    if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(base, name), { recursive: true, force: true });
+  }
+  return fs.mkdtempSync(path.join(base, `kaiyaku-dry-${process.pid}-`));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

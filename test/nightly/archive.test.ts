@@ -25,7 +25,7 @@ describe.concurrent('archiving', () => {
     const first = cancelCsv(night, 1, 10);
     const second = cancelCsv(night, 11, 20);
     drop(night, 'nov.csv', first);
-    expect(await runCli(nightArgs(night, ['--settle-seconds', '0']), night.dir).code).toBe(0);
+    expect((await runCli(nightArgs(night, ['--settle-seconds', '0']), night.dir)).code).toBe(0);
     drop(night, 'nov.csv', second);
     const r = await runCli(nightArgs(night, ['--settle-seconds', '0']), night.dir);
     expect(r.code, r.stderr).toBe(0);

@@ -37,7 +37,11 @@ describe.concurrent('the nightly lock', () => {
     await first.waitForStderr(/"name":"lock\.taken"/);
 
     const secondSummary = path.join(night.dir, 'second.json');
-    const second = await runCli(nightArgs(night, ['--settle-seconds', '0'], secondSummary), night.dir);
+    // Two late-comers at once: plain, and with JSON logs.
+    const [second, secondJson] = await Promise.all([
+      runCli(nightArgs(night, ['--settle-seconds', '0'], secondSummary), night.dir),
+      runCli(nightArgs(night, ['--settle-seconds', '0', '--log-format', 'json'], secondSummary), night.dir),
+    ]);
     const firstResult = await first.done;
     expect(second.code).toBe(2);
     expect(second.ms).toBeLessThan(5_000);
@@ -45,6 +49,13 @@ describe.concurrent('the nightly lock', () => {
     expect(second.stderr).toMatch(new RegExp(`since ${ISO.source}`));
     expect(second.stderr).not.toMatch(/unexpected failure|at .*\.js:\d+/);
     expect(second.stdout).toBe('');
+    // Under --log-format json the refusal is a JSON event too: the nightly log stays one event per line.
+    expect(secondJson.code).toBe(2);
+    const lines = secondJson.stderr.split('\n').filter((l) => l !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(() => JSON.parse(l), `not JSON: ${l}`).not.toThrow();
+    expect(lines.map((l) => (JSON.parse(l) as { name?: string }).name)).toContain('lock.held');
+    expect(secondJson.stderr).toContain(`${os.hostname()}:${first.pid}`);
     expect(ls(night.dir)).not.toContain('second.json');
     // It was refused while the first night was still busy, not after it.
     expect(firstResult.ms).toBeGreaterThan(second.ms);
