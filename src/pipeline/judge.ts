@@ -46,7 +46,6 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
     const rows = await loadStagedRows(staging.db, runId, contractNos);
-    const stagedByNo = new Map(rows.map((r) => [r.row_no, r]));
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
     const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.request_id));
     const earlier = new Map<number, number>();
@@ -108,7 +107,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       for (const { plan, rows: planRows } of plans) {
         for (const r of planRows) judgements.push({ rowNo: r.row, outcome: 'valid', orderId: null, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
       }
-      await transact(staging, (trx) => recordJudgements(trx, runId, judgements, stagedByNo));
+      await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
     } else {
       const again = await transact(deps.store, async (trx) => {
         // Request ids were looked up before this transaction: an overlapping run may have
@@ -134,7 +133,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           }
         }
         await insertRequestKeys(trx, dedupeRequestKeys(requestKeys));
-        await recordJudgements(trx, runId, pageJudgements, stagedByNo);
+        await recordJudgements(trx, runId, pageJudgements);
         return false;
       });
       if (again) {

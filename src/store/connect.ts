@@ -131,15 +131,37 @@ export function chunk<T>(items: readonly T[], size = 5000): T[][] {
 }
 
 /**
- * Rows per multi-row insert: knex writes one for SQLite as a compound SELECT, which
- * SQLite caps at 500 terms, and the parameter limit caps wide rows further.
+ * Rows per multi-row statement: knex writes a multi-row insert for SQLite as a compound
+ * SELECT, which SQLite caps at 500 terms (the upsert of run rows uses it); the parameter
+ * limit caps wide rows further.
  */
 export function rowsPerInsert(columns: number): number {
   return Math.max(1, Math.min(500, Math.floor(MAX_PARAMS / Math.max(1, columns))));
 }
 
-/** Multi-row inserts as large as the limits allow: as few statements as the rows need. */
+/**
+ * Multi-row inserts as `INSERT … VALUES (…), (…)` (SQLite 3.7.11+, PostgreSQL), as large
+ * as the parameter limit allows. Knex's own SQLite form is a compound SELECT that SQLite
+ * parses far more slowly and caps at 500 rows; at 20,000 rows the difference is most of
+ * the time spent writing.
+ */
 export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
-  for (const part of chunk(rows, rowsPerInsert(Object.keys(rows[0]!).length))) await db(table).insert(part);
+  const columns = Object.keys(rows[0]!);
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  const head = `insert into ${quoteName(table)} (${columns.map(quoteName).join(',')}) values `;
+  for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / columns.length)))) {
+    const bindings: unknown[] = [];
+    for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
+    await db.raw(head + part.map(() => tuple).join(','), bindings as Knex.RawBinding[]);
+  }
+}
+
+function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** What knex would bind: undefined as NULL (rows here always carry every column). */
+function normaliseBinding(value: unknown): unknown {
+  return value === undefined ? null : value;
 }

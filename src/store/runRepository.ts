@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { chunk, insertRows, rowsPerInsert, transact, type Store } from './connect.js';
+import { MAX_PARAMS, chunk, insertRows, transact, type Store } from './connect.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -109,27 +109,19 @@ export interface RowJudgement {
  * UPDATE per row (at 100,000 rows the difference is the whole run). Only rows still
  * staged change, so writing a judgement twice is harmless.
  */
-export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[], staged: ReadonlyMap<number, StagedRow>): Promise<void> {
-  const rows = judgements.map((j) => {
-    const s = staged.get(j.rowNo);
-    if (!s) throw new Error(`row ${j.rowNo} was not staged`);
-    return {
-      ...s,
-      run_id: runId,
-      outcome: j.outcome,
-      order_id: j.orderId,
-      line_ids: j.lineIds ? j.lineIds.join(',') : null,
-      error_code: j.errorCode,
-      error_message_en: j.messageEn,
-      error_message_ja: j.messageJa,
-    };
-  });
-  for (const part of chunk(rows, rowsPerInsert(17))) {
-    await trx('run_rows')
-      .insert(part)
-      .onConflict(['run_id', 'row_no'])
-      .merge(['outcome', 'order_id', 'line_ids', 'error_code', 'error_message_en', 'error_message_ja'])
-      .where('run_rows.outcome', 'staged');
+export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[]): Promise<void> {
+  // One UPDATE … FROM (VALUES …) per few thousand rows, sending only what was judged
+  // (SQLite 3.33+ and PostgreSQL; VALUES columns are column1… in both, cast for PostgreSQL).
+  for (const part of chunk(judgements, Math.floor(MAX_PARAMS / 7))) {
+    const bindings: Knex.RawBinding[] = [];
+    for (const j of part) bindings.push(j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa);
+    await trx.raw(
+      `update run_rows set outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4,
+         error_code = v.column5, error_message_en = v.column6, error_message_ja = v.column7
+       from (values ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}) as v
+       where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
+      [...bindings, runId],
+    );
   }
 }
 
