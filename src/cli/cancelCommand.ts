@@ -8,6 +8,7 @@ import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
 import { UsageError } from './errors.js';
 import { reportExit } from './exitCode.js';
+import { writeFailure } from './failure.js';
 import { clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
@@ -93,7 +94,7 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
         } catch (error) {
           clearProgress(args);
           if (!(error instanceof FileLevelError)) throw error;
-          process.stderr.write(`kaiyaku: ${file}: ${error.message}\n`);
+          writeFailure(`${file}: ${error.message}`, 'file.failed');
           reportExit(2);
         }
       }

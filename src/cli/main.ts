@@ -9,6 +9,7 @@ import { cancelCommand } from './cancelCommand.js';
 import { contractsCommand } from './contractsCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { UsageError } from './errors.js';
+import { writeFailure } from './failure.js';
 import { currentExit, reportExit } from './exitCode.js';
 import { migrateCommand } from './migrateCommand.js';
 import { ordersCommand } from './ordersCommand.js';
@@ -53,15 +54,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return currentExit();
-}
-
-/** `--log-format json` promises one JSON event per stderr line: the failure line is one too. */
-const jsonLogs = (() => {
-  const i = process.argv.lastIndexOf('--log-format');
-  return process.argv.includes('--log-format=json') || (i !== -1 && process.argv[i + 1] === 'json');
-})();
-function writeFailure(message: string, name = 'failed'): void {
-  process.stderr.write(jsonLogs ? `${JSON.stringify({ at: new Date().toISOString(), kind: 'error', name, message })}\n` : `kaiyaku: ${message}\n`);
 }
 
 function reportFailure(error: unknown): number {

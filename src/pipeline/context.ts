@@ -36,6 +36,8 @@ export interface CancelOptions {
   lang: Lang;
   /** Where result and error files go; beside each input when null. */
   reportsDir: string | null;
+  /** `nov` for `nov.result.csv`; the input's name when null. */
+  reportName: string | null;
 }
 
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
@@ -48,6 +50,7 @@ export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   reportEncoding: 'utf8-bom',
   lang: 'ja',
   reportsDir: null,
+  reportName: null,
 };
 
 export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): WriteContext {

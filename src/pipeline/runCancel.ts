@@ -42,7 +42,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   requireCancelColumns(input.header);
   const today = jstDate(deps.clock());
   const defaultEndDate = options.endDate ?? today;
-  const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir);
+  const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir, options.reportName);
 
   // A dry run stages its rows in a scratch database of its own: the store stays untouched.
   const scratchDir = options.dryRun ? makeScratchDir() : null;

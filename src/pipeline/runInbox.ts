@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FileLevelError } from '../csv/errors.js';
 import type { OrderStatus } from '../domain/types.js';
 import { acquireLock } from '../store/lockRepository.js';
-import type { ResultCounts } from '../reports/resultFile.js';
+import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
 import type { AdvanceCounts } from './advance.js';
 import { type CancelOptions, type PipelineDeps } from './context.js';
 import { resumeOpenOrders } from './orderSteps.js';
@@ -88,7 +88,11 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       }
       deps.log({ kind: 'event', name: 'file.started', message: `${name}: started` });
       try {
-        const summary = await runCancelFile(deps, file, { ...options.cancel, reportsDir: reports });
+        // A file of the same name on an earlier night keeps its reports: this night's get a time stamp.
+        const base = name.replace(/\.csv$/i, '');
+        const taken = fs.existsSync(reportPaths(file, reports).result);
+        const reportName = taken ? `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
+        const summary = await runCancelFile(deps, file, { ...options.cancel, reportsDir: reports, reportName });
         const movedTo = moveAside(file, archive);
         files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });

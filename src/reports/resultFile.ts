@@ -21,9 +21,9 @@ export const RESULT_COLUMNS = [
   ['error_message', 'エラー内容'],
 ] as const;
 
-export function reportPaths(inputPath: string, reportsDir: string | null): { result: string; errors: string } {
+export function reportPaths(inputPath: string, reportsDir: string | null, baseName: string | null = null): { result: string; errors: string } {
   const dir = reportsDir ?? path.dirname(inputPath);
-  const base = path.basename(inputPath).replace(/\.csv$/i, '');
+  const base = baseName ?? path.basename(inputPath).replace(/\.csv$/i, '');
   return { result: path.join(dir, `${base}.result.csv`), errors: path.join(dir, `${base}.errors.csv`) };
 }
 
