@@ -1,7 +1,7 @@
 import { ORDER_REFUSAL, accept, confirm, link, withdraw, withdrawAcceptance, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
 import type { OrderStatus } from '../domain/types.js';
 import { transact } from '../store/connect.js';
-import { findOrderByNo, listOpenOrderIds, loadContractsById, releaseClaims, transitionOrders, type OrderWithLines } from '../store/orderRepository.js';
+import { findOrderByNo, listOpenOrderIds, loadContractsById, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { writeContext, type PipelineDeps } from './context.js';
 
@@ -46,7 +46,14 @@ export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<
 
 export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
   const o = await requireOrder(deps, orderNo);
-  await move(deps, o, check(withdrawAcceptance(snapshot(o))), 'withdraw-acceptance');
+  check(withdrawAcceptance(snapshot(o)));
+  // Guarded in SQL too: a linkage that starts between our read and this update wins.
+  const moved = await transact(deps.store, (trx) => withdrawAcceptanceIfUnsent(trx, o.order.id, writeContext(deps)));
+  if (!moved) {
+    const again = await requireOrder(deps, orderNo);
+    check(withdrawAcceptance(snapshot(again)));
+    throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${orderNo} は他の処理で更新されました (the order changed meanwhile; look again)`);
+  }
 }
 
 export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
@@ -65,8 +72,8 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
   // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
   // set) is exactly what this button sends again, with the same key and target.
   const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };
-  if (!pending) check(link(stored));
-  else if (o.order.status !== 'accepted') check(link(stored));
+  // Pending lines are polled, which the state machine's "something unlinked" rule would refuse.
+  if (!pending || o.order.status !== 'accepted') check(link(stored));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
   return counts;
 }
@@ -75,7 +82,7 @@ export async function confirmOrder(deps: PipelineDeps, orderNo: string, options:
   const o = await requireOrder(deps, orderNo);
   const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
   // Stored statuses, as the confirm step itself judges them: a line sent without an answer
-  // is not linked (send it again with \`orders link\`), not merely unsettled.
+  // is not linked (send it again with `orders link`), not merely unsettled.
   check(confirm({ status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines }, { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled }));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true });
   if (counts.confirmed === 0) throw new StepRefusedError('CHANGED_MEANWHILE', `注文 ${orderNo} は他の処理で更新されました (the order changed meanwhile)`);

@@ -124,6 +124,22 @@ export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly
   return moved;
 }
 
+/** 受付取消 as one guarded statement: only while nothing of the order was sent or is being sent. */
+export async function withdrawAcceptanceIfUnsent(trx: Knex.Transaction, orderId: number, ctx: WriteContext): Promise<boolean> {
+  const sent = trx('order_lines')
+    .where('order_id', orderId)
+    // A line the supplier refused (failed) changed nothing there; one sent without an answer may have.
+    .andWhere((q) => q.whereIn('linkage_status', ['pending', 'linked']).orWhere((u) => u.where('linkage_status', 'unlinked').whereNotNull('sent_at')))
+    .select(trx.raw('1'));
+  const changed = await trx('change_orders')
+    .where({ id: orderId, status: 'accepted' })
+    .whereNotExists(sent)
+    .update({ status: 'requested', updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
+  if (changed.length === 0) return false;
+  await auditOrders(trx, [orderId], 'withdraw-acceptance', ctx);
+  return true;
+}
+
 export interface OrderWithLines {
   order: ReturnType<typeof toChangeOrder> & { completedOn: string | null; updatedAt: string; updatedBy: string; note: string; runId: number | null };
   lines: (ReturnType<typeof toOrderLine> & { sentAt: string | null; linkageCode: string | null; linkageMessage: string | null })[];

@@ -153,7 +153,8 @@ export function resolvePolicy(policy: Partial<RetryPolicy>): RetryPolicy {
 }
 
 export function subscriptionPath(customer: string, subscriptionId: string): string {
-  return `/v1/customers/${encodeURIComponent(customer)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
+  // A contract registered without a customer still needs a path segment; '-' keeps the URL well formed.
+  return `/v1/customers/${encodeURIComponent(customer === '' ? '-' : customer)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
 }
 
 /**
