@@ -26,7 +26,6 @@ const { runCancelFile } = await import(dist('pipeline/runCancel.js'));
 const { resumeOpenOrders } = await import(dist('pipeline/orderSteps.js'));
 const { DEFAULT_CANCEL_OPTIONS } = await import(dist('pipeline/context.js'));
 const { createSimSupplier } = await import(dist('supplier/index.js'));
-const { loadSubscriptionSeeds } = await import(dist('store/supplierSeeds.js'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,7 +51,8 @@ function depsFor(store, knobs) {
     clock: () => new Date(),
     operator: 'bench',
     log: () => {},
-    supplier: async () => (supplier ??= createSimSupplier(knobs, await loadSubscriptionSeeds(store.db))),
+    // As the CLI does: the simulator learns subscriptions as linkage prepares them.
+    supplier: async () => (supplier ??= createSimSupplier(knobs, [])),
   };
 }
 

@@ -4,7 +4,6 @@ import type { Lang } from '../domain/codes.js';
 import type { OutputEncoding } from '../csv/write.js';
 import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
 import { openStore, resolveDbSpec, type Store } from '../store/connect.js';
-import { loadSubscriptionSeeds } from '../store/supplierSeeds.js';
 import { createSupplier, type SimKnobs, type Supplier } from '../supplier/index.js';
 
 export interface CommonArgs {
@@ -113,8 +112,8 @@ export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promis
     supplier: () => {
       supplier ??= (async () => {
         const spec = args.supplier ?? 'sim';
-        const seeds = spec === 'sim' ? await loadSubscriptionSeeds(store.db) : [];
-        return createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), seeds);
+        // The in-process simulator learns each subscription as linkage prepares it (Supplier.prepare).
+        return createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), []);
       })();
       return supplier;
     },

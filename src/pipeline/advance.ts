@@ -81,6 +81,8 @@ interface LinkTask {
   customer: string;
   subscriptionId: string;
   target: number;
+  /** The quantity before this order, what the supplier holds until the line is sent. */
+  before: number;
   /** Pending lines were sent before: ask whether they settled instead of sending again. */
   poll: boolean;
 }
@@ -99,6 +101,8 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       total += [...tasksByOrder.values()].reduce((n, t) => n + t.length, 0);
       await markLinesSent(deps.store.db, toSend, writeContext(deps).now);
       const supplier = await deps.supplier();
+      // The supplier holds the old quantity until a line is sent, and the target once it was (pending).
+      supplier.prepare?.([...tasksByOrder.values()].flat().map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
       await Promise.all(
         [...tasksByOrder.values()].map((tasks) =>
           limit(async () => {
@@ -144,7 +148,7 @@ async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[]): P
       continue;
     }
     const tasks = out.get(line.orderId) ?? [];
-    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, poll: line.linkageStatus === 'pending' });
+    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll: line.linkageStatus === 'pending' });
     out.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps)));

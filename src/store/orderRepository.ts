@@ -295,6 +295,7 @@ export interface LinkableLine {
   orderId: number;
   orderStatus: OrderStatus;
   linkageStatus: LinkageStatus;
+  quantityBefore: number;
   quantityAfter: number;
   subscriptionId: string;
   customer: string;
@@ -312,9 +313,9 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
       .whereIn('ol.linkage_status', ['unlinked', 'pending'])
       .whereIn('o.status', ['accepted', 'completed'])
       .orderBy('ol.id')
-      .select('ol.id', 'ol.order_id', 'o.status', 'ol.linkage_status', 'ol.quantity_after', 'cl.subscription_id', 'c.customer');
+      .select('ol.id', 'ol.order_id', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer');
     for (const r of rows) {
-      out.push({ lineId: Number(r.id), orderId: Number(r.order_id), orderStatus: r.status, linkageStatus: r.linkage_status, quantityAfter: Number(r.quantity_after), subscriptionId: r.subscription_id, customer: r.customer });
+      out.push({ lineId: Number(r.id), orderId: Number(r.order_id), orderStatus: r.status, linkageStatus: r.linkage_status, quantityBefore: Number(r.quantity_before), quantityAfter: Number(r.quantity_after), subscriptionId: r.subscription_id, customer: r.customer });
     }
   }
   return out;

@@ -134,7 +134,10 @@ export function createSimSupplier(
   policy: Partial<RetryPolicy> = {},
 ): Supplier & { simulator: SupplierSimulator } {
   const simulator = new SupplierSimulator(knobs, seeds);
-  return Object.assign(createSupplierClient(createSimTransport(simulator), policy), { simulator });
+  return Object.assign(createSupplierClient(createSimTransport(simulator), policy), {
+    simulator,
+    prepare: (subscriptions: readonly SubscriptionSeed[]) => simulator.seedMissing(subscriptions),
+  });
 }
 
 export function createHttpSupplier(baseUrl: string, policy: Partial<RetryPolicy> = {}): Supplier {

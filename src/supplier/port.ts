@@ -46,6 +46,12 @@ export interface Supplier {
   checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome>;
   stats(): SupplierStats;
   close(): Promise<void>;
+  /**
+   * Tells an in-process simulator where the supplier stands for subscriptions about to be
+   * linked, so it need not be seeded with the whole store up front. Subscriptions it
+   * already knows keep their state. A real supplier knows its own state and has no such method.
+   */
+  prepare?(subscriptions: readonly SubscriptionSeed[]): void;
 }
 
 export interface SimKnobs {

@@ -117,7 +117,12 @@ export class SupplierSimulator {
    * Adds subscriptions, replacing the state of any with the same id. Changes already
    * answered stay answered: a replayed idempotency key still gets its first answer.
    */
-  seed(subs: SubscriptionSeed[]): void {
+  /** Adds the subscriptions it does not know yet; those it knows keep their state. */
+  seedMissing(subs: readonly SubscriptionSeed[]): void {
+    this.seed(subs.filter((s) => !this.subscriptions.has(s.subscriptionId)));
+  }
+
+  seed(subs: readonly SubscriptionSeed[]): void {
     const now = this.clock();
     for (const sub of subs) {
       if (sub.subscriptionId === '') throw new RangeError('a seeded subscription needs an id');
