@@ -63,7 +63,9 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
         const step = confirm({ status: 'accepted', appliedOn: o.appliedOn, lines: o.lines }, { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled });
         if (step.ok) {
           const key = options.endDateOverride ?? '';
-          byEndDate.set(key, [...(byEndDate.get(key) ?? []), orderId]);
+          const list = byEndDate.get(key);
+          if (list) list.push(orderId);
+          else byEndDate.set(key, [orderId]);
         }
       }
       for (const [endDate, eligible] of byEndDate) {

@@ -11,7 +11,7 @@ import {
   nextStagedContracts,
   recordJudgements,
   type RowJudgement,
-  type StagedRow,
+  type JudgedColumns,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
 import { writeContext, type PipelineDeps } from './context.js';
@@ -57,8 +57,12 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
 
     const judgements: RowJudgement[] = [];
     const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
-    const byContract = new Map<string, StagedRow[]>();
-    for (const r of rows) byContract.set(r.contract_no, [...(byContract.get(r.contract_no) ?? []), r]);
+    const byContract = new Map<string, JudgedColumns[]>();
+    for (const r of rows) {
+      const group = byContract.get(r.contract_no);
+      if (group) group.push(r);
+      else byContract.set(r.contract_no, [r]);
+    }
 
     for (const [contractNo, group] of byContract) {
       const fresh: CancelRow[] = [];

@@ -41,7 +41,10 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
   for (const ids of chunk(lineIds)) {
     for (const c of await trx('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) unavailable.add(Number(c.contract_line_id));
   }
-  const current = await loadContractLinesById(trx, lineIds);
+  const current = new Map<number, { status: string; quantity: number }>();
+  for (const ids of chunk([...new Set(lineIds)])) {
+    for (const l of await trx('contract_lines').whereIn('id', ids).select('id', 'status', 'quantity')) current.set(Number(l.id), l);
+  }
   const stale = (l: GroupPlan['lines'][number]) => {
     const now = current.get(l.lineId);
     return unavailable.has(l.lineId) || !now || now.status !== 'active' || Number(now.quantity) !== l.quantityBefore;
@@ -179,14 +182,17 @@ export interface LinkageUpdate {
   message: string | null;
 }
 
-/** Writes many linkage outcomes at once; lines of completed or withdrawn orders are not touched. */
+/** Writes many linkage outcomes at once: one statement per status, one per line only for a supplier's refusal words. */
 export async function recordLinkage(trx: Knex.Transaction, updates: readonly LinkageUpdate[], ctx: WriteContext): Promise<void> {
   const plain = new Map<LinkageStatus, number[]>();
   for (const u of updates) {
-    if (u.code === null && u.message === null) plain.set(u.status, [...(plain.get(u.status) ?? []), u.lineId]);
-    else {
+    if (u.code !== null || u.message !== null) {
       await trx('order_lines').where({ id: u.lineId }).update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: u.status === 'linked' ? ctx.now : null });
+      continue;
     }
+    const list = plain.get(u.status);
+    if (list) list.push(u.lineId);
+    else plain.set(u.status, [u.lineId]);
   }
   for (const [status, allIds] of plain) {
     for (const ids of chunk(allIds)) {

@@ -86,10 +86,19 @@ export async function nextStagedContracts(db: Db, runId: number, after: string |
   return (await q).map((r: { contract_no: string }) => r.contract_no);
 }
 
-export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<StagedRow[]> {
-  const out: StagedRow[] = [];
+/** The staged rows of some contracts, with what judging reads (the raw cells stay in the store). */
+export type JudgedColumns = Omit<StagedRow, 'raw_fields' | 'outcome' | 'error_code' | 'error_message_en' | 'error_message_ja'>;
+
+export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<JudgedColumns[]> {
+  const out: JudgedColumns[] = [];
   for (const part of chunk(contractNos)) {
-    out.push(...(await db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('contract_no', part).orderBy('row_no')));
+    out.push(
+      ...(await db('run_rows')
+        .where({ run_id: runId, outcome: 'staged' })
+        .whereIn('contract_no', part)
+        .orderBy('row_no')
+        .select('row_no', 'contract_no', 'product_code', 'subscription_id', 'serial_no', 'cancel_quantity', 'end_date', 'request_id', 'note')),
+    );
   }
   return out;
 }
