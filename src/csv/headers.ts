@@ -76,14 +76,14 @@ export type CancelColumnKey =
 
 /** The cancellation input of cli.md: only the contract number is required. */
 export const CANCEL_COLUMNS = [
-  { key: 'contractNo', aliases: ['契約番号', 'contract_no'], required: true },
+  { key: 'contractNo', aliases: ['契約番号', 'contract_no', 'contract_number'], required: true },
   { key: 'productCode', aliases: ['商品コード', 'product_code'], required: false },
   { key: 'subscriptionId', aliases: ['サブスクリプションID', 'subscription_id'], required: false },
-  { key: 'serialNo', aliases: ['シリアル番号', 'serial_no'], required: false },
-  { key: 'cancelQuantity', aliases: ['解約数', 'cancel_quantity'], required: false },
-  { key: 'endDate', aliases: ['契約終了日', 'end_date'], required: false },
+  { key: 'serialNo', aliases: ['シリアル番号', 'シリアル', '解約シリアル', 'serial_no', 'serial'], required: false },
+  { key: 'cancelQuantity', aliases: ['解約数', '解約数量', 'cancel_quantity', 'cancel_qty'], required: false },
+  { key: 'endDate', aliases: ['契約終了日', '終了日', 'end_date'], required: false },
   { key: 'requestId', aliases: ['依頼番号', 'request_id'], required: false },
-  { key: 'note', aliases: ['備考', 'note'], required: false },
+  { key: 'note', aliases: ['備考', 'note', 'memo'], required: false },
 ] as const satisfies readonly ColumnSpec<CancelColumnKey>[];
 
 export type ContractImportColumnKey =
