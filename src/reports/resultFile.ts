@@ -4,7 +4,7 @@ import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
 import { loadOrderViews } from '../store/orderRepository.js';
-import { iterateRunRows, type StagedRow } from '../store/runRepository.js';
+import { loadRawFields, pagesOfRunRows } from '../store/runRepository.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult } from '../pipeline/results.js';
 
 export const RESULT_COLUMNS = [
@@ -26,8 +26,6 @@ export function reportPaths(inputPath: string, reportsDir: string | null, baseNa
   const base = baseName ?? path.basename(inputPath).replace(/\.csv$/i, '');
   return { result: path.join(dir, `${base}.result.csv`), errors: path.join(dir, `${base}.errors.csv`) };
 }
-
-type RunRow = StagedRow & { order_id: number | null; line_ids: string | null };
 
 export type ResultCounts = Record<RowResult, number>;
 
@@ -52,17 +50,20 @@ export async function writeRunReports(
     header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
   });
   try {
-    let page: RunRow[];
-    const rows = iterateRunRows(staging.db, runId);
-    while ((page = await collectPage(rows, 2000)).length > 0) {
+    for await (const page of pagesOfRunRows(staging.db, runId)) {
       const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [Number(r.order_id)])));
-      for (const r of page) {
+      const views = page.map((r) => {
         const o = r.order_id === null ? undefined : orders.get(Number(r.order_id));
         const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
         const view =
           r.outcome === 'refused'
             ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: (lang === 'ja' ? r.error_message_ja : r.error_message_en) ?? '' }
             : rowResult(r.outcome, options.until, o, lineIds, lang);
+        return { r, o, view };
+      });
+      const bad = views.filter(({ view }) => view.result === 'refused' || view.result === 'failed').map(({ r }) => Number(r.row_no));
+      const raw = bad.length > 0 ? await loadRawFields(staging.db, runId, bad) : new Map<number, string[]>();
+      for (const { r, o, view } of views) {
         counts[view.result]++;
         await result.writeRow([
           Number(r.row_no),
@@ -78,7 +79,7 @@ export async function writeRunReports(
           view.message,
         ]);
         if (view.result === 'refused' || view.result === 'failed') {
-          await errors.writeRow([...(JSON.parse(r.raw_fields) as string[]), view.errorCode ?? '', view.message]);
+          await errors.writeRow([...(raw.get(Number(r.row_no)) ?? []), view.errorCode ?? '', view.message]);
         }
       }
     }
@@ -87,14 +88,4 @@ export async function writeRunReports(
     await errors.close();
   }
   return counts;
-}
-
-async function collectPage<T>(source: AsyncIterator<T>, size: number): Promise<T[]> {
-  const out: T[] = [];
-  while (out.length < size) {
-    const next = await source.next();
-    if (next.done) break;
-    out.push(next.value);
-  }
-  return out;
 }

@@ -172,13 +172,29 @@ export async function orderIdsOfRun(db: Db, runId: number): Promise<number[]> {
   return rows.map((r: { order_id: number }) => Number(r.order_id));
 }
 
-/** The judged rows in file order, a page at a time. */
-export async function* iterateRunRows(db: Db, runId: number, pageSize = 2000): AsyncGenerator<StagedRow & { order_id: number | null; line_ids: string | null }> {
+export type ReportedRow = Omit<StagedRow, 'raw_fields'> & { order_id: number | null; line_ids: string | null };
+
+/** The judged rows in file order, a page at a time (keyset), without the raw cells. */
+export async function* pagesOfRunRows(db: Db, runId: number, pageSize = 2000): AsyncGenerator<ReportedRow[]> {
   let after = 0;
   for (;;) {
-    const page = await db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
+    const page: ReportedRow[] = await db('run_rows')
+      .where({ run_id: runId })
+      .andWhere('row_no', '>', after)
+      .orderBy('row_no')
+      .limit(pageSize)
+      .select('row_no', 'contract_no', 'product_code', 'subscription_id', 'serial_no', 'cancel_quantity', 'end_date', 'request_id', 'note', 'outcome', 'order_id', 'line_ids', 'error_code', 'error_message_en', 'error_message_ja');
     if (page.length === 0) return;
-    yield* page;
-    after = Number(page[page.length - 1].row_no);
+    yield page;
+    after = Number(page[page.length - 1]!.row_no);
   }
+}
+
+/** The cells of some rows exactly as they came in, for the error file. */
+export async function loadRawFields(db: Db, runId: number, rowNos: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  for (const part of chunk(rowNos)) {
+    for (const r of await db('run_rows').where({ run_id: runId }).whereIn('row_no', part).select('row_no', 'raw_fields')) out.set(Number(r.row_no), JSON.parse(r.raw_fields) as string[]);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import {
   duplicateRequestRows,
   findRuns,
   insertStagedRows,
-  iterateRunRows,
+  pagesOfRunRows,
   loadStagedRows,
   nextStagedContracts,
   recordJudgements,
@@ -68,7 +68,7 @@ describe('runs and their rows', () => {
     await transact(ctx.store, (trx) => recordJudgements(trx, runId, [{ ...refusal, errorCode: "OTHER" }, { ...valid, outcome: "refused" }]));
 
     const rows = [];
-    for await (const r of iterateRunRows(ctx.store.db, runId, 2)) rows.push([r.row_no, r.outcome, r.error_code]);
+    for await (const page of pagesOfRunRows(ctx.store.db, runId, 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
     expect(rows).toEqual([
       [1, 'valid', null],
       [2, 'refused', 'LINE_NOT_FOUND'],
