@@ -1,22 +1,12 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
+import type { Contract } from '../domain/types.js';
 import { chunk, insertRows, transact, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
 /** One contract with its lines, as `contracts import` reads it from the file. */
-export interface ContractInput {
-  contractNo: string;
-  contractDate: string | null;
-  startDate: string;
-  endDate: string | null;
-  subject: string;
-  customer: string;
-  endUser: string;
-  billTo: string;
-  shipTo: string;
-  lines: ContractLineInput[];
-}
+export type ContractInput = Omit<Contract, 'id' | 'status' | 'cancelledOn'> & { lines: ContractLineInput[] };
 
 export interface ContractLineInput {
   supplier: string;

@@ -1,26 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { SupplierSimulator } from './simulator.js';
+import type { SimRequest, SimResponse, SupplierSimulator } from './simulator.js';
 
 /**
  * How the client reaches the supplier: one request in, one response out. A transport
  * throws a `TransportError` when no answer came (dropped connection, refused connection,
  * aborted by the signal); every HTTP status, error or not, is a response.
  */
-export interface TransportRequest {
-  method: 'GET' | 'PATCH';
-  /** Absolute path with URL-encoded segments. */
-  path: string;
-  headers: Record<string, string | undefined>;
-  body?: unknown;
-}
+/** What the client sends: the simulator's request, narrowed to the two methods the client uses. */
+export type TransportRequest = SimRequest & { method: 'GET' | 'PATCH' };
 
-export interface TransportResponse {
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body?: unknown;
-}
+/** Header names are lower case. */
+export type TransportResponse = SimResponse;
 
 export type Transport = (req: TransportRequest, signal: AbortSignal) => Promise<TransportResponse>;
 
