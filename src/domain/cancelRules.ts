@@ -116,9 +116,12 @@ type Resolved = { ok: true; targets: RowTarget[] } | { ok: false; error: RowErro
 function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   const { lines } = snapshot;
   const fail = (error: RowError): Resolved => ({ ok: false, error });
+  // Codes and subscription ids (GUIDs at Microsoft) are matched regardless of case: an
+  // operator's `o365-e1` means the line registered as `O365-E1`.
+  const same = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
   const matchesIds = (l: SnapshotLine) =>
-    (row.productCode === '' || l.productCode === row.productCode) &&
-    (row.subscriptionId === '' || l.subscriptionId === row.subscriptionId);
+    (row.productCode === '' || same(l.productCode, row.productCode)) &&
+    (row.subscriptionId === '' || same(l.subscriptionId, row.subscriptionId));
 
   if (row.serialNo !== '') {
     const owner = lines.find((l) => matchesIds(l) && l.serials.some((s) => s.serialNo === row.serialNo));

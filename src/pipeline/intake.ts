@@ -32,7 +32,8 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
     const problem = record.problem ? describeProblem(record.problem) : null;
     batch.push({
       row_no: record.row,
-      contract_no: problem ? '' : cell(record.fields, 'contractNo'),
+      // Contract numbers are upper case in the portal (NCN…); `ncn…` typed by hand is the same contract.
+      contract_no: problem ? '' : cell(record.fields, 'contractNo').toUpperCase(),
       product_code: cell(record.fields, 'productCode'),
       subscription_id: cell(record.fields, 'subscriptionId'),
       serial_no: cell(record.fields, 'serialNo'),

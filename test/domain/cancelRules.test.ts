@@ -223,6 +223,14 @@ describe('validateContractGroup: refusals', () => {
 });
 
 describe('validateContractGroup: plans', () => {
+  it('matches product codes and subscription ids regardless of case', () => {
+    const line = aLine({ productCode: 'O365-E1', subscriptionId: 'ab12cd34-0000-4000-8000-00000000000f' });
+    const byCode = planOf(judge([aRow({ productCode: 'o365-e1', cancelQuantity: 1 })], aSnapshot([line])));
+    expect(byCode.lines.map((l) => [l.lineId, l.cancelQuantity])).toEqual([[line.id, 1]]);
+    const bySub = planOf(judge([aRow({ subscriptionId: 'AB12CD34-0000-4000-8000-00000000000F' })], aSnapshot([line])));
+    expect(bySub.lines.map((l) => [l.lineId, l.cancelQuantity])).toEqual([[line.id, 3]]);
+  });
+
   it('全選択: every active line in full, with all its active serials', () => {
     const subscription = aLine({ quantity: 3, unitPrice: 870 });
     const serialLine = aLine({ quantity: 2, subscriptionId: '', serials: [aSerial('SN-1'), aSerial('SN-2'), aSerial('SN-0', { status: 'cancelled' })] });
