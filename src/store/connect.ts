@@ -38,7 +38,7 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
     const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
     if (file !== ':memory:') {
       const dir = path.dirname(path.resolve(file));
-      if (!fs.existsSync(dir)) throw new StoreError(`database folder does not exist: ${dir}`);
+      if (!fs.existsSync(dir)) throw new StoreError(`cannot open the database ${file}: its folder ${dir} does not exist`);
     }
     db = knexFactory({
       client: 'sqlite3',
