@@ -146,15 +146,29 @@ export function rowsPerInsert(columns: number): number {
  * the time spent writing.
  */
 export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
+  await insertRowsReturning(db, table, rows, []);
+}
+
+/** The same, giving back the named columns of the inserted rows (RETURNING: SQLite 3.35+, PostgreSQL). */
+export async function insertRowsReturning<R = Record<string, unknown>>(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[], returning: readonly string[]): Promise<R[]> {
+  if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const tuple = `(${columns.map(() => '?').join(',')})`;
   const head = `insert into ${quoteName(table)} (${columns.map(quoteName).join(',')}) values `;
+  const tail = returning.length > 0 ? ` returning ${returning.map(quoteName).join(',')}` : '';
+  const out: R[] = [];
   for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / columns.length)))) {
     const bindings: unknown[] = [];
     for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
-    await db.raw(head + part.map(() => tuple).join(','), bindings as Knex.RawBinding[]);
+    const result: unknown = await db.raw(head + part.map(() => tuple).join(',') + tail, bindings as Knex.RawBinding[]);
+    if (returning.length > 0) out.push(...rawRows<R>(result));
   }
+  return out;
+}
+
+/** knex's raw result: an array of rows on SQLite, `{ rows }` on PostgreSQL. */
+function rawRows<R>(result: unknown): R[] {
+  return Array.isArray(result) ? (result as R[]) : ((result as { rows?: R[] }).rows ?? []);
 }
 
 function quoteName(name: string): string {

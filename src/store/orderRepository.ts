@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
-import { chunk, insertRows } from './connect.js';
+import { chunk, insertRows, insertRowsReturning } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbContractLine, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -67,11 +67,8 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
     updated_at: ctx.now,
     updated_by: ctx.actor,
   }));
-  await insertRows(trx, 'change_orders', orderRows);
   const idByNo = new Map<string, number>();
-  for (const nos of chunk(orderRows.map((o) => o.order_no))) {
-    for (const r of await trx('change_orders').whereIn('order_no', nos).select('id', 'order_no')) idByNo.set(r.order_no, Number(r.id));
-  }
+  for (const r of await insertRowsReturning<{ id: number; order_no: string }>(trx, 'change_orders', orderRows, ['id', 'order_no'])) idByNo.set(r.order_no, Number(r.id));
   const created = winners.map((p, i) => ({ contractId: p.contractId, orderNo: orderRows[i]!.order_no, orderId: idByNo.get(orderRows[i]!.order_no)! }));
 
   const lineRows = winners.flatMap((p, i) =>
@@ -85,12 +82,9 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
       linkage_status: 'unlinked',
     })),
   );
-  await insertRows(trx, 'order_lines', lineRows);
   const orderLineIds = new Map<string, number>();
-  for (const ids of chunk(created.map((c) => c.orderId))) {
-    for (const r of await trx('order_lines').whereIn('order_id', ids).select('id', 'order_id', 'contract_line_id')) {
-      orderLineIds.set(`${r.order_id}:${r.contract_line_id}`, Number(r.id));
-    }
+  for (const r of await insertRowsReturning<{ id: number; order_id: number; contract_line_id: number }>(trx, 'order_lines', lineRows, ['id', 'order_id', 'contract_line_id'])) {
+    orderLineIds.set(`${r.order_id}:${r.contract_line_id}`, Number(r.id));
   }
   const serialRows = winners.flatMap((p, i) =>
     p.lines.flatMap((l) => l.serialIds.map((serialId) => ({ order_line_id: orderLineIds.get(`${created[i]!.orderId}:${l.lineId}`)!, serial_id: serialId }))),
