@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
+import { UsageError } from './errors.js';
 import type { Lang } from '../domain/codes.js';
 import type { OutputEncoding } from '../csv/write.js';
 import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
@@ -101,6 +102,9 @@ export function clearProgress(args: CommonArgs): void {
 
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
 export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
+  if (args.supplier !== undefined && args.supplier !== 'sim' && !/^https?:\/\/[^/]/i.test(args.supplier)) {
+    throw new UsageError(`--supplier must be "sim" or an http(s) URL, got "${args.supplier}"`);
+  }
   const store: Store = await openStore(resolveDbSpec(args.db));
   // A promise, not a value: callers that ask at once share one supplier (and one seed load).
   let supplier: Promise<Supplier> | null = null;

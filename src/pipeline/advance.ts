@@ -101,8 +101,8 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       const toSend = [...tasksByOrder.values()].flat().filter((t) => !t.poll).map((t) => t.lineId);
       if (tasksByOrder.size === 0) continue;
       total += [...tasksByOrder.values()].reduce((n, t) => n + t.length, 0);
-      await markLinesSent(deps.store.db, toSend, writeContext(deps).now);
       const supplier = await deps.supplier();
+      await markLinesSent(deps.store.db, toSend, writeContext(deps).now);
       // The supplier holds the old quantity until a line is sent, and the target once it was (pending).
       supplier.prepare?.([...tasksByOrder.values()].flat().map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
       await Promise.all(
