@@ -93,7 +93,11 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       const orderIds = await orderIdsOfRun(deps.store.db, runId);
       advance = await advanceOrders(deps, orderIds, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label });
     }
-    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath });
+    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch((error: unknown) => {
+      if (!(error instanceof FileLevelError) || options.dryRun) throw error;
+      // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
+      throw new FileLevelError(error.code, `the rows were processed, but the reports could not be written: ${error.message}. Run the same command again (e.g. with --report-encoding utf8-bom) to write them`, { cause: error });
+    });
     if (!options.dryRun) await finishRun(deps.store.db, runId, writeContext(deps).now);
     const bad = counts.refused + counts.failed + counts.pending;
     return {
