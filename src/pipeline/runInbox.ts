@@ -92,7 +92,16 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const base = name.replace(/\.csv$/i, '');
         const taken = fs.existsSync(reportPaths(file, reports).result);
         const reportName = taken ? `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
+        const before = fs.statSync(file);
         const summary = await runCancelFile(deps, file, { ...options.cancel, reportsDir: reports, reportName });
+        const after = fs.statSync(file);
+        if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+          // Written to while we read it: what was read is done (and will not be done twice); the
+          // rest is read by the next night, so the file stays.
+          deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: changed while being processed, left for the next run` });
+          files.push({ file: name, status: 'left_for_later', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: 'changed while being processed', resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo: null, durationMs: Date.now() - fileStarted });
+          continue;
+        }
         const movedTo = moveAside(file, archive);
         files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
