@@ -179,3 +179,29 @@ function quoteName(name: string): string {
 function normaliseBinding(value: unknown): unknown {
   return value === undefined ? null : value;
 }
+
+/**
+ * Updates many rows by id in one statement per few thousand rows: `UPDATE … FROM (VALUES …)`
+ * (SQLite 3.33+, PostgreSQL). VALUES columns are untyped text on PostgreSQL, so numbers and
+ * booleans are cast back to their column's type.
+ */
+export async function updateRowsById(
+  db: Knex | Knex.Transaction,
+  table: string,
+  rows: readonly ({ id: number } & Record<string, unknown>)[],
+  casts: Readonly<Record<string, 'integer' | 'boolean'>> = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
+  const value = (c: string, i: number) => (casts[c] ? `cast(v.column${i + 2} as ${casts[c]})` : `v.column${i + 2}`);
+  const assignments = columns.map((c, i) => `${quoteName(c)} = ${value(c, i)}`).join(', ');
+  const tuple = `(${['?', ...columns.map(() => '?')].join(', ')})`;
+  for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / (columns.length + 1))))) {
+    const bindings: unknown[] = [];
+    for (const row of part) bindings.push(row.id, ...columns.map((c) => normaliseBinding(row[c])));
+    await db.raw(
+      `update ${quoteName(table)} set ${assignments} from (values ${part.map(() => tuple).join(', ')}) as v where ${quoteName(table)}.id = cast(v.column1 as integer)`,
+      bindings as Knex.RawBinding[],
+    );
+  }
+}

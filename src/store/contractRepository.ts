@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { Contract } from '../domain/types.js';
-import { chunk, insertRows, transact, type Store } from './connect.js';
+import { chunk, insertRows, transact, updateRowsById, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
@@ -63,7 +63,7 @@ export async function importContracts(store: Store, contracts: readonly Contract
       });
       const fresh = part.filter((c) => !existing.has(c.contractNo));
       await insertRows(trx, 'contracts', fresh.map((c) => ({ ...values(c), contract_no: c.contractNo, status: 'active' })));
-      for (const c of part.filter((c) => existing.has(c.contractNo))) await trx('contracts').where({ id: existing.get(c.contractNo)! }).update(values(c));
+      await updateRowsById(trx, 'contracts', part.filter((c) => existing.has(c.contractNo)).map((c) => ({ id: existing.get(c.contractNo)!, ...values(c) })));
       counts.contractsCreated += fresh.length;
       counts.contractsUpdated += part.length - fresh.length;
       const ids = new Map<string, number>();
@@ -83,6 +83,8 @@ async function upsertLines(trx: Knex.Transaction, contracts: readonly { contract
     for (const r of await trx('order_lines').whereIn('contract_line_id', ids).distinct('contract_line_id')) touched.add(Number(r.contract_line_id));
   }
   const inserts: Record<string, unknown>[] = [];
+  const keepQuantity: ({ id: number } & Record<string, unknown>)[] = [];
+  const withQuantity: ({ id: number } & Record<string, unknown>)[] = [];
   const serialsWanted: { contractId: number; key: string; serials: string[] }[] = [];
   for (const { contractId, lines } of contracts) {
     const own = existingByContract.get(contractId) ?? [];
@@ -103,7 +105,8 @@ async function upsertLines(trx: Knex.Transaction, contracts: readonly { contract
       };
       const found = byKey.get(lineKey(line));
       if (found) {
-        await trx('contract_lines').where({ id: found.id }).update(touched.has(found.id) ? values : { ...values, quantity: line.quantity });
+        if (touched.has(found.id)) keepQuantity.push({ id: found.id, ...values });
+        else withQuantity.push({ id: found.id, ...values, quantity: line.quantity });
         counts.linesUpdated++;
       } else {
         inserts.push({ ...values, contract_id: contractId, line_no: nextLineNo++, quantity: line.quantity, status: 'active' });
@@ -112,6 +115,9 @@ async function upsertLines(trx: Knex.Transaction, contracts: readonly { contract
       if (line.serials.length > 0) serialsWanted.push({ contractId, key: lineKey(line), serials: line.serials });
     }
   }
+  const lineCasts = { unit_price: 'integer', quantity: 'integer', is_trial: 'boolean' } as const;
+  await updateRowsById(trx, 'contract_lines', keepQuantity, lineCasts);
+  await updateRowsById(trx, 'contract_lines', withQuantity, lineCasts);
   await insertRows(trx, 'contract_lines', inserts);
   if (serialsWanted.length === 0) return;
   const lines = await trx<DbContractLine>('contract_lines').whereIn('contract_id', [...new Set(serialsWanted.map((s) => s.contractId))]);
