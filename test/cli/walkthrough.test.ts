@@ -5,28 +5,21 @@
  * needs an end date), then cancel the rest of the contract from a second file and check
  * the contract list, the change-order list and the cancelled-serial export.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runCli, type CliResult } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-walk-'));
 const DB = join(dir, 'walk.db');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Ran = CliResult;
 
 function kaiyaku(...args: string[]): Ran {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: 'true' }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: dir });
 }
 
 /** Runs a command that must succeed, showing its stderr when it does not. */
