@@ -77,7 +77,7 @@ export function createLogger(args: CommonArgs): (event: PipelineEvent) => void {
     switch (event.kind) {
       case 'progress': {
         if (!tty) return;
-        const bar = `${event.file} ${event.phase} ${event.done}${event.total !== null ? `/${event.total}` : ''}`;
+        const bar = `${event.file} ${event.phase.padEnd(7)} ${drawBar(event.done, event.total)}`;
         if (bar !== lastBar) process.stderr.write(`\r\x1b[2K${bar}`);
         lastBar = bar;
         return;
@@ -94,6 +94,15 @@ export function createLogger(args: CommonArgs): (event: PipelineEvent) => void {
         return;
     }
   };
+}
+
+/** `[########------------]  40% 8000/20000`, or a plain count while the total is unknown. */
+function drawBar(done: number, total: number | null): string {
+  if (total === null || total <= 0) return `${done}`;
+  const share = Math.min(1, done / total);
+  const width = 24;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}% ${done}/${total}`;
 }
 
 export function clearProgress(args: CommonArgs): void {

@@ -26,6 +26,8 @@ export interface JudgeOptions {
   /** Rows of earlier finished runs of the same bytes that created orders: row → order. */
   earlierOrders: Map<number, number>;
   label: string;
+  /** Rows of the file, for the progress bar. */
+  rowCount?: number;
 }
 
 const CONTRACTS_PER_PAGE = 500;
@@ -146,7 +148,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       }
     }
     judged += rows.length;
-    deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: null });
+    deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
   }
 }
 
