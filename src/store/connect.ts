@@ -30,7 +30,8 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
   let db: Knex;
   if (isPostgres) {
     try {
-      db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 } });
+      // knex prints connection errors itself; ours (one line, password hidden) is enough.
+      db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 }, log: { error: () => undefined, warn: () => undefined } });
     } catch (cause) {
       throw new StoreError(`cannot use PostgreSQL at ${redact(spec)}: ${(cause as Error).message.split('\n')[0]}`, { cause });
     }
