@@ -98,13 +98,13 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   try {
     for (const ids of chunk(orderIds, 2000)) {
       const tasksByOrder = await planLinkTasks(deps, ids);
-      const toSend = [...tasksByOrder.values()].flat().filter((t) => !t.poll).map((t) => t.lineId);
       if (tasksByOrder.size === 0) continue;
-      total += [...tasksByOrder.values()].reduce((n, t) => n + t.length, 0);
+      const allTasks = [...tasksByOrder.values()].flat();
+      total += allTasks.length;
       const supplier = await deps.supplier();
-      await markLinesSent(deps.store.db, toSend, writeContext(deps).now);
+      await markLinesSent(deps.store.db, allTasks.filter((t) => !t.poll).map((t) => t.lineId), writeContext(deps).now);
       // The supplier holds the old quantity until a line is sent, and the target once it was (pending).
-      supplier.prepare?.([...tasksByOrder.values()].flat().map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
+      supplier.prepare?.(allTasks.map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
       await Promise.all(
         [...tasksByOrder.values()].map((tasks) =>
           limit(async () => {

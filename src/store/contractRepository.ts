@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
-import type { Contract } from '../domain/types.js';
+import type { Contract, ContractLine } from '../domain/types.js';
 import { chunk, insertRows, transact, updateRowsById, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
@@ -8,18 +8,8 @@ import { recordAudit } from './audit.js';
 /** One contract with its lines, as `contracts import` reads it from the file. */
 export type ContractInput = Omit<Contract, 'id' | 'status' | 'cancelledOn'> & { lines: ContractLineInput[] };
 
-export interface ContractLineInput {
-  supplier: string;
-  productCode: string;
-  productName: string;
-  subscriptionId: string;
-  quantity: number;
-  unitPrice: number;
-  plan: string;
-  billingModel: string;
-  isTrial: boolean;
-  serials: string[];
-}
+/** One contract line as the file gives it: the domain line less what the store decides, plus its serials. */
+export type ContractLineInput = Omit<ContractLine, 'id' | 'contractId' | 'status' | 'endDate'> & { serials: string[] };
 
 /** A line is the same line again when its subscription id, else product code, else name matches. */
 function lineKey(l: { subscriptionId?: string; subscription_id?: string; productCode?: string; product_code?: string; productName?: string; product_name?: string }): string {

@@ -3,7 +3,7 @@ import type { GroupPlan } from '../domain/cancelRules.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
 import { chunk, insertRows, insertRowsReturning } from './connect.js';
-import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbContractLine, type DbOrderLine } from './rows.js';
+import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -283,11 +283,6 @@ export async function loadContractsById(db: Db, ids: readonly number[]): Promise
   return out;
 }
 
-export async function loadContractLinesById(db: Db, ids: readonly number[]): Promise<Map<number, DbContractLine>> {
-  const out = new Map<number, DbContractLine>();
-  for (const part of chunk([...new Set(ids)])) for (const l of await db<DbContractLine>('contract_lines').whereIn('id', part)) out.set(l.id, l);
-  return out;
-}
 
 /** What linkage needs of a line, in one join: a few columns instead of four whole tables. */
 export interface LinkableLine {

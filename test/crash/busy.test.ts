@@ -19,7 +19,7 @@ import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier, type SupplierSimulator } from '../../src/supplier/index.js';
-import { cliSync, copyDb, generate, integrityViolations, lineQuantities, readCsv, startCli, useTempDir } from './helpers.js';
+import { copyDb, importedBase, integrityViolations, readCsv, startCli, useTempDir } from './helpers.js';
 import { diffViews, viewStore } from './snapshot.js';
 
 const tmp = useTempDir('kaiyaku-busy-');
@@ -29,15 +29,7 @@ let gen: { contracts: string; cancel: string };
 let original = new Map<number, number>();
 
 beforeAll(async () => {
-  gen = generate(path.join(tmp, 'gen'), ROWS, ['--late', '2']);
-  base = path.join(tmp, 'base.db');
-  cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
-  const s = await openStore(base);
-  try {
-    original = await lineQuantities(s.db);
-  } finally {
-    await s.close();
-  }
+  ({ gen, base, original } = await importedBase(tmp, ROWS, ['--late', '2']));
 }, 60_000);
 
 const busy = () => Object.assign(new Error('SQLITE_BUSY: database is locked (injected by the test)'), { code: 'SQLITE_BUSY', injected: true });

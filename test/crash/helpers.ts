@@ -10,10 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
+import { BIN, type ProcessResult } from '../support/cli.js';
 import type { Knex } from 'knex';
+import { openStore } from '../../src/store/connect.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = path.join(ROOT, 'dist/cli/main.js');
+export { BIN };
 export const GENERATE = path.join(ROOT, 'scripts/generate.mjs');
 
 /** A fresh folder for one test file, removed when its tests end (kept with KAIYAKU_KEEP_TMP=1). */
@@ -25,18 +27,12 @@ export function useTempDir(prefix: string): string {
   return dir;
 }
 
-export interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+export type { ProcessResult as Ran };
 
 export interface Running {
   child: ChildProcess;
   pid: number;
-  done: Promise<Ran>;
+  done: Promise<ProcessResult>;
   /** Whether the process has exited. */
   exited(): boolean;
 }
@@ -52,7 +48,7 @@ export function startCli(args: readonly string[], cwd: string): Running {
   let exited = false;
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const done = new Promise<Ran>((resolve, reject) => {
+  const done = new Promise<ProcessResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       exited = true;
@@ -63,7 +59,7 @@ export function startCli(args: readonly string[], cwd: string): Running {
   return { child, pid: child.pid, done, exited: () => exited };
 }
 
-export function runCli(args: readonly string[], cwd: string): Promise<Ran> {
+export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
   return startCli(args, cwd).done;
 }
 
@@ -81,6 +77,22 @@ export function generate(out: string, rows: number, extra: readonly string[] = [
 }
 
 /** Copies a closed SQLite store (with its WAL, if one was left). */
+/**
+ * Generated contracts imported into `<tmp>/base.db` through the CLI, and every line's
+ * quantity before anything was cancelled (for the integrity checks).
+ */
+export async function importedBase(tmp: string, rows: number, extra: readonly string[] = []): Promise<{ gen: { contracts: string; cancel: string }; base: string; original: Map<number, number> }> {
+  const gen = generate(path.join(tmp, 'gen'), rows, extra);
+  const base = path.join(tmp, 'base.db');
+  cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
+  const s = await openStore(base);
+  try {
+    return { gen, base, original: await lineQuantities(s.db) };
+  } finally {
+    await s.close();
+  }
+}
+
 export function copyDb(from: string, to: string): void {
   fs.copyFileSync(from, to);
   for (const suffix of ['-wal', '-shm']) {

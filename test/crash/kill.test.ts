@@ -16,25 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
-import {
-  cliSync,
-  copyDb,
-  generate,
-  getJson,
-  integrityViolations,
-  lineQuantities,
-  readCsv,
-  rng,
-  runCli,
-  seedFromEnv,
-  serveSupplier,
-  startCli,
-  useTempDir,
-  type Ran,
-  type Served,
-  type SimCallBody,
-  type SimStatsBody,
-} from './helpers.js';
+import { copyDb, getJson, importedBase, integrityViolations, type Ran, readCsv, rng, runCli, seedFromEnv, type Served, serveSupplier, type SimCallBody, type SimStatsBody, startCli, useTempDir } from './helpers.js';
 import { diffViews, viewStore, type StoreView } from './snapshot.js';
 
 const ROWS = 2500;
@@ -154,15 +136,7 @@ describe('kill -9 at any instant, then the same command again', () => {
   let want: Outcome;
 
   beforeAll(async () => {
-    gen = generate(path.join(tmp, 'gen'), ROWS, ['--late', String(LATE)]);
-    base = path.join(tmp, 'base.db');
-    cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
-    const s = await openStore(base);
-    try {
-      original = await lineQuantities(s.db);
-    } finally {
-      await s.close();
-    }
+    ({ gen, base, original } = await importedBase(tmp, ROWS, ['--late', String(LATE)]));
     // The reference: one uninterrupted run.
     const ref = await prepare('reference', base, gen);
     reference = await runCli(command(ref), ref.dir);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
-import { cliSync, copyDb, generate, integrityViolations, lineQuantities, readCsv, startCli, useTempDir, type CsvRow, type Ran } from './helpers.js';
+import { copyDb, type CsvRow, importedBase, integrityViolations, type Ran, readCsv, startCli, useTempDir } from './helpers.js';
 
 const CONTRACTS = 1500;
 const tmp = useTempDir('kaiyaku-overlap-');
@@ -21,15 +21,7 @@ let original = new Map<number, number>();
 const servers: SupplierServer[] = [];
 
 beforeAll(async () => {
-  const gen = generate(path.join(tmp, 'gen'), CONTRACTS);
-  base = path.join(tmp, 'base.db');
-  cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
-  const s = await openStore(base);
-  try {
-    original = await lineQuantities(s.db);
-  } finally {
-    await s.close();
-  }
+  ({ base, original } = await importedBase(tmp, CONTRACTS));
 }, 60_000);
 afterAll(async () => {
   for (const s of servers) await s.close();

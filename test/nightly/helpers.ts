@@ -10,10 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
+import { BIN, type ProcessResult } from '../support/cli.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = path.join(ROOT, 'dist/cli/main.js');
+export { BIN };
 export const GENERATE = path.join(ROOT, 'scripts/generate.mjs');
 const CHILD_ENV = { ...process.env, CI: 'true', NO_COLOR: '1' };
 
@@ -98,18 +99,12 @@ export function nightArgs(night: Night, extra: readonly string[] = [], summary =
   return ['cancel', '--inbox', night.inbox, '--archive', night.archive, '--reports', night.reports, '--summary-json', summary, '--db', night.db, '--lang', 'en', '--report-encoding', 'utf8', ...extra];
 }
 
-export interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+export type { ProcessResult as Ran };
 
 export interface Running {
   child: ChildProcess;
   pid: number;
-  done: Promise<Ran>;
+  done: Promise<ProcessResult>;
   /** Resolves once stderr holds a line matching `re` (rejects if the process ends first). */
   waitForStderr(re: RegExp, timeoutMs?: number): Promise<void>;
 }
@@ -125,7 +120,7 @@ export function startCli(args: readonly string[], cwd: string): Running {
     stderr += s;
     for (const w of [...waiters]) if (w.re.test(stderr)) w.resolve();
   });
-  const done = new Promise<Ran>((resolve, reject) => {
+  const done = new Promise<ProcessResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
@@ -156,11 +151,11 @@ export function startCli(args: readonly string[], cwd: string): Running {
   };
 }
 
-export function runCli(args: readonly string[], cwd: string): Promise<Ran> {
+export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
   return startCli(args, cwd).done;
 }
 
-function runCliSync(args: readonly string[], cwd: string): Ran {
+function runCliSync(args: readonly string[], cwd: string): ProcessResult {
   const started = Date.now();
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };

@@ -4,6 +4,15 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI, run as a real child process, as users and schedulers run it. */
 export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
+/** A finished child process, with how it ended and how long it took. */
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
