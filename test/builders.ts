@@ -43,17 +43,12 @@ export function aLine(overrides: Partial<SnapshotLine> = {}): SnapshotLine {
   return {
     id,
     contractId: 0,
-    supplier: 'Microsoft',
     productCode: `O365-E1-${id}`,
-    productName: 'Office 365 E1',
     subscriptionId: `SUB-${id}`,
     quantity: 3,
     unitPrice: 870,
-    plan: '標準月額プラン',
-    billingModel: '標準月額モデル',
     isTrial: false,
     status: 'active',
-    endDate: null,
     heldByOpenOrder: false,
     ...overrides,
     serials: (overrides.serials ?? []).map((s) => ({ ...s, lineId: id })),
@@ -62,7 +57,7 @@ export function aLine(overrides: Partial<SnapshotLine> = {}): SnapshotLine {
 
 /** A serial-managed line with one active serial per unit. */
 export function aSerialLine(serialNos: readonly string[], overrides: Partial<SnapshotLine> = {}): SnapshotLine {
-  return aLine({ subscriptionId: '', quantity: serialNos.length, supplier: 'ESET', serials: serialNos.map((s) => aSerial(s)), ...overrides });
+  return aLine({ subscriptionId: '', quantity: serialNos.length, serials: serialNos.map((s) => aSerial(s)), ...overrides });
 }
 
 export function aSnapshot(lines: readonly SnapshotLine[] = [aLine()], contract: Partial<Contract> = {}): ContractSnapshot {

@@ -51,6 +51,7 @@ export function mapHeader<K extends string>(header: readonly string[], specs: re
   return { index, unknown, missing, duplicated };
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const DASHES = /[\u2010-\u2015\u2212\uFF0D]/g;
 /** The long vowel mark is a dash only between digits: ＮＣＮ２０２１０７ー０００… but not サブスクリプション. */
 const LONG_VOWEL_BETWEEN_DIGITS = /(?<=\d)\u30FC(?=\d)/g;
@@ -61,6 +62,8 @@ const LONG_VOWEL_BETWEEN_DIGITS = /(?<=\d)\u30FC(?=\d)/g;
  * trimming (which includes the ideographic space).
  */
 export function normaliseValue(cell: string): string {
+  // Printable ASCII is its own NFKC form and holds no dash to replace: only trimming is left.
+  if (PRINTABLE_ASCII.test(cell)) return cell.trim();
   return cell.normalize('NFKC').replace(DASHES, '-').replace(LONG_VOWEL_BETWEEN_DIGITS, '-').trim();
 }
 

@@ -64,14 +64,15 @@ export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true
   };
 }
 
-export interface SnapshotLine extends ContractLine {
+/** What the rules read of a line: no names, plans or prices beyond the unit price. */
+export interface SnapshotLine extends Pick<ContractLine, 'id' | 'contractId' | 'productCode' | 'subscriptionId' | 'quantity' | 'unitPrice' | 'isTrial' | 'status'> {
   serials: readonly Serial[];
   /** Another open (requested/accepted) cancellation order already holds this line. */
   heldByOpenOrder: boolean;
 }
 
 export interface ContractSnapshot {
-  contract: Contract;
+  contract: Pick<Contract, 'id' | 'contractNo' | 'status' | 'startDate'>;
   lines: readonly SnapshotLine[];
 }
 
@@ -240,13 +241,13 @@ export function validateContractGroup(rows: readonly CancelRow[], snapshot: Cont
   return { ok: false, errors };
 }
 
-function checkEndDate(endDate: IsoDate, contract: Contract, ctx: RuleContext): RowError | null {
+function checkEndDate(endDate: IsoDate, contract: ContractSnapshot['contract'], ctx: RuleContext): RowError | null {
   if (endDate < contract.startDate) return err('END_DATE_BEFORE_START', `${endDate} < ${contract.startDate}`);
   if (endDate < ctx.appliedOn) return err('END_DATE_BEFORE_APPLIED', `${endDate} < ${ctx.appliedOn}`);
   return null;
 }
 
-function assemblePlan(targets: readonly RowTarget[], contract: Contract, endDate: IsoDate, rows: readonly CancelRow[]): GroupVerdict {
+function assemblePlan(targets: readonly RowTarget[], contract: ContractSnapshot['contract'], endDate: IsoDate, rows: readonly CancelRow[]): GroupVerdict {
   const byLine = new Map<number, { line: SnapshotLine; quantity: number; serials: Serial[]; rows: number[] }>();
   const rowLines = new Map<number, number[]>();
   for (const t of targets) {

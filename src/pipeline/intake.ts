@@ -12,7 +12,7 @@ export interface IntakeResult {
   unknownColumns: string[];
 }
 
-const STAGE_BATCH = 500;
+const STAGE_BATCH = 2000;
 
 /**
  * Reads the file once, record by record, into the run's staged rows (a batch per
@@ -22,25 +22,16 @@ const STAGE_BATCH = 500;
  */
 export async function stageRows(staging: Store, runId: number, input: CsvInput, onProgress: (rows: number) => void): Promise<IntakeResult> {
   const header = requireCancelColumns(input.header);
-  const cell = (fields: readonly string[], key: CancelKey): string => {
-    const i = header.index[key];
-    return i === undefined ? '' : normaliseValue(fields[i] ?? '');
-  };
+  const cells = cancelCellReader(input.header);
   let batch: StagedRow[] = [];
   let rowCount = 0;
   for await (const record of input.records) {
     const problem = record.problem ? describeProblem(record.problem) : null;
+    const values = problem ? null : cells(record.fields);
     batch.push({
       row_no: record.row,
-      // Contract numbers are upper case in the portal (NCN…); `ncn…` typed by hand is the same contract.
-      contract_no: problem ? '' : cell(record.fields, 'contractNo').toUpperCase(),
-      product_code: cell(record.fields, 'productCode'),
-      subscription_id: cell(record.fields, 'subscriptionId'),
-      serial_no: cell(record.fields, 'serialNo'),
-      cancel_quantity: cell(record.fields, 'cancelQuantity'),
-      end_date: cell(record.fields, 'endDate'),
-      request_id: cell(record.fields, 'requestId'),
-      note: cell(record.fields, 'note'),
+      contract_no: values?.contractNo ?? '',
+      request_id: values?.requestId ?? '',
       raw_fields: JSON.stringify(record.fields),
       outcome: problem ? 'refused' : 'staged',
       error_code: problem ? 'MALFORMED_ROW' : null,
@@ -58,6 +49,32 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
   await completeStaging(staging.db, runId, rowCount, input.header);
   onProgress(rowCount);
   return { rowCount, unknownColumns: header.unknown };
+}
+
+export type CancelCells = Record<CancelKey, string>;
+
+/**
+ * The values of a row's cells by the file's header, as every step compares them: NFKC,
+ * trimmed, the contract number in upper case (the portal's NCN…; `ncn…` typed by hand is
+ * the same contract). Staging keeps the cells as they came; judging and reporting derive
+ * the values again with this one function, so they can never disagree.
+ */
+export function cancelCellReader(headerFields: readonly string[]): (fields: readonly string[]) => CancelCells {
+  const { index } = mapHeader(headerFields, CANCEL_COLUMNS);
+  const at = (fields: readonly string[], key: CancelKey): string => {
+    const i = index[key];
+    return i === undefined ? '' : normaliseValue(fields[i] ?? '');
+  };
+  return (fields) => ({
+    contractNo: at(fields, 'contractNo').toUpperCase(),
+    productCode: at(fields, 'productCode'),
+    subscriptionId: at(fields, 'subscriptionId'),
+    serialNo: at(fields, 'serialNo'),
+    cancelQuantity: at(fields, 'cancelQuantity'),
+    endDate: at(fields, 'endDate'),
+    requestId: at(fields, 'requestId'),
+    note: at(fields, 'note'),
+  });
 }
 
 /** The header mapped to the cancellation columns; a missing required column is a file-level error. */

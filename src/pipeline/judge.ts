@@ -11,10 +11,10 @@ import {
   nextStagedContracts,
   recordJudgements,
   type RowJudgement,
-  type JudgedColumns,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
 import { writeContext, type PipelineDeps } from './context.js';
+import { cancelCellReader, type CancelCells } from './intake.js';
 import { orderReached } from './results.js';
 
 export interface JudgeOptions {
@@ -26,6 +26,8 @@ export interface JudgeOptions {
   /** Rows of earlier finished runs of the same bytes that created orders: row → order. */
   earlierOrders: Map<number, number>;
   label: string;
+  /** The file's header: staged rows keep their cells as they came and are read by it. */
+  header: readonly string[];
   /** Rows of the file, for the progress bar. */
   rowCount?: number;
 }
@@ -40,6 +42,7 @@ const CONTRACTS_PER_PAGE = 500;
 export async function judgeRows(deps: PipelineDeps, staging: Store, options: JudgeOptions): Promise<void> {
   const { runId } = options;
   const dupRows = new Set(await duplicateRequestRows(staging.db, runId));
+  const cellsOf = cancelCellReader(options.header);
   let after: string | null = null;
   let judged = 0;
   for (;;) {
@@ -47,19 +50,19 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = await loadStagedRows(staging.db, runId, contractNos);
+    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, ...cellsOf(r.fields) }));
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
-    const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.request_id));
+    const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
     const earlier = new Map<number, number>();
     for (const r of rows) {
-      const orderId = options.earlierOrders.get(r.row_no) ?? knownRequests.get(r.request_id);
+      const orderId = options.earlierOrders.get(r.row_no) ?? knownRequests.get(r.requestId);
       if (orderId !== undefined) earlier.set(r.row_no, orderId);
     }
     const earlierOrders = await loadOrders(deps.store.db, [...earlier.values()]);
 
     const judgements: RowJudgement[] = [];
     const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
-    const byContract = new Map<string, JudgedColumns[]>();
+    const byContract = new Map<string, (CancelCells & { row_no: number; contract_no: string })[]>();
     for (const r of rows) {
       const group = byContract.get(r.contract_no);
       if (group) group.push(r);
@@ -78,19 +81,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           continue;
         }
         if (dupRows.has(r.row_no)) {
-          errors.set(r.row_no, { code: 'DUPLICATE_ROW', detail: { en: `request id "${r.request_id}" appears earlier in the file`, ja: `依頼番号「${r.request_id}」がファイル内で重複しています` } });
+          errors.set(r.row_no, { code: 'DUPLICATE_ROW', detail: { en: `request id "${r.requestId}" appears earlier in the file`, ja: `依頼番号「${r.requestId}」がファイル内で重複しています` } });
           continue;
         }
-        const parsed = parseCancelRow(r.row_no, {
-          contractNo: r.contract_no,
-          productCode: r.product_code,
-          subscriptionId: r.subscription_id,
-          serialNo: r.serial_no,
-          cancelQuantity: r.cancel_quantity,
-          endDate: r.end_date,
-          requestId: r.request_id,
-          note: r.note,
-        });
+        const parsed = parseCancelRow(r.row_no, r);
         if (parsed.ok) fresh.push(parsed.value);
         else errors.set(r.row_no, parsed.error);
       }
@@ -126,7 +120,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
-        const requestKeys: { requestId: string; orderId: number; runId: number }[] = [];
+        const requestKeys: { requestId: string; orderId: number }[] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
@@ -135,10 +129,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
               continue;
             }
             pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
-            if (r.requestId !== '') requestKeys.push({ requestId: r.requestId, orderId, runId });
+            if (r.requestId !== '') requestKeys.push({ requestId: r.requestId, orderId });
           }
         }
-        await insertRequestKeys(trx, dedupeRequestKeys(requestKeys));
+        await insertRequestKeys(trx, runId, dedupeRequestKeys(requestKeys));
         await recordJudgements(trx, runId, pageJudgements);
         return false;
       });

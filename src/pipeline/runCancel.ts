@@ -87,7 +87,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
     }
     const earlierOrders = await earlierOrdersByRow(deps.store.db, finished.map((r) => r.id));
-    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierOrders, label, rowCount });
+    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierOrders, label, rowCount, header: input.header });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) {
       const orderIds = await orderIdsOfRun(deps.store.db, runId);

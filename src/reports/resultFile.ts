@@ -4,7 +4,8 @@ import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
 import { loadOrderViews } from '../store/orderRepository.js';
-import { loadRawFields, pagesOfRunRows } from '../store/runRepository.js';
+import { pagesOfRunRows } from '../store/runRepository.js';
+import { cancelCellReader } from '../pipeline/intake.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult } from '../pipeline/results.js';
 
 export const RESULT_COLUMNS = [
@@ -50,27 +51,24 @@ export async function writeRunReports(
     header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
   });
   try {
-    for await (const page of pagesOfRunRows(staging.db, runId)) {
-      const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [Number(r.order_id)])));
-      const views = page.map((r) => {
-        const o = r.order_id === null ? undefined : orders.get(Number(r.order_id));
+    const cellsOf = cancelCellReader(header);
+    for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
+      const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
+      for (const r of page) {
+        const o = r.order_id === null ? undefined : orders.get(r.order_id);
         const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
         const view =
           r.outcome === 'refused'
-            ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: (lang === 'ja' ? r.error_message_ja : r.error_message_en) ?? '' }
+            ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: r.error_message ?? '' }
             : rowResult(r.outcome, options.until, o, lineIds, lang);
-        return { r, o, view };
-      });
-      const bad = views.filter(({ view }) => view.result === 'refused' || view.result === 'failed').map(({ r }) => Number(r.row_no));
-      const raw = bad.length > 0 ? await loadRawFields(staging.db, runId, bad) : new Map<number, string[]>();
-      for (const { r, o, view } of views) {
+        const cells = cellsOf(r.fields);
         counts[view.result]++;
         await result.writeRow([
-          Number(r.row_no),
+          r.row_no,
           r.contract_no,
-          r.product_code,
-          r.subscription_id,
-          r.cancel_quantity === '' ? '' : /^\d+$/.test(r.cancel_quantity) ? Number(r.cancel_quantity) : r.cancel_quantity,
+          cells.productCode,
+          cells.subscriptionId,
+          cells.cancelQuantity === '' ? '' : /^\d+$/.test(cells.cancelQuantity) ? Number(cells.cancelQuantity) : cells.cancelQuantity,
           ROW_RESULT_LABEL[view.result][lang],
           o?.orderNo ?? '',
           o ? ORDER_STATUS_LABEL[o.status][lang] : '',
@@ -78,9 +76,7 @@ export async function writeRunReports(
           view.errorCode ?? '',
           view.message,
         ]);
-        if (view.result === 'refused' || view.result === 'failed') {
-          await errors.writeRow([...(raw.get(Number(r.row_no)) ?? []), view.errorCode ?? '', view.message]);
-        }
+        if (view.result === 'refused' || view.result === 'failed') await errors.writeRow([...r.fields, view.errorCode ?? '', view.message]);
       }
     }
   } finally {

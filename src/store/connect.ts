@@ -152,23 +152,61 @@ export async function insertRows(db: Knex | Knex.Transaction, table: string, row
 
 /** The same, giving back the named columns of the inserted rows (RETURNING: SQLite 3.35+, PostgreSQL). */
 export async function insertRowsReturning<R = Record<string, unknown>>(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[], returning: readonly string[]): Promise<R[]> {
+  return insertRowsSharing<R>(db, table, rows, {}, returning);
+}
+
+/**
+ * Multi-row inserts where some columns hold one value for every row (a status, the run,
+ * who and when): those are bound once per statement instead of once per row, as
+ * `INSERT … SELECT v.column1, …, ?, ? FROM (VALUES (…), (…)) AS v`. At tens of thousands
+ * of rows, bound values are what an insert costs. Values are cast to their column's
+ * type, as PostgreSQL reads untyped VALUES and parameters as text.
+ */
+export async function insertRowsSharing<R = Record<string, unknown>>(
+  db: Knex | Knex.Transaction,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  shared: Readonly<Record<string, unknown>>,
+  returning: readonly string[] = [],
+): Promise<R[]> {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
-  const tuple = `(${columns.map(() => '?').join(',')})`;
-  const head = `insert into ${quoteName(table)} (${columns.map(quoteName).join(',')}) values `;
+  const sharedColumns = Object.keys(shared);
   const tail = returning.length > 0 ? ` returning ${returning.map(quoteName).join(',')}` : '';
   const out: R[] = [];
-  for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / columns.length)))) {
+  const perStatement = Math.max(1, Math.floor((MAX_PARAMS - sharedColumns.length) / Math.max(1, columns.length)));
+  let head: string;
+  let tuple: string;
+  if (sharedColumns.length === 0) {
+    head = `insert into ${quoteName(table)} (${columns.map(quoteName).join(',')}) values `;
+    tuple = `(${columns.map(() => '?').join(',')})`;
+  } else {
+    const typeOf = (values: Iterable<unknown>) => {
+      for (const v of values) if (v !== null && v !== undefined) return typeof v === 'number' ? 'integer' : typeof v === 'boolean' ? 'boolean' : null;
+      return null;
+    };
+    const typed = (expr: string, type: string | null) => (type ? `cast(${expr} as ${type})` : expr);
+    const select = [
+      ...columns.map((c, i) => typed(`v.column${i + 1}`, typeOf(rows.map((r) => r[c])))),
+      ...sharedColumns.map((c) => typed('?', typeOf([shared[c]]) ?? (shared[c] === null ? null : 'text'))),
+    ];
+    head = `insert into ${quoteName(table)} (${[...columns, ...sharedColumns].map(quoteName).join(',')}) select ${select.join(', ')} from (values `;
+    tuple = `(${columns.map(() => '?').join(',')})`;
+  }
+  for (const part of chunk(rows, perStatement)) {
     const bindings: unknown[] = [];
     for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
-    const result: unknown = await db.raw(head + part.map(() => tuple).join(',') + tail, bindings as Knex.RawBinding[]);
+    const values = part.map(() => tuple).join(',');
+    const sql = sharedColumns.length === 0 ? head + values + tail : `${head}${values}) as v${tail}`;
+    if (sharedColumns.length > 0) bindings.unshift(...sharedColumns.map((c) => normaliseBinding(shared[c])));
+    const result: unknown = await db.raw(sql, bindings as Knex.RawBinding[]);
     if (returning.length > 0) out.push(...rawRows<R>(result));
   }
   return out;
 }
 
 /** knex's raw result: an array of rows on SQLite, `{ rows }` on PostgreSQL. */
-function rawRows<R>(result: unknown): R[] {
+export function rawRows<R>(result: unknown): R[] {
   return Array.isArray(result) ? (result as R[]) : ((result as { rows?: R[] }).rows ?? []);
 }
 

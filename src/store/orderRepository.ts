@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
-import { chunk, insertRows, insertRowsReturning } from './connect.js';
+import { chunk, insertRows, insertRowsSharing, rawRows } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -17,9 +17,8 @@ export interface WriteContext {
 
 /** Takes n numbers from the one order sequence; inside the caller's transaction, so they never repeat. */
 export async function allocateOrderNumbers(trx: Knex.Transaction, n: number): Promise<number> {
-  await trx('sequences').where({ name: 'order_no' }).increment('value', n);
-  const row = await trx('sequences').where({ name: 'order_no' }).first('value');
-  return Number(row.value) - n + 1;
+  const [row] = rawRows<{ value: number | string }>(await trx.raw(`update sequences set value = value + ? where name = 'order_no' returning value`, [n]));
+  return Number(row!.value) - n + 1;
 }
 
 export interface CreatedOrder {
@@ -36,40 +35,32 @@ export interface CreatedOrder {
 export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
   // Judged outside this transaction: another run may have claimed a line, or confirmed an
   // order that changed its quantity, since. Such a plan is lost rather than applied stale.
-  const unavailable = new Set<number>();
   const lineIds = plans.flatMap((p) => p.lines.map((l) => l.lineId));
-  for (const ids of chunk(lineIds)) {
-    for (const c of await trx('line_claims').whereIn('contract_line_id', ids).select('contract_line_id')) unavailable.add(Number(c.contract_line_id));
-  }
-  const current = new Map<number, { status: string; quantity: number }>();
+  const current = new Map<number, { status: string; quantity: number; claimedBy: number | null }>();
   for (const ids of chunk([...new Set(lineIds)])) {
-    for (const l of await trx('contract_lines').whereIn('id', ids).select('id', 'status', 'quantity')) current.set(Number(l.id), l);
+    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', ids).select('cl.id', 'cl.status', 'cl.quantity', 'lc.order_id as claimed_by');
+    for (const l of rows) current.set(Number(l.id), { status: l.status, quantity: Number(l.quantity), claimedBy: l.claimed_by });
   }
   const stale = (l: GroupPlan['lines'][number]) => {
     const now = current.get(l.lineId);
-    return unavailable.has(l.lineId) || !now || now.status !== 'active' || Number(now.quantity) !== l.quantityBefore;
+    return !now || now.claimedBy !== null || now.status !== 'active' || now.quantity !== l.quantityBefore;
   };
   const lost = plans.filter((p) => p.lines.some(stale));
   const winners = plans.filter((p) => !p.lines.some(stale));
   if (winners.length === 0) return { created: [], lost };
 
   const first = await allocateOrderNumbers(trx, winners.length);
-  const orderRows = winners.map((p, i) => ({
-    order_no: formatOrderNo(ctx.today, first + i),
-    contract_id: p.contractId,
-    kind: 'cancel',
-    status: 'requested',
-    applied_on: ctx.today,
-    end_date: p.endDate,
-    note: p.note,
-    run_id: ctx.runId,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-    updated_by: ctx.actor,
-  }));
+  const orderNos = winners.map((_, i) => formatOrderNo(ctx.today, first + i));
   const idByNo = new Map<string, number>();
-  for (const r of await insertRowsReturning<{ id: number; order_no: string }>(trx, 'change_orders', orderRows, ['id', 'order_no'])) idByNo.set(r.order_no, Number(r.id));
-  const created = winners.map((p, i) => ({ contractId: p.contractId, orderNo: orderRows[i]!.order_no, orderId: idByNo.get(orderRows[i]!.order_no)! }));
+  const inserted = await insertRowsSharing<{ id: number; order_no: string }>(
+    trx,
+    'change_orders',
+    winners.map((p, i) => ({ order_no: orderNos[i], contract_id: p.contractId, end_date: p.endDate, note: p.note })),
+    { kind: 'cancel', status: 'requested', applied_on: ctx.today, run_id: ctx.runId, created_at: ctx.now, updated_at: ctx.now, updated_by: ctx.actor },
+    ['id', 'order_no'],
+  );
+  for (const r of inserted) idByNo.set(r.order_no, Number(r.id));
+  const created = winners.map((p, i) => ({ contractId: p.contractId, orderNo: orderNos[i]!, orderId: idByNo.get(orderNos[i]!)! }));
 
   const lineRows = winners.flatMap((p, i) =>
     p.lines.map((l) => ({
@@ -79,20 +70,23 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
       cancel_quantity: l.cancelQuantity,
       quantity_after: l.quantityBefore - l.cancelQuantity,
       unit_price: l.unitPrice,
-      linkage_status: 'unlinked',
     })),
   );
-  const orderLineIds = new Map<string, number>();
-  for (const r of await insertRowsReturning<{ id: number; order_id: number; contract_line_id: number }>(trx, 'order_lines', lineRows, ['id', 'order_id', 'contract_line_id'])) {
-    orderLineIds.set(`${r.order_id}:${r.contract_line_id}`, Number(r.id));
+  // The new lines' ids are needed only to name the serials they cancel.
+  const withSerials = winners.some((p) => p.lines.some((l) => l.serialIds.length > 0));
+  const insertedLines = await insertRowsSharing<{ id: number; order_id: number; contract_line_id: number }>(trx, 'order_lines', lineRows, { linkage_status: 'unlinked' }, withSerials ? ['id', 'order_id', 'contract_line_id'] : []);
+  if (withSerials) {
+    const orderLineIds = new Map(insertedLines.map((r) => [`${r.order_id}:${r.contract_line_id}`, Number(r.id)]));
+    const serialRows = winners.flatMap((p, i) =>
+      p.lines.flatMap((l) => l.serialIds.map((serialId) => ({ order_line_id: orderLineIds.get(`${created[i]!.orderId}:${l.lineId}`)!, serial_id: serialId }))),
+    );
+    await insertRows(trx, 'order_line_serials', serialRows);
   }
-  const serialRows = winners.flatMap((p, i) =>
-    p.lines.flatMap((l) => l.serialIds.map((serialId) => ({ order_line_id: orderLineIds.get(`${created[i]!.orderId}:${l.lineId}`)!, serial_id: serialId }))),
-  );
-  await insertRows(trx, 'order_line_serials', serialRows);
-  const claimRows = lineRows.map((l) => ({ contract_line_id: l.contract_line_id, order_id: l.order_id }));
-  await insertRows(trx, 'line_claims', claimRows);
-  await auditOrders(trx, created.map((c) => c.orderId), 'create', ctx);
+  const orderIds = created.map((c) => c.orderId);
+  for (const ids of chunk(orderIds)) {
+    await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${ids.map(() => '?').join(',')})`, ids);
+  }
+  await auditOrders(trx, orderIds, 'create', ctx);
   return { created, lost };
 }
 

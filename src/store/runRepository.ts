@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { MAX_PARAMS, chunk, insertRows, transact, type Store } from './connect.js';
+import { MAX_PARAMS, chunk, insertRows, insertRowsSharing, transact, type Store } from './connect.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -8,16 +8,12 @@ type Db = Knex | Knex.Transaction;
 /** What became of a row at judgement; the result is read from its order when reporting. */
 export type RowOutcome = 'staged' | 'refused' | 'valid' | 'ordered' | 'already_done' | 'continued';
 
+/** A row as staged: its cells exactly as they came (JSON), and what the store matches on. */
 export interface StagedRow {
   row_no: number;
+  /** Normalised, upper case; '' for a row that could not be read. */
   contract_no: string;
-  product_code: string;
-  subscription_id: string;
-  serial_no: string;
-  cancel_quantity: string;
-  end_date: string;
   request_id: string;
-  note: string;
   raw_fields: string;
   outcome: RowOutcome;
   error_code: string | null;
@@ -70,8 +66,12 @@ export async function restartStaging(store: Store, runId: number): Promise<void>
 
 export async function insertStagedRows(store: Store, runId: number, rows: readonly StagedRow[]): Promise<void> {
   if (rows.length === 0) return;
+  // Rows that read cleanly (nearly all) are written without the error columns they leave empty.
+  const clean = rows.filter((r) => r.error_code === null).map((r) => ({ run_id: runId, row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields, outcome: r.outcome }));
+  const unreadable = rows.filter((r) => r.error_code !== null).map((r) => ({ ...r, run_id: runId }));
   await transact(store, async (trx) => {
-    await insertRows(trx, 'run_rows', rows.map((r) => ({ ...r, run_id: runId })));
+    await insertRows(trx, 'run_rows', clean);
+    await insertRows(trx, 'run_rows', unreadable);
   });
 }
 
@@ -86,19 +86,22 @@ export async function nextStagedContracts(db: Db, runId: number, after: string |
   return (await q).map((r: { contract_no: string }) => r.contract_no);
 }
 
-/** The staged rows of some contracts, with what judging reads (the raw cells stay in the store). */
-export type JudgedColumns = Omit<StagedRow, 'raw_fields' | 'outcome' | 'error_code' | 'error_message_en' | 'error_message_ja'>;
+/** A staged row as judging reads it: its cells as they came, to be read by the file's header. */
+export interface JudgedRow {
+  row_no: number;
+  contract_no: string;
+  fields: string[];
+}
 
-export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<JudgedColumns[]> {
-  const out: JudgedColumns[] = [];
+export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<JudgedRow[]> {
+  const out: JudgedRow[] = [];
   for (const part of chunk(contractNos)) {
-    out.push(
-      ...(await db('run_rows')
-        .where({ run_id: runId, outcome: 'staged' })
-        .whereIn('contract_no', part)
-        .orderBy('row_no')
-        .select('row_no', 'contract_no', 'product_code', 'subscription_id', 'serial_no', 'cancel_quantity', 'end_date', 'request_id', 'note')),
-    );
+    const rows: { row_no: number; contract_no: string; raw_fields: string }[] = await db('run_rows')
+      .where({ run_id: runId, outcome: 'staged' })
+      .whereIn('contract_no', part)
+      .orderBy('row_no')
+      .select('row_no', 'contract_no', 'raw_fields');
+    for (const r of rows) out.push({ row_no: Number(r.row_no), contract_no: r.contract_no, fields: JSON.parse(r.raw_fields) as string[] });
   }
   return out;
 }
@@ -114,14 +117,26 @@ export interface RowJudgement {
 }
 
 /**
- * Records judgements in bulk: one multi-row upsert per few dozen rows rather than an
- * UPDATE per row (at 100,000 rows the difference is the whole run). Only rows still
- * staged change, so writing a judgement twice is harmless.
+ * Records judgements in bulk: one `UPDATE … FROM (VALUES …)` per few thousand rows
+ * (SQLite 3.33+, PostgreSQL; VALUES columns are column1… in both, cast for PostgreSQL).
+ * Rows judged without words (nearly all: ordered, valid, done before) send only their
+ * row, outcome, order and lines. Only rows still staged change, so writing a judgement
+ * twice is harmless.
  */
 export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[]): Promise<void> {
-  // One UPDATE … FROM (VALUES …) per few thousand rows, sending only what was judged
-  // (SQLite 3.33+ and PostgreSQL; VALUES columns are column1… in both, cast for PostgreSQL).
-  for (const part of chunk(judgements, Math.floor(MAX_PARAMS / 7))) {
+  const plain = judgements.filter((j) => j.errorCode === null && j.messageEn === null && j.messageJa === null);
+  const worded = judgements.filter((j) => !(j.errorCode === null && j.messageEn === null && j.messageJa === null));
+  for (const part of chunk(plain, Math.floor(MAX_PARAMS / 4))) {
+    const bindings: Knex.RawBinding[] = [];
+    for (const j of part) bindings.push(j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null);
+    await trx.raw(
+      `update run_rows set outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4
+       from (values ${part.map(() => '(?, ?, ?, ?)').join(', ')}) as v
+       where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
+      [...bindings, runId],
+    );
+  }
+  for (const part of chunk(worded, Math.floor(MAX_PARAMS / 7))) {
     const bindings: Knex.RawBinding[] = [];
     for (const j of part) bindings.push(j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa);
     await trx.raw(
@@ -154,8 +169,8 @@ export async function findRequestKeys(db: Db, requestIds: readonly string[]): Pr
   return out;
 }
 
-export async function insertRequestKeys(trx: Knex.Transaction, keys: readonly { requestId: string; orderId: number; runId: number }[]): Promise<void> {
-  await insertRows(trx, 'request_keys', keys.map((k) => ({ request_id: k.requestId, order_id: k.orderId, run_id: k.runId })));
+export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; orderId: number }[]): Promise<void> {
+  await insertRowsSharing(trx, 'request_keys', keys.map((k) => ({ request_id: k.requestId, order_id: k.orderId })), { run_id: runId });
 }
 
 /** Orders the rows of earlier runs of the same file created, by row number. */
@@ -172,29 +187,30 @@ export async function orderIdsOfRun(db: Db, runId: number): Promise<number[]> {
   return rows.map((r: { order_id: number }) => Number(r.order_id));
 }
 
-export type ReportedRow = Omit<StagedRow, 'raw_fields'> & { order_id: number | null; line_ids: string | null };
+export interface ReportedRow {
+  row_no: number;
+  contract_no: string;
+  /** The cells exactly as they came. */
+  fields: string[];
+  outcome: RowOutcome;
+  order_id: number | null;
+  line_ids: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
 
-/** The judged rows in file order, a page at a time (keyset), without the raw cells. */
-export async function* pagesOfRunRows(db: Db, runId: number, pageSize = 2000): AsyncGenerator<ReportedRow[]> {
+/** The judged rows in file order, a page at a time (keyset), with the refusal words in one language. */
+export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', pageSize = 2000): AsyncGenerator<ReportedRow[]> {
   let after = 0;
   for (;;) {
-    const page: ReportedRow[] = await db('run_rows')
+    const rows: (Omit<ReportedRow, 'fields'> & { raw_fields: string })[] = await db('run_rows')
       .where({ run_id: runId })
       .andWhere('row_no', '>', after)
       .orderBy('row_no')
       .limit(pageSize)
-      .select('row_no', 'contract_no', 'product_code', 'subscription_id', 'serial_no', 'cancel_quantity', 'end_date', 'request_id', 'note', 'outcome', 'order_id', 'line_ids', 'error_code', 'error_message_en', 'error_message_ja');
-    if (page.length === 0) return;
-    yield page;
-    after = Number(page[page.length - 1]!.row_no);
+      .select('row_no', 'contract_no', 'raw_fields', 'outcome', 'order_id', 'line_ids', 'error_code', lang === 'ja' ? 'error_message_ja as error_message' : 'error_message_en as error_message');
+    if (rows.length === 0) return;
+    yield rows.map(({ raw_fields, ...r }) => ({ ...r, row_no: Number(r.row_no), order_id: r.order_id === null ? null : Number(r.order_id), fields: JSON.parse(raw_fields) as string[] }));
+    after = Number(rows[rows.length - 1]!.row_no);
   }
-}
-
-/** The cells of some rows exactly as they came in, for the error file. */
-export async function loadRawFields(db: Db, runId: number, rowNos: readonly number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  for (const part of chunk(rowNos)) {
-    for (const r of await db('run_rows').where({ run_id: runId }).whereIn('row_no', part).select('row_no', 'raw_fields')) out.set(Number(r.row_no), JSON.parse(r.raw_fields) as string[]);
-  }
-  return out;
 }

@@ -20,13 +20,7 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
   return {
     row_no: 1,
     contract_no: 'NCN202107-0000003109',
-    product_code: '',
-    subscription_id: '',
-    serial_no: '',
-    cancel_quantity: '',
-    end_date: '',
     request_id: '',
-    note: '',
     raw_fields: '[]',
     outcome: 'staged',
     error_code: null,
@@ -68,7 +62,7 @@ describe('runs and their rows', () => {
     await transact(ctx.store, (trx) => recordJudgements(trx, runId, [{ ...refusal, errorCode: "OTHER" }, { ...valid, outcome: "refused" }]));
 
     const rows = [];
-    for await (const page of pagesOfRunRows(ctx.store.db, runId, 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
+    for await (const page of pagesOfRunRows(ctx.store.db, runId, 'en', 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
     expect(rows).toEqual([
       [1, 'valid', null],
       [2, 'refused', 'LINE_NOT_FOUND'],
