@@ -14,6 +14,8 @@ export type Cell = string | number | boolean | null | undefined;
 export interface CsvWriter {
   /** Resolves once the row is accepted (waiting for the file to drain when it is behind). */
   writeRow(cells: readonly Cell[]): Promise<void>;
+  /** Many rows at once: one piece of bytes, one write (what a page of a report is). */
+  writeRows(rows: readonly (readonly Cell[])[]): Promise<void>;
   /** Flushes and, for a file, moves it under its final name. */
   close(): Promise<void>;
   /** Gives up: the temporary file is removed and nothing appears under the final name. */
@@ -188,13 +190,16 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
   let failure: unknown;
   let state: 'open' | 'closed' | 'failed' = 'open';
 
-  const encode = (cells: readonly Cell[], row: number): Buffer => {
-    let texts = cells.map(neutraliseCell);
-    if (encoding === 'cp932') texts = texts.map((t, i) => toCp932Text(t, row, header[i] ?? `column ${i + 1}`));
+  /** Rows numbered from `firstRow` (0 is the header), as one piece of bytes. */
+  const encode = (rows: readonly (readonly Cell[])[], firstRow: number): Buffer => {
+    const records = rows.map((cells, k) => {
+      const texts = cells.map(neutraliseCell);
+      return encoding === 'cp932' ? texts.map((t, i) => toCp932Text(t, firstRow + k, header[i] ?? `column ${i + 1}`)) : texts;
+    });
     // csv-stringify quotes a cell holding the record delimiter, but with CRLF it misses a
     // lone CR or LF; quoted_match catches those.
-    const line = stringify([texts], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
-    return encoding === 'cp932' ? iconv.encode(line, 'cp932') : Buffer.from(line, 'utf8');
+    const text = stringify(records, { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+    return encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
   };
 
   const fail = async (err: unknown): Promise<never> => {
@@ -217,27 +222,31 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
 
   try {
     if (encoding === 'utf8-bom') await write(Buffer.from([0xef, 0xbb, 0xbf]));
-    await write(encode(header, 0));
+    await write(encode([header], 0));
   } catch (err) {
     if (state === 'open') await fail(err);
     throw err;
   }
 
+  const writeRows = async (rows: readonly (readonly Cell[])[]): Promise<void> => {
+    if (state !== 'open') throw failure ?? new Error(`CSV writer for ${label} is already closed`);
+    if (rows.length === 0) return;
+    let bytes: Buffer;
+    try {
+      bytes = encode(rows, rowsWritten + 1);
+    } catch (err) {
+      return fail(err);
+    }
+    await write(bytes);
+    rowsWritten += rows.length;
+  };
+
   return {
     get rowsWritten() {
       return rowsWritten;
     },
-    async writeRow(cells) {
-      if (state !== 'open') throw failure ?? new Error(`CSV writer for ${label} is already closed`);
-      let bytes: Buffer;
-      try {
-        bytes = encode(cells, rowsWritten + 1);
-      } catch (err) {
-        return fail(err);
-      }
-      await write(bytes);
-      rowsWritten++;
-    },
+    writeRow: (cells) => writeRows([cells]),
+    writeRows,
     async close() {
       if (state === 'failed') throw failure;
       if (state === 'closed') return;

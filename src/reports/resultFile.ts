@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openCsvWriter, type OutputEncoding } from '../csv/write.js';
+import { openCsvWriter, type Cell, type OutputEncoding } from '../csv/write.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
@@ -54,6 +54,8 @@ export async function writeRunReports(
     const cellsOf = cancelCellReader(header);
     for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
       const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
+      const resultRows: Cell[][] = [];
+      const errorRows: Cell[][] = [];
       for (const r of page) {
         const o = r.order_id === null ? undefined : orders.get(r.order_id);
         const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
@@ -63,7 +65,7 @@ export async function writeRunReports(
             : rowResult(r.outcome, options.until, o, lineIds, lang);
         const cells = cellsOf(r.fields);
         counts[view.result]++;
-        await result.writeRow([
+        resultRows.push([
           r.row_no,
           r.contract_no,
           cells.productCode,
@@ -76,8 +78,10 @@ export async function writeRunReports(
           view.errorCode ?? '',
           view.message,
         ]);
-        if (view.result === 'refused' || view.result === 'failed') await errors.writeRow([...r.fields, view.errorCode ?? '', view.message]);
+        if (view.result === 'refused' || view.result === 'failed') errorRows.push([...r.fields, view.errorCode ?? '', view.message]);
       }
+      await result.writeRows(resultRows);
+      await errors.writeRows(errorRows);
     }
   } finally {
     await result.close();

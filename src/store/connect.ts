@@ -124,6 +124,33 @@ export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promi
  */
 export const MAX_PARAMS = 30_000;
 
+/**
+ * A list of ids as ONE bound parameter, for `IN (…)`: SQLite reads it with json_each,
+ * PostgreSQL as an array. Thousands of ids then cost one binding instead of thousands,
+ * which is most of what such a statement costs the process (knex, the driver and the
+ * parser each handle every placeholder). Only for numbers: text that users typed can
+ * hold a NUL or a lone surrogate, which json_each does not give back as it was stored,
+ * so text lists stay one placeholder per value.
+ */
+export function idList(db: Knex | Knex.Transaction, ids: readonly number[]): { sql: string; binding: Knex.RawBinding } {
+  if (dialectOf(db) === 'postgres') return { sql: 'select unnest(?::bigint[])', binding: ids as unknown as Knex.RawBinding };
+  return { sql: 'select value from json_each(?)', binding: JSON.stringify(ids) };
+}
+
+/**
+ * The same as a subquery for the query builder: `.whereIn('id', idsOf(db, ids))`.
+ * Knex writes a raw value there as `id in (<raw>)`; its typings only name builders.
+ */
+export function idsOf(db: Knex | Knex.Transaction, ids: readonly number[]): Knex.QueryBuilder {
+  const { sql, binding } = idList(db, ids);
+  return db.raw(sql, [binding]) as unknown as Knex.QueryBuilder;
+}
+
+export function dialectOf(db: Knex | Knex.Transaction): Store['dialect'] {
+  const client = (db as unknown as { client: { config: { client: unknown } } }).client.config.client;
+  return client === 'pg' ? 'postgres' : 'sqlite';
+}
+
 /** Splits keys for `IN (...)` lists that stay under the bound-parameter limit. */
 export function chunk<T>(items: readonly T[], size = 5000): T[][] {
   const out: T[][] = [];

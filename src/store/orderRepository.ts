@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
-import { chunk, insertRows, insertRowsSharing, rawRows } from './connect.js';
+import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -38,7 +38,7 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
   const lineIds = plans.flatMap((p) => p.lines.map((l) => l.lineId));
   const current = new Map<number, { status: string; quantity: number; claimedBy: number | null }>();
   for (const ids of chunk([...new Set(lineIds)])) {
-    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', ids).select('cl.id', 'cl.status', 'cl.quantity', 'lc.order_id as claimed_by');
+    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', idsOf(trx, ids)).select('cl.id', 'cl.status', 'cl.quantity', 'lc.order_id as claimed_by');
     for (const l of rows) current.set(Number(l.id), { status: l.status, quantity: Number(l.quantity), claimedBy: l.claimed_by });
   }
   const stale = (l: GroupPlan['lines'][number]) => {
@@ -84,7 +84,8 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
   }
   const orderIds = created.map((c) => c.orderId);
   for (const ids of chunk(orderIds)) {
-    await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${ids.map(() => '?').join(',')})`, ids);
+    const list = idList(trx, ids);
+    await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${list.sql})`, [list.binding]);
   }
   await auditOrders(trx, orderIds, 'create', ctx);
   return { created, lost };
@@ -92,10 +93,8 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
 
 async function auditOrders(db: Db, orderIds: readonly number[], action: string, ctx: WriteContext): Promise<void> {
   for (const ids of chunk(orderIds)) {
-    await db.raw(
-      `insert into audit_log (at, actor, entity, entity_id, action) select ?, ?, 'order', id, ? from change_orders where id in (${ids.map(() => '?').join(',')})`,
-      [ctx.now, ctx.actor, action, ...ids],
-    );
+    const list = idList(db, ids);
+    await db.raw(`insert into audit_log (at, actor, entity, entity_id, action) select ?, ?, 'order', id, ? from change_orders where id in (${list.sql})`, [ctx.now, ctx.actor, action, list.binding]);
   }
 }
 
@@ -108,7 +107,7 @@ export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly
   for (const ids of chunk(orderIds)) {
     // RETURNING gives the rows this statement changed, not the ones read before it, so an
     // order another run moved meanwhile is never counted (or audited) twice.
-    const changed = await trx('change_orders').whereIn('id', ids).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
+    const changed = await trx('change_orders').whereIn('id', idsOf(trx, ids)).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
     moved.push(...changed.map((r: { id: number }) => Number(r.id)));
   }
   await auditOrders(trx, moved, action, ctx);
@@ -139,14 +138,14 @@ export interface OrderWithLines {
 export async function loadOrders(db: Db, orderIds: readonly number[]): Promise<Map<number, OrderWithLines>> {
   const out = new Map<number, OrderWithLines>();
   for (const ids of chunk([...new Set(orderIds)])) {
-    const orders = await db<DbChangeOrder>('change_orders').whereIn('id', ids);
+    const orders = await db<DbChangeOrder>('change_orders').whereIn('id', idsOf(db, ids));
     for (const o of orders) {
       out.set(o.id, {
         order: { ...toChangeOrder(o), completedOn: o.completed_on, updatedAt: o.updated_at, updatedBy: o.updated_by, note: o.note, runId: o.run_id },
         lines: [],
       });
     }
-    const lines = await db<DbOrderLine>('order_lines').whereIn('order_id', ids).orderBy('id');
+    const lines = await db<DbOrderLine>('order_lines').whereIn('order_id', idsOf(db, ids)).orderBy('id');
     for (const l of lines) out.get(l.order_id)?.lines.push({ ...toOrderLine(l), sentAt: l.sent_at, linkageCode: l.linkage_code, linkageMessage: l.linkage_message });
   }
   return out;
@@ -160,7 +159,7 @@ export async function findOrderByNo(db: Db, orderNo: string): Promise<OrderWithL
 
 /** Records that a line is about to be sent, before the call leaves (a killed run resends it). */
 export async function markLinesSent(db: Db, lineIds: readonly number[], now: string): Promise<void> {
-  for (const ids of chunk(lineIds)) await db('order_lines').whereIn('id', ids).whereNull('sent_at').update({ sent_at: now });
+  for (const ids of chunk(lineIds)) await db('order_lines').whereIn('id', idsOf(db, ids)).whereNull('sent_at').update({ sent_at: now });
 }
 
 export interface LinkageUpdate {
@@ -184,7 +183,7 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
   }
   for (const [status, allIds] of plain) {
     for (const ids of chunk(allIds)) {
-      await trx('order_lines').whereIn('id', ids).update({ linkage_status: status, linkage_code: null, linkage_message: null, linked_at: status === 'linked' ? ctx.now : null });
+      await trx('order_lines').whereIn('id', idsOf(trx, ids)).update({ linkage_status: status, linkage_code: null, linkage_message: null, linked_at: status === 'linked' ? ctx.now : null });
     }
   }
 }
@@ -200,12 +199,13 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
   const done: number[] = [];
   for (const candidates of chunk(orderIds, 2000)) {
     const changed = await trx('change_orders')
-      .whereIn('id', candidates)
+      .whereIn('id', idsOf(trx, candidates))
       .andWhere({ status: 'accepted' })
       .update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor, ...(endDateOverride !== null ? { end_date: endDateOverride } : {}) }, ['id']);
     const ids = changed.map((r: { id: number }) => Number(r.id));
     if (ids.length === 0) continue;
-    const inList = ids.map(() => '?').join(',');
+    // Every statement below names the orders by one bound list.
+    const { sql: inList, binding: listed } = idList(trx, ids);
     const orderLines = `select ol.id from order_lines ol where ol.order_id in (${inList})`;
     // UPDATE … FROM (SQLite 3.33+, PostgreSQL): the id list is read once, not once per
     // updated row as a correlated subquery would (that cost seconds at 20,000 orders).
@@ -217,9 +217,9 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
          updated_at = ?, updated_by = ?
        from order_lines ol join change_orders o on o.id = ol.order_id
        where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList})`,
-      [ctx.now, ctx.actor, ...ids],
+      [ctx.now, ctx.actor, listed],
     );
-    await trx.raw(`update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`, ids);
+    await trx.raw(`update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`, [listed]);
     // Serial-managed lines yield one row per named serial; subscription products one row
     // with the subscription id standing as the serial and the cancelled quantity.
     await trx.raw(
@@ -228,22 +228,22 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
        from order_lines ol join change_orders o on o.id = ol.order_id
        join order_line_serials ols on ols.order_line_id = ol.id join serials s on s.id = ols.serial_id
        where ol.order_id in (${inList})`,
-      [ctx.today, ...ids],
+      [ctx.today, listed],
     );
     await trx.raw(
       `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
        select ol.id, case when cl.subscription_id <> '' then cl.subscription_id else cl.product_code end, ol.cancel_quantity, ?, o.end_date
        from order_lines ol join change_orders o on o.id = ol.order_id join contract_lines cl on cl.id = ol.contract_line_id
        where ol.order_id in (${inList}) and not exists (select 1 from order_line_serials ols where ols.order_line_id = ol.id)`,
-      [ctx.today, ...ids],
+      [ctx.today, listed],
     );
-    await trx('line_claims').whereIn('order_id', ids).delete();
+    await trx('line_claims').whereIn('order_id', idsOf(trx, ids)).delete();
     await trx.raw(
       `update contracts set status = 'cancelled', end_date = x.end_date, cancelled_on = ?, updated_at = ?, updated_by = ?
        from (select o.contract_id, max(o.end_date) as end_date from change_orders o where o.id in (${inList}) group by o.contract_id) x
        where contracts.id = x.contract_id and contracts.status = 'active'
          and not exists (select 1 from contract_lines cl where cl.contract_id = contracts.id and cl.status = 'active')`,
-      [ctx.today, ctx.now, ctx.actor, ...ids],
+      [ctx.today, ctx.now, ctx.actor, listed],
     );
     await auditOrders(trx, ids, 'confirm', ctx);
     done.push(...ids);
@@ -253,7 +253,7 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
 
 /** Withdrawn orders give their lines back. */
 export async function releaseClaims(trx: Knex.Transaction, orderIds: readonly number[]): Promise<void> {
-  for (const ids of chunk(orderIds)) await trx('line_claims').whereIn('order_id', ids).delete();
+  for (const ids of chunk(orderIds)) await trx('line_claims').whereIn('order_id', idsOf(trx, ids)).delete();
 }
 
 /**
@@ -298,7 +298,7 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .join('contracts as c', 'c.id', 'o.contract_id')
-      .whereIn('ol.order_id', ids)
+      .whereIn('ol.order_id', idsOf(db, ids))
       .whereIn('ol.linkage_status', ['unlinked', 'pending'])
       .whereIn('o.status', ['accepted', 'completed'])
       .orderBy('ol.id')
@@ -317,7 +317,7 @@ export async function loadConfirmable(db: Db, orderIds: readonly number[]): Prom
     const rows = await db('change_orders as o')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
-      .whereIn('o.id', ids)
+      .whereIn('o.id', idsOf(db, ids))
       .andWhere('o.status', 'accepted')
       .select('o.id', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status');
     for (const r of rows) {
@@ -342,7 +342,7 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
   for (const ids of chunk([...new Set(orderIds)])) {
     const rows = await db('change_orders as o')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
-      .whereIn('o.id', ids)
+      .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id')
       .select('o.id', 'o.order_no', 'o.status', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message');
     for (const r of rows) {

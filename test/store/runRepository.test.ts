@@ -72,6 +72,16 @@ describe('runs and their rows', () => {
     expect(await nextStagedContracts(ctx.store.db, runId, null, 10)).toEqual(['NCN-B', 'NCN-C']);
   });
 
+  it('finds staged rows by any contract number a file can hold (NUL, lone surrogate, emoji), in file order', async () => {
+    const runId = await aRun();
+    const odd = ['NCN\u0000X', '\ud800NCN', 'NCN-𠮷', 'NCN"\\', ''];
+    await insertStagedRows(ctx.store, runId, odd.map((contract_no, i) => aStagedRow({ row_no: odd.length - i, contract_no, raw_fields: JSON.stringify([contract_no]) })));
+    const contracts = await nextStagedContracts(ctx.store.db, runId, null, 10);
+    expect(contracts).toHaveLength(odd.length);
+    const rows = await loadStagedRows(ctx.store.db, runId, contracts);
+    expect(rows.map((r) => r.row_no)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('names the rows that repeat a request id seen earlier in the file', async () => {
     const runId = await aRun();
     await insertStagedRows(ctx.store, runId, [
