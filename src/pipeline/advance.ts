@@ -192,7 +192,7 @@ function settlementUpdate(task: LinkTask, outcome: SettlementOutcome): LinkageUp
  * a few milliseconds old; a kill loses at most the unwritten batch, whose lines are
  * already marked sent and are sent again with the same target and key.
  */
-function createLinkageWriter(deps: PipelineDeps, maxBatch = 256, maxDelayMs = 25) {
+function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 25) {
   let buffer: LinkageUpdate[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { Contract, ContractLine } from '../domain/types.js';
-import { chunk, insertRows, transact, updateRowsById, type Store } from './connect.js';
+import { chunk, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
@@ -144,12 +144,12 @@ export async function insertReturningId(trx: Knex | Knex.Transaction, table: str
 export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: readonly string[]): Promise<Map<string, ContractSnapshot>> {
   const result = new Map<string, ContractSnapshot>();
   for (const part of chunk([...new Set(contractNos)])) {
-    const rows: SnapshotRow[] = await db('contracts as c')
+    const query = db('contracts as c')
       .leftJoin('contract_lines as cl', 'cl.contract_id', 'c.id')
       .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
       .whereIn('c.contract_no', part)
-      .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }])
-      .select('c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id as line_id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status as line_status', 'lc.order_id as claimed_by');
+      .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }]);
+    const rows = (await selectPacked(db, query, SNAPSHOT_COLUMNS)).map(snapshotRow);
     if (rows.length === 0) continue;
     const serials: DbSerial[] = await db('serials as s')
       .join('contract_lines as cl', 'cl.id', 's.line_id')
@@ -197,6 +197,13 @@ interface SnapshotRow {
   is_trial: number | boolean | null;
   line_status: ContractLine['status'] | null;
   claimed_by: number | null;
+}
+
+const SNAPSHOT_COLUMNS = ['c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status', 'lc.order_id'];
+
+function snapshotRow(v: readonly unknown[]): SnapshotRow {
+  const [id, contract_no, status, start_date, line_id, product_code, subscription_id, quantity, unit_price, is_trial, line_status, claimed_by] = v as [number, string, Contract['status'], string, number | null, string | null, string | null, number | null, number | null, number | boolean | null, ContractLine['status'] | null, number | null];
+  return { id, contract_no, status, start_date, line_id, product_code, subscription_id, quantity, unit_price, is_trial, line_status, claimed_by };
 }
 
 export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
-import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows } from './connect.js';
+import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -294,17 +294,17 @@ export interface LinkableLine {
 export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Promise<LinkableLine[]> {
   const out: LinkableLine[] = [];
   for (const ids of chunk(orderIds)) {
-    const rows = await db('order_lines as ol')
+    const query = db('order_lines as ol')
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .whereIn('ol.order_id', idsOf(db, ids))
       .whereIn('ol.linkage_status', ['unlinked', 'pending'])
       .whereIn('o.status', ['accepted', 'completed'])
-      .orderBy('ol.id')
-      .select('ol.id', 'ol.order_id', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer');
-    for (const r of rows) {
-      out.push({ lineId: Number(r.id), orderId: Number(r.order_id), orderStatus: r.status, linkageStatus: r.linkage_status, quantityBefore: Number(r.quantity_before), quantityAfter: Number(r.quantity_after), subscriptionId: r.subscription_id, customer: r.customer });
+      .orderBy('ol.id');
+    type Row = [number, number, OrderStatus, LinkageStatus, number, number, string, string];
+    for (const [lineId, orderId, orderStatus, linkageStatus, before, after, subscriptionId, customer] of await selectPacked<Row>(db, query, ['ol.id', 'ol.order_id', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer'])) {
+      out.push({ lineId: Number(lineId), orderId: Number(orderId), orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer });
     }
   }
   return out;
@@ -314,16 +314,16 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
 export async function loadConfirmable(db: Db, orderIds: readonly number[]): Promise<Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus }[] }>> {
   const out = new Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus }[] }>();
   for (const ids of chunk(orderIds)) {
-    const rows = await db('change_orders as o')
+    const query = db('change_orders as o')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.id', idsOf(db, ids))
-      .andWhere('o.status', 'accepted')
-      .select('o.id', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status');
-    for (const r of rows) {
-      const id = Number(r.id);
-      const entry = out.get(id) ?? { appliedOn: r.applied_on as string, endDate: r.end_date as string | null, contractStartDate: r.start_date as string, lines: [] as { linkageStatus: LinkageStatus }[] };
-      entry.lines.push({ linkageStatus: r.linkage_status });
+      .andWhere('o.status', 'accepted');
+    type Row = [number, string, string | null, string, LinkageStatus];
+    for (const [rawId, appliedOn, endDate, contractStartDate, linkageStatus] of await selectPacked<Row>(db, query, ['o.id', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status'])) {
+      const id = Number(rawId);
+      const entry = out.get(id) ?? { appliedOn, endDate, contractStartDate, lines: [] as { linkageStatus: LinkageStatus }[] };
+      entry.lines.push({ linkageStatus });
       out.set(id, entry);
     }
   }
@@ -340,15 +340,15 @@ export interface OrderView {
 export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promise<Map<number, OrderView>> {
   const out = new Map<number, OrderView>();
   for (const ids of chunk([...new Set(orderIds)])) {
-    const rows = await db('change_orders as o')
+    const query = db('change_orders as o')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.id', idsOf(db, ids))
-      .orderBy('ol.id')
-      .select('o.id', 'o.order_no', 'o.status', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message');
-    for (const r of rows) {
-      const id = Number(r.id);
-      const view = out.get(id) ?? { orderNo: r.order_no as string, status: r.status as OrderStatus, lines: [] as OrderView['lines'] };
-      view.lines.push({ contractLineId: Number(r.contract_line_id), linkageStatus: r.linkage_status, linkageCode: r.linkage_code, linkageMessage: r.linkage_message });
+      .orderBy('ol.id');
+    type Row = [number, string, OrderStatus, number, LinkageStatus, string | null, string | null];
+    for (const [rawId, orderNo, status, contractLineId, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+      const id = Number(rawId);
+      const view = out.get(id) ?? { orderNo, status, lines: [] as OrderView['lines'] };
+      view.lines.push({ contractLineId: Number(contractLineId), linkageStatus, linkageCode, linkageMessage });
       out.set(id, view);
     }
   }

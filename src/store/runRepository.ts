@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { MAX_PARAMS, chunk, insertRows, insertRowsSharing, transact, type Store } from './connect.js';
+import { MAX_PARAMS, chunk, insertRows, insertRowsSharing, selectPacked, transact, type Store } from './connect.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -96,11 +96,10 @@ export interface JudgedRow {
 export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<JudgedRow[]> {
   const out: JudgedRow[] = [];
   for (const part of chunk(contractNos)) {
-    const rows: { row_no: number; contract_no: string; raw_fields: string }[] = await db('run_rows')
-      .where({ run_id: runId, outcome: 'staged' })
-      .whereIn('contract_no', part)
-      .select('row_no', 'contract_no', 'raw_fields');
-    for (const r of rows) out.push({ row_no: Number(r.row_no), contract_no: r.contract_no, fields: JSON.parse(r.raw_fields) as string[] });
+    const query = db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('contract_no', part);
+    for (const [rowNo, contractNo, raw] of await selectPacked<[number, string, string]>(db, query, ['row_no', 'contract_no', 'raw_fields'])) {
+      out.push({ row_no: Number(rowNo), contract_no: contractNo, fields: JSON.parse(raw) as string[] });
+    }
   }
   // Sorted here, not by the query: ORDER BY row_no leads SQLite to walk the whole run by its
   // primary key for every page (quadratic in the file) instead of the contract index.
@@ -204,14 +203,20 @@ export interface ReportedRow {
 export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', pageSize = 2000): AsyncGenerator<ReportedRow[]> {
   let after = 0;
   for (;;) {
-    const rows: (Omit<ReportedRow, 'fields'> & { raw_fields: string })[] = await db('run_rows')
-      .where({ run_id: runId })
-      .andWhere('row_no', '>', after)
-      .orderBy('row_no')
-      .limit(pageSize)
-      .select('row_no', 'contract_no', 'raw_fields', 'outcome', 'order_id', 'line_ids', 'error_code', lang === 'ja' ? 'error_message_ja as error_message' : 'error_message_en as error_message');
+    const query = db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
+    type Row = [number, string, string, RowOutcome, number | null, string | null, string | null, string | null];
+    const rows = await selectPacked<Row>(db, query, ['row_no', 'contract_no', 'raw_fields', 'outcome', 'order_id', 'line_ids', 'error_code', lang === 'ja' ? 'error_message_ja' : 'error_message_en']);
     if (rows.length === 0) return;
-    yield rows.map(({ raw_fields, ...r }) => ({ ...r, row_no: Number(r.row_no), order_id: r.order_id === null ? null : Number(r.order_id), fields: JSON.parse(raw_fields) as string[] }));
-    after = Number(rows[rows.length - 1]!.row_no);
+    yield rows.map(([rowNo, contractNo, raw, outcome, orderId, lineIds, errorCode, message]) => ({
+      row_no: Number(rowNo),
+      contract_no: contractNo,
+      fields: JSON.parse(raw) as string[],
+      outcome,
+      order_id: orderId === null ? null : Number(orderId),
+      line_ids: lineIds,
+      error_code: errorCode,
+      error_message: message,
+    }));
+    after = Number(rows[rows.length - 1]![0]);
   }
 }

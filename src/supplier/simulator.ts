@@ -284,8 +284,8 @@ export class SupplierSimulator {
   }
 
   private async delay(subscriptionId: string, tag: string, attempt: number): Promise<void> {
-    const ms = this.knobs.latencyMs * (0.5 + drawUnit(this.knobs.seed, subscriptionId, tag, attempt, 'latency'));
-    if (ms > 0) await sleep(ms);
+    if (this.knobs.latencyMs <= 0) return;
+    await sleep(this.knobs.latencyMs * (0.5 + drawUnit(this.knobs.seed, subscriptionId, tag, attempt, 'latency')));
   }
 
   private fails(subscriptionId: string, tag: string, attempt: number): boolean {
