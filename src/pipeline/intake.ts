@@ -12,7 +12,7 @@ export interface IntakeResult {
   unknownColumns: string[];
 }
 
-const STAGE_BATCH = 2000;
+const STAGE_BATCH = 500;
 
 /**
  * Reads the file once, record by record, into the run's staged rows (a batch per

@@ -200,7 +200,7 @@ export interface ReportedRow {
 }
 
 /** The judged rows in file order, a page at a time (keyset), with the refusal words in one language. */
-export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', pageSize = 2000): AsyncGenerator<ReportedRow[]> {
+export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', pageSize = 500): AsyncGenerator<ReportedRow[]> {
   let after = 0;
   for (;;) {
     const query = db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
