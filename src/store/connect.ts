@@ -220,33 +220,28 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const sharedColumns = Object.keys(shared);
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  const into = `insert into ${quoteName(table)} (${[...columns, ...sharedColumns].map(quoteName).join(',')})`;
   const tail = returning.length > 0 ? ` returning ${returning.map(quoteName).join(',')}` : '';
+  // The select list of the shared form: each VALUES column and each shared parameter, typed.
+  const typed = (expr: string, values: Iterable<unknown>): string => {
+    for (const v of values) {
+      if (v === null || v === undefined) continue;
+      return typeof v === 'number' ? `cast(${expr} as integer)` : typeof v === 'boolean' ? `cast(${expr} as boolean)` : `cast(${expr} as text)`;
+    }
+    return expr;
+  };
+  const select =
+    sharedColumns.length === 0
+      ? ''
+      : [...columns.map((c, i) => typed(`v.column${i + 1}`, rows.map((r) => r[c]))), ...sharedColumns.map((c) => typed('?', [shared[c]]))].join(', ');
+  const sharedBindings = sharedColumns.map((c) => normaliseBinding(shared[c]));
   const out: R[] = [];
-  const perStatement = Math.max(1, Math.floor((MAX_PARAMS - sharedColumns.length) / Math.max(1, columns.length)));
-  let head: string;
-  let tuple: string;
-  if (sharedColumns.length === 0) {
-    head = `insert into ${quoteName(table)} (${columns.map(quoteName).join(',')}) values `;
-    tuple = `(${columns.map(() => '?').join(',')})`;
-  } else {
-    const typeOf = (values: Iterable<unknown>) => {
-      for (const v of values) if (v !== null && v !== undefined) return typeof v === 'number' ? 'integer' : typeof v === 'boolean' ? 'boolean' : null;
-      return null;
-    };
-    const typed = (expr: string, type: string | null) => (type ? `cast(${expr} as ${type})` : expr);
-    const select = [
-      ...columns.map((c, i) => typed(`v.column${i + 1}`, typeOf(rows.map((r) => r[c])))),
-      ...sharedColumns.map((c) => typed('?', typeOf([shared[c]]) ?? (shared[c] === null ? null : 'text'))),
-    ];
-    head = `insert into ${quoteName(table)} (${[...columns, ...sharedColumns].map(quoteName).join(',')}) select ${select.join(', ')} from (values `;
-    tuple = `(${columns.map(() => '?').join(',')})`;
-  }
-  for (const part of chunk(rows, perStatement)) {
-    const bindings: unknown[] = [];
-    for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
+  for (const part of chunk(rows, Math.max(1, Math.floor((MAX_PARAMS - sharedColumns.length) / Math.max(1, columns.length))))) {
     const values = part.map(() => tuple).join(',');
-    const sql = sharedColumns.length === 0 ? head + values + tail : `${head}${values}) as v${tail}`;
-    if (sharedColumns.length > 0) bindings.unshift(...sharedColumns.map((c) => normaliseBinding(shared[c])));
+    const bindings: unknown[] = [...sharedBindings];
+    for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
+    const sql = sharedColumns.length === 0 ? `${into} values ${values}${tail}` : `${into} select ${select} from (values ${values}) as v${tail}`;
     const result: unknown = await db.raw(sql, bindings as Knex.RawBinding[]);
     if (returning.length > 0) out.push(...rawRows<R>(result));
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunk, isBusyError, migrate, openStore, StoreError, transact, withBusyRetry } from '../../src/store/connect.js';
+import { chunk, idsOf, insertRowsSharing, isBusyError, migrate, openStore, selectPacked, StoreError, transact, withBusyRetry } from '../../src/store/connect.js';
 import { useStore } from './useStore.js';
 
 const ctx = useStore();
@@ -81,5 +81,40 @@ describe('chunk', () => {
   it('splits a list into parts of at most the given size', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 2)).toEqual([]);
+  });
+});
+
+describe('bulk helpers', () => {
+  async function aTable(): Promise<void> {
+    await ctx.store.db.schema.dropTableIfExists('bulk');
+    await ctx.store.db.schema.createTable('bulk', (t) => {
+      t.increments('id');
+      t.text('name').notNullable();
+      t.integer('n');
+      t.boolean('flag');
+      t.text('who').notNullable();
+      t.integer('run');
+    });
+  }
+
+  it('inserts many rows with shared values bound once, over several statements, giving back what was asked', async () => {
+    await aTable();
+    const rows = Array.from({ length: 12_000 }, (_, i) => ({ name: `row-${i}`, n: i, flag: i % 2 === 0 }));
+    // 3 values a row: 36,000 parameters, more than one statement may hold.
+    const back = await transact(ctx.store, (trx) => insertRowsSharing<{ id: number; name: string }>(trx, 'bulk', rows, { who: 'bench', run: 7 }, ['id', 'name']));
+    expect(back).toHaveLength(12_000);
+    expect(new Set(back.map((r) => r.name)).size).toBe(12_000);
+    expect(await ctx.store.db('bulk').where({ name: 'row-11999' }).first()).toMatchObject({ n: 11_999, flag: 0, who: 'bench', run: 7 });
+    expect(await ctx.store.db('bulk').where({ who: 'bench', run: 7 }).count({ c: '*' })).toEqual([{ c: 12_000 }]);
+  });
+
+  it('names tens of thousands of ids with one bound list, and reads rows packed with every value as stored', async () => {
+    await aTable();
+    const odd = ['NUL \u0000 inside', 'カナ・漢字 𠮷', 'quote " and \\ backslash', ''];
+    await insertRowsSharing(ctx.store.db, 'bulk', odd.map((name, i) => ({ name, n: i === 3 ? null : i })), { who: 'w', run: null });
+    const ids = (await ctx.store.db('bulk').select('id')).map((r: { id: number }) => r.id);
+    const many = [...Array.from({ length: 40_000 }, (_, i) => 1_000_000 + i), ...ids];
+    const rows = await selectPacked<[number, string, number | null, string | null]>(ctx.store.db, ctx.store.db('bulk').whereIn('id', idsOf(ctx.store.db, many)).orderBy('id'), ['id', 'name', 'n', 'run']);
+    expect(rows.map(([, name, n, run]) => [name, n, run])).toEqual(odd.map((name, i) => [name, i === 3 ? null : i, null]));
   });
 });
