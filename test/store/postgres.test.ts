@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { idsOf, insertRowsSharing, openStore, selectPacked, transact } from '../../src/store/connect.js';
 
 /**
  * The same CLI on PostgreSQL, when a server is given (KAIYAKU_TEST_PG_URL, an empty
@@ -23,5 +24,34 @@ describe.skipIf(!url)('PostgreSQL store', () => {
     expect(results()).toEqual(['completed', 'completed', 'completed', 'completed', 'refused']);
     expect(run('cancel', input, '--lang', 'en', '-q').status).toBe(1);
     expect(results()).toEqual(['already_done', 'already_done', 'already_done', 'already_done', 'refused']);
+  });
+
+  it('binds shared values once with their types, names ids by one array, and reads rows packed', async () => {
+    const store = await openStore(url!);
+    try {
+      await store.db.schema.dropTableIfExists('bulk_pg');
+      await store.db.schema.createTable('bulk_pg', (t) => {
+        t.increments('id');
+        t.text('name').notNullable();
+        t.integer('n');
+        t.boolean('flag');
+        t.string('who', 16).notNullable();
+        t.integer('run');
+      });
+      const rows = Array.from({ length: 12_000 }, (_, i) => ({ name: i === 0 ? 'カナ 𠮷 "q"' : `row-${i}`, n: i, flag: i % 2 === 0 }));
+      const back = await transact(store, (trx) => insertRowsSharing<{ id: number }>(trx, 'bulk_pg', rows, { who: 'bench', run: 7 }, ['id']));
+      expect(back).toHaveLength(12_000);
+      const ids = back.map((r) => Number(r.id)).slice(0, 3);
+      const packed = await selectPacked<[number, string, number, boolean, string, number]>(store.db, store.db('bulk_pg').whereIn('id', idsOf(store.db, ids)).orderBy('id'), ['id', 'name', 'n', 'flag', 'who', 'run']);
+      expect(packed.map(([, name, n, flag, who, run]) => [name, n, flag, who, run])).toEqual([
+        ['カナ 𠮷 "q"', 0, true, 'bench', 7],
+        ['row-1', 1, false, 'bench', 7],
+        ['row-2', 2, true, 'bench', 7],
+      ]);
+      expect(await store.db('bulk_pg').whereIn('id', idsOf(store.db, [])).select('id')).toEqual([]);
+      await store.db.schema.dropTable('bulk_pg');
+    } finally {
+      await store.close();
+    }
   });
 });
