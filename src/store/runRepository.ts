@@ -66,12 +66,11 @@ export async function restartStaging(store: Store, runId: number): Promise<void>
 
 export async function insertStagedRows(store: Store, runId: number, rows: readonly StagedRow[]): Promise<void> {
   if (rows.length === 0) return;
-  // Rows that read cleanly (nearly all) are written without the error columns they leave
-  // empty, their run and outcome bound once per statement; the others in full.
-  const clean = rows.filter((r) => r.outcome === 'staged').map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields }));
-  const unreadable = rows.filter((r) => r.outcome !== 'staged').map((r) => ({ ...r, run_id: runId }));
+  // Rows that read cleanly (nearly all) are written without the error columns they leave empty.
+  const clean = rows.filter((r) => r.error_code === null).map((r) => ({ run_id: runId, row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields, outcome: r.outcome }));
+  const unreadable = rows.filter((r) => r.error_code !== null).map((r) => ({ ...r, run_id: runId }));
   await transact(store, async (trx) => {
-    await insertRowsSharing(trx, 'run_rows', clean, { run_id: runId, outcome: 'staged' });
+    await insertRows(trx, 'run_rows', clean);
     await insertRows(trx, 'run_rows', unreadable);
   });
 }
