@@ -50,7 +50,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = (await loadStagedRows(staging.db, runId, { after: pageStart, through: after })).map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, ...cellsOf(r.fields) }));
+    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, ...cellsOf(r.fields) }));
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
     const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
     const earlier = new Map<number, number>();

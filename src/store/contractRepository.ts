@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { Contract, ContractLine } from '../domain/types.js';
-import { chunk, idsOf, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
+import { chunk, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
 import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
@@ -139,7 +139,7 @@ export async function insertReturningId(trx: Knex | Knex.Transaction, table: str
 /**
  * The contracts named by a batch of rows, with what the rules read of their lines,
  * serials and open-order claims: two queries per few thousand contract numbers (lines
- * and claims in one join, then the serials of those lines), never a query per row.
+ * and claims in one join, serials in another), never a query per row.
  */
 export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: readonly string[]): Promise<Map<string, ContractSnapshot>> {
   const result = new Map<string, ContractSnapshot>();
@@ -151,8 +151,12 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }]);
     const rows = (await selectPacked(db, query, SNAPSHOT_COLUMNS)).map(snapshotRow);
     if (rows.length === 0) continue;
-    const lineIds = rows.flatMap((r) => (r.line_id === null ? [] : [Number(r.line_id)]));
-    const serials: DbSerial[] = await db('serials').whereIn('line_id', idsOf(db, lineIds)).orderBy('id').select('id', 'line_id', 'serial_no', 'status');
+    const serials: DbSerial[] = await db('serials as s')
+      .join('contract_lines as cl', 'cl.id', 's.line_id')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .whereIn('c.contract_no', part)
+      .orderBy('s.id')
+      .select('s.id', 's.line_id', 's.serial_no', 's.status');
     const serialsByLine = groupBy(serials.map(toSerial), (s) => s.lineId);
     for (const r of rows) {
       let snapshot = result.get(r.contract_no);

@@ -93,17 +93,13 @@ export interface JudgedRow {
   fields: string[];
 }
 
-/**
- * The staged rows of a page of contracts: those after `after` up to and including
- * `through`, in contract number order (the page `nextStagedContracts` gave). A range
- * rather than the list of numbers: two bound values instead of hundreds.
- */
-export async function loadStagedRows(db: Db, runId: number, page: { after: string | null; through: string }): Promise<JudgedRow[]> {
-  const query = db('run_rows').where({ run_id: runId, outcome: 'staged' }).andWhere('contract_no', '<=', page.through);
-  if (page.after !== null) query.andWhere('contract_no', '>', page.after);
+export async function loadStagedRows(db: Db, runId: number, contractNos: readonly string[]): Promise<JudgedRow[]> {
   const out: JudgedRow[] = [];
-  for (const [rowNo, contractNo, raw] of await selectPacked<[number, string, string]>(db, query, ['row_no', 'contract_no', 'raw_fields'])) {
-    out.push({ row_no: Number(rowNo), contract_no: contractNo, fields: JSON.parse(raw) as string[] });
+  for (const part of chunk(contractNos)) {
+    const query = db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('contract_no', part);
+    for (const [rowNo, contractNo, raw] of await selectPacked<[number, string, string]>(db, query, ['row_no', 'contract_no', 'raw_fields'])) {
+      out.push({ row_no: Number(rowNo), contract_no: contractNo, fields: JSON.parse(raw) as string[] });
+    }
   }
   // Sorted here, not by the query: ORDER BY row_no leads SQLite to walk the whole run by its
   // primary key for every page (quadratic in the file) instead of the contract index.

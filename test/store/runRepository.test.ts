@@ -52,8 +52,8 @@ describe('runs and their rows', () => {
     ]);
     expect(await nextStagedContracts(ctx.store.db, runId, null, 2)).toEqual(['NCN-A', 'NCN-B']);
     expect(await nextStagedContracts(ctx.store.db, runId, 'NCN-B', 2)).toEqual(['NCN-C']);
-    expect((await loadStagedRows(ctx.store.db, runId, { after: 'NCN-A', through: 'NCN-B' })).map((r) => r.row_no)).toEqual([1, 3]);
-    expect((await loadStagedRows(ctx.store.db, runId, { after: null, through: 'NCN-B' })).length).toBe(3);
+    expect((await loadStagedRows(ctx.store.db, runId, ['NCN-B'])).map((r) => r.row_no)).toEqual([1, 3]);
+    expect((await loadStagedRows(ctx.store.db, runId, ['NCN-A', 'NCN-B'])).length).toBe(3);
 
     const refusal = { rowNo: 2, outcome: 'refused' as const, orderId: null, lineIds: null, errorCode: 'LINE_NOT_FOUND', messageEn: 'en', messageJa: 'ja' };
     const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, messageEn: null, messageJa: null };
@@ -78,7 +78,7 @@ describe('runs and their rows', () => {
     await insertStagedRows(ctx.store, runId, odd.map((contract_no, i) => aStagedRow({ row_no: odd.length - i, contract_no, raw_fields: JSON.stringify([contract_no]) })));
     const contracts = await nextStagedContracts(ctx.store.db, runId, null, 10);
     expect(contracts).toHaveLength(odd.length);
-    const rows = await loadStagedRows(ctx.store.db, runId, { after: null, through: contracts[contracts.length - 1]! });
+    const rows = await loadStagedRows(ctx.store.db, runId, contracts);
     expect(rows.map((r) => r.row_no)).toEqual([1, 2, 3, 4, 5]);
   });
 
