@@ -180,33 +180,20 @@ export function chunk<T>(items: readonly T[], size = 5000): T[][] {
 }
 
 /**
- * Rows per multi-row statement: knex writes a multi-row insert for SQLite as a compound
- * SELECT, which SQLite caps at 500 terms (the upsert of run rows uses it); the parameter
- * limit caps wide rows further.
- */
-export function rowsPerInsert(columns: number): number {
-  return Math.max(1, Math.min(500, Math.floor(MAX_PARAMS / Math.max(1, columns))));
-}
-
-/**
  * Multi-row inserts as `INSERT … VALUES (…), (…)` (SQLite 3.7.11+, PostgreSQL), as large
  * as the parameter limit allows. Knex's own SQLite form is a compound SELECT that SQLite
  * parses far more slowly and caps at 500 rows; at 20,000 rows the difference is most of
  * the time spent writing.
  */
 export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-  await insertRowsReturning(db, table, rows, []);
-}
-
-/** The same, giving back the named columns of the inserted rows (RETURNING: SQLite 3.35+, PostgreSQL). */
-export async function insertRowsReturning<R = Record<string, unknown>>(db: Knex | Knex.Transaction, table: string, rows: readonly Record<string, unknown>[], returning: readonly string[]): Promise<R[]> {
-  return insertRowsSharing<R>(db, table, rows, {}, returning);
+  await insertRowsSharing(db, table, rows, {});
 }
 
 /**
- * Multi-row inserts where some columns hold one value for every row (a status, the run,
- * who and when): those are bound once per statement instead of once per row, as
- * `INSERT … SELECT v.column1, …, ?, ? FROM (VALUES (…), (…)) AS v`. At tens of thousands
+ * The same, where some columns may hold one value for every row (a status, the run, who
+ * and when): those are bound once per statement instead of once per row, as
+ * `INSERT … SELECT v.column1, …, ?, ? FROM (VALUES (…), (…)) AS v`, and giving back the
+ * named columns of the inserted rows (RETURNING: SQLite 3.35+, PostgreSQL). At tens of thousands
  * of rows, bound values are what an insert costs. Values are cast to their column's
  * type, as PostgreSQL reads untyped VALUES and parameters as text.
  */

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { Contract, ContractLine } from '../domain/types.js';
 import { chunk, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
-import { toContract, toContractLine, toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
+import { toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
 /** One contract with its lines, as `contracts import` reads it from the file. */

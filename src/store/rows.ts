@@ -1,4 +1,4 @@
-import type { ChangeOrder, Contract, ContractLine, LinkageStatus, OrderLine, OrderStatus, Serial } from '../domain/types.js';
+import type { ChangeOrder, LinkageStatus, OrderLine, OrderStatus, Serial } from '../domain/types.js';
 
 /** Row shapes as stored, kept apart from the domain types and converted here only. */
 export interface DbContract {
@@ -69,41 +69,6 @@ export interface DbOrderLine {
   linkage_code: string | null;
   linkage_message: string | null;
   sent_at: string | null;
-}
-
-export function toContract(r: DbContract): Contract {
-  return {
-    id: r.id,
-    contractNo: r.contract_no,
-    contractDate: r.contract_date,
-    startDate: r.start_date,
-    endDate: r.end_date,
-    cancelledOn: r.cancelled_on,
-    status: r.status === 'cancelled' ? 'cancelled' : 'active',
-    subject: r.subject,
-    customer: r.customer,
-    endUser: r.end_user,
-    billTo: r.bill_to,
-    shipTo: r.ship_to,
-  };
-}
-
-export function toContractLine(r: DbContractLine): ContractLine {
-  return {
-    id: r.id,
-    contractId: r.contract_id,
-    supplier: r.supplier,
-    productCode: r.product_code,
-    productName: r.product_name,
-    subscriptionId: r.subscription_id,
-    quantity: Number(r.quantity),
-    unitPrice: Number(r.unit_price),
-    plan: r.plan,
-    billingModel: r.billing_model,
-    isTrial: r.is_trial === true || r.is_trial === 1,
-    status: r.status === 'cancelled' ? 'cancelled' : 'active',
-    endDate: r.end_date,
-  };
 }
 
 export function toSerial(r: DbSerial): Serial {
