@@ -82,6 +82,23 @@ describe('runs and their rows', () => {
     expect(rows.map((r) => r.row_no)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('finds a page of staged rows through the contract index, never by walking the whole run', async () => {
+    // Walking the run by its primary key for every page made judging quadratic in the file.
+    const runId = await aRun();
+    await insertStagedRows(ctx.store, runId, [aStagedRow({ row_no: 1, contract_no: 'NCN-A' }), aStagedRow({ row_no: 2, contract_no: 'NCN-B' })]);
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    ctx.store.db.on('query', listen);
+    try {
+      await loadStagedRows(ctx.store.db, runId, ['NCN-A', 'NCN-B']);
+    } finally {
+      ctx.store.db.off('query', listen);
+    }
+    const read = seen.find((q) => q.sql.includes('run_rows'))!;
+    const plan = (await ctx.store.db.raw(`explain query plan ${read.sql}`, read.bindings as never[])) as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' | ')).toContain('run_rows_run_id_outcome_contract_no_index');
+  });
+
   it('names the rows that repeat a request id seen earlier in the file', async () => {
     const runId = await aRun();
     await insertStagedRows(ctx.store, runId, [
