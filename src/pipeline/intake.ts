@@ -1,11 +1,9 @@
-import { CANCEL_COLUMNS, mapHeader, normaliseValue } from '../csv/headers.js';
+import { CANCEL_COLUMNS, mapHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
 import { FileLevelError } from '../csv/errors.js';
 import type { CsvInput } from '../csv/read.js';
 import type { Lang } from '../domain/codes.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
-
-type CancelKey = (typeof CANCEL_COLUMNS)[number]['key'];
 
 export interface IntakeResult {
   rowCount: number;
@@ -51,7 +49,7 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
   return { rowCount, unknownColumns: header.unknown };
 }
 
-export type CancelCells = Record<CancelKey, string>;
+export type CancelCells = Record<CancelColumnKey, string>;
 
 /**
  * The values of a row's cells by the file's header, as every step compares them: NFKC,
@@ -61,7 +59,7 @@ export type CancelCells = Record<CancelKey, string>;
  */
 export function cancelCellReader(headerFields: readonly string[]): (fields: readonly string[]) => CancelCells {
   const { index } = mapHeader(headerFields, CANCEL_COLUMNS);
-  const at = (fields: readonly string[], key: CancelKey): string => {
+  const at = (fields: readonly string[], key: CancelColumnKey): string => {
     const i = index[key];
     return i === undefined ? '' : normaliseValue(fields[i] ?? '');
   };

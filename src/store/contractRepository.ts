@@ -149,7 +149,9 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
       .whereIn('c.contract_no', part)
       .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }]);
-    const rows = (await selectPacked(db, query, SNAPSHOT_COLUMNS)).map(snapshotRow);
+    // One row per contract line (a contract without lines gives one row of nulls), with its claim.
+    type Row = [number, string, Contract['status'], string, number | null, string, string, number, number, number | boolean, ContractLine['status'], number | null];
+    const rows = await selectPacked<Row>(db, query, ['c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status', 'lc.order_id']);
     if (rows.length === 0) continue;
     const serials: DbSerial[] = await db('serials as s')
       .join('contract_lines as cl', 'cl.id', 's.line_id')
@@ -158,52 +160,28 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       .orderBy('s.id')
       .select('s.id', 's.line_id', 's.serial_no', 's.status');
     const serialsByLine = groupBy(serials.map(toSerial), (s) => s.lineId);
-    for (const r of rows) {
-      let snapshot = result.get(r.contract_no);
+    for (const [contractId, contractNo, status, startDate, lineId, productCode, subscriptionId, quantity, unitPrice, isTrial, lineStatus, claimedBy] of rows) {
+      let snapshot = result.get(contractNo);
       if (!snapshot) {
-        snapshot = { contract: { id: Number(r.id), contractNo: r.contract_no, status: r.status, startDate: r.start_date }, lines: [] };
-        result.set(r.contract_no, snapshot);
+        snapshot = { contract: { id: Number(contractId), contractNo, status, startDate }, lines: [] };
+        result.set(contractNo, snapshot);
       }
-      if (r.line_id === null) continue;
-      const lineId = Number(r.line_id);
+      if (lineId === null) continue;
       (snapshot.lines as SnapshotLine[]).push({
-        id: lineId,
-        contractId: Number(r.id),
-        productCode: r.product_code!,
-        subscriptionId: r.subscription_id!,
-        quantity: Number(r.quantity),
-        unitPrice: Number(r.unit_price),
-        isTrial: Boolean(r.is_trial),
-        status: r.line_status!,
-        serials: serialsByLine.get(lineId) ?? [],
-        heldByOpenOrder: r.claimed_by !== null,
+        id: Number(lineId),
+        contractId: Number(contractId),
+        productCode,
+        subscriptionId,
+        quantity: Number(quantity),
+        unitPrice: Number(unitPrice),
+        isTrial: Boolean(isTrial),
+        status: lineStatus,
+        serials: serialsByLine.get(Number(lineId)) ?? [],
+        heldByOpenOrder: claimedBy !== null,
       });
     }
   }
   return result;
-}
-
-/** One contract with one of its lines (left joined: a contract without lines has nulls) and the line's claim. */
-interface SnapshotRow {
-  id: number;
-  contract_no: string;
-  status: Contract['status'];
-  start_date: string;
-  line_id: number | null;
-  product_code: string | null;
-  subscription_id: string | null;
-  quantity: number | null;
-  unit_price: number | null;
-  is_trial: number | boolean | null;
-  line_status: ContractLine['status'] | null;
-  claimed_by: number | null;
-}
-
-const SNAPSHOT_COLUMNS = ['c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status', 'lc.order_id'];
-
-function snapshotRow(v: readonly unknown[]): SnapshotRow {
-  const [id, contract_no, status, start_date, line_id, product_code, subscription_id, quantity, unit_price, is_trial, line_status, claimed_by] = v as [number, string, Contract['status'], string, number | null, string | null, string | null, number | null, number | null, number | boolean | null, ContractLine['status'] | null, number | null];
-  return { id, contract_no, status, start_date, line_id, product_code, subscription_id, quantity, unit_price, is_trial, line_status, claimed_by };
 }
 
 export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

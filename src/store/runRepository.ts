@@ -124,28 +124,24 @@ export interface RowJudgement {
  * twice is harmless.
  */
 export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[]): Promise<void> {
-  const plain = judgements.filter((j) => j.errorCode === null && j.messageEn === null && j.messageJa === null);
-  const worded = judgements.filter((j) => !(j.errorCode === null && j.messageEn === null && j.messageJa === null));
-  for (const part of chunk(plain, Math.floor(MAX_PARAMS / 4))) {
-    const bindings: Knex.RawBinding[] = [];
-    for (const j of part) bindings.push(j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null);
-    await trx.raw(
-      `update run_rows set outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4
-       from (values ${part.map(() => '(?, ?, ?, ?)').join(', ')}) as v
-       where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
-      [...bindings, runId],
-    );
-  }
-  for (const part of chunk(worded, Math.floor(MAX_PARAMS / 7))) {
-    const bindings: Knex.RawBinding[] = [];
-    for (const j of part) bindings.push(j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa);
-    await trx.raw(
-      `update run_rows set outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4,
-         error_code = v.column5, error_message_en = v.column6, error_message_ja = v.column7
-       from (values ${part.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}) as v
-       where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
-      [...bindings, runId],
-    );
+  const worded = (j: RowJudgement) => j.errorCode !== null || j.messageEn !== null || j.messageJa !== null;
+  const plain = 'outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4';
+  const groups = [
+    { rows: judgements.filter((j) => !worded(j)), width: 4, set: plain },
+    { rows: judgements.filter(worded), width: 7, set: `${plain}, error_code = v.column5, error_message_en = v.column6, error_message_ja = v.column7` },
+  ];
+  for (const { rows, width, set } of groups) {
+    const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    for (const part of chunk(rows, Math.floor(MAX_PARAMS / width))) {
+      // The first `width` of: row, outcome, order, lines, code, English words, Japanese words.
+      const bindings = part.flatMap((j) => [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa].slice(0, width));
+      await trx.raw(
+        `update run_rows set ${set}
+         from (values ${part.map(() => tuple).join(', ')}) as v
+         where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
+        [...bindings, runId],
+      );
+    }
   }
 }
 

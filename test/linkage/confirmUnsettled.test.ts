@@ -4,22 +4,30 @@ import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
 import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
-import { FAST_RETRY, cancelOptions, expectedTarget, generate, importGenerated, isSlow, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
+import { FAST_RETRY, cancelOptions, type Generated, type TestDeps, expectedTarget, generate, importGenerated, isSlow, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
 
 const tmp = useTempDir();
 const ROWS = 20;
 const SLOW = 4;
 
+/** A store with ROWS contracts, SLOW of them on SLOW- subscriptions, and the simulator that holds them. */
+async function withSlowLines(name: string, work: (o: { gen: Generated; deps: TestDeps; sim: ReturnType<typeof createSimSupplier> }) => Promise<void>): Promise<void> {
+  const dir = tmp.make(name);
+  const gen = await generate({ rows: ROWS, out: dir, slow: SLOW, prefix: 'UNS' });
+  const deps = await makeDeps(path.join(dir, 'store.db'));
+  try {
+    await importGenerated(deps, gen);
+    const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
+    deps.setSupplier(() => sim);
+    await work({ gen, deps, sim });
+  } finally {
+    await deps.close();
+  }
+}
+
 describe('--confirm-unsettled', () => {
   it('confirms orders whose SLOW- lines the supplier has not settled: the contract line takes the new quantity', async () => {
-    const dir = tmp.make('unsettled');
-    const gen = await generate({ rows: ROWS, out: dir, slow: SLOW, prefix: 'UNS' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
-      const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
-      deps.setSupplier(() => sim);
-
+    await withSlowLines('unsettled', async ({ gen, deps, sim }) => {
       const first = await runCancelFile(deps, gen.cancel, cancelOptions({ confirmUnsettled: true }));
       expect(first.exitCode).toBe(0);
       expect(first.counts.completed).toBe(ROWS);
@@ -65,19 +73,11 @@ describe('--confirm-unsettled', () => {
       const again = await runCancelFile(deps, gen.cancel, cancelOptions({ confirmUnsettled: true }));
       expect(again.counts.already_done).toBe(ROWS);
       expect(again.exitCode).toBe(0);
-    } finally {
-      await deps.close();
-    }
+    });
   });
 
   it('without it, the same SLOW- orders wait accepted and the rows are pending', async () => {
-    const dir = tmp.make('settled');
-    const gen = await generate({ rows: ROWS, out: dir, slow: SLOW, prefix: 'UNS' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
-      const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
-      deps.setSupplier(() => sim);
+    await withSlowLines('settled', async ({ gen, deps }) => {
       const first = await runCancelFile(deps, gen.cancel, cancelOptions());
       expect(first.exitCode).toBe(1);
       expect(first.counts).toMatchObject({ completed: ROWS - SLOW, pending: SLOW });
@@ -86,8 +86,6 @@ describe('--confirm-unsettled', () => {
         // Not confirmed: the contract line keeps its quantity while the supplier already holds the target.
         if (isSlow(sub)) expect(line.quantity).toBe(5);
       }
-    } finally {
-      await deps.close();
-    }
+    });
   });
 });

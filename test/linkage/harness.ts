@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
 import { importContractFile } from '../../src/pipeline/importContracts.js';
 import { openStore, type Store } from '../../src/store/connect.js';
@@ -152,6 +152,19 @@ export async function lineStates(store: Store): Promise<LineState[]> {
 export async function storeLines(store: Store): Promise<Map<string, { quantity: number; status: string; contractNo: string }>> {
   const rows = await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('cl.subscription_id', '<>', '').select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.contract_no');
   return new Map(rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), { quantity: Number(r['quantity']), status: String(r['status']), contractNo: String(r['contract_no']) }]));
+}
+
+/**
+ * The end state every linkage test wants: each order completed with its lines linked, each
+ * contract line at the quantity its row asked for, and the supplier holding the same.
+ */
+export async function expectAllSettledAndAgreed(store: Store, supplierSubscriptions: Record<string, { quantity: number }>): Promise<void> {
+  const lines = await lineStates(store);
+  expect(lines.every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
+  for (const [sub, l] of await storeLines(store)) {
+    expect(l.quantity).toBe(expectedTarget(Number(l.contractNo.slice(-10))));
+    expect(supplierSubscriptions[sub]?.quantity).toBe(l.quantity);
+  }
 }
 
 export function isLate(sub: string): boolean {

@@ -5,7 +5,7 @@ import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSupplierClient, startSupplierServer, type SimKnobs, type Supplier } from '../../src/supplier/index.js';
 import { createHttpTransport, type Transport } from '../../src/supplier/transport.js';
-import { cancelOptions, expectedTarget, generate, importGenerated, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
+import { cancelOptions, expectAllSettledAndAgreed, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir } from './harness.js';
 
 const tmp = useTempDir();
 const ROWS = 40;
@@ -105,12 +105,7 @@ describe('supplier unreachable until retries are exhausted', () => {
       for (const l of done) expect(simKeys.get(l.subscriptionId)).toBe(`order-line-${l.orderLineId}`);
 
       // Supplier and store agree.
-      const store = await storeLines(deps.store);
-      const at = up.simulator.stats().subscriptions;
-      for (const [sub, line] of store) {
-        expect(at[sub]?.quantity).toBe(line.quantity);
-        expect(line.quantity).toBe(expectedTarget(Number(line.contractNo.slice('NCN202401-'.length))));
-      }
+      await expectAllSettledAndAgreed(deps.store, up.simulator.stats().subscriptions);
     } finally {
       await deps.close();
       await up?.close();

@@ -4,7 +4,7 @@ import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } fr
 import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
-import { cancelOptions, expectedTarget, generate, importGenerated, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
+import { cancelOptions, expectAllSettledAndAgreed, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir } from './harness.js';
 
 const tmp = useTempDir();
 
@@ -44,13 +44,7 @@ describe('one order at a time after the supplier was unreachable', () => {
 
         // The rest goes on with resume; supplier and store agree at the end.
         await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false });
-        const lines = await lineStates(deps.store);
-        expect(lines.every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
-        const at = server.simulator.stats().subscriptions;
-        for (const [sub, l] of await storeLines(deps.store)) {
-          expect(l.quantity).toBe(expectedTarget(Number(l.contractNo.slice(-10))));
-          expect(at[sub]?.quantity).toBe(l.quantity);
-        }
+        await expectAllSettledAndAgreed(deps.store, server.simulator.stats().subscriptions);
       } finally {
         await deps.close();
         await server.close();
@@ -85,13 +79,7 @@ describe('one order at a time after the supplier was unreachable', () => {
       const keysBySub = new Map<string, Set<string>>();
       for (const c of log) if (c.idempotencyKey) keysBySub.set(c.subscriptionId!, (keysBySub.get(c.subscriptionId!) ?? new Set()).add(c.idempotencyKey));
       expect([...keysBySub.values()].every((k) => k.size === 1)).toBe(true);
-      const lines = await lineStates(deps.store);
-      expect(lines.every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
-      const at = server.simulator.stats().subscriptions;
-      for (const [sub, l] of await storeLines(deps.store)) {
-        expect(l.quantity).toBe(expectedTarget(Number(l.contractNo.slice(-10))));
-        expect(at[sub]?.quantity).toBe(l.quantity);
-      }
+      await expectAllSettledAndAgreed(deps.store, server.simulator.stats().subscriptions);
       expect(first.counts.completed).toBeGreaterThan(rows / 2);
     } finally {
       await deps.close();
