@@ -5,6 +5,7 @@ import { loadSnapshots } from '../store/contractRepository.js';
 import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
 import {
   duplicateRequestRows,
+  earlierOrdersOfRows,
   findRequestKeys,
   insertRequestKeys,
   loadStagedRows,
@@ -23,8 +24,8 @@ export interface JudgeOptions {
   until: Stage;
   appliedOn: string;
   defaultEndDate: string;
-  /** Rows of earlier finished runs of the same bytes that created orders: row → order. */
-  earlierOrders: Map<number, number>;
+  /** Earlier finished runs of the same bytes: their rows' orders count as this run's. */
+  earlierRunIds: readonly number[];
   label: string;
   /** The file's header: staged rows keep their cells as they came and are read by it. */
   header: readonly string[];
@@ -53,9 +54,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, ...cellsOf(r.fields) }));
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
     const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
+    const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
     const earlier = new Map<number, number>();
     for (const r of rows) {
-      const orderId = options.earlierOrders.get(r.row_no) ?? knownRequests.get(r.requestId);
+      const orderId = sameRowsBefore.get(r.row_no) ?? knownRequests.get(r.requestId);
       if (orderId !== undefined) earlier.set(r.row_no, orderId);
     }
     const earlierOrders = await loadOrders(deps.store.db, [...earlier.values()]);

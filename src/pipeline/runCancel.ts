@@ -7,7 +7,7 @@ import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
 import { openStore, type Store } from '../store/connect.js';
 import { acquireLock } from '../store/lockRepository.js';
-import { createRun, earlierOrdersByRow, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
+import { createRun, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
 import { reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
@@ -86,8 +86,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       unknownColumns = intake.unknownColumns;
       for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
     }
-    const earlierOrders = await earlierOrdersByRow(deps.store.db, finished.map((r) => r.id));
-    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierOrders, label, rowCount, header: input.header });
+    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierRunIds: finished.map((r) => r.id), label, rowCount, header: input.header });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) {
       const orderIds = await orderIdsOfRun(deps.store.db, runId);

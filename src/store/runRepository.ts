@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { MAX_PARAMS, chunk, insertRows, insertRowsSharing, selectPacked, transact, type Store } from './connect.js';
+import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked, transact, type Store } from './connect.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -169,11 +169,15 @@ export async function insertRequestKeys(trx: Knex.Transaction, runId: number, ke
   await insertRowsSharing(trx, 'request_keys', keys.map((k) => ({ request_id: k.requestId, order_id: k.orderId })), { run_id: runId });
 }
 
-/** Orders the rows of earlier runs of the same file created, by row number. */
-export async function earlierOrdersByRow(db: Db, runIds: readonly number[]): Promise<Map<number, number>> {
+/**
+ * Orders that rows of earlier finished runs of the same bytes created, by row number, for
+ * the given rows only: the judge asks a page at a time, so a repeat of a huge file never
+ * holds a map of the whole file.
+ */
+export async function earlierOrdersOfRows(db: Db, runIds: readonly number[], rowNos: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  if (runIds.length === 0) return out;
-  const rows = await db('run_rows').whereIn('run_id', runIds).whereNotNull('order_id').select('row_no', 'order_id');
+  if (runIds.length === 0 || rowNos.length === 0) return out;
+  const rows = await db('run_rows').whereIn('run_id', runIds).whereIn('row_no', idsOf(db, rowNos)).whereNotNull('order_id').select('row_no', 'order_id');
   for (const r of rows) out.set(Number(r.row_no), Number(r.order_id));
   return out;
 }

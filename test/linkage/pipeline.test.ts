@@ -1,4 +1,5 @@
 import path from 'node:path';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
 import { runCancelFile, type CancelRunSummary } from '../../src/pipeline/runCancel.js';
@@ -200,3 +201,35 @@ describe('linkage through the whole pipeline', () => {
   });
 });
 
+
+describe('the same bytes again, over several judge pages', () => {
+  it('rows without request ids find the orders their earlier run created, page by page, in a real run and a dry run', async () => {
+    const dir = tmp.make('repeat-pages');
+    const rows = 1_100; // three judge pages of 500 contracts
+    const gen = await generate({ rows, out: dir, prefix: 'REP' });
+    // Without the request id column, only the earlier run of the same bytes can say a row was done.
+    const lines = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
+    const noRequestIds = path.join(dir, 'no-request-ids.csv');
+    fs.writeFileSync(noRequestIds, `${lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n')}\n`);
+    const deps = await makeDeps(path.join(dir, 'store.db'));
+    try {
+      await importGenerated(deps, gen);
+      deps.setSupplier(() => createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, []));
+      const first = await runCancelFile(deps, noRequestIds, cancelOptions());
+      expect(first.counts.completed).toBe(rows);
+      const orders = (await lineStates(deps.store)).length;
+
+      for (const dryRun of [true, false]) {
+        const again = await runCancelFile(deps, noRequestIds, cancelOptions({ dryRun }));
+        expect(again.repeated, `dry run ${dryRun}`).toBe(true);
+        const result = readResult(again.resultPath);
+        expect(result.map((r) => r.result), `dry run ${dryRun}`).toEqual(Array(rows).fill('already_done'));
+        // Each row names the order its first run created.
+        expect(result.map((r) => r.order_no)).toEqual(readResult(first.resultPath).map((r) => r.order_no));
+      }
+      expect((await lineStates(deps.store)).length).toBe(orders);
+    } finally {
+      await deps.close();
+    }
+  });
+});
