@@ -9,6 +9,7 @@
 //     zero supplier latency, against (a);
 // (c) linkage alone at latency L and concurrency C, against the bound N·L/C;
 // (d) peak memory (max RSS) of a dry run at M and at factor×M rows, one against the other.
+// (b) and (d) are the medians of --repeat rounds.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -175,6 +176,7 @@ function measureDryRunMemory(base, name) {
     env: { ...process.env, KAIYAKU_BENCH_RSS_FILE: rssFile },
     encoding: 'utf8',
   });
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
   if (r.status !== 0) throw new Error(`dry run exited ${r.status}: ${r.stderr}`);
   return Number(fs.readFileSync(rssFile, 'utf8'));
 }
@@ -197,8 +199,18 @@ const bound = (LINK_N * L) / C;
 log(`preparing ${MEM_N} and ${MEM_N * MEM_FACTOR} rows for the dry-run memory`);
 const small = await prepare(MEM_N, 'small');
 const large = await prepare(MEM_N * MEM_FACTOR, 'large');
-const rssSmall = measureDryRunMemory(small, 'small');
-const rssLarge = measureDryRunMemory(large, 'large');
+// Peak RSS moves by a few MB from run to run (when V8 happens to grow its young generation,
+// what else the machine is doing), so each size is measured REPEAT times, interleaved, and
+// the medians are compared.
+const rssSmallRuns = [];
+const rssLargeRuns = [];
+for (let i = 0; i < REPEAT; i++) {
+  rssSmallRuns.push(measureDryRunMemory(small, `small-${i}`));
+  rssLargeRuns.push(measureDryRunMemory(large, `large-${i}`));
+  log(`  round ${i + 1}: peak ${(rssSmallRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N} rows, ${(rssLargeRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N * MEM_FACTOR}`);
+}
+const rssSmall = median(rssSmallRuns);
+const rssLarge = median(rssLargeRuns);
 
 const result = {
   at: new Date().toISOString(),
@@ -206,7 +218,7 @@ const result = {
   machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() },
   pipeline: { rows: N, floorMs: median(floor), pipelineMs: median(pipeline), ratio: median(pipeline) / median(floor), target: 3, storeShareMs: median(share), storeShareRatio: median(share) / median(floor) },
   linkage: { rows: LINK_N, latencyMs: L, concurrency: C, boundMs: bound, elapsedMs: linkage, ratio: linkage / bound, target: 1.3 },
-  memory: { smallRows: MEM_N, largeRows: MEM_N * MEM_FACTOR, smallMaxRss: rssSmall, largeMaxRss: rssLarge, ratio: rssLarge / rssSmall, target: 1.5 },
+  memory: { smallRows: MEM_N, largeRows: MEM_N * MEM_FACTOR, smallMaxRss: rssSmall, largeMaxRss: rssLarge, smallRuns: rssSmallRuns, largeRuns: rssLargeRuns, ratio: rssLarge / rssSmall, target: 1.5 },
 };
 fs.mkdirSync(OUT, { recursive: true });
 const outFile = path.join(OUT, `bench-${result.at.replace(/[:.]/g, '-')}.json`);

@@ -10,6 +10,7 @@ import { contractsCommand } from './contractsCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { UsageError } from './errors.js';
 import { writeFailure } from './failure.js';
+import { tuneHeapForBatch } from './heap.js';
 import { currentExit, reportExit } from './exitCode.js';
 import { migrateCommand } from './migrateCommand.js';
 import { ordersCommand } from './ordersCommand.js';
@@ -81,4 +82,5 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 reportExit(0);
+tuneHeapForBatch();
 process.exitCode = await main(hideBin(process.argv));

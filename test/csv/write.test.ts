@@ -4,7 +4,8 @@ import iconv from 'iconv-lite';
 import { describe, expect, it, vi } from 'vitest';
 import { FileLevelError } from '../../src/csv/errors.js';
 import { openCsv } from '../../src/csv/read.js';
-import { neutraliseCell, openCsvWriter, writeCsvFile } from '../../src/csv/write.js';
+import { stringify } from 'csv-stringify/sync';
+import { csvText, neutraliseCell, openCsvWriter, writeCsvFile } from '../../src/csv/write.js';
 import { useTempDir } from './useTempDir.js';
 
 const tmp = useTempDir();
@@ -28,6 +29,27 @@ describe('neutraliseCell', () => {
     expect(neutraliseCell(null)).toBe('');
     expect(neutraliseCell(undefined)).toBe('');
     expect(neutraliseCell('')).toBe('');
+  });
+});
+
+describe('csvText', () => {
+  const viaStringify = (records: string[][]): string => stringify(records, { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+
+  it('writes exactly what csv-stringify writes, plain records and quoted ones alike', () => {
+    const pieces = ['', 'a', 'Ｂ', '日本', ' ', ',', '"', '""', '\r', '\n', '\r\n', "'", '=1', '\t', '😀', '\u2028', 'x,y', 'say "hi"'];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const cell = (): string => Array.from({ length: next(4) }, () => pieces[next(pieces.length)]!).join('');
+    for (let round = 0; round < 300; round++) {
+      const records = Array.from({ length: 1 + next(5) }, () => Array.from({ length: 1 + next(6) }, cell));
+      expect(csvText(records), JSON.stringify(records)).toBe(viaStringify(records));
+    }
+    for (const records of [[['']], [['', '']], [['a'], ['']], [['契約番号', '解約数']], [['a,b', 'c']], [['a\rb']], [['a\nb', '']]]) {
+      expect(csvText(records), JSON.stringify(records)).toBe(viaStringify(records));
+    }
   });
 });
 
