@@ -95,6 +95,11 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   const file = options.label ?? '';
   let done = 0;
   let total = 0;
+  // The chunk whose calls are in flight. The next chunk is planned, marked sent and queued
+  // behind it before it is awaited, so the limiter never runs dry at a chunk's end: the
+  // last calls of a chunk (a retry backing off, say) would otherwise hold every other slot
+  // idle. At most two chunks are held.
+  let inFlight: Promise<unknown> = Promise.resolve();
   try {
     for (const ids of chunk(orderIds, 2000)) {
       const tasksByOrder = await planLinkTasks(deps, ids);
@@ -105,7 +110,7 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       await markLinesSent(deps.store.db, allTasks.filter((t) => !t.poll).map((t) => t.lineId), writeContext(deps).now);
       // The supplier holds the old quantity until a line is sent, and the target once it was (pending).
       supplier.prepare?.(allTasks.map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
-      await Promise.all(
+      const queued = Promise.all(
         [...tasksByOrder.values()].map((tasks) =>
           limit(async () => {
             for (const task of tasks) {
@@ -121,8 +126,16 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
           }),
         ),
       );
+      // Awaited below or by the next round; until then a failure must not count as unhandled.
+      queued.catch(() => undefined);
+      await inFlight;
+      inFlight = queued;
     }
+    await inFlight;
   } finally {
+    // If planning the next chunk failed, the calls already queued still finish and their
+    // outcomes are written before the error goes up.
+    await Promise.allSettled([inFlight]);
     await writer.close();
   }
   if (total > 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });

@@ -233,3 +233,33 @@ describe('the same bytes again, over several judge pages', () => {
     }
   });
 });
+
+describe('linkage across chunks of orders', () => {
+  it('queues the next 2,000 orders before the last calls of the previous ones are answered: the supplier is never left idle mid-run', async () => {
+    const dir = tmp.make('chunks');
+    const rows = 2_100; // two chunks of linkage
+    const gen = await generate({ rows, out: dir, prefix: 'CHK' });
+    const deps = await makeDeps(path.join(dir, 'store.db'));
+    try {
+      await importGenerated(deps, gen);
+      const sim = createSimSupplier({ latencyMs: 20, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, []);
+      deps.setSupplier(() => sim);
+      const run = await runCancelFile(deps, gen.cancel, cancelOptions({ until: 'linked', concurrency: 64 }));
+      expect(run.advance?.settled).toBe(rows);
+      // Walk the calls in the order they arrived: each must arrive before every earlier call
+      // was answered. Before, the calls of the second chunk began only after the first chunk's
+      // last answer and the time it took to plan the next chunk.
+      const calls = sim.simulator.callLog().toSorted((a, b) => a.at - b.at);
+      expect(calls).toHaveLength(rows);
+      let answeredBy = calls[0]!.doneAt;
+      const idle: number[] = [];
+      for (const call of calls.slice(1)) {
+        if (call.at > answeredBy) idle.push(call.at - answeredBy);
+        answeredBy = Math.max(answeredBy, call.doneAt);
+      }
+      expect(idle, 'ms the supplier had nothing to answer').toEqual([]);
+    } finally {
+      await deps.close();
+    }
+  });
+});
