@@ -95,11 +95,11 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   const file = options.label ?? '';
   let done = 0;
   let total = 0;
-  // The chunk whose calls are in flight. The next chunk is planned, marked sent and queued
-  // behind it before it is awaited, so the limiter never runs dry at a chunk's end: the
-  // last calls of a chunk (a retry backing off, say) would otherwise hold every other slot
-  // idle. At most two chunks are held.
-  let inFlight: Promise<unknown> = Promise.resolve();
+  // The calls of each chunk, as queued. The next chunk is planned, marked sent and queued
+  // behind the one in flight before that one is awaited, so the limiter never runs dry at
+  // a chunk's end: the last calls of a chunk (a retry backing off, say) would otherwise
+  // hold every other slot idle. At most two chunks are held.
+  const chunks: Promise<unknown>[] = [];
   try {
     for (const ids of chunk(orderIds, 2000)) {
       const tasksByOrder = await planLinkTasks(deps, ids);
@@ -114,6 +114,7 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
         [...tasksByOrder.values()].map((tasks) =>
           limit(async () => {
             for (const task of tasks) {
+              writer.throwIfFailed();
               const update = task.poll
                 ? settlementUpdate(task, await supplier.checkSettlement({ customer: task.customer, subscriptionId: task.subscriptionId }))
                 : linkUpdate(task, await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: `order-line-${task.lineId}` }));
@@ -126,16 +127,16 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
           }),
         ),
       );
-      // Awaited below or by the next round; until then a failure must not count as unhandled.
+      // Awaited by the next round or below; until then a failure must not count as unhandled.
       queued.catch(() => undefined);
-      await inFlight;
-      inFlight = queued;
+      chunks.push(queued);
+      if (chunks.length > 1) await chunks[chunks.length - 2];
     }
-    await inFlight;
+    await Promise.all(chunks);
   } finally {
-    // If planning the next chunk failed, the calls already queued still finish and their
-    // outcomes are written before the error goes up.
-    await Promise.allSettled([inFlight]);
+    // Whatever failed, the calls already made finish and their outcomes are written before
+    // the error goes up; after a failed write, queued calls stop before they are sent.
+    await Promise.allSettled(chunks);
     await writer.close();
   }
   if (total > 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
@@ -224,10 +225,14 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 2
     });
     return flushing;
   };
+  const throwIfFailed = (): void => {
+    // A write that failed stops the linkage at once: sending more whose outcome cannot be recorded helps nobody.
+    if (failure) throw failure;
+  };
   return {
+    throwIfFailed,
     async push(update: LinkageUpdate): Promise<void> {
-      // A write that failed stops the linkage at once: sending more whose outcome cannot be recorded helps nobody.
-      if (failure) throw failure;
+      throwIfFailed();
       buffer.push(update);
       if (buffer.length >= maxBatch) await flush();
       else if (!timer) timer = setTimeout(() => void flush().catch(() => undefined), maxDelayMs);

@@ -8,6 +8,7 @@ import { createHttpSupplier, createSimSupplier, startSupplierServer, type SimKno
 import {
   FAST_RETRY,
   cancelOptions,
+  expectAllSettledAndAgreed,
   expectedTarget,
   generate,
   importGenerated,
@@ -258,6 +259,39 @@ describe('linkage across chunks of orders', () => {
         answeredBy = Math.max(answeredBy, call.doneAt);
       }
       expect(idle, 'ms the supplier had nothing to answer').toEqual([]);
+    } finally {
+      await deps.close();
+    }
+  });
+
+  it('stops sending once an outcome cannot be written, and a resume then finishes with every change applied once', async () => {
+    const dir = tmp.make('write-fails');
+    const rows = 2_100;
+    const gen = await generate({ rows, out: dir, prefix: 'WRF' });
+    const deps = await makeDeps(path.join(dir, 'store.db'));
+    try {
+      await importGenerated(deps, gen);
+      const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 6 }, []);
+      deps.setSupplier(() => sim);
+      // The store refuses linkage outcomes once 100 lines are linked, as a full disk would (a
+      // batch that crosses the mark is refused whole).
+      await deps.store.db.raw(`create trigger refuse_outcomes before update of linkage_status on order_lines
+        when (select count(*) from order_lines where linkage_status = 'linked') >= 100
+        begin select raise(abort, 'disk full (test)'); end`);
+      await expect(runCancelFile(deps, gen.cancel, cancelOptions({ concurrency: 16 }))).rejects.toThrow(/disk full/);
+      // Calls made after the failed write are only those already in flight or in the batch
+      // being written; before, every queued call of the chunk was still sent (2,000 and more).
+      const sentBeforeStop = sim.simulator.stats().total;
+      expect(sentBeforeStop).toBeLessThan(1_000); // 260–330 here
+
+      const recorded = (await lineStates(deps.store)).filter((l) => l.linkageStatus === 'linked').length;
+
+      await deps.store.db.raw('drop trigger refuse_outcomes');
+      await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
+      await expectAllSettledAndAgreed(deps.store, sim.simulator.stats().subscriptions);
+      // The resume sends every line whose outcome was not recorded, and only those; the ones
+      // sent before the stop go again with their key, and the supplier answers from its record.
+      expect(sim.simulator.stats().total - sentBeforeStop).toBe(rows - recorded);
     } finally {
       await deps.close();
     }
