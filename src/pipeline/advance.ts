@@ -134,8 +134,8 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
     }
     await Promise.all(chunks);
   } finally {
-    // Whatever failed, the calls already made finish and their outcomes are written before
-    // the error goes up; after a failed write, queued calls stop before they are sent.
+    // Whatever failed, the queued chunks settle before the writer closes; after a failed
+    // write, queued calls stop before they are sent.
     await Promise.allSettled(chunks);
     await writer.close();
   }
