@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
 import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
-import { FAST_RETRY, cancelOptions, type Generated, type TestDeps, expectedTarget, generate, importGenerated, isSlow, lineStates, makeDeps, readResult, storeLines, useTempDir } from './harness.js';
+import { cancelOptions, expectedTarget, FAST_RETRY, type Generated, isSlow, lineStates, readResult, storeLines, type TestDeps, useTempDir, withImportedStore } from './harness.js';
 
 const tmp = useTempDir();
 const ROWS = 20;
@@ -12,17 +11,11 @@ const SLOW = 4;
 
 /** A store with ROWS contracts, SLOW of them on SLOW- subscriptions, and the simulator that holds them. */
 async function withSlowLines(name: string, work: (o: { gen: Generated; deps: TestDeps; sim: ReturnType<typeof createSimSupplier> }) => Promise<void>): Promise<void> {
-  const dir = tmp.make(name);
-  const gen = await generate({ rows: ROWS, out: dir, slow: SLOW, prefix: 'UNS' });
-  const deps = await makeDeps(path.join(dir, 'store.db'));
-  try {
-    await importGenerated(deps, gen);
+  await withImportedStore(tmp.make(name), { rows: ROWS, slow: SLOW, prefix: 'UNS' }, async ({ gen, deps }) => {
     const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
     deps.setSupplier(() => sim);
     await work({ gen, deps, sim });
-  } finally {
-    await deps.close();
-  }
+  });
 }
 
 describe('--confirm-unsettled', () => {

@@ -93,6 +93,31 @@ export async function importGenerated(deps: PipelineDeps, gen: Generated): Promi
   await importContractFile(deps, gen.contracts, 'auto');
 }
 
+/**
+ * Generates `rows` contracts and their cancellation file in `dir`, imports them into a
+ * fresh store there and runs `body`. The store, and every supplier it opened, are closed
+ * afterwards whatever happens; a failure to close never hides the body's own error.
+ */
+export async function withImportedStore<T>(
+  dir: string,
+  o: { rows: number; late?: number; slow?: number; prefix?: string },
+  body: (s: { deps: TestDeps; gen: Generated }) => Promise<T>,
+): Promise<T> {
+  const gen = await generate({ ...o, out: dir });
+  const deps = await makeDeps(path.join(dir, 'store.db'));
+  let failed = true;
+  try {
+    await importGenerated(deps, gen);
+    const result = await body({ deps, gen });
+    failed = false;
+    return result;
+  } finally {
+    await deps.close().catch((error: unknown) => {
+      if (!failed) throw error;
+    });
+  }
+}
+
 export function cancelOptions(overrides: Partial<CancelOptions> = {}): CancelOptions {
   return { ...DEFAULT_CANCEL_OPTIONS, lang: 'en', reportEncoding: 'utf8', concurrency: 16, ...overrides };
 }

@@ -6,21 +6,19 @@ import { runCancelFile, type CancelRunSummary } from '../../src/pipeline/runCanc
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer, type SimKnobs, type SimStats } from '../../src/supplier/index.js';
 import {
-  FAST_RETRY,
   cancelOptions,
   expectAllSettledAndAgreed,
   expectedTarget,
-  generate,
-  importGenerated,
+  FAST_RETRY,
   isLate,
   isSlow,
+  type LineState,
   lineStates,
-  makeDeps,
   readResult,
+  type ResultRow,
   storeLines,
   useTempDir,
-  type LineState,
-  type ResultRow,
+  withImportedStore,
 } from './harness.js';
 
 const KNOBS: SimKnobs = { latencyMs: 3, failRate: 0.2, rateLimit: 400, asyncRate: 0.3, seed: 11 };
@@ -45,53 +43,50 @@ interface ScenarioOutcome {
 
 /** Generate, import, cancel, resume until nothing changes, then run the same file again. */
 async function scenario(kind: 'http' | 'sim'): Promise<ScenarioOutcome> {
-  const dir = tmp.make(kind);
-  const gen = await generate({ rows: ROWS, out: dir, late: LATE, slow: SLOW, prefix: 'LNK' });
-  const deps = await makeDeps(path.join(dir, 'store.db'));
-  let stats: () => SimStats;
-  let stop = async (): Promise<void> => undefined;
-  try {
-    await importGenerated(deps, gen);
-    const seeds = await loadSubscriptionSeeds(deps.store.db);
-    expect(seeds).toHaveLength(ROWS);
-    if (kind === 'http') {
-      const server = await startSupplierServer({ port: 0, knobs: KNOBS, seeds });
-      stop = () => server.close();
-      stats = () => server.simulator.stats();
-      deps.setSupplier(() => createHttpSupplier(server.url, FAST_RETRY));
-    } else {
-      const sim = createSimSupplier(KNOBS, seeds, FAST_RETRY);
-      stats = () => sim.simulator.stats();
-      deps.setSupplier(() => sim);
-    }
+  return withImportedStore(tmp.make(kind), { rows: ROWS, late: LATE, slow: SLOW, prefix: 'LNK' }, async ({ deps, gen }) => {
+    let stats: () => SimStats;
+    let stop = async (): Promise<void> => undefined;
+    try {
+      const seeds = await loadSubscriptionSeeds(deps.store.db);
+      expect(seeds).toHaveLength(ROWS);
+      if (kind === 'http') {
+        const server = await startSupplierServer({ port: 0, knobs: KNOBS, seeds });
+        stop = () => server.close();
+        stats = () => server.simulator.stats();
+        deps.setSupplier(() => createHttpSupplier(server.url, FAST_RETRY));
+      } else {
+        const sim = createSimSupplier(KNOBS, seeds, FAST_RETRY);
+        stats = () => sim.simulator.stats();
+        deps.setSupplier(() => sim);
+      }
 
-    const first = await runCancelFile(deps, gen.cancel, cancelOptions());
-    const firstRows = readResult(first.resultPath);
-    const history = [await lineStates(deps.store)];
-    let resumes = 0;
-    while (resumes < 10) {
-      resumes++;
-      await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
-      const now = await lineStates(deps.store);
-      const before = history[history.length - 1]!;
-      history.push(now);
-      // A resume may change nothing visible while the supplier counts polls (a 202 settles on
-      // the second GET, SLOW- on the third), so stop only once nothing is waiting either.
-      const waiting = now.some((l) => l.orderStatus === 'accepted' && (l.linkageStatus === 'pending' || l.linkageStatus === 'unlinked'));
-      if (!waiting && JSON.stringify(strip(now)) === JSON.stringify(strip(before))) break;
+      const first = await runCancelFile(deps, gen.cancel, cancelOptions());
+      const firstRows = readResult(first.resultPath);
+      const history = [await lineStates(deps.store)];
+      let resumes = 0;
+      while (resumes < 10) {
+        resumes++;
+        await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
+        const now = await lineStates(deps.store);
+        const before = history[history.length - 1]!;
+        history.push(now);
+        // A resume may change nothing visible while the supplier counts polls (a 202 settles on
+        // the second GET, SLOW- on the third), so stop only once nothing is waiting either.
+        const waiting = now.some((l) => l.orderStatus === 'accepted' && (l.linkageStatus === 'pending' || l.linkageStatus === 'unlinked'));
+        if (!waiting && JSON.stringify(strip(now)) === JSON.stringify(strip(before))) break;
+      }
+      const final = history[history.length - 1]!;
+      const finalSim = stats();
+      const store = await storeLines(deps.store);
+      const ordersBefore = final.length;
+      const rerun = await runCancelFile(deps, gen.cancel, cancelOptions());
+      const rerunRows = readResult(rerun.resultPath);
+      expect((await lineStates(deps.store)).length).toBe(ordersBefore);
+      return { first, firstRows, history, resumes, final, finalSim, store, rerun, rerunRows };
+    } finally {
+      await stop();
     }
-    const final = history[history.length - 1]!;
-    const finalSim = stats();
-    const store = await storeLines(deps.store);
-    const ordersBefore = final.length;
-    const rerun = await runCancelFile(deps, gen.cancel, cancelOptions());
-    const rerunRows = readResult(rerun.resultPath);
-    expect((await lineStates(deps.store)).length).toBe(ordersBefore);
-    return { first, firstRows, history, resumes, final, finalSim, store, rerun, rerunRows };
-  } finally {
-    await deps.close();
-    await stop();
-  }
+  });
 }
 
 /** What may change from one resume to the next (not timestamps). */
@@ -207,14 +202,11 @@ describe('the same bytes again, over several judge pages', () => {
   it('rows without request ids find the orders their earlier run created, page by page, in a real run and a dry run', async () => {
     const dir = tmp.make('repeat-pages');
     const rows = 1_100; // three judge pages of 500 contracts
-    const gen = await generate({ rows, out: dir, prefix: 'REP' });
-    // Without the request id column, only the earlier run of the same bytes can say a row was done.
-    const lines = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
-    const noRequestIds = path.join(dir, 'no-request-ids.csv');
-    fs.writeFileSync(noRequestIds, `${lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n')}\n`);
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(dir, { rows, prefix: 'REP' }, async ({ deps, gen }) => {
+      // Without the request id column, only the earlier run of the same bytes can say a row was done.
+      const lines = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
+      const noRequestIds = path.join(dir, 'no-request-ids.csv');
+      fs.writeFileSync(noRequestIds, `${lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n')}\n`);
       deps.setSupplier(() => createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, []));
       const first = await runCancelFile(deps, noRequestIds, cancelOptions());
       expect(first.counts.completed).toBe(rows);
@@ -229,20 +221,14 @@ describe('the same bytes again, over several judge pages', () => {
         expect(result.map((r) => r.order_no)).toEqual(readResult(first.resultPath).map((r) => r.order_no));
       }
       expect((await lineStates(deps.store)).length).toBe(orders);
-    } finally {
-      await deps.close();
-    }
+    });
   });
 });
 
 describe('linkage across chunks of orders', () => {
   it('queues the next 2,000 orders before the last calls of the previous ones are answered: the supplier is never left idle mid-run', async () => {
-    const dir = tmp.make('chunks');
     const rows = 2_100; // two chunks of linkage
-    const gen = await generate({ rows, out: dir, prefix: 'CHK' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(tmp.make('chunks'), { rows, prefix: 'CHK' }, async ({ deps, gen }) => {
       const sim = createSimSupplier({ latencyMs: 20, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, []);
       deps.setSupplier(() => sim);
       const run = await runCancelFile(deps, gen.cancel, cancelOptions({ until: 'linked', concurrency: 64 }));
@@ -259,18 +245,12 @@ describe('linkage across chunks of orders', () => {
         answeredBy = Math.max(answeredBy, call.doneAt);
       }
       expect(idle, 'ms the supplier had nothing to answer').toEqual([]);
-    } finally {
-      await deps.close();
-    }
+    });
   });
 
   it('stops sending once an outcome cannot be written, and a resume then finishes with every change applied once', async () => {
-    const dir = tmp.make('write-fails');
     const rows = 2_100;
-    const gen = await generate({ rows, out: dir, prefix: 'WRF' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(tmp.make('write-fails'), { rows, prefix: 'WRF' }, async ({ deps, gen }) => {
       const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 6 }, []);
       deps.setSupplier(() => sim);
       // The store refuses linkage outcomes once 100 lines are linked, as a full disk would (a
@@ -292,8 +272,6 @@ describe('linkage across chunks of orders', () => {
       // The resume sends every line whose outcome was not recorded, and only those; the ones
       // sent before the stop go again with their key, and the supplier answers from its record.
       expect(sim.simulator.stats().total - sentBeforeStop).toBe(rows - recorded);
-    } finally {
-      await deps.close();
-    }
+    });
   });
 });

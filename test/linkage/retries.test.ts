@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
 import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSupplierClient, startSupplierServer, type SimKnobs, type Supplier } from '../../src/supplier/index.js';
 import { createHttpTransport, type Transport } from '../../src/supplier/transport.js';
-import { cancelOptions, expectAllSettledAndAgreed, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir } from './harness.js';
+import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
 
 const tmp = useTempDir();
 const ROWS = 40;
@@ -41,12 +40,8 @@ const knobs = (failRate: number): SimKnobs => ({ latencyMs: 2, failRate, rateLim
 
 describe('supplier unreachable until retries are exhausted', () => {
   it('leaves rows pending with SUPPLIER_UNAVAILABLE, and a later resume against a healthy supplier completes them with the same keys and targets', async () => {
-    const dir = tmp.make('exhausted');
-    const gen = await generate({ rows: ROWS, out: dir, prefix: 'RTY' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
     let up: Awaited<ReturnType<typeof startSupplierServer>> | null = null;
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(tmp.make('exhausted'), { rows: ROWS, prefix: 'RTY' }, async ({ deps, gen }) => {
       const broken = await startSupplierServer({ port: 0, knobs: knobs(1), seeds: await loadSubscriptionSeeds(deps.store.db) });
       const firstLog: Sent[] = [];
       deps.setSupplier(() => recordingSupplier(broken.url, firstLog, { maxAttempts: 3 }));
@@ -106,9 +101,6 @@ describe('supplier unreachable until retries are exhausted', () => {
 
       // Supplier and store agree.
       await expectAllSettledAndAgreed(deps.store, up.simulator.stats().subscriptions);
-    } finally {
-      await deps.close();
-      await up?.close();
-    }
+    }).finally(() => up?.close());
   });
 });

@@ -1,20 +1,15 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } from '../../src/pipeline/orderSteps.js';
 import { runCancelFile } from '../../src/pipeline/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
-import { cancelOptions, expectAllSettledAndAgreed, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir } from './harness.js';
+import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
 
 const tmp = useTempDir();
 
 describe('one order at a time after the supplier was unreachable', () => {
   it('`orders link` sends again a line whose earlier send was never answered, with the same key', async () => {
-    const dir = tmp.make('link-again');
-    const gen = await generate({ rows: 3, out: dir, prefix: 'ONE' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(tmp.make('link-again'), { rows: 3, prefix: 'ONE' }, async ({ deps, gen }) => {
       const seeds = await loadSubscriptionSeeds(deps.store.db);
       const down = createSimSupplier({ latencyMs: 1, failRate: 1, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
       deps.setSupplier(() => down);
@@ -46,22 +41,14 @@ describe('one order at a time after the supplier was unreachable', () => {
         await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false });
         await expectAllSettledAndAgreed(deps.store, server.simulator.stats().subscriptions);
       } finally {
-        await deps.close();
         await server.close();
       }
-    } catch (error) {
-      await deps.close().catch(() => undefined);
-      throw error;
-    }
+    });
   });
 
   it('calls that time out while the supplier is still working are retried with the same key; each change applies once', async () => {
-    const dir = tmp.make('timeouts');
     const rows = 60;
-    const gen = await generate({ rows, out: dir, prefix: 'TMO' });
-    const deps = await makeDeps(path.join(dir, 'store.db'));
-    try {
-      await importGenerated(deps, gen);
+    await withImportedStore(tmp.make('timeouts'), { rows, prefix: 'TMO' }, async ({ deps, gen }) => {
       // In process, so that timing is the simulator's and not a loaded box's HTTP stack:
       // latency is 20–60 ms and a 45 ms timeout abandons about 40 % of the calls mid-flight.
       const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(deps.store.db), { timeoutMs: 45, maxAttempts: 12, baseDelayMs: 2, maxDelayMs: 10 });
@@ -81,8 +68,6 @@ describe('one order at a time after the supplier was unreachable', () => {
       expect([...keysBySub.values()].every((k) => k.size === 1)).toBe(true);
       await expectAllSettledAndAgreed(deps.store, server.simulator.stats().subscriptions);
       expect(first.counts.completed).toBeGreaterThan(rows / 2);
-    } finally {
-      await deps.close();
-    }
+    });
   });
 });
