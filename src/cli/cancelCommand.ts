@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
-import { FileLevelError } from '../csv/errors.js';
+import { KaiyakuError } from '../errors.js';
 import { parseBusinessDate } from '../domain/dates.js';
 import { STAGES, type Stage } from '../domain/types.js';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.js';
@@ -93,7 +93,7 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
           reportExit(summary.exitCode);
         } catch (error) {
           clearProgress(args);
-          if (!(error instanceof FileLevelError)) throw error;
+          if (!(error instanceof KaiyakuError) || error.kind === 'incomplete') throw error;
           writeFailure(`${file}: ${error.message}`, 'file.failed');
           reportExit(2);
         }

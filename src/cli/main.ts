@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { FileLevelError } from '../csv/errors.js';
-import { StepRefusedError } from '../pipeline/orderSteps.js';
-import { LockHeldError } from '../pipeline/runInbox.js';
-import { StoreError } from '../store/connect.js';
+import { KaiyakuError } from '../errors.js';
 import { cancelCommand } from './cancelCommand.js';
 import { contractsCommand } from './contractsCommand.js';
 import { demoCommand } from './demoCommand.js';
@@ -58,15 +55,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function reportFailure(error: unknown): number {
-  if (error instanceof StepRefusedError) {
+  if (error instanceof KaiyakuError) {
     writeFailure(error.message);
-    return error.refusal === 'ORDER_NOT_FOUND' ? 2 : 1;
+    return error.kind === 'refused' || error.kind === 'incomplete' ? 1 : 2;
   }
-  if (error instanceof LockHeldError) {
-    writeFailure(error.message, 'lock.held');
-    return 2;
-  }
-  if (error instanceof UsageError || error instanceof FileLevelError || error instanceof StoreError) {
+  if (error instanceof UsageError) {
     writeFailure(error.message);
     return 2;
   }

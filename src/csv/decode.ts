@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
-import { FileLevelError, toFileLevelError } from './errors.js';
-
-export { FileLevelError, type FileErrorCode } from './errors.js';
+import { KaiyakuError, fileError, words } from '../errors.js';
 
 export type InputEncoding = 'auto' | 'utf8' | 'cp932';
 export type DetectedEncoding = 'utf8' | 'cp932';
@@ -43,7 +41,7 @@ export async function inspectFile(path: string, forced: InputEncoding): Promise<
       if (forced === 'auto' && !utf8?.valid && !cp932?.valid) break;
     }
   } catch (err) {
-    throw toFileLevelError(err, path);
+    throw fileError(err, path);
   } finally {
     stream.destroy();
   }
@@ -60,14 +58,17 @@ export async function inspectFile(path: string, forced: InputEncoding): Promise<
 
   if (utf8?.valid) return found('utf8');
   if (cp932?.valid) return found('cp932');
-  const where = cp932?.invalidAt === undefined ? '' : ` (first byte invalid in CP932 at offset ${cp932.invalidAt})`;
+  const where =
+    cp932?.invalidAt === undefined
+      ? words('', '')
+      : words(` (first byte invalid in CP932 at offset ${cp932.invalidAt})`, `（CP932 として不正な最初のバイト: ${cp932.invalidAt} バイト目）`);
   switch (forced) {
     case 'utf8':
-      throw new FileLevelError('ENCODING_UNDETECTABLE', `${path} is not valid UTF-8, the encoding it was given`);
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is not valid UTF-8, the encoding it was given (--encoding utf8)`, `${path} は指定された文字コード UTF-8 (--encoding utf8) として読めません`));
     case 'cp932':
-      throw new FileLevelError('ENCODING_UNDETECTABLE', `${path} is not valid CP932 (Shift_JIS), the encoding it was given${where}`);
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is not valid CP932 (Shift_JIS), the encoding it was given (--encoding cp932)${where.en}`, `${path} は指定された文字コード CP932 (Shift_JIS) (--encoding cp932) として読めません${where.ja}`));
     case 'auto':
-      throw new FileLevelError('ENCODING_UNDETECTABLE', `${path} is neither valid UTF-8 nor valid CP932 (Shift_JIS)${where}`);
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is neither valid UTF-8 nor valid CP932 (Shift_JIS)${where.en}`, `${path} は UTF-8 としても CP932 (Shift_JIS) としても読めません${where.ja}`));
   }
 }
 

@@ -1,4 +1,3 @@
-export { FILE_ERROR, FileLevelError, type FileErrorCode } from './errors.js';
 export { inspectFile, type DetectedEncoding, type FileInspection, type InputEncoding } from './decode.js';
 export {
   MAX_RECORD_CHARS,

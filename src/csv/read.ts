@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import type { DetectedEncoding } from './decode.js';
-import { FileLevelError, toFileLevelError } from './errors.js';
+import { KaiyakuError, fileError, words, type Words } from '../errors.js';
 
 /** Records longer than this (in characters) are reported, not held: a 10 MB line is a broken file, not data. */
 export const MAX_RECORD_CHARS = 1_000_000;
@@ -62,7 +62,7 @@ export async function openCsv(path: string, encoding: DetectedEncoding, options:
   } finally {
     await scanner.close();
   }
-  if (head === undefined) throw new FileLevelError('EMPTY_FILE', `${path} is empty: it has no header row`);
+  if (head === undefined) throw new KaiyakuError('EMPTY_FILE', words(`${path} is empty: it has no header row`, `${path} は空です（見出し行がありません）`));
   const header = head.fields;
   return {
     header,
@@ -131,7 +131,7 @@ async function* decodeFile(path: string, encoding: DetectedEncoding, chunkBytes:
     const tail = decoder.end();
     if (tail) yield atStart && tail.charCodeAt(0) === 0xfeff ? tail.slice(1) : tail;
   } catch (err) {
-    throw toFileLevelError(err, path);
+    throw fileError(err, path);
   } finally {
     stream.destroy();
   }
@@ -367,4 +367,18 @@ class RecordScanner {
 /** Best effort for a record that cannot be parsed: commas split it, enclosing quotes go. */
 function splitLoosely(raw: string): string[] {
   return raw.split(',').map((cell) => cell.replace(/^"|"$/g, '').replaceAll('""', '"'));
+}
+
+/** A record's problem in the user's words, whole in each language. */
+export function describeRecordProblem(problem: RecordProblem): Words {
+  switch (problem.kind) {
+    case 'field_count':
+      return words(`${problem.actual} fields where the header has ${problem.expected}`, `項目数が ${problem.actual} です（見出しは ${problem.expected}）`);
+    case 'quoting': {
+      const field = /field (\d+)/.exec(problem.detail)?.[1];
+      return words(`broken quoting (${problem.detail})`, `引用符（"）の対応が正しくありません${field ? `（${field} 列目）` : ''}`);
+    }
+    case 'too_large':
+      return words(problem.detail, `行が長すぎます（${/\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS} 文字を超えています）`);
+  }
 }

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { FileLevelError, toFileLevelError } from './errors.js';
+import { KaiyakuError, fileError, words } from '../errors.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
 export type Cell = string | number | boolean | null | undefined;
@@ -76,9 +76,13 @@ function toCp932Text(cell: string, row: number, column: string): string {
     if (ch !== '?' && iconv.encode(ch, 'cp932').equals(QUESTION_MARK)) {
       const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
       const where = row === 0 ? 'the header' : `row ${row}`;
-      throw new FileLevelError(
+      const whereJa = row === 0 ? '見出し行' : `${row} 行目`;
+      throw new KaiyakuError(
         'CP932_UNREPRESENTABLE',
-        `${where}, column "${column}": "${ch}" (U+${code}) cannot be written in CP932; choose --encoding utf8-bom to keep it`,
+        words(
+          `${where}, column "${column}": "${ch}" (U+${code}) cannot be written in CP932; choose utf8-bom to keep it`,
+          `${whereJa}、列「${column}」: 「${ch}」(U+${code}) は CP932 で書き出せません。utf8-bom を選ぶとそのまま書き出せます`,
+        ),
       );
     }
   }
@@ -112,7 +116,7 @@ async function openFileTarget(path: string): Promise<Target> {
   try {
     await once(out, 'ready');
   } catch (err) {
-    throw toFileLevelError(err, path, true);
+    throw fileError(err, path, true);
   }
   // Without a listener a late write error would crash the process; the next write or close reports it instead.
   out.on('error', () => {});
@@ -130,7 +134,7 @@ async function openFileTarget(path: string): Promise<Target> {
         await rename(temp, path);
       } catch (err) {
         await discard();
-        throw toFileLevelError(err, path, true);
+        throw fileError(err, path, true);
       }
       await removeDeadTemps(path);
     },
@@ -224,7 +228,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
 
   const fail = async (err: unknown): Promise<never> => {
     state = 'failed';
-    failure = err instanceof FileLevelError ? err : toFileLevelError(err, label, true);
+    failure = err instanceof KaiyakuError ? err : fileError(err, label, true);
     await target.discard();
     throw failure;
   };

@@ -1,6 +1,6 @@
 import { CANCEL_COLUMNS, mapHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
-import { FileLevelError } from '../csv/errors.js';
-import type { CsvInput } from '../csv/read.js';
+import { KaiyakuError, words } from '../errors.js';
+import { describeRecordProblem, type CsvInput } from '../csv/read.js';
 import type { Lang } from '../domain/codes.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
@@ -24,7 +24,7 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
   let batch: StagedRow[] = [];
   let rowCount = 0;
   for await (const record of input.records) {
-    const problem = record.problem ? describeProblem(record.problem) : null;
+    const problem = record.problem ? describeRecordProblem(record.problem) : null;
     const values = problem ? null : cells(record.fields);
     batch.push({
       row_no: record.row,
@@ -80,18 +80,8 @@ export function requireCancelColumns(fields: readonly string[]) {
   const header = mapHeader(fields, CANCEL_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
-    throw new FileLevelError('COLUMN_MISSING', `required column missing: ${names.join(', ')} (必須の列がありません)`);
+    throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.join(', ')}`, `必須の列がありません: ${names.join(', ')}`));
   }
   return header;
 }
 
-function describeProblem(problem: NonNullable<import('../csv/read.js').InputRecord['problem']>): Record<Lang, string> {
-  switch (problem.kind) {
-    case 'field_count':
-      return { en: `${problem.actual} fields where the header has ${problem.expected}`, ja: `項目数が ${problem.actual} です（見出しは ${problem.expected}）` };
-    case 'quoting':
-      return { en: `broken quoting (${problem.detail})`, ja: `引用符（"）の対応が正しくありません（${problem.detail}）` };
-    default:
-      return { en: problem.detail, ja: problem.detail };
-  }
-}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspectFile } from '../csv/decode.js';
-import { FileLevelError } from '../csv/errors.js';
+import { KaiyakuError, words } from '../errors.js';
 import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
 import { openStore, type Store } from '../store/connect.js';
@@ -32,7 +32,7 @@ export interface CancelRunSummary {
 /**
  * One cancellation file, end to end: intake → judge → create orders → advance → report.
  * Callable as a library function (the CLI is one caller). File-level problems throw
- * FileLevelError before anything changes in the store.
+ * a KaiyakuError before anything changes in the store.
  */
 export async function runCancelFile(deps: PipelineDeps, file: string, options: CancelOptions): Promise<CancelRunSummary> {
   const label = path.basename(file);
@@ -52,7 +52,13 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   const lock = await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
   if (!lock.ok) {
     await cleanupScratch(staging, scratchDir);
-    throw new FileLevelError('FILE_IN_PROGRESS', `${label} is being processed by another run (${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt}); nothing was done`);
+    throw new KaiyakuError(
+      'FILE_IN_PROGRESS',
+      words(
+        `${label} is being processed by another run (${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt}); nothing was done`,
+        `${label} は別の実行が処理中です（${lock.heldBy.holder}、${lock.heldBy.acquiredAt} から）。何も行っていません`,
+      ),
+    );
   }
   try {
     const earlierRuns = (await findRuns(deps.store.db, inspected.sha256)).filter((r) => !r.dry_run);
@@ -93,9 +99,16 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       advance = await advanceOrders(deps, orderIds, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label });
     }
     const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch((error: unknown) => {
-      if (!(error instanceof FileLevelError) || options.dryRun) throw error;
+      if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
-      throw new FileLevelError(error.code, `the rows were processed, but the reports could not be written: ${error.message}. Run the same command again (e.g. with --report-encoding utf8-bom) to write them`, { cause: error });
+      throw new KaiyakuError(
+        'REPORTS_NOT_WRITTEN',
+        words(
+          `${label}: the rows were processed, but the reports could not be written: ${error.words.en}. Run the same command again (e.g. with --report-encoding utf8-bom) to write them`,
+          `${label}: 行は処理されましたが、結果ファイルを書き出せませんでした: ${error.words.ja}。同じコマンドをもう一度実行すると（例: --report-encoding utf8-bom）書き出します`,
+        ),
+        { cause: error },
+      );
     });
     if (!options.dryRun) await finishRun(deps.store.db, runId, writeContext(deps).now);
     const bad = counts.refused + counts.failed + counts.pending;

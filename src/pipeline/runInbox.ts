@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FileLevelError } from '../csv/errors.js';
+import { KaiyakuError, words } from '../errors.js';
 import type { OrderStatus } from '../domain/types.js';
 import { acquireLock } from '../store/lockRepository.js';
 import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
@@ -47,10 +47,6 @@ export interface NightSummary {
   supplier: { calls: number; retries: number; throttled: number; failures: number };
 }
 
-export class LockHeldError extends Error {
-  override readonly name = 'LockHeldError';
-}
-
 /**
  * The nightly job: under one lock per store, advance what earlier nights left open, then
  * run every settled `*.csv` of the inbox in name order, each as its own run, and move it
@@ -60,14 +56,21 @@ export class LockHeldError extends Error {
 export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promise<NightSummary> {
   const started = Date.now();
   const inbox = path.resolve(options.inbox);
-  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory()) throw new FileLevelError('FILE_NOT_FOUND', `inbox folder not found: ${inbox}`);
+  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory()) throw new KaiyakuError('FILE_NOT_FOUND', words(`inbox folder not found: ${inbox}`, `受信フォルダーがありません: ${inbox}`));
   const archive = path.resolve(options.archive ?? path.join(inbox, 'archive'));
   const reports = path.resolve(options.reports ?? archive);
   const rejected = path.join(archive, 'rejected');
 
   const lock = await acquireLock(deps.store, 'nightly', { staleMs: options.lockStaleMs });
   if (!lock.ok) {
-    throw new LockHeldError(`another nightly run holds the lock on this store: ${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt} (last beat ${lock.heldBy.heartbeatAt})`);
+    const held = lock.heldBy;
+    throw new KaiyakuError(
+      'LOCK_HELD',
+      words(
+        `another nightly run holds the lock on this store: ${held.holder}, since ${held.acquiredAt} (last beat ${held.heartbeatAt}); nothing was done`,
+        `別の夜間実行がこのデータベースをロックしています: ${held.holder}、${held.acquiredAt} から（最終応答 ${held.heartbeatAt}）。何も行っていません`,
+      ),
+    );
   }
   deps.log({ kind: 'event', name: 'lock.taken', message: `nightly lock taken by ${lock.lock.holder}`, data: { holder: lock.lock.holder } });
   try {
@@ -106,15 +109,18 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (error) {
-        if (!(error instanceof FileLevelError)) throw error;
-        if (error.code === 'FILE_IN_PROGRESS') {
-          files.push({ file: name, status: 'left_for_later', exitCode: 0, rows: 0, counts: null, reason: error.message, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
+        if (!(error instanceof KaiyakuError)) throw error;
+        const why = error.text(options.cancel.lang);
+        if (error.kind === 'conflict' || error.kind === 'incomplete') {
+          // Another run has it, or its rows were processed and only the reports are missing:
+          // either way the file stays where it is, and the next run takes it over.
+          files.push({ file: name, status: 'left_for_later', exitCode: error.kind === 'conflict' ? 0 : 1, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
           continue;
         }
         const movedTo = moveAside(file, rejected);
-        fs.writeFileSync(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${error.message}\n`);
-        files.push({ file: name, status: 'set_aside', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${error.message}`, resultPath: null, errorsPath: null, movedTo, durationMs: Date.now() - fileStarted });
-        deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${error.message}`, data: { code: error.code, movedTo } });
+        fs.writeFileSync(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${why}\n`);
+        files.push({ file: name, status: 'set_aside', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo, durationMs: Date.now() - fileStarted });
+        deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${why}`, data: { code: error.code, movedTo } });
       }
     }
     const supplier = await supplierStats(deps);

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
+import { KaiyakuError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-}
 
 export interface Store {
   db: Knex;
@@ -33,13 +31,14 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
       // knex prints connection errors itself; ours (one line, password hidden) is enough.
       db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 }, log: { error: () => undefined, warn: () => undefined } });
     } catch (cause) {
-      throw new StoreError(`cannot use PostgreSQL at ${redact(spec)}: ${(cause as Error).message.split('\n')[0]}`, { cause });
+      const why = (cause as Error).message.split('\n')[0];
+      throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
     }
   } else {
     const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
     if (file !== ':memory:') {
       const dir = path.dirname(path.resolve(file));
-      if (!fs.existsSync(dir)) throw new StoreError(`cannot open the database ${file}: its folder ${dir} does not exist`);
+      if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
     }
     db = knexFactory({
       client: 'sqlite3',
@@ -68,7 +67,9 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
     if (options.migrate !== false) await migrate(store);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
-    throw new StoreError(`cannot open the database ${redact(spec)}: ${(cause as Error).message}`, { cause });
+    if (cause instanceof KaiyakuError) throw cause;
+    const why = (cause as Error).message;
+    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
   }
   return store;
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLevelError } from '../../src/csv/errors.js';
+import { KaiyakuError } from '../../src/errors.js';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps } from '../../src/pipeline/context.js';
 import { importContractFile } from '../../src/pipeline/importContracts.js';
 import { runCancelFile, type CancelRunSummary } from '../../src/pipeline/runCancel.js';
@@ -168,7 +168,7 @@ interface CaseOutcome {
   file: string;
   /** in-process: the summary or the file-level error; CLI: the process result. */
   summary?: CancelRunSummary;
-  fileError?: FileLevelError;
+  fileError?: KaiyakuError;
   cli?: Ran;
 }
 
@@ -278,7 +278,7 @@ describe('hostile cancellation files', () => {
         o.summary = await runCancelFile(deps(), file, options);
         problems.push(...checkReports(o, o.summary));
       } catch (error) {
-        if (error instanceof FileLevelError && error.message.trim() !== '') o.fileError = error;
+        if (error instanceof KaiyakuError && error.message.trim() !== '') o.fileError = error;
         else problems.push(`${o.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       if (options.dryRun && (await fingerprint()) !== before) problems.push(`${o.name}: a dry run changed the store`);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { FileLevelError, inspectFile } from '../../src/csv/decode.js';
+import { inspectFile } from '../../src/csv/decode.js';
+import { KaiyakuError } from '../../src/errors.js';
 import { useTempDir } from './useTempDir.js';
 
 const tmp = useTempDir();
@@ -14,8 +15,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(FileLevelError);
-  return (err as FileLevelError).code;
+  expect(err).toBeInstanceOf(KaiyakuError);
+  return (err as KaiyakuError).code;
 }
 
 describe('inspectFile', () => {

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { FileLevelError } from '../../src/csv/errors.js';
+import { KaiyakuError } from '../../src/errors.js';
 import { openCsv, type InputRecord } from '../../src/csv/read.js';
 import { useTempDir } from './useTempDir.js';
 
@@ -204,8 +204,8 @@ describe('openCsv', () => {
 
   it('reports a missing file as FILE_NOT_FOUND', async () => {
     const err: unknown = await openCsv(tmp.path('missing.csv'), 'utf8').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FileLevelError);
-    expect((err as FileLevelError).code).toBe('FILE_NOT_FOUND');
+    expect(err).toBeInstanceOf(KaiyakuError);
+    expect((err as KaiyakuError).code).toBe('FILE_NOT_FOUND');
   });
 
   it('can iterate the records twice', async () => {

@@ -19,12 +19,12 @@ describe('one order at a time after the supplier was unreachable', () => {
       expect(line).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked', linkageCode: 'SUPPLIER_UNAVAILABLE' });
 
       // It may have reached the supplier: acceptance can no longer be withdrawn.
-      await expect(withdrawOrderAcceptance(deps, line!.orderNo)).rejects.toMatchObject({ refusal: 'ALREADY_ORDERED' });
+      await expect(withdrawOrderAcceptance(deps, line!.orderNo)).rejects.toMatchObject({ detail: 'ALREADY_ORDERED' });
       // Nor can it be confirmed, not even unsettled: nothing says the supplier took it. The
       // refusal names the reason (not linked) rather than a race that did not happen.
       const endDate = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
       for (const confirmUnsettled of [false, true]) {
-        await expect(confirmOrder(deps, line!.orderNo, { endDate, confirmUnsettled })).rejects.toMatchObject({ refusal: 'NOT_LINKED' });
+        await expect(confirmOrder(deps, line!.orderNo, { endDate, confirmUnsettled })).rejects.toMatchObject({ detail: 'NOT_LINKED' });
       }
       expect((await lineStates(deps.store)).find((l) => l.orderLineId === line!.orderLineId)).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked' });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunk, idsOf, insertRowsSharing, isBusyError, migrate, openStore, selectPacked, StoreError, transact, withBusyRetry } from '../../src/store/connect.js';
+import { chunk, idsOf, insertRowsSharing, isBusyError, migrate, openStore, selectPacked, transact, withBusyRetry } from '../../src/store/connect.js';
 import { useStore } from './useStore.js';
 
 const ctx = useStore();
@@ -61,7 +61,7 @@ describe('openStore', () => {
   });
 
   it('refuses a database in a folder that does not exist', async () => {
-    await expect(openStore(join(ctx.dir, 'missing', 'x.db'))).rejects.toBeInstanceOf(StoreError);
+    await expect(openStore(join(ctx.dir, 'missing', 'x.db'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 });
 
