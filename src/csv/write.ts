@@ -1,21 +1,31 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { readdir, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rename, stat, unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { KaiyakuError, fileError, words } from '../errors.js';
+import { KaiyakuError, same, words, type Words } from '../errors.js';
+import { removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
 export type Cell = string | number | boolean | null | undefined;
 
 export interface CsvWriter {
-  /** Resolves once the row is accepted (waiting for the file to drain when it is behind). */
-  writeRow(cells: readonly Cell[]): Promise<void>;
+  /**
+   * Resolves once the row is accepted (waiting for the file to drain when it is behind).
+   * `inputRow`: the input's row number this row comes from, for messages (a report's rows
+   * come from input rows); without it a message names the row of this file.
+   */
+  writeRow(cells: readonly Cell[], inputRow?: number): Promise<void>;
   /** Many rows at once: one piece of bytes, one write (what a page of a report is). */
-  writeRows(rows: readonly (readonly Cell[])[]): Promise<void>;
+  writeRows(rows: readonly (readonly Cell[])[], inputRows?: readonly number[]): Promise<void>;
+  /**
+   * Flushes every byte to disk under the temporary name, without moving it: then `close()`
+   * only renames, and `abort()` still removes it. For files that must appear together
+   * (see closeTogether).
+   */
+  seal(): Promise<void>;
   /** Flushes and, for a file, moves it under its final name. */
   close(): Promise<void>;
   /** Gives up: the temporary file is removed and nothing appears under the final name. */
@@ -29,6 +39,14 @@ export interface CsvWriterOptions {
   path?: string | undefined;
   encoding: OutputEncoding;
   header: readonly string[];
+  /**
+   * The command-line option that chooses this file's encoding (`--encoding` for lists and
+   * exports, `--report-encoding` for result and error files): a message asking for another
+   * encoding names it.
+   */
+  encodingOption: string;
+  /** What the file is, for messages (`the error file` / `エラーファイル`); its path follows. */
+  what?: Words | undefined;
 }
 
 // The usual CSV-injection list (a formula may also hide behind a leading tab, CR or LF),
@@ -65,28 +83,21 @@ const CP932_EQUIVALENTS: Readonly<Record<string, string>> = {
 const CP932_EQUIVALENT_CHARS = new RegExp(`[${Object.keys(CP932_EQUIVALENTS).join('')}]`, 'g');
 const NON_ASCII = /[^\x00-\x7F]/;
 
-function toCp932Text(cell: string, row: number, column: string): string {
-  if (!NON_ASCII.test(cell)) return cell;
+/**
+ * The cell as CP932 will hold it (the equivalents above applied), or the first character
+ * CP932 lacks.
+ */
+function toCp932Text(cell: string): { text: string; missing: null } | { text: string; missing: string } {
+  if (!NON_ASCII.test(cell)) return { text: cell, missing: null };
   const text = cell.replace(CP932_EQUIVALENT_CHARS, (c) => CP932_EQUIVALENTS[c] ?? c);
   // iconv-lite writes '?' for what CP932 lacks; 0x3F never occurs inside a CP932 pair,
   // so more 0x3F bytes than '?' characters means something was lost.
   const encoded = iconv.encode(text, 'cp932');
-  if (countByte(encoded, 0x3f) === countChar(text, '?')) return text;
+  if (countByte(encoded, 0x3f) === countChar(text, '?')) return { text, missing: null };
   for (const ch of text) {
-    if (ch !== '?' && iconv.encode(ch, 'cp932').equals(QUESTION_MARK)) {
-      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-      const where = row === 0 ? 'the header' : `row ${row}`;
-      const whereJa = row === 0 ? '見出し行' : `${row} 行目`;
-      throw new KaiyakuError(
-        'CP932_UNREPRESENTABLE',
-        words(
-          `${where}, column "${column}": "${ch}" (U+${code}) cannot be written in CP932; choose utf8-bom to keep it`,
-          `${whereJa}、列「${column}」: 「${ch}」(U+${code}) は CP932 で書き出せません。utf8-bom を選ぶとそのまま書き出せます`,
-        ),
-      );
-    }
+    if (ch !== '?' && iconv.encode(ch, 'cp932').equals(QUESTION_MARK)) return { text, missing: ch };
   }
-  return text;
+  return { text, missing: null };
 }
 
 const QUESTION_MARK = Buffer.from('?');
@@ -105,75 +116,65 @@ function countChar(text: string, ch: string): number {
 
 interface Target {
   out: Writable;
-  finish(): Promise<void>;
+  /** Every byte written out (a file: flushed to disk and closed under its temporary name). */
+  seal(): Promise<void>;
+  /** A file: moved under its final name. */
+  commit(): Promise<void>;
+  /** A file: the temporary removed. */
   discard(): Promise<void>;
 }
 
 async function openFileTarget(path: string): Promise<Target> {
-  const temp = `${path}.tmp-${process.pid}`;
+  const temp = temporaryPathFor(path);
   // flush: the rename is only all-or-nothing if the bytes are on disk before the name moves.
-  const out = createWriteStream(temp, { flush: true });
-  try {
-    await once(out, 'ready');
-  } catch (err) {
-    throw fileError(err, path, true);
-  }
-  // Without a listener a late write error would crash the process; the next write or close reports it instead.
+  const out = createWriteStream(temp, { flush: true, flags: 'wx' });
+  // Without a listener a late write error would crash the process; the next write or seal reports it instead.
   out.on('error', () => {});
   const discard = async (): Promise<void> => {
     out.destroy();
     await finished(out).catch(() => {});
     await unlink(temp).catch(() => {});
   };
+  try {
+    await once(out, 'ready');
+  } catch (err) {
+    await discard();
+    throw err;
+  }
   return {
     out,
-    async finish() {
+    async seal() {
       try {
         out.end();
         await finished(out);
-        await rename(temp, path);
+        // What would make the rename fail is found now, while files sealed together can still all be given up.
+        if ((await stat(path).catch(() => null))?.isDirectory()) throw new Error(`EISDIR: a folder stands under the file's name`);
       } catch (err) {
         await discard();
-        throw fileError(err, path, true);
+        throw err;
       }
-      await removeDeadTemps(path);
+    },
+    async commit() {
+      try {
+        await rename(temp, path);
+      } catch (err) {
+        await unlink(temp).catch(() => {});
+        throw err;
+      }
+      removeDeadTemporaries(path);
     },
     discard,
   };
-}
-
-/**
- * The temporaries of writers killed before their rename (`kill -9`) would otherwise stay
- * beside the report for ever: once the report is written again, those whose process is
- * gone from this host are removed (best effort).
- */
-async function removeDeadTemps(path: string): Promise<void> {
-  const prefix = `${basename(path)}.tmp-`;
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-    await unlink(join(dirname(path), name)).catch(() => {});
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function stdoutTarget(): Target {
   const out = process.stdout;
   return {
     out,
-    async finish() {
+    async seal() {
       if (out.writableNeedDrain) await once(out, 'drain');
     },
+    async commit() {},
     async discard() {},
   };
 }
@@ -203,24 +204,53 @@ export function csvText(records: readonly (readonly string[])[]): string {
 /**
  * The one CSV writer of the project: header first, CRLF line ends (Excel), every cell
  * neutralised, quoting by csv-stringify. A file is written under a temporary name and
- * renamed on close, so a run killed midway never leaves half a report under the final
- * name. In CP932 a character the encoding lacks stops the file with the row and column
- * named, rather than turning into '?'.
+ * renamed on close, so a failure or a run killed midway never leaves part of a file under
+ * the final name. In CP932 a character the encoding lacks stops the file with the file,
+ * the row (the input's, when given) and the column named, and the option to choose
+ * instead, rather than turning into '?'.
  */
 export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> {
   const { encoding, header } = opts;
-  const label = opts.path ?? 'stdout';
-  const target = opts.path === undefined ? stdoutTarget() : await openFileTarget(opts.path);
+  const subject = describeFile(opts);
+  const target = opts.path === undefined ? stdoutTarget() : await openFileTarget(opts.path).catch((err: unknown) => {
+    throw writeError(err, subject);
+  });
   const { out } = target;
   let rowsWritten = 0;
   let failure: unknown;
-  let state: 'open' | 'closed' | 'failed' = 'open';
+  let state: 'open' | 'sealed' | 'closed' | 'failed' = 'open';
+
+  /** The first cell CP932 cannot hold stops the file, naming where it is. */
+  const unrepresentable = (ch: string, where: Words, column: string): KaiyakuError => {
+    const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const option = `${opts.encodingOption} utf8-bom`;
+    return new KaiyakuError(
+      'CP932_UNREPRESENTABLE',
+      words(
+        `${subject.en}, ${where.en}, column "${column}": "${ch}" (U+${code}) cannot be written in CP932; use ${option} to write it as it is`,
+        `${subject.ja}の${where.ja}、列「${column}」: 「${ch}」(U+${code}) は CP932 で書き出せません。${option} を指定するとそのまま書き出せます`,
+      ),
+    );
+  };
 
   /** Rows numbered from `firstRow` (0 is the header), as one piece of bytes. */
-  const encode = (rows: readonly (readonly Cell[])[], firstRow: number): Buffer => {
+  const encode = (rows: readonly (readonly Cell[])[], firstRow: number, inputRows?: readonly number[]): Buffer => {
     const records = rows.map((cells, k) => {
       const texts = cells.map(neutraliseCell);
-      return encoding === 'cp932' ? texts.map((t, i) => toCp932Text(t, firstRow + k, header[i] ?? `column ${i + 1}`)) : texts;
+      if (encoding !== 'cp932') return texts;
+      return texts.map((t, i) => {
+        const { text, missing } = toCp932Text(t);
+        if (missing === null) return text;
+        const row = firstRow + k;
+        const inputRow = inputRows?.[k];
+        const where =
+          row === 0
+            ? words('the header', '見出し行')
+            : inputRow !== undefined
+              ? words(`input row ${inputRow}`, `入力 ${inputRow} 行目`)
+              : words(`row ${row}`, `${row} 行目`);
+        throw unrepresentable(missing, where, header[i] ?? `column ${i + 1}`);
+      });
     });
     const text = csvText(records);
     return encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
@@ -228,7 +258,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
 
   const fail = async (err: unknown): Promise<never> => {
     state = 'failed';
-    failure = err instanceof KaiyakuError ? err : fileError(err, label, true);
+    failure = writeError(err, subject);
     await target.discard();
     throw failure;
   };
@@ -252,12 +282,12 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
     throw err;
   }
 
-  const writeRows = async (rows: readonly (readonly Cell[])[]): Promise<void> => {
-    if (state !== 'open') throw failure ?? new Error(`CSV writer for ${label} is already closed`);
+  const writeRows = async (rows: readonly (readonly Cell[])[], inputRows?: readonly number[]): Promise<void> => {
+    if (state !== 'open') throw failure ?? new Error(`CSV writer for ${subject.en} is already closed`);
     if (rows.length === 0) return;
     let bytes: Buffer;
     try {
-      bytes = encode(rows, rowsWritten + 1);
+      bytes = encode(rows, rowsWritten + 1, inputRows);
     } catch (err) {
       return fail(err);
     }
@@ -265,31 +295,87 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
     rowsWritten += rows.length;
   };
 
+  const seal = async (): Promise<void> => {
+    if (state === 'failed') throw failure;
+    if (state !== 'open') return;
+    try {
+      await target.seal();
+      state = 'sealed';
+    } catch (err) {
+      state = 'failed';
+      failure = writeError(err, subject);
+      throw failure;
+    }
+  };
+
   return {
     get rowsWritten() {
       return rowsWritten;
     },
-    writeRow: (cells) => writeRows([cells]),
+    writeRow: (cells, inputRow) => writeRows([cells], inputRow === undefined ? undefined : [inputRow]),
     writeRows,
+    seal,
     async close() {
-      if (state === 'failed') throw failure;
+      await seal();
       if (state === 'closed') return;
-      state = 'closed';
       try {
-        await target.finish();
+        await target.commit();
+        state = 'closed';
       } catch (err) {
         state = 'failed';
-        failure = err;
-        throw err;
+        failure = writeError(err, subject);
+        throw failure;
       }
     },
     async abort() {
-      if (state !== 'open') return;
+      if (state !== 'open' && state !== 'sealed') return;
       state = 'failed';
-      failure = new Error(`CSV writer for ${label} was aborted`);
+      failure = new Error(`CSV writer for ${subject.en} was aborted`);
       await target.discard();
     },
   };
+}
+
+/**
+ * Files that must appear together or not at all (a run's result and error files): every
+ * one is sealed first (all bytes on disk under temporary names); if any fails, all are
+ * aborted and nothing appears under any final name. Only then are they renamed, in the
+ * order given, so put last the file whose presence others rely on. Sealing also finds a
+ * folder standing under a final name, the one likely reason for a rename in the same
+ * folder to fail; should a rename fail all the same, the writers not yet renamed are
+ * aborted and the error is thrown.
+ */
+export async function closeTogether(writers: readonly CsvWriter[]): Promise<void> {
+  try {
+    for (const w of writers) await w.seal();
+  } catch (err) {
+    for (const w of writers) await w.abort();
+    throw err;
+  }
+  for (const [i, w] of writers.entries()) {
+    try {
+      await w.close();
+    } catch (err) {
+      for (const rest of writers.slice(i + 1)) await rest.abort();
+      throw err;
+    }
+  }
+}
+
+/** "the error file /srv/out/nov.errors.csv", or the path alone, or standard output. */
+function describeFile(opts: CsvWriterOptions): Words {
+  const where = opts.path ?? null;
+  if (!opts.what) return where === null ? words('standard output', '標準出力') : words(where, `${where} `);
+  return where === null ? words(`${opts.what.en} (standard output)`, `${opts.what.ja}（標準出力）`) : words(`${opts.what.en} ${where}`, `${opts.what.ja} ${where} `);
+}
+
+/** A failure of the file itself (disk full, folder gone) named as the operator knows the file. */
+function writeError(err: unknown, subject: Words): KaiyakuError {
+  if (err instanceof KaiyakuError) return err;
+  // Node's message names the temporary ("ENOENT: no such file or directory, open 'x.csv.tmp-…'"); the operator knows the final name.
+  const message = err instanceof Error ? err.message : String(err);
+  const reason = /^E[A-Z]+: [^,]+/.exec(message)?.[0] ?? message;
+  return new KaiyakuError('FILE_UNWRITABLE', words(`cannot write ${subject.en}: ${reason}`, `${subject.ja}を書き込めません: ${reason}`), { cause: err });
 }
 
 /** Writes a whole CSV (header and rows) and returns the number of data rows. */

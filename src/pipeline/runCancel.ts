@@ -101,11 +101,13 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch((error: unknown) => {
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
+      // The writer names the report, the input row, the column and what to change; neither report was left behind.
+      const again = error.code === 'CP932_UNREPRESENTABLE' ? words('Run the same command again with that option', 'その指定で同じコマンドをもう一度実行すると') : words('Run the same command again', '同じコマンドをもう一度実行すると');
       throw new KaiyakuError(
         'REPORTS_NOT_WRITTEN',
         words(
-          `${label}: the rows were processed, but the reports could not be written: ${error.words.en}. Run the same command again (e.g. with --report-encoding utf8-bom) to write them`,
-          `${label}: 行は処理されましたが、結果ファイルを書き出せませんでした: ${error.words.ja}。同じコマンドをもう一度実行すると（例: --report-encoding utf8-bom）書き出します`,
+          `${label}: the rows were processed, but neither the result file nor the error file was written: ${error.words.en}. ${again.en} to write them`,
+          `${label}: 行は処理されましたが、結果ファイルもエラーファイルも書き出していません: ${error.words.ja}。${again.ja}書き出します`,
         ),
         { cause: error },
       );

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KaiyakuError, words } from '../errors.js';
+import { writeFileAtomically } from '../files/atomic.js';
 import type { OrderStatus } from '../domain/types.js';
 import { acquireLock } from '../store/lockRepository.js';
 import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
@@ -118,7 +119,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           continue;
         }
         const movedTo = moveAside(file, rejected);
-        fs.writeFileSync(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${why}\n`);
+        try {
+          writeFileAtomically(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${why}\n`);
+        } catch (noteError) {
+          // The file is set aside either way and the summary says why; a note that cannot be written must not end the night.
+          const note = noteError instanceof KaiyakuError ? noteError.text(options.cancel.lang) : String(noteError);
+          deps.log({ kind: 'warning', file: name, message: `the note of why it was set aside could not be written: ${note}` });
+        }
         files.push({ file: name, status: 'set_aside', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo, durationMs: Date.now() - fileStarted });
         deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${why}`, data: { code: error.code, movedTo } });
       }
@@ -180,8 +187,14 @@ function moveAside(file: string, dir: string): string {
     // The archive is on another file system: copy under a hidden name, rename it into
     // place, and only then remove the original, so that the file exists whole somewhere at every instant.
     const temp = path.join(dir, `.${path.basename(target)}.part-${process.pid}`);
-    fs.copyFileSync(file, temp);
-    fs.renameSync(temp, target);
+    try {
+      fs.copyFileSync(file, temp);
+      fs.renameSync(temp, target);
+    } catch (copyError) {
+      // A failed copy leaves the original where it was and no partial copy behind.
+      fs.rmSync(temp, { force: true });
+      throw copyError;
+    }
     fs.unlinkSync(file);
   }
   return target;

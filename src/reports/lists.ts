@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { openCsvWriter, type Cell, type OutputEncoding } from '../csv/write.js';
+import { openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
+import { words, type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderKind, type OrderStatus } from '../domain/types.js';
@@ -15,6 +16,14 @@ export interface CsvOutput {
 
 type Column = readonly [en: string, ja: string];
 const header = (columns: readonly Column[], lang: Lang) => columns.map(([en, ja]) => (lang === 'ja' ? ja : en));
+
+/**
+ * A list's writer: with `--out` the file appears whole when the list is complete (a failure
+ * midway, a database error say, leaves nothing under that name); without it, stdout.
+ */
+function openListWriter(output: CsvOutput, columns: readonly Column[], what: Words): Promise<CsvWriter> {
+  return openCsvWriter({ path: output.out, encoding: output.encoding, encodingOption: '--encoding', what, header: header(columns, output.lang) });
+}
 
 /** Reads a table a page at a time by its id, so a list of any length streams. */
 async function* pages<T>(query: () => Knex.QueryBuilder, keyColumn: string, pageSize = 1000): AsyncGenerator<T[]> {
@@ -42,7 +51,7 @@ export const CONTRACT_LIST_COLUMNS: readonly Column[] = [
 
 /** 契約一覧. `billable` is false for the rows the portal greys out: nothing left that bills. */
 export async function writeContractList(store: Store, output: CsvOutput, filter: { status?: ContractStatus }): Promise<number> {
-  const writer = await openCsvWriter({ path: output.out, encoding: output.encoding, header: header(CONTRACT_LIST_COLUMNS, output.lang) });
+  const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, words('the contract list', '契約一覧'));
   let no = 0;
   try {
     const base = () => {
@@ -59,9 +68,11 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
         await writer.writeRow([++no, CONTRACT_STATUS_LABEL[c.status][output.lang], c.contract_no, c.customer, own.map((l) => l.product_name).join(';'), c.subject, c.start_date, c.end_date, c.cancelled_on, billable]);
       }
     }
-  } finally {
-    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
+  await writer.close();
   return no;
 }
 
@@ -89,7 +100,7 @@ export const ORDER_LIST_COLUMNS: readonly Column[] = [
 
 /** 契約変更一覧 with the amounts before and after, as the 契約変更 screen shows them. */
 export async function writeOrderList(store: Store, output: CsvOutput, filter: { status?: OrderStatus }): Promise<number> {
-  const writer = await openCsvWriter({ path: output.out, encoding: output.encoding, header: header(ORDER_LIST_COLUMNS, output.lang) });
+  const writer = await openListWriter(output, ORDER_LIST_COLUMNS, words('the order list', '契約変更一覧'));
   let no = 0;
   try {
     const base = () => {
@@ -109,9 +120,11 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
         await writer.writeRow(row);
       }
     }
-  } finally {
-    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
+  await writer.close();
   return no;
 }
 
@@ -139,11 +152,11 @@ export interface SerialExportFilter {
 
 /**
  * 解約シリアル通知用CSV: one row per cancelled serial. With markNotified, the rows written
- * are recorded as notified (when, by whom) only after the file is complete, in one
- * transaction, so a failed download marks nothing.
+ * are recorded as notified (when, by whom) only after the file is complete and renamed
+ * into place, in one transaction, so a failed download marks nothing.
  */
 export async function writeSerialExport(store: Store, output: CsvOutput, filter: SerialExportFilter): Promise<number> {
-  const writer = await openCsvWriter({ path: output.out, encoding: output.encoding, header: header(SERIAL_EXPORT_COLUMNS, output.lang) });
+  const writer = await openListWriter(output, SERIAL_EXPORT_COLUMNS, words('the serial export', '解約シリアル通知用CSV'));
   const exported: number[] = [];
   try {
     const base = () => {
@@ -165,7 +178,7 @@ export async function writeSerialExport(store: Store, output: CsvOutput, filter:
       }
     }
   } catch (error) {
-    await writer.close().catch(() => undefined);
+    await writer.abort();
     throw error;
   }
   await writer.close();

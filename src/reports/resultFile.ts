@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { openCsvWriter, type Cell, type OutputEncoding } from '../csv/write.js';
+import { closeTogether, openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
+import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
@@ -22,10 +23,106 @@ export const RESULT_COLUMNS = [
   ['error_message', 'エラー内容'],
 ] as const;
 
+/** `nov.csv` → `nov`: the name a run's reports are named after. */
+function reportBase(inputPath: string): string {
+  return path.basename(inputPath).replace(/\.csv$/i, '');
+}
+
 export function reportPaths(inputPath: string, reportsDir: string | null, baseName: string | null = null): { result: string; errors: string } {
   const dir = reportsDir ?? path.dirname(inputPath);
-  const base = baseName ?? path.basename(inputPath).replace(/\.csv$/i, '');
+  const base = baseName ?? reportBase(inputPath);
   return { result: path.join(dir, `${base}.result.csv`), errors: path.join(dir, `${base}.errors.csv`) };
+}
+
+/** Where one input's reports go; `reportsDir` and `reportName` are what CancelOptions takes. */
+export interface ReportPlan {
+  result: string;
+  errors: string;
+  reportsDir: string;
+  reportName: string;
+}
+
+/**
+ * The report names of one command's input files, chosen before anything runs so that no
+ * report overwrites another report of the same command or one of its inputs:
+ *
+ * - An input whose natural reports (`nov.csv` → `nov.result.csv` and `nov.errors.csv`,
+ *   beside it or in `reportsDir`) collide with nothing keeps them, exactly as always.
+ * - Inputs whose natural reports would be the same files (`tokyo/nov.csv` and
+ *   `osaka/nov.csv` with `--reports out`) are named after their folders when those
+ *   folders' names tell them apart: `out/tokyo-nov.result.csv`, `out/osaka-nov.result.csv`.
+ * - Otherwise (the same folder name twice, or an input whose report would overwrite
+ *   another input, e.g. `nov.csv` given with `nov.result.csv`) they are numbered in the
+ *   order given: `nov`, `nov-2`, `nov-3`…, the first free name, as is any folder-named
+ *   report whose name is taken (`tokyo-nov-2`).
+ *
+ * Names are compared as the file system may see them: resolved, Unicode NFC and case
+ * folded (macOS and Windows do not tell `Nov.csv` from `nov.csv`). Pure: only the names
+ * given are looked at, never the disk, so the same command always picks the same names and
+ * running it again replaces its own reports. Reports left in `reportsDir` by an earlier
+ * command are replaced as always (the nightly inbox adds a time stamp instead).
+ */
+export function planReportPaths(files: readonly string[], reportsDir: string | null): ReportPlan[] {
+  const key = (p: string): string => path.resolve(p).normalize('NFC').toLowerCase();
+  const dirOf = (file: string): string => reportsDir ?? path.dirname(file);
+  const pathsOf = (file: string, name: string) => reportPaths(file, dirOf(file), name);
+  const inputs = new Set(files.map(key));
+
+  // Inputs grouped by the result file they would naturally get.
+  const groups = new Map<string, number[]>();
+  files.forEach((file, i) => {
+    const k = key(pathsOf(file, reportBase(file)).result);
+    groups.set(k, [...(groups.get(k) ?? []), i]);
+  });
+  const clashes = (i: number): boolean => {
+    const natural = pathsOf(files[i]!, reportBase(files[i]!));
+    return groups.get(key(natural.result))!.length > 1 || inputs.has(key(natural.result)) || inputs.has(key(natural.errors));
+  };
+
+  const taken = new Set(inputs);
+  const plans: (ReportPlan | undefined)[] = files.map(() => undefined);
+  const assign = (i: number, name: string): void => {
+    const file = files[i]!;
+    const paths = pathsOf(file, name);
+    taken.add(key(paths.result));
+    taken.add(key(paths.errors));
+    plans[i] = { ...paths, reportsDir: dirOf(file), reportName: name };
+  };
+  const free = (i: number, name: string): boolean => {
+    const paths = pathsOf(files[i]!, name);
+    return !taken.has(key(paths.result)) && !taken.has(key(paths.errors));
+  };
+
+  files.forEach((file, i) => {
+    if (!clashes(i)) assign(i, reportBase(file));
+  });
+  for (const members of groups.values()) {
+    const open = members.filter(clashes);
+    if (open.length === 0) continue;
+    const folders = open.map((i) => path.basename(path.dirname(path.resolve(files[i]!))));
+    const byFolder = open.length > 1 && folders.every((f) => f !== '') && new Set(folders.map((f) => f.normalize('NFC').toLowerCase())).size === open.length;
+    if (byFolder) {
+      open.forEach((i, k) => {
+        const wanted = `${folders[k]!}-${reportBase(files[i]!)}`;
+        let name = wanted;
+        for (let n = 2; !free(i, name); n++) name = `${wanted}-${n}`;
+        assign(i, name);
+      });
+    } else {
+      let n = 1;
+      for (const i of open) {
+        const base = reportBase(files[i]!);
+        let name = base;
+        for (; ; n++) {
+          name = n === 1 ? base : `${base}-${n}`;
+          if (free(i, name)) break;
+        }
+        n++;
+        assign(i, name);
+      }
+    }
+  }
+  return plans.map((p) => p!);
 }
 
 export type ResultCounts = Record<RowResult, number>;
@@ -33,29 +130,56 @@ export type ResultCounts = Record<RowResult, number>;
 /**
  * Writes the result file (every data row, in input order) and the error file (the refused
  * and failed rows exactly as they came, plus the code and message), reading the rows a
- * page at a time and their orders as they stand now.
+ * page at a time and their orders as they stand now. Both are written under temporary
+ * names and renamed only once both are complete: if either fails (a character the
+ * encoding lacks, a full disk), neither final name is touched, and whatever reports an
+ * earlier run left there stay as they were.
  */
 export async function writeRunReports(
   staging: Store,
   store: Store,
   runId: number,
   header: readonly string[],
-  options: { until: Stage; lang: Lang; encoding: OutputEncoding; resultPath: string; errorsPath: string },
+  options: {
+    until: Stage;
+    lang: Lang;
+    encoding: OutputEncoding;
+    resultPath: string;
+    errorsPath: string;
+    /** The option that chose `encoding`, named when a character cannot be written in it. */
+    encodingOption?: string;
+  },
 ): Promise<ResultCounts> {
   const { lang } = options;
+  const encodingOption = options.encodingOption ?? '--report-encoding';
   const counts: ResultCounts = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };
-  const result = await openCsvWriter({ path: options.resultPath, encoding: options.encoding, header: RESULT_COLUMNS.map(([en, ja]) => (lang === 'ja' ? ja : en)) });
-  const errors = await openCsvWriter({
-    path: options.errorsPath,
+  const result = await openCsvWriter({
+    path: options.resultPath,
     encoding: options.encoding,
-    header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
+    encodingOption,
+    what: words('the result file', '結果ファイル'),
+    header: RESULT_COLUMNS.map(([en, ja]) => (lang === 'ja' ? ja : en)),
   });
+  let errors: CsvWriter;
+  try {
+    errors = await openCsvWriter({
+      path: options.errorsPath,
+      encoding: options.encoding,
+      encodingOption,
+      what: words('the error file', 'エラーファイル'),
+      header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
+    });
+  } catch (error) {
+    await result.abort();
+    throw error;
+  }
   try {
     const cellsOf = cancelCellReader(header);
     for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
       const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
       const resultRows: Cell[][] = [];
       const errorRows: Cell[][] = [];
+      const errorRowNos: number[] = [];
       for (const r of page) {
         const o = r.order_id === null ? undefined : orders.get(r.order_id);
         const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
@@ -78,14 +202,21 @@ export async function writeRunReports(
           view.errorCode ?? '',
           view.message,
         ]);
-        if (view.result === 'refused' || view.result === 'failed') errorRows.push([...r.fields, view.errorCode ?? '', view.message]);
+        if (view.result === 'refused' || view.result === 'failed') {
+          errorRows.push([...r.fields, view.errorCode ?? '', view.message]);
+          errorRowNos.push(r.row_no);
+        }
       }
-      await result.writeRows(resultRows);
-      await errors.writeRows(errorRows);
+      await result.writeRows(resultRows, page.map((r) => r.row_no));
+      await errors.writeRows(errorRows, errorRowNos);
     }
-  } finally {
-    await result.close();
-    await errors.close();
+  } catch (error) {
+    await result.abort();
+    await errors.abort();
+    throw error;
   }
+  // The two appear together or not at all; the error file first, so that a result file
+  // present always has its run's error file beside it.
+  await closeTogether([errors, result]);
   return counts;
 }
