@@ -1,0 +1,113 @@
+/**
+ * Checks of where a command will write, made before it opens the store or reads a row, so
+ * that a folder that is missing, is a file, or cannot take a new file stops the command
+ * at once (FILE_UNWRITABLE, exit 2, nothing done) instead of after the work, when the
+ * reports cannot be written.
+ *
+ * Writability is probed by creating and removing a uniquely named hidden file: permission
+ * bits say nothing when running as root (access(2) answers yes to everything), and a
+ * read-only mount, a full quota or an ACL only show when a file is created.
+ *
+ * Synchronous on purpose: a few system calls, run before anything else.
+ */
+import { closeSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { KaiyakuError, words } from '../errors.js';
+
+/** Writing whole files lives in atomic.ts; re-exported so a command needs one import for where and how it writes. */
+export { writeFileAtomically } from './atomic.js';
+
+/** `dir` exists, is a folder, and a file can be created in it. */
+export function checkFolderWritable(dir: string, option: string): void {
+  const st = statOrNull(dir, option);
+  if (st === null) throw unwritable(option, dir, words('the folder does not exist', 'フォルダーがありません'));
+  if (!st.isDirectory()) throw unwritable(option, dir, words('this is a file, not a folder', 'フォルダーではなくファイルです'));
+  probe(dir, option, dir);
+}
+
+/**
+ * `file` can be written (created, or replaced by a rename): it is not a folder, and its
+ * parent folder exists and a file can be created in it.
+ */
+export function checkOutputFile(file: string, option: string): void {
+  const st = statOrNull(file, option);
+  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
+  const parent = path.dirname(path.resolve(file));
+  const pst = statOrNull(parent, option);
+  if (pst === null) throw unwritable(option, file, words(`the folder ${parent} does not exist`, `フォルダー ${parent} がありません`));
+  if (!pst.isDirectory()) throw unwritable(option, file, words(`${parent} is a file, not a folder`, `${parent} はフォルダーではなくファイルです`));
+  probe(parent, option, file);
+}
+
+/**
+ * `dir` is a folder, or can be made one (with its missing parents): no part of the path
+ * that exists is a file, and a file can be created in the nearest folder that exists
+ * (`dir` itself when it exists).
+ */
+export function checkFolderCreatable(dir: string, option: string): void {
+  const resolved = path.resolve(dir);
+  // Root first: the first missing part ends the walk, everything under it will be created.
+  const parts: string[] = [];
+  for (let p = resolved; ; p = path.dirname(p)) {
+    parts.unshift(p);
+    if (path.dirname(p) === p) break;
+  }
+  let nearest: string | null = null;
+  for (const p of parts) {
+    const st = statOrNull(p, option);
+    if (st === null) break;
+    if (!st.isDirectory()) {
+      throw p === resolved
+        ? unwritable(option, dir, words('this is a file, not a folder', 'フォルダーではなくファイルです'))
+        : unwritable(option, dir, words(`${p} is a file, so the folder cannot be created`, `${p} がファイルのため、フォルダーを作れません`));
+    }
+    nearest = p;
+  }
+  if (nearest === null) throw unwritable(option, dir, words('no part of the path exists', 'パスのどの部分も存在しません'));
+  probe(nearest, option, dir);
+}
+
+function statOrNull(p: string, option: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // ENOTDIR: a part of the path is a file; anything else (EACCES, ELOOP…) is named as it is.
+    if (code === 'ENOTDIR') throw unwritable(option, p, words('a part of the path is a file, not a folder', 'パスの途中にフォルダーではなくファイルがあります'));
+    throw unwritable(option, p, words(reasonOf(err), reasonOf(err)), err);
+  }
+}
+
+let probes = 0;
+
+/** Creates and removes a hidden file in `dir`; `named` is the path the message names. */
+function probe(dir: string, option: string, named: string): void {
+  const file = path.join(dir, `.kaiyaku-probe-${process.pid}-${Date.now()}-${++probes}`);
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (err) {
+    const where = path.resolve(named) === path.resolve(dir) ? '' : ` ${dir}`;
+    throw unwritable(option, named, words(`no file can be created in the folder${where} (${reasonOf(err)})`, `フォルダー${where ? ` ${dir} ` : ''}にファイルを作成できません（${reasonOf(err)}）`), err);
+  }
+  closeSync(fd);
+  try {
+    unlinkSync(file);
+  } catch {
+    // created but not removable: leave it; the check itself passed
+  }
+}
+
+function unwritable(option: string, target: string, why: { en: string; ja: string }, cause?: unknown): KaiyakuError {
+  return new KaiyakuError(
+    'FILE_UNWRITABLE',
+    words(`${option} ${target}: ${why.en}; nothing was done`, `${option} ${target}: ${why.ja}。何も行っていません`),
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ?? (err instanceof Error ? err.message : String(err));
+}
