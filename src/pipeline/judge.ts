@@ -137,7 +137,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         await insertRequestKeys(trx, runId, dedupeRequestKeys(requestKeys));
         await recordJudgements(trx, runId, pageJudgements);
         return false;
-      });
+      }, { retryUniqueViolation: true });
       if (again) {
         after = pageStart;
         continue;

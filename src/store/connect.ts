@@ -84,38 +84,71 @@ interface SqliteConnection {
   run(sql: string, cb?: (err: Error | null) => void): void;
 }
 
+/**
+ * Applies pending migrations. Two processes opening a fresh PostgreSQL store at once can
+ * both try to create knex's tables, and the loser gets a unique violation (23505) from
+ * the catalogue: that one is retried.
+ */
 export async function migrate(store: Store): Promise<string[]> {
-  const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }))) as [number, string[]];
+  const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
   return applied;
 }
 
+export interface RetryOptions {
+  /** Attempts in all, the first included (default 50). */
+  attempts?: number;
+  /**
+   * Also retry a PostgreSQL unique violation (23505). Only for work that checks for the
+   * row it inserts, so that a retry sees the other run's row and gives way (a claim, a
+   * lock, a request key landing between our check and our insert). Elsewhere a unique
+   * violation is a bug, and retrying it only hides it for a minute.
+   */
+  retryUniqueViolation?: boolean;
+}
+
 /**
- * SQLite answers SQLITE_BUSY when two processes upgrade to writers at once (busy_timeout
- * cannot help a deadlock); PostgreSQL answers serialization/deadlock errors. Both mean
- * "try the whole transaction again", never "fail the row".
+ * Runs work again while it fails in a way that a new attempt can cure: the database was
+ * busy (SQLite BUSY/LOCKED, PostgreSQL serialization failure or deadlock), or the
+ * connection was lost (server restart, admin shutdown, reset). Never "fail the row".
+ * Work retried after a lost connection may have been committed the first time: it must
+ * find its own earlier effect, or fail on it (a key inserted again is a unique violation,
+ * which is not retried unless asked).
+ * `options` may be a number of attempts, as before.
  */
-export async function withBusyRetry<T>(work: () => Promise<T>, attempts = 50): Promise<T> {
+export async function withBusyRetry<T>(work: () => Promise<T>, options: number | RetryOptions = {}): Promise<T> {
+  const { attempts = 50, retryUniqueViolation = false } = typeof options === 'number' ? { attempts: options } : options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= attempts || !isBusyError(error)) throw error;
+      if (attempt >= attempts || !isBusyError(error, { retryUniqueViolation })) throw error;
       await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random())));
     }
   }
 }
 
-export function isBusyError(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e) return false;
-  // 23505 (unique violation) on PostgreSQL is the other run's claim or lock row landing
-  // between our check and our insert; the retried transaction sees it and gives way.
-  return e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' || e.code === '40001' || e.code === '40P01' || e.code === '23505' || /SQLITE_BUSY|database is locked/.test(e.message ?? '');
+const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '40001', '40P01']);
+/** Connection lost: admin/crash shutdown, server starting up, connection failures, socket errors. */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+const CONNECTION_MESSAGES = /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET/i;
+
+/** Whether `withBusyRetry` would try again after this error. */
+export function isBusyError(error: unknown, options: { retryUniqueViolation?: boolean } = {}): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null | undefined;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (BUSY_CODES.has(code) || /SQLITE_BUSY|database is locked/.test(message)) return true;
+  if (CONNECTION_CODES.has(code) || CONNECTION_MESSAGES.test(message)) return true;
+  return options.retryUniqueViolation === true && code === '23505';
 }
 
-/** Runs work in one transaction, retried as a whole on busy states. */
-export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  return withBusyRetry(() => store.db.transaction(work));
+/**
+ * Runs work in one transaction, retried as a whole on busy states and lost connections
+ * (and on unique violations when asked: see {@link RetryOptions.retryUniqueViolation}).
+ */
+export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  return withBusyRetry(() => store.db.transaction(work), options);
 }
 
 /**

@@ -61,7 +61,7 @@ export async function importContracts(store: Store, contracts: readonly Contract
       await upsertLines(trx, part.map((c) => ({ contractId: ids.get(c.contractNo)!, lines: c.lines })), actor, now, counts);
       await recordAudit(trx, ...part.map((c) => ({ at: now, actor, entity: 'contract' as const, entityId: ids.get(c.contractNo)!, action: existing.has(c.contractNo) ? 'import.update' : 'import.create' })));
     }
-  });
+  }, { retryUniqueViolation: true });
   return counts;
 }
 

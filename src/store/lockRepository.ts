@@ -49,7 +49,7 @@ export async function acquireLock(store: Store, name: string, options: { staleMs
     }
     await trx('locks').insert({ name, holder, acquired_at: now.toISOString(), heartbeat_at: now.toISOString() });
     return 'taken';
-  });
+  }, { retryUniqueViolation: true });
   if (attempt !== 'taken') return attempt;
   const beat = setInterval(() => {
     void store.db('locks').where({ name, holder }).update({ heartbeat_at: new Date().toISOString() }).catch(() => undefined);
