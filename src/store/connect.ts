@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
 
@@ -15,8 +15,33 @@ export interface Store {
 
 export const DEFAULT_DB = './kaiyaku.db';
 
+/**
+ * The store a command uses: `--db`, else KAIYAKU_DB, else ./kaiyaku.db. An empty value is
+ * refused rather than taken for a database: SQLite reads '' as a private temporary
+ * database that vanishes at exit, and an empty KAIYAKU_DB is what cron makes of an unset
+ * variable, so a job would "succeed" against nothing.
+ */
 export function resolveDbSpec(explicit: string | undefined): string {
-  return explicit ?? process.env['KAIYAKU_DB'] ?? DEFAULT_DB;
+  if (explicit !== undefined) {
+    if (explicit.trim() === '') {
+      throw usageError(
+        '--db is empty: give a database file or a postgres:// URL, or leave --db out to use KAIYAKU_DB or ./kaiyaku.db',
+        '--db が空です。データベースのファイルか postgres:// の URL を指定してください（--db を省くと KAIYAKU_DB または ./kaiyaku.db を使います）',
+      );
+    }
+    return explicit;
+  }
+  const fromEnv = process.env['KAIYAKU_DB'];
+  if (fromEnv !== undefined) {
+    if (fromEnv.trim() === '') {
+      throw usageError(
+        'KAIYAKU_DB is set but empty: set it to a database file or a postgres:// URL, or unset it to use ./kaiyaku.db (an unset variable in a cron line becomes empty)',
+        '環境変数 KAIYAKU_DB が空です。データベースのファイルか postgres:// の URL を設定するか、設定を外して ./kaiyaku.db を使ってください（cron では未設定の変数が空になります）',
+      );
+    }
+    return fromEnv;
+  }
+  return DEFAULT_DB;
 }
 
 /**
