@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import { KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
@@ -42,6 +43,15 @@ export function resolveDbSpec(explicit: string | undefined): string {
     return fromEnv;
   }
   return DEFAULT_DB;
+}
+
+function isPostgresSpec(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/** The SQLite file a spec names (`sqlite:` prefix allowed). */
+function sqliteFile(spec: string): string {
+  return spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
 }
 
 /**
@@ -97,6 +107,64 @@ export async function openStore(spec: string, options: { migrate?: boolean } = {
     throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
   }
   return store;
+}
+
+/**
+ * Before a command that writes does any work: can this store be written? For SQLite, an
+ * existing file must open for writing, and its folder must let SQLite create its -wal,
+ * -shm and journal files (checked by creating and removing a file of our own); a new
+ * file needs a folder that exists and allows creating files. STORE_READ_ONLY names the
+ * path and what is wrong. For PostgreSQL this checks nothing: the server decides, and
+ * says so on the first write.
+ */
+export async function checkStoreWritable(spec: string): Promise<void> {
+  if (isPostgresSpec(spec)) return;
+  const file = sqliteFile(spec);
+  if (file === ':memory:' || file === '') return;
+  const dir = path.dirname(path.resolve(file));
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) {
+    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use ${file} as the database: it is a folder`, `${file} はフォルダーのため、データベースとして使えません`));
+  }
+  if (stat) {
+    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+      if (f !== file && !fs.existsSync(f)) continue;
+      try {
+        fs.closeSync(fs.openSync(f, 'r+'));
+      } catch (cause) {
+        const why = reasonOf(cause);
+        throw new KaiyakuError('STORE_READ_ONLY', words(`cannot write the database file ${f}: ${why.en}`, `データベースのファイル ${f} に書き込めません: ${why.ja}`), { cause });
+      }
+    }
+  } else if (!fs.existsSync(dir)) {
+    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot create the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を作成できません: フォルダー ${dir} がありません`));
+  }
+  const probe = path.join(dir, `.kaiyaku-write-check-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+  } catch (cause) {
+    const why = reasonOf(cause);
+    throw new KaiyakuError(
+      'STORE_READ_ONLY',
+      stat
+        ? words(
+            `cannot write the database ${file}: its folder ${dir} does not allow creating files (${why.en}), and SQLite writes its -wal and -shm files there`,
+            `データベース ${file} に書き込めません: フォルダー ${dir} にファイルを作成できません（${why.ja}）。SQLite はそこに -wal と -shm のファイルを作ります`,
+          )
+        : words(`cannot create the database ${file}: its folder ${dir} does not allow creating files (${why.en})`, `データベース ${file} を作成できません: フォルダー ${dir} にファイルを作成できません（${why.ja}）`),
+      { cause },
+    );
+  }
+  fs.rmSync(probe, { force: true });
+}
+
+function reasonOf(error: unknown): { en: string; ja: string } {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return { en: 'permission denied', ja: '権限がありません' };
+  if (code === 'EROFS') return { en: 'the file system is read-only', ja: 'ファイルシステムが読み取り専用です' };
+  if (code === 'EISDIR') return { en: 'it is a folder', ja: 'フォルダーです' };
+  const message = error instanceof Error ? error.message : String(error);
+  return { en: message, ja: message };
 }
 
 /** A URL's password stays out of messages and logs. */
