@@ -1,17 +1,29 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
+/** 'write' (the default) migrates on open; 'read' never writes, and needs a store whose schema is current. */
+export type StoreAccess = 'read' | 'write';
 
 export interface Store {
   db: Knex;
   dialect: 'sqlite' | 'postgres';
   /** What the user named, for messages. */
   location: string;
+  /** How it was opened: a 'read' store refuses writes (SQLite query_only, a read-only PostgreSQL session). */
+  access: StoreAccess;
   close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** 'write' (default): applies pending migrations (unless `migrate: false`). 'read': see {@link openStore}. */
+  access?: StoreAccess;
+  /** With access 'write' only: `false` opens without migrating (`kaiyaku migrate` reports what it applies itself). */
+  migrate?: boolean;
 }
 
 export const DEFAULT_DB = './kaiyaku.db';
@@ -55,58 +67,259 @@ function sqliteFile(spec: string): string {
 }
 
 /**
- * Opens the store and applies pending migrations. SQLite by default; a postgres:// URL
- * selects PostgreSQL through the same queries (the `pg` driver must be installed).
+ * Opens the store. SQLite by default; a postgres:// URL selects PostgreSQL through the
+ * same queries (the `pg` driver must be installed).
+ *
+ * - access 'write' (default): creates a missing SQLite file and applies pending
+ *   migrations (unless `migrate: false`).
+ * - access 'read': writes nothing, ever. SQLite opens the file read-only, changes no
+ *   journal mode and never creates the file; neither dialect migrates or takes the
+ *   migration lock, and the session refuses writes. The store must already be a kaiyaku
+ *   store with every migration of this version applied: else STORE_UNAVAILABLE (no such
+ *   file, not a kaiyaku store, made by a newer version) or SCHEMA_OUTDATED (run
+ *   `kaiyaku migrate`).
+ *
+ * Every failure is a KaiyakuError; none leaves a connection open.
  */
-export async function openStore(spec: string, options: { migrate?: boolean } = {}): Promise<Store> {
-  const isPostgres = /^postgres(ql)?:\/\//i.test(spec);
+export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const access = options.access ?? 'write';
+  if (isPostgresSpec(spec)) return openPostgres(spec, access, options.migrate !== false);
+  return openSqlite(spec, access, options.migrate !== false);
+}
+
+async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
   let db: Knex;
-  if (isPostgres) {
-    try {
-      // knex prints connection errors itself; ours (one line, password hidden) is enough.
-      db = knexFactory({ client: 'pg', connection: spec, pool: { min: 0, max: 10 }, log: { error: () => undefined, warn: () => undefined } });
-    } catch (cause) {
-      const why = (cause as Error).message.split('\n')[0];
-      throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
-    }
-  } else {
-    const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
-    if (file !== ':memory:') {
-      const dir = path.dirname(path.resolve(file));
-      if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
-    }
-    db = knexFactory({
-      client: 'sqlite3',
-      connection: { filename: file },
-      useNullAsDefault: true,
-      // One connection: SQLite has one writer anyway, and a single connection keeps a
-      // process from ever contending with itself; other processes are met by busy_timeout.
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
-          conn.serialize(() => {
-            conn.run('PRAGMA busy_timeout = 30000');
-            conn.run('PRAGMA journal_mode = WAL');
-            conn.run('PRAGMA synchronous = NORMAL');
-            conn.run('PRAGMA foreign_keys = ON', (err: Error | null) => done(err, conn));
-          });
-        },
-      },
-      acquireConnectionTimeout: 600_000,
-    });
-  }
-  const store: Store = { db, dialect: isPostgres ? 'postgres' : 'sqlite', location: spec, close: () => db.destroy() };
   try {
-    await db.raw('select 1');
-    if (options.migrate !== false) await migrate(store);
+    db = knexFactory({
+      client: 'pg',
+      connection: spec,
+      pool: {
+        min: 0,
+        max: 10,
+        // A read store cannot write even by mistake: the session's transactions are read-only.
+        ...(access === 'read'
+          ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: unknown) => void) => void conn.query('set session characteristics as transaction read only').then(() => done(null, conn), (err: Error) => done(err, conn)) }
+          : {}),
+      },
+      // knex prints connection errors itself; ours (one line, password hidden) is enough.
+      log: { error: () => undefined, warn: () => undefined },
+    });
   } catch (cause) {
-    await db.destroy().catch(() => undefined);
-    if (cause instanceof KaiyakuError) throw cause;
-    const why = (cause as Error).message;
-    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
+    const why = (cause as Error).message.split('\n')[0];
+    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
   }
+  const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
+  await prepare(store, migrateOnOpen);
   return store;
+}
+
+async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
+  const file = sqliteFile(spec);
+  if (access === 'read') {
+    // Read-only must never create a file: SQLite's read-only open would not, but say why.
+    if (!fs.existsSync(file)) {
+      throw new KaiyakuError(
+        'STORE_UNAVAILABLE',
+        words(
+          `there is no database at ${file}: check --db or KAIYAKU_DB (\`kaiyaku contracts import\` creates one)`,
+          `${file} にデータベースがありません。--db または KAIYAKU_DB を確認してください（\`kaiyaku contracts import\` で作成されます）`,
+        ),
+      );
+    }
+    const store = sqliteStore(spec, file, 'read', false);
+    try {
+      await prepare(store, false);
+      return store;
+    } catch (error) {
+      // A WAL database whose folder this process cannot write: SQLite needs the -shm file
+      // beside it, and cannot create it. With no WAL content left (the last writer closed
+      // cleanly and checkpointed), the file alone is the whole database, and SQLite reads it
+      // as immutable (no -shm, no locks). Only a writer with more rights than ours could
+      // change it meanwhile; its changes go to its -wal first, and only a checkpoint while
+      // this store is open could give this reader a mixed view (a listing, never a write).
+      if (!isSqliteOpenRefusal(driverError(error))) throw error;
+      if (!walWithoutContent(file)) throw readFailure(driverError(error), file);
+      const immutable = sqliteStore(spec, file, 'read', true);
+      try {
+        await prepare(immutable, false);
+        return immutable;
+      } catch (again) {
+        throw isSqliteOpenRefusal(driverError(again)) ? readFailure(driverError(again), file) : again;
+      }
+    }
+  }
+  if (file !== ':memory:' && file !== '') {
+    const dir = path.dirname(path.resolve(file));
+    if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
+  }
+  const store = sqliteStore(spec, file, 'write', false);
+  await prepare(store, migrateOnOpen);
+  return store;
+}
+
+/**
+ * A knex instance on one SQLite file. One connection: SQLite has one writer anyway, and a
+ * single connection keeps a process from ever contending with itself; other processes are
+ * met by busy_timeout.
+ */
+function sqliteStore(spec: string, file: string, access: StoreAccess, immutable: boolean): Store {
+  // knex ORs its own OPEN_READWRITE | OPEN_CREATE into any `flags` given, and SQLite refuses
+  // READONLY together with them (SQLITE_MISUSE); a URI's mode=ro overrides both.
+  const uri = (query: string) => `${pathToFileURL(path.resolve(file)).href}?${query}`;
+  const connection = access === 'read' ? { filename: uri(immutable ? 'immutable=1' : 'mode=ro'), flags: ['OPEN_URI'] } : { filename: file };
+  const pragmas =
+    access === 'read'
+      ? ['PRAGMA busy_timeout = 30000', 'PRAGMA query_only = ON']
+      : ['PRAGMA busy_timeout = 30000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON'];
+  const db = knexFactory({
+    client: 'sqlite3',
+    connection,
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
+        // The driver emits 'error' on the connection for a call made without a callback, and
+        // an 'error' event nobody listens to ends the process. Every call here has its
+        // callback (so a refused pragma fails the open, as a rejected promise); the listener
+        // only makes sure a stray event can never crash a run.
+        conn.on('error', () => undefined);
+        const next = (i: number): void => {
+          if (i === pragmas.length) return done(null, conn);
+          conn.run(pragmas[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
+        };
+        next(0);
+      },
+    },
+    acquireConnectionTimeout: 600_000,
+  });
+  return { db, dialect: 'sqlite', location: spec, access, close: () => db.destroy() };
+}
+
+/** First query, then the schema: migrated for write access, checked for read. Closes the store on failure. */
+async function prepare(store: Store, migrateOnOpen: boolean): Promise<void> {
+  try {
+    await store.db.raw('select 1');
+    if (store.access === 'read') await requireCurrentSchema(store);
+    else if (migrateOnOpen) await migrate(store);
+  } catch (cause) {
+    await store.db.destroy().catch(() => undefined);
+    if (cause instanceof KaiyakuError) throw cause;
+    throw openFailure(cause, store.location, store.access);
+  }
+}
+
+function openFailure(cause: unknown, spec: string, access: StoreAccess): KaiyakuError {
+  const why = sqliteReason(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  // knex's migration lock rewraps the driver's error, keeping only its message.
+  if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
+    return new KaiyakuError(
+      'STORE_READ_ONLY',
+      words(`cannot write the database ${redact(spec)}: the file or its folder is read-only for this user (${why})`, `データベース ${redact(spec)} に書き込めません。ファイルかフォルダーがこのユーザーには読み取り専用です（${why}）`),
+      { cause },
+    );
+  }
+  return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
+}
+
+/** The driver's error under an open failure of ours. */
+function driverError(error: unknown): unknown {
+  return error instanceof KaiyakuError ? error.cause : error;
+}
+
+/** SQLite refused to open or read a file for reading: say which of the two reasons it is. */
+function readFailure(cause: unknown, file: string): KaiyakuError {
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+  } catch (error) {
+    const why = reasonOf(error);
+    return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot read the database ${file}: ${why.en}`, `データベース ${file} を読み込めません: ${why.ja}`), { cause });
+  }
+  const why = sqliteReason(cause);
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `cannot read the database ${file} (${why}): a database in WAL mode needs its -shm file, and SQLite may not create it in ${path.dirname(path.resolve(file))}. Read it where a writer has it open, or from a folder this user may write to (a copy of the database and its -wal file will do)`,
+      `データベース ${file} を読み込めません（${why}）。WAL モードのデータベースには -shm ファイルが必要ですが、フォルダー ${path.dirname(path.resolve(file))} に作成できません。書き込み中のプロセスがある間に読むか、このユーザーが書き込めるフォルダーに（-wal ファイルと一緒に）コピーして読んでください`,
+    ),
+    { cause },
+  );
+}
+
+/** An error's message without the statement knex puts before SQLite's own words. */
+function sqliteReason(error: unknown): string {
+  const message = (error as Error | null)?.message ?? String(error);
+  return message.replace(/^[\s\S]* - (SQLITE_[A-Z_]+: )/, '$1');
+}
+
+function isSqliteOpenRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN';
+}
+
+/** A SQLite file in WAL mode (header bytes 18–19 are 2) with no WAL content beside it. */
+function walWithoutContent(file: string): boolean {
+  try {
+    const header = Buffer.alloc(20);
+    const fd = fs.openSync(file, 'r');
+    try {
+      if (fs.readSync(fd, header, 0, 20, 0) < 20) return false;
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000' || header[18] !== 2 || header[19] !== 2) return false;
+    const wal = fs.statSync(`${file}-wal`, { throwIfNoEntry: false });
+    return wal === undefined || wal.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read store must be a kaiyaku store whose every migration this version knows is
+ * applied, and none it does not know.
+ */
+async function requireCurrentSchema(store: Store): Promise<void> {
+  const { present, pending, unknown } = await schemaState(store.db);
+  const where = redact(store.location);
+  if (!present) {
+    throw new KaiyakuError(
+      'STORE_UNAVAILABLE',
+      words(
+        `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
+        `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
+      ),
+    );
+  }
+  if (unknown.length > 0) throw newerSchema(where, unknown);
+  if (pending.length > 0) {
+    throw new KaiyakuError(
+      'SCHEMA_OUTDATED',
+      words(
+        `the database ${where} has not been migrated to this version of kaiyaku (missing: ${pending.join(', ')}): run \`kaiyaku migrate --db ${where}\` first`,
+        `データベース ${where} がこのバージョンの kaiyaku に合わせて更新されていません（未適用: ${pending.join(', ')}）。先に \`kaiyaku migrate --db ${where}\` を実行してください`,
+      ),
+    );
+  }
+}
+
+function newerSchema(where: string, unknown: readonly string[]): KaiyakuError {
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `the database ${where} was migrated by a newer version of kaiyaku (unknown migrations: ${unknown.join(', ')}): use that version or newer`,
+      `データベース ${where} は新しいバージョンの kaiyaku で更新されています（このバージョンが知らない更新: ${unknown.join(', ')}）。そのバージョン以降を使ってください`,
+    ),
+  );
+}
+
+/** Which migrations of this version are applied, reading only (no table is created). */
+export async function schemaState(db: Knex): Promise<{ present: boolean; pending: string[]; unknown: string[] }> {
+  const known = (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
+  if (!(await db.schema.hasTable('knex_migrations'))) return { present: false, pending: known, unknown: [] };
+  const applied = new Set((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name));
+  return { present: true, pending: known.filter((n) => !applied.has(n)), unknown: [...applied].filter((n) => !known.includes(n)) };
 }
 
 /**
@@ -173,16 +386,22 @@ function redact(spec: string): string {
 }
 
 interface SqliteConnection {
-  serialize(fn: () => void): void;
-  run(sql: string, cb?: (err: Error | null) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  run(sql: string, cb: (err: Error | null) => void): void;
+}
+
+interface PgConnection {
+  query(sql: string): Promise<unknown>;
 }
 
 /**
  * Applies pending migrations. Two processes opening a fresh PostgreSQL store at once can
  * both try to create knex's tables, and the loser gets a unique violation (23505) from
- * the catalogue: that one is retried.
+ * the catalogue: that one is retried. A store migrated by a newer kaiyaku is refused.
  */
 export async function migrate(store: Store): Promise<string[]> {
+  const { present, unknown } = await schemaState(store.db);
+  if (present && unknown.length > 0) throw newerSchema(redact(store.location), unknown);
   const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
   return applied;
 }
