@@ -2,6 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
 import { KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
@@ -101,8 +102,7 @@ async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: bo
           ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: unknown) => void) => void conn.query('set session characteristics as transaction read only').then(() => done(null, conn), (err: Error) => done(err, conn)) }
           : {}),
       },
-      // knex prints connection errors itself; ours (one line, password hidden) is enough.
-      log: { error: () => undefined, warn: () => undefined },
+      log: knexLog,
     });
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
@@ -192,6 +192,7 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
       },
     },
     acquireConnectionTimeout: 600_000,
+    log: knexLog,
   });
   return { db, dialect: 'sqlite', location: spec, access, close: () => db.destroy() };
 }
@@ -380,6 +381,27 @@ function reasonOf(error: unknown): { en: string; ja: string } {
   return { en: message, ja: message };
 }
 
+/**
+ * Where knex's own messages go. By default knex console.logs them, to stdout, which carries
+ * CSV. The ones that only repeat an error the caller gets anyway (migration lock, failed
+ * migration, a connection that could not be opened or closed) are dropped; anything else
+ * goes to stderr.
+ */
+const knexLog = {
+  warn: (message: unknown) => toStderr(message),
+  error: (message: unknown) => toStderr(message),
+  deprecate: (message: unknown) => toStderr(message),
+  debug: () => undefined,
+};
+
+const REPLACED = /^(Can't take lock to run migrations|If you are sure migrations are not running|migration failed with error|migration file ".*" failed|Connection Error:|Acquire connection error:)/;
+
+function toStderr(message: unknown): void {
+  const text = typeof message === 'string' ? message : inspect(message);
+  if (REPLACED.test(text)) return;
+  process.stderr.write(`knex: ${text}\n`);
+}
+
 /** A URL's password stays out of messages and logs. */
 function redact(spec: string): string {
   return spec.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
@@ -397,13 +419,29 @@ interface PgConnection {
 /**
  * Applies pending migrations. Two processes opening a fresh PostgreSQL store at once can
  * both try to create knex's tables, and the loser gets a unique violation (23505) from
- * the catalogue: that one is retried. A store migrated by a newer kaiyaku is refused.
+ * the catalogue: that one is retried. A migration lock that stays taken (another process
+ * migrating, or one stopped mid-way without a transaction) is reported, not waited on.
  */
 export async function migrate(store: Store): Promise<string[]> {
   const { present, unknown } = await schemaState(store.db);
   if (present && unknown.length > 0) throw newerSchema(redact(store.location), unknown);
-  const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
-  return applied;
+  try {
+    const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
+    return applied;
+  } catch (error) {
+    if ((error as Error | null)?.name === 'MigrationLocked' && /already locked/.test((error as Error).message)) {
+      const where = redact(store.location);
+      throw new KaiyakuError(
+        'STORE_UNAVAILABLE',
+        words(
+          `the schema of ${where} is being migrated by another process, or a migration that was stopped left its lock behind (knex_migrations_lock.is_locked = 1). Try again shortly; if no other kaiyaku is using this database, clear the stale lock with: UPDATE knex_migrations_lock SET is_locked = 0`,
+          `データベース ${where} の構造を別のプロセスが更新中か、中断された更新のロックが残っています（knex_migrations_lock.is_locked = 1）。少し待ってからやり直してください。このデータベースを使う kaiyaku が他に動いていなければ、UPDATE knex_migrations_lock SET is_locked = 0 で古いロックを外してください`,
+        ),
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 export interface RetryOptions {
