@@ -1,32 +1,37 @@
-import fs from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { KaiyakuError, type Lang } from '../errors.js';
+import { checkFolderCreatable, checkFolderWritable, checkOutputFile, writeFileAtomically } from '../files/destinations.js';
+import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
-import { KaiyakuError } from '../errors.js';
-import { parseBusinessDate } from '../domain/dates.js';
 import { STAGES, type Stage } from '../domain/types.js';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.js';
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
-import { UsageError } from './errors.js';
-import { reportExit } from './exitCode.js';
-import { writeFailure } from './failure.js';
-import { clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { planReportPaths } from '../reports/resultFile.js';
+import type { CliCommand } from './command.js';
+import { combineExitCodes, exitCodeOf } from './exit.js';
+import { writeFailure } from './output.js';
+import { checkStore, checkSupplierSpec, clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { dateArgument, usage } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
-  files: string[];
+  files?: string[];
   dryRun: boolean;
   until: Stage;
   endDate?: string;
   encoding: 'auto' | 'utf8' | 'cp932';
   reportEncoding: 'utf8' | 'utf8-bom' | 'cp932';
-  lang: 'ja' | 'en';
   reports?: string;
   inbox?: string;
   archive?: string;
   summaryJson?: string;
-  settleSeconds: number;
+  settleSeconds?: number;
 }
 
-export const cancelCommand: CommandModule<object, CancelArgs> = {
+/** The nightly options, which mean nothing without --inbox. */
+const INBOX_ONLY = ['archive', 'summary-json', 'settle-seconds'] as const;
+
+export const cancelCommand: CliCommand<CancelArgs> = {
   command: 'cancel [files..]',
   describe: 'bulk cancellation: validate each file, create orders, accept, link, confirm, and write the reports',
   builder: (y: Argv) =>
@@ -34,28 +39,28 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
       .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate against the store, change nothing' })
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
-      .option('end-date', { type: 'string', describe: 'end date for rows without one (default: the run date)' })
+      .option('end-date', { type: 'string', describe: 'end date for rows without one (default: the run date); 2026-01-05, 2026/1/5 or 20260105' })
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
       .option('report-encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'encoding of the result and error files' })
-      .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'headers, labels and messages of the reports' })
-      .option('reports', { type: 'string', describe: 'folder for result and error files (default: beside each input; with --inbox, the archive)' })
+      .option('reports', { type: 'string', describe: 'an existing folder for result and error files (default: beside each input; with --inbox, the archive)' })
       .option('inbox', { type: 'string', describe: 'nightly mode: resume open orders, then run every settled *.csv in this folder in name order' })
       .option('archive', { type: 'string', describe: 'with --inbox: where finished files go (default: <inbox>/archive; unreadable ones to <archive>/rejected)' })
       .option('summary-json', { type: 'string', describe: 'with --inbox: write the night\'s summary as JSON here' })
-      .option('settle-seconds', { type: 'number', default: 5, describe: 'with --inbox: a file changed more recently than this is left for the next run' })
+      .option('settle-seconds', { type: 'number', describe: 'with --inbox: a file changed more recently than this is left for the next run (default 5)' })
       .example('$0 cancel --inbox /srv/kaiyaku/inbox --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
-      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/') as unknown as Argv<CancelArgs>,
-  handler: async (args) => {
-    if (args.inbox !== undefined && args.files && args.files.length > 0) throw new UsageError('give files or --inbox, not both');
-    if (args.inbox === undefined && (!args.files || args.files.length === 0)) throw new UsageError('name at least one cancellation CSV file, or --inbox DIR');
-    let endDate: string | null = null;
-    if (args.endDate !== undefined) {
-      endDate = parseBusinessDate(args.endDate);
-      if (!endDate) throw new UsageError(`--end-date "${args.endDate}" is not a date (use YYYY-MM-DD)`);
+      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/'),
+  prepare: async (args) => {
+    const files = args.files ?? [];
+    if (args.inbox !== undefined && files.length > 0) throw usage('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
+    if (args.inbox === undefined && files.length === 0) throw usage('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
+    if (args.inbox === undefined) {
+      const stray = INBOX_ONLY.filter((name) => args[name as keyof CancelArgs] !== undefined);
+      if (stray.length > 0) throw usage(`${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`, `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`);
     }
-    if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new UsageError('--concurrency must be a whole number of at least 1');
+    const endDate = dateArgument('end-date', args.endDate) ?? null;
+    checkSupplierSpec(args.supplier);
     const options: CancelOptions = {
       ...DEFAULT_CANCEL_OPTIONS,
       dryRun: args.dryRun,
@@ -68,70 +73,148 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
       lang: args.lang,
       reportsDir: args.reports ?? null,
     };
-    const deps = await openDeps(args);
-    try {
-      if (args.inbox !== undefined) {
-        const night = await runInbox(deps, {
-          inbox: args.inbox,
-          archive: args.archive ?? null,
-          reports: args.reports ?? null,
-          settleMs: args.settleSeconds * 1000,
-          lockStaleMs: 10 * 60_000,
-          cancel: { ...options, reportsDir: null },
-        });
-        clearProgress(args);
-        if (args.summaryJson) writeJsonAtomically(args.summaryJson, night);
-        if (!args.quiet) process.stdout.write(formatNight(night));
-        reportExit(night.exitCode);
-        return;
-      }
-      for (const file of args.files ?? []) {
+
+    if (args.inbox !== undefined) {
+      const inbox = args.inbox;
+      checkFolderWritable(inbox, '--inbox');
+      const archive = args.archive ?? path.join(inbox, 'archive');
+      checkFolderCreatable(archive, args.archive !== undefined ? '--archive' : '--inbox');
+      checkFolderCreatable(path.join(archive, 'rejected'), args.archive !== undefined ? '--archive' : '--inbox');
+      // The night creates its report folder (default: the archive) as it does the archive.
+      if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
+      if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
+      const store = await checkStore(args, 'write');
+      return async () => {
+        const deps = await openDeps(store, args);
         try {
-          const summary = await runCancelFile(deps, file, options);
+          const night = await runInbox(deps, {
+            inbox,
+            archive: args.archive ?? null,
+            reports: args.reports ?? null,
+            settleMs: (args.settleSeconds ?? 5) * 1000,
+            lockStaleMs: 10 * 60_000,
+            cancel: { ...options, reportsDir: null },
+          });
           clearProgress(args);
-          if (!args.quiet) process.stdout.write(formatSummary(summary, args.dryRun));
-          reportExit(summary.exitCode);
-        } catch (error) {
-          clearProgress(args);
-          if (!(error instanceof KaiyakuError) || error.kind === 'incomplete') throw error;
-          writeFailure(`${file}: ${error.message}`, 'file.failed');
-          reportExit(2);
+          if (args.summaryJson) writeFileAtomically(args.summaryJson, `${JSON.stringify(night, null, 2)}\n`);
+          if (!args.quiet) process.stdout.write(formatNight(night, args.lang));
+          return night.exitCode;
+        } finally {
+          await deps.close();
         }
-      }
-    } finally {
-      await deps.close();
+      };
     }
+
+    const seen = new Map<string, string>();
+    for (const file of files) {
+      const resolved = path.resolve(file);
+      const earlier = seen.get(resolved);
+      if (earlier !== undefined) throw usage(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
+      seen.set(resolved, file);
+    }
+    // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
+    for (const file of files) await checkCancelFile(file, args.encoding);
+    const reports = planReportPaths(files, options.reportsDir);
+    if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
+    if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
+    const store = await checkStore(args, 'write');
+
+    return async () => {
+      const deps = await openDeps(store, args);
+      const codes: number[] = [];
+      try {
+        for (const [i, file] of files.entries()) {
+          const planned = reports[i]!;
+          try {
+            const summary = await runCancelFile(deps, file, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
+            clearProgress(args);
+            if (!args.quiet) process.stdout.write(formatSummary(summary, args.dryRun, args.lang));
+            codes.push(summary.exitCode);
+          } catch (error) {
+            clearProgress(args);
+            if (!(error instanceof KaiyakuError)) throw error;
+            writeFailure({ json: args.logFormat === 'json' }, error.text(args.lang), 'file.failed');
+            codes.push(exitCodeOf(error.kind));
+          }
+        }
+      } finally {
+        await deps.close();
+      }
+      return combineExitCodes(codes);
+    };
   },
 };
 
-function writeJsonAtomically(file: string, value: unknown): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(temp, file);
+const RESULT_WORDS: Record<string, { en: string; ja: string }> = {
+  completed: { en: 'completed', ja: '完了' },
+  valid: { en: 'valid', ja: '有効' },
+  pending: { en: 'pending', ja: '保留' },
+  already_done: { en: 'already done', ja: '実施済' },
+  refused: { en: 'refused', ja: 'エラー' },
+  failed: { en: 'failed', ja: '失敗' },
+};
+const STATUS_WORDS: Record<string, { en: string; ja: string }> = {
+  archived: { en: 'archived', ja: 'アーカイブ済' },
+  set_aside: { en: 'set aside', ja: '除外' },
+  left_for_later: { en: 'left for later', ja: '次回に持ち越し' },
+  requested: { en: 'requested', ja: '申請' },
+  accepted: { en: 'accepted', ja: '受付済' },
+  completed: { en: 'completed', ja: '変更済' },
+  withdrawn: { en: 'withdrawn', ja: 'キャンセル' },
+};
+
+function countsText(counts: Record<string, number>, table: Record<string, { en: string; ja: string }>, lang: Lang): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${table[k]?.[lang] ?? k} ${n}`)
+    .join(lang === 'ja' ? '、' : ', ');
 }
 
-export function formatNight(n: NightSummary): string {
-  const lines = [`night: ${n.files.length} files, ${n.rows.total} rows, exit ${n.exitCode}, ${(n.durationMs / 1000).toFixed(1)} s`];
-  lines.push(`  resumed ${n.resume.orders} open orders (confirmed ${n.resume.counts.confirmed})`);
+export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
+  const ja = lang === 'ja';
+  const lines = [
+    ja
+      ? `夜間実行: ファイル ${n.files.length} 件、${n.rows.total} 行、終了コード ${n.exitCode}、${(n.durationMs / 1000).toFixed(1)} 秒`
+      : `night: ${n.files.length} files, ${n.rows.total} rows, exit ${n.exitCode}, ${(n.durationMs / 1000).toFixed(1)} s`,
+  ];
+  lines.push(ja ? `  未完了の注文 ${n.resume.orders} 件を再開（解約確定 ${n.resume.counts.confirmed}）` : `  resumed ${n.resume.orders} open orders (confirmed ${n.resume.counts.confirmed})`);
   for (const f of n.files) {
-    const counts = f.counts ? Object.entries(f.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') : '';
-    lines.push(`  ${f.file}: ${f.status}${f.counts ? ` — ${f.rows} rows: ${counts || 'none'}` : ''}${f.reason ? ` — ${f.reason.split('\n')[0]}` : ''} (exit ${f.exitCode})`);
+    const counts = f.counts ? countsText(f.counts, RESULT_WORDS, lang) : '';
+    const rows = f.counts ? (ja ? ` — ${f.rows} 行: ${counts || 'なし'}` : ` — ${f.rows} rows: ${counts || 'none'}`) : '';
+    const reason = f.reason ? ` — ${f.reason.split('\n')[0]}` : '';
+    const reports = f.resultPath ? (ja ? `（結果 ${f.resultPath}）` : ` (result ${f.resultPath})`) : '';
+    lines.push(`  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports} (exit ${f.exitCode})`);
   }
-  lines.push(`  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  lines.push(`  supplier: ${n.supplier.calls} calls, ${n.supplier.retries} retries, ${n.supplier.throttled} throttled`);
+  lines.push(ja ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}` : `  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    ja
+      ? `  仕入元: 呼び出し ${n.supplier.calls}、再試行 ${n.supplier.retries}、流量制限 ${n.supplier.throttled}`
+      : `  supplier: ${n.supplier.calls} calls, ${n.supplier.retries} retries, ${n.supplier.throttled} throttled`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
-export function formatSummary(s: CancelRunSummary, dryRun: boolean): string {
-  const parts = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
-  const lines = [
-    `${s.file}: ${s.rows} rows${dryRun ? ' (dry run: nothing changed)' : ''} — ${parts.join(', ') || 'no data rows'} (exit ${s.exitCode})`,
-    `  result: ${s.resultPath}`,
-    `  errors: ${s.errorsPath}`,
-  ];
+export function formatSummary(s: CancelRunSummary, dryRun: boolean, lang: Lang = 'en'): string {
+  const ja = lang === 'ja';
+  const parts = countsText(s.counts, RESULT_WORDS, lang);
+  const lines = ja
+    ? [
+        `${s.file}: ${s.rows} 行${dryRun ? '（ドライラン: 何も変更していません）' : ''} — ${parts || 'データ行なし'} (exit ${s.exitCode})`,
+        `  結果ファイル: ${s.resultPath}`,
+        `  エラーファイル: ${s.errorsPath}`,
+      ]
+    : [
+        `${s.file}: ${s.rows} rows${dryRun ? ' (dry run: nothing changed)' : ''} — ${parts || 'no data rows'} (exit ${s.exitCode})`,
+        `  result: ${s.resultPath}`,
+        `  errors: ${s.errorsPath}`,
+      ];
   if (s.advance) {
     const a = s.advance;
-    lines.push(`  orders: accepted ${a.accepted}, sent ${a.sent}, settled ${a.settled}, pending ${a.pending}, refused by supplier ${a.rejected}, unreachable ${a.unavailable}, confirmed ${a.confirmed}`);
+    lines.push(
+      ja
+        ? `  注文: 受付 ${a.accepted}、送信 ${a.sent}、連携済 ${a.settled}、応答待ち ${a.pending}、仕入元が拒否 ${a.rejected}、接続不可 ${a.unavailable}、解約確定 ${a.confirmed}`
+        : `  orders: accepted ${a.accepted}, sent ${a.sent}, settled ${a.settled}, pending ${a.pending}, refused by supplier ${a.rejected}, unreachable ${a.unavailable}, confirmed ${a.confirmed}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,63 +1,103 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { KaiyakuError, words } from '../errors.js';
 import { DEFAULT_CANCEL_OPTIONS } from '../pipeline/context.js';
 import { importContractFile } from '../pipeline/importContracts.js';
 import { runCancelFile } from '../pipeline/runCancel.js';
 import { writeContractList, writeOrderList, writeSerialExport } from '../reports/lists.js';
 import { formatSummary } from './cancelCommand.js';
-import { reportExit } from './exitCode.js';
-import { openDeps } from './shared.js';
+import type { CliCommand } from './command.js';
+import { openDeps, type CommonArgs } from './shared.js';
 
-interface DemoArgs {
+interface DemoArgs extends CommonArgs {
   dir: string;
-  lang: 'ja' | 'en';
 }
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
-export const demoCommand: CommandModule<object, DemoArgs> = {
+/** Left in a folder the demo made: only such a folder is ever cleared by a later demo. */
+const MARKER = '.kaiyaku-demo';
+/** What a demo writes; a demo folder holding anything else is the user's and is left alone. */
+const DEMO_FILES = /^(\.kaiyaku-demo|kaiyaku\.db(-wal|-shm|-journal)?|cancel-sample(\.result|\.errors)?\.csv|contracts\.csv|orders\.csv|cancelled-serials\.csv)$/;
+
+export const demoCommand: CliCommand<DemoArgs> = {
   command: 'demo',
   describe: 'the main job on the embedded default: a fresh SQLite store, the fixture contracts, a sample file through every stage',
   builder: (y: Argv) =>
     y
-      .option('dir', { type: 'string', default: 'kaiyaku-demo', describe: 'working folder for the demo database and reports (recreated)' })
-      .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const }) as unknown as Argv<DemoArgs>,
-  handler: async (args) => {
+      .option('dir', { type: 'string', default: 'kaiyaku-demo', describe: 'working folder for the demo database and reports: a new or empty folder, or one an earlier demo made' })
+      .example('$0 demo --dir /tmp/try-kaiyaku', 'run the demo in a folder of your choice'),
+  prepare: (args) => {
     const dir = path.resolve(args.dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    const input = path.join(dir, 'cancel-sample.csv');
-    fs.copyFileSync(path.join(FIXTURES_DIR, 'cancel-sample.csv'), input);
-    const db = path.join(dir, 'kaiyaku.db');
-    const deps = await openDeps({ db, operator: 'demo', simLatencyMs: 5 });
-    try {
-      const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
-      process.stdout.write(`imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);
-      const summary = await runCancelFile(deps, input, { ...DEFAULT_CANCEL_OPTIONS, lang: args.lang });
-      process.stdout.write(formatSummary(summary, false));
-      process.stdout.write('  (one row is refused on purpose — a contract with a trial product cannot be cancelled as a whole — to show the error file)\n');
-      const out = (name: string) => ({ out: path.join(dir, name), encoding: 'utf8-bom' as const, lang: args.lang });
-      await writeContractList(deps.store, out('contracts.csv'), {});
-      await writeOrderList(deps.store, out('orders.csv'), {});
-      await writeSerialExport(deps.store, out('cancelled-serials.csv'), {});
-      process.stdout.write(
-        [
-          'reports:',
-          `  result file         ${summary.resultPath}`,
-          `  error file          ${summary.errorsPath}`,
-          `  contract list       ${path.join(dir, 'contracts.csv')}`,
-          `  order list          ${path.join(dir, 'orders.csv')}`,
-          `  cancelled serials   ${path.join(dir, 'cancelled-serials.csv')}`,
-          `try: npx kaiyaku orders list --db ${path.relative(process.cwd(), db)} --lang en --encoding utf8`,
-          '',
-        ].join('\n'),
-      );
-      // The sample holds deliberately wrong rows to show the error file: that is the demo working.
-      reportExit(0);
-    } finally {
-      await deps.close();
-    }
+    checkDemoFolder(dir);
+    return async () => {
+      fs.mkdirSync(dir, { recursive: true });
+      // Clear only what an earlier demo wrote (checked above): never anything of the user's.
+      for (const name of fs.readdirSync(dir)) if (DEMO_FILES.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+      fs.writeFileSync(path.join(dir, MARKER), 'made by kaiyaku demo; a later demo may clear this folder\n');
+      const input = path.join(dir, 'cancel-sample.csv');
+      fs.copyFileSync(path.join(FIXTURES_DIR, 'cancel-sample.csv'), input);
+      const db = path.join(dir, 'kaiyaku.db');
+      const ja = args.lang === 'ja';
+      const deps = await openDeps({ spec: db, access: 'write' }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat });
+      try {
+        const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
+        process.stdout.write(ja ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n` : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);
+        const summary = await runCancelFile(deps, input, { ...DEFAULT_CANCEL_OPTIONS, lang: args.lang });
+        process.stdout.write(formatSummary(summary, false, args.lang));
+        process.stdout.write(
+          ja
+            ? '  （エラーファイルを見せるため、1 行はわざと拒否されます — トライアル商品を含む契約は一括解約できません）\n'
+            : '  (one row is refused on purpose — a contract with a trial product cannot be cancelled as a whole — to show the error file)\n',
+        );
+        const out = (name: string) => ({ out: path.join(dir, name), encoding: 'utf8-bom' as const, lang: args.lang });
+        await writeContractList(deps.store, out('contracts.csv'), {});
+        await writeOrderList(deps.store, out('orders.csv'), {});
+        await writeSerialExport(deps.store, out('cancelled-serials.csv'), {});
+        const rows: [string, string, string][] = [
+          ['result file', '結果ファイル', summary.resultPath],
+          ['error file', 'エラーファイル', summary.errorsPath],
+          ['contract list', '契約一覧', path.join(dir, 'contracts.csv')],
+          ['order list', '契約変更一覧', path.join(dir, 'orders.csv')],
+          ['cancelled serials', '解約シリアル通知用CSV', path.join(dir, 'cancelled-serials.csv')],
+        ];
+        process.stdout.write(
+          [
+            ja ? 'レポート:' : 'reports:',
+            ...rows.map(([en, jaName, file]) => `  ${(ja ? jaName : en).padEnd(20)}${file}`),
+            `${ja ? '次に' : 'try'}: npx kaiyaku orders list --db ${path.relative(process.cwd(), db)} --lang en --encoding utf8`,
+            '',
+          ].join('\n'),
+        );
+        // The sample holds deliberately wrong rows to show the error file: that is the demo working.
+        return 0;
+      } finally {
+        await deps.close();
+      }
+    };
   },
 };
+
+/** The demo recreates its folder: refuse one that holds anything it did not make. */
+function checkDemoFolder(dir: string): void {
+  if (!fs.existsSync(dir)) {
+    if (!fs.existsSync(path.dirname(dir))) throw new KaiyakuError('USAGE', words(`--dir ${dir}: its parent folder does not exist`, `--dir ${dir}: 親フォルダーがありません`));
+    return;
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new KaiyakuError('USAGE', words(`--dir ${dir} is a file, not a folder`, `--dir ${dir} はファイルです（フォルダーを指定してください）`));
+  const entries = fs.readdirSync(dir);
+  if (entries.length === 0) return;
+  const foreign = entries.filter((name) => !DEMO_FILES.test(name));
+  if (!entries.includes(MARKER) || foreign.length > 0) {
+    const shown = (foreign.length > 0 ? foreign : entries).slice(0, 5).join(', ');
+    throw new KaiyakuError(
+      'USAGE',
+      words(
+        `--dir ${dir} already holds files the demo did not make (${shown}); the demo clears its folder, so give a new or empty one`,
+        `--dir ${dir} にはデモが作成していないファイルがあります（${shown}）。デモはフォルダーの中身を消すため、新しいフォルダーか空のフォルダーを指定してください`,
+      ),
+    );
+  }
+}

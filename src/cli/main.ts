@@ -1,79 +1,103 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { KaiyakuError } from '../errors.js';
+import { KaiyakuError, type Lang } from '../errors.js';
 import { cancelCommand } from './cancelCommand.js';
+import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
 import { contractsCommand } from './contractsCommand.js';
 import { demoCommand } from './demoCommand.js';
-import { UsageError } from './errors.js';
-import { writeFailure } from './failure.js';
+import { exitCodeOf } from './exit.js';
 import { tuneHeapForBatch } from './heap.js';
-import { currentExit, reportExit } from './exitCode.js';
 import { migrateCommand } from './migrateCommand.js';
 import { ordersCommand } from './ordersCommand.js';
+import { writeFailure, type Output } from './output.js';
 import { serialsCommand } from './serialsCommand.js';
 import { supplierCommand } from './supplierCommand.js';
+import { checkArguments, explainParseFailure, langOfArgv, lastValueInArgv } from './validate.js';
+
+const COMMANDS: readonly (CliCommand<never> | CliGroup)[] = [cancelCommand, contractsCommand, ordersCommand, serialsCommand, supplierCommand, demoCommand, migrateCommand];
 
 /**
- * The one place that decides how the process exits: commands throw typed errors, this
- * maps them to cli.md's codes (0 done, 1 some rows not done or a step refused, 2 nothing
- * done) and a one-line message.
+ * The one place that decides how the process exits. In order: yargs parses and checks
+ * names and choices; the chosen command checks every value and destination and returns
+ * its work; only then does the work run. Any refusal before the work is exit 2 with
+ * nothing done. Errors are mapped by kind (exit.ts), never by where they came from.
  */
 async function main(argv: string[]): Promise<number> {
-  let usageFailure: string | null = null;
+  const state: ParseState = { chosen: null, context: { path: [], options: null, subcommands: COMMANDS.map((c) => c.command.split(' ')[0]!) } };
+  let parser = yargs(argv)
+    .scriptName('kaiyaku')
+    .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
+    .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'language of messages, and of headers and labels in the CSV files written' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary chatter' });
+  for (const c of COMMANDS) parser = parser.command(toYargs(c, state));
+  parser = parser
+    .demandCommand(1, 1)
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      // Throwing is what stops yargs: a fail callback that returns lets it run the handler.
+      throw error ?? new ParseFailure(message);
+    });
+
+  const fallback: Output = { lang: langOfArgv(argv), json: lastValueInArgv(argv, 'log-format') === 'json', quiet: false };
   try {
-    await yargs(argv)
-      .scriptName('kaiyaku')
-      .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
-      .command(cancelCommand)
-      .command(contractsCommand)
-      .command(ordersCommand)
-      .command(serialsCommand)
-      .command(supplierCommand)
-      .command(demoCommand)
-      .command(migrateCommand)
-      .demandCommand(1, 'name a command')
-      .strict()
-      .recommendCommands()
-      .help()
-      .alias('h', 'help')
-      .version()
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
-      .fail((message, error) => {
-        if (error) throw error;
-        usageFailure = message;
-      })
-      .parseAsync();
+    await parser.parseAsync();
   } catch (error) {
-    return reportFailure(error);
+    if (error instanceof ParseFailure) {
+      const words = explainParseFailure(error.message, argv, state);
+      writeFailure(fallback, words[fallback.lang], 'usage');
+      return 2;
+    }
+    return reportFailure(error, fallback);
   }
-  if (usageFailure !== null) {
-    process.stderr.write(`kaiyaku: ${usageFailure}\n(see kaiyaku --help)\n`);
-    return 2;
+  const chosen = state.chosen;
+  // --help and --version print and end without choosing a command.
+  if (!chosen) return 0;
+  const args = chosen.args as Record<string, unknown> & GlobalArgs;
+  // A repeated --lang is refused below; its message still needs one language.
+  const lang = typeof args.lang === 'string' ? args.lang : langOfArgv(argv);
+  const out: Output = { lang, json: args['log-format'] === 'json', quiet: args['quiet'] === true };
+  let work: Work;
+  try {
+    checkArguments(args, chosen.options, argv);
+    work = await chosen.command.prepare(args as never);
+  } catch (error) {
+    return reportFailure(error, out);
   }
-  return currentExit();
+  try {
+    return await work();
+  } catch (error) {
+    return reportFailure(error, out, { started: true });
+  }
 }
 
-function reportFailure(error: unknown): number {
+class ParseFailure extends Error {}
+
+function reportFailure(error: unknown, out: Output, phase = { started: false }): number {
   if (error instanceof KaiyakuError) {
-    writeFailure(error.message);
-    return error.kind === 'refused' || error.kind === 'incomplete' ? 1 : 2;
-  }
-  if (error instanceof UsageError) {
-    writeFailure(error.message);
-    return 2;
+    writeFailure(out, error.text(out.lang), error.code.toLowerCase().replace('_', '.'));
+    return exitCodeOf(error.kind);
   }
   // Database errors quote their whole statement; thousands of rows of it help nobody.
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  writeFailure(`unexpected failure: ${text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text}`);
-  return 2;
+  writeFailure(out, `${unexpected(out.lang)}: ${text.length > 2000 ? `${text.slice(0, 1000)} … ${text.slice(-1000)}` : text}`);
+  // A failure we cannot name, once the work has started, may come after some of it was done: 2 would say it did not.
+  return phase.started ? 1 : 2;
+}
+
+function unexpected(lang: Lang): string {
+  return lang === 'ja' ? '予期しないエラー' : 'unexpected failure';
 }
 
 // A reader that stops early (`| head`) is not a failure of ours.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(currentExit());
+  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   throw error;
 });
-reportExit(0);
 tuneHeapForBatch();
 process.exitCode = await main(hideBin(process.argv));

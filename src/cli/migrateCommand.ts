@@ -1,17 +1,24 @@
-import type { Argv, CommandModule } from 'yargs';
-import { migrate, openStore, resolveDbSpec } from '../store/connect.js';
+import type { Argv } from 'yargs';
+import { migrate, openStore } from '../store/connect.js';
+import type { CliCommand } from './command.js';
+import { checkStore, type CommonArgs } from './shared.js';
 
-export const migrateCommand: CommandModule<object, { db?: string }> = {
+export const migrateCommand: CliCommand<CommonArgs> = {
   command: 'migrate',
-  describe: 'apply pending schema migrations (every command also does this on first use)',
-  builder: (y: Argv) => y.option('db', { type: 'string', describe: 'SQLite file or postgres:// URL' }) as unknown as Argv<{ db?: string }>,
-  handler: async (args) => {
-    const store = await openStore(resolveDbSpec(args.db), { migrate: false });
-    try {
-      const applied = await migrate(store);
-      process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
-    } finally {
-      await store.close();
-    }
+  describe: 'apply pending schema migrations (every command that writes also does this on first use)',
+  builder: (y: Argv) => y.option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' }),
+  prepare: async (args) => {
+    const store = await checkStore(args, 'write');
+    return async () => {
+      const opened = await openStore(store.spec, { migrate: false });
+      try {
+        const applied = await migrate(opened);
+        const says = args.lang === 'ja' ? (applied.length > 0 ? `適用しました: ${applied.join(', ')}` : 'データベースの構造は最新です') : applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the schema is up to date';
+        process.stdout.write(`${says}\n`);
+        return 0;
+      } finally {
+        await opened.close();
+      }
+    };
   },
 };

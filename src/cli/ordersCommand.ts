@@ -1,19 +1,18 @@
-import type { Argv, CommandModule } from 'yargs';
-import { parseBusinessDate } from '../domain/dates.js';
+import type { Argv } from 'yargs';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
+import { checkOutputFile } from '../files/destinations.js';
 import { acceptOrder, confirmOrder, linkOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
 import { writeOrderList } from '../reports/lists.js';
-import { UsageError } from './errors.js';
-import { reportExit } from './exitCode.js';
-import { clearProgress, openDeps, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import type { CliCommand, CliGroup } from './command.js';
+import { checkStore, checkSupplierSpec, clearProgress, openDeps, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { dateArgument, usage } from './validate.js';
 
 interface ListArgs extends CommonArgs {
   status?: OrderStatus;
   out?: string;
   encoding: 'utf8' | 'utf8-bom' | 'cp932';
-  lang: 'ja' | 'en';
 }
-interface StepArgs extends CommonArgs, SupplierArgs {
+interface StepArgs extends CommonArgs, Partial<SupplierArgs> {
   orderNo: string;
   endDate?: string;
 }
@@ -21,100 +20,153 @@ interface ResumeArgs extends CommonArgs, SupplierArgs {
   until: Stage;
 }
 
-const listCommand: CommandModule<object, ListArgs> = {
+const listCommand: CliCommand<ListArgs> = {
   command: 'list',
   describe: 'the change-order list (契約変更一覧) as CSV, with amounts before and after',
   builder: (y: Argv) =>
-    withCsvOutput(withDb(y))
+    withCsvOutput(withDb(y, 'read'))
       .option('status', { choices: ['requested', 'accepted', 'completed', 'withdrawn'] as const, describe: 'only orders in this status' })
-      .example('$0 orders list --status accepted', 'orders waiting for linkage or confirmation') as unknown as Argv<ListArgs>,
-  handler: async (args) => {
-    const deps = await openDeps(args);
-    try {
-      await writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {});
-    } finally {
-      await deps.close();
-    }
+      .example('$0 orders list --status accepted', 'orders waiting for linkage or confirmation'),
+  prepare: async (args) => {
+    if (args.out !== undefined) checkOutputFile(args.out, '--out');
+    const store = await checkStore(args, 'read');
+    return async () => {
+      const deps = await openDeps(store, args);
+      try {
+        await writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {});
+        return 0;
+      } finally {
+        await deps.close();
+      }
+    };
   },
 };
 
-const resumeCommand: CommandModule<object, ResumeArgs> = {
+const resumeCommand: CliCommand<ResumeArgs> = {
   command: 'resume',
   describe: 'advance every open order left by earlier runs (pending linkage, unsettled lines, unconfirmed orders)',
   builder: (y: Argv) =>
     withSupplier(withDb(y))
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
-      .example('$0 orders resume', 'what the nightly job runs after new files') as unknown as Argv<ResumeArgs>,
-  handler: async (args) => {
-    const deps = await openDeps(args);
-    try {
-      const { orders, counts } = await resumeOpenOrders(deps, { until: args.until, concurrency: args.concurrency, confirmUnsettled: args.confirmUnsettled });
-      clearProgress(args);
-      const left = await deps.store.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' }).first();
-      const open = Number(left?.['n'] ?? 0);
-      if (!args.quiet) {
-        process.stdout.write(`resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}, confirmed ${counts.confirmed}; still open ${open}\n`);
-      }
-      reportExit(open > 0 && args.until === 'completed' ? 1 : 0);
-    } finally {
-      await deps.close();
-    }
-  },
-};
-
-function stepCommand(name: string, describe: string, run: (deps: Awaited<ReturnType<typeof openDeps>>, args: StepArgs) => Promise<string>, extra?: (y: Argv) => Argv): CommandModule<object, StepArgs> {
-  return {
-    command: `${name} <orderNo>`,
-    describe,
-    builder: (y: Argv) => {
-      const base = withSupplier(withDb(y)).positional('orderNo', { type: 'string', demandOption: true, describe: 'NOD…' });
-      return (extra ? extra(base) : base).example(`$0 orders ${name} NOD202611-0000000001`, describe) as unknown as Argv<StepArgs>;
-    },
-    handler: async (args) => {
-      const deps = await openDeps(args);
+      .example('$0 orders resume', 'what the nightly job runs after new files'),
+  prepare: async (args) => {
+    checkSupplierSpec(args.supplier);
+    const store = await checkStore(args, 'write');
+    return async () => {
+      const deps = await openDeps(store, args);
       try {
-        const message = await run(deps, args);
-        if (!args.quiet) process.stdout.write(`${message}\n`);
+        const { orders, counts } = await resumeOpenOrders(deps, { until: args.until, concurrency: args.concurrency, confirmUnsettled: args.confirmUnsettled });
+        clearProgress(args);
+        const left = await deps.store.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' }).first();
+        const open = Number(left?.['n'] ?? 0);
+        if (!args.quiet) {
+          process.stdout.write(
+            args.lang === 'ja'
+              ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}、解約確定 ${counts.confirmed}; 未完了のまま ${open}\n`
+              : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}, confirmed ${counts.confirmed}; still open ${open}\n`,
+          );
+        }
+        return open > 0 && args.until === 'completed' ? 1 : 0;
       } finally {
         await deps.close();
       }
+    };
+  },
+};
+
+type Deps = Awaited<ReturnType<typeof openDeps>>;
+
+interface Step {
+  name: string;
+  describe: string;
+  /** Only linkage talks to the supplier: the other buttons take no --supplier or --sim-* options. */
+  linksToSupplier?: boolean;
+  options?: (y: Argv) => Argv;
+  /** Checks the step's own options before anything runs; returns what the step needs. */
+  check?: (args: StepArgs) => void;
+  run: (deps: Deps, args: StepArgs) => Promise<{ message: string; exit: 0 | 1 }>;
+}
+
+function stepCommand(step: Step): CliCommand<StepArgs> {
+  return {
+    command: `${step.name} <orderNo>`,
+    describe: step.describe,
+    builder: (y: Argv) => {
+      const base = (step.linksToSupplier ? withSupplier(withDb(y)) : withDb(y)).positional('orderNo', { type: 'string', demandOption: true, describe: 'NOD…' });
+      return (step.options ? step.options(base) : base).example(`$0 orders ${step.name} NOD202611-0000000001`, step.describe);
+    },
+    prepare: async (args) => {
+      if (args.supplier !== undefined) checkSupplierSpec(args.supplier);
+      step.check?.(args);
+      const store = await checkStore(args, 'write');
+      return async () => {
+        const deps = await openDeps(store, args);
+        try {
+          const { message, exit } = await step.run(deps, { ...args, orderNo: args.orderNo.normalize('NFKC').trim().toUpperCase() });
+          if (!args.quiet) process.stdout.write(`${message}\n`);
+          return exit;
+        } finally {
+          await deps.close();
+        }
+      };
     },
   };
 }
 
-export const ordersCommand: CommandModule = {
+const says = (lang: string, ja: string, en: string) => (lang === 'ja' ? ja : en);
+
+const steps: Step[] = [
+  {
+    name: 'accept',
+    describe: '受付: requested → accepted',
+    run: async (deps, a) => (await acceptOrder(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, '受付済', 'accepted')}`, exit: 0 }),
+  },
+  {
+    name: 'withdraw-acceptance',
+    describe: '受付取消: accepted → requested, while nothing is linked',
+    run: async (deps, a) => (await withdrawOrderAcceptance(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, '申請（受付取消しました）', 'requested (acceptance withdrawn)')}`, exit: 0 }),
+  },
+  {
+    name: 'link',
+    describe: '解約連携: send the unlinked lines to the supplier',
+    linksToSupplier: true,
+    run: async (deps, a) => {
+      const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? 16 });
+      const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0;
+      const message = says(
+        a.lang,
+        `${a.orderNo}: 解約連携 — 連携済 ${c.settled}、応答待ち ${c.pending}、拒否 ${c.rejected}、接続不可 ${c.unavailable}${done ? ' — 解約連携が完了しました' : ''}`,
+        `${a.orderNo}: linkage — settled ${c.settled}, pending ${c.pending}, refused ${c.rejected}, unreachable ${c.unavailable}${done ? ' — linkage complete' : ''}`,
+      );
+      return { message, exit: c.rejected > 0 || c.unavailable > 0 || c.pending > 0 ? 1 : 0 };
+    },
+  },
+  {
+    name: 'confirm',
+    describe: '解約確定: apply the new quantities with a contract end date (--end-date is required)',
+    options: (y) =>
+      y
+        .option('end-date', { type: 'string', describe: '契約終了日 (required): 2026-01-05, 2026/1/5 or 20260105' })
+        .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' }),
+    check: (a) => {
+      if (a.endDate === undefined) throw usage('orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31', 'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31');
+      dateArgument('end-date', a.endDate);
+    },
+    run: async (deps, a) => {
+      const endDate = dateArgument('end-date', a.endDate) ?? null;
+      await confirmOrder(deps, a.orderNo, { endDate, confirmUnsettled: a.confirmUnsettled ?? false });
+      return { message: `${a.orderNo}: ${says(a.lang, `変更済（解約確定）、契約終了日 ${endDate}`, `completed (confirmed), end date ${endDate}`)}`, exit: 0 };
+    },
+  },
+  {
+    name: 'withdraw',
+    describe: 'キャンセル: withdraw a requested order',
+    run: async (deps, a) => (await withdrawOrder(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, 'キャンセル', 'withdrawn')}`, exit: 0 }),
+  },
+];
+
+export const ordersCommand: CliGroup = {
   command: 'orders <command>',
   describe: 'list orders, resume open ones, or take one step on one order (the portal\'s buttons)',
-  builder: (y) =>
-    y
-      .command(listCommand)
-      .command(resumeCommand)
-      .command(stepCommand('accept', '受付: requested → accepted', async (deps, a) => (await acceptOrder(deps, a.orderNo), `${a.orderNo}: 受付済 (accepted)`)))
-      .command(stepCommand('withdraw-acceptance', '受付取消: accepted → requested, while nothing is linked', async (deps, a) => (await withdrawOrderAcceptance(deps, a.orderNo), `${a.orderNo}: 申請 (requested)`)))
-      .command(
-        stepCommand('link', '解約連携: send the unlinked lines to the supplier', async (deps, a) => {
-          const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency });
-          if (c.rejected > 0 || c.unavailable > 0 || c.pending > 0) reportExit(1);
-          return `${a.orderNo}: 解約連携 — settled ${c.settled}, pending ${c.pending}, refused ${c.rejected}, unreachable ${c.unavailable}${c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0 ? ' — 解約連携が完了しました' : ''}`;
-        }),
-      )
-      .command(
-        stepCommand(
-          'confirm',
-          '解約確定: apply the new quantities with a contract end date (--end-date is required)',
-          async (deps, a) => {
-            let endDate: string | null = null;
-            if (a.endDate !== undefined) {
-              endDate = parseBusinessDate(a.endDate);
-              if (!endDate) throw new UsageError(`--end-date "${a.endDate}" is not a date (use YYYY-MM-DD)`);
-            }
-            await confirmOrder(deps, a.orderNo, { endDate, confirmUnsettled: a.confirmUnsettled });
-            return `${a.orderNo}: 変更済 (completed), 契約終了日 ${endDate}`;
-          },
-          (y) => y.option('end-date', { type: 'string', describe: '契約終了日 (required)' }),
-        ),
-      )
-      .command(stepCommand('withdraw', 'キャンセル: withdraw a requested order', async (deps, a) => (await withdrawOrder(deps, a.orderNo), `${a.orderNo}: キャンセル (withdrawn)`)))
-      .demandCommand(1),
-  handler: () => undefined,
+  subcommands: [listCommand, resumeCommand, ...steps.map(stepCommand)],
 };

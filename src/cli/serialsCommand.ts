@@ -1,8 +1,10 @@
-import type { Argv, CommandModule } from 'yargs';
-import { jstTimestamp, parseBusinessDate } from '../domain/dates.js';
+import type { Argv } from 'yargs';
+import { jstTimestamp } from '../domain/dates.js';
+import { checkOutputFile } from '../files/destinations.js';
 import { writeSerialExport } from '../reports/lists.js';
-import { UsageError } from './errors.js';
-import { openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
+import type { CliCommand, CliGroup } from './command.js';
+import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
+import { dateArgument, usage } from './validate.js';
 
 interface ExportArgs extends CommonArgs {
   from?: string;
@@ -11,47 +13,50 @@ interface ExportArgs extends CommonArgs {
   markNotified: boolean;
   out?: string;
   encoding: 'utf8' | 'utf8-bom' | 'cp932';
-  lang: 'ja' | 'en';
 }
 
-function dateArg(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseBusinessDate(value);
-  if (!parsed) throw new UsageError(`--${name} "${value}" is not a date (use YYYY-MM-DD)`);
-  return parsed;
-}
-
-const exportCommand: CommandModule<object, ExportArgs> = {
+const exportCommand: CliCommand<ExportArgs> = {
   command: 'export',
   describe: 'the cancelled-serial notification CSV (解約シリアル通知用CSV)',
   builder: (y: Argv) =>
     withCsvOutput(withDb(y))
-      .option('from', { type: 'string', describe: 'cancellation date (JST) from, inclusive' })
+      .option('from', { type: 'string', describe: 'cancellation date (JST) from, inclusive: 2026-01-05, 2026/1/5 or 20260105' })
       .option('to', { type: 'string', describe: 'cancellation date (JST) to, inclusive' })
       .option('unnotified', { type: 'boolean', default: false, describe: 'only rows not yet marked notified' })
       .option('mark-notified', { type: 'boolean', default: false, describe: 'record the rows written as notified (when, by whom)' })
-      .example('$0 serials export --unnotified --mark-notified --encoding cp932 --out serials.csv', 'what finance downloads each morning') as unknown as Argv<ExportArgs>,
-  handler: async (args) => {
-    const from = dateArg('from', args.from);
-    const to = dateArg('to', args.to);
-    const deps = await openDeps(args);
-    try {
-      const n = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, {
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-        unnotified: args.unnotified,
-        ...(args.markNotified ? { markNotified: { by: deps.operator, at: jstTimestamp(deps.clock()) } } : {}),
-      });
-      if (args.out && !args.quiet) process.stdout.write(`${args.out}: ${n} serial rows${args.markNotified ? ', marked notified' : ''}\n`);
-    } finally {
-      await deps.close();
+      .example('$0 serials export --unnotified --mark-notified --encoding cp932 --out serials.csv', 'what finance downloads each morning'),
+  prepare: async (args) => {
+    const from = dateArgument('from', args.from);
+    const to = dateArgument('to', args.to);
+    if (from !== undefined && to !== undefined && from > to) {
+      throw usage(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
     }
+    if (args.out !== undefined) checkOutputFile(args.out, '--out');
+    // Only marking writes: a plain export reads the store without migrating or locking it.
+    const store = await checkStore(args, args.markNotified ? 'write' : 'read');
+    return async () => {
+      const deps = await openDeps(store, args);
+      try {
+        const n = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, {
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+          unnotified: args.unnotified,
+          ...(args.markNotified ? { markNotified: { by: deps.operator, at: jstTimestamp(deps.clock()) } } : {}),
+        });
+        if (args.out && !args.quiet) {
+          const marked = args.markNotified ? (args.lang === 'ja' ? '、通知済にしました' : ', marked notified') : '';
+          process.stdout.write(args.lang === 'ja' ? `${args.out}: シリアル ${n} 行${marked}\n` : `${args.out}: ${n} serial rows${marked}\n`);
+        }
+        return 0;
+      } finally {
+        await deps.close();
+      }
+    };
   },
 };
 
-export const serialsCommand: CommandModule = {
+export const serialsCommand: CliGroup = {
   command: 'serials <command>',
   describe: 'the cancelled-serial notification CSV',
-  builder: (y) => y.command(exportCommand).demandCommand(1),
-  handler: () => undefined,
+  subcommands: [exportCommand],
 };

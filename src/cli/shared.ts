@@ -1,44 +1,49 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { UsageError } from './errors.js';
-import type { Lang } from '../domain/codes.js';
+import { usage } from './validate.js';
+import type { Lang } from '../errors.js';
 import type { OutputEncoding } from '../csv/write.js';
 import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
-import { openStore, resolveDbSpec, type Store } from '../store/connect.js';
+import { checkStoreWritable, openStore, resolveDbSpec, type Store } from '../store/connect.js';
 import { createSupplier, type SimKnobs, type Supplier } from '../supplier/index.js';
 
 export interface CommonArgs {
   db?: string | undefined;
   operator?: string | undefined;
-  quiet?: boolean | undefined;
-  logFormat?: 'text' | 'json' | undefined;
+  quiet: boolean;
+  logFormat: 'text' | 'json';
+  lang: Lang;
 }
 
-export function withDb<T>(y: Argv<T>) {
-  return y
-    .option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' })
-    .option('operator', { type: 'string', describe: 'recorded as 最終更新者 (default: the OS user)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary chatter' })
-    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' });
+/** `--db`, for every command that uses the store; `--operator` where it writes. */
+export function withDb<T>(y: Argv<T>, access: 'read' | 'write' = 'write') {
+  const withStore = y.option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' });
+  return access === 'read' ? withStore : withStore.option('operator', { type: 'string', describe: 'recorded as 最終更新者 (default: the OS user)' });
 }
 
 export function withCsvOutput<T>(y: Argv<T>) {
   return y
     .option('out', { type: 'string', describe: 'write the CSV here (default: stdout)' })
-    .option('encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'output encoding' })
-    .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'headers and labels' });
+    .option('encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'output encoding' });
 }
 
 export function withSupplier<T>(y: Argv<T>) {
   return y
     .option('supplier', { type: 'string', default: 'sim', describe: '"sim" (in-process simulator) or the URL of the supplier API' })
-    .option('concurrency', { type: 'number', default: 16, describe: 'orders in flight at the supplier' })
+    .option('concurrency', { type: 'number', default: 16, describe: 'orders in flight at the supplier (1–1000)' })
     .option('sim-latency-ms', { type: 'number', default: 0, describe: 'simulator: mean latency per call' })
-    .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503' })
+    .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503 (0–1)' })
     .option('sim-rate-limit', { type: 'number', default: 0, describe: 'simulator: calls per second before 429 (0: none)' })
-    .option('sim-async-rate', { type: 'number', default: 0, describe: 'simulator: share of changes answered 202' })
+    .option('sim-async-rate', { type: 'number', default: 0, describe: 'simulator: share of changes answered 202 (0–1)' })
     .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
     .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
+}
+
+/** `--supplier` is "sim" or an http(s) URL: checked before anything runs. */
+export function checkSupplierSpec(spec: string): void {
+  if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
+    throw usage(`--supplier must be "sim" or an http(s) URL, got "${spec}"`, `--supplier には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
+  }
 }
 
 export interface SupplierArgs {
@@ -65,7 +70,7 @@ export function defaultOperator(): string {
 }
 
 /** Human lines by default; `--log-format json` gives one event per line for machines. */
-export function createLogger(args: CommonArgs): (event: PipelineEvent) => void {
+export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): (event: PipelineEvent) => void {
   const json = args.logFormat === 'json';
   const tty = process.stderr.isTTY === true && !args.quiet && !json;
   let lastBar = '';
@@ -105,16 +110,20 @@ function drawBar(done: number, total: number | null): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}% ${done}/${total}`;
 }
 
-export function clearProgress(args: CommonArgs): void {
+export function clearProgress(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): void {
   if (process.stderr.isTTY && !args.quiet && args.logFormat !== 'json') process.stderr.write('\r\x1b[2K');
 }
 
+export interface StoreUse {
+  /** Resolved with resolveDbSpec before anything runs. */
+  spec: string;
+  /** 'read' opens without migrating or locking (lists, exports); 'write' migrates on first use. */
+  access: 'read' | 'write';
+}
+
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
-export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
-  if (args.supplier !== undefined && args.supplier !== 'sim' && !/^https?:\/\/[^/]/i.test(args.supplier)) {
-    throw new UsageError(`--supplier must be "sim" or an http(s) URL, got "${args.supplier}"`);
-  }
-  const store: Store = await openStore(resolveDbSpec(args.db));
+export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
+  const store: Store = await openStore(use.spec, { access: use.access });
   // A promise, not a value: callers that ask at once share one supplier (and one seed load).
   let supplier: Promise<Supplier> | null = null;
   const deps: PipelineDeps & { close(): Promise<void> } = {
@@ -136,6 +145,13 @@ export async function openDeps(args: CommonArgs & Partial<SupplierArgs>): Promis
     },
   };
   return deps;
+}
+
+/** The store a command will use, checked before anything runs: a usable path, and writable when the command writes. */
+export async function checkStore(args: Pick<CommonArgs, 'db'>, access: 'read' | 'write'): Promise<StoreUse> {
+  const spec = resolveDbSpec(args.db);
+  if (access === 'write') await checkStoreWritable(spec);
+  return { spec, access };
 }
 
 function definedOnly<T extends object>(obj: T): Partial<T> {

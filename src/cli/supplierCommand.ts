@@ -1,11 +1,12 @@
-import type { Argv, CommandModule } from 'yargs';
-import { openStore, resolveDbSpec } from '../store/connect.js';
+import type { Argv } from 'yargs';
+import { KaiyakuError, words } from '../errors.js';
+import { openStore } from '../store/connect.js';
 import { loadSubscriptionSeeds } from '../store/supplierSeeds.js';
 import { startSupplierServer } from '../supplier/index.js';
-import { UsageError } from './errors.js';
+import type { CliCommand, CliGroup } from './command.js';
+import { checkStore, type CommonArgs } from './shared.js';
 
-interface ServeArgs {
-  db?: string;
+interface ServeArgs extends CommonArgs {
   port: number;
   host: string;
   latencyMs: number;
@@ -15,46 +16,56 @@ interface ServeArgs {
   seed: number;
 }
 
-const serveCommand: CommandModule<object, ServeArgs> = {
+const serveCommand: CliCommand<ServeArgs> = {
   command: 'serve',
   describe: 'the supplier simulator over HTTP on loopback, seeded from the store',
   builder: (y: Argv) =>
     y
       .option('db', { type: 'string', describe: 'seed subscriptions from this store (env KAIYAKU_DB; default ./kaiyaku.db)' })
-      .option('port', { type: 'number', default: 8787 })
+      .option('port', { type: 'number', default: 8787, describe: 'port to listen on (0: any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1' })
-      .option('latency-ms', { type: 'number', default: 0 })
-      .option('fail-rate', { type: 'number', default: 0 })
-      .option('rate-limit', { type: 'number', default: 0 })
-      .option('async-rate', { type: 'number', default: 0 })
-      .option('seed', { type: 'number', default: 1 })
-      .example('$0 supplier serve --port 8787 --latency-ms 50 --fail-rate 0.2', 'then: kaiyaku cancel nov.csv --supplier http://127.0.0.1:8787') as unknown as Argv<ServeArgs>,
-  handler: async (args) => {
-    const store = await openStore(resolveDbSpec(args.db));
-    const seeds = await loadSubscriptionSeeds(store.db);
-    await store.close();
-    const server = await startSupplierServer({
-      port: args.port,
-      host: args.host,
-      knobs: { latencyMs: args.latencyMs, failRate: args.failRate, rateLimit: args.rateLimit, asyncRate: args.asyncRate, seed: args.seed },
-      seeds,
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new UsageError(`port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`);
-      if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
-      throw error;
-    });
-    process.stdout.write(`supplier simulator on ${server.url} with ${seeds.length} subscriptions (stats: ${server.url}/_sim/stats)\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => void server.close().then(resolve);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+      .option('latency-ms', { type: 'number', default: 0, describe: 'mean latency per call' })
+      .option('fail-rate', { type: 'number', default: 0, describe: 'share of calls answered 503 (0–1)' })
+      .option('rate-limit', { type: 'number', default: 0, describe: 'calls per second before 429 (0: none)' })
+      .option('async-rate', { type: 'number', default: 0, describe: 'share of changes answered 202 (0–1)' })
+      .option('seed', { type: 'number', default: 1, describe: 'seed for every random choice' })
+      .example('$0 supplier serve --port 8787 --latency-ms 50 --fail-rate 0.2', 'then: kaiyaku cancel nov.csv --supplier http://127.0.0.1:8787'),
+  prepare: async (args) => {
+    const store = await checkStore(args, 'read');
+    return async () => {
+      const opened = await openStore(store.spec, { access: 'read' });
+      const seeds = await loadSubscriptionSeeds(opened.db).finally(() => opened.close());
+      const server = await startSupplierServer({
+        port: args.port,
+        host: args.host,
+        knobs: { latencyMs: args.latencyMs, failRate: args.failRate, rateLimit: args.rateLimit, asyncRate: args.asyncRate, seed: args.seed },
+        seeds,
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') {
+          throw new KaiyakuError('USAGE', words(`port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`, `${args.host} のポート ${args.port} は使用中です（別の --port、または空きポートを使う --port 0 を指定してください）`));
+        }
+        if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+          throw new KaiyakuError('USAGE', words(`--host ${args.host} is not an address of this machine`, `--host ${args.host} はこのマシンのアドレスではありません`));
+        }
+        throw error;
+      });
+      process.stdout.write(
+        args.lang === 'ja'
+          ? `仕入元シミュレーター: ${server.url} — サブスクリプション ${seeds.length} 件、統計: ${server.url}/_sim/stats\n`
+          : `supplier simulator on ${server.url} with ${seeds.length} subscriptions (stats: ${server.url}/_sim/stats)\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return 0;
+    };
   },
 };
 
-export const supplierCommand: CommandModule = {
+export const supplierCommand: CliGroup = {
   command: 'supplier <command>',
   describe: 'the supplier linkage simulator',
-  builder: (y) => y.command(serveCommand).demandCommand(1),
-  handler: () => undefined,
+  subcommands: [serveCommand],
 };

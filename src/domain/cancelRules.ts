@@ -1,5 +1,5 @@
 import type { RowError, RowErrorCode } from './codes.js';
-import { parseBusinessDate } from './dates.js';
+import { explainDateProblem, readBusinessDate } from './dates.js';
 import type { Contract, ContractLine, IsoDate, Serial } from './types.js';
 
 /**
@@ -43,10 +43,12 @@ export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true
   const dateText = fields.endDate ?? '';
   let endDate: IsoDate | null = null;
   if (dateText !== '') {
-    endDate = parseBusinessDate(dateText);
-    if (endDate === null) {
-      return { ok: false, contractNo, error: err('DATE_INVALID', `"${dateText}" (use 2026-01-05, 2026/1/5 or 20260105)`, `「${dateText}」（2026-01-05、2026/1/5、20260105 の形式で指定してください）`) };
+    const reading = readBusinessDate(dateText);
+    if (!reading.ok) {
+      const why = explainDateProblem(dateText, reading);
+      return { ok: false, contractNo, error: err('DATE_INVALID', why.en, why.ja) };
     }
+    endDate = reading.date;
   }
   return {
     ok: true,

@@ -19,14 +19,38 @@ export function jstTimestamp(instant: Date): string {
  * day that does not exist (2026-02-30).
  */
 export function parseBusinessDate(input: string): IsoDate | null {
+  const read = readBusinessDate(input);
+  return read.ok ? read.date : null;
+}
+
+/** Why a text is not a business date: not in an accepted form, or a day the calendar lacks. */
+export type DateReading = { ok: true; date: IsoDate } | { ok: false; problem: 'format' } | { ok: false; problem: 'no_such_day'; year: number; month: number; day: number; daysInMonth: number | null };
+
+export function readBusinessDate(input: string): DateReading {
   const value = input.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(value);
   if (!m) m = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
-  if (!m) return null;
+  if (!m) return { ok: false, problem: 'format' };
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
   const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null;
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    const daysInMonth = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : null;
+    return { ok: false, problem: 'no_such_day', year, month, day, daysInMonth };
+  }
+  return { ok: true, date: `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` };
+}
+
+/** The forms accepted, as the messages quote them. */
+export const DATE_FORMS = '2026-01-05, 2026/01/05, 2026/1/5, 20260105';
+
+/** Plain words on why `text` is not a date, in both languages (English first). */
+export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): { en: string; ja: string } {
+  if (reading.problem === 'format') {
+    return { en: `"${text}" is not a date (write it as ${DATE_FORMS})`, ja: `「${text}」は日付ではありません（${DATE_FORMS.replaceAll(', ', '、')} のいずれかの形式で指定してください）` };
+  }
+  const { year, month, daysInMonth } = reading;
+  if (daysInMonth === null) return { en: `"${text}" is not a date: there is no month ${month}`, ja: `「${text}」は日付ではありません: ${month} 月はありません` };
+  return { en: `"${text}" is not a day of the calendar: ${year}-${String(month).padStart(2, '0')} has ${daysInMonth} days`, ja: `「${text}」は存在しない日付です: ${year} 年 ${month} 月は ${daysInMonth} 日までです` };
 }

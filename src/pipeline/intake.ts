@@ -1,6 +1,7 @@
-import { CANCEL_COLUMNS, mapHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
+import { inspectFile, type InputEncoding } from '../csv/decode.js';
+import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
 import { KaiyakuError, words } from '../errors.js';
-import { describeRecordProblem, type CsvInput } from '../csv/read.js';
+import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import type { Lang } from '../domain/codes.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
@@ -82,6 +83,31 @@ export function requireCancelColumns(fields: readonly string[]) {
     const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
     throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.join(', ')}`, `必須の列がありません: ${names.join(', ')}`));
   }
+  if (header.duplicated.length > 0) {
+    // 解約数 and 解約数量 both mean the cancel quantity: reading one and ignoring the other would guess.
+    const clashes = header.duplicated.map((key) => {
+      const spec = CANCEL_COLUMNS.find((c) => c.key === key)!;
+      const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
+      return fields.flatMap((cell, i) => (names.has(normaliseHeader(cell)) ? [`"${cell}" (column ${i + 1})`] : []));
+    });
+    throw new KaiyakuError(
+      'COLUMN_DUPLICATED',
+      words(
+        `columns that mean the same field: ${clashes.map((c) => c.join(' and ')).join('; ')}; keep one of them`,
+        `同じ項目を表す列が複数あります: ${clashes.map((c) => c.join(' と ').replace(/column (\d+)/g, '$1 列目')).join('、')}。どちらか一方にしてください`,
+      ),
+    );
+  }
   return header;
+}
+
+/**
+ * Everything about a cancellation file that can stop it as a whole, checked before any
+ * file of the command runs: it exists and is readable, its encoding, its header.
+ */
+export async function checkCancelFile(file: string, encoding: InputEncoding): Promise<void> {
+  const inspected = await inspectFile(file, encoding);
+  const input = await openCsv(file, inspected.encoding);
+  requireCancelColumns(input.header);
 }
 

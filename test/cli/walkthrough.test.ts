@@ -81,7 +81,7 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
 
   it('imports the contracts (契約一括登録)', () => {
     const r = ok('contracts', 'import', write('contracts.csv', CONTRACTS_CSV), '--db', DB);
-    expect(r.stdout).toContain('contracts created 2');
+    expect(r.stdout).toContain('契約 新規 2');
     const list = contracts();
     const c = list.find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({ status: 'active', products: 'Office 365 E1;Project Plan 1', start_date: '2021-07-20', end_date: '', cancelled_on: '', billable: 'true' });

@@ -299,7 +299,7 @@ describe('hostile cancellation files', () => {
         if (res.code !== 0 && res.code !== 1 && res.code !== 2) problems.push(`${o.name}: exit ${res.code} (signal ${res.signal}): ${res.stderr}`);
         if (/unexpected failure|SQLITE_BUSY|database is locked/.test(res.stderr)) problems.push(`${o.name}: ${res.stderr}`);
         if (res.code === 2 && !/^kaiyaku: .+/m.test(res.stderr)) problems.push(`${o.name}: exit 2 without a message`);
-        if ((res.code === 0 || res.code === 1) && !/rows/.test(res.stdout)) problems.push(`${o.name}: exit ${res.code} without a summary`);
+        if ((res.code === 0 || res.code === 1) && !/rows|行/.test(res.stdout)) problems.push(`${o.name}: exit ${res.code} without a summary`);
       });
     }
     const cliMs = Date.now() - cliStarted;

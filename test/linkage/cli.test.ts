@@ -37,7 +37,7 @@ afterAll(() => {
 
 /** `kaiyaku supplier serve --port 0`: the URL it prints is the one to use. */
 function serve(args: string[], cwd: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [MAIN, 'supplier', 'serve', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -90,7 +90,7 @@ describe('the CLI against `kaiyaku supplier serve`', () => {
     // same-file run below shows that they stay as they are).
     const stillOpen: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const resume = await kaiyaku(['orders', 'resume', ...common.filter((a) => a !== '--quiet'), ...linkArgs], dir);
+      const resume = await kaiyaku(['orders', 'resume', ...common.filter((a) => a !== '--quiet'), ...linkArgs, '--lang', 'en'], dir);
       expect(resume.code, resume.stderr).toBe(1);
       const m = /still open (\d+)/.exec(resume.stdout);
       expect(m, resume.stdout).not.toBeNull();

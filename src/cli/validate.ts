@@ -1,0 +1,214 @@
+import { explainDateProblem, readBusinessDate } from '../domain/dates.js';
+import type { IsoDate } from '../domain/types.js';
+import { KaiyakuError, words, type Lang, type Words } from '../errors.js';
+import type { KnownOptions, ParseState } from './command.js';
+
+/**
+ * Checks of argument values that yargs does not make, shared by every command, and the
+ * words for what yargs itself refuses. Everything here runs before any store is opened.
+ */
+
+export function usage(en: string, ja: string): KaiyakuError {
+  return new KaiyakuError('USAGE', words(en, ja));
+}
+
+/**
+ * The last value given for `--name` in raw arguments. Only for a message about arguments
+ * that could not be parsed (which language, which log format): nothing else reads argv.
+ */
+export function lastValueInArgv(argv: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg.startsWith(`--${name}=`)) found = arg.slice(name.length + 3);
+    else if (arg === `--${name}`) found = argv[i + 1];
+  });
+  return found;
+}
+
+export function langOfArgv(argv: readonly string[]): Lang {
+  const value = lastValueInArgv(argv, 'lang');
+  return value === 'en' ? 'en' : 'ja';
+}
+
+/** The number of single-character edits between two words (Levenshtein). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The closest candidate, if it is close enough to be what was meant. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+const kebab = (name: string): boolean => !/[A-Z]/.test(name);
+const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+
+/** yargs' refusals, rewritten to name the argument, suggest the nearest known one, and point at --help. */
+export function explainParseFailure(message: string, argv: readonly string[], state: ParseState): Words {
+  const context = state.context;
+  const where = ['kaiyaku', ...context.path].join(' ');
+  const help = words(`(see ${where} --help)`, `（${where} --help を参照してください）`);
+  const out = (w: Words): Words => words(`${w.en}\n${help.en}`, `${w.ja}\n${help.ja}`);
+
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (unknown) {
+    const names = unknown[1]!.split(', ').filter(kebab);
+    const given = new Set(argv.filter((a) => a.startsWith('-')).map((a) => a.replace(/^-+/, '').split('=')[0]!));
+    const options = (context.options?.names ?? []).filter(kebab);
+    const en: string[] = [];
+    const ja: string[] = [];
+    for (const name of names) {
+      if (given.has(name)) {
+        const guess = nearest(name, options);
+        en.push(`unknown option ${dashed(name)}${guess ? ` (did you mean ${dashed(guess)}?)` : ''}`);
+        ja.push(`不明なオプション ${dashed(name)}${guess ? `（${dashed(guess)} のことですか?）` : ''}`);
+      } else if (context.subcommands.length > 0) {
+        const guess = nearest(name, context.subcommands);
+        en.push(`unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`);
+        ja.push(`不明なコマンド「${name}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`);
+      } else {
+        en.push(`unexpected argument "${name}": ${where} takes no more arguments`);
+        ja.push(`余分な引数「${name}」: ${where} にはこれ以上の引数は指定できません`);
+      }
+    }
+    if (en.length > 0) return out(words(en.join('\n'), ja.join('\n')));
+  }
+  const choices = [...message.matchAll(/Argument: (\S+), Given: (.*?), Choices: (.*)/g)];
+  if (choices.length > 0) {
+    return out(
+      words(
+        choices.map((m) => `--${m[1]} cannot be ${m[2]}: use one of ${m[3]}`).join('\n'),
+        choices.map((m) => `--${m[1]} に ${m[2]} は指定できません: ${m[3]} のどれかを指定してください`).join('\n'),
+      ),
+    );
+  }
+  const missingArg = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
+  if (missingArg) {
+    if (context.subcommands.length > 0) {
+      const typed = argv[context.path.length];
+      if (typed !== undefined && !typed.startsWith('-')) {
+        const guess = nearest(typed, context.subcommands);
+        return out(
+          words(
+            `unknown command "${typed}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
+            `不明なコマンド「${typed}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
+          ),
+        );
+      }
+      return out(words(`name a command after ${where}: ${context.subcommands.join(', ')}`, `${where} の後にコマンドを指定してください: ${context.subcommands.join('、')}`));
+    }
+    return out(words(`${where} needs more arguments`, `${where} に必要な引数が足りません`));
+  }
+  const missingOption = /^Missing required arguments?: (.*)$/.exec(message);
+  if (missingOption) {
+    const names = missingOption[1]!.split(', ').filter(kebab);
+    return out(words(`${where} needs ${names.map((n) => `<${n}>`).join(', ')}`, `${where} には ${names.map((n) => `<${n}>`).join('、')} の指定が必要です`));
+  }
+  const tooMany = /^Too many non-option arguments: got (\d+), maximum of (\d+)$/.exec(message);
+  const typed = argv[context.path.length];
+  if (tooMany && context.subcommands.length > 0 && typed !== undefined && !context.subcommands.includes(typed)) {
+    const guess = nearest(typed, context.subcommands);
+    return out(
+      words(
+        `unknown command "${typed}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
+        `不明なコマンド「${typed}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
+      ),
+    );
+  }
+  if (tooMany) return out(words(`${where} takes at most ${tooMany[2]} argument(s); ${tooMany[1]} were given`, `${where} の引数は ${tooMany[2]} 個までです（${tooMany[1]} 個指定されました）`));
+  if (/^Not enough arguments following: (.*)$/.test(message)) {
+    const name = /^Not enough arguments following: (.*)$/.exec(message)![1]!;
+    return out(words(`--${name} needs a value`, `--${name} には値が必要です`));
+  }
+  return out(words(message, message));
+}
+
+/** Rules for every numeric option, by name: the same name means the same rule on every command. */
+const NUMBER_RULES: Record<string, { min?: number; max?: number; integer?: boolean }> = {
+  concurrency: { min: 1, max: 1000, integer: true },
+  'sim-latency-ms': { min: 0, max: 600_000 },
+  'sim-fail-rate': { min: 0, max: 1 },
+  'sim-rate-limit': { min: 0 },
+  'sim-async-rate': { min: 0, max: 1 },
+  'sim-seed': { integer: true },
+  'latency-ms': { min: 0, max: 600_000 },
+  'fail-rate': { min: 0, max: 1 },
+  'rate-limit': { min: 0 },
+  'async-rate': { min: 0, max: 1 },
+  seed: { integer: true },
+  port: { min: 0, max: 65_535, integer: true },
+  'settle-seconds': { min: 0, max: 86_400 },
+};
+
+/**
+ * What every command checks before it prepares anything: an option given twice that takes
+ * one value, an empty value, a number out of its range. Yargs accepts all three.
+ */
+export function checkArguments(args: Record<string, unknown>, known: KnownOptions, argv: readonly string[]): void {
+  const problems: Words[] = [];
+  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!));
+  for (const name of known.names.filter(kebab)) {
+    const value = args[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value) && !known.arrays.includes(name)) {
+      problems.push(words(`--${name} is given ${value.length} times; give it once`, `--${name} が ${value.length} 回指定されています。1 回だけ指定してください`));
+      continue;
+    }
+    if (typeof value === 'string' && value.trim() === '') {
+      problems.push(
+        given.has(name)
+          ? words(`--${name} needs a value; it was given empty`, `--${name} に値がありません（空で指定されています）`)
+          : words(`<${name}> is empty; name it`, `<${name}> が空です`),
+      );
+      continue;
+    }
+    const rule = NUMBER_RULES[name];
+    if (known.numbers.includes(name) && rule && typeof value === 'number') {
+      const problem = numberProblem(name, value, rule);
+      if (problem) problems.push(problem);
+    }
+  }
+  if (problems.length > 0) throw new KaiyakuError('USAGE', words(problems.map((p) => p.en).join('\n'), problems.map((p) => p.ja).join('\n')));
+}
+
+function numberProblem(name: string, value: number, rule: { min?: number; max?: number; integer?: boolean }): Words | null {
+  const range =
+    rule.min !== undefined && rule.max !== undefined
+      ? words(`from ${rule.min} to ${rule.max}`, `${rule.min} 以上 ${rule.max} 以下`)
+      : rule.min !== undefined
+        ? words(`of at least ${rule.min}`, `${rule.min} 以上`)
+        : words('', '');
+  const kind = rule.integer ? words('a whole number', 'の整数') : words('a number', 'の数');
+  const wanted = words(`${kind.en}${range.en ? ` ${range.en}` : ''}`, `${range.ja}${kind.ja}`);
+  const bad =
+    !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max);
+  if (!bad) return null;
+  const shown = Number.isNaN(value) ? words('not a number', '数ではありません') : words(String(value), String(value));
+  return words(`--${name} must be ${wanted.en} (got ${shown.en})`, `--${name} は${wanted.ja}で指定してください（指定値: ${shown.ja}）`);
+}
+
+/** A date option's value read as a business date; a usage error that says what is wrong otherwise. */
+export function dateArgument(name: string, value: string | undefined): IsoDate | undefined {
+  if (value === undefined) return undefined;
+  const reading = readBusinessDate(value.normalize('NFKC'));
+  if (reading.ok) return reading.date;
+  const why = explainDateProblem(value, reading);
+  throw new KaiyakuError('USAGE', words(`--${name}: ${why.en}`, `--${name}: ${why.ja}`));
+}

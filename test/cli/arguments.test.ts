@@ -1,0 +1,165 @@
+/**
+ * "No command acts on an argument it cannot use": for every command and subcommand that
+ * `kaiyaku --help` lists, an unknown option, a misspelling of one of its own options, a
+ * bad value and an extra positional argument each end in exit 2 with the argument named,
+ * and nothing changed: every file of the operator's folder (the store included) is
+ * byte-identical, no file appeared, and the supplier received no call.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSandbox, copySandbox, runIn, snapshot, startSupplier, type Sandbox } from '../support/sandbox.js';
+
+let sandbox: Sandbox;
+let supplier: Awaited<ReturnType<typeof startSupplier>>;
+
+beforeAll(async () => {
+  sandbox = buildSandbox();
+  supplier = await startSupplier(sandbox.template);
+}, 120_000);
+afterAll(() => {
+  supplier?.stop();
+  sandbox?.cleanup();
+});
+
+/** The commands `kaiyaku --help` lists, followed down to their subcommands. */
+function commandPaths(): string[][] {
+  const paths: string[][] = [];
+  const visit = (path: string[]) => {
+    const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
+    const section = help.split(/\n(?:Options|Positionals):/)[0]!;
+    const subs = section
+      .split('\n')
+      .filter((line) => line.startsWith('  kaiyaku '))
+      .map((line) => line.trim().split(/\s{2,}/)[0]!.split(' ').filter((w) => !/^[<[]/.test(w)).at(-1)!)
+      .filter((c) => !path.includes(c));
+    if (subs.length === 0) {
+      paths.push(path);
+      return;
+    }
+    for (const sub of new Set(subs)) visit([...path, sub]);
+  };
+  visit([]);
+  return paths;
+}
+
+/** The options of a command as its --help shows them, with what kind of value each takes. */
+function optionsOf(path: string[]): { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[] {
+  const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
+  return [...help.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)\b[^\n]*?\[(number|choices|string|boolean)/gm)].map((m) => ({ name: m[1]!, kind: m[2] as 'number' }));
+}
+
+const GLOBAL = new Set(['help', 'version', 'lang', 'log-format', 'quiet']);
+
+/** A valid invocation of each command, to which each case adds one mistake. */
+function baseArgs(path: string[]): string[] {
+  const o = sandbox.orders;
+  const linking = ['--supplier', supplier.url];
+  switch (path.join(' ')) {
+    case 'cancel':
+      return ['cancel', 'nov.csv', ...linking];
+    case 'contracts import':
+      return ['contracts', 'import', 'contracts.csv'];
+    case 'contracts list':
+      return ['contracts', 'list', '--out', 'list.csv'];
+    case 'orders list':
+      return ['orders', 'list', '--out', 'orders.csv'];
+    case 'orders resume':
+      return ['orders', 'resume', ...linking];
+    case 'orders accept':
+      return ['orders', 'accept', o.requested];
+    case 'orders withdraw-acceptance':
+      return ['orders', 'withdraw-acceptance', o.acceptedUnlinked];
+    case 'orders link':
+      return ['orders', 'link', o.acceptedUnlinked, ...linking];
+    case 'orders confirm':
+      return ['orders', 'confirm', o.accepted, '--end-date', '2099-01-31'];
+    case 'orders withdraw':
+      return ['orders', 'withdraw', o.requested];
+    case 'serials export':
+      return ['serials', 'export', '--mark-notified', '--out', 'serials.csv'];
+    case 'supplier serve':
+      return ['supplier', 'serve', '--port', '0'];
+    case 'demo':
+      return ['demo', '--dir', 'demo-out'];
+    case 'migrate':
+      return ['migrate'];
+    default:
+      throw new Error(`no base arguments for "${path.join(' ')}": add them here`);
+  }
+}
+
+/** Drops one letter from the middle: --dry-run → --dry-un. */
+function misspell(name: string): string {
+  const i = Math.max(1, Math.floor(name.length / 2));
+  return name.slice(0, i) + name.slice(i + 1);
+}
+
+async function expectNothingDone(args: string[], named: RegExp): Promise<void> {
+  const run = copySandbox(sandbox);
+  try {
+    const before = snapshot(run.dir);
+    const calls = await supplier.calls();
+    const r = runIn(run.dir, args, {}, 20_000);
+    expect(r.code, `kaiyaku ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(2);
+    expect(r.stderr).toMatch(named);
+    expect(r.stderr, 'no stack trace for a condition we can name').not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+    expect(snapshot(run.dir)).toEqual(before);
+    expect(await supplier.calls()).toBe(calls);
+  } finally {
+    run.cleanup();
+  }
+}
+
+describe('every command refuses what it cannot use, before doing anything', () => {
+  it('finds every command of --help (and needs a base invocation for each)', () => {
+    const paths = commandPaths().map((p) => p.join(' '));
+    expect(paths).toEqual(expect.arrayContaining(['cancel', 'contracts import', 'contracts list', 'orders list', 'orders resume', 'orders confirm', 'serials export', 'supplier serve', 'demo', 'migrate']));
+    for (const p of commandPaths()) expect(() => baseArgs(p)).not.toThrow();
+  });
+
+  it('each base invocation is valid: the mistakes below are the only reason for exit 2', () => {
+    for (const p of commandPaths()) {
+      if (p.join(' ') === 'supplier serve') continue; // it serves until stopped
+      const run = copySandbox(sandbox);
+      try {
+        const r = runIn(run.dir, baseArgs(p));
+        expect(r.code, `kaiyaku ${baseArgs(p).join(' ')}\n${r.stderr}`).not.toBe(2);
+      } finally {
+        run.cleanup();
+      }
+    }
+  });
+
+  it('an unknown option', async () => {
+    for (const p of commandPaths()) await expectNothingDone([...baseArgs(p), '--bogus-option'], /--bogus-option/);
+  });
+
+  it('a misspelling of one of its own options, with the option meant suggested', async () => {
+    for (const p of commandPaths()) {
+      const own = optionsOf(p).filter((o) => !GLOBAL.has(o.name));
+      const target = own.sort((a, b) => b.name.length - a.name.length)[0];
+      if (!target) continue;
+      const typo = misspell(target.name);
+      await expectNothingDone([...baseArgs(p), `--${typo}`, ...(target.kind === 'boolean' ? [] : ['1'])], new RegExp(`--${typo}[\\s\\S]*--${target.name}`));
+    }
+  });
+
+  it('a bad value: a word for a number, a choice it does not offer, a language it does not speak', async () => {
+    for (const p of commandPaths()) {
+      const own = optionsOf(p).filter((o) => !GLOBAL.has(o.name));
+      const number = own.find((o) => o.kind === 'number');
+      const choice = own.find((o) => o.kind === 'choices');
+      if (number) await expectNothingDone([...baseArgs(p), `--${number.name}`, 'abc'], new RegExp(`--${number.name}`));
+      if (choice) await expectNothingDone([...baseArgs(p), `--${choice.name}`, 'bogus'], new RegExp(`--${choice.name}`));
+      await expectNothingDone([...baseArgs(p), '--lang', 'fr'], /--lang/);
+    }
+  });
+
+  it('an extra positional argument', async () => {
+    for (const p of commandPaths()) await expectNothingDone([...baseArgs(p), 'extra-arg'], /extra-arg/);
+  });
+
+  it('an option given twice that takes one value', async () => {
+    for (const p of commandPaths()) await expectNothingDone([...baseArgs(p), '--lang', 'en', '--lang', 'ja'], /--lang/);
+  });
+});

@@ -1,0 +1,138 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { get } from 'node:http';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BIN, type CliResult } from './cli.js';
+
+export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+
+/**
+ * A folder an operator would have: a store with the fixture contracts, some orders in
+ * each state, a cancellation file, an inbox holding a night's file. Built once; each
+ * case runs in a fresh copy, so a command that wrongly acts cannot spoil the next case.
+ */
+export interface Sandbox {
+  template: string;
+  /** Order numbers in each state, for the order buttons. */
+  orders: { requested: string; accepted: string; acceptedUnlinked: string; completed: string };
+  cleanup(): void;
+}
+
+export function runIn(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined, ...env }, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function must(cwd: string, args: readonly string[]): CliResult {
+  const r = runIn(cwd, args);
+  if (r.code !== 0 && r.code !== 1) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+function orderNos(cwd: string, status: string): string[] {
+  const out = must(cwd, ['orders', 'list', '--status', status, '--lang', 'en', '--encoding', 'utf8']).stdout;
+  return out
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split(',')[1]!);
+}
+
+export function buildSandbox(): Sandbox {
+  const template = mkdtempSync(join(tmpdir(), 'kaiyaku-sandbox-'));
+  cpSync(join(FIXTURES, 'contracts.csv'), join(template, 'contracts.csv'));
+  must(template, ['contracts', 'import', 'contracts.csv']);
+  const sample = readFileSync(join(FIXTURES, 'cancel-sample.csv'), 'utf8').split('\n');
+  const header = sample[0]!;
+  // One order completed, one accepted and linked, one accepted not yet linked, one requested.
+  writeFileSync(join(template, 'done.csv'), `${header}\n${sample[1]}\n`);
+  must(template, ['cancel', 'done.csv']);
+  writeFileSync(join(template, 'linked.csv'), `${header}\n${sample[2]}\n`);
+  must(template, ['cancel', 'linked.csv', '--until', 'linked']);
+  writeFileSync(join(template, 'accepted.csv'), `${header}\n${sample[3]}\n`);
+  must(template, ['cancel', 'accepted.csv', '--until', 'accepted']);
+  writeFileSync(join(template, 'requested.csv'), `${header}\n${sample[4]}\n`);
+  must(template, ['cancel', 'requested.csv', '--until', 'requested']);
+  const [completed] = orderNos(template, 'completed');
+  const accepted = orderNos(template, 'accepted');
+  const [requested] = orderNos(template, 'requested');
+  // The file the cases cancel, and a night's inbox.
+  writeFileSync(join(template, 'nov.csv'), `${header}\n${sample[5]}\n`);
+  cpSync(join(template, 'nov.csv'), join(template, 'inbox', 'night.csv'), { recursive: true });
+  const old = new Date(Date.now() - 3600_000);
+  // An inbox file an hour old is settled: a night would take it at once.
+  for (const f of ['night.csv']) {
+    const p = join(template, 'inbox', f);
+    spawnSync('touch', ['-d', old.toISOString(), p]);
+  }
+  return {
+    template,
+    orders: { requested: requested!, completed: completed!, accepted: accepted[0]!, acceptedUnlinked: accepted[accepted.length - 1]! },
+    cleanup: () => rmSync(template, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh copy of the template to run one case in. */
+export function copySandbox(s: Sandbox): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-case-'));
+  cpSync(s.template, dir, { recursive: true, preserveTimestamps: true });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Every file under a folder, by relative path, with its bytes' hash: what "nothing changed" compares. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        out[`${relative(dir, p)}/`] = 'dir';
+        walk(p);
+      } else {
+        out[relative(dir, p)] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${st.mtimeMs}`;
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** `kaiyaku supplier serve` on a free port, seeded from a store: its /_sim/stats counts every call. */
+export async function startSupplier(cwd: string): Promise<{ url: string; calls(): Promise<number>; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`supplier serve printed no URL: ${out} ${err}`)), 20_000);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /on (http:\/\/\S+) with/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`supplier serve exited ${code}: ${err}`)));
+  });
+  return {
+    url,
+    calls: async () => {
+      // A fresh connection each time: a pooled keep-alive socket the server has closed fails the request.
+      const body = await new Promise<string>((resolve, reject) => {
+        get(`${url}/_sim/stats`, { agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      return (JSON.parse(body) as { total: number }).total;
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
