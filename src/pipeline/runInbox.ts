@@ -143,7 +143,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       durationMs: finished - started,
-      exitCode: files.reduce<0 | 1 | 2>((worst, f) => (f.exitCode > worst ? f.exitCode : worst), 0),
+      exitCode: nightExitCode(files, resume.orders),
       resume,
       files,
       rows,
@@ -153,6 +153,17 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   } finally {
     await lock.lock.release().catch(() => undefined);
   }
+}
+
+/**
+ * 2 tells a scheduler that nothing changed: a night says it only when every file was
+ * refused whole and no open order was taken up. A night that did some work and refused a
+ * file is 1, as is any row not done.
+ */
+function nightExitCode(files: readonly InboxFileSummary[], resumedOrders: number): 0 | 1 | 2 {
+  const codes = files.map((f) => f.exitCode);
+  if (codes.length > 0 && codes.every((c) => c === 2) && resumedOrders === 0) return 2;
+  return codes.some((c) => c !== 0) ? 1 : 0;
 }
 
 /** `*.csv` in name order, leaving out our own reports and hidden or partial files. */
