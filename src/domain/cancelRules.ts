@@ -140,21 +140,27 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   if (row.productCode !== '' || row.subscriptionId !== '') {
     const candidates = lines.filter(matchesIds);
     if (candidates.length === 0) return fail(err('LINE_NOT_FOUND', describeIds(row)));
-    const active = candidates.filter((l) => l.status === 'active');
-    if (active.length === 0) return fail(err('LINE_NOT_ACTIVE'));
+    const open = candidates.filter((l) => l.status === 'active');
+    if (open.length === 0) return fail(err('LINE_NOT_ACTIVE'));
+    // A line at quantity 0 has nothing left to cancel: it is not a target.
+    const active = open.filter(hasSeats);
+    if (active.length === 0) return fail(noSeats());
     if (active.length > 1) return fail(err('LINE_AMBIGUOUS', `${active.length} lines match ${describeIds(row)}`, `${describeIds(row)} に ${active.length} 件の明細が該当します`));
     const line = active[0]!;
     return checkLine(row, line, row.cancelQuantity ?? line.quantity, null);
   }
 
-  const active = lines.filter((l) => l.status === 'active');
-  if (active.length === 0) return fail(err('CONTRACT_NOT_ACTIVE'));
+  const open = lines.filter((l) => l.status === 'active');
+  if (open.length === 0) return fail(err('CONTRACT_NOT_ACTIVE'));
+  // 全選択 takes the lines that have seats left; a contract whose lines are all at 0 has nothing to cancel.
+  const active = open.filter(hasSeats);
+  if (active.length === 0) return fail(noSeats());
   if (row.cancelQuantity !== null) {
     if (active.length > 1) return fail(err('LINE_AMBIGUOUS', `${active.length} active lines; a cancel quantity needs one line named`, `有効な明細が ${active.length} 件あります。解約数を指定する場合は明細を指定してください`));
     return checkLine(row, active[0]!, row.cancelQuantity, null);
   }
-  // 全選択: every active line, which a trial product forbids.
-  if (active.some((l) => l.isTrial)) return fail(err('TRIAL_BLOCKS_FULL_CANCEL'));
+  // 全選択: every active line, which a trial product forbids (at any quantity: it is still on the contract).
+  if (open.some((l) => l.isTrial)) return fail(err('TRIAL_BLOCKS_FULL_CANCEL'));
   const targets: RowTarget[] = [];
   for (const line of active) {
     const checked = checkLine(row, line, line.quantity, null);
@@ -164,8 +170,18 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   return { ok: true, targets };
 }
 
+function hasSeats(line: SnapshotLine): boolean {
+  return line.quantity > 0;
+}
+
+function noSeats(): RowError {
+  return err('LINE_NOT_ACTIVE', 'the line has no active seats (quantity 0)', '明細に有効な数量がありません（数量 0）');
+}
+
 function checkLine(row: CancelRow, line: SnapshotLine, quantity: number, serial: Serial | null): Resolved {
   if (line.isTrial) return { ok: false, error: err('TRIAL_LINE') };
+  // Whatever path led here (a serial row on a line at 0, say): nothing to cancel is no target.
+  if (!hasSeats(line) || quantity < 1) return { ok: false, error: noSeats() };
   if (line.heldByOpenOrder) return { ok: false, error: err('LINE_HAS_OPEN_ORDER') };
   if (quantity > line.quantity) {
     return { ok: false, error: err('QUANTITY_EXCEEDS_REMAINING', `${quantity} > ${line.quantity} remaining`, `解約数 ${quantity} > 残数 ${line.quantity}`) };
