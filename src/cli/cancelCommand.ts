@@ -82,6 +82,10 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       checkFolderCreatable(path.join(archive, 'rejected'), args.archive !== undefined ? '--archive' : '--inbox');
       // The night creates its report folder (default: the archive) as it does the archive.
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
+      // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
+      if (args.reports !== undefined && path.resolve(args.reports) === path.resolve(inbox)) {
+        throw usage('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
+      }
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
       return async () => {

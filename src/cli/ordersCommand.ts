@@ -1,4 +1,7 @@
 import type { Argv } from 'yargs';
+import { KaiyakuError, words } from '../errors.js';
+import { openStore } from '../store/connect.js';
+import { findOrderByNo } from '../store/orderRepository.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
 import { checkOutputFile } from '../files/destinations.js';
 import { acceptOrder, confirmOrder, linkOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
@@ -55,18 +58,26 @@ const resumeCommand: CliCommand<ResumeArgs> = {
     return async () => {
       const deps = await openDeps(store, args);
       try {
-        const { orders, counts } = await resumeOpenOrders(deps, { until: args.until, concurrency: args.concurrency, confirmUnsettled: args.confirmUnsettled });
+        // In text mode the orders needing an operator are printed below, in the chosen language;
+        // with --log-format json they are events as well, for the machine reading stderr.
+        const { orders, counts, waiting, needsOperator } = await resumeOpenOrders(deps, { until: args.until, concurrency: args.concurrency, confirmUnsettled: args.confirmUnsettled, announce: args.logFormat === 'json' });
         clearProgress(args);
         const left = await deps.store.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' }).first();
         const open = Number(left?.['n'] ?? 0);
+        const ja = args.lang === 'ja';
         if (!args.quiet) {
+          const differs = counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '';
           process.stdout.write(
-            args.lang === 'ja'
-              ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}、解約確定 ${counts.confirmed}; 未完了のまま ${open}\n`
-              : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}, confirmed ${counts.confirmed}; still open ${open}\n`,
+            ja
+              ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}; 未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）\n`
+              : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}${differs}, confirmed ${counts.confirmed}; still open ${open} (waiting ${waiting}, need an operator ${needsOperator.length})\n`,
           );
         }
-        return open > 0 && args.until === 'completed' ? 1 : 0;
+        // What only an operator can do, one line per order, even with --quiet: it is the point of the run.
+        for (const n of needsOperator) process.stdout.write(`${ja ? '要対応' : 'action needed'}: ${n.words[args.lang]}\n`);
+        // 1 only while something a later resume can move is left (a supplier unreachable or
+        // not settled); orders waiting for an operator are named above and do not fail the run.
+        return waiting > 0 ? 1 : 0;
       } finally {
         await deps.close();
       }
@@ -99,10 +110,12 @@ function stepCommand(step: Step): CliCommand<StepArgs> {
       if (args.supplier !== undefined) checkSupplierSpec(args.supplier);
       step.check?.(args);
       const store = await checkStore(args, 'write');
+      const orderNo = args.orderNo.normalize('NFKC').trim().toUpperCase();
+      await checkOrderExists(store.spec, orderNo);
       return async () => {
         const deps = await openDeps(store, args);
         try {
-          const { message, exit } = await step.run(deps, { ...args, orderNo: args.orderNo.normalize('NFKC').trim().toUpperCase() });
+          const { message, exit } = await step.run(deps, { ...args, orderNo });
           if (!args.quiet) process.stdout.write(`${message}\n`);
           return exit;
         } finally {
@@ -170,3 +183,25 @@ export const ordersCommand: CliGroup = {
   describe: 'list orders, resume open ones, or take one step on one order (the portal\'s buttons)',
   subcommands: [listCommand, resumeCommand, ...steps.map(stepCommand)],
 };
+
+/**
+ * An order number that names no order is refused before the store is opened for writing,
+ * so that exit 2 leaves even SQLite's housekeeping files as they were (and a mistyped
+ * --db creates no empty store). A store whose
+ * schema is behind cannot be read this way; the write open migrates it and the step
+ * itself then refuses an unknown number.
+ */
+async function checkOrderExists(spec: string, orderNo: string): Promise<void> {
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(spec, { access: 'read' });
+  } catch (error) {
+    if (error instanceof KaiyakuError && error.code === 'SCHEMA_OUTDATED') return;
+    throw error;
+  }
+  try {
+    if (!(await findOrderByNo(store.db, orderNo))) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
+  } finally {
+    await store.close();
+  }
+}

@@ -19,6 +19,7 @@ export const ROW_ERROR = {
   END_DATE_BEFORE_START: { en: 'The end date is before the contract start date', ja: '契約終了日が契約開始日より前です' },
   END_DATE_BEFORE_APPLIED: { en: 'The end date is before the application date of the order', ja: '契約終了日が申込日より前です' },
   END_DATE_CONFLICT: { en: 'Rows of the same contract give different end dates', ja: '同じ契約の行で契約終了日が異なります' },
+  REQUEST_ID_REUSED: { en: 'This request id was already used for a different row; give this row a new request id', ja: 'この依頼番号は別の行で使用済みです。新しい依頼番号を指定してください' },
   DUPLICATE_ROW: { en: 'Another row of this file already targets the same line', ja: '同じ明細を対象とする行がファイル内に既にあります' },
   LINE_HAS_OPEN_ORDER: { en: 'The line is already in an open cancellation order', ja: '明細は既に処理中の解約注文に含まれています' },
   CONTRACT_GROUP_REFUSED: { en: 'Another row of the same contract was refused; a contract\'s rows go together', ja: '同じ契約の別の行がエラーのため、この行も処理しません' },

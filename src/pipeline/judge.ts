@@ -6,8 +6,8 @@ import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
 import {
   duplicateRequestRows,
   earlierOrdersOfRows,
-  findRequestKeys,
-  insertRequestKeys,
+  findRowKeys,
+  insertRowKeys,
   loadStagedRows,
   nextStagedContracts,
   recordJudgements,
@@ -17,6 +17,7 @@ import type { Stage } from '../domain/types.js';
 import { writeContext, type PipelineDeps } from './context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
 import { orderReached } from './results.js';
+import { rowFingerprint } from './rowKey.js';
 
 export interface JudgeOptions {
   runId: number;
@@ -51,20 +52,31 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => ({ row_no: r.row_no, contract_no: r.contract_no, ...cellsOf(r.fields) }));
+    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => {
+      const cells = cellsOf(r.fields);
+      return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
+    });
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
-    const knownRequests = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
+    const known = await findRowKeys(deps.store.db, rows.map((r) => ({ requestId: r.requestId, fingerprint: r.fingerprint })));
     const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
     const earlier = new Map<number, number>();
+    /** Rows whose request id an earlier, different row holds: the order that row made. */
+    const reused = new Map<number, number>();
     for (const r of rows) {
-      const orderId = sameRowsBefore.get(r.row_no) ?? knownRequests.get(r.requestId);
+      const request = r.requestId === '' ? undefined : known.requests.get(r.requestId);
+      if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !sameRowsBefore.has(r.row_no)) {
+        reused.set(r.row_no, request.orderId);
+        continue;
+      }
+      const orderId = sameRowsBefore.get(r.row_no) ?? request?.orderId ?? (r.requestId === '' ? known.fingerprints.get(r.fingerprint) : undefined);
       if (orderId !== undefined) earlier.set(r.row_no, orderId);
     }
-    const earlierOrders = await loadOrders(deps.store.db, [...earlier.values()]);
+    const earlierOrders = await loadOrders(deps.store.db, [...earlier.values(), ...reused.values()]);
+    const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
 
     const judgements: RowJudgement[] = [];
     const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
-    const byContract = new Map<string, (CancelCells & { row_no: number; contract_no: string })[]>();
+    const byContract = new Map<string, (CancelCells & { row_no: number; contract_no: string; fingerprint: string })[]>();
     for (const r of rows) {
       const group = byContract.get(r.contract_no);
       if (group) group.push(r);
@@ -80,6 +92,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           const o = earlierOrders.get(orderId);
           const finished = o !== undefined && orderReached(options.until, o.order.status, o.lines.map((l) => l.linkageStatus));
           judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId, lineIds: null, errorCode: null, messageEn: null, messageJa: null });
+          continue;
+        }
+        const holder = reused.get(r.row_no);
+        if (holder !== undefined) {
+          const o = earlierOrders.get(holder)?.order;
+          const where = o ? { en: ` (order ${o.orderNo} of ${o.appliedOn})`, ja: `（${o.appliedOn} の注文 ${o.orderNo}）` } : { en: '', ja: '' };
+          errors.set(r.row_no, { code: 'REQUEST_ID_REUSED', detail: { en: `"${r.requestId}" was used for another row${where.en}`, ja: `「${r.requestId}」は別の行で使用されています${where.ja}` } });
           continue;
         }
         if (dupRows.has(r.row_no)) {
@@ -115,14 +134,14 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         // Request ids were looked up before this transaction: an overlapping run may have
         // recorded one since. Judge the page again (such rows then continue that run's
         // order) rather than insert the key twice.
-        const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
-        if (taken.size > 0) return true;
+        const taken = await findRowKeys(trx, plans.flatMap((p) => p.rows.map((r) => ({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)! }))));
+        if (taken.requests.size > 0 || taken.fingerprints.size > 0) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
         const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
-        const requestKeys: { requestId: string; orderId: number }[] = [];
+        const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
@@ -131,10 +150,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
               continue;
             }
             pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
-            if (r.requestId !== '') requestKeys.push({ requestId: r.requestId, orderId });
+            rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
           }
         }
-        await insertRequestKeys(trx, runId, dedupeRequestKeys(requestKeys));
+        await insertRowKeys(trx, runId, rowKeys);
         await recordJudgements(trx, runId, pageJudgements);
         return false;
       }, { retryUniqueViolation: true });
@@ -146,11 +165,6 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
   }
-}
-
-function dedupeRequestKeys<T extends { requestId: string }>(keys: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return keys.filter((k) => (seen.has(k.requestId) ? false : (seen.add(k.requestId), true)));
 }
 
 function refusal(rowNo: number, error: RowError): RowJudgement {

@@ -106,7 +106,17 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           files.push({ file: name, status: 'left_for_later', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: 'changed while being processed', resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo: null, durationMs: Date.now() - fileStarted });
           continue;
         }
-        const movedTo = moveAside(file, archive);
+        let movedTo: string;
+        try {
+          movedTo = moveAside(file, archive);
+        } catch (moveError) {
+          // Its rows are done (and known, so not done again); only the move failed. The night
+          // goes on with the other files, and the file stays for the next night to archive.
+          const why = (moveError as Error).message;
+          deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: processed, but it could not be moved to the archive: ${why}`, data: { archive } });
+          files.push({ file: name, status: 'left_for_later', exitCode: 1, rows: summary.rows, counts: summary.counts, reason: `processed, but it could not be moved to the archive: ${why}`, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo: null, durationMs: Date.now() - fileStarted });
+          continue;
+        }
         files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (error) {
@@ -118,7 +128,15 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           files.push({ file: name, status: 'left_for_later', exitCode: error.kind === 'conflict' ? 0 : 1, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
           continue;
         }
-        const movedTo = moveAside(file, rejected);
+        let movedTo: string;
+        try {
+          movedTo = moveAside(file, rejected);
+        } catch (moveError) {
+          const stuck = (moveError as Error).message;
+          files.push({ file: name, status: 'left_for_later', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${why}; it could not be set aside either: ${stuck}`, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
+          deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: ${why}; it could not be set aside: ${stuck}`, data: { code: error.code } });
+          continue;
+        }
         try {
           writeFileAtomically(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${why}\n`);
         } catch (noteError) {
@@ -166,11 +184,15 @@ function nightExitCode(files: readonly InboxFileSummary[], resumedOrders: number
   return codes.some((c) => c !== 0) ? 1 : 0;
 }
 
-/** `*.csv` in name order, leaving out our own reports and hidden or partial files. */
+/**
+ * `*.csv` in name order, leaving out result files and hidden or partial files. An error
+ * file (`nov.errors.csv`) is taken: fixing it and dropping it back is the documented way
+ * to re-upload refused rows (the night's own reports never go to the inbox).
+ */
 function listInbox(inbox: string): string[] {
   return fs
     .readdirSync(inbox, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.csv$/i.test(e.name) && !e.name.startsWith('.') && !/\.(result|errors)\.csv$/i.test(e.name))
+    .filter((e) => e.isFile() && /\.csv$/i.test(e.name) && !e.name.startsWith('.') && !/\.result\.csv$/i.test(e.name))
     .map((e) => e.name)
     .sort();
 }

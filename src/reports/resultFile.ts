@@ -191,7 +191,8 @@ export async function writeRunReports(
         counts[view.result]++;
         resultRows.push([
           r.row_no,
-          r.contract_no,
+          // A row that could not be read whole was staged without a contract; show the number if its cell was readable.
+          r.contract_no || cells.contractNo,
           cells.productCode,
           cells.subscriptionId,
           cells.cancelQuantity === '' ? '' : /^\d+$/.test(cells.cancelQuantity) ? Number(cells.cancelQuantity) : cells.cancelQuantity,
@@ -203,7 +204,7 @@ export async function writeRunReports(
           view.message,
         ]);
         if (view.result === 'refused' || view.result === 'failed') {
-          errorRows.push([...r.fields, view.errorCode ?? '', view.message]);
+          errorRows.push(errorFileRow(r.fields, header.length, view.errorCode ?? '', view.message));
           errorRowNos.push(r.row_no);
         }
       }
@@ -219,4 +220,15 @@ export async function writeRunReports(
   // present always has its run's error file beside it.
   await closeTogether([errors, result]);
   return counts;
+}
+
+/**
+ * A refused row as it came, with its code and message under their own headers: a row
+ * with fewer cells than the header is padded, and one with more keeps its extra cells
+ * after the message, so nothing the operator typed is lost and nothing shifts columns.
+ */
+export function errorFileRow(fields: readonly string[], headerLength: number, code: string, message: string): Cell[] {
+  const own = fields.slice(0, headerLength);
+  while (own.length < headerLength) own.push('');
+  return [...own, code, message, ...fields.slice(headerLength)];
 }

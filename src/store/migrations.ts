@@ -197,6 +197,40 @@ const migrations: Migration[] = [
       }
     },
   },
+  {
+    // Each order line sends its own Idempotency-Key, a random UUID chosen when the line is
+    // created, instead of `order-line-<id>`: ids start again where a store restored from a
+    // backup left off, and the supplier remembers keys longer than that. A line that may
+    // have been sent keeps the key it was sent with; a line never sent gets a UUID when it
+    // is first sent (orderRepository.prepareLinesToSend).
+    name: '003_order_line_idempotency_keys',
+    async up(knex) {
+      await knex.schema.alterTable('order_lines', (t) => {
+        t.text('idempotency_key');
+      });
+      await knex.raw(`update order_lines set idempotency_key = 'order-line-' || id where sent_at is not null or linkage_status <> 'unlinked'`);
+      await knex.schema.alterTable('order_lines', (t) => {
+        t.unique(['idempotency_key'], { indexName: 'order_lines_idempotency_key_unique' });
+      });
+    },
+  },
+  {
+    // What was done is known per row, not only per file: a row without a request id is
+    // remembered by its fingerprint (rowKey.ts), and a request id is bound to the row it
+    // first came with. Keys recorded before this migration have no fingerprint and match
+    // any row with their request id, as they did.
+    name: '005_row_fingerprints',
+    async up(knex) {
+      await knex.schema.alterTable('request_keys', (t) => {
+        t.text('fingerprint');
+      });
+      await knex.schema.createTable('row_fingerprints', (t) => {
+        t.text('fingerprint').primary();
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+        t.integer('run_id').notNullable().references('id').inTable('runs');
+      });
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

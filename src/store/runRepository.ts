@@ -157,16 +157,47 @@ export async function duplicateRequestRows(db: Db, runId: number): Promise<numbe
   return out;
 }
 
-export async function findRequestKeys(db: Db, requestIds: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const part of chunk([...new Set(requestIds)].filter((r) => r !== ''))) {
-    for (const r of await db('request_keys').whereIn('request_id', part).select('request_id', 'order_id')) out.set(r.request_id, Number(r.order_id));
-  }
-  return out;
+export interface KnownRowKeys {
+  /** Request id → the order its row made, and the fingerprint of that row (null when recorded before fingerprints). */
+  requests: Map<string, { orderId: number; fingerprint: string | null }>;
+  /** Fingerprint of a row without a request id → the order it made. */
+  fingerprints: Map<string, number>;
 }
 
-export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; orderId: number }[]): Promise<void> {
-  await insertRowsSharing(trx, 'request_keys', keys.map((k) => ({ request_id: k.requestId, order_id: k.orderId })), { run_id: runId });
+/** What earlier runs did for rows like these: by request id, and by fingerprint for rows without one. */
+export async function findRowKeys(db: Db, rows: readonly { requestId: string; fingerprint: string }[]): Promise<KnownRowKeys> {
+  const requests = new Map<string, { orderId: number; fingerprint: string | null }>();
+  const fingerprints = new Map<string, number>();
+  for (const part of chunk([...new Set(rows.map((r) => r.requestId))].filter((r) => r !== ''))) {
+    for (const r of await db('request_keys').whereIn('request_id', part).select('request_id', 'order_id', 'fingerprint')) {
+      requests.set(r.request_id, { orderId: Number(r.order_id), fingerprint: r.fingerprint ?? null });
+    }
+  }
+  for (const part of chunk([...new Set(rows.filter((r) => r.requestId === '').map((r) => r.fingerprint))])) {
+    // A withdrawn order did nothing: a row like its rows is a new request, not one already done.
+    const found = await db('row_fingerprints as f').join('change_orders as o', 'o.id', 'f.order_id').whereIn('f.fingerprint', part).whereNot('o.status', 'withdrawn').select('f.fingerprint', 'f.order_id');
+    for (const r of found) fingerprints.set(r.fingerprint, Number(r.order_id));
+  }
+  return { requests, fingerprints };
+}
+
+/** Records the rows that made an order: under their request id (bound to the row's fingerprint), or under the fingerprint alone. */
+export async function insertRowKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<void> {
+  const byRequest = new Map<string, { request_id: string; order_id: number; fingerprint: string }>();
+  const byFingerprint = new Map<string, { fingerprint: string; order_id: number }>();
+  for (const k of keys) {
+    if (k.requestId !== '') {
+      if (!byRequest.has(k.requestId)) byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
+    } else if (!byFingerprint.has(k.fingerprint)) {
+      byFingerprint.set(k.fingerprint, { fingerprint: k.fingerprint, order_id: k.orderId });
+    }
+  }
+  await insertRowsSharing(trx, 'request_keys', [...byRequest.values()], { run_id: runId });
+  // Fingerprints held by withdrawn orders give way to the new order (findRowKeys ignored them).
+  for (const part of chunk([...byFingerprint.keys()])) {
+    await trx('row_fingerprints').whereIn('fingerprint', part).whereIn('order_id', trx('change_orders').where('status', 'withdrawn').select('id')).delete();
+  }
+  await insertRowsSharing(trx, 'row_fingerprints', [...byFingerprint.values()], { run_id: runId });
 }
 
 /**

@@ -443,14 +443,15 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     expect(await dump(DB)).toEqual(before);
   });
 
-  it('a request_id seen before in another file is not done again (already_done)', async () => {
+  it('a request_id seen before on a different row is a conflict of its own, not already_done', async () => {
     const before = await dump(DB);
     // E05 was done by fixed.csv (on another contract); here it names a contract nothing touched yet.
     const other = write('other.csv', `${HEADER}\r\n${S(29)},,,,,,E05,again\r\n`);
     const r = kaiyaku('cancel', other, '--db', DB, '--lang', 'en');
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = readCsv(join(dir, 'other.result.csv'));
-    expect(result.map((x) => [x.contract_no, x.result])).toEqual([[S(29), 'already_done']]);
+    expect(result.map((x) => [x.contract_no, x.result, x.error_code])).toEqual([[S(29), 'refused', 'REQUEST_ID_REUSED']]);
+    expect(result[0]!.error_message).toContain('"E05" was used for another row (order NOD');
     const after = await dump(DB);
     for (const table of ['change_orders', 'order_lines', 'contracts', 'contract_lines', 'cancelled_serials', 'request_keys']) expect(after[table], table).toEqual(before[table]);
   });
