@@ -66,7 +66,7 @@ export const demoCommand: CliCommand<DemoArgs> = {
         process.stdout.write(
           [
             ja ? 'レポート:' : 'reports:',
-            ...rows.map(([en, jaName, file]) => `  ${(ja ? jaName : en).padEnd(20)}${file}`),
+            ...rows.map(([en, jaName, file]) => `  ${padToWidth(ja ? jaName : en, 22)}${file}`),
             `${ja ? '次に' : 'try'}: npx kaiyaku orders list --db ${path.relative(process.cwd(), db)} --lang en --encoding utf8`,
             '',
           ].join('\n'),
@@ -100,4 +100,11 @@ function checkDemoFolder(dir: string): void {
       ),
     );
   }
+}
+
+/** Pads to a width in terminal columns: a full-width character takes two. */
+function padToWidth(text: string, width: number): string {
+  let used = 0;
+  for (const ch of text) used += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return text + ' '.repeat(Math.max(1, width - used));
 }
