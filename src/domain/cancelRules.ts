@@ -1,5 +1,6 @@
 import type { RowError, RowErrorCode } from './codes.js';
 import { explainDateProblem, readBusinessDate } from './dates.js';
+import { namesLine } from './lineIdentity.js';
 import type { Contract, ContractLine, IsoDate, Serial } from './types.js';
 
 /**
@@ -119,12 +120,10 @@ type Resolved = { ok: true; targets: RowTarget[] } | { ok: false; error: RowErro
 function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   const { lines } = snapshot;
   const fail = (error: RowError): Resolved => ({ ok: false, error });
-  // Codes and subscription ids (GUIDs at Microsoft) are matched regardless of case: an
-  // operator's `o365-e1` means the line registered as `O365-E1`.
-  const same = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
-  const matchesIds = (l: SnapshotLine) =>
-    (row.productCode === '' || same(l.productCode, row.productCode)) &&
-    (row.subscriptionId === '' || same(l.subscriptionId, row.subscriptionId));
+  // Codes and subscription ids (GUIDs at Microsoft) are matched regardless of case, as the
+  // import matches them (domain/lineIdentity.ts): an operator's `o365-e1` means the line
+  // registered as `O365-E1`.
+  const matchesIds = (l: SnapshotLine) => namesLine(row, l);
 
   if (row.serialNo !== '') {
     const owner = lines.find((l) => matchesIds(l) && l.serials.some((s) => s.serialNo === row.serialNo));

@@ -3,16 +3,24 @@ import type { IsoDate, LinkageStatus, OrderStatus } from './types.js';
 /**
  * The change-order state machine of the portal's 契約変更 screen:
  * requested →(受付) accepted →(解約確定) completed; requested →(キャンセル) withdrawn;
- * accepted →(受付取消) requested while nothing has been sent to the supplier.
+ * accepted →(受付取消) requested while the supplier has taken nothing (every line sent
+ * was refused, or none was sent). An order the supplier took in part is confirmed for
+ * what it took; the lines it refused are released (see ReleaseRefused).
  * Linkage (解約連携) moves lines, not the order. Pure: the caller persists the result
  * with a guarded update on the status it read.
  */
 export type OrderAction = 'accept' | 'withdrawAcceptance' | 'link' | 'confirm' | 'withdraw';
 
+export interface OrderLineSnapshot {
+  linkageStatus: LinkageStatus;
+  /** The supplier's code of a failed line (900117, NOT_FOUND…); absent where it does not matter. */
+  linkageCode?: string | null;
+}
+
 export interface OrderSnapshot {
   status: OrderStatus;
   appliedOn: IsoDate;
-  lines: readonly { linkageStatus: LinkageStatus }[];
+  lines: readonly OrderLineSnapshot[];
 }
 
 export const ORDER_REFUSAL = {
@@ -26,7 +34,15 @@ export const ORDER_REFUSAL = {
   END_DATE_BEFORE_APPLIED: { en: 'The end date is before the application date', ja: '契約終了日が申込日より前です' },
   END_DATE_BEFORE_START: { en: 'The end date is before the contract start date', ja: '契約終了日が契約開始日より前です' },
   NOT_LINKED: { en: 'Some lines have not been sent to the supplier (解約連携) yet', ja: '解約連携されていない明細があります' },
-  LINKAGE_FAILED: { en: 'The supplier refused some lines; withdraw the acceptance or fix them first', ja: '仕入元が解約を受け付けなかった明細があります' },
+  LINKAGE_FAILED: { en: 'The supplier refused some lines', ja: '仕入元が解約を受け付けなかった明細があります' },
+  NOTHING_TAKEN: {
+    en: 'The supplier refused every line: there is nothing to confirm; withdraw the acceptance (受付取消), then the order (キャンセル)',
+    ja: '仕入元がすべての明細を受け付けなかったため、解約確定する明細がありません。受付取消してからキャンセルしてください',
+  },
+  REFUSED_AND_SENT_BACK: {
+    en: 'The supplier refused every line and the acceptance was withdrawn; withdraw the order (キャンセル)',
+    ja: '仕入元がすべての明細を受け付けず、受付取消済みです。キャンセルしてください',
+  },
   UNSETTLED: {
     en: 'The supplier has not settled the cancellation yet (use --confirm-unsettled to confirm anyway)',
     ja: '仕入元で解約処理が確定されていません（--confirm-unsettled で解約確定できます）',
@@ -65,11 +81,41 @@ export function link(order: OrderSnapshot): StepResult {
   return { ok: true, next: 'accepted' };
 }
 
+/**
+ * Which lines the supplier refused may be released at confirmation: the order is completed
+ * for what the supplier took, and a released line keeps its contract quantity and goes back
+ * to being a target for a later order.
+ * - `none`: a refused line blocks confirmation (a `cancel` run: its row reports the refusal).
+ * - `final`: only refusals that retrying cannot change (`orders resume`, the nightly run).
+ * - `any`: every refused line (`orders confirm`: the operator has decided).
+ */
+export type ReleaseRefused = 'none' | 'final' | 'any';
+
 export interface ConfirmInput {
   endDate: IsoDate | null;
   contractStartDate: IsoDate;
   /** The portal's 「解約確定してもよろしいですか？」 answered yes. */
   confirmUnsettled: boolean;
+  /** Default `none`. */
+  releaseRefused?: ReleaseRefused;
+}
+
+/**
+ * Codes of failed lines that are not the supplier's last word: an answer that could not be
+ * read, or no code at all. Every other failed line carries a 4xx refusal (900117, 900214,
+ * 800091, NOT_FOUND…), which the same request will always get again. (Being unreachable,
+ * SUPPLIER_UNAVAILABLE, never fails a line: it stays unlinked or pending and is retried.)
+ */
+export const NOT_FINAL_REFUSAL_CODES = ['', 'BAD_RESPONSE', 'SUPPLIER_UNAVAILABLE'] as const;
+const NOT_FINAL_REFUSALS: ReadonlySet<string> = new Set(NOT_FINAL_REFUSAL_CODES);
+
+/** A failed line whose refusal retrying cannot change. */
+export function isFinalRefusal(line: OrderLineSnapshot): boolean {
+  return line.linkageStatus === 'failed' && !NOT_FINAL_REFUSALS.has(line.linkageCode ?? '');
+}
+
+function releasable(line: OrderLineSnapshot, release: ReleaseRefused): boolean {
+  return release === 'any' || (release === 'final' && isFinalRefusal(line));
 }
 
 export function confirm(order: OrderSnapshot, input: ConfirmInput): StepResult {
@@ -77,22 +123,77 @@ export function confirm(order: OrderSnapshot, input: ConfirmInput): StepResult {
   if (!input.endDate) return refuse('END_DATE_REQUIRED');
   if (input.endDate < input.contractStartDate) return refuse('END_DATE_BEFORE_START');
   if (input.endDate < order.appliedOn) return refuse('END_DATE_BEFORE_APPLIED');
+  const release = input.releaseRefused ?? 'none';
+  let taken = 0;
   for (const line of order.lines) {
     switch (line.linkageStatus) {
       case 'linked':
+        taken += 1;
         break;
       case 'pending':
         if (!input.confirmUnsettled) return refuse('UNSETTLED');
+        taken += 1;
         break;
       case 'unlinked':
         return refuse('NOT_LINKED');
       case 'failed':
-        return refuse('LINKAGE_FAILED');
+        if (!releasable(line, release)) return refuse('LINKAGE_FAILED');
+        break;
       default:
         return assertNever(line.linkageStatus);
     }
   }
+  // Confirming an order the supplier took nothing of would complete a change that never happened.
+  if (taken === 0) return refuse('NOTHING_TAKEN');
   return { ok: true, next: 'completed' };
+}
+
+/** What an operator has to do for an order `orders resume` cannot take further. */
+export type OperatorAction = 'withdraw' | 'withdrawAcceptance' | 'confirm';
+
+export type ResumeVerdict =
+  /** Resume can still move it: a step to take, a line to send, or a supplier to ask again. */
+  | { kind: 'advance' }
+  /** Nothing a later run does changes it: an operator must take this step. */
+  | { kind: 'operator'; action: OperatorAction; refusal: OrderRefusalCode };
+
+export interface ResumeSnapshot extends OrderSnapshot {
+  endDate: IsoDate | null;
+  contractStartDate: IsoDate;
+}
+
+/**
+ * Whether `orders resume` (and the nightly run) can still advance an order, or only an
+ * operator can. Judged on the order as resume leaves it, with resume's release rule
+ * (`final`): an order it could confirm it has confirmed.
+ * - requested with a refused line: its acceptance was withdrawn after the supplier refused
+ *   everything; accepting it again would only repeat the refusal. The operator withdraws it.
+ * - accepted, every line refused: nothing was taken; the operator withdraws the acceptance,
+ *   then the order.
+ * - accepted, nothing left to send or poll, and confirmation refused for another reason (a
+ *   refusal that is not final, an end date the rules refuse): the operator confirms it.
+ */
+export function resumeVerdict(order: ResumeSnapshot, options: { confirmUnsettled: boolean }): ResumeVerdict {
+  const advance: ResumeVerdict = { kind: 'advance' };
+  switch (order.status) {
+    case 'requested':
+      return order.lines.some((l) => l.linkageStatus === 'failed') ? { kind: 'operator', action: 'withdraw', refusal: 'REFUSED_AND_SENT_BACK' } : advance;
+    case 'accepted': {
+      if (order.lines.length > 0 && order.lines.every((l) => l.linkageStatus === 'failed')) return { kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' };
+      // Lines to send (again) or to ask about: the supplier decides, and a later run asks it.
+      if (order.lines.some((l) => l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending')) return advance;
+      const step = confirm(order, { endDate: order.endDate, contractStartDate: order.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: 'final' });
+      if (step.ok) return advance;
+      return { kind: 'operator', action: step.refusal === 'NOTHING_TAKEN' ? 'withdrawAcceptance' : 'confirm', refusal: step.refusal };
+    }
+    case 'completed':
+      // Kept in resume only while a line confirmed unsettled waits for the supplier.
+      return advance;
+    case 'withdrawn':
+      return advance;
+    default:
+      return assertNever(order.status);
+  }
 }
 
 export function isOpen(status: OrderStatus): boolean {

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { confirm } from '../domain/orderState.js';
+import { confirm, type ReleaseRefused } from '../domain/orderState.js';
 import type { LinkageStatus, Stage } from '../domain/types.js';
 import { chunk, transact } from '../store/connect.js';
 import {
@@ -24,6 +24,8 @@ export interface AdvanceOptions {
   label?: string;
   /** `orders confirm`: the operator confirms what is there; linkage is its own button. */
   skipLinkage?: boolean;
+  /** Which lines the supplier refused are released at confirmation (default `none`: they block it). */
+  releaseRefused?: ReleaseRefused;
 }
 
 export interface AdvanceCounts {
@@ -33,6 +35,8 @@ export interface AdvanceCounts {
   pending: number;
   rejected: number;
   unavailable: number;
+  /** Lines the supplier settled at a quantity other than the one sent (counted in `settled` too when confirmed). */
+  quantityDiffers: number;
   confirmed: number;
 }
 
@@ -44,7 +48,7 @@ export interface AdvanceCounts {
  * another run, does each thing once.
  */
 export async function advanceOrders(deps: PipelineDeps, orderIds: readonly number[], options: AdvanceOptions): Promise<AdvanceCounts> {
-  const counts: AdvanceCounts = { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, confirmed: 0 };
+  const counts: AdvanceCounts = { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, quantityDiffers: 0, confirmed: 0 };
   if (orderIds.length === 0) return counts;
   const file = options.label ?? '';
   if (stageAtLeast(options.until, 'accepted')) {
@@ -56,11 +60,12 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
   }
   if (stageAtLeast(options.until, 'linked') && !options.skipLinkage) await linkOrders(deps, orderIds, options, counts);
   if (stageAtLeast(options.until, 'completed')) {
+    const release = options.releaseRefused ?? 'none';
     for (const ids of chunk(orderIds, 2000)) {
       const byEndDate = new Map<string, number[]>();
       for (const [orderId, o] of await loadConfirmable(deps.store.db, ids)) {
         const endDate = options.endDateOverride ?? o.endDate;
-        const step = confirm({ status: 'accepted', appliedOn: o.appliedOn, lines: o.lines }, { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled });
+        const step = confirm({ status: 'accepted', appliedOn: o.appliedOn, lines: o.lines }, { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: release });
         if (step.ok) {
           const key = options.endDateOverride ?? '';
           const list = byEndDate.get(key);
@@ -69,7 +74,7 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
         }
       }
       for (const [endDate, eligible] of byEndDate) {
-        const done = await transact(deps.store, (trx) => confirmOrders(trx, eligible, endDate === '' ? null : endDate, writeContext(deps)));
+        const done = await transact(deps.store, (trx) => confirmOrders(trx, eligible, endDate === '' ? null : endDate, writeContext(deps), release));
         counts.confirmed += done.length;
       }
       deps.log({ kind: 'progress', file, phase: 'confirm', done: counts.confirmed, total: orderIds.length });
@@ -87,6 +92,8 @@ interface LinkTask {
   before: number;
   /** Pending lines were sent before: ask whether they settled instead of sending again. */
   poll: boolean;
+  /** Its order is completed (confirmed before the supplier settled): the store follows what the supplier settles at. */
+  confirmed: boolean;
 }
 
 async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], options: AdvanceOptions, counts: AdvanceCounts): Promise<void> {
@@ -120,6 +127,7 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
                 : linkUpdate(task, await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: `order-line-${task.lineId}` }));
               if (!task.poll) counts.sent++;
               tally(counts, update);
+              if (update.supplierQuantity !== undefined) deps.log({ kind: 'event', name: 'linkage.quantity_differs', message: `${task.subscriptionId}: ${update.message ?? ''}`, data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: update.supplierQuantity } });
               await writer.push(update);
               done++;
               if (done % 200 === 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
@@ -143,28 +151,33 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
 }
 
 function tally(counts: AdvanceCounts, update: LinkageUpdate): void {
+  if (update.code === QUANTITY_DIFFERS) counts.quantityDiffers++;
   if (update.status === 'linked') counts.settled++;
   else if (update.status === 'pending') counts.pending++;
   else if (update.status === 'failed') counts.rejected++;
-  else counts.unavailable++;
+  // The supplier answered (settled elsewhere, so sent again): not unreachable.
+  else if (update.code !== QUANTITY_DIFFERS) counts.unavailable++;
 }
 
 /**
  * Lines to send (unlinked) or to poll (pending), grouped by order, in line order. Lines of
- * completed orders take part only when they were confirmed unsettled: they are polled.
+ * completed orders take part only when they were confirmed unsettled: they are polled until
+ * the supplier has settled. (An unlinked line of a completed order, which an earlier version
+ * left when the supplier settled elsewhere, is polled too: it was sent, and the store must
+ * learn where the supplier stands.)
  */
 async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[]): Promise<Map<number, LinkTask[]>> {
   const out = new Map<number, LinkTask[]>();
   const nothingToSend: LinkageUpdate[] = [];
   for (const line of await loadLinkableLines(deps.store.db, orderIds)) {
-    if (line.orderStatus === 'completed' && line.linkageStatus !== 'pending') continue;
+    const confirmed = line.orderStatus === 'completed';
     // A product with no subscription at the supplier has nothing to tell it: linked at once.
     if (line.subscriptionId === '') {
       nothingToSend.push({ lineId: line.lineId, status: 'linked', code: null, message: null });
       continue;
     }
     const tasks = out.get(line.orderId) ?? [];
-    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll: line.linkageStatus === 'pending' });
+    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll: line.linkageStatus === 'pending' || confirmed, confirmed });
     out.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps)));
@@ -184,13 +197,21 @@ function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate {
   }
 }
 
+/** The code a line carries when the supplier settled it at a quantity other than the one sent. */
+const QUANTITY_DIFFERS = 'SUPPLIER_QUANTITY_MISMATCH';
+
 function settlementUpdate(task: LinkTask, outcome: SettlementOutcome): LinkageUpdate {
   switch (outcome.kind) {
-    case 'settled':
-      // Settled at another quantity means our change never landed: send it again next time.
-      return outcome.quantity === task.target || (task.target === 0 && outcome.status === 'deleted')
-        ? { lineId: task.lineId, status: 'linked', code: null, message: null }
-        : { lineId: task.lineId, status: 'unlinked', code: null, message: null };
+    case 'settled': {
+      const held = outcome.status === 'deleted' ? 0 : outcome.quantity;
+      if (held === task.target) return { lineId: task.lineId, status: 'linked', code: null, message: null };
+      const said = `the supplier settled at ${held}, not ${task.target}`;
+      // Confirmed already (--confirm-unsettled): the supplier's quantity is the truth, and the
+      // store follows it (recordLinkage); the line says what happened, for good.
+      if (task.confirmed) return { lineId: task.lineId, status: 'linked', code: QUANTITY_DIFFERS, message: `${said} as confirmed; the contract line follows the supplier`, supplierQuantity: held };
+      // Not confirmed yet: our change never landed; send it again next time.
+      return { lineId: task.lineId, status: 'unlinked', code: QUANTITY_DIFFERS, message: `${said}; sent again by a later run` };
+    }
     case 'pending':
       return { lineId: task.lineId, status: 'pending', code: null, message: null };
     case 'rejected':

@@ -1,14 +1,42 @@
-import { ORDER_REFUSAL, accept, confirm, link, withdraw, withdrawAcceptance, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
-import type { OrderStatus } from '../domain/types.js';
-import { KaiyakuError, words } from '../errors.js';
+import { ORDER_REFUSAL, accept, confirm, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
+import type { OrderStatus, Stage } from '../domain/types.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact } from '../store/connect.js';
-import { findOrderByNo, listOpenOrderIds, loadContractsById, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderWithLines } from '../store/orderRepository.js';
+import { findOrderByNo, listOpenOrderIds, loadContractsById, loadOrderStates, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
-import { writeContext, type PipelineDeps } from './context.js';
+import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
+import { orderReached } from './results.js';
 
-/** A step the portal would refuse, in the portal's words; the code is kept as the error's detail. */
-function refused(code: OrderRefusalCode, orderNo: string): KaiyakuError {
-  return new KaiyakuError('STEP_REFUSED', words(`${orderNo}: ${ORDER_REFUSAL[code].en}`, `${orderNo}: ${ORDER_REFUSAL[code].ja}`), { detail: code });
+/**
+ * A step the portal would refuse, in the portal's words; the code is kept as the error's
+ * detail. `then` says what the operator can do instead, when we know.
+ */
+function refused(code: OrderRefusalCode, orderNo: string, then: Words | null = null): KaiyakuError {
+  const { en, ja } = ORDER_REFUSAL[code];
+  return new KaiyakuError('STEP_REFUSED', words(`${orderNo}: ${en}${then ? ` — ${then.en}` : ''}`, `${orderNo}: ${ja}${then ? `。${then.ja}` : ''}`), { detail: code });
+}
+
+/**
+ * The way out of an accepted order the supplier refused in whole or in part, named when
+ * another button is pressed on it: confirm it for what the supplier took (the refused lines
+ * are released), or, when it took nothing, withdraw the acceptance and then the order.
+ */
+function wayOut(o: OrderWithLines): Words | null {
+  const no = o.order.orderNo;
+  if (o.order.status !== 'accepted' || !o.lines.some((l) => l.linkageStatus === 'failed')) return null;
+  // Lines still to send: linkage (解約連携) comes first.
+  if (o.lines.some((l) => l.linkageStatus === 'unlinked')) return null;
+  if (o.lines.every((l) => l.linkageStatus === 'failed')) {
+    return words(
+      `the supplier took nothing: withdraw the acceptance (kaiyaku orders withdraw-acceptance ${no}), then the order (kaiyaku orders withdraw ${no})`,
+      `仕入元は何も受け付けていません。受付取消（kaiyaku orders withdraw-acceptance ${no}）してからキャンセル（kaiyaku orders withdraw ${no}）してください`,
+    );
+  }
+  const unsettled = o.lines.some((l) => l.linkageStatus === 'pending');
+  return words(
+    `the supplier took some lines and refused others: confirm the order for what it took (kaiyaku orders confirm ${no} --end-date YYYY-MM-DD${unsettled ? ' --confirm-unsettled' : ''}); the refused lines are released`,
+    `仕入元は一部の明細だけを受け付けました。受け付けられた明細を解約確定してください（kaiyaku orders confirm ${no} --end-date YYYY-MM-DD${unsettled ? ' --confirm-unsettled' : ''}）。拒否された明細は解約対象から外れます`,
+  );
 }
 
 function changedMeanwhile(orderNo: string): KaiyakuError {
@@ -26,8 +54,8 @@ function snapshot(o: OrderWithLines) {
   return { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus })) };
 }
 
-function check(step: StepResult, orderNo: string): OrderStatus {
-  if (!step.ok) throw refused(step.refusal, orderNo);
+function check(step: StepResult, orderNo: string, o: OrderWithLines | null = null): OrderStatus {
+  if (!step.ok) throw refused(step.refusal, orderNo, o ? wayOut(o) : null);
   return step.next;
 }
 
@@ -46,19 +74,19 @@ export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<
 
 export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
   const o = await requireOrder(deps, orderNo);
-  check(withdrawAcceptance(snapshot(o)), orderNo);
+  check(withdrawAcceptance(snapshot(o)), orderNo, o);
   // Guarded in SQL too: a linkage that starts between our read and this update wins.
   const moved = await transact(deps.store, (trx) => withdrawAcceptanceIfUnsent(trx, o.order.id, writeContext(deps)));
   if (!moved) {
     const again = await requireOrder(deps, orderNo);
-    check(withdrawAcceptance(snapshot(again)), orderNo);
+    check(withdrawAcceptance(snapshot(again)), orderNo, again);
     throw changedMeanwhile(orderNo);
   }
 }
 
 export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
   const o = await requireOrder(deps, orderNo);
-  const next = check(withdraw(snapshot(o)), orderNo);
+  const next = check(withdraw(snapshot(o)), orderNo, o);
   await transact(deps.store, async (trx) => {
     const moved = await transitionOrders(trx, [o.order.id], 'requested', next, writeContext(deps), 'withdraw');
     if (moved.length === 0) throw changedMeanwhile(orderNo);
@@ -73,24 +101,111 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
   // set) is exactly what this button sends again, with the same key and target.
   const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };
   // Pending lines are polled, which the state machine's "something unlinked" rule would refuse.
-  if (!pending || o.order.status !== 'accepted') check(link(stored), orderNo);
+  if (!pending || o.order.status !== 'accepted') check(link(stored), orderNo, o);
   const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
   return counts;
 }
 
+/**
+ * 解約確定 by an operator. Lines the supplier refused, whatever its code, are released: the
+ * order is completed for what the supplier took (the portal lets an operator finish what
+ * the supplier did). An order it took nothing of is refused (NOTHING_TAKEN).
+ */
 export async function confirmOrder(deps: PipelineDeps, orderNo: string, options: { endDate: string | null; confirmUnsettled: boolean }): Promise<void> {
   const o = await requireOrder(deps, orderNo);
   const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
   // Stored statuses, as the confirm step itself judges them: a line sent without an answer
   // is not linked (send it again with `orders link`), not merely unsettled.
-  check(confirm({ status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines }, { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled }), orderNo);
-  const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true });
+  check(confirm({ status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines }, { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled, releaseRefused: 'any' }), orderNo);
+  const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true, releaseRefused: 'any' });
   if (counts.confirmed === 0) throw changedMeanwhile(orderNo);
 }
 
-/** Advances every open order left by earlier runs (the nightly job runs this after new files). */
-export async function resumeOpenOrders(deps: PipelineDeps, options: { until: import('../domain/types.js').Stage; concurrency: number; confirmUnsettled: boolean }): Promise<{ orders: number; counts: AdvanceCounts }> {
+/** An order resume cannot take further, and what an operator must do with it. */
+export interface OrderNeedingOperator {
+  orderNo: string;
+  action: OperatorAction;
+  /** One sentence naming the order, why, and the command to run. */
+  words: Words;
+}
+
+export interface ResumeSummary {
+  /** Orders taken up: the open ones, and completed ones with lines the supplier has not settled. */
+  orders: number;
+  counts: AdvanceCounts;
+  /** Orders a later resume can still move (waiting on the supplier, say): the run did not finish them. */
+  waiting: number;
+  /** Orders only an operator can move, oldest first. */
+  needsOperator: OrderNeedingOperator[];
+}
+
+/**
+ * Advances every open order left by earlier runs (the nightly job runs this after new files).
+ * An order the supplier took in part is completed for what it took when every refusal is
+ * final (ReleaseRefused `final`). What is left is sorted: orders a later run can still
+ * move (`waiting`), and orders only an operator can (`needsOperator`, each also logged as
+ * event `order.needs_operator` unless `announce` is false), so that a refused order is
+ * reported with what to do instead of being left open for ever.
+ */
+export async function resumeOpenOrders(deps: PipelineDeps, options: { until: Stage; concurrency: number; confirmUnsettled: boolean; announce?: boolean }): Promise<ResumeSummary> {
   const ids = await listOpenOrderIds(deps.store.db);
-  const counts = await advanceOrders(deps, ids, { ...options, label: 'resume' });
-  return { orders: ids.length, counts };
+  // An order an operator sent back (受付取消) after the supplier refused it is not accepted
+  // again: that would only repeat the refusal. It is the operator's to withdraw.
+  const sentBack = new Set<number>();
+  for (const [id, o] of await loadOrderStates(deps.store.db, ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
+  const counts = await advanceOrders(deps, ids.filter((id) => !sentBack.has(id)), { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label: 'resume', releaseRefused: 'final' });
+
+  let waiting = 0;
+  const needsOperator: OrderNeedingOperator[] = [];
+  const left = await listOpenOrderIds(deps.store.db);
+  const states = await loadOrderStates(deps.store.db, left);
+  for (const id of left) {
+    const o = states.get(id);
+    if (!o) continue;
+    const verdict = resumeVerdict(o, { confirmUnsettled: options.confirmUnsettled });
+    if (verdict.kind === 'operator' && !(verdict.action === 'confirm' && options.until !== 'completed')) {
+      needsOperator.push({ orderNo: o.orderNo, action: verdict.action, words: operatorWords(o, verdict.action, verdict.refusal) });
+      continue;
+    }
+    // Still to move within --until: a line to send or to ask about, a step to take. A
+    // completed order is here only while a line waits for the supplier to settle.
+    const linkages = o.lines.map((l) => l.linkageStatus);
+    if (o.status === 'completed' ? stageAtLeast(options.until, 'linked') : !orderReached(options.until, o.status, linkages)) waiting += 1;
+  }
+  if (options.announce !== false) {
+    for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words.en, data: { orderNo: n.orderNo, action: n.action } });
+  }
+  return { orders: ids.length, counts, waiting, needsOperator };
+}
+
+/** What an operator must do with an order resume leaves alone, naming the command. */
+function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefusalCode): Words {
+  const no = o.orderNo;
+  const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
+  const supplierSaid = refusedLine ? [refusedLine.linkageCode, refusedLine.linkageMessage].filter((v) => v !== null && v !== '').join(' ') : '';
+  const said = supplierSaid === '' ? '' : ` (${supplierSaid})`;
+  const saidJa = supplierSaid === '' ? '' : `（${supplierSaid}）`;
+  switch (action) {
+    case 'withdrawAcceptance':
+      return words(
+        `${no}: the supplier refused every line${said}; nothing was taken. Withdraw the acceptance, then the order: kaiyaku orders withdraw-acceptance ${no}, then kaiyaku orders withdraw ${no}`,
+        `${no}: 仕入元がすべての明細を受け付けませんでした${saidJa}。解約された明細はありません。受付取消してからキャンセルしてください: kaiyaku orders withdraw-acceptance ${no} の後 kaiyaku orders withdraw ${no}`,
+      );
+    case 'withdraw':
+      return words(
+        `${no}: the supplier refused every line${said} and the acceptance was withdrawn; withdraw the order: kaiyaku orders withdraw ${no}`,
+        `${no}: 仕入元がすべての明細を受け付けず${saidJa}、受付取消済みです。キャンセルしてください: kaiyaku orders withdraw ${no}`,
+      );
+    case 'confirm':
+      if (refusal === 'LINKAGE_FAILED') {
+        return words(
+          `${no}: the supplier's answer on a line is not a final refusal${said}; check the subscription at the supplier, then confirm the order for what it took (the refused lines are released): kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+          `${no}: 仕入元の応答が確定した拒否ではない明細があります${saidJa}。仕入元で状態を確認してから、受け付けられた明細を解約確定してください（拒否された明細は解約対象から外れます）: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+        );
+      }
+      return words(
+        `${no}: ${ORDER_REFUSAL[refusal].en}${o.endDate ? ` (${o.endDate})` : ''}; confirm it with an end date: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+        `${no}: ${ORDER_REFUSAL[refusal].ja}${o.endDate ? `（${o.endDate}）` : ''}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+      );
+  }
 }

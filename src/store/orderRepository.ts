@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
+import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderState.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import type { LinkageStatus, OrderStatus } from '../domain/types.js';
+import { recordAudit } from './audit.js';
 import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
@@ -167,12 +169,23 @@ export interface LinkageUpdate {
   status: LinkageStatus;
   code: string | null;
   message: string | null;
+  /**
+   * The supplier settled a line of a completed order (confirmed unsettled) at this quantity,
+   * not at the one the store applied: the contract line follows the supplier.
+   */
+  supplierQuantity?: number;
 }
 
 /** Writes many linkage outcomes at once: one statement per status, one per line only for a supplier's refusal words. */
 export async function recordLinkage(trx: Knex.Transaction, updates: readonly LinkageUpdate[], ctx: WriteContext): Promise<void> {
   const plain = new Map<LinkageStatus, number[]>();
   for (const u of updates) {
+    if (u.supplierQuantity !== undefined) {
+      // Once: a run that polled the same line meanwhile finds it linked and changes nothing.
+      const changed = await trx('order_lines').where({ id: u.lineId }).whereNot('linkage_status', 'linked').update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: ctx.now }, ['id']);
+      if (changed.length > 0) await followSupplierQuantity(trx, u.lineId, u.supplierQuantity, ctx);
+      continue;
+    }
     if (u.code !== null || u.message !== null) {
       await trx('order_lines').where({ id: u.lineId }).update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: u.status === 'linked' ? ctx.now : null });
       continue;
@@ -189,24 +202,87 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
 }
 
 /**
+ * A line confirmed before the supplier settled (--confirm-unsettled) that the supplier
+ * settled at another quantity: the store follows the supplier. The contract line takes the
+ * supplier's quantity (cancelled at 0 with the order's end date; active again above 0), its
+ * contract is cancelled when no active line is left, or active again when a line is, and an
+ * audit row keeps both quantities. A line another open order holds since is left to that
+ * order (its quantity before was read from the store): the audit row says so.
+ */
+async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number, supplierQuantity: number, ctx: WriteContext): Promise<void> {
+  const row = (await trx('order_lines as ol')
+    .join('change_orders as o', 'o.id', 'ol.order_id')
+    .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
+    .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
+    .where('ol.id', orderLineId)
+    .first('ol.quantity_after', 'o.order_no', 'o.status as order_status', 'o.end_date as order_end_date', 'cl.id as line_id', 'cl.contract_id', 'cl.quantity', 'cl.end_date as line_end_date', 'cl.subscription_id', 'lc.order_id as claimed_by')) as
+    | { quantity_after: number; order_no: string; order_status: string; order_end_date: string | null; line_id: number; contract_id: number; quantity: number; line_end_date: string | null; subscription_id: string; claimed_by: number | null }
+    | undefined;
+  if (!row || row.order_status !== 'completed') return;
+  const storeHad = Number(row.quantity);
+  const heldByOpenOrder = row.claimed_by !== null;
+  const apply = !heldByOpenOrder && storeHad !== supplierQuantity;
+  if (apply) {
+    const cancelled = supplierQuantity === 0;
+    await trx('contract_lines')
+      .where({ id: row.line_id })
+      .update({ quantity: supplierQuantity, status: cancelled ? 'cancelled' : 'active', end_date: cancelled ? (row.line_end_date ?? row.order_end_date) : null, updated_at: ctx.now, updated_by: ctx.actor });
+    if (cancelled) {
+      await trx('contracts')
+        .where({ id: row.contract_id, status: 'active' })
+        .whereNotExists(trx('contract_lines').where({ contract_id: row.contract_id, status: 'active' }).select(trx.raw('1')))
+        .update({ status: 'cancelled', end_date: row.order_end_date, cancelled_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor });
+    } else {
+      // Seats still billed at the supplier: the contract is not cancelled (its end and cancellation dates were this order's).
+      await trx('contracts').where({ id: row.contract_id, status: 'cancelled' }).update({ status: 'active', end_date: null, cancelled_on: null, updated_at: ctx.now, updated_by: ctx.actor });
+    }
+  }
+  if (heldByOpenOrder) {
+    await trx('order_lines').where({ id: orderLineId }).update({ linkage_message: trx.raw(`coalesce(linkage_message, '') || ?`, ['; not applied to the contract line: another open order holds it']) });
+  }
+  await recordAudit(trx, {
+    at: ctx.now,
+    actor: ctx.actor,
+    entity: 'contract_line',
+    entityId: Number(row.line_id),
+    action: 'supplier-settled-other-quantity',
+    detail: { orderNo: row.order_no, orderLineId, subscriptionId: row.subscription_id, confirmedQuantity: Number(row.quantity_after), storeHad, supplierQuantity, applied: apply },
+  });
+}
+
+/**
  * 解約確定 for many orders with set-based statements: the orders become completed, the
  * contract lines take their new quantities (a line at 0 becomes cancelled with the end
  * date), serials are cancelled, the cancelled-serial rows are written, the line claims
  * are released, and a contract with no active line left becomes cancelled.
+ * Lines the supplier refused (failed) are released instead (the caller confirms only
+ * orders whose refused lines may be: domain/orderState.ts, ReleaseRefused): their contract
+ * line keeps its quantity, no serial or cancelled-serial row is written for them, their
+ * claim goes with the order's, and the order line records that nothing changed (cancel 0,
+ * after = before) while keeping the supplier's code and words; what was asked is kept in
+ * an audit row per released line.
  * Every statement is guarded so that applying it twice changes nothing.
  */
-export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly number[], endDateOverride: string | null, ctx: WriteContext): Promise<number[]> {
+export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly number[], endDateOverride: string | null, ctx: WriteContext, release: ReleaseRefused = 'none'): Promise<number[]> {
   const done: number[] = [];
   for (const candidates of chunk(orderIds, 2000)) {
-    const changed = await trx('change_orders')
-      .whereIn('id', idsOf(trx, candidates))
-      .andWhere({ status: 'accepted' })
-      .update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor, ...(endDateOverride !== null ? { end_date: endDateOverride } : {}) }, ['id']);
+    const query = trx('change_orders').whereIn('id', idsOf(trx, candidates)).andWhere({ status: 'accepted' });
+    // Guarded on the refusals the caller judged releasable: a line refused since it read
+    // the order (a poll of another run, say) keeps the order accepted.
+    if (release !== 'any') {
+      query.whereNotExists(function blocking() {
+        this.select(trx.raw('1')).from('order_lines as g').whereRaw('g.order_id = change_orders.id').andWhere('g.linkage_status', 'failed');
+        if (release === 'final') this.andWhere((q) => q.whereNull('g.linkage_code').orWhereIn('g.linkage_code', [...NOT_FINAL_REFUSAL_CODES]));
+      });
+    }
+    const changed = await query.update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor, ...(endDateOverride !== null ? { end_date: endDateOverride } : {}) }, ['id']);
     const ids = changed.map((r: { id: number }) => Number(r.id));
     if (ids.length === 0) continue;
     // Every statement below names the orders by one bound list.
     const { sql: inList, binding: listed } = idList(trx, ids);
-    const orderLines = `select ol.id from order_lines ol where ol.order_id in (${inList})`;
+    await releaseRefusedLines(trx, ids, ctx);
+    // Released lines are failed lines: every statement below leaves them out.
+    const orderLines = `select ol.id from order_lines ol where ol.order_id in (${inList}) and ol.linkage_status <> 'failed'`;
     // UPDATE … FROM (SQLite 3.33+, PostgreSQL): the id list is read once, not once per
     // updated row as a correlated subquery would (that cost seconds at 20,000 orders).
     await trx.raw(
@@ -216,7 +292,7 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
          end_date = case when ol.quantity_after = 0 then o.end_date else contract_lines.end_date end,
          updated_at = ?, updated_by = ?
        from order_lines ol join change_orders o on o.id = ol.order_id
-       where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList})`,
+       where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList}) and ol.linkage_status <> 'failed'`,
       [ctx.now, ctx.actor, listed],
     );
     await trx.raw(`update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`, [listed]);
@@ -227,14 +303,14 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
        select ol.id, s.serial_no, 1, ?, o.end_date
        from order_lines ol join change_orders o on o.id = ol.order_id
        join order_line_serials ols on ols.order_line_id = ol.id join serials s on s.id = ols.serial_id
-       where ol.order_id in (${inList})`,
+       where ol.order_id in (${inList}) and ol.linkage_status <> 'failed'`,
       [ctx.today, listed],
     );
     await trx.raw(
       `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
        select ol.id, case when cl.subscription_id <> '' then cl.subscription_id else cl.product_code end, ol.cancel_quantity, ?, o.end_date
        from order_lines ol join change_orders o on o.id = ol.order_id join contract_lines cl on cl.id = ol.contract_line_id
-       where ol.order_id in (${inList}) and not exists (select 1 from order_line_serials ols where ols.order_line_id = ol.id)`,
+       where ol.order_id in (${inList}) and ol.linkage_status <> 'failed' and not exists (select 1 from order_line_serials ols where ols.order_line_id = ol.id)`,
       [ctx.today, listed],
     );
     await trx('line_claims').whereIn('order_id', idsOf(trx, ids)).delete();
@@ -251,6 +327,50 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
   return done;
 }
 
+/**
+ * The lines of orders being confirmed that the supplier refused: each keeps its linkage
+ * status, code and words, and now says that the order changed nothing on it. An audit row
+ * keeps what was asked and the supplier's answer.
+ */
+async function releaseRefusedLines(trx: Knex.Transaction, orderIds: readonly number[], ctx: WriteContext): Promise<void> {
+  const refused = (await trx('order_lines')
+    .whereIn('order_id', idsOf(trx, orderIds))
+    .andWhere('linkage_status', 'failed')
+    .select('id', 'order_id', 'contract_line_id', 'quantity_before', 'cancel_quantity', 'quantity_after', 'linkage_code', 'linkage_message')) as {
+    id: number;
+    order_id: number;
+    contract_line_id: number;
+    quantity_before: number;
+    cancel_quantity: number;
+    quantity_after: number;
+    linkage_code: string | null;
+    linkage_message: string | null;
+  }[];
+  if (refused.length === 0) return;
+  for (const ids of chunk(refused.map((r) => Number(r.id)))) {
+    await trx('order_lines').whereIn('id', idsOf(trx, ids)).update({ cancel_quantity: 0, quantity_after: trx.raw('quantity_before') });
+  }
+  await recordAudit(
+    trx,
+    ...refused.map((r) => ({
+      at: ctx.now,
+      actor: ctx.actor,
+      entity: 'order_line' as const,
+      entityId: Number(r.id),
+      action: 'release',
+      detail: {
+        orderId: Number(r.order_id),
+        contractLineId: Number(r.contract_line_id),
+        quantityBefore: Number(r.quantity_before),
+        askedCancelQuantity: Number(r.cancel_quantity),
+        askedQuantityAfter: Number(r.quantity_after),
+        supplierCode: r.linkage_code,
+        supplierMessage: r.linkage_message,
+      },
+    })),
+  );
+}
+
 /** Withdrawn orders give their lines back. */
 export async function releaseClaims(trx: Knex.Transaction, orderIds: readonly number[]): Promise<void> {
   for (const ids of chunk(orderIds)) await trx('line_claims').whereIn('order_id', idsOf(trx, ids)).delete();
@@ -258,10 +378,12 @@ export async function releaseClaims(trx: Knex.Transaction, orderIds: readonly nu
 
 /**
  * Orders `orders resume` advances, oldest first: the open ones, and completed ones whose
- * lines were confirmed before the supplier settled (they are polled until it has).
+ * lines were confirmed before the supplier settled (they are polled until it has). A
+ * completed order's line is never unlinked now; one an earlier version left so (the supplier
+ * settled elsewhere) is polled like a pending one.
  */
 export async function listOpenOrderIds(db: Db): Promise<number[]> {
-  const unsettled = db('order_lines').where('linkage_status', 'pending').select('order_id');
+  const unsettled = db('order_lines').whereIn('linkage_status', ['pending', 'unlinked']).select('order_id');
   return (
     await db('change_orders')
       .whereIn('status', ['requested', 'accepted'])
@@ -311,19 +433,36 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
 }
 
 /** What confirmation needs of accepted orders, in one join: status, dates, contract start, line states. */
-export async function loadConfirmable(db: Db, orderIds: readonly number[]): Promise<Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus }[] }>> {
-  const out = new Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus }[] }>();
+export async function loadConfirmable(db: Db, orderIds: readonly number[]): Promise<Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus; linkageCode: string | null }[] }>> {
+  const states = await loadOrderStates(db, orderIds, ['accepted']);
+  return new Map([...states].map(([id, o]) => [id, { appliedOn: o.appliedOn, endDate: o.endDate, contractStartDate: o.contractStartDate, lines: o.lines }]));
+}
+
+export interface OrderState {
+  orderNo: string;
+  status: OrderStatus;
+  appliedOn: string;
+  endDate: string | null;
+  contractStartDate: string;
+  /** In line order; the supplier's code and words of each line (a refusal's, say). */
+  lines: { linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
+}
+
+/** Orders with their line states, in one join per chunk: what confirmation and resume judge. */
+export async function loadOrderStates(db: Db, orderIds: readonly number[], statuses?: readonly OrderStatus[]): Promise<Map<number, OrderState>> {
+  const out = new Map<number, OrderState>();
   for (const ids of chunk(orderIds)) {
     const query = db('change_orders as o')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.id', idsOf(db, ids))
-      .andWhere('o.status', 'accepted');
-    type Row = [number, string, string | null, string, LinkageStatus];
-    for (const [rawId, appliedOn, endDate, contractStartDate, linkageStatus] of await selectPacked<Row>(db, query, ['o.id', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status'])) {
+      .orderBy('ol.id');
+    if (statuses) query.whereIn('o.status', [...statuses]);
+    type Row = [number, string, OrderStatus, string, string | null, string, LinkageStatus, string | null, string | null];
+    for (const [rawId, orderNo, status, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
       const id = Number(rawId);
-      const entry = out.get(id) ?? { appliedOn, endDate, contractStartDate, lines: [] as { linkageStatus: LinkageStatus }[] };
-      entry.lines.push({ linkageStatus });
+      const entry = out.get(id) ?? { orderNo, status, appliedOn, endDate, contractStartDate, lines: [] };
+      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage });
       out.set(id, entry);
     }
   }

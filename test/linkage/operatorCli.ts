@@ -20,13 +20,15 @@ export interface Ran {
   stderr: string;
 }
 
-/** `kaiyaku …` in `cwd` with the folder's store, operator `test`. */
+/** `kaiyaku …` in `cwd` with the folder's store, operator `test` where the command records one. */
 export function kaiyaku(cwd: string, args: readonly string[]): Promise<Ran> {
   expect(fs.existsSync(MAIN), 'run npm run build first').toBe(true);
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
     delete env['KAIYAKU_DB'];
-    const child = spawn(process.execPath, [MAIN, ...args, '--db', path.join(cwd, 'store.db'), '--operator', 'test'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The lists only read: they take no --operator.
+    const operator = args[1] === 'list' ? [] : ['--operator', 'test'];
+    const child = spawn(process.execPath, [MAIN, ...args, '--db', path.join(cwd, 'store.db'), ...operator], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
