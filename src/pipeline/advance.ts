@@ -6,12 +6,13 @@ import {
   confirmOrders,
   loadConfirmable,
   loadLinkableLines,
-  markLinesSent,
+  prepareLinesToSend,
   recordLinkage,
   transitionOrders,
+  unmarkLinesSent,
   type LinkageUpdate,
 } from '../store/orderRepository.js';
-import type { LinkOutcome, SettlementOutcome } from '../supplier/port.js';
+import type { LinkOutcome, SettlementOutcome, Supplier } from '../supplier/port.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
 
 export interface AdvanceOptions {
@@ -100,6 +101,9 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
   const writer = createLinkageWriter(deps);
   const limit = pLimit(Math.max(1, options.concurrency));
   const file = options.label ?? '';
+  const circuit = watchCircuit(deps, file);
+  // Lines this run marked sent: those the open circuit then kept from leaving are unmarked.
+  const markedNow = new Set<number>();
   let done = 0;
   let total = 0;
   // The calls of each chunk, as queued. The next chunk is planned, marked sent and queued
@@ -113,8 +117,17 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       if (tasksByOrder.size === 0) continue;
       const allTasks = [...tasksByOrder.values()].flat();
       total += allTasks.length;
-      const supplier = await deps.supplier();
-      await markLinesSent(deps.store.db, allTasks.filter((t) => !t.poll).map((t) => t.lineId), writeContext(deps).now);
+      const supplier = await circuit.supplier();
+      // Keys come from the store, filled there first if a line has none. While the circuit
+      // is open nothing leaves, so nothing is marked sent.
+      const sendIds = allTasks.filter((t) => !t.poll).map((t) => t.lineId);
+      const { keys, marked } = await transact(deps.store, (trx) => prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !circuit.isOpen() }));
+      for (const id of marked) markedNow.add(id);
+      const keyOf = (lineId: number): string => {
+        const key = keys.get(lineId);
+        if (key === undefined) throw new Error(`order line ${lineId} has no idempotency key`);
+        return key;
+      };
       // The supplier holds the old quantity until a line is sent, and the target once it was (pending).
       supplier.prepare?.(allTasks.map((t) => ({ customer: t.customer, subscriptionId: t.subscriptionId, quantity: t.poll ? t.target : t.before })));
       const queued = Promise.all(
@@ -122,13 +135,23 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
           limit(async () => {
             for (const task of tasks) {
               writer.throwIfFailed();
-              const update = task.poll
-                ? settlementUpdate(task, await supplier.checkSettlement({ customer: task.customer, subscriptionId: task.subscriptionId }))
-                : linkUpdate(task, await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: `order-line-${task.lineId}` }));
-              if (!task.poll) counts.sent++;
+              let update: LinkageUpdate;
+              let unsent = false;
+              if (task.poll) {
+                const outcome = await supplier.checkSettlement({ customer: task.customer, subscriptionId: task.subscriptionId });
+                circuit.saw(outcome);
+                update = settlementUpdate(task, outcome);
+              } else {
+                const outcome = await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: keyOf(task.lineId) });
+                circuit.saw(outcome);
+                // Kept back by the open circuit: pending like any unreachable line, but never sent.
+                unsent = outcome.kind === 'unavailable' && outcome.unsent === true;
+                if (!unsent) counts.sent++;
+                update = linkUpdate(task, outcome);
+              }
               tally(counts, update);
               if (update.supplierQuantity !== undefined) deps.log({ kind: 'event', name: 'linkage.quantity_differs', message: `${task.subscriptionId}: ${update.message ?? ''}`, data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: update.supplierQuantity } });
-              await writer.push(update);
+              await writer.push(update, unsent && markedNow.has(task.lineId));
               done++;
               if (done % 200 === 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
             }
@@ -146,8 +169,45 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
     // write, queued calls stop before they are sent.
     await Promise.allSettled(chunks);
     await writer.close();
+    // Opened by the run's last calls, with nothing left to keep back: still worth saying.
+    circuit.sayIfOpen();
   }
   if (total > 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
+}
+
+/**
+ * The run's view of the supplier's circuit breaker (supplier/port.ts, CircuitState): closed
+ * when the run first asks for the supplier, so a later run gives it a new chance, and said
+ * once (event `supplier.circuit_open`) when it opens.
+ */
+function watchCircuit(deps: PipelineDeps, file: string) {
+  let supplier: Supplier | null = null;
+  let said = false;
+  const say = (): void => {
+    const state = supplier?.circuit?.();
+    if (said || !state?.open) return;
+    said = true;
+    deps.log({
+      kind: 'event',
+      name: 'supplier.circuit_open',
+      message: `${file === '' ? '' : `${file}: `}the supplier did not answer ${state.failuresInRow} calls in a row (last: ${state.lastFailure ?? 'none'}); this run stops calling it, and lines not sent yet stay pending for a later run`,
+      data: { ...state },
+    });
+  };
+  return {
+    async supplier(): Promise<Supplier> {
+      if (!supplier) {
+        supplier = await deps.supplier();
+        supplier.resetCircuit?.();
+      }
+      return supplier;
+    },
+    isOpen: (): boolean => supplier?.circuit?.().open === true,
+    saw(outcome: LinkOutcome | SettlementOutcome): void {
+      if (outcome.kind === 'unavailable' && outcome.circuitOpen) say();
+    },
+    sayIfOpen: say,
+  };
 }
 
 function tally(counts: AdvanceCounts, update: LinkageUpdate): void {
@@ -229,6 +289,8 @@ function settlementUpdate(task: LinkTask, outcome: SettlementOutcome): LinkageUp
  */
 function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 25) {
   let buffer: LinkageUpdate[] = [];
+  /** Lines marked sent that were not sent after all: unmarked with their outcome. */
+  let unsent: number[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
   let failure: unknown = null;
@@ -238,9 +300,16 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 2
       timer = null;
     }
     const batch = buffer;
+    const unmark = unsent;
     buffer = [];
+    unsent = [];
     if (batch.length === 0) return flushing;
-    flushing = flushing.then(() => transact(deps.store, (trx) => recordLinkage(trx, batch, writeContext(deps))));
+    flushing = flushing.then(() =>
+      transact(deps.store, async (trx) => {
+        await recordLinkage(trx, batch, writeContext(deps));
+        if (unmark.length > 0) await unmarkLinesSent(trx, unmark);
+      }),
+    );
     flushing.catch((error: unknown) => {
       failure ??= error;
     });
@@ -252,9 +321,11 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 2
   };
   return {
     throwIfFailed,
-    async push(update: LinkageUpdate): Promise<void> {
+    /** `unmark`: the line was marked sent by this run but did not leave; take the mark back. */
+    async push(update: LinkageUpdate, unmark = false): Promise<void> {
       throwIfFailed();
       buffer.push(update);
+      if (unmark) unsent.push(update.lineId);
       if (buffer.length >= maxBatch) await flush();
       else if (!timer) timer = setTimeout(() => void flush().catch(() => undefined), maxDelayMs);
     },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderState.js';
@@ -72,6 +73,8 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
       cancel_quantity: l.cancelQuantity,
       quantity_after: l.quantityBefore - l.cancelQuantity,
       unit_price: l.unitPrice,
+      // Its own key for ever: ids repeat after a store is restored from a backup, keys do not.
+      idempotency_key: randomUUID(),
     })),
   );
   // The new lines' ids are needed only to name the serials they cancel.
@@ -159,9 +162,42 @@ export async function findOrderByNo(db: Db, orderNo: string): Promise<OrderWithL
   return (await loadOrders(db, [row.id])).get(row.id);
 }
 
-/** Records that a line is about to be sent, before the call leaves (a killed run resends it). */
-export async function markLinesSent(db: Db, lineIds: readonly number[], now: string): Promise<void> {
-  for (const ids of chunk(lineIds)) await db('order_lines').whereIn('id', idsOf(db, ids)).whereNull('sent_at').update({ sent_at: now });
+/**
+ * Before the calls of a batch leave, in one transaction: each line gets its idempotency key
+ * if it has none yet (a line inserted without one, or one created before keys were stored
+ * and never sent), and sent_at is recorded on the lines not marked before. A run killed
+ * mid-call then sends the same target with the same key again. Returns every line's key
+ * and the lines this call marked (the others were marked by an earlier run). With
+ * `mark: false` (nothing will leave: the circuit is open) it only gives the keys.
+ */
+export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonly number[], now: string, options: { mark: boolean } = { mark: true }): Promise<{ keys: Map<number, string>; marked: number[] }> {
+  const keys = new Map<number, string>();
+  const marked: number[] = [];
+  for (const ids of chunk(lineIds)) {
+    const keyless = (await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('idempotency_key').select('id')).map((r: { id: number }) => Number(r.id));
+    for (const part of chunk(keyless, 5000)) {
+      // Guarded on the key still missing: a run that filled it meanwhile keeps its key.
+      await trx.raw(
+        `update order_lines set idempotency_key = v.column2 from (values ${part.map(() => '(?, ?)').join(', ')}) as v
+         where order_lines.id = cast(v.column1 as integer) and order_lines.idempotency_key is null`,
+        part.flatMap((id) => [id, randomUUID()]),
+      );
+    }
+    for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, ids)).select('id', 'idempotency_key')) as { id: number; idempotency_key: string }[]) keys.set(Number(r.id), r.idempotency_key);
+    if (!options.mark) continue;
+    const changed = await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('sent_at').update({ sent_at: now }, ['id']);
+    marked.push(...changed.map((r: { id: number }) => Number(r.id)));
+  }
+  return { keys, marked };
+}
+
+/**
+ * Takes back sent_at from lines prepareLinesToSend marked that were not sent after all (the
+ * circuit opened first): they look exactly like lines never sent, and a later run sends
+ * them with the same key and target.
+ */
+export async function unmarkLinesSent(trx: Knex.Transaction, lineIds: readonly number[]): Promise<void> {
+  for (const ids of chunk(lineIds)) await trx('order_lines').whereIn('id', idsOf(trx, ids)).where('linkage_status', 'unlinked').update({ sent_at: null });
 }
 
 export interface LinkageUpdate {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_RETRY_POLICY,
+  type CircuitState,
   type LinkOutcome,
   type LinkRequest,
   type RetryPolicy,
@@ -19,6 +20,8 @@ import {
   type TransportRequest,
   type TransportResponse,
 } from './transport.js';
+
+type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
 /**
  * A request answered 429 waits and goes again without spending one of its attempts:
@@ -48,20 +51,36 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   const gate = new ThrottleGate();
   let closed = false;
 
-  type Sent = { kind: 'answered'; response: TransportResponse } | { kind: 'exhausted'; message: string };
+  const breaker = new CircuitBreaker(settings.circuitThreshold);
+
+  type Sent =
+    | { kind: 'answered'; response: TransportResponse }
+    | { kind: 'exhausted'; message: string; circuitOpen?: true; unsent?: true };
 
   async function send(req: TransportRequest): Promise<Sent> {
     let failedAttempts = 0;
     let throttles = 0;
+    let lastProblem: string | null = null;
+    const giveUp = (): Sent => {
+      counters.failures += 1;
+      // An attempt that got no answer may have reached the supplier; a 429 was turned away unread.
+      return failedAttempts > 0
+        ? { kind: 'exhausted', circuitOpen: true, message: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem ?? ''}; not retried: ${breaker.describe()}` }
+        : { kind: 'exhausted', circuitOpen: true, unsent: true, message: `supplier unavailable, not sent: ${breaker.describe()}` };
+    };
     for (let call = 1; ; call++) {
       if (closed) throw new Error('the supplier client is closed');
+      if (breaker.isOpen) return giveUp();
       await gate.pass();
+      // A Retry-After may have held the call while the circuit opened.
+      if (breaker.isOpen) return giveUp();
       counters.calls += 1;
       if (call > 1) counters.retries += 1;
       let problem: string;
       try {
         const response = await callWithTimeout(transport, req, settings.timeoutMs);
         if (response.status === 429) {
+          breaker.answered();
           counters.throttled += 1;
           throttles += 1;
           gate.holdUntil(Date.now() + retryAfterMs(response.headers['retry-after']));
@@ -71,19 +90,25 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
           }
           continue;
         }
-        if (!isTransient(response.status)) return { kind: 'answered', response };
         problem = `HTTP ${response.status}${describeBody(response.body)}`;
+        if (isGatewayFailure(response.status)) breaker.failed(problem);
+        else if (!isTransient(response.status) || response.status === 409) breaker.answered();
+        if (!isTransient(response.status)) return { kind: 'answered', response };
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
         problem = error.message;
+        breaker.failed(problem);
       }
       failedAttempts += 1;
+      lastProblem = problem;
       if (failedAttempts >= settings.maxAttempts) {
         counters.failures += 1;
         return { kind: 'exhausted', message: `supplier unavailable after ${failedAttempts} attempts; last: ${problem}` };
       }
+      if (breaker.isOpen) return giveUp();
       const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
-      await sleep(random() * ceiling);
+      // The circuit opening ends the wait: a retry would not be sent anyway.
+      await sleep(random() * ceiling, undefined, { signal: breaker.opened }).catch(() => undefined);
     }
   }
 
@@ -99,7 +124,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         headers: { 'idempotency-key': req.idempotencyKey },
         body: req.targetQuantity === 0 ? { status: 'deleted' } : { quantity: req.targetQuantity },
       });
-      if (sent.kind === 'exhausted') return { kind: 'unavailable', message: sent.message };
+      if (sent.kind === 'exhausted') return unavailable(sent);
       const { status, body } = sent.response;
       if (status === 202) return { kind: 'accepted' };
       if (status >= 200 && status < 300) return { kind: 'settled' };
@@ -108,7 +133,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
 
     async checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome> {
       const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} });
-      if (sent.kind === 'exhausted') return { kind: 'unavailable', message: sent.message };
+      if (sent.kind === 'exhausted') return unavailable(sent);
       const { status, body } = sent.response;
       if (status !== 200) return { kind: 'rejected', ...refusalOf(status, body) };
       const resource = readResource(body);
@@ -119,6 +144,10 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     },
 
     stats: () => ({ ...counters }),
+
+    circuit: () => breaker.state(),
+
+    resetCircuit: () => breaker.reset(),
 
     async close(): Promise<void> {
       if (closed) return;
@@ -152,6 +181,9 @@ export function resolvePolicy(policy: Partial<RetryPolicy>): RetryPolicy {
     throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${settings.maxAttempts}`);
   }
   if (!(settings.baseDelayMs >= 0) || !(settings.maxDelayMs >= 0)) throw new RangeError('retry delays must be ≥ 0');
+  if (!Number.isSafeInteger(settings.circuitThreshold) || settings.circuitThreshold < 0) {
+    throw new RangeError(`circuitThreshold must be a whole number ≥ 0, got ${settings.circuitThreshold}`);
+  }
   return settings;
 }
 
@@ -180,6 +212,71 @@ class ThrottleGate {
   }
 }
 
+/**
+ * Opens after `threshold` calls in a row ended without an answer (see `CircuitState` in
+ * port.ts for what counts); stays open until reset. One instance per client, so every
+ * operation in flight sees it open at once.
+ */
+class CircuitBreaker {
+  private failuresInRow = 0;
+  private lastFailure: string | null = null;
+  private openedAt: number | null = null;
+  private controller = new AbortController();
+
+  constructor(private readonly threshold: number) {}
+
+  get isOpen(): boolean {
+    return this.openedAt !== null;
+  }
+
+  /** Aborted when the circuit opens: what waits to retry stops waiting. */
+  get opened(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The supplier answered: it is there. */
+  answered(): void {
+    if (!this.isOpen) this.failuresInRow = 0;
+  }
+
+  /** A call got no answer. */
+  failed(problem: string): void {
+    if (this.isOpen || this.threshold === 0) return;
+    this.failuresInRow += 1;
+    this.lastFailure = problem;
+    if (this.failuresInRow >= this.threshold) {
+      this.openedAt = Date.now();
+      this.controller.abort(new Error('circuit open'));
+    }
+  }
+
+  reset(): void {
+    this.failuresInRow = 0;
+    this.lastFailure = null;
+    this.openedAt = null;
+    // Waits of the previous opening are over; a new opening needs a signal of its own.
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+  }
+
+  describe(): string {
+    return `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure ?? 'none'})`;
+  }
+
+  state(): CircuitState {
+    return {
+      open: this.isOpen,
+      failuresInRow: this.failuresInRow,
+      threshold: this.threshold,
+      lastFailure: this.lastFailure,
+      openedAt: this.openedAt === null ? null : new Date(this.openedAt).toISOString(),
+    };
+  }
+}
+
+function unavailable(sent: { message: string; circuitOpen?: true; unsent?: true }): Unavailable {
+  return { kind: 'unavailable', message: sent.message, ...(sent.circuitOpen ? { circuitOpen: true as const } : {}), ...(sent.unsent ? { unsent: true as const } : {}) };
+}
+
 async function callWithTimeout(transport: Transport, req: TransportRequest, timeoutMs: number): Promise<TransportResponse> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -201,6 +298,11 @@ async function callWithTimeout(transport: Transport, req: TransportRequest, time
 
 function isTransient(status: number): boolean {
   return status === 409 || status >= 500;
+}
+
+/** A gateway in front of the supplier could not reach it (502) or gave up waiting (504): no answer from the supplier. */
+function isGatewayFailure(status: number): boolean {
+  return status === 502 || status === 504;
 }
 
 /** Retry-After is seconds or an HTTP date. */

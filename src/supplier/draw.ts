@@ -1,6 +1,6 @@
 /**
  * Deterministic "random" choices for the simulator. Each choice is a hash of what
- * identifies the call (seed, subscription, idempotency key or `get`, attempt number,
+ * identifies the call (seed, subscription, target quantity or `get`, attempt number,
  * purpose) rather than the next number of one shared stream: with a stream, the answer a
  * call gets would depend on how concurrent calls happened to interleave, and the
  * in-process and HTTP simulators could not agree under concurrency.

@@ -8,7 +8,10 @@ export interface LinkRequest {
   subscriptionId: string;
   /** Absolute target quantity; 0 means cancel (status `deleted`). */
   targetQuantity: number;
-  /** The order line's id: the same key always means the same change. */
+  /**
+   * The order line's own key, stored with the line (a random UUID; `order-line-<id>` for
+   * lines created before keys were stored): the same key always means the same change.
+   */
   idempotencyKey: string;
 }
 
@@ -19,14 +22,49 @@ export type LinkOutcome =
   | { kind: 'accepted' }
   /** 400 business refusal (supplier code and words), 404 (code `NOT_FOUND`) or another permanent 4xx. */
   | { kind: 'rejected'; code: string; message: string }
-  /** Retries exhausted: 5xx, dropped connections, timeouts, 409 or 429 kept coming. */
-  | { kind: 'unavailable'; message: string };
+  /** Retries exhausted (5xx, dropped connections, timeouts, 409 or 429 kept coming), or the circuit is open. */
+  | Unavailable;
 
 export type SettlementOutcome =
   | { kind: 'settled'; quantity: number; status: 'active' | 'deleted' }
   | { kind: 'pending' }
   | { kind: 'rejected'; code: string; message: string }
-  | { kind: 'unavailable'; message: string };
+  | Unavailable;
+
+export interface Unavailable {
+  kind: 'unavailable';
+  message: string;
+  /** Given up because the circuit breaker is open (present only then). */
+  circuitOpen?: true;
+  /**
+   * Nothing of this operation left: the breaker was open before its first attempt (present
+   * only then). Without it, some attempt was sent and may have reached the supplier.
+   */
+  unsent?: true;
+}
+
+/**
+ * The circuit breaker of a client. It opens after `threshold` calls in a row ended without
+ * an answer: a timeout, a dropped or refused connection, or a gateway's 502/504 (the
+ * gateway could not reach the supplier or gave up waiting for it). Any other answer (2xx,
+ * 4xx, 409, 429) shows the supplier is there and starts the count again; a 500 or 503 is
+ * an answer from a supplier that is up but failing for now: it neither counts nor resets.
+ * While open, no call leaves: operations not yet sent are given up at once (`unsent`),
+ * and operations between attempts give up instead of retrying (calls already in flight
+ * run to their answer or timeout). It stays open until `resetCircuit()`, which linkage
+ * calls at the start of each run.
+ */
+export interface CircuitState {
+  open: boolean;
+  /** Calls in a row that got no answer, since the last answer or reset. */
+  failuresInRow: number;
+  /** Failures in a row that open it; 0 = never opens. */
+  threshold: number;
+  /** What the last failure was, e.g. `timeout after 10000 ms`; null if none since the reset. */
+  lastFailure: string | null;
+  /** When it opened (ISO), null while closed. */
+  openedAt: string | null;
+}
 
 export interface SupplierStats {
   /** Every request sent, first attempts and retries alike. */
@@ -46,6 +84,10 @@ export interface Supplier {
   checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome>;
   stats(): SupplierStats;
   close(): Promise<void>;
+  /** The circuit breaker's state (clients that have one). */
+  circuit?(): CircuitState;
+  /** Closes the circuit breaker and clears its count: a new run gives the supplier a new chance. */
+  resetCircuit?(): void;
   /**
    * Tells an in-process simulator where the supplier stands for subscriptions about to be
    * linked, so it need not be seeded with the whole store up front. Subscriptions it
@@ -73,6 +115,12 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Calls in a row without an answer (timeouts, dropped connections, 502/504) after which
+   * the circuit opens and the client stops calling the supplier (see `CircuitState`);
+   * 0 = never.
+   */
+  circuitThreshold: number;
 }
 
 export interface SubscriptionSeed {
@@ -94,4 +142,5 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 100,
   maxDelayMs: 5_000,
+  circuitThreshold: 8,
 };

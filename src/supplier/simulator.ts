@@ -13,8 +13,9 @@ import type { SimKnobs, SubscriptionSeed } from './port.js';
  * not matched.
  *
  * Only rate limiting depends on timing. Every other choice (latency, 503, 202) is drawn
- * from a hash of seed, subscription, idempotency key (or `get`) and the attempt number of
- * that key, so the same calls get the same answers whatever their interleaving.
+ * from a hash of seed, subscription, the change asked for (target quantity, or `get`) and
+ * the attempt number of that idempotency key (or of GETs), so the same calls get the same
+ * answers whatever their interleaving, and whatever random keys the caller chose.
  */
 
 export interface SimRequest {
@@ -216,17 +217,20 @@ export class SupplierSimulator {
     }
     const tag = `key:${idempotencyKey}`;
     const slot = `${subscriptionId}\u0000${tag}`;
+    // Choices are drawn from the change asked for, not from its key: keys are random per
+    // order line, and two stores asking the same of the same seed must get the same answers.
+    const draw = `change:${target}`;
     if (this.inFlight.has(slot)) {
       return refusal(409, 'REQUEST_IN_PROGRESS', `a change with Idempotency-Key ${idempotencyKey} is still being processed`);
     }
     const attempt = this.nextAttempt(subscriptionId, tag);
     this.inFlight.add(slot);
     try {
-      await this.delay(subscriptionId, tag, attempt);
+      await this.delay(subscriptionId, draw, attempt);
     } finally {
       this.inFlight.delete(slot);
     }
-    if (this.fails(subscriptionId, tag, attempt)) return unavailable();
+    if (this.fails(subscriptionId, draw, attempt)) return unavailable();
     const sub = this.subscriptions.get(subscriptionId);
     if (!sub) return notFound(subscriptionId);
     const stored = this.answers.get(slot);
@@ -235,7 +239,7 @@ export class SupplierSimulator {
         ? structuredClone(stored.response)
         : refusal(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for a different change`);
     }
-    const response = this.applyChange(sub, target, tag, route.customerSegment);
+    const response = this.applyChange(sub, target, draw, route.customerSegment);
     this.answers.set(slot, { target, response: structuredClone(response) });
     return response;
   }

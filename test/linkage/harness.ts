@@ -149,6 +149,8 @@ export interface LineState {
   linkageMessage: string | null;
   sentAt: string | null;
   quantityAfter: number;
+  /** The Idempotency-Key the line is sent with (null until it is first prepared, for lines inserted without one). */
+  idempotencyKey: string | null;
 }
 
 /** Every order line with its order and contract line, by order line id. */
@@ -158,7 +160,7 @@ export async function lineStates(store: Store): Promise<LineState[]> {
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .join('contracts as c', 'c.id', 'cl.contract_id')
     .orderBy('ol.id')
-    .select('ol.id', 'o.order_no', 'o.status', 'c.contract_no', 'cl.subscription_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.sent_at', 'ol.quantity_after');
+    .select('ol.id', 'o.order_no', 'o.status', 'c.contract_no', 'cl.subscription_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.sent_at', 'ol.quantity_after', 'ol.idempotency_key');
   return rows.map((r: Record<string, unknown>) => ({
     orderLineId: Number(r['id']),
     orderNo: String(r['order_no']),
@@ -170,6 +172,7 @@ export async function lineStates(store: Store): Promise<LineState[]> {
     linkageMessage: (r['linkage_message'] as string | null) ?? null,
     sentAt: (r['sent_at'] as string | null) ?? null,
     quantityAfter: Number(r['quantity_after']),
+    idempotencyKey: (r['idempotency_key'] as string | null) ?? null,
   }));
 }
 

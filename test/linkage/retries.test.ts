@@ -91,13 +91,15 @@ describe('supplier unreachable until retries are exhausted', () => {
       const after = meaning(secondLog);
       expect(after.size).toBe(ROWS);
       for (const l of done) {
-        const expected = JSON.stringify([`order-line-${l.orderLineId}`, l.quantityAfter === 0 ? { status: 'deleted' } : { quantity: l.quantityAfter }]);
+        // The line's own key, stored when it was created: a UUID, not derived from its id.
+        expect(l.idempotencyKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const expected = JSON.stringify([l.idempotencyKey, l.quantityAfter === 0 ? { status: 'deleted' } : { quantity: l.quantityAfter }]);
         expect([...before.get(l.subscriptionId)!]).toEqual([expected]);
         expect([...after.get(l.subscriptionId)!]).toEqual([expected]);
       }
       // The simulator saw the same keys too (its own call log).
       const simKeys = new Map(up.simulator.callLog().map((c) => [c.subscriptionId, c.idempotencyKey]));
-      for (const l of done) expect(simKeys.get(l.subscriptionId)).toBe(`order-line-${l.orderLineId}`);
+      for (const l of done) expect(simKeys.get(l.subscriptionId)).toBe(l.idempotencyKey);
 
       // Supplier and store agree.
       await expectAllSettledAndAgreed(deps.store, up.simulator.stats().subscriptions);
