@@ -36,6 +36,8 @@ export function withSupplier<T>(y: Argv<T>) {
     .option('sim-rate-limit', { type: 'number', default: 0, describe: 'simulator: calls per second before 429 (0: none)' })
     .option('sim-async-rate', { type: 'number', default: 0, describe: 'simulator: share of changes answered 202 (0–1)' })
     .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
+    .option('supplier-timeout-ms', { type: 'number', default: 10_000, describe: 'give up on a supplier call after this long (and retry it)' })
+    .option('supplier-circuit-threshold', { type: 'number', default: 8, describe: 'stop calling the supplier for the rest of the run after this many calls in a row got no answer (0: never)' })
     .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
 }
 
@@ -54,6 +56,8 @@ export interface SupplierArgs {
   simRateLimit: number;
   simAsyncRate: number;
   simSeed: number;
+  supplierTimeoutMs: number;
+  supplierCircuitThreshold: number;
   confirmUnsettled: boolean;
 }
 
@@ -135,7 +139,16 @@ export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' 
       supplier ??= (async () => {
         const spec = args.supplier ?? 'sim';
         // The in-process simulator learns each subscription as linkage prepares it (Supplier.prepare).
-        return createSupplier(spec, simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, confirmUnsettled: false, ...definedOnly(args) }), []);
+        const policy = {
+          ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
+          ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
+        };
+        return createSupplier(
+          spec,
+          simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, supplierTimeoutMs: 10_000, supplierCircuitThreshold: 8, confirmUnsettled: false, ...definedOnly(args) }),
+          [],
+          policy,
+        );
       })();
       return supplier;
     },
