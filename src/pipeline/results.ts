@@ -54,12 +54,14 @@ export function rowResult(
   if (!order) return { result: 'refused', linkage: null, errorCode: null, message: '' };
   const lines = rowLineIds ? order.lines.filter((l) => rowLineIds.includes(l.contractLineId)) : order.lines;
   const linkage = leastAdvancedLinkage(lines.map((l) => l.linkageStatus));
-  if (outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
-  if (orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, errorCode: null, message: '' };
+  // A line the supplier refused stays refused when its order was completed for the other
+  // lines (released): the row is not done, however often it is reported.
+  const refused = order.status === 'withdrawn' ? undefined : lines.find((l) => l.linkageStatus === 'failed');
+  if (!refused && outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
+  if (!refused && orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, errorCode: null, message: '' };
   if (order.status === 'withdrawn') {
     return { result: 'failed', linkage, errorCode: null, message: lang === 'ja' ? '注文はキャンセルされました' : 'the order was withdrawn' };
   }
-  const refused = lines.find((l) => l.linkageStatus === 'failed');
   if (refused) {
     const words = [refused.linkageCode, refused.linkageMessage].filter(Boolean).join(' ');
     return { result: 'failed', linkage, errorCode: 'SUPPLIER_REJECTED', message: describeRowError({ code: 'SUPPLIER_REJECTED', detail: { en: words, ja: words } }, lang) };

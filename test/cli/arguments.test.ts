@@ -20,8 +20,14 @@ afterAll(() => {
   sandbox?.cleanup();
 });
 
-/** The commands `kaiyaku --help` lists, followed down to their subcommands. */
+let pathsFound: string[][] | null = null;
+/** The commands `kaiyaku --help` lists, followed down to their subcommands (read once). */
 function commandPaths(): string[][] {
+  pathsFound ??= readCommandPaths();
+  return pathsFound;
+}
+
+function readCommandPaths(): string[][] {
   const paths: string[][] = [];
   const visit = (path: string[]) => {
     const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
@@ -41,8 +47,15 @@ function commandPaths(): string[][] {
   return paths;
 }
 
-/** The options of a command as its --help shows them, with what kind of value each takes. */
+const optionsFound = new Map<string, { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[]>();
+/** The options of a command as its --help shows them, with what kind of value each takes (read once). */
 function optionsOf(path: string[]): { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[] {
+  const key = path.join(' ');
+  if (!optionsFound.has(key)) optionsFound.set(key, readOptions(path));
+  return optionsFound.get(key)!;
+}
+
+function readOptions(path: string[]): { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[] {
   const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
   return [...help.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)\b[^\n]*?\[(number|choices|string|boolean)/gm)].map((m) => ({ name: m[1]!, kind: m[2] as 'number' }));
 }

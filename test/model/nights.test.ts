@@ -1,0 +1,345 @@
+/**
+ * Never twice, never stuck: a model-based test of what operators and schedulers do.
+ *
+ * fast-check generates sequences of commands — cancellation files (with and without
+ * request ids) run, re-dropped, appended to and renamed; nightly runs of an inbox; single
+ * order steps; resumes; runs killed with SIGKILL and run again; the contract master
+ * re-imported — and plays them through the real CLI against a real `supplier serve` that
+ * fails calls and settles some late. After every step it checks the store against a model
+ * far simpler than the system, seats per line:
+ * - no line ever lost more seats than all the distinct requests for it asked (never twice);
+ * - a line no open order holds, whose every change was linked, has the quantity the
+ *   supplier has (store = supplier);
+ * - every data row of a file that ran has exactly one row in its result file;
+ * - exit codes are 0, 1 or 2, and nothing we could name failed unexpectedly.
+ * At the end, every order can be taken to an end state: resumes settle what the supplier
+ * settles, and a resume that leaves orders open says they need an operator (exit 0).
+ *
+ * Bounded for CI (KAIYAKU_MODEL_RUNS, default 6); the seed and the shrunk command list are
+ * printed on failure: turn each into a plain regression test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/connect.js';
+import { BIN } from '../support/cli.js';
+import { runIn } from '../support/sandbox.js';
+
+/** The master: lines the supplier takes, settles late (SLOW-), refuses (NCE-LATE-), or does not know of (no id). */
+const LINES = [
+  { contract: 'NCN202601-0000000001', product: 'P-A', sub: 'OK-0001-A', quantity: 10 },
+  { contract: 'NCN202601-0000000001', product: 'P-B', sub: 'OK-0001-B', quantity: 3 },
+  { contract: 'NCN202601-0000000002', product: 'P-S', sub: 'SLOW-0002-S', quantity: 5 },
+  { contract: 'NCN202601-0000000003', product: 'P-L', sub: 'NCE-LATE-0003-L', quantity: 4 },
+  { contract: 'NCN202601-0000000004', product: 'P-G', sub: 'OK-0004-G', quantity: 6 },
+  { contract: 'NCN202601-0000000004', product: 'P-N', sub: 'NCE-LATE-0004-N', quantity: 2 },
+  { contract: 'NCN202601-0000000005', product: 'P-X', sub: '', quantity: 2 },
+  { contract: 'NCN202601-0000000006', product: 'P-O', sub: 'OK-0006-O', quantity: 1 },
+] as const;
+
+const MASTER_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const MASTER = `${MASTER_HEADER}\n${LINES.map((l) => `${l.contract},2025-01-01,2025-01-01,,件名,顧客,利用者,,,Microsoft,${l.product},${l.product} name,${l.sub},${l.quantity},1000,,,0,`).join('\n')}\n`;
+const CANCEL_HEADER = 'contract_no,product_code,cancel_quantity,request_id,note';
+
+interface RowSpec {
+  line: number;
+  /** null: all that remains on the line. */
+  quantity: number | null;
+  withId: boolean;
+}
+
+interface Model {
+  dir: string;
+  supplierUrl: string;
+  files: { name: string; rows: RowSpec[] }[];
+  /** Distinct requests per line: key → seats asked (a request id, else the row's content). */
+  asks: Map<number, Map<string, number>>;
+  idCounter: number;
+  rowIds: Map<RowSpec, string>;
+}
+
+interface Real {
+  steps: string[];
+}
+
+const kaiyaku = (m: Model, args: string[]) => runIn(m.dir, [...args, '--lang', 'en'], {}, 60_000);
+const linking = (m: Model) => ['--supplier', m.supplierUrl, '--concurrency', '4'];
+
+function rowText(m: Model, r: RowSpec): string {
+  const l = LINES[r.line]!;
+  let id = '';
+  if (r.withId) {
+    id = m.rowIds.get(r) ?? `REQ-${String(++m.idCounter).padStart(4, '0')}`;
+    m.rowIds.set(r, id);
+  }
+  return `${l.contract},${l.product},${r.quantity ?? ''},${id},note`;
+}
+
+function recordAsks(m: Model, rows: readonly RowSpec[]): void {
+  for (const r of rows) {
+    const key = r.withId ? `id:${m.rowIds.get(r)}` : `row:${r.line}:${r.quantity ?? 'all'}`;
+    const asks = m.asks.get(r.line) ?? new Map<string, number>();
+    asks.set(key, r.quantity ?? LINES[r.line]!.quantity);
+    m.asks.set(r.line, asks);
+  }
+}
+
+function writeFile(m: Model, name: string, rows: readonly RowSpec[]): void {
+  writeFileSync(join(m.dir, name), `${CANCEL_HEADER}\n${rows.map((r) => rowText(m, r)).join('\n')}\n`);
+}
+
+function expectExit(step: string, r: { code: number | null; stderr: string }, real: Real): void {
+  real.steps.push(`${step} → exit ${r.code}`);
+  expect([0, 1, 2], `${step}\n${r.stderr}`).toContain(r.code);
+  expect(r.stderr, step).not.toMatch(/unexpected failure|SQLITE_BUSY|database is locked/);
+}
+
+/** Every data row of the file has exactly one row in its result file. */
+function expectEveryRowReported(m: Model, name: string, rows: number, reportsDir = m.dir): void {
+  const result = join(reportsDir, name.replace(/\.csv$/, '.result.csv'));
+  expect(existsSync(result), `${result} exists`).toBe(true);
+  const reported = (parse(readFileSync(result), { bom: true, columns: true }) as { row: string }[]).map((r) => Number(r.row));
+  expect(reported, `${name}: one result row per data row`).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
+}
+
+async function supplierQuantities(url: string): Promise<Map<string, number>> {
+  const body = await new Promise<string>((resolve, reject) => {
+    get(`${url}/_sim/stats`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  const stats = JSON.parse(body) as { subscriptions: Record<string, { quantity: number; status: string }> };
+  return new Map(Object.entries(stats.subscriptions).map(([id, s]) => [id, s.status === 'deleted' ? 0 : s.quantity]));
+}
+
+/** The invariants, checked after every command. */
+async function checkInvariants(m: Model, label: string): Promise<void> {
+  const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
+  try {
+    const lines = (await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').select('cl.id', 'c.contract_no', 'cl.product_code', 'cl.subscription_id', 'cl.quantity')) as { id: number; contract_no: string; product_code: string; subscription_id: string; quantity: number }[];
+    const claims = new Set(((await store.db('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)));
+    const orderLines = (await store.db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').select('ol.contract_line_id', 'ol.linkage_status', 'o.status')) as { contract_line_id: number; linkage_status: string; status: string }[];
+    const supplier = await supplierQuantities(m.supplierUrl);
+    for (const [i, spec] of LINES.entries()) {
+      const line = lines.find((l) => l.contract_no === spec.contract && l.product_code === spec.product);
+      expect(line, `${label}: line ${spec.product} exists`).toBeDefined();
+      const lost = spec.quantity - Number(line!.quantity);
+      const asked = Math.min(spec.quantity, [...(m.asks.get(i)?.values() ?? [])].reduce((a, b) => a + b, 0));
+      expect(lost, `${label}: ${spec.product} lost ${lost} seats, never below 0`).toBeGreaterThanOrEqual(0);
+      expect(lost, `${label}: ${spec.product} lost ${lost} seats, more than the ${asked} asked`).toBeLessThanOrEqual(asked);
+      if (spec.sub === '') continue;
+      const changes = orderLines.filter((o) => Number(o.contract_line_id) === Number(line!.id) && o.status !== 'withdrawn');
+      const settled = !claims.has(Number(line!.id)) && changes.every((o) => o.linkage_status === 'linked');
+      if (settled) expect(supplier.get(spec.sub), `${label}: ${spec.sub} at the supplier equals the store`).toBe(Number(line!.quantity));
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function startSupplier(dir: string, seed: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', '--fail-rate', '0.15', '--async-rate', '0.2', '--seed', String(seed)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`supplier serve did not start: ${out}`)), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const found = /on (http:\/\/\S+) with/.exec(out);
+      if (found) {
+        clearTimeout(timer);
+        resolve({ child, url: found[1]! });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`supplier serve exited ${code}: ${out}`)));
+  });
+}
+
+const rowSpec: fc.Arbitrary<RowSpec> = fc.record({ line: fc.nat({ max: LINES.length - 1 }), quantity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }), withId: fc.boolean() });
+
+class NewFile implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly rows: RowSpec[]) {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const name = `f${m.files.length + 1}.csv`;
+    writeFile(m, name, this.rows);
+    m.files.push({ name, rows: [...this.rows] });
+    recordAsks(m, this.rows);
+    expectExit(`cancel ${name}`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectEveryRowReported(m, name, this.rows.length);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `NewFile(${JSON.stringify(this.rows)})`;
+}
+
+class Redrop implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    const f = m.files[this.pick % m.files.length]!;
+    expectExit(`cancel ${f.name} (again)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectEveryRowReported(m, f.name, f.rows.length);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `Redrop(${this.pick})`;
+}
+
+class Append implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly row: RowSpec) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    const f = m.files[this.pick % m.files.length]!;
+    f.rows.push(this.row);
+    recordAsks(m, [this.row]);
+    writeFile(m, f.name, f.rows);
+    expectExit(`cancel ${f.name} (appended)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectEveryRowReported(m, f.name, f.rows.length);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `Append(${this.pick}, ${JSON.stringify(this.row)})`;
+}
+
+class Rename implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    const f = m.files[this.pick % m.files.length]!;
+    const name = `renamed-${m.files.length + 1}.csv`;
+    copyFileSync(join(m.dir, f.name), join(m.dir, name));
+    m.files.push({ name, rows: [...f.rows] });
+    expectExit(`cancel ${name} (renamed ${f.name})`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectEveryRowReported(m, name, f.rows.length);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `Rename(${this.pick})`;
+}
+
+class Night implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    const f = m.files[this.pick % m.files.length]!;
+    mkdirSync(join(m.dir, 'inbox'), { recursive: true });
+    const dropped = join(m.dir, 'inbox', `night-${f.name}`);
+    copyFileSync(join(m.dir, f.name), dropped);
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(dropped, old, old);
+    const r = kaiyaku(m, ['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--reports', 'night-reports', '--summary-json', 'night.json', ...linking(m)]);
+    expectExit(`night with ${f.name}`, r, real);
+    const summary = JSON.parse(readFileSync(join(m.dir, 'night.json'), 'utf8')) as { files: { file: string; status: string; resultPath: string | null }[] };
+    const mine = summary.files.find((x) => x.file === `night-${f.name}`);
+    expect(mine?.status, `night: ${f.name} ${JSON.stringify(summary.files)}`).toBe('archived');
+    const reported = (parse(readFileSync(mine!.resultPath!), { bom: true, columns: true }) as { row: string }[]).map((x) => Number(x.row));
+    expect(reported).toEqual(Array.from({ length: f.rows.length }, (_, i) => i + 1));
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `Night(${this.pick})`;
+}
+
+class Resume implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    expectExit('orders resume', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => 'Resume';
+}
+
+class Step implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly action: 'accept' | 'withdraw-acceptance' | 'link' | 'confirm' | 'withdraw', readonly pick: number) {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const list = parse(kaiyaku(m, ['orders', 'list', '--encoding', 'utf8']).stdout, { columns: true }) as { order_no: string; status: string }[];
+    const open = list.filter((o) => o.status === 'requested' || o.status === 'accepted');
+    if (open.length === 0) return;
+    const orderNo = open[this.pick % open.length]!.order_no;
+    const extra = this.action === 'link' ? linking(m) : this.action === 'confirm' ? ['--end-date', '2099-12-31'] : [];
+    expectExit(`orders ${this.action} ${orderNo}`, kaiyaku(m, ['orders', this.action, orderNo, ...extra]), real);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `Step(${this.action}, ${this.pick})`;
+}
+
+class KillAndRetry implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly rows: RowSpec[], readonly afterMs: number) {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const name = `k${m.files.length + 1}.csv`;
+    writeFile(m, name, this.rows);
+    m.files.push({ name, rows: [...this.rows] });
+    recordAsks(m, this.rows);
+    const args = [BIN, 'cancel', name, ...linking(m), '--lang', 'en'];
+    const child = spawn(process.execPath, args, { cwd: m.dir, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, this.afterMs));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    real.steps.push(`cancel ${name} killed after ${this.afterMs} ms`);
+    await checkInvariants(m, `${this.toString()} (killed)`);
+    expectExit(`cancel ${name} (after the kill)`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectEveryRowReported(m, name, this.rows.length);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `KillAndRetry(${JSON.stringify(this.rows)}, ${this.afterMs})`;
+}
+
+class Reimport implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    expectExit('contracts import (again)', kaiyaku(m, ['contracts', 'import', 'contracts.csv']), real);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => 'Reimport';
+}
+
+const rows = fc.array(rowSpec, { minLength: 1, maxLength: 5 });
+const commands = fc.commands(
+  [
+    rows.map((r) => new NewFile(r)),
+    fc.nat().map((p) => new Redrop(p)),
+    fc.tuple(fc.nat(), rowSpec).map(([p, r]) => new Append(p, r)),
+    fc.nat().map((p) => new Rename(p)),
+    fc.nat().map((p) => new Night(p)),
+    fc.constant(new Resume()),
+    fc.tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat()).map(([a, p]) => new Step(a, p)),
+    fc.tuple(rows, fc.integer({ min: 0, max: 600 })).map(([r, ms]) => new KillAndRetry(r, ms)),
+    fc.constant(new Reimport()),
+  ],
+  { maxCommands: 8 },
+);
+
+describe('a model of seats per line, against the real CLI and supplier', () => {
+  it('never cancels twice, keeps store = supplier, reports every row once, and leaves nothing stuck', async () => {
+    await fc.assert(
+      fc.asyncProperty(commands, fc.integer({ min: 1, max: 1_000_000 }), async (cmds, seed) => {
+        const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-model-'));
+        writeFileSync(join(dir, 'contracts.csv'), MASTER);
+        expect(runIn(dir, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
+        const { child, url } = await startSupplier(dir, seed);
+        const model: Model = { dir, supplierUrl: url, files: [], asks: new Map(), idCounter: 0, rowIds: new Map() };
+        const real: Real = { steps: [] };
+        try {
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          // Every order can reach an end state: resumes settle what the supplier settles;
+          // what stays open is what only an operator can decide, and resume says so (exit 0).
+          let last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
+          for (let i = 0; i < 6 && last.code !== 0; i++) last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
+          expect(last.code, `resume at the end never settles:\n${real.steps.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
+          await checkInvariants(model, 'after the final resumes');
+        } catch (error) {
+          throw new Error(`${(error as Error).message}\nsteps:\n${real.steps.join('\n')}`, { cause: error });
+        } finally {
+          child.kill('SIGTERM');
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: Number(process.env['KAIYAKU_MODEL_RUNS'] ?? 6), endOnFailure: true, verbose: 1 },
+    );
+  }, 900_000);
+});
