@@ -1,14 +1,18 @@
 import type { Argv } from 'yargs';
-import { inspectFile } from '../csv/decode.js';
 import { checkOutputFile } from '../files/destinations.js';
-import { importContractFile } from '../pipeline/importContracts.js';
+import { existsSync } from 'node:fs';
+import type { Lang, Words } from '../errors.js';
+import { applyContractFile, explainRefusal, label, readContractFile, type ImportSummary } from '../pipeline/importContracts.js';
+import { resolveDbSpec } from '../store/connect.js';
+import type { FieldChange, ImportField } from '../store/contractRepository.js';
 import { writeContractList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
+import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
 
 interface ImportArgs extends CommonArgs {
   file: string;
   encoding: 'auto' | 'utf8' | 'cp932';
+  dryRun: boolean;
 }
 interface ListArgs extends CommonArgs {
   status?: 'active' | 'cancelled';
@@ -23,28 +27,96 @@ const importCommand: CliCommand<ImportArgs> = {
     withDb(y)
       .positional('file', { type: 'string', demandOption: true, describe: 'the contract master CSV' })
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
-      .example('$0 contracts import fixtures/contracts.csv', 'load the sample contracts'),
+      .option('dry-run', { type: 'boolean', default: false, describe: 'show what the import would create, update, keep and refuse; change nothing' })
+      .example('$0 contracts import fixtures/contracts.csv', 'load the sample contracts')
+      .example('$0 contracts import master.csv --dry-run', 'what a re-import would change, before it does'),
   prepare: async (args) => {
-    await inspectFile(args.file, args.encoding);
-    const store = await checkStore(args, 'write');
+    // The whole file is read and checked here: a file that cannot be imported is refused
+    // before any store is opened (or created).
+    const file = await readContractFile(args.file, args.encoding);
+    const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write');
     return async () => {
-      const deps = await openDeps(store, args);
+      for (const column of file.unknownColumns) process.stderr.write(`warning: ${args.file}: ${args.lang === 'ja' ? `不明な列を無視しました: ${column}` : `unknown column ignored: ${column}`}\n`);
+      const deps = store === null ? null : await openDeps(store, args);
       try {
-        const c = await importContractFile(deps, args.file, args.encoding);
-        if (!args.quiet) {
-          process.stdout.write(
-            args.lang === 'ja'
-              ? `${args.file}: ${c.rows} 行 — 契約 新規 ${c.contractsCreated}、更新 ${c.contractsUpdated}; 明細 新規 ${c.linesCreated}、更新 ${c.linesUpdated}; シリアル 追加 ${c.serialsCreated}\n`
-              : `${args.file}: ${c.rows} rows — contracts created ${c.contractsCreated}, updated ${c.contractsUpdated}; lines created ${c.linesCreated}, updated ${c.linesUpdated}; serials added ${c.serialsCreated}\n`,
-          );
-        }
-        return 0;
+        const summary = await applyContractFile(deps, file, { dryRun: args.dryRun });
+        const exitCode = summary.linesRefused > 0 ? 1 : 0;
+        // A refused line is never left unsaid: under --quiet its reason goes to stderr.
+        if (!args.quiet) process.stdout.write(formatImportSummary(summary, args.lang, exitCode));
+        else if (exitCode !== 0) process.stderr.write(formatImportSummary(summary, args.lang, exitCode, { refusalsOnly: true }));
+        return exitCode;
       } finally {
-        await deps.close();
+        await deps?.close();
       }
     };
   },
 };
+
+/**
+ * The store a dry run reads: opened read-only, so that the preview writes nothing, not
+ * even a migration. A SQLite file that does not exist yet is no store at all (null):
+ * every contract would be new, and the preview does not create the file.
+ */
+async function previewStore(args: ImportArgs): Promise<StoreUse | null> {
+  const spec = resolveDbSpec(args.db);
+  if (!/^postgres(ql)?:\/\//i.test(spec)) {
+    const file = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length) : spec;
+    if (file !== ':memory:' && !existsSync(file)) return null;
+  }
+  return checkStore(args, 'read');
+}
+
+/**
+ * The import's summary: totals, then each contract that changed or has something to say
+ * (a refused line, a stored line the file does not name), line by line. Contracts created
+ * are counted only. A dry run prints exactly what the import would.
+ */
+export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: number, options: { refusalsOnly?: boolean } = {}): string {
+  const ja = lang === 'ja';
+  const out: string[] = [];
+  out.push(
+    ja
+      ? `${s.file}: ${s.rows} 行${s.dryRun ? '（ドライラン: 何も変更していません）' : ''} — 契約 新規 ${s.contractsCreated}、更新 ${s.contractsUpdated}、変更なし ${s.contractsUnchanged}; 明細 新規 ${s.linesCreated}、更新 ${s.linesUpdated}、変更なし ${s.linesUnchanged}、取り込み不可 ${s.linesRefused}; シリアル 追加 ${s.serialsAdded}、削除 ${s.serialsRemoved}、移動 ${s.serialsMoved} (exit ${exitCode})`
+      : `${s.file}: ${s.rows} rows${s.dryRun ? ' (dry run: nothing changed)' : ''} — contracts created ${s.contractsCreated}, updated ${s.contractsUpdated}, unchanged ${s.contractsUnchanged}; lines created ${s.linesCreated}, updated ${s.linesUpdated}, unchanged ${s.linesUnchanged}, refused ${s.linesRefused}; serials added ${s.serialsAdded}, removed ${s.serialsRemoved}, moved ${s.serialsMoved} (exit ${exitCode})`,
+  );
+  const say = (w: Words) => (ja ? w.ja : w.en);
+  const quote = (field: ImportField, value: string) => (['quantity', 'unitPrice', 'isTrial'].includes(field) ? value : `"${value}"`);
+  const change = (c: FieldChange) => `${say(label(c.field))} ${quote(c.field, c.before)} → ${quote(c.field, c.after)}`;
+  const lineName = (l: { lineNo: number | null; productCode: string; subscriptionId: string }) => {
+    const ids = [l.productCode, l.subscriptionId].filter((v) => v !== '').join(' / ');
+    return l.lineNo === null ? (ja ? `新しい明細（${ids}）` : `new line (${ids})`) : ja ? `明細 ${l.lineNo}（${ids}）` : `line ${l.lineNo} (${ids})`;
+  };
+  const list = (serials: readonly string[]) => (serials.length <= 5 ? serials.join(', ') : `${serials.slice(0, 5).join(', ')}, …`);
+  for (const c of s.contracts) {
+    const notInFile = options.refusalsOnly ? [] : c.notInFile;
+    const lines = c.lines.filter((l) => l.outcome === 'refused' || (!options.refusalsOnly && (l.outcome === 'updated' || (l.outcome === 'created' && c.outcome !== 'created'))));
+    if (lines.length === 0 && notInFile.length === 0 && (options.refusalsOnly || c.outcome !== 'updated')) continue;
+    out.push(`  ${c.contractNo}: ${ja ? { created: '新規', updated: '更新', unchanged: '変更なし' }[c.outcome] : c.outcome}${c.changes.length > 0 ? ` — ${c.changes.map(change).join(ja ? '、' : '; ')}` : ''}`);
+    for (const l of lines) {
+      const where = l.row === null ? '' : ja ? `${l.row} 行目 ` : `row ${l.row}, `;
+      if (l.outcome === 'refused') {
+        out.push(`    ${where}${lineName(l)}: ${ja ? '取り込み不可' : 'refused'} — ${say(explainRefusal(l.refusal!))}`);
+        continue;
+      }
+      const parts = l.changes.map(change);
+      const { added, removed, moved } = l.serials;
+      if (added.length > 0) parts.push(ja ? `シリアル追加 ${added.length}（${list(added)}）` : `serials added ${added.length} (${list(added)})`);
+      if (removed.length > 0) parts.push(ja ? `シリアル削除 ${removed.length}（${list(removed)}）` : `serials removed ${removed.length} (${list(removed)})`);
+      for (const m of moved) parts.push(ja ? `シリアル「${m.serial}」を明細 ${m.fromLineNo} から移動` : `serial "${m.serial}" moved from line ${m.fromLineNo}`);
+      const what = l.outcome === 'created' ? (ja ? '新規' : 'created') : ja ? '更新' : 'updated';
+      out.push(`    ${where}${lineName(l)}: ${what}${parts.length > 0 ? ` — ${parts.join(ja ? '、' : '; ')}` : ''}`);
+    }
+    for (const l of notInFile) out.push(`    ${lineName(l)}: ${ja ? 'ファイルにない明細（そのまま残します）' : 'not in the file (kept as it is)'}`);
+  }
+  if (s.keptFromCancellation > 0 && !options.refusalsOnly) {
+    out.push(
+      ja
+        ? `  解約で確定した値 ${s.keptFromCancellation} 件はファイルの値ではなく登録済みの値のままです（解約済み契約の契約終了日、解約した明細の数量）`
+        : `  ${s.keptFromCancellation} value(s) decided by cancellations kept as stored, where the file gives others (end dates of cancelled contracts, quantities of cancelled lines)`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
 
 const listCommand: CliCommand<ListArgs> = {
   command: 'list',

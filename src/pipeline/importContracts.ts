@@ -1,10 +1,11 @@
 import { inspectFile } from '../csv/decode.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import { CONTRACT_IMPORT_COLUMNS, mapHeader, normaliseValue } from '../csv/headers.js';
+import { CONTRACT_IMPORT_COLUMNS, mapHeader, normaliseHeader, normaliseValue } from '../csv/headers.js';
 import { describeRecordProblem, openCsv } from '../csv/read.js';
 import type { InputEncoding } from '../csv/decode.js';
 import { parseBusinessDate } from '../domain/dates.js';
-import { importContracts, type ContractInput, type ImportCounts } from '../store/contractRepository.js';
+import { canonicalContractNo, idKey, serialKey } from '../domain/lineIdentity.js';
+import { importContracts, previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/contractRepository.js';
 import { writeContext, type PipelineDeps } from './context.js';
 
 type ImportKey = (typeof CONTRACT_IMPORT_COLUMNS)[number]['key'];
@@ -15,29 +16,85 @@ export interface ImportProblem {
 }
 
 /** A column as the user knows it: 契約開始日 in Japanese, start_date in English. */
-function label(key: ImportKey): Words {
+export function label(key: ImportKey | ImportField): Words {
   const spec = CONTRACT_IMPORT_COLUMNS.find((c) => c.key === key)!;
   const english = spec.aliases.find((a) => /^[a-z_]+$/.test(a)) ?? key;
   return words(english, spec.aliases[0]);
 }
 
 /**
- * 契約一括登録: one row per contract line; rows of one contract number make one contract.
- * The file is all or nothing: any bad row stops the import with every problem listed.
+ * The values `is_trial` (トライアル) may hold, compared after NFKC and lower-casing (so
+ * `ＴＲＵＥ`, `Yes` and `ｙ` are read too). Empty is "no". `x` and `×` are not read: a
+ * cross means "yes" in some files (a ticked box) and "no" in others (○/×).
  */
-export async function importContractFile(deps: PipelineDeps, file: string, encoding: InputEncoding): Promise<ImportCounts & { rows: number }> {
+export const TRIAL_YES = ['1', 'true', 't', 'yes', 'y', 'on', 'はい', '有', '有り', 'あり', '○', '〇', '◯', '✓', '✔', '☑'] as const;
+export const TRIAL_NO = ['0', 'false', 'f', 'no', 'n', 'off', 'いいえ', '無', '無し', 'なし'] as const;
+const YES = new Set<string>(TRIAL_YES);
+const NO = new Set<string>(TRIAL_NO);
+
+/** Contract-level columns: every row of one contract must give the same value. */
+const CONTRACT_KEYS = ['contractDate', 'startDate', 'endDate', 'subject', 'customer', 'endUser', 'billTo', 'shipTo'] as const satisfies readonly ImportKey[];
+
+/** Quantities and prices are stored as 32-bit integers (PostgreSQL `integer`). */
+const MAX_INTEGER = 2_147_483_647;
+
+/** A master file read and checked on its own, before any store is opened. */
+export interface ContractFile {
+  file: string;
+  /** Data rows read (blank rows included, as row numbers count them). */
+  rows: number;
+  contracts: ContractInput[];
+  /** false when the file has no serials column: lines keep the serials they have. */
+  serialsColumn: boolean;
+  /** Header cells that name no import column; they are ignored. */
+  unknownColumns: string[];
+}
+
+export interface ImportSummary extends ImportResult {
+  file: string;
+  rows: number;
+  dryRun: boolean;
+}
+
+/**
+ * 契約一括登録, the reading: one row per contract line; rows of one contract number make one
+ * contract. Every value is read strictly (dates, whole numbers, yes/no, serials), rows of
+ * one contract must agree on the contract's own columns, and a line or serial may appear
+ * once. The file is all or nothing: any problem refuses it (ROWS_INVALID, exit 2) with
+ * every problem listed by row, column and value, and nothing is imported.
+ */
+export async function readContractFile(file: string, encoding: InputEncoding): Promise<ContractFile> {
   const inspected = await inspectFile(file, encoding);
   const input = await openCsv(file, inspected.encoding);
   const header = mapHeader(input.header, CONTRACT_IMPORT_COLUMNS);
-  if (header.missing.length > 0) throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${header.missing.join(', ')}`, `必須の列がありません: ${header.missing.join(', ')}`));
+  if (header.missing.length > 0) {
+    const names = header.missing.map((k) => label(k));
+    throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.map((n) => n.en).join(', ')}`, `必須の列がありません: ${names.map((n) => n.ja).join(', ')}`));
+  }
+  if (header.duplicated.length > 0) {
+    // 顧客 and customer both mean the customer: reading one and ignoring the other would guess.
+    const clashes = header.duplicated.map((key) => {
+      const spec = CONTRACT_IMPORT_COLUMNS.find((c) => c.key === key)!;
+      const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
+      return input.header.filter((cell) => names.has(normaliseHeader(cell))).join(' / ');
+    });
+    throw new KaiyakuError('COLUMN_DUPLICATED', words(`columns that mean the same field: ${clashes.join('; ')}`, `同じ項目を表す列があります: ${clashes.join('、')}`));
+  }
   const contracts = new Map<string, ContractInput>();
+  /** Per contract: the row that gave each contract-level value first, and the value. */
+  const firstValues = new Map<string, Map<ImportKey, { row: number; value: string }>>();
+  /** Per contract: the row of each subscription id. */
+  const subscriptions = new Map<string, Map<string, number>>();
+  const serialRows = new Map<string, { row: number; contractNo: string }>();
   const problems: ImportProblem[] = [];
   let rows = 0;
   for await (const record of input.records) {
     rows++;
+    const row = record.row;
+    const problem = (message: Words) => problems.push({ row, message });
     if (record.problem) {
       const why = describeRecordProblem(record.problem);
-      problems.push({ row: record.row, message: words(`cannot be read: ${why.en}`, `読み取れません: ${why.ja}`) });
+      problem(words(`cannot be read: ${why.en}`, `読み取れません: ${why.ja}`));
       continue;
     }
     // Keys, numbers and dates are normalised (full-width digits, hyphens); names and
@@ -48,70 +105,200 @@ export async function importContractFile(deps: PipelineDeps, file: string, encod
     };
     const cell = (key: ImportKey): string => normaliseValue(raw(key));
     const date = (key: ImportKey, required: boolean): string | null => {
-      const text = cell(key);
-      if (text === '') {
-        if (required) problems.push({ row: record.row, message: words(`${label(key).en} is required`, `${label(key).ja}は必須です`) });
+      const value = cell(key);
+      if (value === '') {
+        if (required) problem(words(`${label(key).en} is required`, `${label(key).ja}は必須です`));
         return null;
       }
-      const parsed = parseBusinessDate(text);
-      if (!parsed) problems.push({ row: record.row, message: words(`${label(key).en} "${text}" is not a date (e.g. 2026-01-05)`, `${label(key).ja}「${text}」は日付ではありません（例: 2026-01-05）`) });
+      const parsed = parseBusinessDate(value);
+      if (!parsed) problem(words(`${label(key).en} "${value}" is not a date (e.g. 2026-01-05)`, `${label(key).ja}「${value}」は日付ではありません（例: 2026-01-05）`));
       return parsed;
     };
-    const integer = (key: ImportKey, min: number): number => {
-      const text = cell(key).replace(/,/g, '');
-      if (!/^\d+$/.test(text) || Number(text) < min) {
-        problems.push({ row: record.row, message: words(`${label(key).en} "${text}" must be a whole number of at least ${min}`, `${label(key).ja}「${text}」は${min}以上の整数で指定してください`) });
+    const integer = (key: ImportKey): number => {
+      const value = cell(key);
+      const digits = /^\d+$/.test(value) || /^\d{1,3}(,\d{3})+$/.test(value) ? Number(value.replace(/,/g, '')) : Number.NaN;
+      if (!Number.isSafeInteger(digits) || digits > MAX_INTEGER) {
+        problem(
+          words(
+            `${label(key).en} "${value}" must be a whole number from 0 to ${MAX_INTEGER.toLocaleString('en')} (e.g. 870 or 1,000)`,
+            `${label(key).ja}「${value}」は 0 から ${MAX_INTEGER.toLocaleString('ja')} までの整数で指定してください（例: 870、1,000）`,
+          ),
+        );
         return 0;
       }
-      return Number(text);
+      return digits;
     };
-    const contractNo = cell('contractNo');
+    const trial = (): boolean => {
+      const value = cell('isTrial');
+      const folded = value.toLowerCase();
+      if (folded === '' || NO.has(folded)) return false;
+      if (YES.has(folded)) return true;
+      problem(
+        words(
+          `${label('isTrial').en} "${value}" is not a yes/no value: use ${TRIAL_YES.slice(0, 6).join(', ')} or はい/有/○ for a trial, ${TRIAL_NO.slice(0, 6).join(', ')}, いいえ/無 or empty for none${/^[x×✕]$/.test(folded) ? ' (a cross means yes in some files and no in others)' : ''}`,
+          `${label('isTrial').ja}「${value}」は有無を表す値ではありません。トライアル商品は はい/有/あり/○/1/true/yes/y、そうでなければ いいえ/無/なし/0/false/no/n か空欄で指定してください${/^[x×✕]$/.test(folded) ? '（× や x は「該当」の意味にも「非該当」の意味にも使われるため読み取りません）' : ''}`,
+        ),
+      );
+      return false;
+    };
+
+    const contractNo = canonicalContractNo(cell('contractNo'));
     if (contractNo === '') {
-      problems.push({ row: record.row, message: words(`${label('contractNo').en} is empty`, `${label('contractNo').ja}が空です`) });
+      problem(words(`${label('contractNo').en} is empty`, `${label('contractNo').ja}が空です`));
       continue;
     }
-    const startDate = date('startDate', true) ?? '';
-    const contract = contracts.get(contractNo) ?? {
-      contractNo,
+    const values = {
       contractDate: date('contractDate', false),
-      startDate,
+      startDate: date('startDate', true) ?? '',
       endDate: date('endDate', false),
       subject: raw('subject'),
       customer: raw('customer'),
       endUser: raw('endUser'),
       billTo: raw('billTo'),
       shipTo: raw('shipTo'),
-      lines: [],
     };
+    // Rows of one contract must agree on the contract's own columns: the first row does not silently win.
+    const first = firstValues.get(contractNo) ?? new Map<ImportKey, { row: number; value: string }>();
+    firstValues.set(contractNo, first);
+    for (const key of CONTRACT_KEYS) {
+      const value = values[key] ?? '';
+      const earlier = first.get(key);
+      if (!earlier) first.set(key, { row, value });
+      else if (earlier.value !== value) {
+        problem(
+          words(
+            `${label(key).en} "${value}" differs from row ${earlier.row} of ${contractNo} ("${earlier.value}"): the rows of one contract must agree`,
+            `${label(key).ja}「${value}」が同じ契約 ${contractNo} の ${earlier.row} 行目（「${earlier.value}」）と異なります。同じ契約の行は同じ値にしてください`,
+          ),
+        );
+      }
+    }
+    const contract = contracts.get(contractNo) ?? { contractNo, ...values, lines: [] };
     contracts.set(contractNo, contract);
-    const serials = cell('serials').split(/[;；]/).map((s) => s.trim()).filter((s) => s !== '');
-    const quantity = integer('quantity', 0);
-    if (serials.length > 0 && serials.length !== quantity) problems.push({ row: record.row, message: words(`${serials.length} serials for quantity ${quantity}: one serial per unit`, `数量 ${quantity} に対してシリアルが ${serials.length} 件です（1 単位に 1 件）`) });
+
+    const subscriptionId = cell('subscriptionId');
+    if (subscriptionId !== '') {
+      const seen = subscriptions.get(contractNo) ?? new Map<string, number>();
+      subscriptions.set(contractNo, seen);
+      const earlier = seen.get(idKey(subscriptionId));
+      if (earlier !== undefined) {
+        problem(
+          words(
+            `${label('subscriptionId').en} "${subscriptionId}" is also in row ${earlier} of ${contractNo}: one row per line`,
+            `${label('subscriptionId').ja}「${subscriptionId}」は同じ契約 ${contractNo} の ${earlier} 行目にもあります（1 明細 1 行）`,
+          ),
+        );
+      } else seen.set(idKey(subscriptionId), row);
+    }
+
+    const quantity = integer('quantity');
+    // `;`-separated (a full-width ； is one after NFKC); empty pieces (a trailing `;`) are no serial.
+    const serials = cell('serials').split(';').map((s) => s.trim()).filter((s) => s !== '');
+    const inRow = new Set<string>();
+    for (const serial of serials) {
+      const key = serialKey(serial);
+      if (inRow.has(key)) {
+        problem(words(`${label('serials').en}: "${serial}" is listed twice (one serial per unit)`, `${label('serials').ja}: 「${serial}」が 2 回あります（1 単位に 1 件）`));
+        continue;
+      }
+      inRow.add(key);
+      const elsewhere = serialRows.get(key);
+      if (elsewhere) {
+        problem(words(`${label('serials').en}: "${serial}" is also in row ${elsewhere.row} (${elsewhere.contractNo}): a serial is one unit of one line`, `${label('serials').ja}: 「${serial}」は ${elsewhere.row} 行目（${elsewhere.contractNo}）にもあります（シリアルは 1 明細の 1 単位です）`));
+        continue;
+      }
+      serialRows.set(key, { row, contractNo });
+    }
+    if (serials.length > 0 && serials.length !== quantity) {
+      problem(
+        words(
+          `${label('quantity').en} ${quantity} but ${serials.length} ${label('serials').en}: one serial per unit`,
+          `${label('quantity').ja} ${quantity} に対して${label('serials').ja}が ${serials.length} 件です（1 単位に 1 件）`,
+        ),
+      );
+    }
     contract.lines.push({
       supplier: raw('supplier'),
       productCode: cell('productCode'),
       productName: raw('productName'),
-      subscriptionId: cell('subscriptionId'),
+      subscriptionId,
       quantity,
-      unitPrice: integer('unitPrice', 0),
+      unitPrice: integer('unitPrice'),
       plan: raw('plan'),
       billingModel: raw('billingModel'),
-      isTrial: /^(1|true|yes|y|はい|○|〇)$/i.test(cell('isTrial')),
+      isTrial: trial(),
       serials,
+      row,
     });
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
     const more = problems.length - shown.length;
+    const rowsWith = new Set(problems.map((p) => p.row)).size;
     throw new KaiyakuError(
       'ROWS_INVALID',
       words(
-        [`${problems.length} row(s) cannot be imported; nothing was imported:`, ...shown.map((p) => `row ${p.row}: ${p.message.en}`), ...(more > 0 ? [`… and ${more} more`] : [])].join('\n'),
-        [`取り込めない行が ${problems.length} 行あります。何も取り込んでいません:`, ...shown.map((p) => `${p.row} 行目: ${p.message.ja}`), ...(more > 0 ? [`… ほか ${more} 行`] : [])].join('\n'),
+        [`${rowsWith} row(s) cannot be imported; nothing was imported:`, ...shown.map((p) => `row ${p.row}: ${p.message.en}`), ...(more > 0 ? [`… and ${more} more`] : [])].join('\n'),
+        [`取り込めない行が ${rowsWith} 行あります。何も取り込んでいません:`, ...shown.map((p) => `${p.row} 行目: ${p.message.ja}`), ...(more > 0 ? [`… ほか ${more} 件`] : [])].join('\n'),
       ),
     );
   }
-  const ctx = writeContext(deps);
-  const counts = await importContracts(deps.store, [...contracts.values()], ctx.actor, ctx.now);
-  return { ...counts, rows };
+  return { file, rows, contracts: [...contracts.values()], serialsColumn: header.index.serials !== undefined, unknownColumns: header.unknown };
+}
+
+/**
+ * 契約一括登録, the writing (or, with `dryRun`, what it would be): a read file against the
+ * store. `deps` null in a dry run means there is no store yet: every contract is new.
+ */
+export async function applyContractFile(deps: PipelineDeps | null, file: ContractFile, options: { dryRun: boolean }): Promise<ImportSummary> {
+  const importOptions = { serialsColumn: file.serialsColumn };
+  let result: ImportResult;
+  if (options.dryRun) result = await previewImport(deps?.store.db ?? null, file.contracts, importOptions);
+  else {
+    if (!deps) throw new Error('applyContractFile: a real import needs a store');
+    const ctx = writeContext(deps);
+    result = await importContracts(deps.store, file.contracts, ctx.actor, ctx.now, importOptions);
+  }
+  return { ...result, file: file.file, rows: file.rows, dryRun: options.dryRun };
+}
+
+/** Reads a master file and imports it (or previews it): both steps at once, for callers that need no prepare step. */
+export async function importContractFile(deps: PipelineDeps, file: string, encoding: InputEncoding, options: { dryRun?: boolean } = {}): Promise<ImportSummary> {
+  return applyContractFile(deps, await readContractFile(file, encoding), { dryRun: options.dryRun === true });
+}
+
+/** Why a line of the file was left as the store has it, in the user's words. */
+export function explainRefusal(r: LineRefusal): Words {
+  const orders = (nos: readonly string[]) => (nos.length > 0 ? ` (${nos.join(', ')})` : '');
+  switch (r.kind) {
+    case 'held':
+      return words(
+        `the open order ${r.orderNo} holds this line: the line is left as it is; import the file again once the order is completed or withdrawn`,
+        `未完了の注文 ${r.orderNo} がこの明細を対象にしているため、明細は変更していません。注文が変更済またはキャンセルになってから再度取り込んでください`,
+      );
+    case 'id-missing':
+      return words(
+        `the file gives no ${label('subscriptionId').en}, and line ${r.lineNo} of this product has "${r.subscriptionId}", which the file does not name: give it, so that the line is not registered twice`,
+        `${label('subscriptionId').ja}が空ですが、この商品の明細 ${r.lineNo} には「${r.subscriptionId}」があり、ファイルのどの行にもありません。明細が二重に登録されないよう、${label('subscriptionId').ja}を指定してください`,
+      );
+    case 'serial-count':
+      return words(
+        `${r.serials} active serial(s) for the ${r.quantity} seat(s) the line has after its cancellations${orders(r.orderNos)}: give one serial per remaining seat`,
+        `解約後の残数 ${r.quantity}${orders(r.orderNos)} に対して有効なシリアルが ${r.serials} 件です。残数 1 につき 1 件を指定してください`,
+      );
+    case 'serials-not-given':
+      return words(
+        `the line has ${r.serials} serial(s) and the file, without a ${label('serials').en} column, gives ${label('quantity').en} ${r.quantity}: give the serials`,
+        `明細にはシリアルが ${r.serials} 件あり、${label('serials').ja}列のないファイルで${label('quantity').ja}が ${r.quantity} です。シリアルを指定してください`,
+      );
+    case 'serial-cancelled':
+      return words(`serial "${r.serial}" was cancelled on line ${r.lineNo}: a cancelled serial is not given to another line`, `シリアル「${r.serial}」は明細 ${r.lineNo} で解約済みです。解約済みのシリアルを別の明細に付け替えることはできません`);
+    case 'serial-elsewhere':
+      return words(
+        `serial "${r.serial}" is on line ${r.lineNo}, which keeps it (the file lists it there, the line is not in the file, or it was refused): a serial is not moved from a line that keeps it`,
+        `シリアル「${r.serial}」は明細 ${r.lineNo} にあり、その明細に残ります（ファイルでもその明細にある、その明細がファイルにない、または取り込めなかったため）。シリアルは 1 つの明細にしか付けられません`,
+      );
+    case 'contract-cancelled':
+      return words('the contract is cancelled: a line is not added to it', '契約は解約済みのため、明細を追加できません');
+  }
 }

@@ -1,132 +1,628 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { Contract, ContractLine } from '../domain/types.js';
-import { chunk, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
+import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
+import { chunk, dialectOf, idsOf, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
 import { toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
 /** One contract with its lines, as `contracts import` reads it from the file. */
 export type ContractInput = Omit<Contract, 'id' | 'status' | 'cancelledOn'> & { lines: ContractLineInput[] };
 
-/** One contract line as the file gives it: the domain line less what the store decides, plus its serials. */
-export type ContractLineInput = Omit<ContractLine, 'id' | 'contractId' | 'status' | 'endDate'> & { serials: string[] };
+/** One contract line as the file gives it: the domain line less what the store decides, plus its serials and the row it came from. */
+export type ContractLineInput = Omit<ContractLine, 'id' | 'contractId' | 'status' | 'endDate'> & { serials: string[]; row?: number };
 
-/** A line is the same line again when its subscription id, else product code, else name matches. */
-function lineKey(l: { subscriptionId?: string; subscription_id?: string; productCode?: string; product_code?: string; productName?: string; product_name?: string }): string {
-  const sub = l.subscriptionId ?? l.subscription_id ?? '';
-  const code = l.productCode ?? l.product_code ?? '';
-  const name = l.productName ?? l.product_name ?? '';
-  return sub !== '' ? `s:${sub}` : code !== '' ? `c:${code}` : `n:${name}`;
+export interface ImportOptions {
+  /** false: the file has no serials column, and every line keeps the serials it has. */
+  serialsColumn?: boolean;
+}
+
+/** A column of the import, by its key (the pipeline names it as the user knows it). */
+export type ImportField =
+  | 'contractNo'
+  | 'contractDate'
+  | 'startDate'
+  | 'endDate'
+  | 'subject'
+  | 'customer'
+  | 'endUser'
+  | 'billTo'
+  | 'shipTo'
+  | 'supplier'
+  | 'productCode'
+  | 'productName'
+  | 'subscriptionId'
+  | 'quantity'
+  | 'unitPrice'
+  | 'plan'
+  | 'billingModel'
+  | 'isTrial';
+
+export interface FieldChange {
+  field: ImportField;
+  before: string;
+  after: string;
+}
+
+/** A value the store keeps against the file, because a cancellation decided it. */
+export interface KeptValue {
+  field: ImportField;
+  store: string;
+  file: string;
+  /** The completed orders that decided it. */
+  orderNos: string[];
+}
+
+/** Why a line of the file was not applied: the line stays exactly as stored. */
+export type LineRefusal =
+  /** An open order holds the line, and the file would change it. */
+  | { kind: 'held'; orderNo: string }
+  /** The file gives no subscription id; the store's line of that product has one the file names nowhere. */
+  | { kind: 'id-missing'; lineNo: number; subscriptionId: string }
+  /** After what cancellations decided, the serials the file gives do not match the seats left. */
+  | { kind: 'serial-count'; serials: number; quantity: number; orderNos: string[] }
+  /** The file has no serials column, and the new quantity does not match the serials the line has. */
+  | { kind: 'serials-not-given'; serials: number; quantity: number }
+  /** A serial the file gives this line was cancelled on another line. */
+  | { kind: 'serial-cancelled'; serial: string; lineNo: number }
+  /** A serial the file gives this line is active on another line that keeps it. */
+  | { kind: 'serial-elsewhere'; serial: string; lineNo: number }
+  /** A new line on a contract that cancellation has closed. */
+  | { kind: 'contract-cancelled' };
+
+export type LineOutcome = 'created' | 'updated' | 'unchanged' | 'refused';
+
+export interface SerialChanges {
+  added: string[];
+  removed: string[];
+  /** Serials that came from another line of the contract (the file lists them there no more). */
+  moved: { serial: string; fromLineNo: number }[];
+}
+
+export interface LineReport {
+  /** The file's data row; null when the caller gave none. */
+  row: number | null;
+  /** The line's number on its contract; null for a new line that was refused. */
+  lineNo: number | null;
+  productCode: string;
+  subscriptionId: string;
+  outcome: LineOutcome;
+  changes: FieldChange[];
+  kept: KeptValue[];
+  serials: SerialChanges;
+  refusal: LineRefusal | null;
+}
+
+export interface ContractReport {
+  contractNo: string;
+  outcome: 'created' | 'updated' | 'unchanged';
+  changes: FieldChange[];
+  kept: KeptValue[];
+  /** One per line of the file, in file order. */
+  lines: LineReport[];
+  /** Stored lines that no row of the file is: kept as they are. */
+  notInFile: { lineNo: number; productCode: string; subscriptionId: string }[];
 }
 
 export interface ImportCounts {
   contractsCreated: number;
   contractsUpdated: number;
+  contractsUnchanged: number;
   linesCreated: number;
   linesUpdated: number;
-  serialsCreated: number;
+  linesUnchanged: number;
+  linesRefused: number;
+  linesNotInFile: number;
+  serialsAdded: number;
+  serialsRemoved: number;
+  serialsMoved: number;
+  /** Values the store kept against the file because a cancellation decided them. */
+  keptFromCancellation: number;
+}
+
+export interface ImportResult extends ImportCounts {
+  contracts: ContractReport[];
 }
 
 /**
- * Upserts contracts, lines and serials (契約一括登録) in one transaction, set-based: a
- * handful of statements per few thousand contracts. A line that any cancellation order
- * has touched keeps its quantity: the store, not an older master file, knows what is
- * left of it.
+ * 契約一括登録 in one transaction: what the store has of the file's contracts is read,
+ * the file is compared with it (planImport), and the differences are written set-based,
+ * a handful of statements per few thousand contracts. Lines are matched by their identity
+ * (domain/lineIdentity.ts). What cancellation decided is the store's: a contract's end
+ * date once it is cancelled, and the quantity of a line a completed order changed. A line
+ * an open order holds is not changed: the file's changes to it are refused for that line,
+ * and the rest is imported. Each line's active serials end as the file's set (less those
+ * cancelled), which matches its quantity.
  */
-export async function importContracts(store: Store, contracts: readonly ContractInput[], actor: string, now: string): Promise<ImportCounts> {
-  const counts: ImportCounts = { contractsCreated: 0, contractsUpdated: 0, linesCreated: 0, linesUpdated: 0, serialsCreated: 0 };
-  await transact(store, async (trx) => {
-    for (const part of chunk(contracts, 2000)) {
-      const existing = new Map<string, number>();
-      for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part.map((c) => c.contractNo)).select('id', 'contract_no')) existing.set(c.contract_no, c.id);
-      const values = (c: ContractInput) => ({
-        contract_date: c.contractDate,
-        start_date: c.startDate,
-        end_date: c.endDate,
-        subject: c.subject,
-        customer: c.customer,
-        end_user: c.endUser,
-        bill_to: c.billTo,
-        ship_to: c.shipTo,
-        updated_at: now,
-        updated_by: actor,
-      });
-      const fresh = part.filter((c) => !existing.has(c.contractNo));
-      await insertRows(trx, 'contracts', fresh.map((c) => ({ ...values(c), contract_no: c.contractNo, status: 'active' })));
-      await updateRowsById(trx, 'contracts', part.filter((c) => existing.has(c.contractNo)).map((c) => ({ id: existing.get(c.contractNo)!, ...values(c) })));
-      counts.contractsCreated += fresh.length;
-      counts.contractsUpdated += part.length - fresh.length;
-      const ids = new Map<string, number>();
-      for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part.map((c) => c.contractNo)).select('id', 'contract_no')) ids.set(c.contract_no, c.id);
-      await upsertLines(trx, part.map((c) => ({ contractId: ids.get(c.contractNo)!, lines: c.lines })), actor, now, counts);
-      await recordAudit(trx, ...part.map((c) => ({ at: now, actor, entity: 'contract' as const, entityId: ids.get(c.contractNo)!, action: existing.has(c.contractNo) ? 'import.update' : 'import.create' })));
-    }
-  }, { retryUniqueViolation: true });
-  return counts;
+export async function importContracts(store: Store, contracts: readonly ContractInput[], actor: string, now: string, options: ImportOptions = {}): Promise<ImportResult> {
+  return transact(
+    store,
+    async (trx) => {
+      const stored = await loadImportState(trx, contracts.map((c) => canonicalContractNo(c.contractNo)), true);
+      const plan = planImport(stored, contracts, actor, now, options);
+      await applyPlan(trx, plan, actor, now);
+      return plan.result;
+    },
+    { retryUniqueViolation: true },
+  );
 }
 
-async function upsertLines(trx: Knex.Transaction, contracts: readonly { contractId: number; lines: readonly ContractLineInput[] }[], actor: string, now: string, counts: ImportCounts): Promise<void> {
-  const existing = await trx<DbContractLine>('contract_lines').whereIn('contract_id', contracts.map((c) => c.contractId)).orderBy('line_no');
-  const existingByContract = groupBy(existing, (l) => l.contract_id);
-  const touched = new Set<number>();
-  for (const ids of chunk(existing.map((l) => l.id))) {
-    for (const r of await trx('order_lines').whereIn('contract_line_id', ids).distinct('contract_line_id')) touched.add(Number(r.contract_line_id));
+/**
+ * What importContracts would do, read from the store and changing nothing; `null` for a
+ * store that does not exist yet (every contract is new).
+ */
+export async function previewImport(db: Knex | null, contracts: readonly ContractInput[], options: ImportOptions = {}): Promise<ImportResult> {
+  const stored = db === null ? new Map<string, StoredContract>() : await loadImportState(db, contracts.map((c) => canonicalContractNo(c.contractNo)), false);
+  return planImport(stored, contracts, 'preview', '', options).result;
+}
+
+interface StoredSerial {
+  id: number;
+  serialNo: string;
+  status: string;
+}
+
+interface StoredLine {
+  id: number;
+  lineNo: number;
+  supplier: string;
+  productCode: string;
+  productName: string;
+  subscriptionId: string;
+  quantity: number;
+  unitPrice: number;
+  plan: string;
+  billingModel: string;
+  isTrial: boolean;
+  status: string;
+  /** The open order that holds the line. */
+  heldBy: string | null;
+  /** Completed orders that took seats off the line. */
+  decidedBy: string[];
+  serials: StoredSerial[];
+}
+
+interface StoredContract {
+  id: number;
+  contractNo: string;
+  contractDate: string | null;
+  startDate: string;
+  endDate: string | null;
+  cancelledOn: string | null;
+  status: string;
+  subject: string;
+  customer: string;
+  endUser: string;
+  billTo: string;
+  shipTo: string;
+  lines: StoredLine[];
+}
+
+/**
+ * The file's contracts as stored, by their canonical number, with lines (in line order),
+ * serials (removed ones too: a serial listed again takes its row back), the open order
+ * holding each line and the completed orders that changed it. A number stored in another
+ * case (before numbers were upper-cased on import) is found too, and renamed by the plan.
+ * `lock`: on PostgreSQL the rows are locked, so that no order claims a line between this
+ * read and the write.
+ */
+async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonly string[], lock: boolean): Promise<Map<string, StoredContract>> {
+  const found = new Map<string, StoredContract>();
+  const forUpdate = lock && dialectOf(db) === 'postgres';
+  const toContract = (c: DbContract): StoredContract => ({
+    id: Number(c.id),
+    contractNo: c.contract_no,
+    contractDate: c.contract_date,
+    startDate: c.start_date,
+    endDate: c.end_date,
+    cancelledOn: c.cancelled_on,
+    status: c.status,
+    subject: c.subject,
+    customer: c.customer,
+    endUser: c.end_user,
+    billTo: c.bill_to,
+    shipTo: c.ship_to,
+    lines: [],
+  });
+  const columns = ['id', 'contract_no', 'contract_date', 'start_date', 'end_date', 'cancelled_on', 'status', 'subject', 'customer', 'end_user', 'bill_to', 'ship_to'];
+  for (const part of chunk([...new Set(contractNos)], 2000)) {
+    const exact = db<DbContract>('contracts').whereIn('contract_no', part).select(columns);
+    for (const c of (await (forUpdate ? exact.forUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
+    const missing = part.filter((no) => !found.has(no));
+    if (missing.length === 0) continue;
+    const folded = db<DbContract>('contracts').whereRaw(`upper(contract_no) in (${missing.map(() => '?').join(', ')})`, missing).orderBy('id').select(columns);
+    for (const c of (await (forUpdate ? folded.forUpdate() : folded)) as unknown as DbContract[]) {
+      const key = canonicalContractNo(c.contract_no);
+      if (!found.has(key)) found.set(key, toContract(c));
+    }
   }
-  const inserts: Record<string, unknown>[] = [];
-  const keepQuantity: ({ id: number } & Record<string, unknown>)[] = [];
-  const withQuantity: ({ id: number } & Record<string, unknown>)[] = [];
-  const serialsWanted: { contractId: number; key: string; serials: string[] }[] = [];
-  for (const { contractId, lines } of contracts) {
-    const own = existingByContract.get(contractId) ?? [];
-    const byKey = new Map(own.map((l) => [lineKey(l), l]));
-    let nextLineNo = own.reduce((max, l) => Math.max(max, l.line_no), 0) + 1;
-    for (const line of lines) {
-      const values = {
-        supplier: line.supplier,
-        product_code: line.productCode,
-        product_name: line.productName,
-        subscription_id: line.subscriptionId,
-        unit_price: line.unitPrice,
-        plan: line.plan,
-        billing_model: line.billingModel,
-        is_trial: line.isTrial,
-        updated_at: now,
-        updated_by: actor,
+  const byId = new Map([...found.values()].map((c) => [c.id, c]));
+  const lineById = new Map<number, StoredLine>();
+  for (const part of chunk([...byId.keys()], 5000)) {
+    const lines = db<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(db, part)).orderBy([{ column: 'contract_id' }, { column: 'line_no' }]);
+    for (const l of (await (forUpdate ? lines.forUpdate() : lines)) as unknown as DbContractLine[]) {
+      const line: StoredLine = {
+        id: Number(l.id),
+        lineNo: Number(l.line_no),
+        supplier: l.supplier,
+        productCode: l.product_code,
+        productName: l.product_name,
+        subscriptionId: l.subscription_id,
+        quantity: Number(l.quantity),
+        unitPrice: Number(l.unit_price),
+        plan: l.plan,
+        billingModel: l.billing_model,
+        isTrial: Boolean(l.is_trial),
+        status: l.status,
+        heldBy: null,
+        decidedBy: [],
+        serials: [],
       };
-      const found = byKey.get(lineKey(line));
-      if (found) {
-        if (touched.has(found.id)) keepQuantity.push({ id: found.id, ...values });
-        else withQuantity.push({ id: found.id, ...values, quantity: line.quantity });
-        counts.linesUpdated++;
-      } else {
-        inserts.push({ ...values, contract_id: contractId, line_no: nextLineNo++, quantity: line.quantity, status: 'active' });
-        counts.linesCreated++;
+      byId.get(Number(l.contract_id))!.lines.push(line);
+      lineById.set(line.id, line);
+    }
+    const serials: { id: number; line_id: number; serial_no: string; status: string }[] = await db('serials as s')
+      .join('contract_lines as cl', 'cl.id', 's.line_id')
+      .whereIn('cl.contract_id', idsOf(db, part))
+      .orderBy('s.id')
+      .select('s.id', 's.line_id', 's.serial_no', 's.status');
+    for (const s of serials) lineById.get(Number(s.line_id))?.serials.push({ id: Number(s.id), serialNo: s.serial_no, status: s.status });
+    const claims: { line_id: number; order_no: string }[] = await db('line_claims as lc')
+      .join('contract_lines as cl', 'cl.id', 'lc.contract_line_id')
+      .join('change_orders as o', 'o.id', 'lc.order_id')
+      .whereIn('cl.contract_id', idsOf(db, part))
+      .select('lc.contract_line_id as line_id', 'o.order_no');
+    for (const c of claims) {
+      const line = lineById.get(Number(c.line_id));
+      if (line) line.heldBy = c.order_no;
+    }
+    // Released lines (the supplier refused them) record cancel 0: they decided nothing.
+    const decided: { line_id: number; order_no: string }[] = await db('order_lines as ol')
+      .join('change_orders as o', 'o.id', 'ol.order_id')
+      .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
+      .whereIn('cl.contract_id', idsOf(db, part))
+      .andWhere('o.status', 'completed')
+      .andWhere('ol.cancel_quantity', '>', 0)
+      .orderBy('o.id')
+      .select('ol.contract_line_id as line_id', 'o.order_no');
+    for (const d of decided) {
+      const line = lineById.get(Number(d.line_id));
+      if (line && !line.decidedBy.includes(d.order_no)) line.decidedBy.push(d.order_no);
+    }
+  }
+  return found;
+}
+
+/** What the store will be told to do, and the report of it. */
+interface ImportPlan {
+  contractInserts: Record<string, unknown>[];
+  contractUpdates: ({ id: number } & Record<string, unknown>)[];
+  lineInserts: { contractNo: string; row: Record<string, unknown> }[];
+  lineUpdates: ({ id: number } & Record<string, unknown>)[];
+  serialsRemoved: number[];
+  serialsReactivated: number[];
+  serialInserts: { contractNo: string; lineNo: number; serialNo: string }[];
+  audits: { contractNo: string; action: string; detail: Record<string, unknown> }[];
+  result: ImportResult;
+}
+
+interface LineValues {
+  supplier: string;
+  productCode: string;
+  productName: string;
+  subscriptionId: string;
+  quantity: number;
+  unitPrice: number;
+  plan: string;
+  billingModel: string;
+  isTrial: boolean;
+}
+
+const LINE_FIELDS = ['supplier', 'productCode', 'productName', 'subscriptionId', 'quantity', 'unitPrice', 'plan', 'billingModel', 'isTrial'] as const satisfies readonly (keyof LineValues & ImportField)[];
+
+/** One line of the file on its way to the store. */
+interface Draft {
+  input: ContractLineInput;
+  stored: StoredLine | null;
+  values: LineValues;
+  changes: FieldChange[];
+  kept: KeptValue[];
+  /** The active serials the line is to have, by serialKey, as spelled. */
+  active: Map<string, string>;
+  refusal: LineRefusal | null;
+}
+
+function lineRow(v: LineValues, actor: string, now: string): Record<string, unknown> {
+  return {
+    supplier: v.supplier,
+    product_code: v.productCode,
+    product_name: v.productName,
+    subscription_id: v.subscriptionId,
+    quantity: v.quantity,
+    unit_price: v.unitPrice,
+    plan: v.plan,
+    billing_model: v.billingModel,
+    is_trial: v.isTrial,
+    updated_at: now,
+    updated_by: actor,
+  };
+}
+
+function contractRow(c: ContractInput, contractNo: string, endDate: string | null, actor: string, now: string): Record<string, unknown> {
+  return {
+    contract_no: contractNo,
+    contract_date: c.contractDate,
+    start_date: c.startDate,
+    end_date: endDate,
+    subject: c.subject,
+    customer: c.customer,
+    end_user: c.endUser,
+    bill_to: c.billTo,
+    ship_to: c.shipTo,
+    updated_at: now,
+    updated_by: actor,
+  };
+}
+
+/** Everything of a line but its ids, as one value: rows that only moved compare equal. */
+function contentOf(l: LineValues): string {
+  return JSON.stringify([l.supplier, l.productName, l.quantity, l.unitPrice, l.plan, l.billingModel, l.isTrial]);
+}
+
+function activeSerials(line: StoredLine | null): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of line?.serials ?? []) if (s.status === 'active') out.set(serialKey(s.serialNo), s.serialNo);
+  return out;
+}
+
+const text = (v: string | number | boolean | null): string => (v === null ? '' : String(v));
+
+/** Compares the file with what the store has; pure over the loaded state. */
+function planImport(stored: ReadonlyMap<string, StoredContract>, inputs: readonly ContractInput[], actor: string, now: string, options: ImportOptions): ImportPlan {
+  const plan: ImportPlan = { contractInserts: [], contractUpdates: [], lineInserts: [], lineUpdates: [], serialsRemoved: [], serialsReactivated: [], serialInserts: [], audits: [], result: { ...emptyCounts(), contracts: [] } };
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const contractNo = canonicalContractNo(input.contractNo);
+    if (seen.has(contractNo)) throw new Error(`importContracts: contract ${contractNo} given twice`);
+    seen.add(contractNo);
+    const existing = stored.get(contractNo);
+    const report = existing ? planExisting(plan, existing, input, contractNo, actor, now, options.serialsColumn !== false) : planNew(plan, input, contractNo, actor, now);
+    plan.result.contracts.push(report);
+    if (report.outcome !== 'unchanged') {
+      plan.audits.push({
+        contractNo,
+        action: report.outcome === 'created' ? 'import.create' : 'import.update',
+        detail: { changes: report.changes.map((c) => c.field), lines: countBy(report.lines, (l) => l.outcome) },
+      });
+    }
+  }
+  const r = plan.result;
+  for (const c of r.contracts) {
+    if (c.outcome === 'created') r.contractsCreated++;
+    else if (c.outcome === 'updated') r.contractsUpdated++;
+    else r.contractsUnchanged++;
+    r.linesNotInFile += c.notInFile.length;
+    r.keptFromCancellation += c.kept.length;
+    for (const l of c.lines) {
+      if (l.outcome === 'created') r.linesCreated++;
+      else if (l.outcome === 'updated') r.linesUpdated++;
+      else if (l.outcome === 'unchanged') r.linesUnchanged++;
+      else r.linesRefused++;
+      r.serialsAdded += l.serials.added.length;
+      r.serialsRemoved += l.serials.removed.length;
+      r.serialsMoved += l.serials.moved.length;
+      r.keptFromCancellation += l.kept.length;
+    }
+  }
+  return plan;
+}
+
+function emptyCounts(): ImportCounts {
+  return { contractsCreated: 0, contractsUpdated: 0, contractsUnchanged: 0, linesCreated: 0, linesUpdated: 0, linesUnchanged: 0, linesRefused: 0, linesNotInFile: 0, serialsAdded: 0, serialsRemoved: 0, serialsMoved: 0, keptFromCancellation: 0 };
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+function valuesOf(l: ContractLineInput): LineValues {
+  return { supplier: l.supplier, productCode: l.productCode, productName: l.productName, subscriptionId: l.subscriptionId, quantity: l.quantity, unitPrice: l.unitPrice, plan: l.plan, billingModel: l.billingModel, isTrial: l.isTrial };
+}
+
+function planNew(plan: ImportPlan, input: ContractInput, contractNo: string, actor: string, now: string): ContractReport {
+  plan.contractInserts.push({ ...contractRow(input, contractNo, input.endDate, actor, now), status: 'active' });
+  const lines = input.lines.map((line, i): LineReport => {
+    const lineNo = i + 1;
+    plan.lineInserts.push({ contractNo, row: { ...lineRow(valuesOf(line), actor, now), line_no: lineNo, status: 'active' } });
+    const serials = [...new Map(line.serials.map((s) => [serialKey(s), s])).values()];
+    for (const serialNo of serials) plan.serialInserts.push({ contractNo, lineNo, serialNo });
+    return { row: line.row ?? null, lineNo, productCode: line.productCode, subscriptionId: line.subscriptionId, outcome: 'created', changes: [], kept: [], serials: { added: serials, removed: [], moved: [] }, refusal: null };
+  });
+  return { contractNo, outcome: 'created', changes: [], kept: [], lines, notInFile: [] };
+}
+
+function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractInput, contractNo: string, actor: string, now: string, serialsColumn: boolean): ContractReport {
+  const cancelled = stored.status === 'cancelled';
+  const changes: FieldChange[] = [];
+  const kept: KeptValue[] = [];
+  const compare = (field: ImportField, before: string | null, after: string | null) => {
+    if (before !== after) changes.push({ field, before: text(before), after: text(after) });
+  };
+  compare('contractNo', stored.contractNo, contractNo);
+  compare('contractDate', stored.contractDate, input.contractDate);
+  compare('startDate', stored.startDate, input.startDate);
+  // A cancelled contract's end date is the one its cancellation set.
+  const endDate = cancelled ? stored.endDate : input.endDate;
+  compare('endDate', stored.endDate, endDate);
+  if (cancelled && stored.endDate !== input.endDate) {
+    kept.push({ field: 'endDate', store: text(stored.endDate), file: text(input.endDate), orderNos: [...new Set(stored.lines.flatMap((l) => l.decidedBy))] });
+  }
+  compare('subject', stored.subject, input.subject);
+  compare('customer', stored.customer, input.customer);
+  compare('endUser', stored.endUser, input.endUser);
+  compare('billTo', stored.billTo, input.billTo);
+  compare('shipTo', stored.shipTo, input.shipTo);
+
+  const { pairs, unpaired } = pairLines(
+    stored.lines.map((l) => ({ productCode: l.productCode, subscriptionId: l.subscriptionId, serials: l.serials.filter((s) => s.status !== 'removed').map((s) => s.serialNo), content: () => contentOf(l) })),
+    input.lines.map((l) => ({ productCode: l.productCode, subscriptionId: l.subscriptionId, serials: l.serials, content: () => contentOf(valuesOf(l)) })),
+  );
+  const drafts = input.lines.map((line, j): Draft => {
+    const pairing = pairs[j]!;
+    if (pairing.kind === 'existing') return draftExisting(stored.lines[pairing.stored]!, line, serialsColumn);
+    const draft: Draft = { input: line, stored: null, values: valuesOf(line), changes: [], kept: [], active: new Map(line.serials.map((s) => [serialKey(s), s])), refusal: null };
+    if (pairing.kind === 'id-missing') {
+      const other = stored.lines[pairing.stored]!;
+      draft.refusal = { kind: 'id-missing', lineNo: other.lineNo, subscriptionId: other.subscriptionId };
+    } else if (cancelled) {
+      draft.refusal = { kind: 'contract-cancelled' };
+    }
+    return draft;
+  });
+  const refuse = (d: Draft, refusal: LineRefusal) => {
+    d.refusal = refusal;
+    d.active = activeSerials(d.stored);
+  };
+  for (const d of drafts) if (d.refusal) refuse(d, d.refusal);
+
+  // Serials go where the file puts them; one that another line keeps, or that was
+  // cancelled elsewhere, refuses the line that asks for it. A refused line keeps its own,
+  // which may refuse another line in turn: until nothing changes.
+  const activeOwner = new Map<string, StoredLine>();
+  const cancelledOwner = new Map<string, StoredLine>();
+  for (const l of stored.lines) {
+    for (const s of l.serials) {
+      const owners = s.status === 'active' ? activeOwner : s.status === 'cancelled' ? cancelledOwner : null;
+      if (owners && !owners.has(serialKey(s.serialNo))) owners.set(serialKey(s.serialNo), l);
+    }
+  }
+  const draftOf = new Map(drafts.filter((d) => d.stored).map((d) => [d.stored!.id, d]));
+  for (let again = true; again; ) {
+    again = false;
+    for (const d of drafts) {
+      if (d.refusal) continue;
+      for (const [key, serial] of d.active) {
+        const gone = cancelledOwner.get(key);
+        if (gone && gone !== d.stored) {
+          refuse(d, { kind: 'serial-cancelled', serial, lineNo: gone.lineNo });
+          again = true;
+          break;
+        }
+        const owner = activeOwner.get(key);
+        if (!owner || owner === d.stored) continue;
+        const source = draftOf.get(owner.id);
+        if (source && !source.refusal && !source.active.has(key)) continue;
+        refuse(d, { kind: 'serial-elsewhere', serial, lineNo: owner.lineNo });
+        again = true;
+        break;
       }
-      if (line.serials.length > 0) serialsWanted.push({ contractId, key: lineKey(line), serials: line.serials });
     }
   }
-  const lineCasts = { unit_price: 'integer', quantity: 'integer', is_trial: 'boolean' } as const;
-  await updateRowsById(trx, 'contract_lines', keepQuantity, lineCasts);
-  await updateRowsById(trx, 'contract_lines', withQuantity, lineCasts);
-  await insertRows(trx, 'contract_lines', inserts);
-  if (serialsWanted.length === 0) return;
-  const lines = await trx<DbContractLine>('contract_lines').whereIn('contract_id', [...new Set(serialsWanted.map((s) => s.contractId))]);
-  const lineIdByKey = new Map(lines.map((l) => [`${l.contract_id}|${lineKey(l)}`, l.id]));
-  const known = new Set<string>();
-  for (const ids of chunk(lines.map((l) => l.id))) {
-    for (const s of await trx<DbSerial>('serials').whereIn('line_id', ids).select('line_id', 'serial_no')) known.add(`${s.line_id}|${s.serial_no}`);
+
+  const wantedBy = new Map<string, Draft>();
+  for (const d of drafts) if (!d.refusal) for (const key of d.active.keys()) wantedBy.set(key, d);
+  let nextLineNo = stored.lines.reduce((max, l) => Math.max(max, l.lineNo), 0) + 1;
+  const lines = drafts.map((d): LineReport => {
+    const base = { row: d.input.row ?? null, productCode: d.values.productCode, subscriptionId: d.values.subscriptionId, changes: d.changes, kept: d.kept };
+    const serials: SerialChanges = { added: [], removed: [], moved: [] };
+    if (d.refusal) return { ...base, lineNo: d.stored?.lineNo ?? null, outcome: 'refused', changes: [], kept: [], serials, refusal: d.refusal };
+    const lineNo = d.stored?.lineNo ?? nextLineNo++;
+    const own = activeSerials(d.stored);
+    const rows = new Map((d.stored?.serials ?? []).map((s) => [serialKey(s.serialNo), s]));
+    for (const [key, serial] of d.active) {
+      if (own.has(key)) continue;
+      const row = rows.get(key);
+      if (row && row.status === 'removed') plan.serialsReactivated.push(row.id);
+      else plan.serialInserts.push({ contractNo, lineNo, serialNo: serial });
+      const from = activeOwner.get(key);
+      if (from && from !== d.stored) serials.moved.push({ serial, fromLineNo: from.lineNo });
+      else serials.added.push(serial);
+    }
+    for (const [key, serial] of own) {
+      if (d.active.has(key)) continue;
+      plan.serialsRemoved.push(rows.get(key)!.id);
+      // One moved to another line is reported there.
+      if (!wantedBy.has(key)) serials.removed.push(serial);
+    }
+    const serialsChanged = [...own.keys()].some((k) => !d.active.has(k)) || [...d.active.keys()].some((k) => !own.has(k));
+    if (!d.stored) {
+      plan.lineInserts.push({ contractNo, row: { ...lineRow(d.values, actor, now), line_no: lineNo, status: 'active' } });
+      return { ...base, lineNo, outcome: 'created', serials, refusal: null };
+    }
+    const outcome = d.changes.length > 0 || serialsChanged ? 'updated' : 'unchanged';
+    if (outcome === 'updated') plan.lineUpdates.push({ id: d.stored.id, ...lineRow(d.values, actor, now) });
+    return { ...base, lineNo, outcome, serials, refusal: null };
+  });
+
+  const outcome = changes.length > 0 || lines.some((l) => l.outcome === 'created' || l.outcome === 'updated') ? 'updated' : 'unchanged';
+  if (outcome === 'updated') plan.contractUpdates.push({ id: stored.id, ...contractRow(input, contractNo, endDate, actor, now) });
+  const paired = new Set(drafts.filter((d) => d.stored).map((d) => d.stored!.id));
+  const notInFile = unpaired.map((i) => stored.lines[i]!).filter((l) => !paired.has(l.id)).map((l) => ({ lineNo: l.lineNo, productCode: l.productCode, subscriptionId: l.subscriptionId }));
+  return { contractNo, outcome, changes, kept, lines, notInFile };
+}
+
+/** A file line that is a stored line: what changes, what the store keeps, and whether it may change at all. */
+function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColumn: boolean): Draft {
+  // What a completed cancellation decided: the line's seats (and a cancelled line's status).
+  const decided = stored.decidedBy.length > 0 || stored.status === 'cancelled';
+  const values: LineValues = {
+    ...valuesOf(line),
+    // The same code or id in another case is not a change: the stored spelling stays.
+    productCode: sameId(stored.productCode, line.productCode) ? stored.productCode : line.productCode,
+    subscriptionId: stored.subscriptionId !== '' ? stored.subscriptionId : line.subscriptionId,
+    quantity: decided ? stored.quantity : line.quantity,
+  };
+  const changes: FieldChange[] = [];
+  for (const field of LINE_FIELDS) {
+    if (stored[field] !== values[field]) changes.push({ field, before: text(stored[field]), after: text(values[field]) });
   }
-  const serialRows: Record<string, unknown>[] = [];
-  for (const w of serialsWanted) {
-    const lineId = lineIdByKey.get(`${w.contractId}|${w.key}`)!;
-    for (const serial_no of w.serials) {
-      if (known.has(`${lineId}|${serial_no}`)) continue;
-      known.add(`${lineId}|${serial_no}`);
-      serialRows.push({ line_id: lineId, serial_no, status: 'active' });
+  const kept: KeptValue[] = decided && line.quantity !== stored.quantity ? [{ field: 'quantity', store: String(stored.quantity), file: String(line.quantity), orderNos: stored.decidedBy }] : [];
+  const own = activeSerials(stored);
+  let active = own;
+  if (serialsColumn) {
+    // Serials a cancellation took stay cancelled; the rest of the file's set is the line's.
+    const cancelled = new Set(stored.serials.filter((s) => s.status === 'cancelled').map((s) => serialKey(s.serialNo)));
+    const spelled = new Map(stored.serials.map((s) => [serialKey(s.serialNo), s.serialNo]));
+    active = new Map();
+    for (const serial of line.serials) {
+      const key = serialKey(serial);
+      if (!cancelled.has(key)) active.set(key, spelled.get(key) ?? serial);
     }
   }
-  await insertRows(trx, 'serials', serialRows);
-  counts.serialsCreated += serialRows.length;
+  const draft: Draft = { input: line, stored, values, changes, kept, active, refusal: null };
+  const serialsChanged = own.size !== active.size || [...active.keys()].some((k) => !own.has(k));
+  if (stored.heldBy !== null && (changes.length > 0 || serialsChanged)) {
+    draft.refusal = { kind: 'held', orderNo: stored.heldBy };
+  } else if (serialsColumn ? line.serials.length > 0 && active.size !== values.quantity : active.size !== 0 && active.size !== values.quantity) {
+    // A line's active serials are none (an empty cell) or one per seat it has left.
+    draft.refusal = serialsColumn ? { kind: 'serial-count', serials: active.size, quantity: values.quantity, orderNos: stored.decidedBy } : { kind: 'serials-not-given', serials: active.size, quantity: values.quantity };
+  }
+  return draft;
+}
+
+async function applyPlan(trx: Knex.Transaction, plan: ImportPlan, actor: string, now: string): Promise<void> {
+  await insertRows(trx, 'contracts', plan.contractInserts);
+  await updateRowsById(trx, 'contracts', plan.contractUpdates);
+  const wanted = new Set([...plan.lineInserts.map((l) => l.contractNo), ...plan.serialInserts.map((s) => s.contractNo), ...plan.audits.map((a) => a.contractNo)]);
+  const contractIds = new Map<string, number>();
+  for (const part of chunk([...wanted], 2000)) {
+    for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part).select('id', 'contract_no')) contractIds.set(c.contract_no, Number(c.id));
+  }
+  await insertRows(trx, 'contract_lines', plan.lineInserts.map((l) => ({ ...l.row, contract_id: contractIds.get(l.contractNo)! })));
+  await updateRowsById(trx, 'contract_lines', plan.lineUpdates, { unit_price: 'integer', quantity: 'integer', is_trial: 'boolean' });
+  for (const part of chunk(plan.serialsRemoved)) await trx('serials').whereIn('id', idsOf(trx, part)).update({ status: 'removed' });
+  for (const part of chunk(plan.serialsReactivated)) await trx('serials').whereIn('id', idsOf(trx, part)).update({ status: 'active' });
+  if (plan.serialInserts.length > 0) {
+    const lineIds = new Map<string, number>();
+    const owners = [...new Set(plan.serialInserts.map((s) => contractIds.get(s.contractNo)!))];
+    for (const part of chunk(owners)) {
+      for (const l of await trx<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(trx, part)).select('id', 'contract_id', 'line_no')) lineIds.set(`${l.contract_id}|${l.line_no}`, Number(l.id));
+    }
+    await insertRows(trx, 'serials', plan.serialInserts.map((s) => ({ line_id: lineIds.get(`${contractIds.get(s.contractNo)}|${s.lineNo}`)!, serial_no: s.serialNo, status: 'active' })));
+  }
+  await recordAudit(trx, ...plan.audits.map((a) => ({ at: now, actor, entity: 'contract' as const, entityId: contractIds.get(a.contractNo)!, action: a.action, detail: a.detail })));
 }
 
 /** Portable "insert and give me the id" (PostgreSQL needs RETURNING, SQLite gives it back too). */
@@ -157,6 +653,8 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       .join('contract_lines as cl', 'cl.id', 's.line_id')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .whereIn('c.contract_no', part)
+      // A serial the master no longer lists is kept as 'removed' (an order may name it): not the line's.
+      .andWhere('s.status', '<>', 'removed')
       .orderBy('s.id')
       .select('s.id', 's.line_id', 's.serial_no', 's.status');
     const serialsByLine = groupBy(serials.map(toSerial), (s) => s.lineId);

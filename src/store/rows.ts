@@ -39,6 +39,11 @@ export interface DbSerial {
   id: number;
   line_id: number;
   serial_no: string;
+  /**
+   * 'active', 'cancelled' (a confirmed order cancelled it), or 'removed': the master file
+   * no longer lists it for this line (`contracts import`). A removed serial is kept, not
+   * deleted, because an order may name it; it is not the line's, and readers leave it out.
+   */
   status: string;
 }
 
