@@ -2,9 +2,11 @@
  * The cases that once acted before refusing, or refused untruthfully, each exactly as it
  * was met, through the real CLI in a copy of an operator's folder.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../support/cli.js';
 import { buildSandbox, copySandbox, runIn, snapshot, type Sandbox } from '../support/sandbox.js';
 
 let sandbox: Sandbox;
@@ -228,6 +230,37 @@ describe('messages name fields as the user knows them, whole in the chosen langu
       const after = snapshot(dir);
       delete after['dup.csv'];
       expect(after).toEqual(before);
+    });
+  });
+});
+
+/**
+ * A store the user may read but not write (root's files, run as nobody). Needs root and a
+ * checkout nobody can read; skipped, saying why, where either is missing.
+ */
+const NOBODY = 65534;
+const asNobody = (() => {
+  if (process.getuid?.() !== 0) return { ok: false, why: '(not root: cannot run the CLI as another user)' };
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: NOBODY, gid: NOBODY });
+  return probe.status === 0 ? { ok: true, why: '' } : { ok: false, why: '(the checkout is not readable by nobody)' };
+})();
+
+describe('read-only use works read-only', () => {
+  it.skipIf(!asNobody.ok)(`lists read a store the user cannot write; a command that writes is refused before any work ${asNobody.why}`, () => {
+    inCopy((dir, before) => {
+      chmodSync(dir, 0o755);
+      const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], { cwd: dir, uid: NOBODY, gid: NOBODY, encoding: 'utf8', env: { ...process.env, KAIYAKU_DB: undefined } });
+      const list = run(['contracts', 'list', '--encoding', 'utf8']);
+      expect(list.status, list.stderr).toBe(0);
+      expect(list.stdout.split('\r\n')[0]).toBe('no,status,contract_no,customer,products,subject,start_date,end_date,cancelled_on,billable');
+      expect(list.stdout).toContain('NCN202107-0000003109');
+      const orders = run(['orders', 'list', '--encoding', 'utf8']);
+      expect(orders.status, orders.stderr).toBe(0);
+      expect(orders.stdout.split('\r\n')[0]).toMatch(/^no,order_no,contract_no/);
+      const cancel = run(['cancel', 'nov.csv', '--reports', '/tmp']);
+      expect(cancel.status).toBe(2);
+      expect(cancel.stderr).toContain('kaiyaku.db');
+      expect(snapshot(dir)).toEqual(before);
     });
   });
 });
