@@ -277,9 +277,11 @@ class KillAndRetry implements fc.AsyncCommand<Model, Real> {
     recordAsks(m, this.rows);
     const args = [BIN, 'cancel', name, ...linking(m), '--lang', 'en'];
     const child = spawn(process.execPath, args, { cwd: m.dir, stdio: 'ignore' });
+    // Listened for at once: a run that ends before the kill must not leave us waiting.
+    const exited = new Promise((r) => child.once('exit', r));
     await new Promise((r) => setTimeout(r, this.afterMs));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     real.steps.push(`cancel ${name} killed after ${this.afterMs} ms`);
     await checkInvariants(m, `${this.toString()} (killed)`);
     expectExit(`cancel ${name} (after the kill)`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
