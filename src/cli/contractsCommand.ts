@@ -1,6 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { checkOutputFile } from '../files/destinations.js';
-import { existsSync } from 'node:fs';
 import type { Lang, Words } from '../errors.js';
 import { applyContractFile, explainRefusal, label, readContractFile, type ImportSummary } from '../pipeline/importContracts.js';
 import { resolveDbSpec } from '../store/connect.js';
