@@ -206,19 +206,21 @@ class Append implements fc.AsyncCommand<Model, Real> {
   toString = () => `Append(${this.pick}, ${JSON.stringify(this.row)})`;
 }
 
-class Rename implements fc.AsyncCommand<Model, Real> {
+class Resave implements fc.AsyncCommand<Model, Real> {
   constructor(readonly pick: number) {}
   check = (m: Readonly<Model>) => m.files.length > 0;
   async run(m: Model, real: Real): Promise<void> {
     const f = m.files[this.pick % m.files.length]!;
     const name = `renamed-${m.files.length + 1}.csv`;
-    copyFileSync(join(m.dir, f.name), join(m.dir, name));
+    // As a spreadsheet program saves it again: a BOM, CRLF line ends, the notes edited.
+    const text = readFileSync(join(m.dir, f.name), 'utf8').replaceAll(',note\n', ',note (re-saved)\n').replaceAll('\n', '\r\n');
+    writeFileSync(join(m.dir, name), `\uFEFF${text}`);
     m.files.push({ name, rows: [...f.rows] });
     expectExit(`cancel ${name} (renamed ${f.name})`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, f.rows.length);
     await checkInvariants(m, this.toString());
   }
-  toString = () => `Rename(${this.pick})`;
+  toString = () => `Resave(${this.pick})`;
 }
 
 class Night implements fc.AsyncCommand<Model, Real> {
@@ -306,7 +308,7 @@ const commands = fc.commands(
     rows.map((r) => new NewFile(r)),
     fc.nat().map((p) => new Redrop(p)),
     fc.tuple(fc.nat(), rowSpec).map(([p, r]) => new Append(p, r)),
-    fc.nat().map((p) => new Rename(p)),
+    fc.nat().map((p) => new Resave(p)),
     fc.nat().map((p) => new Night(p)),
     fc.constant(new Resume()),
     fc.tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat()).map(([a, p]) => new Step(a, p)),
