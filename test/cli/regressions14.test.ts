@@ -63,6 +63,9 @@ describe('what was done is known per row, whatever the file', () => {
     expect(existsSync(join(dir, 'inbox', 'archive', 'rejected', 'n.csv'))).toBe(false);
     expect(summary().files[0]).toMatchObject({ file: 'n.csv', status: 'left_for_later', exitCode: 1 });
     expect(summary().files[0]!.reason).toContain('--report-encoding utf8-bom');
+    // Neither report is left half-written under its final name (nor a temporary file beside it).
+    const archived = existsSync(join(dir, 'inbox', 'archive')) ? readdirSync(join(dir, 'inbox', 'archive')) : [];
+    expect(archived.filter((f) => f.startsWith('n.'))).toEqual([]);
     expect(orders()).toHaveLength(1);
     drop('n.csv', `${HEADER}\nNCN202105-0000003108,M365-BB,,,2,,,\nNCN999999-0000000001,,,,,,,吉野家\n`);
     const second = night('--report-encoding', 'cp932');
