@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { checkOutputFile } from '../files/destinations.js';
 import type { Lang, Words } from '../errors.js';
 import { applyContractFile, explainRefusal, label, readContractFile, type ImportSummary } from '../pipeline/importContracts.js';
 import { resolveDbSpec } from '../store/connect.js';
 import type { FieldChange, ImportField } from '../store/contractRepository.js';
 import { writeContractList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
+import { checkStore, openDeps, prepareListCommand, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
 
 interface ImportArgs extends CommonArgs {
   file: string;
@@ -125,19 +124,7 @@ const listCommand: CliCommand<ListArgs> = {
     withCsvOutput(withDb(y, 'read'))
       .option('status', { choices: ['active', 'cancelled'] as const, describe: 'only contracts in this status' })
       .example('$0 contracts list --status cancelled --out cancelled.csv', 'cancelled contracts, for Excel'),
-  prepare: async (args) => {
-    if (args.out !== undefined) checkOutputFile(args.out, '--out');
-    const store = await checkStore(args, 'read');
-    return async () => {
-      const deps = await openDeps(store, args);
-      try {
-        await writeContractList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {});
-        return 0;
-      } finally {
-        await deps.close();
-      }
-    };
-  },
+  prepare: (args) => prepareListCommand(args, (deps) => writeContractList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {})),
 };
 
 export const contractsCommand: CliGroup = {

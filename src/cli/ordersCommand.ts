@@ -3,11 +3,10 @@ import { KaiyakuError, words } from '../errors.js';
 import { openStore } from '../store/connect.js';
 import { findOrderByNo } from '../store/orderRepository.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
-import { checkOutputFile } from '../files/destinations.js';
 import { acceptOrder, confirmOrder, linkOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
 import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { checkStore, checkSupplierSpec, clearProgress, openDeps, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { checkStore, checkSupplierSpec, clearProgress, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument, usage } from './validate.js';
 
 interface ListArgs extends CommonArgs {
@@ -30,19 +29,7 @@ const listCommand: CliCommand<ListArgs> = {
     withCsvOutput(withDb(y, 'read'))
       .option('status', { choices: ['requested', 'accepted', 'completed', 'withdrawn'] as const, describe: 'only orders in this status' })
       .example('$0 orders list --status accepted', 'orders waiting for linkage or confirmation'),
-  prepare: async (args) => {
-    if (args.out !== undefined) checkOutputFile(args.out, '--out');
-    const store = await checkStore(args, 'read');
-    return async () => {
-      const deps = await openDeps(store, args);
-      try {
-        await writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {});
-        return 0;
-      } finally {
-        await deps.close();
-      }
-    };
-  },
+  prepare: (args) => prepareListCommand(args, (deps) => writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {})),
 };
 
 const resumeCommand: CliCommand<ResumeArgs> = {

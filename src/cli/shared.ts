@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
+import { checkOutputFile } from '../files/destinations.js';
 import { usage } from './validate.js';
 import type { Lang } from '../errors.js';
 import type { OutputEncoding } from '../csv/write.js';
@@ -172,3 +173,21 @@ function definedOnly<T extends object>(obj: T): Partial<T> {
 }
 
 export type { Lang, OutputEncoding };
+
+/**
+ * The work of a list command (`contracts list`, `orders list`): `--out` checked before
+ * anything runs, the store opened read-only, the CSV written whole or not at all.
+ */
+export async function prepareListCommand(args: CommonArgs & { out?: string | undefined }, write: (deps: PipelineDeps) => Promise<unknown>): Promise<() => Promise<number>> {
+  if (args.out !== undefined) checkOutputFile(args.out, '--out');
+  const store = await checkStore(args, 'read');
+  return async () => {
+    const deps = await openDeps(store, args);
+    try {
+      await write(deps);
+      return 0;
+    } finally {
+      await deps.close();
+    }
+  };
+}

@@ -6,19 +6,9 @@
  * byte-identical, no file appeared, and the supplier received no call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandbox, copySandbox, runIn, snapshot, startSupplier, type Sandbox } from '../support/sandbox.js';
+import { copySandbox, runIn, snapshot, useSandboxWithSupplier } from '../support/sandbox.js';
 
-let sandbox: Sandbox;
-let supplier: Awaited<ReturnType<typeof startSupplier>>;
-
-beforeAll(async () => {
-  sandbox = buildSandbox();
-  supplier = await startSupplier(sandbox.template);
-}, 120_000);
-afterAll(() => {
-  supplier?.stop();
-  sandbox?.cleanup();
-});
+const setup = useSandboxWithSupplier({ beforeAll, afterAll });
 
 let pathsFound: string[][] | null = null;
 /** The commands `kaiyaku --help` lists, followed down to their subcommands (read once). */
@@ -30,7 +20,7 @@ function commandPaths(): string[][] {
 function readCommandPaths(): string[][] {
   const paths: string[][] = [];
   const visit = (path: string[]) => {
-    const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
+    const help = runIn(setup.sandbox().template, [...path, '--help', '--lang', 'en']).stdout;
     const section = help.split(/\n(?:Options|Positionals):/)[0]!;
     const subs = section
       .split('\n')
@@ -56,7 +46,7 @@ function optionsOf(path: string[]): { name: string; kind: 'number' | 'choices' |
 }
 
 function readOptions(path: string[]): { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[] {
-  const help = runIn(sandbox.template, [...path, '--help', '--lang', 'en']).stdout;
+  const help = runIn(setup.sandbox().template, [...path, '--help', '--lang', 'en']).stdout;
   return [...help.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)\b[^\n]*?\[(number|choices|string|boolean)/gm)].map((m) => ({ name: m[1]!, kind: m[2] as 'number' }));
 }
 
@@ -64,8 +54,8 @@ const GLOBAL = new Set(['help', 'version', 'lang', 'log-format', 'quiet']);
 
 /** A valid invocation of each command, to which each case adds one mistake. */
 function baseArgs(path: string[]): string[] {
-  const o = sandbox.orders;
-  const linking = ['--supplier', supplier.url];
+  const o = setup.sandbox().orders;
+  const linking = ['--supplier', setup.supplier().url];
   switch (path.join(' ')) {
     case 'cancel':
       return ['cancel', 'nov.csv', ...linking];
@@ -107,17 +97,17 @@ function misspell(name: string): string {
 }
 
 async function expectNothingDone(args: string[], named: RegExp): Promise<void> {
-  const run = copySandbox(sandbox);
+  const run = copySandbox(setup.sandbox());
   try {
     const before = snapshot(run.dir);
-    const calls = await supplier.calls();
+    const calls = await setup.supplier().calls();
     const r = runIn(run.dir, args, {}, 20_000);
     expect(r.code, `kaiyaku ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(2);
     expect(r.stderr).toMatch(named);
     expect(r.stderr, 'no stack trace for a condition we can name').not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
     expect(snapshot(run.dir)).toEqual(before);
-    expect(await supplier.calls()).toBe(calls);
+    expect(await setup.supplier().calls()).toBe(calls);
   } finally {
     run.cleanup();
   }
@@ -133,7 +123,7 @@ describe('every command refuses what it cannot use, before doing anything', () =
   it('each base invocation is valid: the mistakes below are the only reason for exit 2', () => {
     for (const p of commandPaths()) {
       if (p.join(' ') === 'supplier serve') continue; // it serves until stopped
-      const run = copySandbox(sandbox);
+      const run = copySandbox(setup.sandbox());
       try {
         const r = runIn(run.dir, baseArgs(p));
         expect(r.code, `kaiyaku ${baseArgs(p).join(' ')}\n${r.stderr}`).not.toBe(2);

@@ -8,19 +8,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandbox, copySandbox, runIn, snapshot, startSupplier, type Sandbox } from '../support/sandbox.js';
+import { copySandbox, runIn, snapshot, useSandboxWithSupplier } from '../support/sandbox.js';
 
-let sandbox: Sandbox;
-let supplier: Awaited<ReturnType<typeof startSupplier>>;
-
-beforeAll(async () => {
-  sandbox = buildSandbox();
-  supplier = await startSupplier(sandbox.template);
-}, 120_000);
-afterAll(() => {
-  supplier?.stop();
-  sandbox?.cleanup();
-});
+const setup = useSandboxWithSupplier({ beforeAll, afterAll });
 
 const OPTIONS = [
   'dry-run', 'until', 'end-date', 'encoding', 'report-encoding', 'reports', 'inbox', 'archive', 'summary-json', 'settle-seconds',
@@ -30,8 +20,8 @@ const OPTIONS = [
 const VALUES = ['abc', '-1', '0', '1', '1.5', '2', '', '2030-02-29', '2026-12-31', 'fr', 'en', 'ja', 'json', 'cp932', 'completed', 'sim', 'no-such-dir/x.csv', '/nonexistent/x', 'out.csv', '.'];
 
 function base(command: string): string[] {
-  const o = sandbox.orders;
-  const linking = ['--supplier', supplier.url];
+  const o = setup.sandbox().orders;
+  const linking = ['--supplier', setup.supplier().url];
   const table: Record<string, string[]> = {
     cancel: ['cancel', 'nov.csv', ...linking],
     night: ['cancel', '--inbox', 'inbox', '--settle-seconds', '0', ...linking],
@@ -101,17 +91,17 @@ describe('exit 2 means nothing changed, for generated argument lists', () => {
         const args = base(command);
         const words = args[0] === 'cancel' || args[0] === 'demo' ? 1 : 2;
         const given = apply(args, words, mistakes);
-        const run = copySandbox(sandbox);
+        const run = copySandbox(setup.sandbox());
         try {
           const before = snapshot(run.dir);
-          const calls = await supplier.calls();
+          const calls = await setup.supplier().calls();
           const r = runIn(run.dir, given, {}, 30_000);
           const shown = `kaiyaku ${given.map((a) => JSON.stringify(a)).join(' ')}\nexit ${r.code}\nstderr: ${r.stderr}`;
           expect([0, 1, 2], shown).toContain(r.code);
           if (r.code === 2) {
             refused++;
             expect(snapshot(run.dir), shown).toEqual(before);
-            expect(await supplier.calls(), shown).toBe(calls);
+            expect(await setup.supplier().calls(), shown).toBe(calls);
             expect(r.stderr, shown).not.toMatch(/\n\s+at /);
             expect(r.stderr.trim(), shown).not.toBe('');
           }

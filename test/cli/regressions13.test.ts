@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asNobody, NOBODY } from '../support/asNobody.js';
 import { BIN } from '../support/cli.js';
 import { buildSandbox, copySandbox, runIn, snapshot, type Sandbox } from '../support/sandbox.js';
 
@@ -238,12 +239,6 @@ describe('messages name fields as the user knows them, whole in the chosen langu
  * A store the user may read but not write (root's files, run as nobody). Needs root and a
  * checkout nobody can read; skipped, saying why, where either is missing.
  */
-const NOBODY = 65534;
-const asNobody = (() => {
-  if (process.getuid?.() !== 0) return { ok: false, why: '(not root: cannot run the CLI as another user)' };
-  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: NOBODY, gid: NOBODY });
-  return probe.status === 0 ? { ok: true, why: '' } : { ok: false, why: '(the checkout is not readable by nobody)' };
-})();
 
 describe('read-only use works read-only', () => {
   it.skipIf(!asNobody.ok)(`lists read a store the user cannot write; a command that writes is refused before any work ${asNobody.why}`, () => {

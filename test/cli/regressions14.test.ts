@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asNobody, NOBODY } from '../support/asNobody.js';
 import { BIN } from '../support/cli.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
 
@@ -148,12 +149,6 @@ describe('the error file lines up with its header', () => {
  * not move another user's. Needs root (to run the CLI as nobody) and a checkout nobody can
  * read; skipped, saying why, where either is missing.
  */
-const NOBODY = 65534;
-const asNobody = (() => {
-  if (process.getuid?.() !== 0) return { ok: false, why: 'not root: cannot run the CLI as another user' };
-  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)})`], { uid: NOBODY, gid: NOBODY });
-  return probe.status === 0 ? { ok: true, why: '' } : { ok: false, why: 'the checkout is not readable by nobody' };
-})();
 
 describe('a file that cannot be moved out of the inbox', () => {
   it.skipIf(!asNobody.ok)(`does not stop the night: later files run, the summary is written, the file stays for the next night ${asNobody.why}`, () => {

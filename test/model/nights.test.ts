@@ -20,7 +20,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -28,7 +27,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
-import { runIn } from '../support/sandbox.js';
+import { fetchSimStats, runIn } from '../support/sandbox.js';
 
 /** The master: lines the supplier takes, settles late (SLOW-), refuses (NCE-LATE-), or does not know of (no id). */
 const LINES = [
@@ -108,15 +107,7 @@ function expectEveryRowReported(m: Model, name: string, rows: number, reportsDir
 }
 
 async function supplierQuantities(url: string): Promise<Map<string, number>> {
-  const body = await new Promise<string>((resolve, reject) => {
-    get(`${url}/_sim/stats`, { agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
-  const stats = JSON.parse(body) as { subscriptions: Record<string, { quantity: number; status: string }> };
+  const stats = await fetchSimStats(url);
   return new Map(Object.entries(stats.subscriptions).map(([id, s]) => [id, s.status === 'deleted' ? 0 : s.quantity]));
 }
 

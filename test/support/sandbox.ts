@@ -126,17 +126,39 @@ export async function startSupplier(cwd: string): Promise<{ url: string; calls()
   return {
     url,
     calls: async () => {
-      // A fresh connection each time: a pooled keep-alive socket the server has closed fails the request.
-      const body = await new Promise<string>((resolve, reject) => {
-        get(`${url}/_sim/stats`, { agent: false }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve(text));
-        }).on('error', reject);
-      });
-      return (JSON.parse(body) as { total: number }).total;
+      return (await fetchSimStats(url)).total;
     },
     stop: () => child.kill('SIGTERM'),
   };
+}
+
+/** The simulator's `/_sim/stats`, on a fresh connection each time: a pooled keep-alive socket the server has closed would fail the request. */
+export async function fetchSimStats(url: string): Promise<{ total: number; subscriptions: Record<string, { quantity: number; status: string }> }> {
+  const body = await new Promise<string>((resolve, reject) => {
+    get(`${url}/_sim/stats`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  return JSON.parse(body) as { total: number; subscriptions: Record<string, { quantity: number; status: string }> };
+}
+
+/** A sandbox and a `supplier serve` seeded from it, for a test file: built before its tests, removed after. */
+export function useSandboxWithSupplier(hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => void): void }): {
+  sandbox(): Sandbox;
+  supplier(): Awaited<ReturnType<typeof startSupplier>>;
+} {
+  let sandbox: Sandbox | undefined;
+  let supplier: Awaited<ReturnType<typeof startSupplier>> | undefined;
+  hooks.beforeAll(async () => {
+    sandbox = buildSandbox();
+    supplier = await startSupplier(sandbox.template);
+  }, 120_000);
+  hooks.afterAll(() => {
+    supplier?.stop();
+    sandbox?.cleanup();
+  });
+  return { sandbox: () => sandbox!, supplier: () => supplier! };
 }
