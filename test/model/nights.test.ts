@@ -204,8 +204,8 @@ class Resave implements fc.AsyncCommand<Model, Real> {
     const f = m.files[this.pick % m.files.length]!;
     const name = `renamed-${m.files.length + 1}.csv`;
     // As a spreadsheet program saves it again: a BOM, CRLF line ends, the notes edited.
-    const text = readFileSync(join(m.dir, f.name), 'utf8').replaceAll(',note\n', ',note (re-saved)\n').replaceAll('\n', '\r\n');
-    writeFileSync(join(m.dir, name), `\uFEFF${text}`);
+    const lines = readFileSync(join(m.dir, f.name), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    writeFileSync(join(m.dir, name), `\uFEFF${lines.map((l) => (l.endsWith(',note') ? `${l} (re-saved)` : l)).join('\r\n')}`);
     m.files.push({ name, rows: [...f.rows] });
     expectExit(`cancel ${name} (renamed ${f.name})`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, f.rows.length);
