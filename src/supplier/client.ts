@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_RETRY_POLICY,
@@ -217,11 +218,22 @@ class ThrottleGate {
  * port.ts for what counts); stays open until reset. One instance per client, so every
  * operation in flight sees it open at once.
  */
+/**
+ * Every retry's back-off waits on the breaker's one signal, so at --concurrency 16 more
+ * than Node's default of 10 listeners is the normal case, not a leak: each wait removes
+ * its listener when it ends.
+ */
+function sharedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 class CircuitBreaker {
   private failuresInRow = 0;
   private lastFailure: string | null = null;
   private openedAt: number | null = null;
-  private controller = new AbortController();
+  private controller = sharedController();
 
   constructor(private readonly threshold: number) {}
 
@@ -255,7 +267,7 @@ class CircuitBreaker {
     this.lastFailure = null;
     this.openedAt = null;
     // Waits of the previous opening are over; a new opening needs a signal of its own.
-    if (this.controller.signal.aborted) this.controller = new AbortController();
+    if (this.controller.signal.aborted) this.controller = sharedController();
   }
 
   describe(): string {
