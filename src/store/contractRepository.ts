@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
+import type { ContractImportColumnKey } from '../csv/headers.js';
 import type { Contract, ContractLine } from '../domain/types.js';
 import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
 import { chunk, dialectOf, idsOf, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
@@ -17,26 +18,8 @@ export interface ImportOptions {
   serialsColumn?: boolean;
 }
 
-/** A column of the import, by its key (the pipeline names it as the user knows it). */
-export type ImportField =
-  | 'contractNo'
-  | 'contractDate'
-  | 'startDate'
-  | 'endDate'
-  | 'subject'
-  | 'customer'
-  | 'endUser'
-  | 'billTo'
-  | 'shipTo'
-  | 'supplier'
-  | 'productCode'
-  | 'productName'
-  | 'subscriptionId'
-  | 'quantity'
-  | 'unitPrice'
-  | 'plan'
-  | 'billingModel'
-  | 'isTrial';
+/** A column of the import, by its key (the pipeline names it as the user knows it); serials are reported apart. */
+export type ImportField = Exclude<ContractImportColumnKey, 'serials'>;
 
 export interface FieldChange {
   field: ImportField;
@@ -162,18 +145,9 @@ interface StoredSerial {
   status: string;
 }
 
-interface StoredLine {
+interface StoredLine extends LineValues {
   id: number;
   lineNo: number;
-  supplier: string;
-  productCode: string;
-  productName: string;
-  subscriptionId: string;
-  quantity: number;
-  unitPrice: number;
-  plan: string;
-  billingModel: string;
-  isTrial: boolean;
   status: string;
   /** The open order that holds the line. */
   heldBy: string | null;
@@ -306,19 +280,10 @@ interface ImportPlan {
   result: ImportResult;
 }
 
-interface LineValues {
-  supplier: string;
-  productCode: string;
-  productName: string;
-  subscriptionId: string;
-  quantity: number;
-  unitPrice: number;
-  plan: string;
-  billingModel: string;
-  isTrial: boolean;
-}
+const LINE_FIELDS = ['supplier', 'productCode', 'productName', 'subscriptionId', 'quantity', 'unitPrice', 'plan', 'billingModel', 'isTrial'] as const satisfies readonly (keyof ContractLine & ImportField)[];
 
-const LINE_FIELDS = ['supplier', 'productCode', 'productName', 'subscriptionId', 'quantity', 'unitPrice', 'plan', 'billingModel', 'isTrial'] as const satisfies readonly (keyof LineValues & ImportField)[];
+/** What the file says about a line: the domain line less what the store decides. */
+type LineValues = Pick<ContractLine, (typeof LINE_FIELDS)[number]>;
 
 /** One line of the file on its way to the store. */
 interface Draft {
