@@ -9,7 +9,8 @@ import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
 import { planReportPaths } from '../reports/resultFile.js';
 import type { CliCommand } from './command.js';
-import { combineExitCodes, exitCodeOf } from './exit.js';
+import { combineExitCodes } from '../pipeline/exitCodes.js';
+import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
 import { checkStore, checkSupplierSpec, clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument, usage } from './validate.js';

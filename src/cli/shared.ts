@@ -62,8 +62,9 @@ export interface SupplierArgs {
   confirmUnsettled: boolean;
 }
 
-export function simKnobs(args: SupplierArgs): SimKnobs {
-  return { latencyMs: args.simLatencyMs, failRate: args.simFailRate, rateLimit: args.simRateLimit, asyncRate: args.simAsyncRate, seed: args.simSeed };
+/** The `--sim-*` knobs, with the CLI's defaults for what a caller (the demo, a step without them) leaves out. */
+export function simKnobs(args: Partial<SupplierArgs>): SimKnobs {
+  return { latencyMs: args.simLatencyMs ?? 0, failRate: args.simFailRate ?? 0, rateLimit: args.simRateLimit ?? 0, asyncRate: args.simAsyncRate ?? 0, seed: args.simSeed ?? 1 };
 }
 
 export function defaultOperator(): string {
@@ -144,12 +145,7 @@ export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' 
           ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
           ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
         };
-        return createSupplier(
-          spec,
-          simKnobs({ supplier: spec, concurrency: 1, simLatencyMs: 0, simFailRate: 0, simRateLimit: 0, simAsyncRate: 0, simSeed: 1, supplierTimeoutMs: 10_000, supplierCircuitThreshold: 8, confirmUnsettled: false, ...definedOnly(args) }),
-          [],
-          policy,
-        );
+        return createSupplier(spec, simKnobs(args), [], policy);
       })();
       return supplier;
     },
@@ -166,10 +162,6 @@ export async function checkStore(args: Pick<CommonArgs, 'db'>, access: 'read' | 
   const spec = resolveDbSpec(args.db);
   if (access === 'write') await checkStoreWritable(spec);
   return { spec, access };
-}
-
-function definedOnly<T extends object>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export type { Lang, OutputEncoding };

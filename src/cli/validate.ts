@@ -66,6 +66,15 @@ export function explainParseFailure(message: string, argv: readonly string[], st
   const where = ['kaiyaku', ...context.path].join(' ');
   const help = words(`(see ${where} --help)`, `（${where} --help を参照してください）`);
   const out = (w: Words): Words => words(`${w.en}\n${help.en}`, `${w.ja}\n${help.ja}`);
+  /** The word typed where a subcommand goes. */
+  const typed = argv[context.path.length];
+  const unknownCommand = (name: string): Words => {
+    const guess = nearest(name, context.subcommands);
+    return words(
+      `unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
+      `不明なコマンド「${name}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
+    );
+  };
 
   const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
   if (unknown) {
@@ -80,9 +89,9 @@ export function explainParseFailure(message: string, argv: readonly string[], st
         en.push(`unknown option ${dashed(name)}${guess ? ` (did you mean ${dashed(guess)}?)` : ''}`);
         ja.push(`不明なオプション ${dashed(name)}${guess ? `（${dashed(guess)} のことですか?）` : ''}`);
       } else if (context.subcommands.length > 0) {
-        const guess = nearest(name, context.subcommands);
-        en.push(`unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`);
-        ja.push(`不明なコマンド「${name}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`);
+        const w = unknownCommand(name);
+        en.push(w.en);
+        ja.push(w.ja);
       } else {
         en.push(`unexpected argument "${name}": ${where} takes no more arguments`);
         ja.push(`余分な引数「${name}」: ${where} にはこれ以上の引数は指定できません`);
@@ -102,16 +111,7 @@ export function explainParseFailure(message: string, argv: readonly string[], st
   const missingArg = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
   if (missingArg) {
     if (context.subcommands.length > 0) {
-      const typed = argv[context.path.length];
-      if (typed !== undefined && !typed.startsWith('-')) {
-        const guess = nearest(typed, context.subcommands);
-        return out(
-          words(
-            `unknown command "${typed}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
-            `不明なコマンド「${typed}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
-          ),
-        );
-      }
+      if (typed !== undefined && !typed.startsWith('-')) return out(unknownCommand(typed));
       return out(words(`name a command after ${where}: ${context.subcommands.join(', ')}`, `${where} の後にコマンドを指定してください: ${context.subcommands.join('、')}`));
     }
     return out(words(`${where} needs more arguments`, `${where} に必要な引数が足りません`));
@@ -122,21 +122,10 @@ export function explainParseFailure(message: string, argv: readonly string[], st
     return out(words(`${where} needs ${names.map((n) => `<${n}>`).join(', ')}`, `${where} には ${names.map((n) => `<${n}>`).join('、')} の指定が必要です`));
   }
   const tooMany = /^Too many non-option arguments: got (\d+), maximum of (\d+)$/.exec(message);
-  const typed = argv[context.path.length];
-  if (tooMany && context.subcommands.length > 0 && typed !== undefined && !context.subcommands.includes(typed)) {
-    const guess = nearest(typed, context.subcommands);
-    return out(
-      words(
-        `unknown command "${typed}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
-        `不明なコマンド「${typed}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
-      ),
-    );
-  }
+  if (tooMany && context.subcommands.length > 0 && typed !== undefined && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
   if (tooMany) return out(words(`${where} takes at most ${tooMany[2]} argument(s); ${tooMany[1]} were given`, `${where} の引数は ${tooMany[2]} 個までです（${tooMany[1]} 個指定されました）`));
-  if (/^Not enough arguments following: (.*)$/.test(message)) {
-    const name = /^Not enough arguments following: (.*)$/.exec(message)![1]!;
-    return out(words(`--${name} needs a value`, `--${name} には値が必要です`));
-  }
+  const noValue = /^Not enough arguments following: (.*)$/.exec(message);
+  if (noValue) return out(words(`--${noValue[1]} needs a value`, `--${noValue[1]} には値が必要です`));
   return out(words(message, message));
 }
 

@@ -8,7 +8,8 @@ import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
 import type { AdvanceCounts } from './advance.js';
 import { type CancelOptions, type PipelineDeps } from './context.js';
 import { resumeOpenOrders } from './orderSteps.js';
-import { runCancelFile } from './runCancel.js';
+import { combineExitCodes } from './exitCodes.js';
+import { runCancelFile, type CancelRunSummary } from './runCancel.js';
 
 export interface InboxOptions {
   inbox: string;
@@ -85,9 +86,23 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
     for (const name of listInbox(inbox)) {
       const file = path.join(inbox, name);
       const fileStarted = Date.now();
+      const record = (status: InboxFileSummary['status'], exitCode: InboxFileSummary['exitCode'], reason: string | null, summary: CancelRunSummary | null, movedTo: string | null): void => {
+        files.push({
+          file: name,
+          status,
+          exitCode,
+          rows: summary?.rows ?? 0,
+          counts: summary?.counts ?? null,
+          reason,
+          resultPath: summary?.resultPath ?? null,
+          errorsPath: summary?.errorsPath ?? null,
+          movedTo,
+          durationMs: Date.now() - fileStarted,
+        });
+      };
       if (!(await isSettled(file, options.settleMs))) {
         deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: still being written, left for the next run` });
-        files.push({ file: name, status: 'left_for_later', exitCode: 0, rows: 0, counts: null, reason: 'changed too recently or still growing', resultPath: null, errorsPath: null, movedTo: null, durationMs: 0 });
+        record('left_for_later', 0, 'changed too recently or still growing', null, null);
         continue;
       }
       deps.log({ kind: 'event', name: 'file.started', message: `${name}: started` });
@@ -103,7 +118,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           // Written to while we read it: what was read is done (and will not be done twice); the
           // rest is read by the next night, so the file stays.
           deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: changed while being processed, left for the next run` });
-          files.push({ file: name, status: 'left_for_later', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: 'changed while being processed', resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo: null, durationMs: Date.now() - fileStarted });
+          record('left_for_later', summary.exitCode, 'changed while being processed', summary, null);
           continue;
         }
         let movedTo: string;
@@ -114,10 +129,10 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           // goes on with the other files, and the file stays for the next night to archive.
           const why = (moveError as Error).message;
           deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: processed, but it could not be moved to the archive: ${why}`, data: { archive } });
-          files.push({ file: name, status: 'left_for_later', exitCode: 1, rows: summary.rows, counts: summary.counts, reason: `processed, but it could not be moved to the archive: ${why}`, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo: null, durationMs: Date.now() - fileStarted });
+          record('left_for_later', 1, `processed, but it could not be moved to the archive: ${why}`, summary, null);
           continue;
         }
-        files.push({ file: name, status: 'archived', exitCode: summary.exitCode, rows: summary.rows, counts: summary.counts, reason: null, resultPath: summary.resultPath, errorsPath: summary.errorsPath, movedTo, durationMs: Date.now() - fileStarted });
+        record('archived', summary.exitCode, null, summary, movedTo);
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (error) {
         if (!(error instanceof KaiyakuError)) throw error;
@@ -125,7 +140,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
           // Another run has it, or its rows were processed and only the reports are missing:
           // either way the file stays where it is, and the next run takes it over.
-          files.push({ file: name, status: 'left_for_later', exitCode: error.kind === 'conflict' ? 0 : 1, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
+          record('left_for_later', error.kind === 'conflict' ? 0 : 1, `${error.code}: ${why}`, null, null);
           continue;
         }
         let movedTo: string;
@@ -133,7 +148,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           movedTo = moveAside(file, rejected);
         } catch (moveError) {
           const stuck = (moveError as Error).message;
-          files.push({ file: name, status: 'left_for_later', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${why}; it could not be set aside either: ${stuck}`, resultPath: null, errorsPath: null, movedTo: null, durationMs: Date.now() - fileStarted });
+          record('left_for_later', 2, `${error.code}: ${why}; it could not be set aside either: ${stuck}`, null, null);
           deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: ${why}; it could not be set aside: ${stuck}`, data: { code: error.code } });
           continue;
         }
@@ -144,7 +159,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           const note = noteError instanceof KaiyakuError ? noteError.text(options.cancel.lang) : String(noteError);
           deps.log({ kind: 'warning', file: name, message: `the note of why it was set aside could not be written: ${note}` });
         }
-        files.push({ file: name, status: 'set_aside', exitCode: 2, rows: 0, counts: null, reason: `${error.code}: ${why}`, resultPath: null, errorsPath: null, movedTo, durationMs: Date.now() - fileStarted });
+        record('set_aside', 2, `${error.code}: ${why}`, null, movedTo);
         deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${why}`, data: { code: error.code, movedTo } });
       }
     }
@@ -161,7 +176,8 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       durationMs: finished - started,
-      exitCode: nightExitCode(files, resume.orders),
+      // Taking up open orders is work too: a night of refused files that resumed some is not "nothing changed".
+      exitCode: combineExitCodes([...files.map((f) => f.exitCode), ...(resume.orders > 0 ? [0] : [])]),
       resume,
       files,
       rows,
@@ -171,17 +187,6 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   } finally {
     await lock.lock.release().catch(() => undefined);
   }
-}
-
-/**
- * 2 tells a scheduler that nothing changed: a night says it only when every file was
- * refused whole and no open order was taken up. A night that did some work and refused a
- * file is 1, as is any row not done.
- */
-function nightExitCode(files: readonly InboxFileSummary[], resumedOrders: number): 0 | 1 | 2 {
-  const codes = files.map((f) => f.exitCode);
-  if (codes.length > 0 && codes.every((c) => c === 2) && resumedOrders === 0) return 2;
-  return codes.some((c) => c !== 0) ? 1 : 0;
 }
 
 /**
