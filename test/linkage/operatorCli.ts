@@ -3,13 +3,13 @@
  * contracts, the built CLI as a child process (asynchronously, so that a simulator served
  * by this test process keeps answering while the child runs), and the store read back.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { expect } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
+import { runCli } from '../crash/helpers.js';
 import { ROOT } from './harness.js';
 
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
@@ -23,19 +23,9 @@ export interface Ran {
 /** `kaiyaku …` in `cwd` with the folder's store, operator `test` where the command records one. */
 export function kaiyaku(cwd: string, args: readonly string[]): Promise<Ran> {
   expect(fs.existsSync(MAIN), 'run npm run build first').toBe(true);
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
-    delete env['KAIYAKU_DB'];
-    // The lists only read: they take no --operator.
-    const operator = args[1] === 'list' ? [] : ['--operator', 'test'];
-    const child = spawn(process.execPath, [MAIN, ...args, '--db', path.join(cwd, 'store.db'), ...operator], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // The lists only read: they take no --operator.
+  const operator = args[1] === 'list' ? [] : ['--operator', 'test'];
+  return runCli([...args, '--db', path.join(cwd, 'store.db'), ...operator], cwd);
 }
 
 export interface ContractRow {

@@ -19,7 +19,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, CI: 'true' }, encoding: 'utf8', timeout: 60_000 });
+/** The built CLI, waited for; `KAIYAKU_DB` of the test's own environment is left out unless `env` gives it. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
+  const env = { ...process.env, CI: 'true', KAIYAKU_DB: undefined, ...options.env };
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd, env, encoding: 'utf8', timeout: options.timeoutMs ?? 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

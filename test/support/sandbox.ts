@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, type CliResult } from './cli.js';
+import { BIN, runCli, type CliResult } from './cli.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
@@ -22,8 +22,7 @@ export interface Sandbox {
 }
 
 export function runIn(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined, ...env }, encoding: 'utf8', timeout: timeoutMs });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd, env, timeoutMs });
 }
 
 function must(cwd: string, args: readonly string[]): CliResult {
@@ -62,12 +61,9 @@ export function buildSandbox(): Sandbox {
   // The file the cases cancel, and a night's inbox.
   writeFileSync(join(template, 'nov.csv'), `${header}\n${sample[5]}\n`);
   cpSync(join(template, 'nov.csv'), join(template, 'inbox', 'night.csv'), { recursive: true });
-  const old = new Date(Date.now() - 3600_000);
   // An inbox file an hour old is settled: a night would take it at once.
-  for (const f of ['night.csv']) {
-    const p = join(template, 'inbox', f);
-    spawnSync('touch', ['-d', old.toISOString(), p]);
-  }
+  const old = new Date(Date.now() - 3600_000);
+  utimesSync(join(template, 'inbox', 'night.csv'), old, old);
   return {
     template,
     orders: { requested: requested!, completed: completed!, accepted: accepted[0]!, acceptedUnlinked: accepted[accepted.length - 1]! },
