@@ -1,9 +1,8 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError } from '../errors.js';
 import { openStore } from '../store/connect.js';
-import { findOrderByNo } from '../store/orderRepository.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
-import { acceptOrder, confirmOrder, linkOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
+import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
 import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, checkSupplierSpec, clearProgress, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
@@ -187,7 +186,7 @@ async function checkOrderExists(spec: string, orderNo: string): Promise<void> {
     throw error;
   }
   try {
-    if (!(await findOrderByNo(store.db, orderNo))) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
+    await requireOrder(store.db, orderNo);
   } finally {
     await store.close();
   }

@@ -1,7 +1,7 @@
 import { ORDER_REFUSAL, accept, confirm, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
 import type { OrderStatus, Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import { transact } from '../store/connect.js';
+import { transact, type Store } from '../store/connect.js';
 import { findOrderByNo, listOpenOrderIds, loadContractsById, loadOrderStates, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
@@ -43,8 +43,9 @@ function changedMeanwhile(orderNo: string): KaiyakuError {
   return new KaiyakuError('CHANGED_MEANWHILE', words(`${orderNo}: the order was changed by another run meanwhile; look again`, `注文 ${orderNo} は他の処理で更新されました。もう一度確認してください`));
 }
 
-async function requireOrder(deps: PipelineDeps, orderNo: string): Promise<OrderWithLines> {
-  const found = await findOrderByNo(deps.store.db, orderNo);
+/** The order with this number; ORDER_NOT_FOUND (nothing done) when there is none. */
+export async function requireOrder(db: Store['db'], orderNo: string): Promise<OrderWithLines> {
+  const found = await findOrderByNo(db, orderNo);
   if (!found) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
   return found;
 }
@@ -68,24 +69,24 @@ async function move(deps: PipelineDeps, o: OrderWithLines, to: OrderStatus, acti
 }
 
 export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps, orderNo);
+  const o = await requireOrder(deps.store.db, orderNo);
   await move(deps, o, check(accept(snapshot(o)), orderNo), 'accept');
 }
 
 export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps, orderNo);
+  const o = await requireOrder(deps.store.db, orderNo);
   check(withdrawAcceptance(snapshot(o)), orderNo, o);
   // Guarded in SQL too: a linkage that starts between our read and this update wins.
   const moved = await transact(deps.store, (trx) => withdrawAcceptanceIfUnsent(trx, o.order.id, writeContext(deps)));
   if (!moved) {
-    const again = await requireOrder(deps, orderNo);
+    const again = await requireOrder(deps.store.db, orderNo);
     check(withdrawAcceptance(snapshot(again)), orderNo, again);
     throw changedMeanwhile(orderNo);
   }
 }
 
 export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps, orderNo);
+  const o = await requireOrder(deps.store.db, orderNo);
   const next = check(withdraw(snapshot(o)), orderNo, o);
   await transact(deps.store, async (trx) => {
     const moved = await transitionOrders(trx, [o.order.id], 'requested', next, writeContext(deps), 'withdraw');
@@ -95,7 +96,7 @@ export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promis
 }
 
 export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
-  const o = await requireOrder(deps, orderNo);
+  const o = await requireOrder(deps.store.db, orderNo);
   const pending = o.lines.some((l) => l.linkageStatus === 'pending');
   // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
   // set) is exactly what this button sends again, with the same key and target.
@@ -112,7 +113,7 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
  * the supplier did). An order it took nothing of is refused (NOTHING_TAKEN).
  */
 export async function confirmOrder(deps: PipelineDeps, orderNo: string, options: { endDate: string | null; confirmUnsettled: boolean }): Promise<void> {
-  const o = await requireOrder(deps, orderNo);
+  const o = await requireOrder(deps.store.db, orderNo);
   const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
   // Stored statuses, as the confirm step itself judges them: a line sent without an answer
   // is not linked (send it again with `orders link`), not merely unsettled.
