@@ -74,23 +74,12 @@ export function words(en: string, ja: string): Words {
   return { en, ja };
 }
 
-/** The same text in both languages (a path, a value quoted as given). */
-export function same(text: string): Words {
-  return { en: text, ja: text };
-}
 
-/** Joins messages language by language. */
-export function joinWords(parts: readonly Words[], separator = ' '): Words {
-  return { en: parts.map((p) => p.en).join(separator), ja: parts.map((p) => p.ja).join(separator) };
-}
 
 export function usageError(en: string, ja: string): KaiyakuError {
   return new KaiyakuError('USAGE', { en, ja });
 }
 
-export function isKaiyakuError(error: unknown): error is KaiyakuError {
-  return error instanceof KaiyakuError;
-}
 
 /** Maps a Node fs error on `path` to the error an operator can act on. */
 export function fileError(err: unknown, path: string, writing = false): KaiyakuError {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { KaiyakuError, type Lang } from '../errors.js';
+import { KaiyakuError, type Lang, usageError } from '../errors.js';
 import { checkFolderCreatable, checkFolderWritable, checkOutputFile, writeFileAtomically } from '../files/destinations.js';
 import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
@@ -13,7 +13,7 @@ import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
 import { checkStore, checkSupplierSpec, clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
-import { dateArgument, usage } from './validate.js';
+import { dateArgument } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
   files?: string[];
@@ -54,11 +54,11 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/'),
   prepare: async (args) => {
     const files = args.files ?? [];
-    if (args.inbox !== undefined && files.length > 0) throw usage('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
-    if (args.inbox === undefined && files.length === 0) throw usage('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
+    if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
+    if (args.inbox === undefined && files.length === 0) throw usageError('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
     if (args.inbox === undefined) {
       const stray = INBOX_ONLY.filter((name) => args[name as keyof CancelArgs] !== undefined);
-      if (stray.length > 0) throw usage(`${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`, `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`);
+      if (stray.length > 0) throw usageError(`${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`, `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`);
     }
     const endDate = dateArgument('end-date', args.endDate) ?? null;
     checkSupplierSpec(args.supplier);
@@ -85,7 +85,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
       // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
       if (args.reports !== undefined && path.resolve(args.reports) === path.resolve(inbox)) {
-        throw usage('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
+        throw usageError('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
       }
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
@@ -114,7 +114,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     for (const file of files) {
       const resolved = path.resolve(file);
       const earlier = seen.get(resolved);
-      if (earlier !== undefined) throw usage(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
+      if (earlier !== undefined) throw usageError(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
       seen.set(resolved, file);
     }
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.

@@ -51,9 +51,7 @@ export interface Chosen {
 export interface KnownOptions {
   names: string[];
   arrays: string[];
-  strings: string[];
   numbers: string[];
-  aliases: Record<string, string[]>;
 }
 
 export interface ParseState {
@@ -95,12 +93,12 @@ export function toYargs(c: CliCommand<never> | CliGroup, state: ParseState, pare
       return built;
     },
     handler: (args) => {
-      state.chosen = { command: c, args: args as Record<string, unknown>, options: state.context.options ?? { names: [], arrays: [], strings: [], numbers: [], aliases: {} } };
+      state.chosen = { command: c, args: args as Record<string, unknown>, options: state.context.options ?? { names: [], arrays: [], numbers: [] } };
     },
   };
 }
 
 function knownOptions(y: Argv): KnownOptions {
-  const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; string: string[]; number: string[]; alias: Record<string, string[]> } }).getOptions();
-  return { names: Object.keys(o.key), arrays: [...o.array], strings: [...o.string], numbers: [...o.number], aliases: { ...o.alias } };
+  const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; number: string[] } }).getOptions();
+  return { names: Object.keys(o.key), arrays: [...o.array], numbers: [...o.number] };
 }

@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError } from '../errors.js';
+import { KaiyakuError, usageError } from '../errors.js';
 import { openStore } from '../store/connect.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
 import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
 import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, checkSupplierSpec, clearProgress, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
-import { dateArgument, usage } from './validate.js';
+import { dateArgument } from './validate.js';
 
 interface ListArgs extends CommonArgs {
   status?: OrderStatus;
@@ -148,7 +148,7 @@ const steps: Step[] = [
         .option('end-date', { type: 'string', describe: '契約終了日 (required): 2026-01-05, 2026/1/5 or 20260105' })
         .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' }),
     check: (a) => {
-      if (a.endDate === undefined) throw usage('orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31', 'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31');
+      if (a.endDate === undefined) throw usageError('orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31', 'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31');
       dateArgument('end-date', a.endDate);
     },
     run: async (deps, a) => {

@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
+import { usageError } from '../errors.js';
 import { jstTimestamp } from '../domain/dates.js';
 import { checkOutputFile } from '../files/destinations.js';
 import { writeSerialExport } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
-import { dateArgument, usage } from './validate.js';
+import { dateArgument } from './validate.js';
 
 interface ExportArgs extends CommonArgs {
   from?: string;
@@ -29,7 +30,7 @@ const exportCommand: CliCommand<ExportArgs> = {
     const from = dateArgument('from', args.from);
     const to = dateArgument('to', args.to);
     if (from !== undefined && to !== undefined && from > to) {
-      throw usage(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
+      throw usageError(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
     }
     if (args.out !== undefined) checkOutputFile(args.out, '--out');
     // Only marking writes: a plain export reads the store without migrating or locking it.

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
 import { checkOutputFile } from '../files/destinations.js';
-import { usage } from './validate.js';
+import { usageError } from '../errors.js';
 import type { Lang } from '../errors.js';
 import type { OutputEncoding } from '../csv/write.js';
 import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
@@ -45,7 +45,7 @@ export function withSupplier<T>(y: Argv<T>) {
 /** `--supplier` is "sim" or an http(s) URL: checked before anything runs. */
 export function checkSupplierSpec(spec: string): void {
   if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
-    throw usage(`--supplier must be "sim" or an http(s) URL, got "${spec}"`, `--supplier には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
+    throw usageError(`--supplier must be "sim" or an http(s) URL, got "${spec}"`, `--supplier には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
   }
 }
 

@@ -8,9 +8,6 @@ import type { KnownOptions, ParseState } from './command.js';
  * words for what yargs itself refuses. Everything here runs before any store is opened.
  */
 
-export function usage(en: string, ja: string): KaiyakuError {
-  return new KaiyakuError('USAGE', words(en, ja));
-}
 
 /**
  * The last value given for `--name` in raw arguments. Only for a message about arguments

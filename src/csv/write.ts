@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { KaiyakuError, same, words, type Words } from '../errors.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 import { removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
