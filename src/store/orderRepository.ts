@@ -372,16 +372,10 @@ async function releaseRefusedLines(trx: Knex.Transaction, orderIds: readonly num
   const refused = (await trx('order_lines')
     .whereIn('order_id', idsOf(trx, orderIds))
     .andWhere('linkage_status', 'failed')
-    .select('id', 'order_id', 'contract_line_id', 'quantity_before', 'cancel_quantity', 'quantity_after', 'linkage_code', 'linkage_message')) as {
-    id: number;
-    order_id: number;
-    contract_line_id: number;
-    quantity_before: number;
-    cancel_quantity: number;
-    quantity_after: number;
-    linkage_code: string | null;
-    linkage_message: string | null;
-  }[];
+    .select('id', 'order_id', 'contract_line_id', 'quantity_before', 'cancel_quantity', 'quantity_after', 'linkage_code', 'linkage_message')) as Pick<
+    DbOrderLine,
+    'id' | 'order_id' | 'contract_line_id' | 'quantity_before' | 'cancel_quantity' | 'quantity_after' | 'linkage_code' | 'linkage_message'
+  >[];
   if (refused.length === 0) return;
   for (const ids of chunk(refused.map((r) => Number(r.id)))) {
     await trx('order_lines').whereIn('id', idsOf(trx, ids)).update({ cancel_quantity: 0, quantity_after: trx.raw('quantity_before') });
