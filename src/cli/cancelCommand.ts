@@ -5,14 +5,14 @@ import { checkFolderCreatable, checkFolderWritable, checkOutputFile, writeFileAt
 import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
 import { STAGES, type Stage } from '../domain/types.js';
-import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.js';
+import { DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions } from '../pipeline/context.js';
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
 import { planReportPaths } from '../reports/resultFile.js';
 import type { CliCommand } from './command.js';
 import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
-import { checkStore, checkSupplierSpec, clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { checkStore, clearProgress, openDeps, resolveSupplierSpec, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
@@ -61,7 +61,9 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       if (stray.length > 0) throw usageError(`${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`, `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`);
     }
     const endDate = dateArgument('end-date', args.endDate) ?? null;
-    checkSupplierSpec(args.supplier);
+    // A night resumes open orders (linkage included, up to --until); files link unless dry or stopped before linkage.
+    const links = stageAtLeast(args.until, 'linked') && (args.inbox !== undefined || !args.dryRun);
+    const supplier = resolveSupplierSpec(args.supplier, links);
     const options: CancelOptions = {
       ...DEFAULT_CANCEL_OPTIONS,
       dryRun: args.dryRun,
@@ -90,7 +92,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
       return async () => {
-        const deps = await openDeps(store, args);
+        const deps = await openDeps(store, args, supplier);
         try {
           const night = await runInbox(deps, {
             inbox,
@@ -125,7 +127,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     const store = await checkStore(args, 'write');
 
     return async () => {
-      const deps = await openDeps(store, args);
+      const deps = await openDeps(store, args, supplier);
       const codes: number[] = [];
       try {
         for (const [i, file] of files.entries()) {

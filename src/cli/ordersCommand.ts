@@ -2,10 +2,11 @@ import type { Argv } from 'yargs';
 import { KaiyakuError, usageError } from '../errors.js';
 import { openStore } from '../store/connect.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
+import { stageAtLeast } from '../pipeline/context.js';
 import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
 import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { checkStore, checkSupplierSpec, clearProgress, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { checkStore, clearProgress, resolveSupplierSpec, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
 interface ListArgs extends CommonArgs {
@@ -39,10 +40,10 @@ const resumeCommand: CliCommand<ResumeArgs> = {
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
       .example('$0 orders resume', 'what the nightly job runs after new files'),
   prepare: async (args) => {
-    checkSupplierSpec(args.supplier);
+    const supplier = resolveSupplierSpec(args.supplier, stageAtLeast(args.until, 'linked'));
     const store = await checkStore(args, 'write');
     return async () => {
-      const deps = await openDeps(store, args);
+      const deps = await openDeps(store, args, supplier);
       try {
         // In text mode the orders needing an operator are printed below, in the chosen language;
         // with --log-format json they are events as well, for the machine reading stderr.
@@ -93,13 +94,14 @@ function stepCommand(step: Step): CliCommand<StepArgs> {
       return (step.options ? step.options(base) : base).example(`$0 orders ${step.name} NOD202611-0000000001`, step.describe);
     },
     prepare: async (args) => {
-      if (args.supplier !== undefined) checkSupplierSpec(args.supplier);
+      // Only linkage talks to the supplier; the other buttons take no --supplier at all.
+      const supplier = step.linksToSupplier ? resolveSupplierSpec(args.supplier, true) : null;
       step.check?.(args);
       const store = await checkStore(args, 'write');
       const orderNo = args.orderNo.normalize('NFKC').trim().toUpperCase();
       await checkOrderExists(store.spec, orderNo);
       return async () => {
-        const deps = await openDeps(store, args);
+        const deps = await openDeps(store, args, supplier);
         try {
           const { message, exit } = await step.run(deps, { ...args, orderNo });
           if (!args.quiet) process.stdout.write(`${message}\n`);

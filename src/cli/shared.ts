@@ -30,7 +30,7 @@ export function withCsvOutput<T>(y: Argv<T>) {
 
 export function withSupplier<T>(y: Argv<T>) {
   return y
-    .option('supplier', { type: 'string', default: 'sim', describe: '"sim" (in-process simulator) or the URL of the supplier API' })
+    .option('supplier', { type: 'string', describe: 'who linkage talks to: "sim" (the in-process simulator) or the URL of the supplier API (env KAIYAKU_SUPPLIER); required where the command links' })
     .option('concurrency', { type: 'number', default: 16, describe: 'orders in flight at the supplier (1–1000)' })
     .option('sim-latency-ms', { type: 'number', default: 0, describe: 'simulator: mean latency per call' })
     .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503 (0–1)' })
@@ -42,15 +42,50 @@ export function withSupplier<T>(y: Argv<T>) {
     .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
 }
 
-/** `--supplier` is "sim" or an http(s) URL: checked before anything runs. */
-export function checkSupplierSpec(spec: string): void {
-  if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
-    throw usageError(`--supplier must be "sim" or an http(s) URL, got "${spec}"`, `--supplier には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
+/**
+ * The supplier a command links with: `--supplier`, else KAIYAKU_SUPPLIER; "sim" or an
+ * http(s) URL, checked before anything runs. There is no default: a run that confirmed
+ * orders against a simulator nobody asked for would tell the store (and finance) that
+ * seats were cancelled at the supplier when nothing was sent. So a command that will link
+ * (`needed`) is refused without one, naming both ways to give it; one that will not link
+ * (a dry run, `--until accepted`) needs none, and gets null.
+ */
+export function resolveSupplierSpec(given: string | undefined, needed: boolean): string | null {
+  const fromEnv = process.env['KAIYAKU_SUPPLIER'];
+  if (given === undefined && fromEnv !== undefined && fromEnv.trim() === '') {
+    throw usageError(
+      'KAIYAKU_SUPPLIER is set but empty: set it to "sim" or the URL of the supplier API, or give --supplier (an unset variable in a cron line becomes empty)',
+      '環境変数 KAIYAKU_SUPPLIER が空です。"sim" か仕入元 API の URL を設定するか、--supplier を指定してください（cron では未設定の変数が空になります）',
+    );
   }
+  const spec = given ?? fromEnv;
+  if (spec === undefined) {
+    if (!needed) return null;
+    throw usageError(
+      'this command links with the supplier (解約連携): name it with --supplier URL (or --supplier sim for the simulator), or set KAIYAKU_SUPPLIER; nothing was done',
+      'このコマンドは仕入元と解約連携します。--supplier に仕入元 API の URL（シミュレーターなら --supplier sim）を指定するか、環境変数 KAIYAKU_SUPPLIER を設定してください。何も行っていません',
+    );
+  }
+  const source = given !== undefined ? '--supplier' : 'KAIYAKU_SUPPLIER';
+  if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
+    throw usageError(`${source} must be "sim" or an http(s) URL, got "${spec}"`, `${source} には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
+  }
+  return spec;
+}
+
+/** How an order records the supplier it was linked with: "sim", or the URL without credentials, query or trailing slash. */
+export function supplierName(spec: string): string {
+  if (spec === 'sim') return 'sim';
+  const url = new URL(spec);
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/+$/, '');
 }
 
 export interface SupplierArgs {
-  supplier: string;
+  supplier?: string | undefined;
   concurrency: number;
   simLatencyMs: number;
   simFailRate: number;
@@ -128,7 +163,11 @@ export interface StoreUse {
 }
 
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
-export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
+export async function openDeps(
+  use: StoreUse,
+  args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>,
+  supplierSpec: string | null = null,
+): Promise<PipelineDeps & { close(): Promise<void> }> {
   const store: Store = await openStore(use.spec, { access: use.access });
   // A promise, not a value: callers that ask at once share one supplier (and one seed load).
   let supplier: Promise<Supplier> | null = null;
@@ -137,9 +176,12 @@ export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' 
     clock: () => new Date(),
     operator: args.operator ?? defaultOperator(),
     log: createLogger(args),
+    supplierName: supplierSpec === null ? null : supplierName(supplierSpec),
     supplier: () => {
       supplier ??= (async () => {
-        const spec = args.supplier ?? 'sim';
+        // prepare refused a command that links without a supplier; reaching this is a bug.
+        if (supplierSpec === null) throw new Error('no supplier was named for a command that links');
+        const spec = supplierSpec;
         // The in-process simulator learns each subscription as linkage prepares it (Supplier.prepare).
         const policy = {
           ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),

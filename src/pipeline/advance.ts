@@ -7,6 +7,7 @@ import {
   loadConfirmable,
   loadLinkableLines,
   prepareLinesToSend,
+  recordLinkedWith,
   recordLinkage,
   transitionOrders,
   unmarkLinesSent,
@@ -121,7 +122,10 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       // Keys come from the store, filled there first if a line has none. While the circuit
       // is open nothing leaves, so nothing is marked sent.
       const sendIds = allTasks.filter((t) => !t.poll).map((t) => t.lineId);
-      const { keys, marked } = await transact(deps.store, (trx) => prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !circuit.isOpen() }));
+      const { keys, marked } = await transact(deps.store, async (trx) => {
+        await recordLinkedWith(trx, [...tasksByOrder.keys()], supplierOf(deps));
+        return prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !circuit.isOpen() });
+      });
       for (const id of marked) markedNow.add(id);
       const keyOf = (lineId: number): string => {
         const key = keys.get(lineId);
@@ -229,7 +233,16 @@ function tally(counts: AdvanceCounts, update: LinkageUpdate): void {
 async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[]): Promise<Map<number, LinkTask[]>> {
   const out = new Map<number, LinkTask[]>();
   const nothingToSend: LinkageUpdate[] = [];
+  const supplier = supplierOf(deps);
+  /** Orders linked with another supplier: this run neither sends nor asks about them. */
+  const elsewhere = new Map<string, Set<string>>();
   for (const line of await loadLinkableLines(deps.store.db, orderIds)) {
+    if (line.linkedWith !== null && line.linkedWith !== supplier) {
+      const orders = elsewhere.get(line.linkedWith) ?? new Set<string>();
+      orders.add(String(line.orderId));
+      elsewhere.set(line.linkedWith, orders);
+      continue;
+    }
     const confirmed = line.orderStatus === 'completed';
     // A product with no subscription at the supplier has nothing to tell it: linked at once.
     if (line.subscriptionId === '') {
@@ -241,7 +254,21 @@ async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[]): P
     out.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps)));
+  for (const [other, orders] of elsewhere) {
+    deps.log({
+      kind: 'event',
+      name: 'linkage.other_supplier',
+      message: `${orders.size} order(s) were linked with ${other}, not ${supplier}: left as they are; link them with --supplier ${other}`,
+      data: { linkedWith: other, supplier, orders: orders.size },
+    });
+  }
   return out;
+}
+
+/** The supplier this run links with; commands refuse to link without one (cli/shared.ts resolveSupplierSpec). */
+function supplierOf(deps: PipelineDeps): string {
+  if (deps.supplierName === null) throw new Error('linkage needs a supplier, and none was named');
+  return deps.supplierName;
 }
 
 function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate {

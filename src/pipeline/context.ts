@@ -12,6 +12,11 @@ export interface PipelineDeps {
   store: Store;
   /** Opened lazily: a dry run or `--until accepted` never talks to the supplier. */
   supplier: () => Promise<Supplier>;
+  /**
+   * What orders record as the supplier they were linked with ("sim", or the API's URL
+   * without credentials); null when the command names none, and then it must not link.
+   */
+  supplierName: string | null;
   clock: () => Date;
   operator: string;
   log: (event: PipelineEvent) => void;

@@ -239,6 +239,8 @@ function moveAside(file: string, dir: string): string {
 }
 
 async function supplierStats(deps: PipelineDeps): Promise<NightSummary['supplier']> {
+  // A night that stops before linkage names no supplier and made no call.
+  if (deps.supplierName === null) return { calls: 0, retries: 0, throttled: 0, failures: 0 };
   const s = await deps.supplier();
   const { calls, retries, throttled, failures } = s.stats();
   return { calls, retries, throttled, failures };

@@ -231,6 +231,19 @@ const migrations: Migration[] = [
       });
     },
   },
+  {
+    // An order records the supplier it was linked with ("sim", or the API's URL without
+    // credentials): the supplier is never implied, and an order linked with one is not
+    // polled or sent again through another (a simulator knows nothing of a real
+    // subscription, and the reverse). Orders linked before this migration have none and
+    // take the supplier of the next run that links them.
+    name: '006_order_linked_with',
+    async up(knex) {
+      await knex.schema.alterTable('change_orders', (t) => {
+        t.text('linked_with');
+      });
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

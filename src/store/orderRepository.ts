@@ -191,6 +191,11 @@ export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonl
   return { keys, marked };
 }
 
+/** Records the supplier orders are linked with, on the orders that have none yet (guarded: the first supplier stays). */
+export async function recordLinkedWith(trx: Knex.Transaction, orderIds: readonly number[], supplier: string): Promise<void> {
+  for (const ids of chunk(orderIds)) await trx('change_orders').whereIn('id', idsOf(trx, ids)).whereNull('linked_with').update({ linked_with: supplier });
+}
+
 /**
  * Takes back sent_at from lines prepareLinesToSend marked that were not sent after all (the
  * circuit opened first): they look exactly like lines never sent, and a later run sends
@@ -434,6 +439,8 @@ export async function loadContractsById(db: Db, ids: readonly number[]): Promise
 export interface LinkableLine {
   lineId: number;
   orderId: number;
+  /** The supplier the order was linked with, null before its first linkage. */
+  linkedWith: string | null;
   orderStatus: OrderStatus;
   linkageStatus: LinkageStatus;
   quantityBefore: number;
@@ -454,9 +461,9 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
       .whereIn('ol.linkage_status', ['unlinked', 'pending'])
       .whereIn('o.status', ['accepted', 'completed'])
       .orderBy('ol.id');
-    type Row = [number, number, OrderStatus, LinkageStatus, number, number, string, string];
-    for (const [lineId, orderId, orderStatus, linkageStatus, before, after, subscriptionId, customer] of await selectPacked<Row>(db, query, ['ol.id', 'ol.order_id', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer'])) {
-      out.push({ lineId: Number(lineId), orderId: Number(orderId), orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer });
+    type Row = [number, number, string | null, OrderStatus, LinkageStatus, number, number, string, string];
+    for (const [lineId, orderId, linkedWith, orderStatus, linkageStatus, before, after, subscriptionId, customer] of await selectPacked<Row>(db, query, ['ol.id', 'ol.order_id', 'o.linked_with', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer'])) {
+      out.push({ lineId: Number(lineId), orderId: Number(orderId), linkedWith, orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer });
     }
   }
   return out;

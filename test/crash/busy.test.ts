@@ -76,6 +76,7 @@ function inProcess(store: Store, real: Store): InProcess {
       store,
       clock: () => new Date(),
       operator: 'busy-test',
+      supplierName: 'sim',
       log: () => undefined,
       supplier: async () => {
         supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, await loadSubscriptionSeeds(real.db), { timeoutMs: 5_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 });

@@ -190,6 +190,7 @@ const deps = (): PipelineDeps => ({
   store,
   clock: () => new Date(),
   operator: 'fuzz',
+  supplierName: 'sim',
   log: () => undefined,
   supplier: async () => {
     // A simulator seeded from the store as it is now, as each CLI process does.

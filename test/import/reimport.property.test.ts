@@ -288,6 +288,7 @@ describe('re-importing the master', () => {
           store,
           clock: () => new Date(),
           operator: 'property',
+          supplierName: 'sim',
           log: () => undefined,
           supplier: async () => (supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, [])),
         };

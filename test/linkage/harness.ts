@@ -65,6 +65,7 @@ export async function makeDeps(dbFile: string): Promise<TestDeps> {
   return {
     store,
     operator: 'test',
+    supplierName: 'sim',
     clock: () => new Date(),
     log: (event) => {
       events.push(event);
