@@ -43,13 +43,12 @@ describe.concurrent('the nightly lock', () => {
       runCli(nightArgs(night, ['--settle-seconds', '0'], secondSummary), night.dir),
       runCli(nightArgs(night, ['--settle-seconds', '0', '--log-format', 'json'], secondSummary), night.dir),
     ]);
-    const refusedAt = Date.now();
     const firstResult = await first.done;
-    const firstEndedAt = Date.now();
     expect(second.code).toBe(2);
-    // Refused at once: while the first night was still at work, not after waiting for it.
-    expect(second.ms).toBeLessThan(15_000);
-    expect(refusedAt).toBeLessThan(firstEndedAt);
+    // Refused at once, while the first night was at work, not after waiting for it: the
+    // refusal names the first night as the lock's holder, and a night holds the lock only
+    // while it runs. (Judged by that event, not by comparing clock readings, which a
+    // loaded machine can make equal.)
     expect(second.stderr).toContain(`${os.hostname()}:${first.pid}`);
     expect(second.stderr).toMatch(new RegExp(`since ${ISO.source}`));
     expect(second.stderr).not.toMatch(/unexpected failure|at .*\.js:\d+/);
@@ -147,7 +146,8 @@ describe.concurrent('the nightly lock', () => {
     expect(manualRun.code, manualRun.stderr).toBe(0);
     expect(during.code, during.stderr).toBe(0);
     const s1 = readSummary(night);
-    expect(manualRun.ms, 'the run by hand ended before the night reached the file: nothing was tested').toBeGreaterThan(during.ms);
+    // The night met the run by hand at work (an event, not a comparison of durations): it
+    // left the file for later because another run was processing its bytes.
     expect(s1.files.map((f) => [f.file, f.status])).toEqual([['a.csv', 'left_for_later']]);
     expect(s1.files[0]!.reason).toMatch(/being processed by another run/);
     expect(ls(night.inbox)).toEqual(['a.csv']);
