@@ -55,6 +55,7 @@ export function nearest(word: string, candidates: readonly string[]): string | n
 }
 
 const kebab = (name: string): boolean => !/[A-Z]/.test(name);
+const camelCase = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
 const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
 
 /** yargs' refusals, rewritten to name the argument, suggest the nearest known one, and point at --help. */
@@ -73,9 +74,14 @@ export function explainParseFailure(message: string, argv: readonly string[], st
     );
   };
 
+  // A word where a subcommand goes that names none: everything after it belonged to the
+  // command that was meant, so the one thing to say is which command that probably was.
+  if (context.subcommands.length > 0 && typed !== undefined && !typed.startsWith('-') && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
   const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
   if (unknown) {
-    const names = unknown[1]!.split(', ').filter(kebab);
+    // yargs names an unknown option twice, as typed and in camelCase: keep the form typed.
+    const listed = unknown[1]!.split(', ');
+    const names = listed.filter((name) => !listed.some((other) => other !== name && camelCase(other) === name));
     const given = new Set(argv.filter((a) => a.startsWith('-')).map((a) => a.replace(/^-+/, '').split('=')[0]!));
     const options = (context.options?.names ?? []).filter(kebab);
     const en: string[] = [];
@@ -183,8 +189,9 @@ function numberProblem(name: string, value: number, rule: { min?: number; max?: 
       : rule.min !== undefined
         ? words(`of at least ${rule.min}`, `${rule.min} 以上`)
         : words('', '');
-  const kind = rule.integer ? words('a whole number', 'の整数') : words('a number', 'の数');
-  const wanted = words(`${kind.en}${range.en ? ` ${range.en}` : ''}`, `${range.ja}${kind.ja}`);
+  const kind = rule.integer ? words('a whole number', '整数') : words('a number', '数');
+  // 「1 以上 1000 以下の整数」, or 「整数」 alone when there is no range.
+  const wanted = words(`${kind.en}${range.en ? ` ${range.en}` : ''}`, range.ja ? `${range.ja}の${kind.ja}` : kind.ja);
   const bad =
     !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max);
   if (!bad) return null;
