@@ -53,6 +53,7 @@ function depsFor(store, knobs) {
     store,
     clock: () => new Date(),
     operator: 'bench',
+    supplierName: 'sim',
     log: () => {},
     // As the CLI does: the simulator learns subscriptions as linkage prepares them.
     supplier: async () => (supplier ??= createSimSupplier(knobs, [])),
