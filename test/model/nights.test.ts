@@ -269,6 +269,8 @@ class ParkedFile implements fc.AsyncCommand<Model, Real> {
     const result = parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as { result: string; order_no: string }[];
     // The orders this run made and took to its stop are parked there.
     for (const r of result) if (r.result === 'completed' && r.order_no !== '' && !known.has(r.order_no)) m.parked.add(r.order_no);
+    // What a scheduler runs next: a plain resume, which must leave them where they are.
+    await leavesParkedAlone(m, () => expectExit('orders resume (after a parked file)', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
     await checkInvariants(m, this.toString());
   }
   toString = () => `ParkedFile(${JSON.stringify(this.rows)}, ${this.stage})`;
