@@ -36,6 +36,7 @@ export const ERROR = {
   CP932_UNREPRESENTABLE: { kind: 'input', en: 'A character cannot be written in CP932 (Shift_JIS)', ja: 'CP932 (Shift_JIS) で書き出せない文字があります' },
   FILE_IN_PROGRESS: { kind: 'conflict', en: 'Another run is processing the same file', ja: '同じファイルを別の実行が処理中です' },
   LOCK_HELD: { kind: 'conflict', en: 'Another nightly run holds the lock on this store', ja: '別の夜間実行がこのデータベースをロックしています' },
+  EXPORT_CLAIM_LOST: { kind: 'conflict', en: 'The rows of this export were taken back while it was writing', ja: '書き出し中にエクスポートの行の確保が解除されました' },
   STORE_UNAVAILABLE: { kind: 'unavailable', en: 'The database cannot be opened', ja: 'データベースを開けません' },
   STORE_READ_ONLY: { kind: 'unavailable', en: 'The database cannot be written', ja: 'データベースに書き込めません' },
   SCHEMA_OUTDATED: { kind: 'unavailable', en: 'The database schema is older than this version', ja: 'データベースの構造が古いままです' },

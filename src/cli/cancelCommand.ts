@@ -12,6 +12,7 @@ import type { CliCommand } from './command.js';
 import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
+import { operatorLines, parkedLine } from './resumeText.js';
 import { checkStore, clearProgress, openDeps, resolveSupplierSpec, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
@@ -101,10 +102,14 @@ export const cancelCommand: CliCommand<CancelArgs> = {
             settleMs: (args.settleSeconds ?? 5) * 1000,
             lockStaleMs: 10 * 60_000,
             cancel: { ...options, reportsDir: null },
+            // In text mode the summary names them in the chosen language; events are for a machine reading stderr.
+            announce: args.logFormat === 'json',
           });
           clearProgress(args);
           if (args.summaryJson) writeFileAtomically(args.summaryJson, `${JSON.stringify(night, null, 2)}\n`);
           if (!args.quiet) process.stdout.write(formatNight(night, args.lang));
+          // What only an operator can do is said even with --quiet, as orders resume does.
+          else if (night.resume.needsOperator.length > 0) process.stdout.write(`${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`);
           return night.exitCode;
         } finally {
           await deps.close();
@@ -184,7 +189,12 @@ export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
       ? `夜間実行: ファイル ${n.files.length} 件、${n.rows.total} 行、終了コード ${n.exitCode}、${(n.durationMs / 1000).toFixed(1)} 秒`
       : `night: ${n.files.length} files, ${n.rows.total} rows, exit ${n.exitCode}, ${(n.durationMs / 1000).toFixed(1)} s`,
   ];
-  lines.push(ja ? `  未完了の注文 ${n.resume.orders} 件を再開（解約確定 ${n.resume.counts.confirmed}）` : `  resumed ${n.resume.orders} open orders (confirmed ${n.resume.counts.confirmed})`);
+  const r = n.resume;
+  lines.push(ja ? `  未完了の注文 ${r.orders} 件を再開（解約確定 ${r.counts.confirmed}）` : `  resumed ${r.orders} open orders (confirmed ${r.counts.confirmed})`);
+  if (r.waiting > 0) lines.push(ja ? `  次回の実行で続行する注文 ${r.waiting} 件（仕入元の応答待ち、または未確定）` : `  ${r.waiting} orders wait for a later run (the supplier has not answered or settled)`);
+  lines.push(...operatorLines(r.needsOperator, lang, ja ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json', '  '));
+  const parked = parkedLine(r.parked.orders, r.parked.count, lang, '  ');
+  if (parked) lines.push(parked);
   for (const f of n.files) {
     const counts = f.counts ? countsText(f.counts, RESULT_WORDS, lang) : '';
     const rows = f.counts ? (ja ? ` — ${f.rows} 行: ${counts || 'なし'}` : ` — ${f.rows} rows: ${counts || 'none'}`) : '';

@@ -3,7 +3,9 @@ import { KaiyakuError, usageError } from '../errors.js';
 import { openStore } from '../store/connect.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
 import { stageAtLeast } from '../pipeline/context.js';
-import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance } from '../pipeline/orderSteps.js';
+import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary } from '../pipeline/orderSteps.js';
+import { countOpenOrders, findOrderIdsByNo } from '../store/orderRepository.js';
+import { closedLine, operatorLines, parkedLine } from './resumeText.js';
 import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, clearProgress, resolveSupplierSpec, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
@@ -20,6 +22,8 @@ interface StepArgs extends CommonArgs, Partial<SupplierArgs> {
 }
 interface ResumeArgs extends CommonArgs, SupplierArgs {
   until: Stage;
+  order?: string[];
+  includeParked: boolean;
 }
 
 const listCommand: CliCommand<ListArgs> = {
@@ -34,43 +38,65 @@ const listCommand: CliCommand<ListArgs> = {
 
 const resumeCommand: CliCommand<ResumeArgs> = {
   command: 'resume',
-  describe: 'advance every open order left by earlier runs (pending linkage, unsettled lines, unconfirmed orders)',
+  describe: 'advance the open orders left by earlier runs (pending linkage, unsettled lines, unconfirmed orders); orders parked by --until stay unless named',
   builder: (y: Argv) =>
     withSupplier(withDb(y))
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
-      .example('$0 orders resume', 'what the nightly job runs after new files'),
+      .option('order', { type: 'string', array: true, describe: 'only this order (repeatable), moved on even where its run asked it to stop' })
+      .option('include-parked', { type: 'boolean', default: false, describe: 'move on the orders parked where their run asked them to stop (--until) too' })
+      .example('$0 orders resume', 'what the nightly job runs before new files')
+      .example('$0 orders resume --order NOD202611-0000000001', 'link and confirm an order a run left at --until accepted'),
   prepare: async (args) => {
     const supplier = resolveSupplierSpec(args.supplier, stageAtLeast(args.until, 'linked'));
+    const orderNos = args.order === undefined ? undefined : [...new Set(args.order.map(normaliseOrderNo))];
+    if (orderNos !== undefined && (orderNos.length === 0 || orderNos.includes(''))) throw usageError('--order needs an order number (NOD…)', '--order には注文番号（NOD…）を指定してください');
     const store = await checkStore(args, 'write');
+    if (orderNos !== undefined) await checkOrdersExist(store.spec, orderNos);
     return async () => {
       const deps = await openDeps(store, args, supplier);
       try {
+        const orderIds = orderNos === undefined ? undefined : [...(await findOrderIdsByNo(deps.store.db, orderNos)).values()];
         // In text mode the orders needing an operator are printed below, in the chosen language;
         // with --log-format json they are events as well, for the machine reading stderr.
-        const { orders, counts, waiting, needsOperator } = await resumeOpenOrders(deps, { until: args.until, concurrency: args.concurrency, confirmUnsettled: args.confirmUnsettled, announce: args.logFormat === 'json' });
+        const summary = await resumeOpenOrders(deps, {
+          until: args.until,
+          concurrency: args.concurrency,
+          confirmUnsettled: args.confirmUnsettled,
+          announce: args.logFormat === 'json',
+          ...(orderIds !== undefined ? { orderIds } : {}),
+          includeParked: args.includeParked,
+        });
         clearProgress(args);
-        const left = await deps.store.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' }).first();
-        const open = Number(left?.['n'] ?? 0);
-        const ja = args.lang === 'ja';
-        if (!args.quiet) {
-          const differs = counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '';
-          process.stdout.write(
-            ja
-              ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}; 未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）\n`
-              : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}${differs}, confirmed ${counts.confirmed}; still open ${open} (waiting ${waiting}, need an operator ${needsOperator.length})\n`,
-          );
-        }
-        // What only an operator can do, one line per order, even with --quiet: it is the point of the run.
-        for (const n of needsOperator) process.stdout.write(`${ja ? '要対応' : 'action needed'}: ${n.words[args.lang]}\n`);
-        // 1 only while something a later resume can move is left (a supplier unreachable or
-        // not settled); orders waiting for an operator are named above and do not fail the run.
-        return waiting > 0 ? 1 : 0;
+        printResume(summary, await countOpenOrders(deps.store.db), args);
+        // Exit 0 means nothing needs a person: 1 while an order waits on the supplier or needs an
+        // operator. Parked orders are where an operator chose to leave them.
+        return summary.waiting > 0 || summary.needsOperator.length > 0 ? 1 : 0;
       } finally {
         await deps.close();
       }
     };
   },
 };
+
+function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs, 'lang' | 'quiet'>): void {
+  const { orders, counts, waiting, needsOperator, parked, closed } = summary;
+  const ja = args.lang === 'ja';
+  const lines: string[] = [];
+  if (!args.quiet) {
+    const differs = counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '';
+    lines.push(
+      ja
+        ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}; 未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
+        : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}${differs}, confirmed ${counts.confirmed}; still open ${open} (waiting ${waiting}, need an operator ${needsOperator.length})`,
+    );
+    const parkedText = parkedLine(parked, parked.length, args.lang);
+    if (parkedText) lines.push(parkedText);
+    for (const c of closed) lines.push(closedLine(c.orderNo, c.status, args.lang));
+  }
+  // What only an operator can do, one line per order, even with --quiet: it is the point of the run.
+  lines.push(...operatorLines(needsOperator, args.lang, ja ? 'kaiyaku orders resume --log-format json のイベント' : 'the events of kaiyaku orders resume --log-format json'));
+  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+}
 
 type Deps = Awaited<ReturnType<typeof openDeps>>;
 
@@ -98,8 +124,8 @@ function stepCommand(step: Step): CliCommand<StepArgs> {
       const supplier = step.linksToSupplier ? resolveSupplierSpec(args.supplier, true) : null;
       step.check?.(args);
       const store = await checkStore(args, 'write');
-      const orderNo = args.orderNo.normalize('NFKC').trim().toUpperCase();
-      await checkOrderExists(store.spec, orderNo);
+      const orderNo = normaliseOrderNo(args.orderNo);
+      await checkOrdersExist(store.spec, [orderNo]);
       return async () => {
         const deps = await openDeps(store, args, supplier);
         try {
@@ -179,7 +205,7 @@ export const ordersCommand: CliGroup = {
  * schema is behind cannot be read this way; the write open migrates it and the step
  * itself then refuses an unknown number.
  */
-async function checkOrderExists(spec: string, orderNo: string): Promise<void> {
+async function checkOrdersExist(spec: string, orderNos: readonly string[]): Promise<void> {
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore(spec, { access: 'read' });
@@ -188,8 +214,13 @@ async function checkOrderExists(spec: string, orderNo: string): Promise<void> {
     throw error;
   }
   try {
-    await requireOrder(store.db, orderNo);
+    for (const orderNo of orderNos) await requireOrder(store.db, orderNo);
   } finally {
     await store.close();
   }
+}
+
+/** An order number as typed: full-width digits and lower case are read as the number they mean. */
+function normaliseOrderNo(typed: string): string {
+  return typed.normalize('NFKC').trim().toUpperCase();
 }

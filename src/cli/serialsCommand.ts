@@ -4,6 +4,7 @@ import { jstTimestamp } from '../domain/dates.js';
 import { checkOutputFile } from '../files/destinations.js';
 import { writeSerialExport } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
+import { writeFailure } from './output.js';
 import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
@@ -38,7 +39,7 @@ const exportCommand: CliCommand<ExportArgs> = {
     return async () => {
       const deps = await openDeps(store, args);
       try {
-        const n = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, {
+        const { rows: n, heldByOthers } = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, {
           ...(from ? { from } : {}),
           ...(to ? { to } : {}),
           unnotified: args.unnotified,
@@ -48,7 +49,17 @@ const exportCommand: CliCommand<ExportArgs> = {
           const marked = args.markNotified ? (args.lang === 'ja' ? '、通知済にしました' : ', marked notified') : '';
           process.stdout.write(args.lang === 'ja' ? `${args.out}: シリアル ${n} 行${marked}\n` : `${args.out}: ${n} serial rows${marked}\n`);
         }
-        return 0;
+        if (heldByOthers === 0 || (args.unnotified && args.quiet)) return 0;
+        // Another export was writing these rows at the time: it notifies them, never both.
+        const ja = args.lang === 'ja';
+        const missing = args.unnotified ? '' : ja ? '。このファイルには含まれていません' : '; they are not in this file';
+        writeFailure(
+          { json: args.logFormat === 'json' },
+          ja ? `シリアル ${heldByOthers} 行は、同時に実行中の別のエクスポートが書き出し中のため除きました（そちらで通知済になります）${missing}` : `${heldByOthers} serial rows were left out: another export running at the same time is writing them (and marks them notified)${missing}`,
+          'serials.held_by_another_export',
+        );
+        // Without --unnotified the user asked for every row of the range: the file lacks some.
+        return args.unnotified ? 0 : 1;
       } finally {
         await deps.close();
       }

@@ -70,6 +70,13 @@ export interface ChangeOrder {
 /** The stages a run can be asked to reach (`--until`). */
 export const STAGES = ['requested', 'accepted', 'linked', 'completed'] as const;
 export type Stage = (typeof STAGES)[number];
+/** A stage as the portal names where an order stands once it got there. */
+export const STAGE_LABEL: Record<Stage, { en: string; ja: string }> = {
+  requested: { en: 'requested', ja: '申請' },
+  accepted: { en: 'accepted', ja: '受付済' },
+  linked: { en: 'linked', ja: '解約連携済' },
+  completed: { en: 'completed', ja: '変更済' },
+};
 
 export const ORDER_STATUS_LABEL: Record<OrderStatus, { en: string; ja: string }> = {
   requested: { en: 'requested', ja: '申請' },

@@ -122,10 +122,7 @@ async function linkOrders(deps: PipelineDeps, orderIds: readonly number[], optio
       // Keys come from the store, filled there first if a line has none. While the circuit
       // is open nothing leaves, so nothing is marked sent.
       const sendIds = allTasks.filter((t) => !t.poll).map((t) => t.lineId);
-      const { keys, marked } = await transact(deps.store, async (trx) => {
-        await recordLinkedWith(trx, [...tasksByOrder.keys()], supplierOf(deps));
-        return prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !circuit.isOpen() });
-      });
+      const { keys, marked } = await transact(deps.store, (trx) => prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !circuit.isOpen() }));
       for (const id of marked) markedNow.add(id);
       const keyOf = (lineId: number): string => {
         const key = keys.get(lineId);
@@ -331,9 +328,12 @@ function createLinkageWriter(deps: PipelineDeps, maxBatch = 1000, maxDelayMs = 2
     buffer = [];
     unsent = [];
     if (batch.length === 0) return flushing;
+    // The lines a supplier answered for: their orders are linked with it from now on.
+    const answered = batch.filter((u) => u.code !== 'SUPPLIER_UNAVAILABLE' && (u.status !== 'unlinked' || u.code !== null)).map((u) => u.lineId);
     flushing = flushing.then(() =>
       transact(deps.store, async (trx) => {
         await recordLinkage(trx, batch, writeContext(deps));
+        if (answered.length > 0) await recordLinkedWith(trx, answered, supplierOf(deps));
         if (unmark.length > 0) await unmarkLinesSent(trx, unmark);
       }),
     );

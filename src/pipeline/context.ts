@@ -43,6 +43,12 @@ export interface CancelOptions {
   reportsDir: string | null;
   /** `nov` for `nov.result.csv`; the input's name when null. */
   reportName: string | null;
+  /**
+   * Whether rows that go on with an order parked at an earlier stop (`--until`) move it on:
+   * yes for a run an operator starts (the stop moves on to this run's `--until`), no for a
+   * night's files (a stop chosen is kept until an operator moves it).
+   */
+  takeUpParked: boolean;
 }
 
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
@@ -56,6 +62,7 @@ export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   lang: 'ja',
   reportsDir: null,
   reportName: null,
+  takeUpParked: true,
 };
 
 export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): WriteContext {
@@ -66,4 +73,14 @@ export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): Wr
 const STAGE_RANK: Record<Stage, number> = { requested: 0, accepted: 1, linked: 2, completed: 3 };
 export function stageAtLeast(until: Stage, stage: Stage): boolean {
   return STAGE_RANK[until] >= STAGE_RANK[stage];
+}
+
+/** The stop an order records for a run asked to reach `until`: none (null) when that is the end. */
+export function holdStageFor(until: Stage): Stage | null {
+  return until === 'completed' ? null : until;
+}
+
+/** How far a run asked to reach `until` takes an order that must stop at `hold` (null: no stop). */
+export function stageWithin(until: Stage, hold: Stage | null): Stage {
+  return hold !== null && !stageAtLeast(hold, until) ? hold : until;
 }

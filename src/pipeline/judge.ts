@@ -14,7 +14,7 @@ import {
   type RowJudgement,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
-import { writeContext, type PipelineDeps } from './context.js';
+import { holdStageFor, writeContext, type PipelineDeps } from './context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
 import { orderReached } from './results.js';
 import { rowFingerprint } from './rowKey.js';
@@ -138,7 +138,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         if (taken.requests.size > 0 || taken.fingerprints.size > 0) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
-        const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
+        const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) });
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];

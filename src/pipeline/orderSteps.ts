@@ -1,10 +1,12 @@
 import { ORDER_REFUSAL, accept, confirm, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
-import type { OrderStatus, Stage } from '../domain/types.js';
+import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact, type Store } from '../store/connect.js';
-import { findOrderByNo, listOpenOrderIds, loadContractsById, loadOrderStates, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
+import type { Knex } from 'knex';
+import { findOrderByNo, listOpenOrderIds, loadContractsById, loadOrderStates, loadOrders, raiseOrderHolds, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
+import { advanceWithinHolds, isParked, targetOf } from './parked.js';
 import { orderReached } from './results.js';
 
 /**
@@ -60,17 +62,18 @@ function check(step: StepResult, orderNo: string, o: OrderWithLines | null = nul
   return step.next;
 }
 
-async function move(deps: PipelineDeps, o: OrderWithLines, to: OrderStatus, action: string, afterwards?: (ids: number[]) => Promise<void>): Promise<void> {
+async function move(deps: PipelineDeps, o: OrderWithLines, to: OrderStatus, action: string, afterwards?: (trx: Knex.Transaction, ids: number[]) => Promise<void>): Promise<void> {
   await transact(deps.store, async (trx) => {
     const moved = await transitionOrders(trx, [o.order.id], o.order.status, to, writeContext(deps), action);
     if (moved.length === 0) throw changedMeanwhile(o.order.orderNo);
-    if (afterwards) await afterwards(moved);
+    if (afterwards) await afterwards(trx, moved);
   });
 }
 
 export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
   const o = await requireOrder(deps.store.db, orderNo);
-  await move(deps, o, check(accept(snapshot(o)), orderNo), 'accept');
+  // 受付 by an operator releases the order's stop: a night carries it on from here.
+  await move(deps, o, check(accept(snapshot(o)), orderNo), 'accept', (trx, ids) => raiseOrderHolds(trx, ids, 'completed'));
 }
 
 export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
@@ -103,6 +106,8 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
   const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };
   // Pending lines are polled, which the state machine's "something unlinked" rule would refuse.
   if (!pending || o.order.status !== 'accepted') check(link(stored), orderNo, o);
+  // 解約連携 by an operator releases the order's stop: a night confirms it once linked.
+  await transact(deps.store, (trx) => raiseOrderHolds(trx, [o.order.id], 'completed'));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
   return counts;
 }
@@ -130,6 +135,26 @@ export interface OrderNeedingOperator {
   words: Words;
 }
 
+/** An order left where its run asked it to stop, until an operator moves it. */
+export interface ParkedOrder {
+  orderNo: string;
+  /** The stage its run was asked to stop at (`--until`). */
+  stage: Stage;
+  status: OrderStatus;
+}
+
+export interface ResumeOptions {
+  until: Stage;
+  concurrency: number;
+  confirmUnsettled: boolean;
+  /** Log each order needing an operator as event `order.needs_operator` (default true). */
+  announce?: boolean;
+  /** `orders resume --order NO`: only these orders, moved on by an operator (their stop is released up to `until`). */
+  orderIds?: readonly number[];
+  /** `orders resume --include-parked`: every open order, parked ones too, moved on up to `until`. */
+  includeParked?: boolean;
+}
+
 export interface ResumeSummary {
   /** Orders taken up: the open ones, and completed ones with lines the supplier has not settled. */
   orders: number;
@@ -138,54 +163,110 @@ export interface ResumeSummary {
   waiting: number;
   /** Orders only an operator can move, oldest first. */
   needsOperator: OrderNeedingOperator[];
+  /** Orders left at the stage their run asked for, oldest first: an operator moves them on. */
+  parked: ParkedOrder[];
+  /** Orders named with `--order` that are neither open nor waiting for the supplier: nothing to resume. */
+  closed: { orderNo: string; status: OrderStatus }[];
 }
 
 /**
- * Advances every open order left by earlier runs (the nightly job runs this after new files).
+ * Advances the open orders left by earlier runs (the nightly job runs this before new
+ * files), each as far as `until` and the stop its run chose allow: an order standing where
+ * its run asked it to stop is parked and left alone, unless an operator names it
+ * (`orderIds`) or asks for every one (`includeParked`), which moves its stop on to `until`.
  * An order the supplier took in part is completed for what it took when every refusal is
- * final (ReleaseRefused `final`). What is left is sorted: orders a later run can still
- * move (`waiting`), and orders only an operator can (`needsOperator`, each also logged as
- * event `order.needs_operator` unless `announce` is false), so that a refused order is
- * reported with what to do instead of being left open for ever.
+ * final (ReleaseRefused `final`). What is left is sorted: orders a later run can still move
+ * (`waiting`), orders only an operator can (`needsOperator`, each also logged as event
+ * `order.needs_operator` unless `announce` is false), and parked ones (`parked`).
  */
-export async function resumeOpenOrders(deps: PipelineDeps, options: { until: Stage; concurrency: number; confirmUnsettled: boolean; announce?: boolean }): Promise<ResumeSummary> {
-  const ids = await listOpenOrderIds(deps.store.db);
+export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOptions): Promise<ResumeSummary> {
+  const db = deps.store.db;
+  const resumable = await listOpenOrderIds(db);
+  const named = options.orderIds;
+  let ids = resumable;
+  const closed: ResumeSummary['closed'] = [];
+  if (named !== undefined) {
+    const open = new Set(resumable);
+    ids = named.filter((id) => open.has(id));
+    const others = await loadOrders(db, named.filter((id) => !open.has(id)));
+    for (const o of others.values()) closed.push({ orderNo: o.order.orderNo, status: o.order.status });
+  }
+  // The operator moves these on by hand: their stop goes to this resume's --until.
+  if (named !== undefined || options.includeParked === true) await transact(deps.store, (trx) => raiseOrderHolds(trx, ids, options.until));
   // An order an operator sent back (受付取消) after the supplier refused it is not accepted
   // again: that would only repeat the refusal. It is the operator's to withdraw.
   const sentBack = new Set<number>();
-  for (const [id, o] of await loadOrderStates(deps.store.db, ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
-  const counts = await advanceOrders(deps, ids.filter((id) => !sentBack.has(id)), { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label: 'resume', releaseRefused: 'final' });
+  for (const [id, o] of await loadOrderStates(db, ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
+  const movable = ids.filter((id) => !sentBack.has(id));
+  const { counts, parked: leftParked } = await advanceWithinHolds(deps, movable, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label: 'resume', releaseRefused: 'final' });
 
   let waiting = 0;
   const needsOperator: OrderNeedingOperator[] = [];
-  const left = await listOpenOrderIds(deps.store.db);
-  const states = await loadOrderStates(deps.store.db, left);
+  const parked: ParkedOrder[] = [];
+  const stillOpen = new Set(await listOpenOrderIds(db));
+  const left = ids.filter((id) => stillOpen.has(id));
+  const states = await loadOrderStates(db, left);
   for (const id of left) {
     const o = states.get(id);
     if (!o) continue;
-    const verdict = resumeVerdict(o, { confirmUnsettled: options.confirmUnsettled });
-    if (verdict.kind === 'operator' && !(verdict.action === 'confirm' && options.until !== 'completed')) {
-      needsOperator.push({ orderNo: o.orderNo, action: verdict.action, words: operatorWords(o, verdict.action, verdict.refusal) });
-      continue;
-    }
-    // Still to move within --until: a line to send or to ask about, a step to take. A
-    // completed order is here only while a line waits for the supplier to settle.
-    const linkages = o.lines.map((l) => l.linkageStatus);
-    if (o.status === 'completed' ? stageAtLeast(options.until, 'linked') : !orderReached(options.until, o.status, linkages)) waiting += 1;
+    const standing = whereOrderStands(o, options);
+    if (standing.kind === 'operator') needsOperator.push({ orderNo: o.orderNo, action: standing.action, words: standing.words });
+    else if (standing.kind === 'parked') parked.push({ orderNo: o.orderNo, stage: o.holdStage!, status: o.status });
+    else if (standing.kind === 'waiting') waiting += 1;
   }
   if (options.announce !== false) {
     for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words.en, data: { orderNo: n.orderNo, action: n.action } });
+    if (parked.length > 0) deps.log({ kind: 'event', name: 'orders.parked', message: `${parked.length} orders left where their run asked them to stop`, data: { count: parked.length, orderNos: parked.slice(0, PARKED_LISTED).map((p) => p.orderNo) } });
   }
-  return { orders: ids.length, counts, waiting, needsOperator };
+  return { orders: movable.length - leftParked.length, counts, waiting, needsOperator, parked, closed };
+}
+
+/** How many parked orders a summary names; the rest are counted. */
+export const PARKED_LISTED = 100;
+
+type Standing = { kind: 'done' | 'waiting' | 'parked' } | { kind: 'operator'; action: OperatorAction; words: Words };
+
+/** Where an order resume leaves open stands: done for this resume, waiting on a later one, parked, or an operator's. */
+function whereOrderStands(o: OrderState, options: Pick<ResumeOptions, 'until' | 'confirmUnsettled'>): Standing {
+  const target = targetOf(o, options.until);
+  const verdict = resumeVerdict(o, { confirmUnsettled: options.confirmUnsettled });
+  // Confirmation refused matters only to a resume asked to confirm.
+  if (verdict.kind === 'operator' && !(verdict.action === 'confirm' && target !== 'completed')) {
+    return { kind: 'operator', action: verdict.action, words: operatorWords(o, verdict.action, verdict.refusal) };
+  }
+  if (isParked(o)) return { kind: 'parked' };
+  const linkages = o.lines.map((l) => l.linkageStatus);
+  // A completed order is here only while a line waits for the supplier to settle.
+  if (o.status === 'completed') return stageAtLeast(options.until, 'linked') ? { kind: 'waiting' } : { kind: 'done' };
+  if (orderReached(target, o.status, linkages)) return { kind: 'done' };
+  // Short of its stop with nothing left to send or ask about: the supplier refused some of it.
+  if (o.status === 'accepted' && linkages.includes('failed') && !linkages.some((l) => l === 'unlinked' || l === 'pending')) {
+    return { kind: 'operator', action: 'confirm', words: stoppedShortWords(o, target) };
+  }
+  return { kind: 'waiting' };
+}
+
+/** The supplier's code and words on the first line it refused, for a sentence. */
+function supplierSaid(o: OrderState): { en: string; ja: string } {
+  const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
+  const said = refusedLine ? [refusedLine.linkageCode, refusedLine.linkageMessage].filter((v) => v !== null && v !== '').join(' ') : '';
+  return said === '' ? { en: '', ja: '' } : { en: ` (${said})`, ja: `（${said}）` };
+}
+
+/** An order that cannot reach the stage it was to stop at, because the supplier refused lines. */
+function stoppedShortWords(o: OrderState, target: Stage): Words {
+  const no = o.orderNo;
+  const said = supplierSaid(o);
+  return words(
+    `${no}: the supplier refused some lines${said.en}, so the order cannot reach ${STAGE_LABEL[target].en}, where its run asked it to stop; confirm it for what the supplier took (the refused lines are released): kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+    `${no}: 仕入元が受け付けなかった明細があるため${said.ja}、実行で指定された段階（${STAGE_LABEL[target].ja}）まで進められません。受け付けられた明細を解約確定してください（拒否された明細は解約対象から外れます）: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
+  );
 }
 
 /** What an operator must do with an order resume leaves alone, naming the command. */
 function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefusalCode): Words {
   const no = o.orderNo;
-  const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
-  const supplierSaid = refusedLine ? [refusedLine.linkageCode, refusedLine.linkageMessage].filter((v) => v !== null && v !== '').join(' ') : '';
-  const said = supplierSaid === '' ? '' : ` (${supplierSaid})`;
-  const saidJa = supplierSaid === '' ? '' : `（${supplierSaid}）`;
+  const { en: said, ja: saidJa } = supplierSaid(o);
   switch (action) {
     case 'withdrawAcceptance':
       return words(

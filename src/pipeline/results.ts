@@ -1,5 +1,5 @@
 import { describeRowError, type Lang, type RowErrorCode } from '../domain/codes.js';
-import { leastAdvancedLinkage, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
+import { STAGE_LABEL, leastAdvancedLinkage, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 
 export type RowResult = 'completed' | 'valid' | 'pending' | 'already_done' | 'refused' | 'failed';
 export const ROW_RESULT_LABEL: Record<RowResult, { en: string; ja: string }> = {
@@ -46,7 +46,7 @@ export interface OrderLineView {
 export function rowResult(
   outcome: string,
   until: Stage,
-  order: { status: OrderStatus; lines: readonly OrderLineView[] } | undefined,
+  order: { orderNo?: string; status: OrderStatus; holdStage?: Stage | null; lines: readonly OrderLineView[] } | undefined,
   rowLineIds: readonly number[] | null,
   lang: Lang,
 ): RowView {
@@ -65,6 +65,20 @@ export function rowResult(
   if (refused) {
     const words = [refused.linkageCode, refused.linkageMessage].filter(Boolean).join(' ');
     return { result: 'failed', linkage, errorCode: 'SUPPLIER_REJECTED', message: describeRowError({ code: 'SUPPLIER_REJECTED', detail: { en: words, ja: words } }, lang) };
+  }
+  const hold = order.holdStage ?? null;
+  if (hold !== null && order.status !== 'completed' && orderReached(hold, order.status, order.lines.map((l) => l.linkageStatus))) {
+    // Parked by an earlier run (a night's file goes on with it): only an operator moves it on.
+    const how = `kaiyaku orders resume --order ${order.orderNo ?? ''}`.trimEnd();
+    return {
+      result: 'pending',
+      linkage,
+      errorCode: null,
+      message:
+        lang === 'ja'
+          ? `注文は以前の実行の指定（--until ${hold}）により${STAGE_LABEL[hold].ja}のまま止めてあります。進めるには: ${how}`
+          : `the order was left at ${STAGE_LABEL[hold].en} on purpose by an earlier run (--until ${hold}); to move it on: ${how}`,
+    };
   }
   const unreachable = lines.find((l) => l.linkageCode === 'SUPPLIER_UNAVAILABLE');
   if (unreachable) {

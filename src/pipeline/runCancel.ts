@@ -2,17 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspectFile } from '../csv/decode.js';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
-import { openStore, type Store } from '../store/connect.js';
+import { openStore, transact, type Store } from '../store/connect.js';
+import { raiseOrderHolds } from '../store/orderRepository.js';
 import { acquireLock } from '../store/lockRepository.js';
-import { createRun, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
-import { reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
+import { continuedOrderIdsOfRun, createRun, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
+import { countRunResults, reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
 import { requireCancelColumns, stageRows } from './intake.js';
 import { judgeRows } from './judge.js';
+import { advanceWithinHolds } from './parked.js';
 
 export interface CancelRunSummary {
   file: string;
@@ -27,6 +29,17 @@ export interface CancelRunSummary {
   encoding: string;
   /** This file's bytes were run before: rows an earlier run did report already_done. */
   repeated: boolean;
+}
+
+/** The rows of a run were processed, but its reports could not be written: what they would have counted. */
+export class ReportsNotWritten extends KaiyakuError {
+  constructor(
+    message: Words,
+    cause: KaiyakuError,
+    readonly processed: { rows: number; counts: ResultCounts | null },
+  ) {
+    super('REPORTS_NOT_WRITTEN', message, { cause });
+  }
 }
 
 /**
@@ -94,22 +107,21 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     }
     await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierRunIds: finished.map((r) => r.id), label, rowCount, header: input.header });
     let advance: AdvanceCounts | null = null;
-    if (!options.dryRun) {
-      const orderIds = await orderIdsOfRun(deps.store.db, runId);
-      advance = await advanceOrders(deps, orderIds, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label });
-    }
-    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch((error: unknown) => {
+    if (!options.dryRun) advance = await advanceRunOrders(deps, runId, options, label);
+    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch(async (error: unknown) => {
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
       // The writer names the report, the input row, the column and what to change; neither report was left behind.
       const again = error.code === 'CP932_UNREPRESENTABLE' ? words('Run the same command again with that option', 'その指定で同じコマンドをもう一度実行すると') : words('Run the same command again', '同じコマンドをもう一度実行すると');
-      throw new KaiyakuError(
-        'REPORTS_NOT_WRITTEN',
+      // What the reports would have said, from the store, so that a summary still counts the rows.
+      const counted = await countRunResults(staging, deps.store, runId, options.until).catch(() => null);
+      throw new ReportsNotWritten(
         words(
           `${label}: the rows were processed, but neither the result file nor the error file was written: ${error.words.en}. ${again.en} to write them`,
           `${label}: 行は処理されましたが、結果ファイルもエラーファイルも書き出していません: ${error.words.ja}。${again.ja}書き出します`,
         ),
-        { cause: error },
+        error,
+        { rows: rowCount, counts: counted },
       );
     });
     if (!options.dryRun) await finishRun(deps.store.db, runId, writeContext(deps).now);
@@ -130,6 +142,21 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     await lock.lock.release().catch(() => undefined);
     await cleanupScratch(staging, scratchDir);
   }
+}
+
+/**
+ * Takes the run's orders as far as its `--until`. Orders of earlier runs that its rows go
+ * on with were asked for a later stage now: a run an operator starts moves their stop on
+ * to its own; a night's file leaves an order parked where its run chose (cli.md: a stop
+ * chosen is kept), and takes the others no further than their stop.
+ */
+async function advanceRunOrders(deps: PipelineDeps, runId: number, options: CancelOptions, label: string): Promise<AdvanceCounts> {
+  const orderIds = await orderIdsOfRun(deps.store.db, runId);
+  const advance = { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label };
+  if (!options.takeUpParked) return (await advanceWithinHolds(deps, orderIds, advance)).counts;
+  const continued = await continuedOrderIdsOfRun(deps.store.db, runId);
+  await transact(deps.store, (trx) => raiseOrderHolds(trx, continued, options.until));
+  return advanceOrders(deps, orderIds, advance);
 }
 
 /** A dry run's scratch folder carries its pid, so a later dry run can remove one a kill left behind. */

@@ -7,9 +7,17 @@ import { acquireLock } from '../store/lockRepository.js';
 import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
 import type { AdvanceCounts } from './advance.js';
 import { type CancelOptions, type PipelineDeps } from './context.js';
-import { resumeOpenOrders } from './orderSteps.js';
+import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type ParkedOrder } from './orderSteps.js';
 import { combineExitCodes } from './exitCodes.js';
-import { runCancelFile, type CancelRunSummary } from './runCancel.js';
+import { ReportsNotWritten, runCancelFile } from './runCancel.js';
+
+/** What a file's entry in the summary takes from its run: all of it, or what the store counted when its reports failed. */
+interface FileOutcome {
+  rows: number;
+  counts: ResultCounts | null;
+  resultPath: string | null;
+  errorsPath: string | null;
+}
 
 export interface InboxOptions {
   inbox: string;
@@ -22,6 +30,8 @@ export interface InboxOptions {
   /** A nightly lock whose holder stopped beating for this long is taken over. */
   lockStaleMs: number;
   cancel: CancelOptions;
+  /** Log each order needing an operator as an event too (for a machine reading stderr); the summary names them either way. */
+  announce?: boolean;
 }
 
 export interface InboxFileSummary {
@@ -42,7 +52,17 @@ export interface NightSummary {
   finishedAt: string;
   durationMs: number;
   exitCode: 0 | 1 | 2;
-  resume: { orders: number; counts: AdvanceCounts; durationMs: number };
+  resume: {
+    orders: number;
+    counts: AdvanceCounts;
+    /** Orders a later night can still move (the supplier did not answer or has not settled). */
+    waiting: number;
+    /** Orders only an operator can move, each with what to do. */
+    needsOperator: OrderNeedingOperator[];
+    /** Orders left where their run asked them to stop (`--until`): how many, and the first of them. */
+    parked: { count: number; orders: ParkedOrder[] };
+    durationMs: number;
+  };
   files: InboxFileSummary[];
   rows: ResultCounts & { total: number };
   ordersByStatus: Record<OrderStatus, number>;
@@ -78,15 +98,22 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   try {
     for (const dir of [archive, reports, rejected]) fs.mkdirSync(dir, { recursive: true });
     const resumeStarted = Date.now();
-    const resumed = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled });
+    const resumed = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled, announce: options.announce ?? true });
     deps.log({ kind: 'event', name: 'resume.finished', message: `resumed ${resumed.orders} open orders`, data: { ...resumed.counts } });
-    const resume = { ...resumed, durationMs: Date.now() - resumeStarted };
+    const resume: NightSummary['resume'] = {
+      orders: resumed.orders,
+      counts: resumed.counts,
+      waiting: resumed.waiting,
+      needsOperator: resumed.needsOperator,
+      parked: { count: resumed.parked.length, orders: resumed.parked.slice(0, PARKED_LISTED) },
+      durationMs: Date.now() - resumeStarted,
+    };
 
     const files: InboxFileSummary[] = [];
     for (const name of listInbox(inbox)) {
       const file = path.join(inbox, name);
       const fileStarted = Date.now();
-      const record = (status: InboxFileSummary['status'], exitCode: InboxFileSummary['exitCode'], reason: string | null, summary: CancelRunSummary | null, movedTo: string | null): void => {
+      const record = (status: InboxFileSummary['status'], exitCode: InboxFileSummary['exitCode'], reason: string | null, summary: FileOutcome | null, movedTo: string | null): void => {
         files.push({
           file: name,
           status,
@@ -102,7 +129,8 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       };
       if (!(await isSettled(file, options.settleMs))) {
         deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: still being written, left for the next run` });
-        record('left_for_later', 0, 'changed too recently or still growing', null, null);
+        // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
+        record('left_for_later', 1, 'changed too recently or still growing', null, null);
         continue;
       }
       deps.log({ kind: 'event', name: 'file.started', message: `${name}: started` });
@@ -112,13 +140,14 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const taken = fs.existsSync(reportPaths(file, reports).result);
         const reportName = taken ? `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
         const before = fs.statSync(file);
-        const summary = await runCancelFile(deps, file, { ...options.cancel, reportsDir: reports, reportName });
+        const summary = await runCancelFile(deps, file, { ...options.cancel, takeUpParked: false, reportsDir: reports, reportName });
         const after = fs.statSync(file);
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
           // Written to while we read it: what was read is done (and will not be done twice); the
           // rest is read by the next night, so the file stays.
           deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: changed while being processed, left for the next run` });
-          record('left_for_later', summary.exitCode, 'changed while being processed', summary, null);
+          // Rows written meanwhile are undone until the next night: never exit 0.
+          record('left_for_later', 1, 'changed while being processed', summary, null);
           continue;
         }
         let movedTo: string;
@@ -139,8 +168,10 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const why = error.text(options.cancel.lang);
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
           // Another run has it, or its rows were processed and only the reports are missing:
-          // either way the file stays where it is, and the next run takes it over.
-          record('left_for_later', error.kind === 'conflict' ? 0 : 1, `${error.code}: ${why}`, null, null);
+          // either way the file stays where it is, not done by this night, and the next run
+          // takes it over. Processed rows are counted from the store.
+          const processed = error instanceof ReportsNotWritten ? { ...error.processed, resultPath: null, errorsPath: null } : null;
+          record('left_for_later', 1, `${error.code}: ${why}`, processed, null);
           continue;
         }
         let movedTo: string;
@@ -176,8 +207,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       durationMs: finished - started,
-      // Taking up open orders is work too: a night of refused files that resumed some is not "nothing changed".
-      exitCode: combineExitCodes([...files.map((f) => f.exitCode), ...(resume.orders > 0 ? [0] : [])]),
+      exitCode: combineExitCodes([...files.map((f) => f.exitCode), ...resumeExitCodes(resume)]),
       resume,
       files,
       rows,
@@ -187,6 +217,17 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   } finally {
     await lock.lock.release().catch(() => undefined);
   }
+}
+
+/**
+ * What the resume of a night adds to its exit code: 1 while an order waits on the supplier
+ * or needs an operator (exit 0 means nothing needs a person); 0 when it took up orders (a
+ * night of refused files that resumed some is not "nothing changed"). Parked orders are
+ * where an operator chose to leave them: said in the summary, not a failure.
+ */
+function resumeExitCodes(resume: NightSummary['resume']): number[] {
+  if (resume.waiting > 0 || resume.needsOperator.length > 0) return [1];
+  return resume.orders > 0 ? [0] : [];
 }
 
 /**

@@ -1,12 +1,22 @@
 import type { Knex } from 'knex';
 import { openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
-import { words, type Words } from '../errors.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderKind, type OrderStatus } from '../domain/types.js';
-import { chunk, transact, type Store } from '../store/connect.js';
+import { chunk, type Store } from '../store/connect.js';
 import { groupBy } from '../store/contractRepository.js';
-import { recordAudit } from '../store/audit.js';
+import {
+  claimUnnotifiedSerials,
+  countClaimedByOthers,
+  freeDeadClaims,
+  markClaimedNotified,
+  newClaimHolder,
+  pagesOfSerialRows,
+  releaseClaim,
+  renewClaim,
+  type SerialExportRow,
+} from '../store/serialExportRepository.js';
 
 export interface CsvOutput {
   out: string | undefined;
@@ -150,44 +160,89 @@ export interface SerialExportFilter {
   markNotified?: { by: string; at: string };
 }
 
+export interface SerialExportOutcome {
+  /** Rows written. */
+  rows: number;
+  /** Unnotified rows of the range left out because another export was writing them at the time. */
+  heldByOthers: number;
+}
+
+/** A claim not renewed for this long belongs to an export that stopped (killed on another host): its rows are taken back. */
+export const EXPORT_CLAIM_LEASE_MS = 10 * 60_000;
+const CLAIM_RENEW_MS = 60_000;
+
 /**
- * 解約シリアル通知用CSV: one row per cancelled serial. With markNotified, the rows written
- * are recorded as notified (when, by whom) only after the file is complete and renamed
- * into place, in one transaction, so a failed download marks nothing.
+ * 解約シリアル通知用CSV: one row per cancelled serial. Without markNotified it only reads.
+ * With markNotified the export claims the unnotified rows of its range first, so that two
+ * exports at once never write the same row (finance would notify it twice), writes the
+ * file from what it claimed (plus, without `unnotified`, the rows already notified, which
+ * the user asked for again), and marks the claimed rows notified only after the file is
+ * complete and renamed into place. A failed download marks nothing and gives its rows back.
  */
-export async function writeSerialExport(store: Store, output: CsvOutput, filter: SerialExportFilter): Promise<number> {
-  const writer = await openListWriter(output, SERIAL_EXPORT_COLUMNS, words('the serial export', '解約シリアル通知用CSV'));
-  const exported: number[] = [];
+export async function writeSerialExport(store: Store, output: CsvOutput, filter: SerialExportFilter): Promise<SerialExportOutcome> {
+  const range = { from: filter.from, to: filter.to };
+  const mark = filter.markNotified;
+  if (!mark) {
+    const writer = await openSerialWriter(output);
+    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, range, filter.unnotified ? { kind: 'unnotified' } : { kind: 'all' }));
+    await writer.close();
+    return { rows, heldByOthers: 0 };
+  }
+  await freeDeadClaims(store, new Date(Date.now() - EXPORT_CLAIM_LEASE_MS).toISOString());
+  const holder = newClaimHolder();
+  const claimed = await claimUnnotifiedSerials(store, holder, range, new Date().toISOString());
+  // Renewed while the file is written: only a claim no longer renewed lapses.
+  const renew = setInterval(() => void renewClaim(store.db, holder, new Date().toISOString()).catch(() => undefined), CLAIM_RENEW_MS);
+  renew.unref();
   try {
-    const base = () => {
-      const q = store.db('cancelled_serials as cs')
-        .join('order_lines as ol', 'ol.id', 'cs.order_line_id')
-        .join('change_orders as o', 'o.id', 'ol.order_id')
-        .join('contracts as c', 'c.id', 'o.contract_id')
-        .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
-        .select('cs.id as id_key', 'cs.id', 'cs.cancelled_on', 'c.contract_no', 'o.order_no', 'c.customer', 'c.end_user', 'cl.supplier', 'cl.product_code', 'cl.product_name', 'cl.subscription_id', 'cs.serial_no', 'cs.cancel_quantity', 'cs.end_date');
-      if (filter.from) q.where('cs.cancelled_on', '>=', filter.from);
-      if (filter.to) q.where('cs.cancelled_on', '<=', filter.to);
-      if (filter.unnotified) q.whereNull('cs.notified_at');
-      return q;
-    };
-    for await (const page of pages<{ id: number; cancelled_on: string; contract_no: string; order_no: string; customer: string; end_user: string; supplier: string; product_code: string; product_name: string; subscription_id: string; serial_no: string; cancel_quantity: number; end_date: string }>(base, 'cs.id')) {
+    const heldByOthers = await countClaimedByOthers(store.db, holder, range);
+    const writer = await openSerialWriter(output);
+    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, range, { kind: 'claimed', holder, notified: !filter.unnotified }), () => writer.seal());
+    // Still ours once the file is whole: a claim that lapsed meanwhile may be another export's now.
+    if ((await renewClaim(store.db, holder, new Date().toISOString())) !== claimed) {
+      await writer.abort();
+      throw claimLost();
+    }
+    await writer.close();
+    clearInterval(renew);
+    await markClaimedNotified(store, holder, mark, { from: filter.from ?? null, to: filter.to ?? null });
+    return { rows, heldByOthers };
+  } catch (error) {
+    await releaseClaim(store, holder).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+function openSerialWriter(output: CsvOutput): Promise<CsvWriter> {
+  return openListWriter(output, SERIAL_EXPORT_COLUMNS, words('the serial export', '解約シリアル通知用CSV'));
+}
+
+/** Writes the rows; `beforeEnd` runs once all are written (a file is sealed there). A failure removes the file. */
+async function writeSerialRows(writer: CsvWriter, pages: AsyncGenerator<SerialExportRow[]>, beforeEnd?: () => Promise<void>): Promise<number> {
+  let rows = 0;
+  try {
+    for await (const page of pages) {
       for (const s of page) {
         await writer.writeRow([s.cancelled_on, s.contract_no, s.order_no, s.customer, s.end_user, s.supplier, s.product_code, s.product_name, s.subscription_id, s.serial_no, Number(s.cancel_quantity), s.end_date]);
-        exported.push(s.id);
+        rows += 1;
       }
     }
+    if (beforeEnd) await beforeEnd();
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  await writer.close();
-  const mark = filter.markNotified;
-  if (mark && exported.length > 0) {
-    await transact(store, async (trx) => {
-      for (const ids of chunk(exported)) await trx('cancelled_serials').whereIn('id', ids).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by });
-      await recordAudit(trx, { at: mark.at, actor: mark.by, entity: 'serial_export', entityId: exported.length, action: 'mark-notified', detail: { rows: exported.length, from: filter.from ?? null, to: filter.to ?? null } });
-    });
-  }
-  return exported.length;
+  return rows;
+}
+
+function claimLost(): KaiyakuError {
+  return new KaiyakuError(
+    'EXPORT_CLAIM_LOST',
+    words(
+      `the rows of this export were taken back while it was writing (its claim was not renewed for ${EXPORT_CLAIM_LEASE_MS / 60_000} minutes) and may be another export's now; no file was written and nothing was marked: run the export again`,
+      `書き出し中にこのエクスポートの行の確保が解除されました（${EXPORT_CLAIM_LEASE_MS / 60_000} 分間更新されませんでした）。別のエクスポートが処理している可能性があります。ファイルは書き出さず、通知済にもしていません。もう一度エクスポートしてください`,
+    ),
+  );
 }

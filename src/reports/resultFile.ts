@@ -4,10 +4,10 @@ import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
-import { loadOrderViews } from '../store/orderRepository.js';
-import { pagesOfRunRows } from '../store/runRepository.js';
+import { loadOrderViews, type OrderView } from '../store/orderRepository.js';
+import { pagesOfRunRows, type ReportedRow } from '../store/runRepository.js';
 import { cancelCellReader } from '../pipeline/intake.js';
-import { ROW_RESULT_LABEL, rowResult, type RowResult } from '../pipeline/results.js';
+import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from '../pipeline/results.js';
 
 export const RESULT_COLUMNS = [
   ['row', '行'],
@@ -127,6 +127,43 @@ export function planReportPaths(files: readonly string[], reportsDir: string | n
 
 export type ResultCounts = Record<RowResult, number>;
 
+export function noResults(): ResultCounts {
+  return { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };
+}
+
+/** A judged row with its order as it stands now, and what the row's result is. */
+interface ViewedRow {
+  row: ReportedRow;
+  order: OrderView | undefined;
+  view: RowView;
+}
+
+/** The run's rows in file order, a page at a time, each with its result read from its order as it stands now. */
+async function* pagesOfRowResults(staging: Store, store: Store, runId: number, until: Stage, lang: Lang): AsyncGenerator<ViewedRow[]> {
+  for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
+    const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
+    yield page.map((r) => {
+      const order = r.order_id === null ? undefined : orders.get(r.order_id);
+      const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
+      const view: RowView =
+        r.outcome === 'refused'
+          ? { result: 'refused', linkage: null, errorCode: r.error_code as RowView['errorCode'], message: r.error_message ?? '' }
+          : rowResult(r.outcome, until, order, lineIds, lang);
+      return { row: r, order, view };
+    });
+  }
+}
+
+/**
+ * The counts a run's reports would show, from the store, without writing them: what a
+ * summary says of a run whose reports could not be written.
+ */
+export async function countRunResults(staging: Store, store: Store, runId: number, until: Stage): Promise<ResultCounts> {
+  const counts = noResults();
+  for await (const page of pagesOfRowResults(staging, store, runId, until, 'en')) for (const { view } of page) counts[view.result]++;
+  return counts;
+}
+
 /**
  * Writes the result file (every data row, in input order) and the error file (the refused
  * and failed rows exactly as they came, plus the code and message), reading the rows a
@@ -152,7 +189,7 @@ export async function writeRunReports(
 ): Promise<ResultCounts> {
   const { lang } = options;
   const encodingOption = options.encodingOption ?? '--report-encoding';
-  const counts: ResultCounts = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };
+  const counts = noResults();
   const result = await openCsvWriter({
     path: options.resultPath,
     encoding: options.encoding,
@@ -175,18 +212,11 @@ export async function writeRunReports(
   }
   try {
     const cellsOf = cancelCellReader(header);
-    for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
-      const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
+    for await (const page of pagesOfRowResults(staging, store, runId, options.until, lang)) {
       const resultRows: Cell[][] = [];
       const errorRows: Cell[][] = [];
       const errorRowNos: number[] = [];
-      for (const r of page) {
-        const o = r.order_id === null ? undefined : orders.get(r.order_id);
-        const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
-        const view =
-          r.outcome === 'refused'
-            ? { result: 'refused' as const, linkage: null, errorCode: r.error_code, message: r.error_message ?? '' }
-            : rowResult(r.outcome, options.until, o, lineIds, lang);
+      for (const { row: r, order: o, view } of page) {
         const cells = cellsOf(r.fields);
         counts[view.result]++;
         resultRows.push([
@@ -208,7 +238,7 @@ export async function writeRunReports(
           errorRowNos.push(r.row_no);
         }
       }
-      await result.writeRows(resultRows, page.map((r) => r.row_no));
+      await result.writeRows(resultRows, page.map(({ row }) => row.row_no));
       await errors.writeRows(errorRows, errorRowNos);
     }
   } catch (error) {

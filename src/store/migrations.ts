@@ -244,6 +244,33 @@ const migrations: Migration[] = [
       });
     },
   },
+  {
+    // A stop chosen is kept (cli.md): each open order records the stage the run that made
+    // or last took it up was asked to stop at (`--until`), null for `completed`; a night and
+    // a plain resume leave an order that has reached it. Orders opened before this
+    // migration take it from the last run whose rows made or continued them.
+    // An export claims its serial rows before writing them (claimed_by, claimed_at), so two
+    // exports at once never write the same row; a killed export's claim lapses.
+    name: '008_order_holds_and_export_claims',
+    async up(knex) {
+      await knex.schema.alterTable('change_orders', (t) => {
+        t.string('hold_stage', 16);
+      });
+      await knex.raw(
+        `update change_orders set hold_stage = (
+           select r.until_stage from run_rows rr join runs r on r.id = rr.run_id
+           where rr.order_id = change_orders.id and rr.outcome in ('ordered', 'continued')
+           order by r.id desc limit 1)
+         where status in ('requested', 'accepted')`,
+      );
+      await knex('change_orders').where('hold_stage', 'completed').update({ hold_stage: null });
+      await knex.schema.alterTable('cancelled_serials', (t) => {
+        t.text('claimed_by');
+        t.string('claimed_at', 32);
+        t.index(['claimed_by'], 'cancelled_serials_claimed_by_index');
+      });
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { GroupPlan } from '../domain/cancelRules.js';
 import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderState.js';
 import { formatOrderNo } from '../domain/numbering.js';
-import type { LinkageStatus, OrderStatus } from '../domain/types.js';
+import { STAGES, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 import { recordAudit } from './audit.js';
 import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
@@ -33,9 +33,11 @@ export interface CreatedOrder {
 /**
  * Creates one requested cancellation order per plan, with its lines, serials and line
  * claims. Plans whose lines another order claimed meanwhile (an overlapping run) are
- * returned in `lost` and nothing of them is written.
+ * returned in `lost` and nothing of them is written. `holdStage`: the stage the run was
+ * asked to stop at (its `--until`, null for `completed`), recorded on each order in the
+ * same statement, so that no night can take up an order before it knows where to stop.
  */
-export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
+export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null; holdStage?: Stage | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
   // Judged outside this transaction: another run may have claimed a line, or confirmed an
   // order that changed its quantity, since. Such a plan is lost rather than applied stale.
   const lineIds = plans.flatMap((p) => p.lines.map((l) => l.lineId));
@@ -59,7 +61,7 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
     trx,
     'change_orders',
     winners.map((p, i) => ({ order_no: orderNos[i], contract_id: p.contractId, end_date: p.endDate, note: p.note })),
-    { kind: 'cancel', status: 'requested', applied_on: ctx.today, run_id: ctx.runId, created_at: ctx.now, updated_at: ctx.now, updated_by: ctx.actor },
+    { kind: 'cancel', status: 'requested', applied_on: ctx.today, run_id: ctx.runId, hold_stage: ctx.holdStage ?? null, created_at: ctx.now, updated_at: ctx.now, updated_by: ctx.actor },
     ['id', 'order_no'],
   );
   for (const r of inserted) idByNo.set(r.order_no, Number(r.id));
@@ -126,13 +128,40 @@ export async function withdrawAcceptanceIfUnsent(trx: Knex.Transaction, orderId:
     // A line the supplier refused (failed) changed nothing there; one sent without an answer may have.
     .andWhere((q) => q.whereIn('linkage_status', ['pending', 'linked']).orWhere((u) => u.where('linkage_status', 'unlinked').whereNotNull('sent_at')))
     .select(trx.raw('1'));
+  // Sent back by an operator on purpose: it stays requested until an operator moves it (a
+  // night accepting it again would undo the 受付取消).
   const changed = await trx('change_orders')
     .where({ id: orderId, status: 'accepted' })
     .whereNotExists(sent)
-    .update({ status: 'requested', updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
+    .update({ status: 'requested', hold_stage: 'requested', updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
   if (changed.length === 0) return false;
   await auditOrders(trx, [orderId], 'withdraw-acceptance', ctx);
   return true;
+}
+
+/**
+ * A later request moves the stop of open orders on: those stopping before `until` now stop
+ * at `until`, or nowhere (null) when it is `completed`. A stop is never moved earlier here
+ * (only 受付取消 does that): an order carried on to completion stays so. Guarded on the
+ * order being open; a completed or withdrawn order has no stop to keep.
+ */
+export async function raiseOrderHolds(trx: Knex.Transaction, orderIds: readonly number[], until: Stage): Promise<void> {
+  const earlier = STAGES.slice(0, STAGES.indexOf(until));
+  if (earlier.length === 0) return;
+  for (const ids of chunk(orderIds)) {
+    await trx('change_orders')
+      .whereIn('id', idsOf(trx, ids))
+      .whereIn('status', ['requested', 'accepted'])
+      .whereIn('hold_stage', earlier)
+      .update({ hold_stage: until === 'completed' ? null : until });
+  }
+}
+
+/** The ids of orders by number, for the numbers that name one. */
+export async function findOrderIdsByNo(db: Db, orderNos: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunk([...new Set(orderNos)], 500)) for (const r of await db('change_orders').whereIn('order_no', part).select('id', 'order_no')) out.set(r.order_no, Number(r.id));
+  return out;
 }
 
 export interface OrderWithLines {
@@ -191,9 +220,14 @@ export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonl
   return { keys, marked };
 }
 
-/** Records the supplier orders are linked with, on the orders that have none yet (guarded: the first supplier stays). */
-export async function recordLinkedWith(trx: Knex.Transaction, orderIds: readonly number[], supplier: string): Promise<void> {
-  for (const ids of chunk(orderIds)) await trx('change_orders').whereIn('id', idsOf(trx, ids)).whereNull('linked_with').update({ linked_with: supplier });
+/**
+ * Records the supplier that answered for these order lines on their orders, where none is
+ * recorded yet (guarded: the first supplier that answered stays).
+ */
+export async function recordLinkedWith(trx: Knex.Transaction, orderLineIds: readonly number[], supplier: string): Promise<void> {
+  for (const ids of chunk(orderLineIds)) {
+    await trx('change_orders').whereIn('id', trx('order_lines').whereIn('id', idsOf(trx, ids)).select('order_id')).whereNull('linked_with').update({ linked_with: supplier });
+  }
 }
 
 /**
@@ -428,6 +462,12 @@ export async function listOpenOrderIds(db: Db): Promise<number[]> {
   ).map((r) => Number(r.id));
 }
 
+/** Orders requested or accepted, parked ones included. */
+export async function countOpenOrders(db: Db): Promise<number> {
+  const row = await db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' }).first();
+  return Number(row?.['n'] ?? 0);
+}
+
 export async function loadContractsById(db: Db, ids: readonly number[]): Promise<Map<number, DbContract>> {
   const out = new Map<number, DbContract>();
   for (const part of chunk([...new Set(ids)])) for (const c of await db<DbContract>('contracts').whereIn('id', part)) out.set(c.id, c);
@@ -478,6 +518,8 @@ export async function loadConfirmable(db: Db, orderIds: readonly number[]): Prom
 export interface OrderState {
   orderNo: string;
   status: OrderStatus;
+  /** Where its run asked it to stop (`--until`); null: carried on to completion. */
+  holdStage: Stage | null;
   appliedOn: string;
   endDate: string | null;
   contractStartDate: string;
@@ -495,10 +537,10 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
     if (statuses) query.whereIn('o.status', [...statuses]);
-    type Row = [number, string, OrderStatus, string, string | null, string, LinkageStatus, string | null, string | null];
-    for (const [rawId, orderNo, status, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+    type Row = [number, string, OrderStatus, Stage | null, string, string | null, string, LinkageStatus, string | null, string | null];
+    for (const [rawId, orderNo, status, holdStage, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
       const id = Number(rawId);
-      const entry = out.get(id) ?? { orderNo, status, appliedOn, endDate, contractStartDate, lines: [] };
+      const entry = out.get(id) ?? { orderNo, status, holdStage, appliedOn, endDate, contractStartDate, lines: [] };
       entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage });
       out.set(id, entry);
     }
@@ -509,6 +551,7 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
 export interface OrderView {
   orderNo: string;
   status: OrderStatus;
+  holdStage: Stage | null;
   lines: { contractLineId: number; linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
 }
 
@@ -520,10 +563,10 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
-    type Row = [number, string, OrderStatus, number, LinkageStatus, string | null, string | null];
-    for (const [rawId, orderNo, status, contractLineId, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+    type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null];
+    for (const [rawId, orderNo, status, holdStage, contractLineId, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
       const id = Number(rawId);
-      const view = out.get(id) ?? { orderNo, status, lines: [] as OrderView['lines'] };
+      const view = out.get(id) ?? { orderNo, status, holdStage, lines: [] as OrderView['lines'] };
       view.lines.push({ contractLineId: Number(contractLineId), linkageStatus, linkageCode, linkageMessage });
       out.set(id, view);
     }

@@ -57,6 +57,8 @@ export interface DbChangeOrder {
   end_date: string | null;
   note: string;
   run_id: number | null;
+  /** The stage the order stops at until an operator moves it (migration 008); null: none. */
+  hold_stage: string | null;
   completed_on: string | null;
   updated_at: string;
   updated_by: string;

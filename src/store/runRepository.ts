@@ -218,6 +218,12 @@ export async function orderIdsOfRun(db: Db, runId: number): Promise<number[]> {
   return rows.map((r: { order_id: number }) => Number(r.order_id));
 }
 
+/** Orders of earlier runs that rows of this run go on with (they had not reached this run's stage). */
+export async function continuedOrderIdsOfRun(db: Db, runId: number): Promise<number[]> {
+  const rows = await db('run_rows').where({ run_id: runId, outcome: 'continued' }).whereNotNull('order_id').distinct('order_id');
+  return rows.map((r: { order_id: number }) => Number(r.order_id));
+}
+
 export interface ReportedRow {
   row_no: number;
   contract_no: string;

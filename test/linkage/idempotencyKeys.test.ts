@@ -232,7 +232,8 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     server = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(deps.store.db) });
     const url = server.url;
     deps.setSupplier(() => createHttpSupplier(url, FAST));
-    await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false });
+    // The run stopped at 受付 on purpose (--until accepted): the operator moves its orders on.
+    await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false, includeParked: true });
     const sentKeys = new Map(server.simulator.callLog().filter((c) => c.method === 'PATCH').map((c) => [c.subscriptionId, c.idempotencyKey]));
     expect(sentKeys.size).toBe(ids.length);
     for (const l of [sentUnanswered!, ...neverSent]) expect(sentKeys.get(l.subscriptionId)).toBe(prepared.keys.get(l.orderLineId));

@@ -12,8 +12,11 @@
  *   supplier has (store = supplier);
  * - every data row of a file that ran has exactly one row in its result file;
  * - exit codes are 0, 1 or 2, and nothing we could name failed unexpectedly.
+ * - an order a run parked on purpose (`--until requested|accepted|linked`) is not moved by a
+ *   night or a plain resume until an operator or a later run of its rows takes it up.
  * At the end, every order can be taken to an end state: resumes settle what the supplier
- * settles, and a resume that leaves orders open says they need an operator (exit 0).
+ * settles, and a resume that leaves orders open says they need an operator (exit 1) or
+ * that they are parked.
  *
  * Bounded for CI (KAIYAKU_MODEL_RUNS, default 6); the seed and the shrunk command list are
  * printed on failure: turn each into a plain regression test.
@@ -60,6 +63,8 @@ interface Model {
   asks: Map<number, Map<string, number>>;
   idCounter: number;
   rowIds: Map<RowSpec, string>;
+  /** Orders parked by a run's --until that nothing has taken up since, by order number. */
+  parked: Set<string>;
 }
 
 interface Real {
@@ -104,6 +109,36 @@ function expectEveryRowReported(m: Model, name: string, rows: number, reportsDir
   expect(existsSync(result), `${result} exists`).toBe(true);
   const reported = (parse(readFileSync(result), { bom: true, columns: true }) as { row: string }[]).map((r) => Number(r.row));
   expect(reported, `${name}: one result row per data row`).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
+}
+
+/** An order as the store has it: its status and its lines' linkage, in line order. */
+async function orderStates(m: Model, orderNos: readonly string[]): Promise<Map<string, string>> {
+  const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
+  try {
+    const rows = (await store.db('change_orders as o').join('order_lines as ol', 'ol.order_id', 'o.id').whereIn('o.order_no', [...orderNos]).orderBy('ol.id').select('o.order_no', 'o.status', 'ol.linkage_status')) as { order_no: string; status: string; linkage_status: string }[];
+    const out = new Map<string, string>();
+    for (const r of rows) out.set(r.order_no, `${out.get(r.order_no) ?? r.status}:${r.linkage_status}`);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs a night or a plain resume and checks that no order parked on purpose moved. */
+async function leavesParkedAlone(m: Model, run: () => void): Promise<void> {
+  const parked = [...m.parked];
+  const before = await orderStates(m, parked);
+  run();
+  expect(await orderStates(m, parked), 'orders parked on purpose stay where they are').toEqual(before);
+}
+
+/** A manual run may take up any order its rows name: parked ones are no longer the model's to watch. */
+function manualRun(m: Model): void {
+  m.parked.clear();
+}
+
+function orderNumbers(m: Model): Set<string> {
+  return new Set((parse(kaiyaku(m, ['orders', 'list', '--encoding', 'utf8']).stdout, { columns: true }) as { order_no: string }[]).map((o) => o.order_no));
 }
 
 async function supplierQuantities(url: string): Promise<Map<string, number>> {
@@ -163,6 +198,7 @@ class NewFile implements fc.AsyncCommand<Model, Real> {
     writeFile(m, name, this.rows);
     m.files.push({ name, rows: [...this.rows] });
     recordAsks(m, this.rows);
+    manualRun(m);
     expectExit(`cancel ${name}`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
     await checkInvariants(m, this.toString());
@@ -175,6 +211,7 @@ class Redrop implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.files.length > 0;
   async run(m: Model, real: Real): Promise<void> {
     const f = m.files[this.pick % m.files.length]!;
+    manualRun(m);
     expectExit(`cancel ${f.name} (again)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     expectEveryRowReported(m, f.name, f.rows.length);
     await checkInvariants(m, this.toString());
@@ -190,6 +227,7 @@ class Append implements fc.AsyncCommand<Model, Real> {
     f.rows.push(this.row);
     recordAsks(m, [this.row]);
     writeFile(m, f.name, f.rows);
+    manualRun(m);
     expectExit(`cancel ${f.name} (appended)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     expectEveryRowReported(m, f.name, f.rows.length);
     await checkInvariants(m, this.toString());
@@ -207,11 +245,35 @@ class Resave implements fc.AsyncCommand<Model, Real> {
     const lines = readFileSync(join(m.dir, f.name), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
     writeFileSync(join(m.dir, name), `\uFEFF${lines.map((l) => (l.endsWith(',note') ? `${l} (re-saved)` : l)).join('\r\n')}`);
     m.files.push({ name, rows: [...f.rows] });
+    manualRun(m);
     expectExit(`cancel ${name} (renamed ${f.name})`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, f.rows.length);
     await checkInvariants(m, this.toString());
   }
   toString = () => `Resave(${this.pick})`;
+}
+
+class ParkedFile implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly rows: RowSpec[], readonly stage: 'requested' | 'accepted' | 'linked') {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const name = `p${m.files.length + 1}.csv`;
+    writeFile(m, name, this.rows);
+    m.files.push({ name, rows: [...this.rows] });
+    recordAsks(m, this.rows);
+    // Rows of this file may go on with orders of earlier runs: those are taken up, not parked.
+    manualRun(m);
+    const known = orderNumbers(m);
+    expectExit(`cancel ${name} --until ${this.stage}`, kaiyaku(m, ['cancel', name, '--until', this.stage, ...linking(m)]), real);
+    expectEveryRowReported(m, name, this.rows.length);
+    const result = parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as { result: string; order_no: string }[];
+    // The orders this run made and took to its stop are parked there.
+    for (const r of result) if (r.result === 'completed' && r.order_no !== '' && !known.has(r.order_no)) m.parked.add(r.order_no);
+    // What a scheduler runs next: a plain resume, which must leave them where they are.
+    await leavesParkedAlone(m, () => expectExit('orders resume (after a parked file)', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `ParkedFile(${JSON.stringify(this.rows)}, ${this.stage})`;
 }
 
 class Night implements fc.AsyncCommand<Model, Real> {
@@ -224,7 +286,10 @@ class Night implements fc.AsyncCommand<Model, Real> {
     copyFileSync(join(m.dir, f.name), dropped);
     const old = new Date(Date.now() - 3600_000);
     utimesSync(dropped, old, old);
-    const r = kaiyaku(m, ['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--reports', 'night-reports', '--summary-json', 'night.json', ...linking(m)]);
+    let r = { code: null as number | null, stderr: '' };
+    await leavesParkedAlone(m, () => {
+      r = kaiyaku(m, ['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--reports', 'night-reports', '--summary-json', 'night.json', ...linking(m)]);
+    });
     expectExit(`night with ${f.name}`, r, real);
     const summary = JSON.parse(readFileSync(join(m.dir, 'night.json'), 'utf8')) as { files: { file: string; status: string; resultPath: string | null }[] };
     const mine = summary.files.find((x) => x.file === `night-${f.name}`);
@@ -239,7 +304,7 @@ class Night implements fc.AsyncCommand<Model, Real> {
 class Resume implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
-    expectExit('orders resume', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real);
+    await leavesParkedAlone(m, () => expectExit('orders resume', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
     await checkInvariants(m, this.toString());
   }
   toString = () => 'Resume';
@@ -253,6 +318,8 @@ class Step implements fc.AsyncCommand<Model, Real> {
     const open = list.filter((o) => o.status === 'requested' || o.status === 'accepted');
     if (open.length === 0) return;
     const orderNo = open[this.pick % open.length]!.order_no;
+    // An operator's button moves it on (or sends it back): no longer parked by its run.
+    m.parked.delete(orderNo);
     const extra = this.action === 'link' ? linking(m) : this.action === 'confirm' ? ['--end-date', '2099-12-31'] : [];
     expectExit(`orders ${this.action} ${orderNo}`, kaiyaku(m, ['orders', this.action, orderNo, ...extra]), real);
     await checkInvariants(m, this.toString());
@@ -276,6 +343,7 @@ class KillAndRetry implements fc.AsyncCommand<Model, Real> {
     child.kill('SIGKILL');
     await exited;
     real.steps.push(`cancel ${name} killed after ${this.afterMs} ms`);
+    manualRun(m);
     await checkInvariants(m, `${this.toString()} (killed)`);
     expectExit(`cancel ${name} (after the kill)`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
@@ -297,6 +365,7 @@ const rows = fc.array(rowSpec, { minLength: 1, maxLength: 5 });
 const commands = fc.commands(
   [
     rows.map((r) => new NewFile(r)),
+    fc.tuple(rows, fc.constantFrom('requested' as const, 'accepted' as const, 'linked' as const)).map(([r, stage]) => new ParkedFile(r, stage)),
     fc.nat().map((p) => new Redrop(p)),
     fc.tuple(fc.nat(), rowSpec).map(([p, r]) => new Append(p, r)),
     fc.nat().map((p) => new Resave(p)),
@@ -317,15 +386,19 @@ describe('a model of seats per line, against the real CLI and supplier', () => {
         writeFileSync(join(dir, 'contracts.csv'), MASTER);
         expect(runIn(dir, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
         const { child, url } = await startSupplier(dir, seed);
-        const model: Model = { dir, supplierUrl: url, files: [], asks: new Map(), idCounter: 0, rowIds: new Map() };
+        const model: Model = { dir, supplierUrl: url, files: [], asks: new Map(), idCounter: 0, rowIds: new Map(), parked: new Set() };
         const real: Real = { steps: [] };
         try {
           await fc.asyncModelRun(() => ({ model, real }), cmds);
           // Every order can reach an end state: resumes settle what the supplier settles;
-          // what stays open is what only an operator can decide, and resume says so (exit 0).
+          // what stays open is parked on purpose or what only an operator can decide, and
+          // resume says so (exit 1 while an operator is needed).
+          const waiting = (r: { stdout: string }) => Number(/waiting (\d+)/.exec(r.stdout)?.[1] ?? NaN);
           let last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
-          for (let i = 0; i < 6 && last.code !== 0; i++) last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
-          expect(last.code, `resume at the end never settles:\n${real.steps.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
+          for (let i = 0; i < 6 && waiting(last) !== 0; i++) last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
+          expect(waiting(last), `resume at the end never settles:\n${real.steps.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
+          const operator = Number(/need an operator (\d+)/.exec(last.stdout)?.[1] ?? NaN);
+          expect(last.code, last.stdout).toBe(operator > 0 ? 1 : 0);
           await checkInvariants(model, 'after the final resumes');
         } catch (error) {
           throw new Error(`${(error as Error).message}\nsteps:\n${real.steps.join('\n')}`, { cause: error });

@@ -208,7 +208,14 @@ export interface NightJson {
   finishedAt: string;
   durationMs: number;
   exitCode: number;
-  resume: { orders: number; counts: Record<string, number>; durationMs: number };
+  resume: {
+    orders: number;
+    counts: Record<string, number>;
+    waiting: number;
+    needsOperator: { orderNo: string; action: string; words: { en: string; ja: string } }[];
+    parked: { count: number; orders: { orderNo: string; stage: string; status: string }[] };
+    durationMs: number;
+  };
   files: FileSummary[];
   rows: Record<string, number> & { total: number };
   ordersByStatus: Record<string, number>;

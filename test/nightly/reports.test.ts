@@ -38,6 +38,9 @@ describe('nightly reports', () => {
     expect(first.code, first.stderr).toBe(1);
     const s = readSummary(night);
     expect(s.files.map((f) => [f.file, f.status])).toEqual([['nov.csv', 'left_for_later']]);
+    // Its rows were processed: the summary counts them from the store, not `rows 0, counts null`.
+    expect(s.files[0]).toMatchObject({ rows: 10, counts: { completed: 9, refused: 1, pending: 0, failed: 0 } });
+    expect(s.rows).toMatchObject({ total: 10, completed: 9, refused: 1 });
     expect(s.files[0]!.reason).toContain('REPORTS_NOT_WRITTEN');
     expect(s.files[0]!.reason).toContain('the error file');
     expect(s.files[0]!.reason).toContain('input row 7');

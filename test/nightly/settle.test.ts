@@ -21,11 +21,12 @@ describe.concurrent('settle rule', () => {
     const fresh = drop(night, 'b-fresh.csv', cancelCsv(night, 11, 30), true);
 
     const first = await runCli(nightArgs(night), night.dir);
-    expect(first.code, first.stderr).toBe(0);
+    // A file left for the next night is rows not done tonight: exit 1, not 0.
+    expect(first.code, first.stderr).toBe(1);
     let s = readSummary(night);
-    expect(s.files.map((f) => [f.file, f.status])).toEqual([
-      ['a-old.csv', 'archived'],
-      ['b-fresh.csv', 'left_for_later'],
+    expect(s.files.map((f) => [f.file, f.status, f.exitCode])).toEqual([
+      ['a-old.csv', 'archived', 0],
+      ['b-fresh.csv', 'left_for_later', 1],
     ]);
     const deferred = s.files[1]!;
     expect(deferred.reason).toBeTruthy();
@@ -80,7 +81,8 @@ describe.concurrent('settle rule', () => {
       await sleep(100);
     }
     const first = await run.done;
-    expect(first.code, first.stderr).toBe(0);
+    // The growing file is left for the next night: its rows are not done, so exit 1.
+    expect(first.code, first.stderr).toBe(1);
     let s = readSummary(night);
     expect(s.files[0]).toMatchObject({ file: 'a-big.csv', status: 'archived', rows: BIG });
     const processedNow = new Map(s.files.filter((f) => f.status === 'archived').map((f) => [f.file, f]));
