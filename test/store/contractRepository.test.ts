@@ -206,15 +206,20 @@ describe('what cancellation decided survives re-import', () => {
     // The old master (4 units, S2 among them): 3 seats, S1 S3 S4.
     expect(await importContracts(ctx.store, [input], 'importer', LATER)).toMatchObject({ linesUnchanged: 1, keptFromCancellation: 1 });
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S4'] });
+    // An old master (4 units) with S2 replaced by S6: four active serials for the three seats
+    // the store keeps. Refused for the line, which stays as it is.
+    const tooMany = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S4', 'S6'] })] };
+    const result = await importContracts(ctx.store, [tooMany], 'importer', LATER);
+    expect(result.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'serial-count', serials: 4, quantity: 3, orderNos: [order] } });
+    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S4'] });
     // A master that replaced S4 with S5 and knows of the cancellation.
     const replaced = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 3, serials: ['S1', 'S3', 'S5'] })] };
     expect(await importContracts(ctx.store, [replaced], 'importer', LATER)).toMatchObject({ linesUpdated: 1, serialsAdded: 1, serialsRemoved: 1 });
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S5'] });
-    // Four active serials for three seats left: refused for the line, which stays as it is.
-    const tooMany = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S5', 'S6'] })] };
-    const result = await importContracts(ctx.store, [tooMany], 'importer', LATER);
-    expect(result.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'serial-count', serials: 4, quantity: 3, orderNos: [order] } });
-    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S5'] });
+    // In step with the store again, the master's next quantity is news: a fourth seat with its serial.
+    const fourth = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S5', 'S6'] })] };
+    expect(await importContracts(ctx.store, [fourth], 'importer', LATER)).toMatchObject({ linesUpdated: 1, linesRefused: 0, serialsAdded: 1 });
+    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 4, serials: ['S1', 'S3', 'S5', 'S6'] });
   });
 
   it('a line an open order holds is not changed: the change is refused for that line, the rest is imported', async () => {

@@ -99,7 +99,7 @@ describe('createCancelOrders', () => {
     expect(Number(ordersAfter!.n)).toBe(Number(ordersBefore!.n) + 1);
 
     const onlyLost = await create([planA]);
-    expect(onlyLost).toEqual({ created: [], lost: [planA] });
+    expect(onlyLost).toEqual({ created: [], lost: [planA], changed: [] });
   });
 
   it('gives the line back when the order is withdrawn', async () => {
