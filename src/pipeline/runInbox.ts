@@ -234,7 +234,8 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
 function nameFailure(error: unknown, next: { en: string; ja: string }): KaiyakuError {
   if (error instanceof KaiyakuError) return error;
   if (isConnectionLost(error)) return connectionLostError(error, next);
-  const why = ((error as Error | null)?.message ?? String(error)).split('\n')[0]!.slice(0, 500);
+  // A database error quotes its statement first (`<sql> - <what went wrong>`): only the words.
+  const why = ((error as Error | null)?.message ?? String(error)).replace(/^[\s\S]* - /, '').split('\n')[0]!.slice(0, 500);
   return new KaiyakuError('WORK_INTERRUPTED', words(`stopped by a failure kaiyaku cannot name (${why}): ${next.en}`, `想定外のエラーで止まりました（${why}）。${next.ja}`), { cause: error });
 }
 

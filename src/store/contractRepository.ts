@@ -218,16 +218,19 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
   const columns = ['id', 'contract_no', 'contract_date', 'start_date', 'end_date', 'cancelled_on', 'status', 'subject', 'customer', 'end_user', 'bill_to', 'ship_to'];
   for (const part of chunk([...new Set(contractNos)], 2000)) {
     const exact = db<DbContract>('contracts').whereIn('contract_no', part).select(columns);
-    for (const c of (await (forUpdate ? exact.forUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
+    for (const c of (await (forUpdate ? exact.forNoKeyUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
     const missing = part.filter((no) => !found.has(no));
     if (missing.length === 0) continue;
     const folded = db<DbContract>('contracts').whereRaw(`upper(contract_no) in (${missing.map(() => '?').join(', ')})`, missing).orderBy('id').select(columns);
-    for (const c of (await (forUpdate ? folded.forUpdate() : folded)) as unknown as DbContract[]) {
+    for (const c of (await (forUpdate ? folded.forNoKeyUpdate() : folded)) as unknown as DbContract[]) {
       const key = canonicalContractNo(c.contract_no);
       if (!found.has(key)) found.set(key, toContract(c));
     }
   }
   const byId = new Map([...found.values()].map((c) => [c.id, c]));
+  // Contracts are locked FOR NO KEY UPDATE: two imports wait for each other, but an order
+  // being inserted (its foreign key takes KEY SHARE on the contract) does not wait for this
+  // import while this import waits for that order's lines, which would deadlock.
   // All the lines at once and in id order, as order creation locks them, so that the two
   // wait for each other instead of deadlocking; read afterwards by statements of their own,
   // which see the claims of an order created while this one waited.

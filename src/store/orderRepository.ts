@@ -40,7 +40,7 @@ export interface CreatedOrder {
  */
 export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[]; changed: GroupPlan[] }> {
   const current = await lockLinesForOrders(trx, plans);
-  const claimed = (p: GroupPlan) => p.lines.some((l) => current.lines.get(l.lineId)?.claimedBy != null);
+  const claimed = (p: GroupPlan) => p.lines.some((l) => (current.lines.get(l.lineId)?.claimedBy ?? null) !== null);
   const changed = plans.filter((p) => !claimed(p) && p.lines.some((l) => lineChanged(l, current)));
   if (changed.length > 0) return { created: [], lost: [], changed };
   const lost = plans.filter(claimed);
