@@ -7,7 +7,8 @@
  * - the order came first: it took 1 of 5 (ends at 4), and the import refused that line
  *   (held by the open order, or, once the order completed, a quantity the store cannot
  *   explain), never "updated" it underneath the order.
- * Both run as real processes, started at staggered instants so the import lands on
+ * Both run as real processes, started at staggered instants (the import first, then later
+ * and later) so that it lands on
  * different moments of the cancellation, several times over.
  */
 import fs from 'node:fs';
@@ -53,10 +54,13 @@ function importOutcomes(stdout: string): Map<string, string> {
 async function race(db: string, round: string, delayMs: number): Promise<{ seen: Record<string, number> }> {
   cliSync(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
   const file = cancelFile(round);
-  const cancel = startCli(['cancel', file, '--db', db, '--supplier', 'sim', '--lang', 'en', '--report-encoding', 'utf8', '--quiet'], tmp);
-  await sleep(delayMs);
-  const imported = await startCli(['contracts', 'import', master7, '--db', db, '--lang', 'en'], tmp).done;
-  const cancelled = await cancel.done;
+  const startCancel = () => startCli(['cancel', file, '--db', db, '--supplier', 'sim', '--lang', 'en', '--report-encoding', 'utf8', '--quiet'], tmp);
+  const startImport = () => startCli(['contracts', 'import', master7, '--db', db, '--lang', 'en'], tmp);
+  // A negative delay starts the import first.
+  const first = delayMs < 0 ? startImport() : startCancel();
+  await sleep(Math.abs(delayMs));
+  const second = delayMs < 0 ? startCancel() : startImport();
+  const [imported, cancelled] = delayMs < 0 ? [await first.done, await second.done] : [await second.done, await first.done];
   expect(cancelled.code, `cancel: ${cancelled.stderr}`).toBe(0);
   expect([0, 1], `import: ${imported.stderr}`).toContain(imported.code);
   expect(imported.stderr).not.toMatch(/unexpected|予期しない/);
@@ -94,7 +98,7 @@ async function race(db: string, round: string, delayMs: number): Promise<{ seen:
 }
 
 /** Where the import lands: before the first page is judged, among the pages, after the orders. */
-const DELAYS_MS = [0, 400, 800, 1200];
+const DELAYS_MS = [-1000, 0, 400, 800, 1200];
 
 describe('a master import beside a cancellation: every order starts from the line as it was when the order was made', () => {
   it('on SQLite (one writer)', async () => {
