@@ -8,8 +8,7 @@
  *   (held by the open order, or, once the order completed, a quantity the store cannot
  *   explain), never "updated" it underneath the order.
  * Both run as real processes, started at staggered instants (the import first, then later
- * and later) so that it lands on
- * different moments of the cancellation, several times over.
+ * and later) so that it lands on different moments of the cancellation.
  */
 import fs from 'node:fs';
 import path from 'node:path';
