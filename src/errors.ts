@@ -44,6 +44,8 @@ export const ERROR = {
   STEP_REFUSED: { kind: 'refused', en: 'The order cannot take this step', ja: 'この注文ではこの操作はできません' },
   CHANGED_MEANWHILE: { kind: 'refused', en: 'The order was changed by another run meanwhile', ja: '注文は他の処理で更新されました' },
   REPORTS_NOT_WRITTEN: { kind: 'incomplete', en: 'The rows were processed, but the reports could not be written', ja: '行は処理されましたが、結果ファイルを書き出せませんでした' },
+  STORE_CONNECTION_LOST: { kind: 'incomplete', en: 'The connection to the database was lost', ja: 'データベースとの接続が切れました' },
+  WORK_INTERRUPTED: { kind: 'incomplete', en: 'The work stopped part-way on a failure kaiyaku cannot name', ja: '想定外のエラーで処理が途中で止まりました' },
 } as const satisfies Record<string, { kind: ErrorKind } & Words>;
 
 export type ErrorCode = keyof typeof ERROR;

@@ -12,6 +12,7 @@ interface ImportArgs extends CommonArgs {
   file: string;
   encoding: 'auto' | 'utf8' | 'cp932';
   dryRun: boolean;
+  acceptQuantities: boolean;
 }
 interface ListArgs extends CommonArgs {
   status?: 'active' | 'cancelled';
@@ -27,8 +28,14 @@ const importCommand: CliCommand<ImportArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'the contract master CSV' })
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'show what the import would create, update, keep and refuse; change nothing' })
+      .option('accept-quantities', {
+        type: 'boolean',
+        default: false,
+        describe: "take the file's quantity for lines refused because a cancellation left them at another one (once the supplier's seats are checked)",
+      })
       .example('$0 contracts import fixtures/contracts.csv', 'load the sample contracts')
-      .example('$0 contracts import master.csv --dry-run', 'what a re-import would change, before it does'),
+      .example('$0 contracts import master.csv --dry-run', 'what a re-import would change, before it does')
+      .example('$0 contracts import master.csv --accept-quantities', "after checking the supplier: take the file's quantities the import refused"),
   prepare: async (args) => {
     // The whole file is read and checked here: a file that cannot be imported is refused
     // before any store is opened (or created).
@@ -38,7 +45,7 @@ const importCommand: CliCommand<ImportArgs> = {
       for (const column of file.unknownColumns) process.stderr.write(`warning: ${args.file}: ${args.lang === 'ja' ? `不明な列を無視しました: ${column}` : `unknown column ignored: ${column}`}\n`);
       const deps = store === null ? null : await openDeps(store, args);
       try {
-        const summary = await applyContractFile(deps, file, { dryRun: args.dryRun });
+        const summary = await applyContractFile(deps, file, { dryRun: args.dryRun, acceptQuantities: args.acceptQuantities });
         const exitCode = summary.linesRefused > 0 ? 1 : 0;
         // A refused line is never left unsaid: under --quiet its reason goes to stderr.
         if (!args.quiet) process.stdout.write(formatImportSummary(summary, args.lang, exitCode));
@@ -110,8 +117,8 @@ export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: numb
   if (s.keptFromCancellation > 0 && !options.refusalsOnly) {
     out.push(
       ja
-        ? `  解約で確定した値 ${s.keptFromCancellation} 件はファイルの値ではなく登録済みの値のままです（解約済み契約の契約終了日、解約した明細の数量）`
-        : `  ${s.keptFromCancellation} value(s) decided by cancellations kept as stored, where the file gives others (end dates of cancelled contracts, quantities of cancelled lines)`,
+        ? `  解約で確定した値 ${s.keptFromCancellation} 件はファイルの値ではなく登録済みの値のままです（解約済み契約の契約終了日、解約で変わった明細の数量）`
+        : `  ${s.keptFromCancellation} value(s) decided by cancellations kept as stored, where the file gives others (end dates of cancelled contracts, quantities of lines a cancellation changed)`,
     );
   }
   return `${out.join('\n')}\n`;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { KaiyakuError, type Lang } from '../errors.js';
+import { KaiyakuError, words, type Lang } from '../errors.js';
+import { connectionLostError, isConnectionLost } from '../store/connect.js';
 import { cancelCommand } from './cancelCommand.js';
 import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
 import { contractsCommand } from './contractsCommand.js';
@@ -78,7 +79,14 @@ async function main(argv: string[]): Promise<number> {
 
 class ParseFailure extends Error {}
 
-function reportFailure(error: unknown, out: Output, phase = { started: false }): number {
+const RUN_AGAIN = words(
+  'run the same command again: it goes on where it stopped, and what was done is not done twice',
+  '同じコマンドをもう一度実行してください。続きから処理し、処理済みのものは二重に処理しません',
+);
+
+function reportFailure(failure: unknown, out: Output, phase = { started: false }): number {
+  // A lost database connection that retries did not get back is named, not a stack trace.
+  const error = !(failure instanceof KaiyakuError) && isConnectionLost(failure) ? connectionLostError(failure, RUN_AGAIN) : failure;
   if (error instanceof KaiyakuError) {
     writeFailure(out, error.text(out.lang), error.code.toLowerCase().replace('_', '.'));
     return exitCodeOf(error.kind);

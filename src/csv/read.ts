@@ -6,7 +6,7 @@ import { KaiyakuError, fileError, words, type Words } from '../errors.js';
 /** Records longer than this (in characters) are reported, not held: a 10 MB line is a broken file, not data. */
 export const MAX_RECORD_CHARS = 1_000_000;
 
-export type RecordProblemKind = 'field_count' | 'quoting' | 'too_large';
+export type RecordProblemKind = 'field_count' | 'quoting' | 'too_large' | 'nul';
 
 export interface RecordProblem {
   kind: RecordProblemKind;
@@ -16,6 +16,8 @@ export interface RecordProblem {
   actual: number;
   /** Plain words on what is wrong, for the result file. */
   detail: string;
+  /** For a NUL character: the cell's column (1-based) and its header cell as written. */
+  column?: { position: number; name: string };
 }
 
 export interface InputRecord {
@@ -67,7 +69,7 @@ export async function openCsv(path: string, encoding: DetectedEncoding, options:
   return {
     header,
     headerRaw: head.raw,
-    records: { [Symbol.asyncIterator]: () => readRecords(path, encoding, chunkBytes, maxChars, header.length) },
+    records: { [Symbol.asyncIterator]: () => readRecords(path, encoding, chunkBytes, maxChars, header) },
   };
 }
 
@@ -83,8 +85,9 @@ async function* readRecords(
   encoding: DetectedEncoding,
   chunkBytes: number,
   maxChars: number,
-  expected: number,
+  header: readonly string[],
 ): AsyncGenerator<InputRecord> {
+  const expected = header.length;
   const scanner = new RecordScanner(decodeFile(path, encoding, chunkBytes), maxChars);
   try {
     if ((await readHeader(scanner)) === undefined) return;
@@ -101,6 +104,8 @@ async function* readRecords(
       } else if (fields.length !== expected) {
         const detail = `${fields.length} fields where the header has ${expected}`;
         yield { row, fields, raw, problem: { kind: 'field_count', expected, actual: fields.length, detail } };
+      } else if (raw.includes('\u0000')) {
+        yield { row, fields, raw, problem: nulProblem(fields, header) };
       } else {
         yield { row, fields, raw };
       }
@@ -108,6 +113,19 @@ async function* readRecords(
   } finally {
     await scanner.close();
   }
+}
+
+/**
+ * A NUL character (a 0x00 byte, valid UTF-8 and CP932 alike) in a cell: PostgreSQL cannot
+ * store it in text (22021), and no value of a contract or a cancellation holds one, so
+ * the row is refused naming the column, on every store alike. Other control characters
+ * are stored as they are; lone surrogates cannot come out of decoding (strict UTF-8
+ * refuses them, CP932 has none).
+ */
+function nulProblem(fields: readonly string[], header: readonly string[]): RecordProblem {
+  const i = fields.findIndex((f) => f.includes('\u0000'));
+  const column = { position: i + 1, name: (header[i] ?? '').replaceAll('\u0000', '') };
+  return { kind: 'nul', expected: header.length, actual: fields.length, detail: `column ${column.position} (${column.name}) holds a NUL character (a 0x00 byte)`, column };
 }
 
 /** Excel leaves `,,,,` rows below the data; blank lines are the same thing. */
@@ -380,5 +398,12 @@ export function describeRecordProblem(problem: RecordProblem): Words {
     }
     case 'too_large':
       return words(problem.detail, `行が長すぎます（${/\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS} 文字を超えています）`);
+    case 'nul': {
+      const { position, name } = problem.column ?? { position: 0, name: '' };
+      return words(
+        `column ${position} (${name}) holds a NUL character (a 0x00 byte), which no value may contain: remove it`,
+        `${position} 列目（${name}）に NUL 文字（0x00 のバイト）があります。値に含めることはできないため、削除してください`,
+      );
+    }
   }
 }

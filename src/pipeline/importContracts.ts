@@ -250,8 +250,8 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
  * 契約一括登録, the writing (or, with `dryRun`, what it would be): a read file against the
  * store. `deps` null in a dry run means there is no store yet: every contract is new.
  */
-export async function applyContractFile(deps: PipelineDeps | null, file: ContractFile, options: { dryRun: boolean }): Promise<ImportSummary> {
-  const importOptions = { serialsColumn: file.serialsColumn };
+export async function applyContractFile(deps: PipelineDeps | null, file: ContractFile, options: { dryRun: boolean; acceptQuantities?: boolean }): Promise<ImportSummary> {
+  const importOptions = { serialsColumn: file.serialsColumn, acceptQuantities: options.acceptQuantities === true };
   let result: ImportResult;
   if (options.dryRun) result = await previewImport(deps?.store.db ?? null, file.contracts, importOptions);
   else {
@@ -265,6 +265,27 @@ export async function applyContractFile(deps: PipelineDeps | null, file: Contrac
 /** Reads a master file and imports it (or previews it): both steps at once, for callers that need no prepare step. */
 export async function importContractFile(deps: PipelineDeps, file: string, encoding: InputEncoding, options: { dryRun?: boolean } = {}): Promise<ImportSummary> {
   return applyContractFile(deps, await readContractFile(file, encoding), { dryRun: options.dryRun === true });
+}
+
+/** A quantity that is neither the line's before nor after its cancellation: the three quantities, and what to do. */
+function explainUnexplainedQuantity(r: Extract<LineRefusal, { kind: 'quantity-unexplained' }>): Words {
+  const q = label('quantity');
+  const by = r.orderNo === null ? words('its cancellation', '解約') : words(`the cancellation ${r.orderNo}`, `解約 ${r.orderNo} `);
+  const before = r.before === null ? words('', '') : words(`had ${r.before} before ${by.en} and `, `${by.ja}の前は ${r.before}、`);
+  const facts = words(
+    `the file gives ${q.en} ${r.file}, but the line ${before.en}has ${r.after} since: the file gives neither, so the line is left as it is.`,
+    `ファイルの${q.ja}は ${r.file} ですが、明細は${before.ja}現在は ${r.after} です。ファイルの値はどちらでもないため、明細は変更していません。`,
+  );
+  if (r.lineCancelled) {
+    return words(
+      `${facts.en} The import does not bring a cancelled line back: check the seats at the supplier and correct the file`,
+      `${facts.ja}解約済みの明細は取り込みで元に戻りません。仕入元の数量を確認し、ファイルを直してください`,
+    );
+  }
+  return words(
+    `${facts.en} Check the seats at the supplier: if it has ${r.after}, correct the file; if it has ${r.file}, import the file again with --accept-quantities`,
+    `${facts.ja}仕入元の数量を確認し、${r.after} であればファイルを直してください。${r.file} であれば --accept-quantities を付けてもう一度取り込んでください`,
+  );
 }
 
 /** Why a line of the file was left as the store has it, in the user's words. */
@@ -300,5 +321,7 @@ export function explainRefusal(r: LineRefusal): Words {
       );
     case 'contract-cancelled':
       return words('the contract is cancelled: a line is not added to it', '契約は解約済みのため、明細を追加できません');
+    case 'quantity-unexplained':
+      return explainUnexplainedQuantity(r);
   }
 }

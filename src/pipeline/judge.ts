@@ -138,7 +138,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         if (taken.requests.size > 0 || taken.fingerprints.size > 0) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
-        const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) });
+        const { created, lost, changed } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) });
+        // A line changed since this page was judged (a master import, another run's
+        // confirmation): nothing was written, and the page is judged again on what it holds now.
+        if (changed.length > 0) return true;
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];

@@ -3,13 +3,14 @@ import path from 'node:path';
 import { KaiyakuError, words } from '../errors.js';
 import { writeFileAtomically } from '../files/atomic.js';
 import type { OrderStatus } from '../domain/types.js';
+import { connectionLostError, isConnectionLost } from '../store/connect.js';
 import { acquireLock } from '../store/lockRepository.js';
 import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
 import type { AdvanceCounts } from './advance.js';
 import { type CancelOptions, type PipelineDeps } from './context.js';
 import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type ParkedOrder } from './orderSteps.js';
 import { combineExitCodes } from './exitCodes.js';
-import { ReportsNotWritten, runCancelFile } from './runCancel.js';
+import { ReportsNotWritten, runCancelFile, type CancelRunSummary } from './runCancel.js';
 
 /** What a file's entry in the summary takes from its run: all of it, or what the store counted when its reports failed. */
 interface FileOutcome {
@@ -62,6 +63,8 @@ export interface NightSummary {
     /** Orders left where their run asked them to stop (`--until`): how many, and the first of them. */
     parked: { count: number; orders: ParkedOrder[] };
     durationMs: number;
+    /** Why taking up the open orders stopped (the files ran all the same). */
+    error?: string;
   };
   files: InboxFileSummary[];
   rows: ResultCounts & { total: number };
@@ -98,16 +101,27 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   try {
     for (const dir of [archive, reports, rejected]) fs.mkdirSync(dir, { recursive: true });
     const resumeStarted = Date.now();
-    const resumed = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled, announce: options.announce ?? true });
-    deps.log({ kind: 'event', name: 'resume.finished', message: `resumed ${resumed.orders} open orders`, data: { ...resumed.counts } });
-    const resume: NightSummary['resume'] = {
-      orders: resumed.orders,
-      counts: resumed.counts,
-      waiting: resumed.waiting,
-      needsOperator: resumed.needsOperator,
-      parked: { count: resumed.parked.length, orders: resumed.parked.slice(0, PARKED_LISTED) },
-      durationMs: Date.now() - resumeStarted,
-    };
+    const resume: NightSummary['resume'] = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled, announce: options.announce ?? true }).then(
+      (resumed): NightSummary['resume'] => {
+        deps.log({ kind: 'event', name: 'resume.finished', message: `resumed ${resumed.orders} open orders`, data: { ...resumed.counts } });
+        return {
+          orders: resumed.orders,
+          counts: resumed.counts,
+          waiting: resumed.waiting,
+          needsOperator: resumed.needsOperator,
+          parked: { count: resumed.parked.length, orders: resumed.parked.slice(0, PARKED_LISTED) },
+          durationMs: Date.now() - resumeStarted,
+        };
+      },
+      (caught: unknown): NightSummary['resume'] => {
+        // The night's files do not depend on it: they run, and the next night resumes again.
+        const error = nameFailure(caught, words('the open orders are taken up again by the next night', '未完了の注文は次回の夜間実行で再開します'));
+        const why = `${error.code}: ${error.text(options.cancel.lang)}`;
+        deps.log({ kind: 'event', name: 'resume.failed', message: why, data: { code: error.code } });
+        const counts = { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, quantityDiffers: 0, confirmed: 0 };
+        return { orders: 0, counts, waiting: 0, needsOperator: [], parked: { count: 0, orders: [] }, durationMs: Date.now() - resumeStarted, error: why };
+      },
+    );
 
     const files: InboxFileSummary[] = [];
     for (const name of listInbox(inbox)) {
@@ -140,7 +154,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const taken = fs.existsSync(reportPaths(file, reports).result);
         const reportName = taken ? `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
         const before = fs.statSync(file);
-        const summary = await runCancelFile(deps, file, { ...options.cancel, takeUpParked: false, reportsDir: reports, reportName });
+        const summary = await runThroughLostConnections(deps, file, { ...options.cancel, takeUpParked: false, reportsDir: reports, reportName });
         const after = fs.statSync(file);
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
           // Written to while we read it: what was read is done (and will not be done twice); the
@@ -163,9 +177,11 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         }
         record('archived', summary.exitCode, null, summary, movedTo);
         deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
-      } catch (error) {
-        if (!(error instanceof KaiyakuError)) throw error;
+      } catch (caught) {
+        // One file's failure, even one we cannot name, is that file's: the night goes on.
+        const error = nameFailure(caught, words('the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)', 'ファイルは受信フォルダーに残し、次回の夜間実行で続きから処理します（処理済みの行は二重に処理しません）'));
         const why = error.text(options.cancel.lang);
+        if (error !== caught) deps.log({ kind: 'event', name: 'file.interrupted', message: `${name}: ${error.words.en}`, data: { code: error.code } });
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
           // Another run has it, or its rows were processed and only the reports are missing:
           // either way the file stays where it is, not done by this night, and the next run
@@ -219,14 +235,50 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   }
 }
 
+/** Attempts at one file whose connection to the store was lost under it. */
+const FILE_ATTEMPTS = 3;
+
+/**
+ * One file of the night, taken up again where it stopped when the connection to the store
+ * was lost under it (every step can run twice: the run finds its staged rows, its orders
+ * and what was sent). Only once the store answers again: a store that stays away ends the
+ * file, not the night.
+ */
+async function runThroughLostConnections(deps: PipelineDeps, file: string, options: CancelOptions): Promise<CancelRunSummary> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runCancelFile(deps, file, options);
+    } catch (error) {
+      if (!isConnectionLost(error) || attempt >= FILE_ATTEMPTS) throw error;
+      deps.log({ kind: 'event', name: 'file.retried', message: `${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`, data: { attempt } });
+      // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
+      await deps.store.db.raw('select 1');
+    }
+  }
+}
+
+/**
+ * A failure as an error with a code: one we named as it is; a lost connection (retries did
+ * not get it back) and anything else we cannot name as the work stopped part-way, with
+ * what happens next. Never a stack trace in the night's summary.
+ */
+function nameFailure(error: unknown, next: { en: string; ja: string }): KaiyakuError {
+  if (error instanceof KaiyakuError) return error;
+  if (isConnectionLost(error)) return connectionLostError(error, next);
+  // A database error quotes its statement first (`<sql> - <what went wrong>`): only the words.
+  const why = ((error as Error | null)?.message ?? String(error)).replace(/^[\s\S]* - /, '').split('\n')[0]!.slice(0, 500);
+  return new KaiyakuError('WORK_INTERRUPTED', words(`stopped by a failure kaiyaku cannot name (${why}): ${next.en}`, `想定外のエラーで止まりました（${why}）。${next.ja}`), { cause: error });
+}
+
 /**
  * What the resume of a night adds to its exit code: 1 while an order waits on the supplier
  * or needs an operator (exit 0 means nothing needs a person); 0 when it took up orders (a
- * night of refused files that resumed some is not "nothing changed"). Parked orders are
+ * night of refused files that resumed some is not "nothing changed"); 1 as well when taking
+ * them up stopped on a failure. Parked orders are
  * where an operator chose to leave them: said in the summary, not a failure.
  */
 function resumeExitCodes(resume: NightSummary['resume']): number[] {
-  if (resume.waiting > 0 || resume.needsOperator.length > 0) return [1];
+  if (resume.waiting > 0 || resume.needsOperator.length > 0 || resume.error !== undefined) return [1];
   return resume.orders > 0 ? [0] : [];
 }
 

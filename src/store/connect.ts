@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
-import { KaiyakuError, usageError, words } from '../errors.js';
+import { KaiyakuError, usageError, words, type Words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
 /** 'write' (the default) migrates on open; 'read' never writes, and needs a store whose schema is current. */
@@ -108,9 +108,37 @@ async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: bo
     const why = (cause as Error).message.split('\n')[0];
     throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
   }
+  retryReadsOnLostConnection(db);
   const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
   await prepare(store, migrateOnOpen);
   return store;
+}
+
+/**
+ * A PostgreSQL connection can be lost under a running command (a server restart, a
+ * terminated backend, a network reset). knex's pool then drops the dead connection and
+ * opens a new one; what failed is the statement that was using it. Transactions are
+ * retried whole by `transact`. A read outside a transaction has no effect to repeat, so
+ * it is run again here, on a new connection, as `transact` would (withBusyRetry's bounds).
+ * Writes outside a transaction are not: one may have been committed before the answer was
+ * lost, and only its caller knows whether running it again is harmless.
+ */
+function retryReadsOnLostConnection(db: Knex): void {
+  const client = db.client as { runner(builder: unknown): { run(): Promise<unknown> } };
+  const runnerOf = client.runner.bind(client);
+  client.runner = (builder) => {
+    const runner = runnerOf(builder);
+    // A runner keeps the connection it used: each attempt gets a runner of its own.
+    if (isRead(builder)) runner.run = () => withBusyRetry(() => runnerOf(builder).run());
+    return runner;
+  };
+}
+
+/** A query builder's SELECT (first, pluck and count included) or a raw SELECT. */
+function isRead(builder: unknown): boolean {
+  const b = builder as { _method?: unknown; sql?: unknown };
+  if (typeof b._method === 'string') return b._method === 'select' || b._method === 'first' || b._method === 'pluck';
+  return typeof b.sql === 'string' && /^\s*select\b/i.test(b.sql);
 }
 
 async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
@@ -482,6 +510,26 @@ const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '40001', '40P01']);
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
 const CONNECTION_MESSAGES = /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET/i;
 
+/** The connection to PostgreSQL was lost (the statement may or may not have run). */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null | undefined;
+  if (!e || typeof e !== 'object') return false;
+  return (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) || (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message));
+}
+
+/**
+ * A lost connection that retries did not get back, named: the work stopped part-way, and
+ * running it again goes on where it stopped (every step can run twice).
+ */
+export function connectionLostError(error: unknown, next: Words): KaiyakuError {
+  const why = ((error as Error | null)?.message ?? String(error)).split('\n')[0]!.replace(/^[\s\S]* - /, '');
+  return new KaiyakuError(
+    'STORE_CONNECTION_LOST',
+    words(`the connection to the database was lost and did not come back (${why}): ${next.en}`, `データベースとの接続が切れ、再接続できませんでした（${why}）。${next.ja}`),
+    { cause: error },
+  );
+}
+
 /** Whether `withBusyRetry` would try again after this error. */
 export function isBusyError(error: unknown, options: { retryUniqueViolation?: boolean } = {}): boolean {
   const e = error as { code?: unknown; message?: unknown } | null | undefined;
@@ -489,7 +537,7 @@ export function isBusyError(error: unknown, options: { retryUniqueViolation?: bo
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
   if (BUSY_CODES.has(code) || /SQLITE_BUSY|database is locked/.test(message)) return true;
-  if (CONNECTION_CODES.has(code) || CONNECTION_MESSAGES.test(message)) return true;
+  if (isConnectionLost(error)) return true;
   return options.retryUniqueViolation === true && code === '23505';
 }
 

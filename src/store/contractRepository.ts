@@ -16,6 +16,12 @@ export type ContractLineInput = Omit<ContractLine, 'id' | 'contractId' | 'status
 export interface ImportOptions {
   /** false: the file has no serials column, and every line keeps the serials it has. */
   serialsColumn?: boolean;
+  /**
+   * Take the file's quantity for an active line that a cancellation moved, where it is
+   * neither the quantity before the cancellation nor the one after it (the operator has
+   * checked the supplier): otherwise such a line is refused.
+   */
+  acceptQuantities?: boolean;
 }
 
 /** A column of the import, by its key (the pipeline names it as the user knows it); serials are reported apart. */
@@ -51,7 +57,14 @@ export type LineRefusal =
   /** A serial the file gives this line is active on another line that keeps it. */
   | { kind: 'serial-elsewhere'; serial: string; lineNo: number }
   /** A new line on a contract that cancellation has closed. */
-  | { kind: 'contract-cancelled' };
+  | { kind: 'contract-cancelled' }
+  /**
+   * A cancellation moved the line's quantity since the master last agreed with the store,
+   * and the file gives a quantity that is neither what the line had before it (`before`)
+   * nor what it has (`after`): newer news from the supplier, or a master that never saw
+   * the cancellation. Not guessed.
+   */
+  | { kind: 'quantity-unexplained'; file: number; before: number | null; after: number; orderNo: string | null; lineCancelled: boolean };
 
 export type LineOutcome = 'created' | 'updated' | 'unchanged' | 'refused';
 
@@ -153,6 +166,10 @@ interface StoredLine extends LineValues {
   heldBy: string | null;
   /** Completed orders that took seats off the line. */
   decidedBy: string[];
+  /** The latest of them, with the quantity the line had before it. */
+  lastCancellation: { orderNo: string; before: number } | null;
+  /** The quantity the master and the store last agreed on; null when not known. */
+  masterQuantity: number | null;
   serials: StoredSerial[];
 }
 
@@ -177,8 +194,8 @@ interface StoredContract {
  * serials (removed ones too: a serial listed again takes its row back), the open order
  * holding each line and the completed orders that changed it. A number stored in another
  * case (before numbers were upper-cased on import) is found too, and renamed by the plan.
- * `lock`: on PostgreSQL the rows are locked, so that no order claims a line between this
- * read and the write.
+ * `lock`: on PostgreSQL the rows are locked, so that no order claims a line or reads its
+ * quantity between this read and the write (order creation locks the same lines).
  */
 async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonly string[], lock: boolean): Promise<Map<string, StoredContract>> {
   const found = new Map<string, StoredContract>();
@@ -201,20 +218,27 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
   const columns = ['id', 'contract_no', 'contract_date', 'start_date', 'end_date', 'cancelled_on', 'status', 'subject', 'customer', 'end_user', 'bill_to', 'ship_to'];
   for (const part of chunk([...new Set(contractNos)], 2000)) {
     const exact = db<DbContract>('contracts').whereIn('contract_no', part).select(columns);
-    for (const c of (await (forUpdate ? exact.forUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
+    for (const c of (await (forUpdate ? exact.forNoKeyUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
     const missing = part.filter((no) => !found.has(no));
     if (missing.length === 0) continue;
     const folded = db<DbContract>('contracts').whereRaw(`upper(contract_no) in (${missing.map(() => '?').join(', ')})`, missing).orderBy('id').select(columns);
-    for (const c of (await (forUpdate ? folded.forUpdate() : folded)) as unknown as DbContract[]) {
+    for (const c of (await (forUpdate ? folded.forNoKeyUpdate() : folded)) as unknown as DbContract[]) {
       const key = canonicalContractNo(c.contract_no);
       if (!found.has(key)) found.set(key, toContract(c));
     }
   }
   const byId = new Map([...found.values()].map((c) => [c.id, c]));
+  // Contracts are locked FOR NO KEY UPDATE: two imports wait for each other, but an order
+  // being inserted (its foreign key takes KEY SHARE on the contract) does not wait for this
+  // import while this import waits for that order's lines, which would deadlock.
+  // All the lines at once and in id order, as order creation locks them, so that the two
+  // wait for each other instead of deadlocking; read afterwards by statements of their own,
+  // which see the claims of an order created while this one waited.
+  if (forUpdate && byId.size > 0) await db('contract_lines').whereIn('contract_id', idsOf(db, [...byId.keys()])).orderBy('id').forUpdate().select('id');
   const lineById = new Map<number, StoredLine>();
   for (const part of chunk([...byId.keys()], 5000)) {
     const lines = db<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(db, part)).orderBy([{ column: 'contract_id' }, { column: 'line_no' }]);
-    for (const l of (await (forUpdate ? lines.forUpdate() : lines)) as unknown as DbContractLine[]) {
+    for (const l of (await lines) as unknown as DbContractLine[]) {
       const line: StoredLine = {
         id: Number(l.id),
         lineNo: Number(l.line_no),
@@ -230,6 +254,8 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
         status: l.status,
         heldBy: null,
         decidedBy: [],
+        lastCancellation: null,
+        masterQuantity: l.master_quantity === null ? null : Number(l.master_quantity),
         serials: [],
       };
       byId.get(Number(l.contract_id))!.lines.push(line);
@@ -251,17 +277,20 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
       if (line) line.heldBy = c.order_no;
     }
     // Released lines (the supplier refused them) record cancel 0: they decided nothing.
-    const decided: { line_id: number; order_no: string }[] = await db('order_lines as ol')
+    const decided: { line_id: number; order_no: string; quantity_before: number }[] = await db('order_lines as ol')
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .whereIn('cl.contract_id', idsOf(db, part))
       .andWhere('o.status', 'completed')
       .andWhere('ol.cancel_quantity', '>', 0)
       .orderBy('o.id')
-      .select('ol.contract_line_id as line_id', 'o.order_no');
+      .select('ol.contract_line_id as line_id', 'o.order_no', 'ol.quantity_before');
     for (const d of decided) {
       const line = lineById.get(Number(d.line_id));
-      if (line && !line.decidedBy.includes(d.order_no)) line.decidedBy.push(d.order_no);
+      if (!line) continue;
+      if (!line.decidedBy.includes(d.order_no)) line.decidedBy.push(d.order_no);
+      // One open order per line at a time: the order of creation is the order of completion.
+      line.lastCancellation = { orderNo: d.order_no, before: Number(d.quantity_before) };
     }
   }
   return found;
@@ -276,6 +305,8 @@ interface ImportPlan {
   serialsRemoved: number[];
   serialsReactivated: number[];
   serialInserts: { contractNo: string; lineNo: number; serialNo: string }[];
+  /** Lines whose agreed master quantity changes (written apart: it is not a change of the line a user sees). */
+  masterQuantities: { id: number; master_quantity: number }[];
   audits: { contractNo: string; action: string; detail: Record<string, unknown> }[];
   result: ImportResult;
 }
@@ -294,6 +325,8 @@ interface Draft {
   kept: KeptValue[];
   /** The active serials the line is to have, by serialKey, as spelled. */
   active: Map<string, string>;
+  /** The quantity the master and the store agree on once the line is written; null when they do not (kept or refused). */
+  agreed: number | null;
   refusal: LineRefusal | null;
 }
 
@@ -344,14 +377,14 @@ const text = (v: string | number | boolean | null): string => (v === null ? '' :
 
 /** Compares the file with what the store has; pure over the loaded state. */
 function planImport(stored: ReadonlyMap<string, StoredContract>, inputs: readonly ContractInput[], actor: string, now: string, options: ImportOptions): ImportPlan {
-  const plan: ImportPlan = { contractInserts: [], contractUpdates: [], lineInserts: [], lineUpdates: [], serialsRemoved: [], serialsReactivated: [], serialInserts: [], audits: [], result: { ...emptyCounts(), contracts: [] } };
+  const plan: ImportPlan = { contractInserts: [], contractUpdates: [], lineInserts: [], lineUpdates: [], serialsRemoved: [], serialsReactivated: [], serialInserts: [], masterQuantities: [], audits: [], result: { ...emptyCounts(), contracts: [] } };
   const seen = new Set<string>();
   for (const input of inputs) {
     const contractNo = canonicalContractNo(input.contractNo);
     if (seen.has(contractNo)) throw new Error(`importContracts: contract ${contractNo} given twice`);
     seen.add(contractNo);
     const existing = stored.get(contractNo);
-    const report = existing ? planExisting(plan, existing, input, contractNo, actor, now, options.serialsColumn !== false) : planNew(plan, input, contractNo, actor, now);
+    const report = existing ? planExisting(plan, existing, input, contractNo, actor, now, options) : planNew(plan, input, contractNo, actor, now);
     plan.result.contracts.push(report);
     if (report.outcome !== 'unchanged') {
       plan.audits.push({
@@ -400,7 +433,7 @@ function planNew(plan: ImportPlan, input: ContractInput, contractNo: string, act
   plan.contractInserts.push({ ...contractRow(input, contractNo, input.endDate, actor, now), status: 'active' });
   const lines = input.lines.map((line, i): LineReport => {
     const lineNo = i + 1;
-    plan.lineInserts.push({ contractNo, row: { ...lineRow(valuesOf(line), actor, now), line_no: lineNo, status: 'active' } });
+    plan.lineInserts.push({ contractNo, row: { ...lineRow(valuesOf(line), actor, now), line_no: lineNo, status: 'active', master_quantity: line.quantity } });
     const serials = [...new Map(line.serials.map((s) => [serialKey(s), s])).values()];
     for (const serialNo of serials) plan.serialInserts.push({ contractNo, lineNo, serialNo });
     return { row: line.row ?? null, lineNo, productCode: line.productCode, subscriptionId: line.subscriptionId, outcome: 'created', changes: [], kept: [], serials: { added: serials, removed: [], moved: [] }, refusal: null };
@@ -408,7 +441,8 @@ function planNew(plan: ImportPlan, input: ContractInput, contractNo: string, act
   return { contractNo, outcome: 'created', changes: [], kept: [], lines, notInFile: [] };
 }
 
-function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractInput, contractNo: string, actor: string, now: string, serialsColumn: boolean): ContractReport {
+function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractInput, contractNo: string, actor: string, now: string, options: ImportOptions): ContractReport {
+  const serialsColumn = options.serialsColumn !== false;
   const cancelled = stored.status === 'cancelled';
   const changes: FieldChange[] = [];
   const kept: KeptValue[] = [];
@@ -436,8 +470,8 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
   );
   const drafts = input.lines.map((line, j): Draft => {
     const pairing = pairs[j]!;
-    if (pairing.kind === 'existing') return draftExisting(stored.lines[pairing.stored]!, line, serialsColumn);
-    const draft: Draft = { input: line, stored: null, values: valuesOf(line), changes: [], kept: [], active: new Map(line.serials.map((s) => [serialKey(s), s])), refusal: null };
+    if (pairing.kind === 'existing') return draftExisting(stored.lines[pairing.stored]!, line, serialsColumn, options.acceptQuantities === true);
+    const draft: Draft = { input: line, stored: null, values: valuesOf(line), changes: [], kept: [], active: new Map(line.serials.map((s) => [serialKey(s), s])), agreed: line.quantity, refusal: null };
     if (pairing.kind === 'id-missing') {
       const other = stored.lines[pairing.stored]!;
       draft.refusal = { kind: 'id-missing', lineNo: other.lineNo, subscriptionId: other.subscriptionId };
@@ -513,9 +547,10 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
     }
     const serialsChanged = [...own.keys()].some((k) => !d.active.has(k)) || [...d.active.keys()].some((k) => !own.has(k));
     if (!d.stored) {
-      plan.lineInserts.push({ contractNo, row: { ...lineRow(d.values, actor, now), line_no: lineNo, status: 'active' } });
+      plan.lineInserts.push({ contractNo, row: { ...lineRow(d.values, actor, now), line_no: lineNo, status: 'active', master_quantity: d.values.quantity } });
       return { ...base, lineNo, outcome: 'created', serials, refusal: null };
     }
+    if (d.agreed !== null && d.agreed !== d.stored.masterQuantity) plan.masterQuantities.push({ id: d.stored.id, master_quantity: d.agreed });
     const outcome = d.changes.length > 0 || serialsChanged ? 'updated' : 'unchanged';
     if (outcome === 'updated') plan.lineUpdates.push({ id: d.stored.id, ...lineRow(d.values, actor, now) });
     return { ...base, lineNo, outcome, serials, refusal: null };
@@ -529,21 +564,20 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
 }
 
 /** A file line that is a stored line: what changes, what the store keeps, and whether it may change at all. */
-function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColumn: boolean): Draft {
-  // What a completed cancellation decided: the line's seats (and a cancelled line's status).
-  const decided = stored.decidedBy.length > 0 || stored.status === 'cancelled';
+function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColumn: boolean, acceptQuantities: boolean): Draft {
+  const quantity = decideQuantity(stored, line.quantity, acceptQuantities);
   const values: LineValues = {
     ...valuesOf(line),
     // The same code or id in another case is not a change: the stored spelling stays.
     productCode: sameId(stored.productCode, line.productCode) ? stored.productCode : line.productCode,
     subscriptionId: stored.subscriptionId !== '' ? stored.subscriptionId : line.subscriptionId,
-    quantity: decided ? stored.quantity : line.quantity,
+    quantity: quantity.kind === 'take' ? line.quantity : stored.quantity,
   };
   const changes: FieldChange[] = [];
   for (const field of LINE_FIELDS) {
     if (stored[field] !== values[field]) changes.push({ field, before: text(stored[field]), after: text(values[field]) });
   }
-  const kept: KeptValue[] = decided && line.quantity !== stored.quantity ? [{ field: 'quantity', store: String(stored.quantity), file: String(line.quantity), orderNos: stored.decidedBy }] : [];
+  const kept: KeptValue[] = quantity.kind === 'keep' ? [{ field: 'quantity', store: String(stored.quantity), file: String(line.quantity), orderNos: stored.decidedBy }] : [];
   const own = activeSerials(stored);
   let active = own;
   if (serialsColumn) {
@@ -556,15 +590,42 @@ function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColum
       if (!cancelled.has(key)) active.set(key, spelled.get(key) ?? serial);
     }
   }
-  const draft: Draft = { input: line, stored, values, changes, kept, active, refusal: null };
+  const draft: Draft = { input: line, stored, values, changes, kept, active, agreed: quantity.kind === 'take' ? line.quantity : null, refusal: null };
   const serialsChanged = own.size !== active.size || [...active.keys()].some((k) => !own.has(k));
   if (stored.heldBy !== null && (changes.length > 0 || serialsChanged)) {
     draft.refusal = { kind: 'held', orderNo: stored.heldBy };
+  } else if (quantity.kind === 'refuse') {
+    draft.refusal = quantity.refusal;
   } else if (serialsColumn ? line.serials.length > 0 && active.size !== values.quantity : active.size !== 0 && active.size !== values.quantity) {
     // A line's active serials are none (an empty cell) or one per seat it has left.
     draft.refusal = serialsColumn ? { kind: 'serial-count', serials: active.size, quantity: values.quantity, orderNos: stored.decidedBy } : { kind: 'serials-not-given', serials: active.size, quantity: values.quantity };
   }
   return draft;
+}
+
+/**
+ * What the file's quantity does to a stored line. The master is news while it is in step
+ * with the store: nothing (no completed cancellation) moved the line's quantity since the
+ * two last agreed, and then the file's quantity is taken. Once a cancellation moved it:
+ * - the file gives what the line has now: the master caught up, and the two agree again;
+ * - the file gives what the master said when they last agreed, or what the line had before
+ *   its latest cancellation: an older master, and the store, which knows of the
+ *   cancellation, keeps its quantity ("kept as stored");
+ * - anything else is refused for that line, naming the three quantities: the supplier may
+ *   have more seats than the store (bought after the cancellation), or the master never saw
+ *   the cancellation, and only a person who checks the supplier can tell. With
+ *   `acceptQuantities` the file is taken (an active line only: the import never brings a
+ *   cancelled line back).
+ */
+function decideQuantity(stored: StoredLine, file: number, acceptQuantities: boolean): { kind: 'take' } | { kind: 'keep' } | { kind: 'refuse'; refusal: LineRefusal } {
+  if (file === stored.quantity) return { kind: 'take' };
+  const last = stored.lastCancellation;
+  const lineCancelled = stored.status === 'cancelled';
+  const inStep = stored.masterQuantity !== null ? stored.masterQuantity === stored.quantity && !lineCancelled : last === null && !lineCancelled;
+  if (inStep) return { kind: 'take' };
+  if (file === stored.masterQuantity || file === last?.before) return { kind: 'keep' };
+  if (acceptQuantities && !lineCancelled) return { kind: 'take' };
+  return { kind: 'refuse', refusal: { kind: 'quantity-unexplained', file, before: last?.before ?? stored.masterQuantity, after: stored.quantity, orderNo: last?.orderNo ?? null, lineCancelled } };
 }
 
 async function applyPlan(trx: Knex.Transaction, plan: ImportPlan, actor: string, now: string): Promise<void> {
@@ -577,6 +638,7 @@ async function applyPlan(trx: Knex.Transaction, plan: ImportPlan, actor: string,
   }
   await insertRows(trx, 'contract_lines', plan.lineInserts.map((l) => ({ ...l.row, contract_id: contractIds.get(l.contractNo)! })));
   await updateRowsById(trx, 'contract_lines', plan.lineUpdates, { unit_price: 'integer', quantity: 'integer', is_trial: 'boolean' });
+  await updateRowsById(trx, 'contract_lines', plan.masterQuantities, { master_quantity: 'integer' });
   for (const part of chunk(plan.serialsRemoved)) await trx('serials').whereIn('id', idsOf(trx, part)).update({ status: 'removed' });
   for (const part of chunk(plan.serialsReactivated)) await trx('serials').whereIn('id', idsOf(trx, part)).update({ status: 'active' });
   if (plan.serialInserts.length > 0) {

@@ -271,6 +271,28 @@ const migrations: Migration[] = [
       });
     },
   },
+  {
+    // The quantity the contract master and the store last agreed on, per line: what the
+    // import took from the file, or found the same. A cancellation moves the store away
+    // from it; a later master that still gives it (or the quantity before the latest
+    // cancellation) is older news and the store's quantity stays, while one that gives
+    // another number is not dropped silently (contractRepository, decideQuantity). Lines
+    // registered before this version agreed on what the import set last: the quantity
+    // before their first completed cancellation, or the quantity they have.
+    name: '010_line_master_quantity',
+    async up(knex) {
+      await knex.schema.alterTable('contract_lines', (t) => {
+        t.integer('master_quantity');
+      });
+      await knex.raw(
+        `update contract_lines set master_quantity = coalesce(
+           (select ol.quantity_before from order_lines ol join change_orders o on o.id = ol.order_id
+            where ol.contract_line_id = contract_lines.id and o.status = 'completed' and ol.cancel_quantity > 0
+            order by o.id limit 1),
+           quantity)`,
+      );
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -5,7 +5,7 @@ import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderSta
 import { formatOrderNo } from '../domain/numbering.js';
 import { STAGES, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 import { recordAudit } from './audit.js';
-import { chunk, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
+import { chunk, dialectOf, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -33,26 +33,21 @@ export interface CreatedOrder {
 /**
  * Creates one requested cancellation order per plan, with its lines, serials and line
  * claims. Plans whose lines another order claimed meanwhile (an overlapping run) are
- * returned in `lost` and nothing of them is written. `holdStage`: the stage the run was
- * asked to stop at (its `--until`, null for `completed`), recorded on each order in the
- * same statement, so that no night can take up an order before it knows where to stop.
+ * returned in `lost` and nothing of them is written. When a line changed since the plans
+ * were judged (a master import, a confirmation: its quantity, price, status or serials),
+ * nothing at all is written and those plans come back in `changed`: the caller judges
+ * them again against what the line has now. `holdStage`: the stage the run was asked to
+ * stop at (its `--until`, null for `completed`), recorded on each order in the same
+ * statement, so that no night can take up an order before it knows where to stop.
  */
-export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null; holdStage?: Stage | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[] }> {
-  // Judged outside this transaction: another run may have claimed a line, or confirmed an
-  // order that changed its quantity, since. Such a plan is lost rather than applied stale.
-  const lineIds = plans.flatMap((p) => p.lines.map((l) => l.lineId));
-  const current = new Map<number, { status: string; quantity: number; claimedBy: number | null }>();
-  for (const ids of chunk([...new Set(lineIds)])) {
-    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', idsOf(trx, ids)).select('cl.id', 'cl.status', 'cl.quantity', 'lc.order_id as claimed_by');
-    for (const l of rows) current.set(Number(l.id), { status: l.status, quantity: Number(l.quantity), claimedBy: l.claimed_by });
-  }
-  const stale = (l: GroupPlan['lines'][number]) => {
-    const now = current.get(l.lineId);
-    return !now || now.claimedBy !== null || now.status !== 'active' || now.quantity !== l.quantityBefore;
-  };
-  const lost = plans.filter((p) => p.lines.some(stale));
-  const winners = plans.filter((p) => !p.lines.some(stale));
-  if (winners.length === 0) return { created: [], lost };
+export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null; holdStage?: Stage | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[]; changed: GroupPlan[] }> {
+  const current = await lockLinesForOrders(trx, plans);
+  const claimed = (p: GroupPlan) => p.lines.some((l) => (current.lines.get(l.lineId)?.claimedBy ?? null) !== null);
+  const changed = plans.filter((p) => !claimed(p) && p.lines.some((l) => lineChanged(l, current)));
+  if (changed.length > 0) return { created: [], lost: [], changed };
+  const lost = plans.filter(claimed);
+  const winners = plans.filter((p) => !claimed(p));
+  if (winners.length === 0) return { created: [], lost, changed: [] };
 
   const first = await allocateOrderNumbers(trx, winners.length);
   const orderNos = winners.map((_, i) => formatOrderNo(ctx.today, first + i));
@@ -95,7 +90,48 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
     await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${list.sql})`, [list.binding]);
   }
   await auditOrders(trx, orderIds, 'create', ctx);
-  return { created, lost };
+  return { created, lost, changed: [] };
+}
+
+interface LinesNow {
+  lines: Map<number, { status: string; quantity: number; unitPrice: number; claimedBy: number | null }>;
+  /** The serials the plans name: the line each is on, and its status. */
+  serials: Map<number, { lineId: number; status: string }>;
+}
+
+/**
+ * What the plans' lines hold now, read inside the transaction that writes the orders. On
+ * PostgreSQL the lines are locked first (FOR UPDATE, in id order, as the master import
+ * locks them), and only then read by a statement of its own: under READ COMMITTED that
+ * read sees whatever a transaction holding them committed, so an import cannot change a
+ * quantity between this read and the orders' insert, and an import waiting for them sees
+ * the new claims. SQLite has one writer: a transaction that read before another one's
+ * commit cannot write (SQLITE_BUSY_SNAPSHOT) and is retried whole.
+ */
+async function lockLinesForOrders(trx: Knex.Transaction, plans: readonly GroupPlan[]): Promise<LinesNow> {
+  const lineIds = [...new Set(plans.flatMap((p) => p.lines.map((l) => l.lineId)))].sort((a, b) => a - b);
+  const serialIds = [...new Set(plans.flatMap((p) => p.lines.flatMap((l) => l.serialIds)))];
+  const now: LinesNow = { lines: new Map(), serials: new Map() };
+  const locking = dialectOf(trx) === 'postgres';
+  for (const ids of chunk(lineIds)) {
+    if (locking) await trx('contract_lines').whereIn('id', idsOf(trx, ids)).orderBy('id').forUpdate().select('id');
+    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', idsOf(trx, ids)).select('cl.id', 'cl.status', 'cl.quantity', 'cl.unit_price', 'lc.order_id as claimed_by');
+    for (const l of rows) now.lines.set(Number(l.id), { status: l.status, quantity: Number(l.quantity), unitPrice: Number(l.unit_price), claimedBy: l.claimed_by === null ? null : Number(l.claimed_by) });
+  }
+  for (const ids of chunk(serialIds)) {
+    for (const s of await trx('serials').whereIn('id', idsOf(trx, ids)).select('id', 'line_id', 'status')) now.serials.set(Number(s.id), { lineId: Number(s.line_id), status: s.status });
+  }
+  return now;
+}
+
+/** The line is not what the plan read: gone, no longer active, another quantity or price, or a named serial moved or removed. */
+function lineChanged(l: GroupPlan['lines'][number], now: LinesNow): boolean {
+  const line = now.lines.get(l.lineId);
+  if (!line || line.status !== 'active' || line.quantity !== l.quantityBefore || line.unitPrice !== l.unitPrice) return true;
+  return l.serialIds.some((id) => {
+    const serial = now.serials.get(id);
+    return !serial || serial.lineId !== l.lineId || serial.status !== 'active';
+  });
 }
 
 async function auditOrders(db: Db, orderIds: readonly number[], action: string, ctx: WriteContext): Promise<void> {

@@ -33,6 +33,8 @@ export interface DbContractLine {
   is_trial: number | boolean;
   status: string;
   end_date: string | null;
+  /** The quantity the master and the store last agreed on (migration 010); null when not known. */
+  master_quantity: number | null;
 }
 
 export interface DbSerial {

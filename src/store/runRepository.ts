@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked, transact, type Store } from './connect.js';
+import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked, transact, withBusyRetry, type Store } from './connect.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -52,8 +52,9 @@ export async function createRun(db: Db, run: { sha256: string; fileName: string;
   });
 }
 
+/** Idempotent, so run again when the connection was lost under it (see connect.ts withBusyRetry). */
 export async function finishRun(db: Db, runId: number, now: string): Promise<void> {
-  await db('runs').where({ id: runId }).update({ status: 'done', finished_at: now });
+  await withBusyRetry(() => db('runs').where({ id: runId }).update({ status: 'done', finished_at: now }));
 }
 
 /** Replaces whatever a killed run staged with the file's rows (called before any row is judged). */
@@ -75,8 +76,9 @@ export async function insertStagedRows(store: Store, runId: number, rows: readon
   });
 }
 
+/** Idempotent, so run again when the connection was lost under it. */
 export async function completeStaging(db: Db, runId: number, rowCount: number, header: readonly string[]): Promise<void> {
-  await db('runs').where({ id: runId }).update({ row_count: rowCount, header_fields: JSON.stringify(header) });
+  await withBusyRetry(() => db('runs').where({ id: runId }).update({ row_count: rowCount, header_fields: JSON.stringify(header) }));
 }
 
 /** Contract numbers with rows still to judge, a page at a time (keyset, so memory stays flat). */

@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
 import { BIN, type ProcessResult } from '../support/cli.js';
 import type { Knex } from 'knex';
-import { openStore } from '../../src/store/connect.js';
+import { openStore, rawRows } from '../../src/store/connect.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { BIN };
@@ -197,7 +197,7 @@ export async function lineQuantities(db: Knex): Promise<Map<number, number>> {
 export async function integrityViolations(db: Knex, original: ReadonlyMap<number, number>): Promise<string[]> {
   const out: string[] = [];
   const q = async (what: string, sql: string): Promise<void> => {
-    const rows = (await db.raw(sql)) as Record<string, unknown>[];
+    const rows = rawRows<Record<string, unknown>>(await db.raw(sql));
     if (rows.length > 0) out.push(`${what}: ${JSON.stringify(rows.slice(0, 5))}${rows.length > 5 ? ` (+${rows.length - 5} more)` : ''}`);
   };
   await q(

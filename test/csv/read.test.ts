@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { KaiyakuError } from '../../src/errors.js';
-import { openCsv, type InputRecord } from '../../src/csv/read.js';
+import { describeRecordProblem, openCsv, type InputRecord } from '../../src/csv/read.js';
 import { useTempDir } from './useTempDir.js';
 
 const tmp = useTempDir();
@@ -165,12 +165,20 @@ describe('openCsv', () => {
     ]);
   });
 
-  it('reads NUL bytes as ordinary characters', async () => {
-    const { records } = await read(Buffer.from('a,b\nx\u0000y,\u0000\n1,2\n', 'utf8'));
+  it('reads a NUL byte as part of its cell, and flags the record naming the first column that holds one', async () => {
+    const { records } = await read(Buffer.from('a,備考\n1,2\nx,y\u0000z\n\u0000,\u0000\n3,4\n', 'utf8'));
     expect(brief(records)).toEqual([
-      { row: 1, fields: ['x\u0000y', '\u0000'], kind: undefined },
-      { row: 2, fields: ['1', '2'], kind: undefined },
+      { row: 1, fields: ['1', '2'], kind: undefined },
+      { row: 2, fields: ['x', 'y\u0000z'], kind: 'nul' },
+      { row: 3, fields: ['\u0000', '\u0000'], kind: 'nul' },
+      { row: 4, fields: ['3', '4'], kind: undefined },
     ]);
+    expect(records[1]!.problem).toMatchObject({ column: { position: 2, name: '備考' } });
+    expect(describeRecordProblem(records[1]!.problem!)).toEqual({
+      en: 'column 2 (備考) holds a NUL character (a 0x00 byte), which no value may contain: remove it',
+      ja: '2 列目（備考）に NUL 文字（0x00 のバイト）があります。値に含めることはできないため、削除してください',
+    });
+    expect(records[2]!.problem).toMatchObject({ column: { position: 1, name: 'a' } });
   });
 
   it('reports a 10 MB single line as too large without holding it, and reads on', async () => {

@@ -149,7 +149,7 @@ describe('2. is_trial is read strictly', () => {
 describe('3. what cancellation decided survives re-import', () => {
   it('a cancelled contract keeps its end date, cancellation date and status; a reduced line keeps its seats; names and prices are updated', () => {
     writeCancel('c.csv', [`NCN202107-0000003109,,,,,${END}`, `NCN202105-0000003108,M365-BB,,,5,${END}`]);
-    expect(kaiyaku('cancel', 'c.csv').code).toBe(0);
+    expect(kaiyaku('cancel', 'c.csv', '--supplier', 'sim').code).toBe(0);
     const cancelled = contracts().find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
     expect(cancelled).toMatchObject({ status: 'cancelled', end_date: END });
     // The distributor's master as it was (no end date, 20 seats), with a new subject and price.
@@ -185,7 +185,7 @@ describe('3. what cancellation decided survives re-import', () => {
     expect(quiet.stderr).toContain(`refused — the open order ${held!['order_no']} holds this line`);
     // The order confirmed, the same file goes in: the line's seats are the cancellation's.
     expect(kaiyaku('orders', 'accept', held!['order_no']!).code).toBe(0);
-    expect(kaiyaku('orders', 'link', held!['order_no']!).code).toBe(0);
+    expect(kaiyaku('orders', 'link', held!['order_no']!, '--supplier', 'sim').code).toBe(0);
     expect(kaiyaku('orders', 'confirm', held!['order_no']!, '--end-date', END).code).toBe(0);
     expect(kaiyaku('contracts', 'import', 'changed.csv').code).toBe(0);
     expect((await storedLines('NCN202108-0000003200')).map((l) => [l.code, l.q])).toEqual([
@@ -203,7 +203,7 @@ describe('4. serials match the seats after every import', () => {
     expect(r.stdout).toContain('serials added 2, removed 4, moved 0');
     expect(await storedLines('NCN202110-0000003402')).toMatchObject([{ q: 2, serials: ['SN-NEW-1', 'SN-NEW-2'] }]);
     writeCancel('c.csv', [`NCN202110-0000003402,,,,,${END}`]);
-    expect(kaiyaku('cancel', 'c.csv').code).toBe(0);
+    expect(kaiyaku('cancel', 'c.csv', '--supplier', 'sim').code).toBe(0);
     expect(exported().map((s) => s['serial_no']).sort()).toEqual(['SN-NEW-1', 'SN-NEW-2']);
   });
 
@@ -265,6 +265,75 @@ describe('6. rows of one contract must agree', () => {
     // The same date written another way is the same date.
     writeMaster('agree.csv', [e3!, cells(teams!, { start_date: '2021/8/2' })]);
     expect(kaiyaku('contracts', 'import', 'agree.csv').code).toBe(0);
+  });
+});
+
+describe('7. a later master after a cancellation: its quantity is never dropped silently', () => {
+  const E3 = 'NCN202108-0000003200';
+  const e3Rows = (quantity: number) => rowsOf(E3).map((c) => (c[COL['product_code']!] === 'M365-E3' ? cells(c, { quantity }) : c));
+  const e3Seats = async () => (await storedLines(E3)).find((l) => l.code === 'M365-E3')!.q;
+  beforeEach(() => {
+    // M365-E3 has 10 seats; 2 are cancelled and confirmed: 8 left.
+    writeCancel('two.csv', [`${E3},M365-E3,,,2,${END}`]);
+    expect(kaiyaku('cancel', 'two.csv', '--supplier', 'sim').code).toBe(0);
+  });
+
+  it('the quantity before the cancellation (an older master) is kept as stored; the one after it is unchanged', async () => {
+    const older = kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10)));
+    expect(older.code, older.stdout).toBe(0);
+    expect(older.stdout).toContain('lines created 0, updated 0, unchanged 2, refused 0');
+    expect(older.stdout).toContain('1 value(s) decided by cancellations kept as stored');
+    expect(await e3Seats()).toBe(8);
+    const caughtUp = kaiyaku('contracts', 'import', writeMaster('caught-up.csv', e3Rows(8)));
+    expect(caughtUp.code).toBe(0);
+    expect(caughtUp.stdout).toContain('lines created 0, updated 0, unchanged 2, refused 0');
+    expect(caughtUp.stdout).not.toContain('kept as stored');
+    // The master is in step again: its next change is news, and is taken.
+    const more = kaiyaku('contracts', 'import', writeMaster('more.csv', e3Rows(12)));
+    expect(more.code, more.stdout).toBe(0);
+    expect(more.stdout).toContain('quantity 8 → 12');
+    expect(await e3Seats()).toBe(12);
+  });
+
+  it('any other quantity refuses the line (exit 1) naming the three quantities and what to do; --accept-quantities takes it, and the master is news again', async () => {
+    const order = orders().find((o) => o['contract_no'] === E3)!['order_no']!;
+    const r = kaiyaku('contracts', 'import', writeMaster('thirteen.csv', e3Rows(13)));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('lines created 0, updated 0, unchanged 1, refused 1');
+    expect(r.stdout).toContain(
+      `row 1, line 1 (M365-E3 / E3A1B2C3-0001-4000-8000-000000003200): refused — the file gives quantity 13, but the line had 10 before the cancellation ${order} and has 8 since: the file gives neither, so the line is left as it is. Check the seats at the supplier: if it has 8, correct the file; if it has 13, import the file again with --accept-quantities`,
+    );
+    expect(await e3Seats()).toBe(8);
+    // The same in Japanese, under the default language.
+    const ja = runIn(dir, ['contracts', 'import', 'thirteen.csv']);
+    expect(ja.code).toBe(1);
+    expect(ja.stdout).toContain(`取り込み不可 — ファイルの数量は 13 ですが、明細は解約 ${order} の前は 10、現在は 8 です。`);
+    expect(ja.stdout).toContain('13 であれば --accept-quantities を付けてもう一度取り込んでください');
+    // The operator checked the supplier: it has 13.
+    const accepted = kaiyaku('contracts', 'import', 'thirteen.csv', '--accept-quantities');
+    expect(accepted.code, accepted.stdout).toBe(0);
+    expect(accepted.stdout).toContain('quantity 8 → 13');
+    expect(await e3Seats()).toBe(13);
+    expect(kaiyaku('contracts', 'import', 'thirteen.csv').code).toBe(0);
+    const next = kaiyaku('contracts', 'import', writeMaster('fifteen.csv', e3Rows(15)));
+    expect(next.code, next.stdout).toBe(0);
+    expect(await e3Seats()).toBe(15);
+    // The next cancellation starts from the seats the store now has.
+    writeCancel('one.csv', [`${E3},M365-E3,,,1,${END}`]);
+    expect(kaiyaku('cancel', 'one.csv', '--until', 'requested').code).toBe(0);
+    expect(orders().find((o) => o['status'] === 'requested')).toMatchObject({ subtotal_before: String(15 * 3910), subtotal_after: String(14 * 3910) });
+  });
+
+  it('a cancelled line is not brought back by a quantity the store cannot explain, even with --accept-quantities', async () => {
+    writeCancel('rest.csv', [`${E3},M365-E3,,,,${END}`]);
+    expect(kaiyaku('cancel', 'rest.csv', '--supplier', 'sim').code).toBe(0);
+    expect(kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10))).code).toBe(0);
+    for (const extra of [[], ['--accept-quantities']]) {
+      const r = kaiyaku('contracts', 'import', writeMaster('eleven.csv', e3Rows(11)), ...extra);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('has 0 since: the file gives neither, so the line is left as it is. The import does not bring a cancelled line back');
+    }
+    expect((await storedLines(E3)).find((l) => l.code === 'M365-E3')).toMatchObject({ q: 0, status: 'cancelled' });
   });
 });
 

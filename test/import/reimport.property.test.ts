@@ -74,8 +74,10 @@ interface ModelLine {
   active: Set<string>;
   cancelled: Set<string>;
   status: 'active' | 'cancelled';
-  /** A completed cancellation took seats off it: its quantity is the store's. */
-  decided: boolean;
+  /** The quantity the master and the store last agreed on. */
+  agreed: number;
+  /** What the line had before its latest completed cancellation; null before any. */
+  lastBefore: number | null;
   /** An open order holds it. */
   held: boolean;
   storedSub: string;
@@ -130,7 +132,8 @@ function buildModel(specs: { code: string; sub: string; serial: boolean }[][]): 
         active: new Set(),
         cancelled: new Set(),
         status: 'active',
-        decided: false,
+        agreed: 0,
+        lastBefore: null,
         held: false,
         storedSub: '',
       });
@@ -157,7 +160,7 @@ function nextMaster(model: Model, seed: number, first: boolean): { text: string;
       if (line.anchor !== null) {
         const fresh = () => `SN-${++model.serialCounter}`;
         if (first) serials = [line.anchor, ...Array.from({ length: r.int(3) }, fresh)];
-        else if (line.decided && r.chance(0.5)) {
+        else if (line.lastBefore !== null && r.chance(0.5)) {
           // A master that agrees with the cancellation, or one from before it (cancelled serials still listed).
           serials = [...line.active, ...[...line.cancelled].filter(() => r.chance(0.5))];
           if (!serials.some((s) => serialKey(s) === serialKey(line.anchor!))) serials.push(line.anchor);
@@ -199,18 +202,24 @@ function nextMaster(model: Model, seed: number, first: boolean): { text: string;
       // What the store should now hold for the line.
       const fileKeys = new Set(serials.map(serialKey));
       const active = new Set([...fileKeys].filter((k) => !line.cancelled.has(k)));
-      const quantity = line.decided ? line.qty : qty;
       if (first) {
-        Object.assign(line, { qty, price, active, storedSub: line.subGiven ? line.sub : '' });
+        Object.assign(line, { qty, price, active, agreed: qty, storedSub: line.subGiven ? line.sub : '' });
         continue;
       }
+      // The file's quantity is taken while the master is in step with the store (or gives
+      // what the store has); once a cancellation moved the line, an older master's (the
+      // agreed one, or the one before the latest cancellation) is kept as stored, and any
+      // other is refused for the line.
+      const inStep = qty === line.qty || (line.agreed === line.qty && line.status === 'active');
+      const older = !inStep && (qty === line.agreed || qty === line.lastBefore);
+      const quantity = inStep ? qty : line.qty;
       const subAppears = line.subGiven && line.storedSub === '';
       const changes = price !== line.price || quantity !== line.qty || subAppears || active.size !== line.active.size || [...active].some((k) => !line.active.has(k));
-      if ((line.held && changes) || (serials.length > 0 && active.size !== quantity)) {
+      if ((line.held && changes) || (!inStep && !older) || (serials.length > 0 && active.size !== quantity)) {
         refusals++;
         continue;
       }
-      Object.assign(line, { qty: quantity, price, active, storedSub: subAppears ? line.sub : line.storedSub });
+      Object.assign(line, { qty: quantity, price, active, agreed: inStep ? qty : line.agreed, storedSub: subAppears ? line.sub : line.storedSub });
     }
     contract.subject = subject;
     if (contract.status === 'active') contract.endDate = endDate;
@@ -322,8 +331,8 @@ describe('re-importing the master', () => {
             const { contract, line } = cancel;
             if (s.until === 'requested') line.held = true;
             else {
+              line.lastBefore = line.qty;
               line.qty -= cancel.quantity;
-              line.decided = true;
               for (const serial of cancel.serials) {
                 line.active.delete(serialKey(serial));
                 line.cancelled.add(serialKey(serial));

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { transact, type Store } from '../../src/store/connect.js';
+import { openStore, transact, type Store } from '../../src/store/connect.js';
 import { importContracts, loadSnapshots, previewImport, type ContractInput, type ImportResult } from '../../src/store/contractRepository.js';
 import { createCancelOrders } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aPlan, aPlannedLine, freshId } from '../builders.js';
@@ -206,15 +209,20 @@ describe('what cancellation decided survives re-import', () => {
     // The old master (4 units, S2 among them): 3 seats, S1 S3 S4.
     expect(await importContracts(ctx.store, [input], 'importer', LATER)).toMatchObject({ linesUnchanged: 1, keptFromCancellation: 1 });
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S4'] });
+    // An old master (4 units) with S2 replaced by S6: four active serials for the three seats
+    // the store keeps. Refused for the line, which stays as it is.
+    const tooMany = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S4', 'S6'] })] };
+    const result = await importContracts(ctx.store, [tooMany], 'importer', LATER);
+    expect(result.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'serial-count', serials: 4, quantity: 3, orderNos: [order] } });
+    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S4'] });
     // A master that replaced S4 with S5 and knows of the cancellation.
     const replaced = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 3, serials: ['S1', 'S3', 'S5'] })] };
     expect(await importContracts(ctx.store, [replaced], 'importer', LATER)).toMatchObject({ linesUpdated: 1, serialsAdded: 1, serialsRemoved: 1 });
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S5'] });
-    // Four active serials for three seats left: refused for the line, which stays as it is.
-    const tooMany = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S5', 'S6'] })] };
-    const result = await importContracts(ctx.store, [tooMany], 'importer', LATER);
-    expect(result.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'serial-count', serials: 4, quantity: 3, orderNos: [order] } });
-    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 3, serials: ['S1', 'S3', 'S5'] });
+    // In step with the store again, the master's next quantity is news: a fourth seat with its serial.
+    const fourth = { ...input, lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S3', 'S5', 'S6'] })] };
+    expect(await importContracts(ctx.store, [fourth], 'importer', LATER)).toMatchObject({ linesUpdated: 1, linesRefused: 0, serialsAdded: 1 });
+    expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 4, serials: ['S1', 'S3', 'S5', 'S6'] });
   });
 
   it('a line an open order holds is not changed: the change is refused for that line, the rest is imported', async () => {
@@ -295,5 +303,37 @@ describe('previewImport', () => {
     const real = await importContracts(ctx.store, [next, fresh], 'importer', LATER);
     expect(preview).toEqual(real);
     expect(await previewImport(null, [next])).toMatchObject({ contractsCreated: 1, linesCreated: 2, serialsAdded: 1 });
+  });
+});
+
+describe('migration 010: the quantity the master and the store last agreed on', () => {
+  it('is, for a store from before it, the quantity before a line\'s first completed cancellation, else the line\'s; the import then tells an older master from news', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-legacy-'));
+    let store = await openStore(join(dir, 'legacy.db'));
+    try {
+      const input = aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: 10 }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })] });
+      await importContracts(store, [input], 'importer', NOW);
+      await cancelInStore(store, input.contractNo, 1, 2);
+      const latest = await cancelInStore(store, input.contractNo, 1, 3);
+      // The store as the version before 010 left it.
+      await store.db('knex_migrations').where({ name: '010_line_master_quantity' }).delete();
+      await store.db.schema.alterTable('contract_lines', (t) => t.dropColumn('master_quantity'));
+      await store.close();
+      store = await openStore(join(dir, 'legacy.db'));
+      expect((await store.db('contract_lines').orderBy('line_no').select('quantity', 'master_quantity')).map((l: { quantity: number; master_quantity: number }) => [Number(l.quantity), Number(l.master_quantity)])).toEqual([
+        [5, 10],
+        [5, 5],
+      ]);
+      const withQuantity = (q: number) => ({ ...input, lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: q }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })] });
+      // The master of before both cancellations, and of between them: older news, kept.
+      for (const q of [10, 8]) expect(await importContracts(store, [withQuantity(q)], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, linesRefused: 0, keptFromCancellation: 1 });
+      const seven = await importContracts(store, [withQuantity(7)], 'importer', LATER);
+      expect(seven.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'quantity-unexplained', file: 7, before: 8, after: 5, orderNo: latest, lineCancelled: false } });
+      expect(await importContracts(store, [withQuantity(5)], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, keptFromCancellation: 0 });
+      expect(await importContracts(store, [withQuantity(7)], 'importer', LATER)).toMatchObject({ linesUpdated: 1, linesRefused: 0 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

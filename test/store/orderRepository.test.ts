@@ -99,7 +99,33 @@ describe('createCancelOrders', () => {
     expect(Number(ordersAfter!.n)).toBe(Number(ordersBefore!.n) + 1);
 
     const onlyLost = await create([planA]);
-    expect(onlyLost).toEqual({ created: [], lost: [planA] });
+    expect(onlyLost).toEqual({ created: [], lost: [planA], changed: [] });
+  });
+
+  it('writes nothing when a line changed since the plans were judged (quantity, price, a named serial), and returns those plans to be judged again', async () => {
+    const [a, b, c] = await importAndLoad(
+      aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-Q', quantity: 5 })] }),
+      aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-P', quantity: 5, unitPrice: 870 })] }),
+      aContractInput({ lines: [aLineInput({ subscriptionId: '', productCode: 'ESET-C', quantity: 2, serials: ['C-1', 'C-2'] })] }),
+    );
+    const plans = [planFor(a!, [{ cancelQuantity: 1 }]), planFor(b!, [{ cancelQuantity: 1 }]), planFor(c!, [{ serialNo: 'C-2' }])];
+    const ordersBefore = Number((await ctx.store.db('change_orders').count({ n: '*' }).first())!.n);
+    // A master import lands between the judgement and the orders' transaction.
+    await ctx.store.db('contract_lines').where({ id: a!.lines[0]!.id }).update({ quantity: 7 });
+    await ctx.store.db('contract_lines').where({ id: b!.lines[0]!.id }).update({ unit_price: 700 });
+    await ctx.store.db('serials').where({ line_id: c!.lines[0]!.id, serial_no: 'C-2' }).update({ status: 'removed' });
+    for (const [i, plan] of plans.entries()) {
+      expect(await create([plan]), `plan ${i}`).toEqual({ created: [], lost: [], changed: [plan] });
+    }
+    // One changed plan holds back the whole page: nothing is written for the others either.
+    const [d] = await importAndLoad(aContractInput());
+    expect(await create([planFor(d!), plans[0]!])).toEqual({ created: [], lost: [], changed: [plans[0]] });
+    expect(Number((await ctx.store.db('change_orders').count({ n: '*' }).first())!.n)).toBe(ordersBefore);
+    // Judged again on what the lines hold now, the orders are made.
+    const fresh = (await loadSnapshots(ctx.store.db, [a!.contract.contractNo])).get(a!.contract.contractNo)!;
+    const { created } = await create([planFor(fresh, [{ cancelQuantity: 1 }])]);
+    const order = (await loadOrders(ctx.store.db, [created[0]!.orderId])).get(created[0]!.orderId)!;
+    expect(order.lines.map((l) => [l.quantityBefore, l.quantityAfter])).toEqual([[7, 6]]);
   });
 
   it('gives the line back when the order is withdrawn', async () => {
