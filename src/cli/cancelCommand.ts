@@ -1,18 +1,18 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { KaiyakuError, type Lang, usageError } from '../errors.js';
-import { checkFolderCreatable, checkFolderWritable, checkOutputFile, writeFileAtomically } from '../files/destinations.js';
+import { KaiyakuError, type Lang, usageError, words } from '../errors.js';
+import { checkFolderClear, checkFolderCreatable, checkFolderWritable, checkOutputClear, checkOutputFile, sameLocation, writeFileAtomically, type Guard } from '../files/destinations.js';
 import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
 import { STAGES, type Stage } from '../domain/types.js';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions } from '../pipeline/context.js';
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
-import { planReportPaths } from '../reports/resultFile.js';
+import { planReportPaths, type ReportPlan } from '../reports/resultFile.js';
 import type { CliCommand } from './command.js';
 import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
-import { checkStore, checkSupplierSpec, clearProgress, openDeps, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { checkStore, checkSupplierSpec, clearProgress, openDeps, storeGuards, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
@@ -79,16 +79,22 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       const inbox = args.inbox;
       checkFolderWritable(inbox, '--inbox');
       const archive = args.archive ?? path.join(inbox, 'archive');
-      checkFolderCreatable(archive, args.archive !== undefined ? '--archive' : '--inbox');
-      checkFolderCreatable(path.join(archive, 'rejected'), args.archive !== undefined ? '--archive' : '--inbox');
+      const archiveOption = args.archive !== undefined ? '--archive' : '--inbox';
+      checkFolderCreatable(archive, archiveOption);
+      checkFolderCreatable(path.join(archive, 'rejected'), archiveOption);
       // The night creates its report folder (default: the archive) as it does the archive.
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
       // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
-      if (args.reports !== undefined && path.resolve(args.reports) === path.resolve(inbox)) {
+      if (args.reports !== undefined && sameLocation(args.reports, inbox)) {
         throw usageError('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
       }
+      // An archive that is the inbox takes every file back in, with a copy of it: the inbox doubles every night.
+      const inboxGuard: Guard = { path: inbox, kind: 'folder', what: words(`the inbox (${inbox})`, `受信フォルダー（${inbox}）`) };
+      checkFolderClear(archive, archiveOption, [inboxGuard]);
+      checkFolderClear(path.join(archive, 'rejected'), archiveOption, [inboxGuard]);
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
+      if (args.summaryJson !== undefined) checkOutputClear(args.summaryJson, '--summary-json', [...storeGuards(store), inboxGuard]);
       return async () => {
         const deps = await openDeps(store, args);
         try {
@@ -123,6 +129,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
     if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
     const store = await checkStore(args, 'write');
+    checkReportsClear(files, reports, [...storeGuards(store), ...files.map((f) => inputGuard(f))]);
 
     return async () => {
       const deps = await openDeps(store, args);
@@ -149,6 +156,18 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     };
   },
 };
+
+/** An input file, which no report of the same command may replace (it may not have been read yet). */
+function inputGuard(file: string): Guard {
+  return { path: file, kind: 'file', what: words(`the input file ${file}`, `入力ファイル ${file}`) };
+}
+
+function checkReportsClear(files: readonly string[], plans: readonly ReportPlan[], guards: readonly Guard[]): void {
+  plans.forEach((plan, i) => {
+    const what = words(`the report of ${files[i]!}`, `${files[i]!} のレポート`);
+    for (const report of [plan.result, plan.errors]) checkOutputClear(report, what, guards);
+  });
+}
 
 const RESULT_WORDS: Record<string, { en: string; ja: string }> = {
   completed: { en: 'completed', ja: '完了' },

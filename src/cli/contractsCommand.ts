@@ -33,7 +33,7 @@ const importCommand: CliCommand<ImportArgs> = {
     // The whole file is read and checked here: a file that cannot be imported is refused
     // before any store is opened (or created).
     const file = await readContractFile(args.file, args.encoding);
-    const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write');
+    const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write', { create: true });
     return async () => {
       for (const column of file.unknownColumns) process.stderr.write(`warning: ${args.file}: ${args.lang === 'ja' ? `不明な列を無視しました: ${column}` : `unknown column ignored: ${column}`}\n`);
       const deps = store === null ? null : await openDeps(store, args);

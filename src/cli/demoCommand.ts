@@ -41,7 +41,7 @@ export const demoCommand: CliCommand<DemoArgs> = {
       fs.copyFileSync(path.join(FIXTURES_DIR, 'cancel-sample.csv'), input);
       const db = path.join(dir, 'kaiyaku.db');
       const ja = args.lang === 'ja';
-      const deps = await openDeps({ spec: db, access: 'write' }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat });
+      const deps = await openDeps({ spec: db, access: 'write', create: true }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat });
       try {
         const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
         process.stdout.write(ja ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n` : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);

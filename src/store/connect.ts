@@ -25,6 +25,15 @@ export interface OpenStoreOptions {
   access?: StoreAccess;
   /** With access 'write' only: `false` opens without migrating (`kaiyaku migrate` reports what it applies itself). */
   migrate?: boolean;
+  /**
+   * With access 'write' only: whether a new store may be made here (default true). With
+   * `false` the spec must name an existing kaiyaku store (a SQLite file, a PostgreSQL
+   * database with knex's migration table), else STORE_UNAVAILABLE and nothing is created;
+   * one whose schema is behind is still migrated. The CLI makes stores only in
+   * `contracts import`, `migrate` and `demo`: a mistyped --db elsewhere must not become
+   * an empty store in which every row is CONTRACT_NOT_FOUND.
+   */
+  create?: boolean;
 }
 
 export const DEFAULT_DB = './kaiyaku.db';
@@ -84,11 +93,18 @@ function sqliteFile(spec: string): string {
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<Store> {
   const access = options.access ?? 'write';
-  if (isPostgresSpec(spec)) return openPostgres(spec, access, options.migrate !== false);
-  return openSqlite(spec, access, options.migrate !== false);
+  const use = { migrateOnOpen: options.migrate !== false, create: access === 'read' ? false : options.create !== false };
+  if (isPostgresSpec(spec)) return openPostgres(spec, access, use);
+  return openSqlite(spec, access, use);
 }
 
-async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
+/** How a store is opened for writing: migrated on open, and whether it may be made. */
+interface WriteUse {
+  migrateOnOpen: boolean;
+  create: boolean;
+}
+
+async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): Promise<Store> {
   let db: Knex;
   try {
     db = knexFactory({
@@ -109,26 +125,19 @@ async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: bo
     throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
   }
   const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
-  await prepare(store, migrateOnOpen);
+  await prepare(store, use);
   return store;
 }
 
-async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
+async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Promise<Store> {
   const file = sqliteFile(spec);
+  // Neither a read nor a write that may not create ever makes a file: SQLite's read-only open would not, but say why.
+  if ((access === 'read' || !use.create) && !fs.existsSync(file)) throw noStoreAt(file);
+  if (access === 'write' && !use.create) await requireSqliteStore(spec, file);
   if (access === 'read') {
-    // Read-only must never create a file: SQLite's read-only open would not, but say why.
-    if (!fs.existsSync(file)) {
-      throw new KaiyakuError(
-        'STORE_UNAVAILABLE',
-        words(
-          `there is no database at ${file}: check --db or KAIYAKU_DB (\`kaiyaku contracts import\` creates one)`,
-          `${file} にデータベースがありません。--db または KAIYAKU_DB を確認してください（\`kaiyaku contracts import\` で作成されます）`,
-        ),
-      );
-    }
     const store = sqliteStore(spec, file, 'read', false);
     try {
-      await prepare(store, false);
+      await prepare(store, READ_ONLY);
       return store;
     } catch (error) {
       // A WAL database whose folder this process cannot write: SQLite needs the -shm file
@@ -141,7 +150,7 @@ async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: bool
       if (!walWithoutContent(file)) throw readFailure(driverError(error), file);
       const immutable = sqliteStore(spec, file, 'read', true);
       try {
-        await prepare(immutable, false);
+        await prepare(immutable, READ_ONLY);
         return immutable;
       } catch (again) {
         throw isSqliteOpenRefusal(driverError(again)) ? readFailure(driverError(again), file) : again;
@@ -153,8 +162,51 @@ async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: bool
     if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
   }
   const store = sqliteStore(spec, file, 'write', false);
-  await prepare(store, migrateOnOpen);
+  await prepare(store, use);
   return store;
+}
+
+/** There is nothing at `where`: a mistyped --db or KAIYAKU_DB, most likely. */
+function noStoreAt(where: string): KaiyakuError {
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `there is no database at ${where}: check --db or KAIYAKU_DB; nothing was done (\`kaiyaku contracts import\` or \`kaiyaku migrate\` creates one)`,
+      `${where} にデータベースがありません。--db または KAIYAKU_DB を確認してください。何も行っていません（\`kaiyaku contracts import\` か \`kaiyaku migrate\` で作成されます）`,
+    ),
+  );
+}
+
+/** `where` answers, but holds no kaiyaku store (no knex_migrations table). */
+function notKaiyakuStore(where: string): KaiyakuError {
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
+      `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
+    ),
+  );
+}
+
+/**
+ * An existing SQLite file is a kaiyaku store, checked read-only before the write open:
+ * that open sets WAL mode, which would already change another program's database or
+ * an empty file.
+ */
+async function requireSqliteStore(spec: string, file: string): Promise<void> {
+  const reader = sqliteStore(spec, file, 'read', false);
+  let present: boolean;
+  try {
+    await reader.db.raw('select 1');
+    present = (await schemaState(reader.db)).present;
+  } catch (cause) {
+    // SQLITE_NOTADB and the like: whatever the file is, it is not a store of ours.
+    if (/SQLITE_NOTADB|SQLITE_CORRUPT/.test(sqliteReason(cause))) present = false;
+    else throw openFailure(cause, spec, 'read');
+  } finally {
+    await reader.db.destroy().catch(() => undefined);
+  }
+  if (!present) throw notKaiyakuStore(file);
 }
 
 /**
@@ -197,12 +249,17 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
   return { db, dialect: 'sqlite', location: spec, access, close: () => db.destroy() };
 }
 
+const READ_ONLY: WriteUse = { migrateOnOpen: false, create: false };
+
 /** First query, then the schema: migrated for write access, checked for read. Closes the store on failure. */
-async function prepare(store: Store, migrateOnOpen: boolean): Promise<void> {
+async function prepare(store: Store, use: WriteUse): Promise<void> {
   try {
     await store.db.raw('select 1');
     if (store.access === 'read') await requireCurrentSchema(store);
-    else if (migrateOnOpen) await migrate(store);
+    else {
+      if (!use.create && !(await schemaState(store.db)).present) throw notKaiyakuStore(redact(store.location));
+      if (use.migrateOnOpen) await migrate(store);
+    }
   } catch (cause) {
     await store.db.destroy().catch(() => undefined);
     if (cause instanceof KaiyakuError) throw cause;
@@ -284,15 +341,7 @@ function walWithoutContent(file: string): boolean {
 async function requireCurrentSchema(store: Store): Promise<void> {
   const { present, pending, unknown } = await schemaState(store.db);
   const where = redact(store.location);
-  if (!present) {
-    throw new KaiyakuError(
-      'STORE_UNAVAILABLE',
-      words(
-        `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
-        `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
-      ),
-    );
-  }
+  if (!present) throw notKaiyakuStore(where);
   if (unknown.length > 0) throw newerSchema(where, unknown);
   if (pending.length > 0) {
     throw new KaiyakuError(
@@ -321,6 +370,24 @@ export async function schemaState(db: Knex): Promise<{ present: boolean; pending
   if (!(await db.schema.hasTable('knex_migrations'))) return { present: false, pending: known, unknown: [] };
   const applied = new Set((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name));
   return { present: true, pending: known.filter((n) => !applied.has(n)), unknown: [...applied].filter((n) => !known.includes(n)) };
+}
+
+/** The files a SQLite store is made of (the database, its -wal, -shm and -journal); none for PostgreSQL. */
+export function storeFiles(spec: string): string[] {
+  if (isPostgresSpec(spec)) return [];
+  const file = sqliteFile(spec);
+  if (file === ':memory:' || file === '') return [];
+  return [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+}
+
+/**
+ * Before a command that may not create a store does any work: a SQLite file must be
+ * there (a stat, nothing opened). A PostgreSQL server is asked when the store is opened.
+ */
+export function checkStoreExists(spec: string): void {
+  if (isPostgresSpec(spec)) return;
+  const file = sqliteFile(spec);
+  if (!fs.existsSync(file)) throw noStoreAt(file);
 }
 
 /**

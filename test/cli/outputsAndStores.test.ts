@@ -1,0 +1,159 @@
+/**
+ * Where a command may read and write, through the real CLI: only `contracts import`,
+ * `migrate` and `demo` make a store (a mistyped --db elsewhere is refused, nothing
+ * created); no output lands on the store, on an input or in the inbox. Every refusal is
+ * exit 2 with the folder byte-identical.
+ */
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aPgSchema, PG_URL } from '../store/pgSchema.js';
+import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
+
+const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
+const ROW = 'NCN202105-0000003108,M365-BB,,,1,,,';
+
+/** A folder with a store of the fixture contracts, a cancellation file and an inbox holding a settled night file. */
+let template: string;
+let dir: string;
+
+beforeAll(() => {
+  template = mkdtempSync(join(tmpdir(), 'kaiyaku-outputs-'));
+  cpSync(join(FIXTURES, 'contracts.csv'), join(template, 'contracts.csv'));
+  expect(runIn(template, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
+  writeFileSync(join(template, 'nov.csv'), `${HEADER}\n${ROW}\n`);
+  mkdirSync(join(template, 'inbox'));
+  writeFileSync(join(template, 'inbox', 'night.csv'), `${HEADER}\n${ROW}\n`);
+  const old = new Date(Date.now() - 3600_000);
+  utimesSync(join(template, 'inbox', 'night.csv'), old, old);
+});
+afterAll(() => rmSync(template, { recursive: true, force: true }));
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kaiyaku-outputs-case-'));
+  cpSync(template, dir, { recursive: true, preserveTimestamps: true });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const kaiyaku = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => runIn(dir, [...args, '--lang', 'en'], env);
+
+/** Exit 2, the message matching, no stack trace, and every file of the folder as it was. */
+function expectRefused(args: readonly string[], named: RegExp, env: NodeJS.ProcessEnv = {}): string {
+  const before = snapshot(dir);
+  const r = kaiyaku(args, env);
+  expect(r.code, `kaiyaku ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(2);
+  expect(r.stderr).toMatch(named);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(snapshot(dir)).toEqual(before);
+  return r.stderr;
+}
+
+describe('only contracts import, migrate and demo make a store', () => {
+  const NO_STORE = /there is no database at typo\.db: check --db or KAIYAKU_DB[\s\S]*kaiyaku contracts import/;
+  const commands: string[][] = [
+    ['cancel', 'nov.csv', '--supplier', 'sim'],
+    ['cancel', 'nov.csv', '--dry-run', '--supplier', 'sim'],
+    ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0'],
+    ['orders', 'resume', '--supplier', 'sim'],
+    ['orders', 'accept', 'NOD202601-0000000001'],
+    ['serials', 'export', '--mark-notified', '--out', 'serials.csv'],
+    ['serials', 'export'],
+    ['orders', 'list'],
+    ['contracts', 'list'],
+  ];
+
+  it('a mistyped --db (or KAIYAKU_DB) is refused by every other command, naming both and how to make one, and creates nothing', () => {
+    for (const args of commands) {
+      expectRefused([...args, '--db', 'typo.db'], NO_STORE);
+      expectRefused(args, NO_STORE, { KAIYAKU_DB: 'typo.db' });
+    }
+    expect(existsSync(join(dir, 'typo.db'))).toBe(false);
+    expect(readdirSync(join(dir, 'inbox'))).toEqual(['night.csv']);
+  });
+
+  it('a file that is not a kaiyaku store (an empty one, another program\'s) is refused and left as it was', () => {
+    writeFileSync(join(dir, 'empty.db'), '');
+    writeFileSync(join(dir, 'notes.db'), 'not a database at all\n');
+    for (const db of ['empty.db', 'notes.db']) {
+      for (const args of [['cancel', 'nov.csv', '--supplier', 'sim'], ['orders', 'resume', '--supplier', 'sim'], ['serials', 'export', '--mark-notified']]) {
+        expectRefused([...args, '--db', db], new RegExp(`${db} is not a kaiyaku database[\\s\\S]*--db or KAIYAKU_DB`));
+      }
+    }
+    expect(readFileSync(join(dir, 'empty.db'), 'utf8')).toBe('');
+  });
+
+  it('contracts import, migrate and demo still make one', () => {
+    expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', 'new1.db']).code).toBe(0);
+    expect(kaiyaku(['migrate', '--db', 'new2.db']).code).toBe(0);
+    expect(kaiyaku(['demo', '--dir', 'demo']).code).toBe(0);
+    for (const db of ['new1.db', 'new2.db', join('demo', 'kaiyaku.db')]) expect(kaiyaku(['orders', 'list', '--db', db]).code).toBe(0);
+  });
+
+  it.skipIf(!PG_URL)('PostgreSQL: a database without kaiyaku\'s tables is refused by the night and by resume, and nothing is created in it', async () => {
+    const schema = await aPgSchema(PG_URL!, 'nostore');
+    try {
+      const tables = async () => (await schema.admin.raw('select count(*)::int as n from information_schema.tables where table_schema = ?', [schema.name])).rows[0].n as number;
+      const notStore = /is not a kaiyaku database[\s\S]*--db or KAIYAKU_DB/;
+      expectRefused(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url], notStore);
+      expectRefused(['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--db', schema.url], notStore);
+      expectRefused(['orders', 'resume', '--supplier', 'sim', '--db', schema.url], notStore);
+      expectRefused(['serials', 'export', '--mark-notified', '--db', schema.url], notStore);
+      expect(await tables()).toBe(0);
+      expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', schema.url]).code).toBe(0);
+      const r = kaiyaku(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      await schema.drop();
+    }
+  });
+});
+
+describe('no output lands on the store, on an input, or in the inbox', () => {
+  it('--out and --summary-json cannot replace the store or its -wal/-shm/-journal, however the path is written', () => {
+    symlinkSync('kaiyaku.db', join(dir, 'link.db'));
+    linkSync(join(dir, 'kaiyaku.db'), join(dir, 'hard.db'));
+    mkdirSync(join(dir, 'sub'));
+    const paths = ['kaiyaku.db', './kaiyaku.db', 'sub/../kaiyaku.db', 'link.db', 'hard.db', 'kaiyaku.db-wal', 'kaiyaku.db-shm', 'kaiyaku.db-journal'];
+    for (const out of paths) {
+      expectRefused(['orders', 'list', '--out', out], new RegExp(`--out ${out.replace(/[.]/g, '\\.')} is (the database|a file of the database)`));
+      expectRefused(['contracts', 'list', '--out', out, '--db', './kaiyaku.db'], /--out .* is (the database|a file of the database)/);
+      expectRefused(['serials', 'export', '--mark-notified', '--out', out], /--out .* is (the database|a file of the database)/);
+      expectRefused(['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--summary-json', out], /--summary-json .* is (the database|a file of the database)/);
+    }
+    // The store still answers: nothing was written over it.
+    expect(kaiyaku(['orders', 'list']).code).toBe(0);
+  });
+
+  it('the archive cannot be the inbox (the inbox would double every night), nor can --reports or --summary-json be in it', () => {
+    symlinkSync('inbox', join(dir, 'inbox-link'));
+    const night = ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0'];
+    for (const archive of ['inbox', './inbox/', 'inbox-link']) expectRefused([...night, '--archive', archive], /--archive .* is the inbox/);
+    // The rejected files go to <archive>/rejected: that cannot be the inbox either.
+    mkdirSync(join(dir, 'up', 'rejected'), { recursive: true });
+    expectRefused(['cancel', '--inbox', 'up/rejected', '--supplier', 'sim', '--archive', 'up'], /--archive up\/rejected is the inbox/);
+    expectRefused([...night, '--reports', 'inbox-link'], /--reports cannot be the inbox/);
+    expectRefused([...night, '--summary-json', 'inbox/night.json'], /--summary-json inbox\/night\.json is inside the inbox/);
+    expectRefused([...night, '--summary-json', 'inbox-link/night.csv'], /--summary-json inbox-link\/night\.csv is inside the inbox/);
+    // Beside it is fine, and the night runs.
+    const r = kaiyaku([...night, '--archive', 'archive', '--summary-json', 'night.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'inbox'))).toEqual([]);
+    expect(readdirSync(join(dir, 'archive'))).toContain('night.csv');
+  });
+
+  it('a report cannot replace the store or another input of the same command', () => {
+    cpSync(join(dir, 'kaiyaku.db'), join(dir, 'nov.result.csv'));
+    expectRefused(['cancel', 'nov.csv', '--supplier', 'sim', '--db', 'nov.result.csv'], /the report of nov\.csv nov\.result\.csv is the database/);
+    rmSync(join(dir, 'nov.result.csv'));
+    // b.result.csv named through a link to this folder is b.csv's own report: it would be written over before it is read.
+    writeFileSync(join(dir, 'b.csv'), `${HEADER}\n${ROW}\n`);
+    writeFileSync(join(dir, 'b.result.csv'), `${HEADER}\n${ROW}\n`);
+    const here = `${dir}-link`;
+    symlinkSync(dir, here);
+    try {
+      expectRefused(['cancel', 'b.csv', join(here, 'b.result.csv'), '--supplier', 'sim', '--dry-run'], /the report of b\.csv b\.result\.csv is the input file .*-link\/b\.result\.csv/);
+    } finally {
+      rmSync(here);
+    }
+  });
+});
