@@ -13,6 +13,7 @@ import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
 import { checkStore, checkSupplierSpec, clearProgress, openDeps, storeGuards, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { namedAsGiven, takeInputs, type Input } from './inputs.js';
 import { dateArgument } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
@@ -37,7 +38,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
   describe: 'bulk cancellation: validate each file, create orders, accept, link, confirm, and write the reports',
   builder: (y: Argv) =>
     withSupplier(withDb(y))
-      .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run)' })
+      .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run); - reads standard input, whose reports (stdin.result.csv, stdin.errors.csv) need --reports' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate against the store, change nothing' })
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
       .option('end-date', { type: 'string', describe: 'end date for rows without one (default: the run date); 2026-01-05, 2026/1/5 or 20260105' })
@@ -51,7 +52,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .example('$0 cancel --inbox /srv/kaiyaku/inbox --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
-      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/'),
+      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/')
+      .example('iconv -f sjis nov.txt | $0 cancel - --reports out/', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
     const files = args.files ?? [];
     if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
@@ -116,34 +118,29 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       };
     }
 
-    const seen = new Map<string, string>();
-    for (const file of files) {
-      const resolved = path.resolve(file);
-      const earlier = seen.get(resolved);
-      if (earlier !== undefined) throw usageError(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
-      seen.set(resolved, file);
-    }
+    const inputs = await takeInputs(files, args.reports === undefined ? 'beside' : 'folder');
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
-    for (const file of files) await checkCancelFile(file, args.encoding);
-    const reports = planReportPaths(files, options.reportsDir);
+    for (const input of inputs) await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input)));
+    const reports = planReportPaths(inputs.map((i) => i.path), options.reportsDir);
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
     if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
     const store = await checkStore(args, 'write');
-    checkReportsClear(files, reports, [...storeGuards(store), ...files.map((f) => inputGuard(f))]);
+    checkReportsClear(inputs, reports, [...storeGuards(store), ...inputs.filter((i) => !i.streamed).map((i) => inputGuard(i.given))]);
 
     return async () => {
       const deps = await openDeps(store, args);
       const codes: number[] = [];
       try {
-        for (const [i, file] of files.entries()) {
+        for (const [i, input] of inputs.entries()) {
           const planned = reports[i]!;
           try {
-            const summary = await runCancelFile(deps, file, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
+            const summary = await runCancelFile(deps, input.path, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
             clearProgress(args);
-            if (!args.quiet) process.stdout.write(formatSummary(summary, args.dryRun, args.lang));
+            if (!args.quiet) process.stdout.write(formatSummary({ ...summary, file: input.shown }, args.dryRun, args.lang));
             codes.push(summary.exitCode);
-          } catch (error) {
+          } catch (caught) {
             clearProgress(args);
+            const error = namedAsGiven(caught, input);
             if (!(error instanceof KaiyakuError)) throw error;
             writeFailure({ json: args.logFormat === 'json' }, error.text(args.lang), 'file.failed');
             codes.push(exitCodeOf(error.kind));
@@ -162,9 +159,9 @@ function inputGuard(file: string): Guard {
   return { path: file, kind: 'file', what: words(`the input file ${file}`, `入力ファイル ${file}`) };
 }
 
-function checkReportsClear(files: readonly string[], plans: readonly ReportPlan[], guards: readonly Guard[]): void {
+function checkReportsClear(inputs: readonly Input[], plans: readonly ReportPlan[], guards: readonly Guard[]): void {
   plans.forEach((plan, i) => {
-    const what = words(`the report of ${files[i]!}`, `${files[i]!} のレポート`);
+    const what = words(`the report of ${inputs[i]!.shown}`, `${inputs[i]!.shown} のレポート`);
     for (const report of [plan.result, plan.errors]) checkOutputClear(report, what, guards);
   });
 }

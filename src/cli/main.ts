@@ -25,7 +25,7 @@ const COMMANDS: readonly (CliCommand<never> | CliGroup)[] = [cancelCommand, cont
  */
 async function main(argv: string[]): Promise<number> {
   const state: ParseState = { chosen: null, context: { path: [], options: null, subcommands: COMMANDS.map((c) => c.command.split(' ')[0]!) } };
-  let parser = yargs(argv)
+  let parser = yargs(argv.map((a) => (a === '-' ? DASH : a)))
     .scriptName('kaiyaku')
     .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
     .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'language of messages, and of headers and labels in the CSV files written' })
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     if (error instanceof ParseFailure) {
-      const words = explainParseFailure(error.message, argv, state);
+      const words = explainParseFailure(error.message.replaceAll(DASH, '-'), argv, state);
       writeFailure(fallback, words[fallback.lang], 'usage');
       return 2;
     }
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const chosen = state.chosen;
   // --help and --version print and end without choosing a command.
   if (!chosen) return 0;
-  const args = chosen.args as Record<string, unknown> & GlobalArgs;
+  const args = withDashes(chosen.args) as Record<string, unknown> & GlobalArgs;
   // A repeated --lang is refused below; its message still needs one language.
   const lang = typeof args.lang === 'string' ? args.lang : langOfArgv(argv);
   const out: Output = { lang, json: args['log-format'] === 'json', quiet: args['quiet'] === true };
@@ -77,6 +77,18 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class ParseFailure extends Error {}
+
+/**
+ * A lone `-` (standard input) goes through yargs as this word and comes back as `-`:
+ * yargs reads `-` where a positional goes as an option marker with no name, so
+ * `cancel -` had no file and `contracts import -` an empty one.
+ */
+const DASH = 'kaiyaku\u2063dash';
+
+function withDashes(args: Record<string, unknown>): Record<string, unknown> {
+  const restore = (v: unknown): unknown => (v === DASH ? '-' : Array.isArray(v) ? v.map(restore) : v);
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, restore(v)]));
+}
 
 function reportFailure(error: unknown, out: Output, phase = { started: false }): number {
   if (error instanceof KaiyakuError) {

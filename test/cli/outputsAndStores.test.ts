@@ -1,15 +1,18 @@
 /**
  * Where a command may read and write, through the real CLI: only `contracts import`,
  * `migrate` and `demo` make a store (a mistyped --db elsewhere is refused, nothing
- * created); no output lands on the store, on an input or in the inbox. Every refusal is
- * exit 2 with the folder byte-identical.
+ * created); no output lands on the store, on an input or in the inbox; standard input
+ * and pipes are read once, their reports going only to --reports. Every refusal is exit 2
+ * with the folder byte-identical.
  */
-import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
+import { BIN } from '../support/cli.js';
+import { FIXTURES, runIn, snapshot, startSupplier } from '../support/sandbox.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
 const ROW = 'NCN202105-0000003108,M365-BB,,,1,,,';
@@ -154,6 +157,93 @@ describe('no output lands on the store, on an input, or in the inbox', () => {
       expectRefused(['cancel', 'b.csv', join(here, 'b.result.csv'), '--supplier', 'sim', '--dry-run'], /the report of b\.csv b\.result\.csv is the input file .*-link\/b\.result\.csv/);
     } finally {
       rmSync(here);
+    }
+  });
+});
+
+describe('standard input and pipes are read once, and their reports go to --reports only', () => {
+  let supplier: Awaited<ReturnType<typeof startSupplier>>;
+  beforeAll(async () => {
+    supplier = await startSupplier(template);
+  });
+  afterAll(() => supplier.stop());
+
+  /** The CLI with its standard input from `stdin` (bytes through a pipe, or an open file descriptor); killed if it waits on a pipe for ever. */
+  function withStdin(args: readonly string[], stdin: { input: string } | { fd: number }) {
+    const stdio: StdioOptions = 'fd' in stdin ? [stdin.fd, 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
+    const r = spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], { cwd: dir, env: { ...process.env, KAIYAKU_DB: undefined }, encoding: 'utf8', stdio, timeout: 30_000, ...('input' in stdin ? { input: stdin.input } : {}) });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+  const results = (file: string) => readFileSync(join(dir, file), 'utf8').split('\r\n').slice(1, -1).map((line) => line.split(',')[5]);
+
+  it('piped into `cancel -`, every row is read and run (it was reported empty), reports out/stdin.result.csv', async () => {
+    mkdirSync(join(dir, 'out'));
+    const calls = await supplier.calls();
+    const r = withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], { input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^stdin: 1 rows — completed 1/);
+    expect(results('out/stdin.result.csv')).toEqual(['completed']);
+    expect(await supplier.calls()).toBeGreaterThan(calls);
+    // The same bytes again are the same request: nothing is sent twice.
+    const again = withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], { input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n` });
+    expect(again.code, again.stderr).toBe(0);
+    expect(results('out/stdin.result.csv')).toEqual(['already_done']);
+    // contracts import reads standard input too.
+    const imported = withStdin(['contracts', 'import', '-', '--dry-run'], { input: readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8') });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/^stdin: 10 rows/);
+  });
+
+  it('standard input (- or /dev/stdin, piped or redirected) without --reports is refused before it is read: no /dev/stdin.result.csv', async () => {
+    const fd = openSync(join(dir, 'nov.csv'), 'r');
+    try {
+      for (const name of ['-', '/dev/stdin']) {
+        const before = snapshot(dir);
+        for (const stdin of [{ fd }, { input: `${HEADER}\n${ROW}\n` }]) {
+          const r = withStdin(['cancel', name, '--supplier', supplier.url], stdin);
+          expect(r.code, r.stderr).toBe(2);
+          expect(r.stderr).toContain(`${name} is standard input: there is no folder beside it`);
+          expect(r.stderr).toMatch(/give --reports DIR/);
+        }
+        expect(snapshot(dir)).toEqual(before);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    expect(existsSync('/dev/stdin.result.csv')).toBe(false);
+    expect(existsSync('/dev/stdin.errors.csv')).toBe(false);
+    // Redirected, with --reports, it runs like a file named stdin.
+    mkdirSync(join(dir, 'out'));
+    const fd2 = openSync(join(dir, 'nov.csv'), 'r');
+    try {
+      const r = withStdin(['cancel', '/dev/stdin', '--reports', 'out', '--supplier', supplier.url], { fd: fd2 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(results('out/stdin.result.csv')).toEqual(['completed']);
+    } finally {
+      closeSync(fd2);
+    }
+  });
+
+  it('a named pipe is read once, its reports named after it in --reports; without --reports it is refused before it is read', () => {
+    const fifo = join(dir, 'feed.csv');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const orders = () => kaiyaku(['orders', 'list', '--encoding', 'utf8']).stdout;
+    const before = orders();
+    const refused = withStdin(['cancel', 'feed.csv', '--supplier', supplier.url], { input: '' });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/feed\.csv is not a regular file \(a pipe or a device\)[\s\S]*--reports/);
+    expect(orders()).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.startsWith('feed'))).toEqual(['feed.csv']);
+    mkdirSync(join(dir, 'out'));
+    // The writer blocks until the command opens the pipe: it is read while the command runs.
+    const writer = spawn('sh', ['-c', `printf '%s\\n%s\\n' '${HEADER}' 'NCN202107-0000003109,PRJ-P1,,,,,,' > feed.csv`], { cwd: dir });
+    try {
+      const r = withStdin(['cancel', 'feed.csv', '--reports', 'out', '--supplier', supplier.url], { input: '' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^feed\.csv: 1 rows — completed 1/);
+      expect(results('out/feed.result.csv')).toEqual(['completed']);
+    } finally {
+      writer.kill();
     }
   });
 });
