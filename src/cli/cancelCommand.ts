@@ -109,9 +109,10 @@ export const cancelCommand: CliCommand<CancelArgs> = {
             cancel: { ...options, reportsDir: null },
           });
           clearProgress(args);
-          if (args.summaryJson) writeFileAtomically(args.summaryJson, `${JSON.stringify(night, null, 2)}\n`);
+          const summaryWritten = args.summaryJson === undefined || writeNightSummary(args.summaryJson, night, args);
           if (!args.quiet) process.stdout.write(formatNight(night, args.lang));
-          return night.exitCode;
+          // The night's work stands whatever became of its summary file; a scheduler must still hear of the loss.
+          return summaryWritten ? night.exitCode : (Math.max(night.exitCode, 1) as 1 | 2);
         } finally {
           await deps.close();
         }
@@ -153,6 +154,18 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     };
   },
 };
+
+/** `--summary-json`, written whole or not at all; a failure (a full disk) is said, and false returned. */
+function writeNightSummary(file: string, night: NightSummary, args: Pick<CancelArgs, 'lang' | 'logFormat'>): boolean {
+  try {
+    writeFileAtomically(file, `${JSON.stringify(night, null, 2)}\n`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof KaiyakuError)) throw error;
+    writeFailure({ json: args.logFormat === 'json' }, error.text(args.lang), error.code.toLowerCase().replace('_', '.'));
+    return false;
+  }
+}
 
 /** An input file, which no report of the same command may replace (it may not have been read yet). */
 function inputGuard(file: string): Guard {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { KaiyakuError, type Lang } from '../errors.js';
+import { diskFullError, KaiyakuError, words, type Lang } from '../errors.js';
 import { cancelCommand } from './cancelCommand.js';
 import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
 import { contractsCommand } from './contractsCommand.js';
@@ -69,11 +69,32 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportFailure(error, out);
   }
+  let code: number;
+  let failure: unknown = null;
   try {
-    return await work();
+    code = await work();
   } catch (error) {
-    return reportFailure(error, out, { started: true });
+    failure = error;
+    code = reportFailure(error, out, { started: true });
   }
+  return reportLostOutput(code, failure, out);
+}
+
+/** The first failure to write standard output, other than a reader that left: said once the command ends. */
+let stdoutFailure: Error | null = null;
+
+/**
+ * Standard output that could not be written (a full disk, `> /dev/full`) is said, unless
+ * the failure reported already is that one (a list written to stdout): the summary or
+ * message it held is lost, so the command did not end as it should (at least 1).
+ */
+function reportLostOutput(code: number, reported: unknown, out: Output): number {
+  if (stdoutFailure === null || (reported instanceof KaiyakuError && reported.cause === stdoutFailure)) return code;
+  const named =
+    diskFullError(stdoutFailure, words('cannot write standard output', '標準出力に書き込めません'), 'incomplete') ??
+    new KaiyakuError('FILE_UNWRITABLE', words(`cannot write standard output: ${stdoutFailure.message}`, `標準出力に書き込めません: ${stdoutFailure.message}`), { cause: stdoutFailure, kind: 'incomplete' });
+  writeFailure(out, named.text(out.lang), named.code.toLowerCase().replace('_', '.'));
+  return Math.max(code, 1);
 }
 
 class ParseFailure extends Error {}
@@ -90,7 +111,9 @@ function withDashes(args: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, restore(v)]));
 }
 
-function reportFailure(error: unknown, out: Output, phase = { started: false }): number {
+function reportFailure(caught: unknown, out: Output, phase = { started: false }): number {
+  // A full disk under a database or file error we did not name: named here, once for all.
+  const error = caught instanceof KaiyakuError ? caught : (diskFullError(caught, words('cannot write the database or a file', 'データベースかファイルに書き込めません'), phase.started ? 'incomplete' : 'unavailable') ?? caught);
   if (error instanceof KaiyakuError) {
     writeFailure(out, error.text(out.lang), error.code.toLowerCase().replace('_', '.'));
     return exitCodeOf(error.kind);
@@ -107,9 +130,10 @@ function unexpected(lang: Lang): string {
 }
 
 // A reader that stops early (`| head`) is not a failure of ours.
+// Any other failure (a full disk) is kept, not thrown: thrown from here it was a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  throw error;
+  stdoutFailure ??= error;
 });
 tuneHeapForBatch();
 process.exitCode = await main(hideBin(process.argv));

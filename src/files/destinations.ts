@@ -32,6 +32,10 @@ export function checkFolderWritable(dir: string, option: string): void {
 export function checkOutputFile(file: string, option: string): void {
   const st = statOrNull(file, option);
   if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
+  // A file is written beside its name and renamed over it: over a device or a pipe (/dev/full, /dev/null) that would replace the device itself.
+  if (st && !st.isFile()) {
+    throw unwritable(option, file, words('this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output', '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください'));
+  }
   const parent = path.dirname(path.resolve(file));
   const pst = statOrNull(parent, option);
   if (pst === null) throw unwritable(option, file, words(`the folder ${parent} does not exist`, `フォルダー ${parent} がありません`));

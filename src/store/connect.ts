@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
-import { KaiyakuError, usageError, words } from '../errors.js';
+import { diskFull, diskFullError, KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
 /** 'write' (the default) migrates on open; 'read' never writes, and needs a store whose schema is current. */
@@ -270,6 +270,11 @@ async function prepare(store: Store, use: WriteUse): Promise<void> {
 function openFailure(cause: unknown, spec: string, access: StoreAccess): KaiyakuError {
   const why = sqliteReason(cause);
   const code = (cause as { code?: unknown } | null)?.code;
+  const where = words(`cannot open the database ${redact(spec)}`, `データベース ${redact(spec)} を開けません`);
+  const full = diskFullError(cause, where);
+  if (full) return full;
+  // SQLite says only "disk I/O error" when it cannot map its -shm file on a full file system.
+  if ((code === 'SQLITE_IOERR' || /^SQLITE_IOERR\b/.test(why)) && fileSystemFull(spec)) return diskFull(where, 'SQLITE_IOERR', cause);
   // knex's migration lock rewraps the driver's error, keeping only its message.
   if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
     return new KaiyakuError(
@@ -279,6 +284,16 @@ function openFailure(cause: unknown, spec: string, access: StoreAccess): Kaiyaku
     );
   }
   return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
+}
+
+/** Whether the file system of a SQLite store has no block left for it. */
+function fileSystemFull(spec: string): boolean {
+  if (isPostgresSpec(spec)) return false;
+  try {
+    return fs.statfsSync(path.dirname(path.resolve(sqliteFile(spec)))).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The driver's error under an open failure of ours. */

@@ -6,7 +6,7 @@
  * with the folder byte-identical.
  */
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -244,6 +244,71 @@ describe('standard input and pipes are read once, and their reports go to --repo
       expect(results('out/feed.result.csv')).toEqual(['completed']);
     } finally {
       writer.kill();
+    }
+  });
+});
+
+describe('a full disk is named (DISK_FULL, both languages), with no stack trace and a truthful exit code', () => {
+  /** The CLI with its standard output on `stdoutPath` (/dev/full). */
+  function toStdout(stdoutPath: string, args: readonly string[]) {
+    const fd = openSync(stdoutPath, 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, KAIYAKU_DB: undefined }, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'], timeout: 60_000 });
+      return { code: r.status, stderr: r.stderr };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const unnotified = () => kaiyaku(['serials', 'export', '--unnotified', '--encoding', 'utf8']).stdout.trim().split('\n').length - 1;
+
+  it('serials export > /dev/full: exit 2, the disk named, nothing marked notified; a summary lost is exit 1; --out /dev/full is refused', () => {
+    writeFileSync(join(dir, 'serial.csv'), `${HEADER}\nNCN202110-0000003402,,,SN-ESET-0002,,,,\n`);
+    expect(kaiyaku(['cancel', 'serial.csv', '--supplier', 'sim']).code).toBe(0);
+    expect(unnotified()).toBe(1);
+    for (const lang of ['en', 'ja']) {
+      const r = toStdout('/dev/full', ['serials', 'export', '--unnotified', '--mark-notified', '--lang', lang]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(lang === 'en' ? /cannot write the serial export \(standard output\): the disk is full \(ENOSPC\)/ : /解約シリアル通知用CSV（標準出力）を書き込めません: ディスクの空きがありません（ENOSPC）/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(unnotified()).toBe(1);
+    const json = toStdout('/dev/full', ['orders', 'list', '--log-format', 'json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stderr.trim())).toMatchObject({ kind: 'error', name: 'disk.full' });
+    // The rows were run; only the summary on stdout was lost: said, and not exit 0.
+    const cancel = toStdout('/dev/full', ['cancel', 'nov.csv', '--supplier', 'sim', '--lang', 'en']);
+    expect(cancel.code, cancel.stderr).toBe(1);
+    expect(cancel.stderr).toMatch(/cannot write standard output: the disk is full \(ENOSPC\)/);
+    expect(readFileSync(join(dir, 'nov.result.csv'), 'utf8')).toMatch(/完了|completed/);
+    // Written whole and renamed over, /dev/full itself would be replaced.
+    expectRefused(['orders', 'list', '--out', '/dev/full'], /--out \/dev\/full: this is not a regular file/);
+  });
+
+  it('SQLITE_FULL in the middle of a cancel: exit 1, the disk named; with space freed, the same command finishes the work once', (ctx) => {
+    const small = join(dir, 'small');
+    mkdirSync(small);
+    // A real full file system: a 2 MB tmpfs (root may mount one here; elsewhere the case is skipped).
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]).status !== 0) return ctx.skip();
+    try {
+      const db = join('small', 'k.db');
+      expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', db]).code).toBe(0);
+      cpSync(join(FIXTURES, 'cancel-sample.csv'), join(dir, 'sample.csv'));
+      const { bavail, bsize } = statfsSync(small);
+      // Room for SQLite's -shm file and a little more: the run's first writes fill it.
+      expect(spawnSync('fallocate', ['-l', String(bavail * bsize - 40 * 1024), join(small, 'filler')]).status).toBe(0);
+      const full = kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
+      expect(full.code, full.stderr).toBe(1);
+      expect(full.stderr).toMatch(/the disk is full \(SQLITE_FULL\)\. Free some space and run the same command again/);
+      expect(full.stderr).not.toMatch(/unexpected|\n\s+at /);
+      rmSync(join(small, 'filler'));
+      const again = kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
+      expect(again.code, again.stderr).toBe(1);
+      expect(again.stdout).toMatch(/5 rows — completed 4, refused 1/);
+      const orders = kaiyaku(['orders', 'list', '--db', db, '--encoding', 'utf8']).stdout.trim().split('\n').slice(1);
+      expect(orders).toHaveLength(3);
+      expect(orders.every((o) => o.includes(',completed,'))).toBe(true);
+    } finally {
+      spawnSync('umount', [small]);
     }
   });
 });
