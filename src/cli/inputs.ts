@@ -31,10 +31,10 @@ export async function takeInputs(files: readonly string[], reports: 'beside' | '
   const streamed = files.filter(isStreamedInput);
   const first = streamed[0];
   if (reports === 'beside' && first !== undefined) {
-    const what = readsStdin(first) ? words('standard input', '標準入力') : words('not a regular file (a pipe or a device)', '通常のファイルではありません（パイプかデバイス）');
+    const what = readsStdin(first) ? words('is standard input', 'は標準入力です') : words('is not a regular file (a pipe, a device or a file descriptor)', 'は通常のファイルではありません（パイプ、デバイス、ファイル記述子のいずれか）');
     throw usageError(
-      `${first} is ${what.en}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${streamedName(first).replace(/\.csv$/i, '')}.result.csv and ….errors.csv)`,
-      `${first} は${what.ja}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${streamedName(first).replace(/\.csv$/i, '')}.result.csv と ….errors.csv になります）`,
+      `${first} ${what.en}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${streamedName(first).replace(/\.csv$/i, '')}.result.csv and ….errors.csv)`,
+      `${first} ${what.ja}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${streamedName(first).replace(/\.csv$/i, '')}.result.csv と ….errors.csv になります）`,
     );
   }
   const inputs: Input[] = [];

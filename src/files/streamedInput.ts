@@ -26,7 +26,8 @@ export function readsStdin(given: string): boolean {
  * be looked at) is not: the ordinary checks name what is wrong with it.
  */
 export function isStreamedInput(given: string): boolean {
-  if (readsStdin(given)) return true;
+  // A descriptor's name (`3< nov.csv` read as /dev/fd/3) leads to a file with no folder of its own to write beside.
+  if (readsStdin(given) || /^\/(dev\/fd|proc\/(self|\d+)\/fd)\//.test(path.resolve(given))) return true;
   try {
     const st = fs.statSync(given, { throwIfNoEntry: false });
     return st !== undefined && !st.isFile() && !st.isDirectory();

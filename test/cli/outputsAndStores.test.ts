@@ -231,7 +231,7 @@ describe('standard input and pipes are read once, and their reports go to --repo
     const before = orders();
     const refused = withStdin(['cancel', 'feed.csv', '--supplier', supplier.url], { input: '' });
     expect(refused.code, refused.stderr).toBe(2);
-    expect(refused.stderr).toMatch(/feed\.csv is not a regular file \(a pipe or a device\)[\s\S]*--reports/);
+    expect(refused.stderr).toMatch(/feed\.csv is not a regular file \(a pipe, a device or a file descriptor\)[\s\S]*--reports/);
     expect(orders()).toBe(before);
     expect(readdirSync(dir).filter((f) => f.startsWith('feed'))).toEqual(['feed.csv']);
     mkdirSync(join(dir, 'out'));
