@@ -43,6 +43,7 @@ export const ERROR = {
   ORDER_NOT_FOUND: { kind: 'input', en: 'No order with this number', ja: 'この注文番号の注文はありません' },
   STEP_REFUSED: { kind: 'refused', en: 'The order cannot take this step', ja: 'この注文ではこの操作はできません' },
   CHANGED_MEANWHILE: { kind: 'refused', en: 'The order was changed by another run meanwhile', ja: '注文は他の処理で更新されました' },
+  DISK_FULL: { kind: 'unavailable', en: 'The disk is full', ja: 'ディスクの空きがありません' },
   REPORTS_NOT_WRITTEN: { kind: 'incomplete', en: 'The rows were processed, but the reports could not be written', ja: '行は処理されましたが、結果ファイルを書き出せませんでした' },
   STORE_CONNECTION_LOST: { kind: 'incomplete', en: 'The connection to the database was lost', ja: 'データベースとの接続が切れました' },
   WORK_INTERRUPTED: { kind: 'incomplete', en: 'The work stopped part-way on a failure kaiyaku cannot name', ja: '想定外のエラーで処理が途中で止まりました' },
@@ -84,9 +85,47 @@ export function usageError(en: string, ja: string): KaiyakuError {
 }
 
 
+/** What the system and the databases say when there is no room left: a file system or quota (ENOSPC, EDQUOT), SQLite (SQLITE_FULL), PostgreSQL (53100 disk_full). */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', '53100']);
+
+/** The disk-full condition under `err` (itself or a cause of it), or null. */
+function diskFullCause(err: unknown): { code: string } | null {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && DISK_FULL_CODES.has(e.code)) return { code: e.code };
+    if (typeof e.message === 'string' && /\bSQLITE_FULL\b/.test(e.message)) return { code: 'SQLITE_FULL' };
+  }
+  return null;
+}
+
+/**
+ * A full disk, named: DISK_FULL with what could not be written (`where`), the system's
+ * code, and what to do; null when `err` is something else. Its kind says what the
+ * failure left: 'unavailable' (exit 2) where nothing had been changed yet, 'incomplete'
+ * (exit 1) where work had begun. Nothing is half-written either way: files appear whole
+ * or not at all, and the store's transaction is rolled back.
+ */
+export function diskFullError(err: unknown, where: Words, kind: ErrorKind = 'unavailable'): KaiyakuError | null {
+  const full = diskFullCause(err);
+  return full === null ? null : diskFull(where, full.code, err, kind);
+}
+
+/** DISK_FULL itself, for a caller that found out otherwise (`code`: what the system said). */
+export function diskFull(where: Words, code: string, cause: unknown, kind: ErrorKind = 'unavailable'): KaiyakuError {
+  return new KaiyakuError(
+    'DISK_FULL',
+    words(
+      `${where.en}: the disk is full (${code}). Free some space and run the same command again: nothing was left half-written`,
+      `${where.ja}: ディスクの空きがありません（${code}）。空きを作ってから同じコマンドをもう一度実行してください（書きかけのまま残ったものはありません）`,
+    ),
+    { cause, kind },
+  );
+}
+
 /** Maps a Node fs error on `path` to the error an operator can act on. */
 export function fileError(err: unknown, path: string, writing = false): KaiyakuError {
   if (err instanceof KaiyakuError) return err;
+  const full = writing ? diskFullError(err, words(`cannot write ${path}`, `${path} を書き込めません`)) : null;
+  if (full) return full;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const reason = err instanceof Error ? err.message : String(err);
   if (writing) return new KaiyakuError('FILE_UNWRITABLE', words(`cannot write ${path}: ${reason}`, `${path} を書き込めません: ${reason}`), { cause: err });

@@ -1,19 +1,20 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { KaiyakuError, type Lang, usageError } from '../errors.js';
-import { checkFolderCreatable, checkFolderWritable, checkOutputFile, writeFileAtomically } from '../files/destinations.js';
+import { KaiyakuError, type Lang, usageError, words } from '../errors.js';
+import { checkFolderClear, checkFolderCreatable, checkFolderWritable, checkOutputClear, checkOutputFile, sameLocation, writeFileAtomically, type Guard } from '../files/destinations.js';
 import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
 import { STAGES, type Stage } from '../domain/types.js';
 import { DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions } from '../pipeline/context.js';
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
-import { planReportPaths } from '../reports/resultFile.js';
+import { planReportPaths, type ReportPlan } from '../reports/resultFile.js';
 import type { CliCommand } from './command.js';
 import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
 import { operatorLines, parkedLine } from './resumeText.js';
-import { checkStore, clearProgress, openDeps, resolveSupplierSpec, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { checkStore, clearProgress, openDeps, resolveSupplierSpec, storeGuards, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import { namedAsGiven, takeInputs, type Input } from './inputs.js';
 import { dateArgument } from './validate.js';
 
 interface CancelArgs extends CommonArgs, SupplierArgs {
@@ -38,7 +39,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
   describe: 'bulk cancellation: validate each file, create orders, accept, link, confirm, and write the reports',
   builder: (y: Argv) =>
     withSupplier(withDb(y))
-      .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run)' })
+      .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run); - reads standard input, whose reports (stdin.result.csv, stdin.errors.csv) need --reports' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate against the store, change nothing' })
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
       .option('end-date', { type: 'string', describe: 'end date for rows without one (default: the run date); 2026-01-05, 2026/1/5 or 20260105' })
@@ -52,7 +53,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .example('$0 cancel --inbox /srv/kaiyaku/inbox --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
-      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/'),
+      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/')
+      .example('iconv -f sjis nov.txt | $0 cancel - --reports out/', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
     const files = args.files ?? [];
     if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
@@ -82,16 +84,22 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       const inbox = args.inbox;
       checkFolderWritable(inbox, '--inbox');
       const archive = args.archive ?? path.join(inbox, 'archive');
-      checkFolderCreatable(archive, args.archive !== undefined ? '--archive' : '--inbox');
-      checkFolderCreatable(path.join(archive, 'rejected'), args.archive !== undefined ? '--archive' : '--inbox');
+      const archiveOption = args.archive !== undefined ? '--archive' : '--inbox';
+      checkFolderCreatable(archive, archiveOption);
+      checkFolderCreatable(path.join(archive, 'rejected'), archiveOption);
       // The night creates its report folder (default: the archive) as it does the archive.
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
       // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
-      if (args.reports !== undefined && path.resolve(args.reports) === path.resolve(inbox)) {
+      if (args.reports !== undefined && sameLocation(args.reports, inbox)) {
         throw usageError('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
       }
+      // An archive that is the inbox takes every file back in, with a copy of it: the inbox doubles every night.
+      const inboxGuard: Guard = { path: inbox, kind: 'folder', what: words(`the inbox (${inbox})`, `受信フォルダー（${inbox}）`) };
+      checkFolderClear(archive, archiveOption, [inboxGuard]);
+      checkFolderClear(path.join(archive, 'rejected'), archiveOption, [inboxGuard]);
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
+      if (args.summaryJson !== undefined) checkOutputClear(args.summaryJson, '--summary-json', [...storeGuards(store), inboxGuard]);
       return async () => {
         const deps = await openDeps(store, args, supplier);
         try {
@@ -106,44 +114,41 @@ export const cancelCommand: CliCommand<CancelArgs> = {
             announce: args.logFormat === 'json',
           });
           clearProgress(args);
-          if (args.summaryJson) writeFileAtomically(args.summaryJson, `${JSON.stringify(night, null, 2)}\n`);
+          const summaryWritten = args.summaryJson === undefined || writeNightSummary(args.summaryJson, night, args);
           if (!args.quiet) process.stdout.write(formatNight(night, args.lang));
           // What only an operator can do is said even with --quiet, as orders resume does.
           else if (night.resume.needsOperator.length > 0) process.stdout.write(`${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`);
-          return night.exitCode;
+          // The night's work stands whatever became of its summary file; a scheduler must still hear of the loss.
+          return summaryWritten ? night.exitCode : (Math.max(night.exitCode, 1) as 1 | 2);
         } finally {
           await deps.close();
         }
       };
     }
 
-    const seen = new Map<string, string>();
-    for (const file of files) {
-      const resolved = path.resolve(file);
-      const earlier = seen.get(resolved);
-      if (earlier !== undefined) throw usageError(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
-      seen.set(resolved, file);
-    }
+    const inputs = await takeInputs(files, args.reports === undefined ? 'beside' : 'folder');
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
-    for (const file of files) await checkCancelFile(file, args.encoding);
-    const reports = planReportPaths(files, options.reportsDir);
+    for (const input of inputs) await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input)));
+    const reports = planReportPaths(inputs.map((i) => i.path), options.reportsDir);
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
     if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
     const store = await checkStore(args, 'write');
+    checkReportsClear(inputs, reports, [...storeGuards(store), ...inputs.filter((i) => !i.streamed).map((i) => inputGuard(i.given))]);
 
     return async () => {
       const deps = await openDeps(store, args, supplier);
       const codes: number[] = [];
       try {
-        for (const [i, file] of files.entries()) {
+        for (const [i, input] of inputs.entries()) {
           const planned = reports[i]!;
           try {
-            const summary = await runCancelFile(deps, file, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
+            const summary = await runCancelFile(deps, input.path, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
             clearProgress(args);
-            if (!args.quiet) process.stdout.write(formatSummary(summary, args.dryRun, args.lang));
+            if (!args.quiet) process.stdout.write(formatSummary({ ...summary, file: input.shown }, args.dryRun, args.lang));
             codes.push(summary.exitCode);
-          } catch (error) {
+          } catch (caught) {
             clearProgress(args);
+            const error = namedAsGiven(caught, input);
             if (!(error instanceof KaiyakuError)) throw error;
             writeFailure({ json: args.logFormat === 'json' }, error.text(args.lang), 'file.failed');
             codes.push(exitCodeOf(error.kind));
@@ -156,6 +161,30 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     };
   },
 };
+
+/** `--summary-json`, written whole or not at all; a failure (a full disk) is said, and false returned. */
+function writeNightSummary(file: string, night: NightSummary, args: Pick<CancelArgs, 'lang' | 'logFormat'>): boolean {
+  try {
+    writeFileAtomically(file, `${JSON.stringify(night, null, 2)}\n`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof KaiyakuError)) throw error;
+    writeFailure({ json: args.logFormat === 'json' }, error.text(args.lang), error.code.toLowerCase().replace('_', '.'));
+    return false;
+  }
+}
+
+/** An input file, which no report of the same command may replace (it may not have been read yet). */
+function inputGuard(file: string): Guard {
+  return { path: file, kind: 'file', what: words(`the input file ${file}`, `入力ファイル ${file}`) };
+}
+
+function checkReportsClear(inputs: readonly Input[], plans: readonly ReportPlan[], guards: readonly Guard[]): void {
+  plans.forEach((plan, i) => {
+    const what = words(`the report of ${inputs[i]!.shown}`, `${inputs[i]!.shown} のレポート`);
+    for (const report of [plan.result, plan.errors]) checkOutputClear(report, what, guards);
+  });
+}
 
 const RESULT_WORDS: Record<string, { en: string; ja: string }> = {
   completed: { en: 'completed', ja: '完了' },

@@ -52,7 +52,13 @@ export interface KnownOptions {
   names: string[];
   arrays: string[];
   numbers: string[];
+  /** The yes/no options, under every name yargs knows them by (aliases and camelCase included). */
+  booleans: string[];
+  /** Each option's other names (`quiet` → `q`). */
+  aliases: Record<string, string[]>;
 }
+
+export const NO_OPTIONS: KnownOptions = { names: [], arrays: [], numbers: [], booleans: [], aliases: {} };
 
 export interface ParseState {
   chosen: Chosen | null;
@@ -93,12 +99,12 @@ export function toYargs(c: CliCommand<never> | CliGroup, state: ParseState, pare
       return built;
     },
     handler: (args) => {
-      state.chosen = { command: c, args: args as Record<string, unknown>, options: state.context.options ?? { names: [], arrays: [], numbers: [] } };
+      state.chosen = { command: c, args: args as Record<string, unknown>, options: state.context.options ?? NO_OPTIONS };
     },
   };
 }
 
 function knownOptions(y: Argv): KnownOptions {
-  const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; number: string[] } }).getOptions();
-  return { names: Object.keys(o.key), arrays: [...o.array], numbers: [...o.number] };
+  const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; number: string[]; boolean: string[]; alias: Record<string, string[]> } }).getOptions();
+  return { names: Object.keys(o.key), arrays: [...o.array], numbers: [...o.number], booleans: [...o.boolean], aliases: { ...o.alias } };
 }

@@ -6,6 +6,7 @@ import { resolveDbSpec } from '../store/connect.js';
 import type { FieldChange, ImportField } from '../store/contractRepository.js';
 import { writeContractList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
+import { namedAsGiven, takeInputs } from './inputs.js';
 import { checkStore, openDeps, prepareListCommand, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
 
 interface ImportArgs extends CommonArgs {
@@ -25,7 +26,7 @@ const importCommand: CliCommand<ImportArgs> = {
   describe: 'upsert contracts, lines and serials from a CSV (契約一括登録)',
   builder: (y: Argv) =>
     withDb(y)
-      .positional('file', { type: 'string', demandOption: true, describe: 'the contract master CSV' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'the contract master CSV (- reads standard input)' })
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'show what the import would create, update, keep and refuse; change nothing' })
       .option('accept-quantities', {
@@ -39,8 +40,10 @@ const importCommand: CliCommand<ImportArgs> = {
   prepare: async (args) => {
     // The whole file is read and checked here: a file that cannot be imported is refused
     // before any store is opened (or created).
-    const file = await readContractFile(args.file, args.encoding);
-    const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write');
+    const [input] = await takeInputs([args.file], 'none');
+    const read = await readContractFile(input!.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input!)));
+    const file = { ...read, file: input!.shown };
+    const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write', { create: true });
     return async () => {
       for (const column of file.unknownColumns) process.stderr.write(`warning: ${args.file}: ${args.lang === 'ja' ? `不明な列を無視しました: ${column}` : `unknown column ignored: ${column}`}\n`);
       const deps = store === null ? null : await openDeps(store, args);

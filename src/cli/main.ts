@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { KaiyakuError, words, type Lang } from '../errors.js';
+import { diskFullError, KaiyakuError, words, type Lang } from '../errors.js';
 import { connectionLostError, isConnectionLost } from '../store/connect.js';
 import { cancelCommand } from './cancelCommand.js';
 import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
@@ -26,7 +26,7 @@ const COMMANDS: readonly (CliCommand<never> | CliGroup)[] = [cancelCommand, cont
  */
 async function main(argv: string[]): Promise<number> {
   const state: ParseState = { chosen: null, context: { path: [], options: null, subcommands: COMMANDS.map((c) => c.command.split(' ')[0]!) } };
-  let parser = yargs(argv)
+  let parser = yargs(argv.map((a) => (a === '-' ? DASH : a)))
     .scriptName('kaiyaku')
     .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
     .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'language of messages, and of headers and labels in the CSV files written' })
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     if (error instanceof ParseFailure) {
-      const words = explainParseFailure(error.message, argv, state);
+      const words = explainParseFailure(error.message.replaceAll(DASH, '-'), argv, state);
       writeFailure(fallback, words[fallback.lang], 'usage');
       return 2;
     }
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   const chosen = state.chosen;
   // --help and --version print and end without choosing a command.
   if (!chosen) return 0;
-  const args = chosen.args as Record<string, unknown> & GlobalArgs;
+  const args = withDashes(chosen.args) as Record<string, unknown> & GlobalArgs;
   // A repeated --lang is refused below; its message still needs one language.
   const lang = typeof args.lang === 'string' ? args.lang : langOfArgv(argv);
   const out: Output = { lang, json: args['log-format'] === 'json', quiet: args['quiet'] === true };
@@ -70,11 +70,32 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportFailure(error, out);
   }
+  let code: number;
+  let failure: unknown = null;
   try {
-    return await work();
+    code = await work();
   } catch (error) {
-    return reportFailure(error, out, { started: true });
+    failure = error;
+    code = reportFailure(error, out, { started: true });
   }
+  return reportLostOutput(code, failure, out);
+}
+
+/** The first failure to write standard output, other than a reader that left: said once the command ends. */
+let stdoutFailure: Error | null = null;
+
+/**
+ * Standard output that could not be written (a full disk, `> /dev/full`) is said, unless
+ * the failure reported already is that one (a list written to stdout): the summary or
+ * message it held is lost, so the command did not end as it should (at least 1).
+ */
+function reportLostOutput(code: number, reported: unknown, out: Output): number {
+  if (stdoutFailure === null || (reported instanceof KaiyakuError && reported.cause === stdoutFailure)) return code;
+  const named =
+    diskFullError(stdoutFailure, words('cannot write standard output', '標準出力に書き込めません'), 'incomplete') ??
+    new KaiyakuError('FILE_UNWRITABLE', words(`cannot write standard output: ${stdoutFailure.message}`, `標準出力に書き込めません: ${stdoutFailure.message}`), { cause: stdoutFailure, kind: 'incomplete' });
+  writeFailure(out, named.text(out.lang), named.code.toLowerCase().replace('_', '.'));
+  return Math.max(code, 1);
 }
 
 class ParseFailure extends Error {}
@@ -84,9 +105,29 @@ const RUN_AGAIN = words(
   '同じコマンドをもう一度実行してください。続きから処理し、処理済みのものは二重に処理しません',
 );
 
-function reportFailure(failure: unknown, out: Output, phase = { started: false }): number {
+/**
+ * A lone `-` (standard input) goes through yargs as this word and comes back as `-`:
+ * yargs reads `-` where a positional goes as an option marker with no name, so
+ * `cancel -` had no file and `contracts import -` an empty one.
+ */
+const DASH = 'kaiyaku\u2063dash';
+
+function withDashes(args: Record<string, unknown>): Record<string, unknown> {
+  const restore = (v: unknown): unknown => (v === DASH ? '-' : Array.isArray(v) ? v.map(restore) : v);
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, restore(v)]));
+}
+
+/** A failure as an error we can name, where we can: a lost database connection, a full disk. */
+function nameFailure(caught: unknown, phase: { started: boolean }): unknown {
+  if (caught instanceof KaiyakuError) return caught;
   // A lost database connection that retries did not get back is named, not a stack trace.
-  const error = !(failure instanceof KaiyakuError) && isConnectionLost(failure) ? connectionLostError(failure, RUN_AGAIN) : failure;
+  if (isConnectionLost(caught)) return connectionLostError(caught, RUN_AGAIN);
+  // A full disk under a database or file error we did not name: named here, once for all.
+  return diskFullError(caught, words('cannot write the database or a file', 'データベースかファイルに書き込めません'), phase.started ? 'incomplete' : 'unavailable') ?? caught;
+}
+
+function reportFailure(caught: unknown, out: Output, phase = { started: false }): number {
+  const error = nameFailure(caught, phase);
   if (error instanceof KaiyakuError) {
     writeFailure(out, error.text(out.lang), error.code.toLowerCase().replace('_', '.'));
     return exitCodeOf(error.kind);
@@ -103,9 +144,10 @@ function unexpected(lang: Lang): string {
 }
 
 // A reader that stops early (`| head`) is not a failure of ours.
+// Any other failure (a full disk) is kept, not thrown: thrown from here it was a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  throw error;
+  stdoutFailure ??= error;
 });
 tuneHeapForBatch();
 process.exitCode = await main(hideBin(process.argv));

@@ -8,7 +8,7 @@ export const migrateCommand: CliCommand<CommonArgs> = {
   describe: 'apply pending schema migrations (every command that writes also does this on first use)',
   builder: (y: Argv) => y.option('db', { type: 'string', describe: 'SQLite file or postgres:// URL (env KAIYAKU_DB; default ./kaiyaku.db)' }),
   prepare: async (args) => {
-    const store = await checkStore(args, 'write');
+    const store = await checkStore(args, 'write', { create: true });
     return async () => {
       const opened = await openStore(store.spec, { migrate: false });
       try {

@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
 import { usageError } from '../errors.js';
 import { jstTimestamp } from '../domain/dates.js';
-import { checkOutputFile } from '../files/destinations.js';
+import { checkOutputClear, checkOutputFile } from '../files/destinations.js';
 import { writeSerialExport } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { writeFailure } from './output.js';
-import { checkStore, openDeps, withCsvOutput, withDb, type CommonArgs } from './shared.js';
+import { checkStore, openDeps, storeGuards, withCsvOutput, withDb, type CommonArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
 interface ExportArgs extends CommonArgs {
@@ -36,6 +36,7 @@ const exportCommand: CliCommand<ExportArgs> = {
     if (args.out !== undefined) checkOutputFile(args.out, '--out');
     // Only marking writes: a plain export reads the store without migrating or locking it.
     const store = await checkStore(args, args.markNotified ? 'write' : 'read');
+    if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));
     return async () => {
       const deps = await openDeps(store, args);
       try {

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { checkOutputFile } from '../files/destinations.js';
-import { usageError } from '../errors.js';
+import { checkOutputClear, checkOutputFile, type Guard } from '../files/destinations.js';
+import { usageError, words } from '../errors.js';
 import type { Lang } from '../errors.js';
 import type { OutputEncoding } from '../csv/write.js';
 import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
-import { checkStoreWritable, openStore, resolveDbSpec, type Store } from '../store/connect.js';
+import { checkStoreExists, checkStoreWritable, openStore, resolveDbSpec, storeFiles, type Store } from '../store/connect.js';
 import { createSupplier, type SimKnobs, type Supplier } from '../supplier/index.js';
 
 export interface CommonArgs {
@@ -160,6 +160,8 @@ export interface StoreUse {
   spec: string;
   /** 'read' opens without migrating or locking (lists, exports); 'write' migrates on first use. */
   access: 'read' | 'write';
+  /** Whether this command may make a new store (only `contracts import`, `migrate` and `demo`). */
+  create: boolean;
 }
 
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
@@ -168,7 +170,7 @@ export async function openDeps(
   args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>,
   supplierSpec: string | null = null,
 ): Promise<PipelineDeps & { close(): Promise<void> }> {
-  const store: Store = await openStore(use.spec, { access: use.access });
+  const store: Store = await openStore(use.spec, { access: use.access, create: use.create });
   // A promise, not a value: callers that ask at once share one supplier (and one seed load).
   let supplier: Promise<Supplier> | null = null;
   const deps: PipelineDeps & { close(): Promise<void> } = {
@@ -199,11 +201,27 @@ export async function openDeps(
   return deps;
 }
 
-/** The store a command will use, checked before anything runs: a usable path, and writable when the command writes. */
-export async function checkStore(args: Pick<CommonArgs, 'db'>, access: 'read' | 'write'): Promise<StoreUse> {
+/**
+ * The store a command will use, checked before anything runs: a usable path, one that
+ * exists unless the command may create a store (`create`), and writable when the command
+ * writes. A PostgreSQL database is checked to be a kaiyaku store when it is opened,
+ * before anything is done in it.
+ */
+export async function checkStore(args: Pick<CommonArgs, 'db'>, access: 'read' | 'write', options: { create?: boolean } = {}): Promise<StoreUse> {
   const spec = resolveDbSpec(args.db);
+  const create = access === 'write' && options.create === true;
+  if (!create) checkStoreExists(spec);
   if (access === 'write') await checkStoreWritable(spec);
-  return { spec, access };
+  return { spec, access, create };
+}
+
+/** The store's files, which no output of the command may replace. */
+export function storeGuards(use: StoreUse): Guard[] {
+  return storeFiles(use.spec).map((file, i) => ({
+    path: file,
+    kind: 'file' as const,
+    what: i === 0 ? words(`the database (${file})`, `データベース（${file}）`) : words(`a file of the database (${file})`, `データベースのファイル（${file}）`),
+  }));
 }
 
 export type { Lang, OutputEncoding };
@@ -215,6 +233,7 @@ export type { Lang, OutputEncoding };
 export async function prepareListCommand(args: CommonArgs & { out?: string | undefined }, write: (deps: PipelineDeps) => Promise<unknown>): Promise<() => Promise<number>> {
   if (args.out !== undefined) checkOutputFile(args.out, '--out');
   const store = await checkStore(args, 'read');
+  if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));
   return async () => {
     const deps = await openDeps(store, args);
     try {

@@ -74,6 +74,9 @@ export function explainParseFailure(message: string, argv: readonly string[], st
     );
   };
 
+  // `--quiet 1` where no positional is taken: the stray "1" was meant for the yes/no option before it.
+  const strayValue = /^(Unknown arguments?|Too many non-option arguments)/.test(message) && context.options ? yesNoProblems(argv, context.options) : [];
+  if (strayValue.length > 0) return out(words(strayValue.map((p) => p.en).join('\n'), strayValue.map((p) => p.ja).join('\n')));
   // A word where a subcommand goes that names none: everything after it belonged to the
   // command that was meant, so the one thing to say is which command that probably was.
   if (context.subcommands.length > 0 && typed !== undefined && !typed.startsWith('-') && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
@@ -156,6 +159,9 @@ const NUMBER_RULES: Record<string, { min?: number; max?: number; integer?: boole
  * one value, an empty value, a number out of its range. Yargs accepts all three.
  */
 export function checkArguments(args: Record<string, unknown>, known: KnownOptions, argv: readonly string[]): void {
+  // A misread yes/no option also shows as a bogus repeat (`--no-db` makes --db [x, false]): say only what was typed wrong.
+  const yesNo = yesNoProblems(argv, known);
+  if (yesNo.length > 0) throw usageFrom(yesNo);
   const problems: Words[] = [];
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!));
   for (const name of known.names.filter(kebab)) {
@@ -179,7 +185,11 @@ export function checkArguments(args: Record<string, unknown>, known: KnownOption
       if (problem) problems.push(problem);
     }
   }
-  if (problems.length > 0) throw new KaiyakuError('USAGE', words(problems.map((p) => p.en).join('\n'), problems.map((p) => p.ja).join('\n')));
+  if (problems.length > 0) throw usageFrom(problems);
+}
+
+function usageFrom(problems: readonly Words[]): KaiyakuError {
+  return new KaiyakuError('USAGE', words(problems.map((p) => p.en).join('\n'), problems.map((p) => p.ja).join('\n')));
 }
 
 function numberProblem(name: string, value: number, rule: { min?: number; max?: number; integer?: boolean }): Words | null {
@@ -206,4 +216,86 @@ export function dateArgument(name: string, value: string | undefined): IsoDate |
   if (reading.ok) return reading.date;
   const why = explainDateProblem(value, reading);
   throw new KaiyakuError('USAGE', words(`--${name}: ${why.en}`, `--${name}: ${why.ja}`));
+}
+
+/**
+ * A yes/no option takes no value, or exactly `true` or `false`. yargs reads any other
+ * value as false (`--dry-run=1`, `=yes`, the typo `=ture`: a real run), and a word after
+ * the option as a positional argument (`--dry-run 1` names a file "1"). Both are refused
+ * here, from the arguments as typed, for every yes/no option of every command. `--no-x`
+ * (yargs' negation) means `--x=false` and takes no value either; an option that is not
+ * yes/no cannot be negated (`--no-db` would make the store path `false`).
+ */
+export function yesNoProblems(argv: readonly string[], known: KnownOptions): Words[] {
+  const problems: Words[] = [];
+  const end = argv.indexOf('--');
+  const typed = end === -1 ? argv : argv.slice(0, end);
+  typed.forEach((token, i) => {
+    const option = optionToken(token);
+    if (option === null) return;
+    const { shown, name, value } = option;
+    const negated = option.long && name.startsWith('no-') && !isKnown(name, known) && isKnown(name.slice(3), known);
+    if (negated) {
+      const target = name.slice(3);
+      if (!isYesNo(target, known)) problems.push(words(`--${name}: --${target} is not a yes/no option and cannot be negated; leave it out instead`, `--${name}: --${target} は有無を指定するオプションではないため、--no- を付けられません。指定しないでください`));
+      else if (value !== undefined) problems.push(words(`--${name} takes no value (got "${value}"); write --${name} alone, or --${target}=false`, `--${name} には値を指定できません（指定値: 「${value}」）。--${name} だけか、--${target}=false と書いてください`));
+      return;
+    }
+    if (!isYesNo(name, known)) return;
+    if (value !== undefined) {
+      if (value !== 'true' && value !== 'false') problems.push(words(`${shown} is a yes/no option: give it alone, or as ${shown}=true or ${shown}=false (got "${value}")`, `${shown} は有無を指定するオプションです。${shown} だけ、または ${shown}=true か ${shown}=false と指定してください（指定値: 「${value}」）`));
+      return;
+    }
+    const next = typed[i + 1];
+    if (next !== undefined && looksLikeYesNoValue(next)) {
+      problems.push(
+        words(
+          `${shown} takes no value, but "${next}" follows it; write ${shown} alone (or ${shown}=false). If "${next}" is a file, write it as ./${next}`,
+          `${shown} には値を指定できませんが、後ろに「${next}」があります。${shown} だけを指定してください（無効にするには ${shown}=false）。「${next}」がファイルなら ./${next} と書いてください`,
+        ),
+      );
+    }
+  });
+  return problems;
+}
+
+/** `--name[=value]` or `-n[=value]`, as typed; null for a positional argument or a negative number. */
+function optionToken(token: string): { long: boolean; shown: string; name: string; value: string | undefined } | null {
+  const long = /^--([^=]+)(?:=([\s\S]*))?$/.exec(token);
+  if (long) return { long: true, shown: `--${long[1]!}`, name: long[1]!, value: long[2] };
+  const short = /^-([A-Za-z])(=?)([\s\S]*)$/.exec(token);
+  if (!short) return null;
+  // `-q` alone, `-qh` (two flags), `-q=1`, or `-q1` (yargs reads the rest as -q's value).
+  const bare = short[2] === '' && /^[A-Za-z]*$/.test(short[3]!);
+  return { long: false, shown: `-${short[1]!}`, name: short[1]!, value: bare ? undefined : short[3] };
+}
+
+const kebabOf = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function namesOf(name: string, known: KnownOptions): string[] {
+  const own = [name, kebabOf(name)];
+  return [...own, ...own.flatMap((n) => known.aliases[n] ?? []), ...Object.entries(known.aliases).filter(([, list]) => own.some((n) => list.includes(n))).map(([main]) => main)];
+}
+
+function isKnown(name: string, known: KnownOptions): boolean {
+  return namesOf(name, known).some((n) => known.names.includes(n) || known.booleans.includes(n));
+}
+
+function isYesNo(name: string, known: KnownOptions): boolean {
+  return namesOf(name, known).some((n) => known.booleans.includes(n));
+}
+
+const YES_NO_WORDS = new Set(['yes', 'no', 'y', 'n', 'on', 'off', 'true', 'false']);
+
+/**
+ * A word after a yes/no option that was meant as its value: a number, yes/no/on/off, or
+ * true/false in another case or misspelt (`True`, `ture`, `flase`). yargs itself takes an
+ * exact `true` or `false` as the value, so those never get here. A path (with `.` or `/`)
+ * is never one: `--dry-run nov.csv` names a file.
+ */
+function looksLikeYesNoValue(word: string): boolean {
+  if (word === 'true' || word === 'false' || /[./\\]/.test(word)) return false;
+  const lower = word.toLowerCase();
+  if (/^\d+$/.test(lower) || YES_NO_WORDS.has(lower)) return true;
+  return lower.length >= 3 && lower.length <= 6 && (editDistance(lower, 'true') <= 2 || editDistance(lower, 'false') <= 2);
 }

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { KaiyakuError, words, type Words } from '../errors.js';
+import { diskFullError, KaiyakuError, words, type Words } from '../errors.js';
 import { removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
@@ -172,7 +172,10 @@ function stdoutTarget(): Target {
   return {
     out,
     async seal() {
+      // A write that failed (a full disk, a closed pipe) is known by now: a caller must not go on as if it was read.
+      if (out.errored) throw out.errored;
       if (out.writableNeedDrain) await once(out, 'drain');
+      if (out.errored) throw out.errored;
     },
     async commit() {},
     async discard() {},
@@ -372,6 +375,8 @@ function describeFile(opts: CsvWriterOptions): Words {
 /** A failure of the file itself (disk full, folder gone) named as the operator knows the file. */
 function writeError(err: unknown, subject: Words): KaiyakuError {
   if (err instanceof KaiyakuError) return err;
+  const full = diskFullError(err, words(`cannot write ${subject.en}`, `${subject.ja}を書き込めません`));
+  if (full) return full;
   // Node's message names the temporary ("ENOENT: no such file or directory, open 'x.csv.tmp-…'"); the operator knows the final name.
   const message = err instanceof Error ? err.message : String(err);
   const reason = /^E[A-Z]+: [^,]+/.exec(message)?.[0] ?? message;

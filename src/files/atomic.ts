@@ -51,7 +51,8 @@ function removeQuietly(file: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this host is still running (one we may not signal counts as running). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

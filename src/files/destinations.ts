@@ -10,9 +10,9 @@
  *
  * Synchronous on purpose: a few system calls, run before anything else.
  */
-import { closeSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, openSync, realpathSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 
 /** Writing whole files lives in atomic.ts; re-exported so a command needs one import for where and how it writes. */
 export { writeFileAtomically } from './atomic.js';
@@ -32,6 +32,10 @@ export function checkFolderWritable(dir: string, option: string): void {
 export function checkOutputFile(file: string, option: string): void {
   const st = statOrNull(file, option);
   if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
+  // A file is written beside its name and renamed over it: over a device or a pipe (/dev/full, /dev/null) that would replace the device itself.
+  if (st && !st.isFile()) {
+    throw unwritable(option, file, words('this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output', '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください'));
+  }
   const parent = path.dirname(path.resolve(file));
   const pst = statOrNull(parent, option);
   if (pst === null) throw unwritable(option, file, words(`the folder ${parent} does not exist`, `フォルダー ${parent} がありません`));
@@ -110,4 +114,73 @@ function unwritable(option: string, target: string, why: { en: string; ja: strin
 function reasonOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * A file that no output may replace (the store and its -wal/-shm/-journal, an input), or a
+ * folder that no output may land in (the inbox: anything written there is taken as input
+ * the next night, or doubles it every night).
+ */
+export interface Guard {
+  path: string;
+  kind: 'file' | 'folder';
+  /** How a message names it: "the database", "the inbox". */
+  what: Words;
+}
+
+/**
+ * Refuses, before anything runs, an output file that would replace a guarded file or land
+ * in a guarded folder. Paths are compared where they really lead: `./x` and `x`, a
+ * symbolic link anywhere on the way, and a hard link (same device and inode) are the same
+ * file.
+ */
+export function checkOutputClear(output: string, option: string | Words, guards: readonly Guard[]): void {
+  for (const g of guards) {
+    const hit = g.kind === 'file' ? sameFile(output, g.path) : sameLocation(path.dirname(realLocation(output)), g.path);
+    if (hit) throw landsOn(option, output, g, g.kind === 'file' ? 'replaces' : 'inside');
+  }
+}
+
+/** The same for an output folder (`--archive`): it may not be a guarded folder. */
+export function checkFolderClear(dir: string, option: string | Words, guards: readonly Guard[]): void {
+  for (const g of guards) if (g.kind === 'folder' && sameLocation(dir, g.path)) throw landsOn(option, dir, g, 'is');
+}
+
+function landsOn(option: string | Words, target: string, g: Guard, how: 'replaces' | 'inside' | 'is'): KaiyakuError {
+  const o = typeof option === 'string' ? words(option, option) : option;
+  const why = {
+    replaces: words(`is ${g.what.en}: writing there would destroy it. Give another path`, `は${g.what.ja}です。書き込むと壊れてしまいます。別のパスを指定してください`),
+    inside: words(`is inside ${g.what.en}, which is for files to process only. Give a path outside it`, `は${g.what.ja}の中です。そこには処理するファイルだけを置きます。その外のパスを指定してください`),
+    is: words(`is ${g.what.en}: what is put there would be taken as input again. Give another folder`, `は${g.what.ja}です。そこに置いたファイルがまた入力として読まれてしまいます。別のフォルダーを指定してください`),
+  }[how];
+  return new KaiyakuError('USAGE', words(`${o.en} ${target} ${why.en}; nothing was done`, `${o.ja} ${target} ${why.ja}。何も行っていません`));
+}
+
+/** Whether two paths lead to the same place (see {@link realLocation}). */
+export function sameLocation(a: string, b: string): boolean {
+  return realLocation(a) === realLocation(b);
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (sameLocation(a, b)) return true;
+  const sa = statSync(a, { throwIfNoEntry: false });
+  const sb = statSync(b, { throwIfNoEntry: false });
+  return sa !== undefined && sb !== undefined && sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
+/**
+ * Where a path really leads, whether or not it exists: the real path of its nearest
+ * existing part (every symbolic link on the way followed), with the missing rest after it.
+ */
+export function realLocation(p: string): string {
+  const resolved = path.resolve(p);
+  const rest: string[] = [];
+  for (let at = resolved; ; at = path.dirname(at)) {
+    try {
+      return path.join(realpathSync(at), ...rest);
+    } catch {
+      if (path.dirname(at) === at) return resolved;
+      rest.unshift(path.basename(at));
+    }
+  }
 }

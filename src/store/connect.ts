@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
-import { KaiyakuError, usageError, words, type Words } from '../errors.js';
+import { diskFull, diskFullError, KaiyakuError, usageError, words, type Words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 
 /** 'write' (the default) migrates on open; 'read' never writes, and needs a store whose schema is current. */
@@ -25,6 +25,15 @@ export interface OpenStoreOptions {
   access?: StoreAccess;
   /** With access 'write' only: `false` opens without migrating (`kaiyaku migrate` reports what it applies itself). */
   migrate?: boolean;
+  /**
+   * With access 'write' only: whether a new store may be made here (default true). With
+   * `false` the spec must name an existing kaiyaku store (a SQLite file, a PostgreSQL
+   * database with knex's migration table), else STORE_UNAVAILABLE and nothing is created;
+   * one whose schema is behind is still migrated. The CLI makes stores only in
+   * `contracts import`, `migrate` and `demo`: a mistyped --db elsewhere must not become
+   * an empty store in which every row is CONTRACT_NOT_FOUND.
+   */
+  create?: boolean;
 }
 
 export const DEFAULT_DB = './kaiyaku.db';
@@ -84,11 +93,18 @@ function sqliteFile(spec: string): string {
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<Store> {
   const access = options.access ?? 'write';
-  if (isPostgresSpec(spec)) return openPostgres(spec, access, options.migrate !== false);
-  return openSqlite(spec, access, options.migrate !== false);
+  const use = { migrateOnOpen: options.migrate !== false, create: access === 'read' ? false : options.create !== false };
+  if (isPostgresSpec(spec)) return openPostgres(spec, access, use);
+  return openSqlite(spec, access, use);
 }
 
-async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
+/** How a store is opened for writing: migrated on open, and whether it may be made. */
+interface WriteUse {
+  migrateOnOpen: boolean;
+  create: boolean;
+}
+
+async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): Promise<Store> {
   let db: Knex;
   try {
     db = knexFactory({
@@ -110,7 +126,7 @@ async function openPostgres(spec: string, access: StoreAccess, migrateOnOpen: bo
   }
   retryReadsOnLostConnection(db);
   const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
-  await prepare(store, migrateOnOpen);
+  await prepare(store, use);
   return store;
 }
 
@@ -141,22 +157,15 @@ function isRead(builder: unknown): boolean {
   return typeof b.sql === 'string' && /^\s*select\b/i.test(b.sql);
 }
 
-async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: boolean): Promise<Store> {
+async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Promise<Store> {
   const file = sqliteFile(spec);
+  // Neither a read nor a write that may not create ever makes a file: SQLite's read-only open would not, but say why.
+  if ((access === 'read' || !use.create) && !fs.existsSync(file)) throw noStoreAt(file);
+  if (access === 'write' && !use.create) await requireSqliteStore(spec, file);
   if (access === 'read') {
-    // Read-only must never create a file: SQLite's read-only open would not, but say why.
-    if (!fs.existsSync(file)) {
-      throw new KaiyakuError(
-        'STORE_UNAVAILABLE',
-        words(
-          `there is no database at ${file}: check --db or KAIYAKU_DB (\`kaiyaku contracts import\` creates one)`,
-          `${file} にデータベースがありません。--db または KAIYAKU_DB を確認してください（\`kaiyaku contracts import\` で作成されます）`,
-        ),
-      );
-    }
     const store = sqliteStore(spec, file, 'read', false);
     try {
-      await prepare(store, false);
+      await prepare(store, READ_ONLY);
       return store;
     } catch (error) {
       // A WAL database whose folder this process cannot write: SQLite needs the -shm file
@@ -169,7 +178,7 @@ async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: bool
       if (!walWithoutContent(file)) throw readFailure(driverError(error), file);
       const immutable = sqliteStore(spec, file, 'read', true);
       try {
-        await prepare(immutable, false);
+        await prepare(immutable, READ_ONLY);
         return immutable;
       } catch (again) {
         throw isSqliteOpenRefusal(driverError(again)) ? readFailure(driverError(again), file) : again;
@@ -181,8 +190,51 @@ async function openSqlite(spec: string, access: StoreAccess, migrateOnOpen: bool
     if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
   }
   const store = sqliteStore(spec, file, 'write', false);
-  await prepare(store, migrateOnOpen);
+  await prepare(store, use);
   return store;
+}
+
+/** There is nothing at `where`: a mistyped --db or KAIYAKU_DB, most likely. */
+function noStoreAt(where: string): KaiyakuError {
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `there is no database at ${where}: check --db or KAIYAKU_DB; nothing was done (\`kaiyaku contracts import\` or \`kaiyaku migrate\` creates one)`,
+      `${where} にデータベースがありません。--db または KAIYAKU_DB を確認してください。何も行っていません（\`kaiyaku contracts import\` か \`kaiyaku migrate\` で作成されます）`,
+    ),
+  );
+}
+
+/** `where` answers, but holds no kaiyaku store (no knex_migrations table). */
+function notKaiyakuStore(where: string): KaiyakuError {
+  return new KaiyakuError(
+    'STORE_UNAVAILABLE',
+    words(
+      `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
+      `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
+    ),
+  );
+}
+
+/**
+ * An existing SQLite file is a kaiyaku store, checked read-only before the write open:
+ * that open sets WAL mode, which would already change another program's database or
+ * an empty file.
+ */
+async function requireSqliteStore(spec: string, file: string): Promise<void> {
+  const reader = sqliteStore(spec, file, 'read', false);
+  let present: boolean;
+  try {
+    await reader.db.raw('select 1');
+    present = (await schemaState(reader.db)).present;
+  } catch (cause) {
+    // SQLITE_NOTADB and the like: whatever the file is, it is not a store of ours.
+    if (/SQLITE_NOTADB|SQLITE_CORRUPT/.test(sqliteReason(cause))) present = false;
+    else throw openFailure(cause, spec, 'read');
+  } finally {
+    await reader.db.destroy().catch(() => undefined);
+  }
+  if (!present) throw notKaiyakuStore(file);
 }
 
 /**
@@ -225,12 +277,17 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
   return { db, dialect: 'sqlite', location: spec, access, close: () => db.destroy() };
 }
 
+const READ_ONLY: WriteUse = { migrateOnOpen: false, create: false };
+
 /** First query, then the schema: migrated for write access, checked for read. Closes the store on failure. */
-async function prepare(store: Store, migrateOnOpen: boolean): Promise<void> {
+async function prepare(store: Store, use: WriteUse): Promise<void> {
   try {
     await store.db.raw('select 1');
     if (store.access === 'read') await requireCurrentSchema(store);
-    else if (migrateOnOpen) await migrate(store);
+    else {
+      if (!use.create && !(await schemaState(store.db)).present) throw notKaiyakuStore(redact(store.location));
+      if (use.migrateOnOpen) await migrate(store);
+    }
   } catch (cause) {
     await store.db.destroy().catch(() => undefined);
     if (cause instanceof KaiyakuError) throw cause;
@@ -241,6 +298,11 @@ async function prepare(store: Store, migrateOnOpen: boolean): Promise<void> {
 function openFailure(cause: unknown, spec: string, access: StoreAccess): KaiyakuError {
   const why = sqliteReason(cause);
   const code = (cause as { code?: unknown } | null)?.code;
+  const where = words(`cannot open the database ${redact(spec)}`, `データベース ${redact(spec)} を開けません`);
+  const full = diskFullError(cause, where);
+  if (full) return full;
+  // SQLite says only "disk I/O error" when it cannot map its -shm file on a full file system.
+  if ((code === 'SQLITE_IOERR' || /^SQLITE_IOERR\b/.test(why)) && fileSystemFull(spec)) return diskFull(where, 'SQLITE_IOERR', cause);
   // knex's migration lock rewraps the driver's error, keeping only its message.
   if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
     return new KaiyakuError(
@@ -250,6 +312,16 @@ function openFailure(cause: unknown, spec: string, access: StoreAccess): Kaiyaku
     );
   }
   return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
+}
+
+/** Whether the file system of a SQLite store has no block left for it. */
+function fileSystemFull(spec: string): boolean {
+  if (isPostgresSpec(spec)) return false;
+  try {
+    return fs.statfsSync(path.dirname(path.resolve(sqliteFile(spec)))).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The driver's error under an open failure of ours. */
@@ -312,15 +384,7 @@ function walWithoutContent(file: string): boolean {
 async function requireCurrentSchema(store: Store): Promise<void> {
   const { present, pending, unknown } = await schemaState(store.db);
   const where = redact(store.location);
-  if (!present) {
-    throw new KaiyakuError(
-      'STORE_UNAVAILABLE',
-      words(
-        `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
-        `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
-      ),
-    );
-  }
+  if (!present) throw notKaiyakuStore(where);
   if (unknown.length > 0) throw newerSchema(where, unknown);
   if (pending.length > 0) {
     throw new KaiyakuError(
@@ -349,6 +413,24 @@ export async function schemaState(db: Knex): Promise<{ present: boolean; pending
   if (!(await db.schema.hasTable('knex_migrations'))) return { present: false, pending: known, unknown: [] };
   const applied = new Set((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name));
   return { present: true, pending: known.filter((n) => !applied.has(n)), unknown: [...applied].filter((n) => !known.includes(n)) };
+}
+
+/** The files a SQLite store is made of (the database, its -wal, -shm and -journal); none for PostgreSQL. */
+export function storeFiles(spec: string): string[] {
+  if (isPostgresSpec(spec)) return [];
+  const file = sqliteFile(spec);
+  if (file === ':memory:' || file === '') return [];
+  return [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+}
+
+/**
+ * Before a command that may not create a store does any work: a SQLite file must be
+ * there (a stat, nothing opened). A PostgreSQL server is asked when the store is opened.
+ */
+export function checkStoreExists(spec: string): void {
+  if (isPostgresSpec(spec)) return;
+  const file = sqliteFile(spec);
+  if (!fs.existsSync(file)) throw noStoreAt(file);
 }
 
 /**

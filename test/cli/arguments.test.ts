@@ -5,6 +5,8 @@
  * and nothing changed: every file of the operator's folder (the store included) is
  * byte-identical, no file appeared, and the supplier received no call.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySandbox, runIn, snapshot, useSandboxWithSupplier } from '../support/sandbox.js';
 
@@ -160,6 +162,47 @@ describe('every command refuses what it cannot use, before doing anything', () =
 
   it('an extra positional argument', async () => {
     for (const p of commandPaths()) await expectNothingDone([...baseArgs(p), 'extra-arg'], /extra-arg/);
+  });
+
+  it('a value given to a yes/no option (--dry-run=1, =yes, the typo =ture, --x 1): yargs read them as false, or as a file name', async () => {
+    for (const p of commandPaths()) {
+      const yesNo = optionsOf(p).filter((o) => o.kind === 'boolean' && o.name !== 'help' && o.name !== 'version');
+      for (const o of yesNo) await expectNothingDone([...baseArgs(p), `--${o.name}=1`, '--lang', 'en'], new RegExp(`--${o.name}[\\s\\S]*"1"`));
+      const own = yesNo.find((o) => o.name !== 'quiet') ?? yesNo[0];
+      if (own) await expectNothingDone([...baseArgs(p), `--${own.name}`, '1', '--lang', 'en'], new RegExp(`--${own.name} takes no value, but "1" follows it`));
+    }
+    const cancel = ['cancel', 'nov.csv', '--supplier', setup.supplier().url];
+    await expectNothingDone([...cancel, '--dry-run=yes'], /--dry-run/);
+    await expectNothingDone([...cancel, '--dry-run=ture'], /--dry-run/);
+    await expectNothingDone([...cancel, '--dry-run', 'ture'], /--dry-run/);
+    await expectNothingDone([...cancel, '--no-dry-run=true'], /--no-dry-run/);
+    await expectNothingDone(['serials', 'export', '--unnotified=yes', '--mark-notified', '--out', 'serials.csv'], /--unnotified/);
+    // A negation belongs to yes/no options only: --no-db would make the store path `false`.
+    await expectNothingDone(['orders', 'list', '--no-db'], /--no-db/);
+    await expectNothingDone([...cancel, '-q1'], /-q/);
+  }, 240_000);
+
+  it('a yes/no option still takes true and false, alone and negated', () => {
+    const run = copySandbox(setup.sandbox());
+    try {
+      writeFileSync(join(run.dir, 'one.csv'), '契約番号,商品コード,解約数\nNCN202105-0000003108,M365-BB,1\n');
+      const orders = () => runIn(run.dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8']).stdout;
+      const before = orders();
+      for (const form of [['--dry-run'], ['--dry-run=true'], ['--dry-run', 'true']]) {
+        const r = runIn(run.dir, ['cancel', 'one.csv', '--supplier', setup.supplier().url, ...form, '--lang', 'en']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/dry run: nothing changed/);
+      }
+      expect(orders()).toBe(before);
+      for (const form of [['--dry-run=false'], ['--no-dry-run']]) {
+        const r = runIn(run.dir, ['cancel', 'one.csv', '--supplier', setup.supplier().url, '--until', 'requested', ...form, '--lang', 'en']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).not.toMatch(/dry run/);
+      }
+      expect(orders().split('\n').filter((l) => l.includes('NCN202105-0000003108'))).toHaveLength(1);
+    } finally {
+      run.cleanup();
+    }
   });
 
   it('an option given twice that takes one value', async () => {

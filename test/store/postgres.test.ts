@@ -4,18 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { idsOf, insertRowsSharing, openStore, selectPacked, transact } from '../../src/store/connect.js';
+import { aPgSchema } from './pgSchema.js';
 
 /**
- * The same CLI on PostgreSQL, when a server is given (KAIYAKU_TEST_PG_URL, an empty
- * database this test may fill). CI has none yet: the PostgreSQL issue brings one.
+ * The same CLI on PostgreSQL, when a server is given (KAIYAKU_TEST_PG_URL). Each case
+ * works in a schema of its own, dropped afterwards, so the suite can run again (and beside
+ * other files) against the same database.
  */
 const url = process.env['KAIYAKU_TEST_PG_URL'];
 const BIN = path.resolve('dist/cli/main.js');
 
 describe.skipIf(!url)('PostgreSQL store', () => {
-  it('runs the fixture cancellation end to end, and the same file again is already done', () => {
+  it('runs the fixture cancellation end to end, and the same file again is already done', async () => {
+    const schema = await aPgSchema(url!, 'cli');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-pg-'));
-    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--db', url!], { encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--db', schema.url], { encoding: 'utf8' });
     expect(run('contracts', 'import', 'fixtures/contracts.csv', '-q').status).toBe(0);
     const input = path.join(dir, 'in.csv');
     fs.copyFileSync('fixtures/cancel-sample.csv', input);
@@ -24,10 +27,12 @@ describe.skipIf(!url)('PostgreSQL store', () => {
     expect(results()).toEqual(['completed', 'completed', 'completed', 'completed', 'refused']);
     expect(run('cancel', input, '--lang', 'en', '-q').status).toBe(1);
     expect(results()).toEqual(['already_done', 'already_done', 'already_done', 'already_done', 'refused']);
+    await schema.drop();
   });
 
   it('binds shared values once with their types, names ids by one array, and reads rows packed', async () => {
-    const store = await openStore(url!);
+    const schema = await aPgSchema(url!, 'bulk');
+    const store = await openStore(schema.url, { create: true });
     try {
       await store.db.schema.dropTableIfExists('bulk_pg');
       await store.db.schema.createTable('bulk_pg', (t) => {
@@ -52,6 +57,7 @@ describe.skipIf(!url)('PostgreSQL store', () => {
       await store.db.schema.dropTable('bulk_pg');
     } finally {
       await store.close();
+      await schema.drop();
     }
   });
 });

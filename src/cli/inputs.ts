@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { KaiyakuError, usageError, words } from '../errors.js';
+import { copyStreamedInput, isStreamedInput, readsStdin, streamedName } from '../files/streamedInput.js';
+
+/** One input of a command as given, and the file that is read for it. */
+export interface Input {
+  given: string;
+  /** The file read: `given` itself, or the copy of a streamed input. */
+  path: string;
+  /** How summaries and messages name it: `stdin` for standard input, else as given. */
+  shown: string;
+  /** Standard input, a pipe or a device: read once into a copy, with no folder beside it. */
+  streamed: boolean;
+}
+
+/**
+ * The inputs of a command, each named once, the streamed ones (standard input as `-` or
+ * /dev/stdin, a FIFO, a device) copied once so they can be read as often as the command
+ * needs. `reports` says where a command that writes reports puts them: `beside` each
+ * input refuses a streamed one before reading it (reports would land in /dev, or nowhere);
+ * `none` for a command that writes none.
+ */
+export async function takeInputs(files: readonly string[], reports: 'beside' | 'folder' | 'none'): Promise<Input[]> {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const key = readsStdin(file) ? 'stdin' : path.resolve(file);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) throw usageError(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
+    seen.set(key, file);
+  }
+  const streamed = files.filter(isStreamedInput);
+  const first = streamed[0];
+  if (reports === 'beside' && first !== undefined) {
+    const what = readsStdin(first) ? words('is standard input', 'は標準入力です') : words('is not a regular file (a pipe, a device or a file descriptor)', 'は通常のファイルではありません（パイプ、デバイス、ファイル記述子のいずれか）');
+    throw usageError(
+      `${first} ${what.en}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${streamedName(first).replace(/\.csv$/i, '')}.result.csv and ….errors.csv)`,
+      `${first} ${what.ja}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${streamedName(first).replace(/\.csv$/i, '')}.result.csv と ….errors.csv になります）`,
+    );
+  }
+  const inputs: Input[] = [];
+  for (const given of files) {
+    const isStreamed = streamed.includes(given);
+    inputs.push({ given, path: isStreamed ? await copyStreamedInput(given) : given, shown: readsStdin(given) ? 'stdin' : given, streamed: isStreamed });
+  }
+  return inputs;
+}
+
+/** An error about an input's copy, told with the name the user knows it by. */
+export function namedAsGiven(error: unknown, input: Input): unknown {
+  if (!input.streamed || !(error instanceof KaiyakuError)) return error;
+  const rename = (text: string) => text.replaceAll(input.path, input.shown);
+  return new KaiyakuError(error.code, words(rename(error.words.en), rename(error.words.ja)), { cause: error, kind: error.kind, ...(error.detail !== undefined ? { detail: error.detail } : {}) });
+}
