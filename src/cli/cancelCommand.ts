@@ -6,6 +6,7 @@ import { checkCancelFile } from '../pipeline/intake.js';
 import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
 import { STAGES, type Stage } from '../domain/types.js';
 import { DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions } from '../pipeline/context.js';
+import { ROW_RESULT_LABEL } from '../pipeline/results.js';
 import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
 import { planReportPaths, type ReportPlan } from '../reports/resultFile.js';
 import type { CliCommand } from './command.js';
@@ -186,14 +187,8 @@ function checkReportsClear(inputs: readonly Input[], plans: readonly ReportPlan[
   });
 }
 
-const RESULT_WORDS: Record<string, { en: string; ja: string }> = {
-  completed: { en: 'completed', ja: '完了' },
-  valid: { en: 'valid', ja: '有効' },
-  pending: { en: 'pending', ja: '保留' },
-  already_done: { en: 'already done', ja: '実施済' },
-  refused: { en: 'refused', ja: 'エラー' },
-  failed: { en: 'failed', ja: '失敗' },
-};
+/** The console says a result in the words of the result file (one book of words: 検証OK, 処理済…). */
+const RESULT_WORDS: Record<string, { en: string; ja: string }> = ROW_RESULT_LABEL;
 const STATUS_WORDS: Record<string, { en: string; ja: string }> = {
   archived: { en: 'archived', ja: 'アーカイブ済' },
   set_aside: { en: 'set aside', ja: '除外' },
