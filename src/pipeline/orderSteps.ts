@@ -1,4 +1,4 @@
-import { ORDER_REFUSAL, accept, confirm, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
+import { ORDER_REFUSAL, accept, confirm, isFinalRefusal, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
 import type { OrderStatus, Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact, type Store } from '../store/connect.js';
@@ -24,8 +24,8 @@ function refused(code: OrderRefusalCode, orderNo: string, then: Words | null = n
 function wayOut(o: OrderWithLines): Words | null {
   const no = o.order.orderNo;
   if (o.order.status !== 'accepted' || !o.lines.some((l) => l.linkageStatus === 'failed')) return null;
-  // Lines still to send: linkage (解約連携) comes first.
-  if (o.lines.some((l) => l.linkageStatus === 'unlinked')) return null;
+  // Lines still to send, or to ask about again (a refusal that is not final): linkage (解約連携) comes first.
+  if (o.lines.some((l) => l.linkageStatus === 'unlinked' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return null;
   if (o.lines.every((l) => l.linkageStatus === 'failed')) {
     return words(
       `the supplier took nothing: withdraw the acceptance (kaiyaku orders withdraw-acceptance ${no}), then the order (kaiyaku orders withdraw ${no})`,
@@ -50,9 +50,13 @@ export async function requireOrder(db: Store['db'], orderNo: string): Promise<Or
   return found;
 }
 
-/** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. */
+/** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. A failed line keeps its code: only a final refusal rules the supplier out. */
 function snapshot(o: OrderWithLines) {
-  return { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus })) };
+  return {
+    status: o.order.status,
+    appliedOn: o.order.appliedOn,
+    lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus, linkageCode: l.linkageCode })),
+  };
 }
 
 function check(step: StepResult, orderNo: string, o: OrderWithLines | null = null): OrderStatus {
@@ -97,7 +101,8 @@ export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promis
 
 export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
   const o = await requireOrder(deps.store.db, orderNo);
-  const pending = o.lines.some((l) => l.linkageStatus === 'pending');
+  // Pending lines, and failed ones without a final refusal, are asked about again.
+  const pending = o.lines.some((l) => l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)));
   // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
   // set) is exactly what this button sends again, with the same key and target.
   const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };

@@ -19,7 +19,8 @@ export function describeSelf(): string {
   return `${os.hostname()}:${process.pid}:${os.userInfo().username}`;
 }
 
-function holderIsDead(holder: string): boolean {
+/** A holder (`host:pid:…`) whose process is gone from this host; a holder on another host is never judged dead here. */
+export function holderIsDead(holder: string): boolean {
   const [host, pid] = holder.split(':');
   if (host !== os.hostname() || !pid) return false;
   try {

@@ -8,6 +8,8 @@ import {
   type RetryPolicy,
   type SettlementOutcome,
   type SimKnobs,
+  type SubscriptionOutcome,
+  type SupplierHalt,
   type Supplier,
   type SupplierStats,
   type SubscriptionSeed,
@@ -23,6 +25,12 @@ import {
 } from './transport.js';
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
+
+/** What went wrong with one call, or why the client stops: English and Japanese. */
+interface Problem {
+  en: string;
+  ja: string;
+}
 
 /**
  * A request answered 429 waits and goes again without spending one of its attempts:
@@ -44,6 +52,12 @@ export interface ClientOptions {
 /**
  * The retrying client of supplier-api.md, written once over a transport: the in-process
  * simulator and the HTTP API get exactly the same retry, throttle and mapping logic.
+ *
+ * Every wait is bounded: a back-off by `maxDelayMs`, a Retry-After by `maxRetryAfterMs`
+ * (a longer one stops the client), a supplier that serves nothing but 429s by
+ * `throttlePatienceMs`, and all of it by `budgetMs` from the first call. A client that
+ * stopped (`halted()`) gives up every operation not yet sent at once, like an open circuit,
+ * and stays stopped: the command that owns it ends promptly and a later one goes on.
  */
 export function createSupplierClient(transport: Transport, policy: Partial<RetryPolicy> = {}, options: ClientOptions = {}): Supplier {
   const settings = resolvePolicy(policy);
@@ -51,66 +65,169 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   const counters: SupplierStats = { calls: 0, retries: 0, throttled: 0, failures: 0 };
   const gate = new ThrottleGate();
   let closed = false;
+  /** Aborted when the circuit opens or the client halts: whatever waits stops waiting. */
+  let wake = sharedController();
+  const breaker = new CircuitBreaker(settings.circuitThreshold, () => wake.abort(new Error('circuit open')));
+  let halt: SupplierHalt | null = null;
+  /** When the first call left; the budget counts from there. */
+  let firstCallAt: number | null = null;
+  /** The last answer that served a call (2xx, or a 4xx refusal): 429s and failures do not. */
+  let lastServedAt = 0;
 
-  const breaker = new CircuitBreaker(settings.circuitThreshold);
+  const stop = (reason: SupplierHalt['reason'], why: Problem): void => {
+    if (halt) return;
+    halt = { reason, message: why.en, messageJa: why.ja, at: new Date().toISOString() };
+    wake.abort(new Error(`supplier client stopped: ${reason}`));
+  };
+  const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
+  const budgetSpent = (): boolean => firstCallAt !== null && Date.now() >= firstCallAt + settings.budgetMs;
+  const stopForBudget = (): void =>
+    stop('budget', {
+      en: `the supplier time budget of this command (--supplier-budget-seconds ${seconds(settings.budgetMs)}) is spent`,
+      ja: `このコマンドで仕入元に使える時間（--supplier-budget-seconds ${seconds(settings.budgetMs)}）を使い切りました`,
+    });
+  /** Why nothing more may be sent now, if so. */
+  const blocked = (): Problem | null => {
+    if (breaker.isOpen) return breaker.describe();
+    if (!halt && budgetSpent()) stopForBudget();
+    return halt ? { en: halt.message, ja: halt.messageJa } : null;
+  };
 
   type Sent =
     | { kind: 'answered'; response: TransportResponse }
-    | { kind: 'exhausted'; message: string; circuitOpen?: true; unsent?: true };
+    | { kind: 'exhausted'; problem: Problem; circuitOpen?: true; unsent?: true };
 
-  async function send(req: TransportRequest): Promise<Sent> {
+  /**
+   * One operation: the request, retried on failures and throttling. `readable` says whether
+   * a 200 answer is what the operation expects; one that is not is retried like a failure
+   * and is never taken for an answer.
+   */
+  async function send(req: TransportRequest, readable: (response: TransportResponse) => boolean = () => true): Promise<Sent> {
     let failedAttempts = 0;
     let throttles = 0;
-    let lastProblem: string | null = null;
-    const giveUp = (): Sent => {
+    let lastProblem: Problem | null = null;
+    const giveUp = (why: Problem): Sent => {
       counters.failures += 1;
+      const circuitOpen = breaker.isOpen ? { circuitOpen: true as const } : {};
       // An attempt that got no answer may have reached the supplier; a 429 was turned away unread.
-      return failedAttempts > 0
-        ? { kind: 'exhausted', circuitOpen: true, message: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem ?? ''}; not retried: ${breaker.describe()}` }
-        : { kind: 'exhausted', circuitOpen: true, unsent: true, message: `supplier unavailable, not sent: ${breaker.describe()}` };
+      return failedAttempts > 0 && lastProblem
+        ? {
+            kind: 'exhausted',
+            ...circuitOpen,
+            problem: {
+              en: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem.en}; not retried: ${why.en}`,
+              ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${lastProblem.ja}）。再試行しません: ${why.ja}`,
+            },
+          }
+        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: { en: `supplier unavailable, not sent: ${why.en}`, ja: `送信していません: ${why.ja}` } };
     };
     for (let call = 1; ; call++) {
       if (closed) throw new Error('the supplier client is closed');
-      if (breaker.isOpen) return giveUp();
-      await gate.pass();
-      // A Retry-After may have held the call while the circuit opened.
-      if (breaker.isOpen) return giveUp();
+      const before = blocked();
+      if (before) return giveUp(before);
+      await passGate();
+      // A Retry-After may have held the call while the circuit opened or the client stopped.
+      const held = blocked();
+      if (held) return giveUp(held);
+      firstCallAt ??= Date.now();
+      if (lastServedAt === 0) lastServedAt = Date.now();
       counters.calls += 1;
       if (call > 1) counters.retries += 1;
-      let problem: string;
+      let problem: Problem;
       try {
         const response = await callWithTimeout(transport, req, settings.timeoutMs);
         if (response.status === 429) {
           breaker.answered();
           counters.throttled += 1;
           throttles += 1;
-          gate.holdUntil(Date.now() + retryAfterMs(response.headers['retry-after']));
+          throttled(response);
           if (throttles >= settings.maxAttempts * THROTTLES_PER_ATTEMPT) {
             counters.failures += 1;
-            return { kind: 'exhausted', message: `supplier kept throttling (HTTP 429 ${throttles} times)` };
+            // Every attempt turned away unread is nothing sent.
+            return {
+              kind: 'exhausted',
+              ...(failedAttempts === 0 ? { unsent: true as const } : {}),
+              problem: { en: `supplier kept throttling (HTTP 429 ${throttles} times)`, ja: `仕入元が流量制限を続けました（HTTP 429 が ${throttles} 回）` },
+            };
           }
           continue;
         }
-        problem = `HTTP ${response.status}${describeBody(response.body)}`;
+        problem = httpProblem(response);
         if (isGatewayFailure(response.status)) breaker.failed(problem);
         else if (!isTransient(response.status) || response.status === 409) breaker.answered();
-        if (!isTransient(response.status)) return { kind: 'answered', response };
+        if (!isTransient(response.status)) {
+          if (isReadableAnswer(response) && readable(response)) {
+            lastServedAt = Date.now();
+            return { kind: 'answered', response };
+          }
+          // Never taken for an answer, and never final: retried like a failure.
+          problem = unreadableProblem(response);
+        }
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        problem = error.message;
+        problem = transportProblem(error);
         breaker.failed(problem);
       }
       failedAttempts += 1;
       lastProblem = problem;
       if (failedAttempts >= settings.maxAttempts) {
         counters.failures += 1;
-        return { kind: 'exhausted', message: `supplier unavailable after ${failedAttempts} attempts; last: ${problem}` };
+        return {
+          kind: 'exhausted',
+          problem: { en: `supplier unavailable after ${failedAttempts} attempts; last: ${problem.en}`, ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${problem.ja}）` },
+        };
       }
-      if (breaker.isOpen) return giveUp();
+      const stopped = blocked();
+      if (stopped) return giveUp(stopped);
       const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
-      // The circuit opening ends the wait: a retry would not be sent anyway.
-      await sleep(random() * ceiling, undefined, { signal: breaker.opened }).catch(() => undefined);
+      // The circuit opening or the client stopping ends the wait: a retry would not be sent anyway.
+      await sleep(Math.min(random() * ceiling, timeLeft()), undefined, { signal: wake.signal }).catch(() => undefined);
     }
+  }
+
+  /** Milliseconds left of the budget (all of it before the first call). */
+  function timeLeft(): number {
+    return firstCallAt === null ? settings.budgetMs : Math.max(0, firstCallAt + settings.budgetMs - Date.now());
+  }
+
+  /** A 429: hold every call for its Retry-After, or stop when that is too long or nothing else is served. */
+  function throttled(response: TransportResponse): void {
+    const wait = retryAfterMs(response.headers['retry-after']);
+    if (wait > settings.maxRetryAfterMs) {
+      stop('retry_after', {
+        en: `the supplier asked to wait ${seconds(wait)} s (HTTP 429 Retry-After), longer than the ${seconds(settings.maxRetryAfterMs)} s a command waits`,
+        ja: `仕入元が ${seconds(wait)} 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の ${seconds(settings.maxRetryAfterMs)} 秒を超えています`,
+      });
+      return;
+    }
+    if (Date.now() - lastServedAt >= settings.throttlePatienceMs) {
+      stop('throttled', {
+        en: `the supplier has served no call for ${seconds(Date.now() - lastServedAt)} s, answering HTTP 429 (throttled)`,
+        ja: `仕入元が ${seconds(Date.now() - lastServedAt)} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
+      });
+      return;
+    }
+    gate.holdUntil(Date.now() + wait);
+  }
+
+  /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */
+  async function passGate(): Promise<void> {
+    for (let wait = gate.waitMs(); wait > 0 && !wake.signal.aborted; wait = gate.waitMs()) {
+      if (wait >= timeLeft()) {
+        stopForBudget();
+        return;
+      }
+      await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+    }
+  }
+
+  async function readSubscription(q: { customer: string; subscriptionId: string }): Promise<SubscriptionOutcome> {
+    const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} }, (r) => r.status >= 400 || (r.status === 200 && readResource(r.body) !== null));
+    if (sent.kind === 'exhausted') return unavailable(sent);
+    const { status, body } = sent.response;
+    const resource = status === 200 ? readResource(body) : null;
+    if (!resource) return { kind: 'rejected', ...refusalOf(status, body) };
+    return { kind: 'found', quantity: resource.status === 'deleted' ? 0 : resource.quantity, status: resource.status, pending: resource.pending };
   }
 
   return {
@@ -133,22 +250,24 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     },
 
     async checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome> {
-      const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} });
-      if (sent.kind === 'exhausted') return unavailable(sent);
-      const { status, body } = sent.response;
-      if (status !== 200) return { kind: 'rejected', ...refusalOf(status, body) };
-      const resource = readResource(body);
-      if (resource === null) {
-        return { kind: 'rejected', code: 'BAD_RESPONSE', message: `unexpected subscription body: ${truncate(JSON.stringify(body) ?? '')}` };
-      }
-      return resource.pending ? { kind: 'pending' } : { kind: 'settled', quantity: resource.quantity, status: resource.status };
+      const read = await readSubscription(q);
+      if (read.kind !== 'found') return read;
+      return read.pending ? { kind: 'pending' } : { kind: 'settled', quantity: read.quantity, status: read.status };
     },
+
+    readSubscription,
 
     stats: () => ({ ...counters }),
 
     circuit: () => breaker.state(),
 
-    resetCircuit: () => breaker.reset(),
+    resetCircuit: () => {
+      breaker.reset();
+      // Waits of the previous opening are over; a new opening needs a signal of its own. A stop is for good.
+      if (wake.signal.aborted && !halt) wake = sharedController();
+    },
+
+    halted: () => (halt ? { ...halt } : null),
 
     async close(): Promise<void> {
       if (closed) return;
@@ -185,6 +304,9 @@ export function resolvePolicy(policy: Partial<RetryPolicy>): RetryPolicy {
   if (!Number.isSafeInteger(settings.circuitThreshold) || settings.circuitThreshold < 0) {
     throw new RangeError(`circuitThreshold must be a whole number ≥ 0, got ${settings.circuitThreshold}`);
   }
+  for (const name of ['maxRetryAfterMs', 'throttlePatienceMs', 'budgetMs'] as const) {
+    if (!(settings[name] > 0) || !Number.isFinite(settings[name])) throw new RangeError(`${name} must be a number > 0, got ${settings[name]}`);
+  }
   return settings;
 }
 
@@ -205,23 +327,16 @@ class ThrottleGate {
     this.notBefore = Math.max(this.notBefore, time);
   }
 
-  async pass(): Promise<void> {
-    // The gate may move further while we wait, so look again after each sleep.
-    for (let wait = this.notBefore - Date.now(); wait > 0; wait = this.notBefore - Date.now()) {
-      await sleep(wait);
-    }
+  /** How long a call must still wait; the gate may move further while it waits, so ask again after each sleep. */
+  waitMs(): number {
+    return Math.max(0, this.notBefore - Date.now());
   }
 }
 
 /**
- * Opens after `threshold` calls in a row ended without an answer (see `CircuitState` in
- * port.ts for what counts); stays open until reset. One instance per client, so every
- * operation in flight sees it open at once.
- */
-/**
- * Every retry's back-off waits on the breaker's one signal, so at --concurrency 16 more
- * than Node's default of 10 listeners is the normal case, not a leak: each wait removes
- * its listener when it ends.
+ * Every wait of a client (back-offs, the throttle gate) listens to its one signal, so at
+ * --concurrency 16 more than Node's default of 10 listeners is the normal case, not a
+ * leak: each wait removes its listener when it ends.
  */
 function sharedController(): AbortController {
   const controller = new AbortController();
@@ -229,21 +344,24 @@ function sharedController(): AbortController {
   return controller;
 }
 
+/**
+ * Opens after `threshold` calls in a row ended without an answer (see `CircuitState` in
+ * port.ts for what counts); stays open until reset. One instance per client, so every
+ * operation in flight sees it open at once.
+ */
 class CircuitBreaker {
   private failuresInRow = 0;
-  private lastFailure: string | null = null;
+  private lastFailure: Problem | null = null;
   private openedAt: number | null = null;
-  private controller = sharedController();
 
-  constructor(private readonly threshold: number) {}
+  /** `onOpen`: what waits to retry stops waiting. */
+  constructor(
+    private readonly threshold: number,
+    private readonly onOpen: () => void,
+  ) {}
 
   get isOpen(): boolean {
     return this.openedAt !== null;
-  }
-
-  /** Aborted when the circuit opens: what waits to retry stops waiting. */
-  get opened(): AbortSignal {
-    return this.controller.signal;
   }
 
   /** The supplier answered: it is there. */
@@ -252,13 +370,13 @@ class CircuitBreaker {
   }
 
   /** A call got no answer. */
-  failed(problem: string): void {
+  failed(problem: Problem): void {
     if (this.isOpen || this.threshold === 0) return;
     this.failuresInRow += 1;
     this.lastFailure = problem;
     if (this.failuresInRow >= this.threshold) {
       this.openedAt = Date.now();
-      this.controller.abort(new Error('circuit open'));
+      this.onOpen();
     }
   }
 
@@ -266,12 +384,13 @@ class CircuitBreaker {
     this.failuresInRow = 0;
     this.lastFailure = null;
     this.openedAt = null;
-    // Waits of the previous opening are over; a new opening needs a signal of its own.
-    if (this.controller.signal.aborted) this.controller = sharedController();
   }
 
-  describe(): string {
-    return `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure ?? 'none'})`;
+  describe(): Problem {
+    return {
+      en: `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure?.en ?? 'none'})`,
+      ja: `${this.failuresInRow} 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: ${this.lastFailure?.ja ?? 'なし'}）`,
+    };
   }
 
   state(): CircuitState {
@@ -279,14 +398,47 @@ class CircuitBreaker {
       open: this.isOpen,
       failuresInRow: this.failuresInRow,
       threshold: this.threshold,
-      lastFailure: this.lastFailure,
+      lastFailure: this.lastFailure?.en ?? null,
       openedAt: this.openedAt === null ? null : new Date(this.openedAt).toISOString(),
     };
   }
 }
 
-function unavailable(sent: { message: string; circuitOpen?: true; unsent?: true }): Unavailable {
-  return { kind: 'unavailable', message: sent.message, ...(sent.circuitOpen ? { circuitOpen: true as const } : {}), ...(sent.unsent ? { unsent: true as const } : {}) };
+function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true }): Unavailable {
+  return {
+    kind: 'unavailable',
+    message: sent.problem.en,
+    messageJa: sent.problem.ja,
+    ...(sent.circuitOpen ? { circuitOpen: true as const } : {}),
+    ...(sent.unsent ? { unsent: true as const } : {}),
+  };
+}
+
+/** A call that got no answer: a timeout, or a connection dropped or refused (its errno code, when there is one). */
+function transportProblem(error: TransportError): Problem {
+  if (error.reason === 'timeout') {
+    const ms = /(\d+) ms/.exec(error.message)?.[1];
+    return { en: error.message, ja: ms ? `${ms} ms 以内に応答がありませんでした` : '応答がないまま打ち切りました' };
+  }
+  const code = /\b(E[A-Z]{3,})\b/.exec(error.message)?.[1] ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return { en: error.message, ja: `接続できませんでした${code ? `（${code}）` : ''}` };
+}
+
+/** An HTTP status, with the supplier's own words when its body has them. */
+function httpProblem(response: TransportResponse): Problem {
+  const description = describeBody(response.body);
+  return { en: `HTTP ${response.status}${description ? ` (${description})` : ''}`, ja: `HTTP ${response.status}${description ? `（${description}）` : ''}` };
+}
+
+/** An answer the API does not give: a 200 that is not a subscription, garbage, an HTML page, a redirect. */
+function unreadableProblem(response: TransportResponse): Problem {
+  const body = truncate(typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? ''), 120);
+  return { en: `an answer that could not be read (HTTP ${response.status}: ${body})`, ja: `読み取れない応答（HTTP ${response.status}: ${body}）` };
+}
+
+/** The statuses the API answers with: 2xx, and 4xx refusals (429 and 409 are handled before). 1xx and 3xx are not answers. */
+function isReadableAnswer(response: TransportResponse): boolean {
+  return (response.status >= 200 && response.status < 300) || (response.status >= 400 && response.status < 500);
 }
 
 async function callWithTimeout(transport: Transport, req: TransportRequest, timeoutMs: number): Promise<TransportResponse> {
@@ -350,7 +502,7 @@ function readResource(body: unknown): { quantity: number; status: 'active' | 'de
 function describeBody(body: unknown): string {
   if (typeof body === 'object' && body !== null) {
     const description = (body as Record<string, unknown>)['description'];
-    if (typeof description === 'string') return ` (${description})`;
+    if (typeof description === 'string') return description;
   }
   return '';
 }
