@@ -12,7 +12,10 @@ export const LINK_LEASE_MS = 120_000;
  * what this run holds, and it is not sent. `close` gives back whatever is still held.
  */
 export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: number, file: string) {
+  /** Lines held and not yet done: renewed, and the only ones sent. */
   const held = new Set<number>();
+  /** Every line claimed: at the end, whatever of them is still under this run's claim is given back (an outcome whose write failed, say). */
+  const claimed = new Set<number>();
   let renewing: Promise<void> = Promise.resolve();
   const renew = async (): Promise<void> => {
     if (held.size === 0) return;
@@ -40,7 +43,10 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
   timer.unref();
   return {
     add(ids: Iterable<number>): void {
-      for (const id of ids) held.add(id);
+      for (const id of ids) {
+        held.add(id);
+        claimed.add(id);
+      }
     },
     /** Whether this run still holds the line: only then is it sent. */
     holds: (lineId: number): boolean => held.has(lineId),
@@ -50,15 +56,15 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
     },
     /** Gives back lines this run will not take up after all. */
     async giveBack(ids: readonly number[]): Promise<void> {
-      for (const id of ids) held.delete(id);
       if (ids.length > 0) await withBusyRetry(() => releaseLinkClaims(deps.store.db, ids, holder));
     },
     async close(): Promise<void> {
       clearInterval(timer);
       await renewing;
-      const rest = [...held];
       held.clear();
-      if (rest.length > 0) await withBusyRetry(() => releaseLinkClaims(deps.store.db, rest, holder));
+      const all = [...claimed];
+      claimed.clear();
+      if (all.length > 0) await withBusyRetry(() => releaseLinkClaims(deps.store.db, all, holder));
     },
   };
 }
