@@ -25,7 +25,7 @@ export const ROW_ERROR = {
   CONTRACT_GROUP_REFUSED: { en: 'Another row of the same contract was refused; a contract\'s rows go together', ja: '同じ契約の別の行がエラーのため、この行も処理しません' },
   SUPPLIER_REJECTED: { en: 'The supplier refused the cancellation', ja: '仕入元が解約を受け付けませんでした' },
   SUPPLIER_UNAVAILABLE: { en: 'The supplier could not be reached; a later run goes on', ja: '仕入元に接続できませんでした。次回の実行で再試行します' },
-  SUPPLIER_QUANTITY_MISMATCH: { en: "The supplier's quantity differs from the store's; nothing was sent", ja: '仕入元の数量がシステムの数量と異なるため、何も送信していません' },
+  SUPPLIER_QUANTITY_MISMATCH: { en: "The supplier's quantity differs from the store's", ja: '仕入元の数量がシステムの数量と異なります' },
 } as const satisfies Record<string, { en: string; ja: string }>;
 
 export type RowErrorCode = keyof typeof ROW_ERROR;
