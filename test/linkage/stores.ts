@@ -93,7 +93,7 @@ export async function lineRows(store: TestStore): Promise<LineRow[]> {
         .join('change_orders as o', 'o.id', 'ol.order_id')
         .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
         .orderBy('ol.id')
-        .select('o.order_no', 'o.status', 'cl.subscription_id', 'ol.quantity_after', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja', 'ol.sent_at', 'ol.link_claim', 'ol.idempotency_key')
+        .select('ol.*', 'o.order_no', 'o.status', 'cl.subscription_id')
     ).map((r: Record<string, unknown>) => ({
       orderNo: String(r['order_no']),
       orderStatus: String(r['status']),
