@@ -78,7 +78,7 @@ export function defaultOperator(): string {
 }
 
 /** Human lines by default; `--log-format json` gives one event per line for machines. */
-export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): (event: PipelineEvent) => void {
+export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>>): (event: PipelineEvent) => void {
   const json = args.logFormat === 'json';
   const tty = process.stderr.isTTY === true && !args.quiet && !json;
   let lastBar = '';
@@ -103,7 +103,7 @@ export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): (ev
       case 'info':
         if (args.quiet) return;
         if (lastBar) process.stderr.write('\r\x1b[2K');
-        process.stderr.write(`${event.message}\n`);
+        process.stderr.write(`${event.kind === 'event' && event.messageJa !== undefined && (args.lang ?? 'ja') === 'ja' ? event.messageJa : event.message}\n`);
         return;
     }
   };
@@ -130,7 +130,7 @@ export interface StoreUse {
 }
 
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
-export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
+export async function openDeps(use: StoreUse, args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>> & Partial<SupplierArgs>): Promise<PipelineDeps & { close(): Promise<void> }> {
   const store: Store = await openStore(use.spec, { access: use.access });
   // A promise, not a value: callers that ask at once share one supplier (and one seed load).
   let supplier: Promise<Supplier> | null = null;

@@ -12,6 +12,7 @@ export const LINK_LEASE_MS = 120_000;
  * what this run holds, and it is not sent. `close` gives back whatever is still held.
  */
 export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: number, file: string) {
+  const where = file === '' ? '' : `${file}: `;
   /** Lines held and not yet done: renewed, and the only ones sent. */
   const held = new Set<number>();
   /** Every line claimed: at the end, whatever of them is still under this run's claim is given back (an outcome whose write failed, say). */
@@ -28,13 +29,21 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
         deps.log({
           kind: 'event',
           name: 'linkage.claims_lost',
-          message: `${file === '' ? '' : `${file}: `}another run took over ${lost} lines this run had claimed (its lease had lapsed); this run does not send them`,
+          message: `${where}another run took over ${lost} lines this run had claimed (its lease had lapsed); this run does not send them`,
+          messageJa: `${where}この実行が確保していた明細 ${lost} 件を別の実行が引き継ぎました（確保の期限切れ）。この実行ではそれらを送信しません`,
           data: { lines: lost },
         });
       }
     } catch (error) {
       // The lease outlives a few failed renewals; the next one tries again.
-      deps.log({ kind: 'warning', file, message: `could not renew the linkage claims: ${error instanceof Error ? error.message : String(error)}` });
+      const reason = error instanceof Error ? error.message : String(error);
+      deps.log({
+        kind: 'event',
+        name: 'linkage.claims_not_renewed',
+        message: `${where}could not renew this run's linkage claims (${reason}); trying again`,
+        messageJa: `${where}解約連携の明細の確保を延長できませんでした（${reason}）。もう一度試みます`,
+        data: { reason },
+      });
     }
   };
   const timer = setInterval(() => {

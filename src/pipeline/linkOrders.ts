@@ -49,7 +49,13 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
       await claims.giveBack(plan.notLinkable);
       if (plan.heldElsewhere > 0) {
         counts.heldElsewhere += plan.heldElsewhere;
-        deps.log({ kind: 'event', name: 'linkage.held_elsewhere', message: `${file === '' ? '' : `${file}: `}another run is linking ${plan.heldElsewhere} lines of these orders; they are left to it`, data: { lines: plan.heldElsewhere } });
+        deps.log({
+          kind: 'event',
+          name: 'linkage.held_elsewhere',
+          message: `${file === '' ? '' : `${file}: `}another run is linking ${plan.heldElsewhere} lines of these orders; they are left to it`,
+          messageJa: `${file === '' ? '' : `${file}: `}これらの注文の明細 ${plan.heldElsewhere} 件は別の実行が解約連携中のため、その実行に任せます`,
+          data: { lines: plan.heldElsewhere },
+        });
       }
       if (plan.tasksByOrder.size === 0) continue;
       const allTasks = [...plan.tasksByOrder.values()].flat();
@@ -77,7 +83,15 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
         const { update, patched, leftUnsent } = task.poll ? await pollLine(supplier, task, watch) : await sendLine(supplier, task, keyOf(task.lineId), watch);
         if (patched) counts.sent++;
         tally(counts, update);
-        if (update.supplierQuantity !== undefined) deps.log({ kind: 'event', name: 'linkage.quantity_differs', message: `${task.subscriptionId}: ${update.message ?? ''}`, data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: update.supplierQuantity } });
+        if (update.supplierQuantity !== undefined) {
+          deps.log({
+            kind: 'event',
+            name: 'linkage.quantity_differs',
+            message: `${task.subscriptionId}: ${update.message ?? ''}`,
+            messageJa: `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
+            data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: update.supplierQuantity },
+          });
+        }
         claims.done(task.lineId);
         await writer.push(update, leftUnsent && markedNow.has(task.lineId));
         done++;
@@ -160,13 +174,20 @@ function watchSupplier(deps: PipelineDeps, file: string) {
         kind: 'event',
         name: 'supplier.circuit_open',
         message: `${where}the supplier did not answer ${state.failuresInRow} calls in a row (last: ${state.lastFailure ?? 'none'}); this run stops calling it, and lines not sent yet stay pending for a later run`,
+        messageJa: `${where}仕入元が ${state.failuresInRow} 回続けて応答しませんでした。この実行では仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
         data: { ...state },
       });
     }
     const halt = supplier?.halted?.();
     if (!saidHalt && halt) {
       saidHalt = true;
-      deps.log({ kind: 'event', name: 'supplier.stopped', message: `${where}${halt.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`, data: { ...halt } });
+      deps.log({
+        kind: 'event',
+        name: 'supplier.stopped',
+        message: `${where}${halt.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
+        messageJa: `${where}${halt.messageJa}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+        data: { ...halt },
+      });
     }
   };
   return {

@@ -188,9 +188,12 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: { until: Sta
 function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefusalCode): Words {
   const no = o.orderNo;
   const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
-  const supplierSaid = refusedLine ? [refusedLine.linkageCode, refusedLine.linkageMessage].filter((v) => v !== null && v !== '').join(' ') : '';
-  const said = supplierSaid === '' ? '' : ` (${supplierSaid})`;
-  const saidJa = supplierSaid === '' ? '' : `（${supplierSaid}）`;
+  // The supplier's own words stand for both languages; ours (a quantity mismatch) have their Japanese.
+  const saidIn = (message: string | null | undefined): string => (refusedLine ? [refusedLine.linkageCode, message].filter((v) => v !== null && v !== undefined && v !== '').join(' ') : '');
+  const en = saidIn(refusedLine?.linkageMessage);
+  const ja = saidIn(refusedLine?.linkageMessageJa ?? refusedLine?.linkageMessage);
+  const said = en === '' ? '' : ` (${en})`;
+  const saidJa = ja === '' ? '' : `（${ja}）`;
   switch (action) {
     case 'withdrawAcceptance':
       return words(

@@ -526,8 +526,8 @@ export interface OrderState {
   appliedOn: string;
   endDate: string | null;
   contractStartDate: string;
-  /** In line order; the supplier's code and words of each line (a refusal's, say). */
-  lines: { linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
+  /** In line order; the supplier's code and words of each line (a refusal's, say), and our own words in Japanese where the line has them. */
+  lines: { linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null; linkageMessageJa: string | null }[];
 }
 
 /** Orders with their line states, in one join per chunk: what confirmation and resume judge. */
@@ -540,11 +540,12 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
     if (statuses) query.whereIn('o.status', [...statuses]);
-    type Row = [number, string, OrderStatus, string, string | null, string, LinkageStatus, string | null, string | null];
-    for (const [rawId, orderNo, status, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+    type Row = [number, string, OrderStatus, string, string | null, string, LinkageStatus, string | null, string | null, string | null];
+    const columns = ['o.id', 'o.order_no', 'o.status', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja'];
+    for (const [rawId, orderNo, status, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage, linkageMessageJa] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const entry = out.get(id) ?? { orderNo, status, appliedOn, endDate, contractStartDate, lines: [] };
-      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage });
+      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage, linkageMessageJa });
       out.set(id, entry);
     }
   }

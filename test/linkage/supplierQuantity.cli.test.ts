@@ -96,7 +96,13 @@ describe.each(STORE_KINDS)('the supplier is asked what it holds before a change 
     // A final refusal: resume does not ask again, it names the way out; done as told, the
     // store and the supplier are as they were, and the line is free for a corrected request.
     const resumed = await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--lang', 'en']);
-    expect(`${resumed.stdout}${resumed.stderr}`).toContain(`kaiyaku orders withdraw-acceptance ${mismatch.orderNo}`);
+    expect(resumed.stdout).toContain(`kaiyaku orders withdraw-acceptance ${mismatch.orderNo}`);
+    expect(resumed.stdout).toContain('the supplier holds 13 seats, the store 8; nothing was sent');
+    // The same advice in Japanese, in Japanese words.
+    const resumedJa = await kaiyakuOn(store, dir, ['orders', 'resume', ...sup]);
+    expect(resumedJa.stdout).toContain(`要対応: ${mismatch.orderNo}`);
+    expect(resumedJa.stdout).toContain('仕入元の数量は 13、システムの数量は 8 です');
+    expect(resumedJa.stdout).not.toMatch(/the supplier holds/);
     expect(patches(server, 'SUB-Q31')).toBe(0);
     for (const step of ['withdraw-acceptance', 'withdraw']) {
       const r = await kaiyakuOn(store, dir, ['orders', step, mismatch.orderNo, '--lang', 'en']);

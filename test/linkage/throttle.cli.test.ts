@@ -76,10 +76,13 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
     const { dir, store, cancel } = await setUp(kind, 'retry-after', rows);
     const hostile = await throttlingServer('100000');
     const started = Date.now();
-    const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '8', '--quiet']);
+    const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '8']);
     const took = Date.now() - started;
     expect(run.code, run.stderr).toBe(1);
     expect(took).toBeLessThan(20_000);
+    // Said once, in the command's language (Japanese by default).
+    expect(run.stderr.match(/このコマンドでは仕入元の呼び出しを止めます/g)).toHaveLength(1);
+    expect(run.stderr).toContain('仕入元が 100000 秒の待機を求めました');
     // The first wave of GETs, no more: at most one per slot.
     expect(hostile.requests()).toBeLessThanOrEqual(8);
     await expectAllPendingUnsent(store, path.join(path.dirname(cancel), 'cancel.result.csv'), /仕入元が 100000 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の 60 秒を超えています/, /the supplier asked to wait 100000 s \(HTTP 429 Retry-After\), longer than the 60 s a command waits/);
