@@ -49,13 +49,7 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
       await claims.giveBack(plan.notLinkable);
       if (plan.heldElsewhere > 0) {
         counts.heldElsewhere += plan.heldElsewhere;
-        deps.log({
-          kind: 'event',
-          name: 'linkage.held_elsewhere',
-          message: `${file === '' ? '' : `${file}: `}another run is linking ${plan.heldElsewhere} lines of these orders; they are left to it`,
-          messageJa: `${file === '' ? '' : `${file}: `}これらの注文の明細 ${plan.heldElsewhere} 件は別の実行が解約連携中のため、その実行に任せます`,
-          data: { lines: plan.heldElsewhere },
-        });
+        sayHeldElsewhere(deps, file, plan.heldElsewhere);
       }
       if (plan.tasksByOrder.size === 0) continue;
       const allTasks = [...plan.tasksByOrder.values()].flat();
@@ -83,15 +77,7 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
         const { update, patched, leftUnsent } = task.poll ? await pollLine(supplier, task, watch) : await sendLine(supplier, task, keyOf(task.lineId), watch);
         if (patched) counts.sent++;
         tally(counts, update);
-        if (update.supplierQuantity !== undefined) {
-          deps.log({
-            kind: 'event',
-            name: 'linkage.quantity_differs',
-            message: `${task.subscriptionId}: ${update.message ?? ''}`,
-            messageJa: `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
-            data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: update.supplierQuantity },
-          });
-        }
+        if (update.supplierQuantity !== undefined) sayQuantityDiffers(deps, task, update.supplierQuantity, update);
         claims.done(task.lineId);
         await writer.push(update, leftUnsent && markedNow.has(task.lineId));
         done++;
@@ -123,6 +109,27 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
     watch.sayIfStopped();
   }
   if (total > 0) deps.log({ kind: 'progress', file, phase: 'link', done, total });
+}
+
+function sayHeldElsewhere(deps: PipelineDeps, file: string, lines: number): void {
+  const where = file === '' ? '' : `${file}: `;
+  deps.log({
+    kind: 'event',
+    name: 'linkage.held_elsewhere',
+    message: `${where}another run is linking ${lines} lines of these orders; they are left to it`,
+    messageJa: `${where}これらの注文の明細 ${lines} 件は別の実行が解約連携中のため、その実行に任せます`,
+    data: { lines },
+  });
+}
+
+function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity: number, update: LinkageUpdate): void {
+  deps.log({
+    kind: 'event',
+    name: 'linkage.quantity_differs',
+    message: `${task.subscriptionId}: ${update.message ?? ''}`,
+    messageJa: `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
+    data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: supplierQuantity },
+  });
 }
 
 interface LineResult {

@@ -206,12 +206,7 @@ function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefu
         `${no}: 仕入元がすべての明細を受け付けず${saidJa}、受付取消済みです。キャンセルしてください: kaiyaku orders withdraw ${no}`,
       );
     case 'confirm':
-      if (refusal === 'LINKAGE_FAILED') {
-        return words(
-          `${no}: the supplier's answer on a line is not a final refusal${said}; check the subscription at the supplier, then confirm the order for what it took (the refused lines are released): kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-          `${no}: 仕入元の応答が確定した拒否ではない明細があります${saidJa}。仕入元で状態を確認してから、受け付けられた明細を解約確定してください（拒否された明細は解約対象から外れます）: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-        );
-      }
+      // A refusal that is not final never gets here: resume asks the supplier again (resumeVerdict).
       return words(
         `${no}: ${ORDER_REFUSAL[refusal].en}${o.endDate ? ` (${o.endDate})` : ''}; confirm it with an end date: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
         `${no}: ${ORDER_REFUSAL[refusal].ja}${o.endDate ? `（${o.endDate}）` : ''}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,

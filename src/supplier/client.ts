@@ -1,8 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_RETRY_POLICY,
-  type CircuitState,
   type LinkOutcome,
   type LinkRequest,
   type RetryPolicy,
@@ -14,6 +12,8 @@ import {
   type SupplierStats,
   type SubscriptionSeed,
 } from './port.js';
+import { httpProblem, isGatewayFailure, isReadableAnswer, isTransient, readResource, refusalOf, retryAfterMs, transportProblem, unreadableProblem, type Problem } from './answers.js';
+import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { SupplierSimulator } from './simulator.js';
 import {
   createHttpTransport,
@@ -26,21 +26,14 @@ import {
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
-/** What went wrong with one call, or why the client stops: English and Japanese. */
-interface Problem {
-  en: string;
-  ja: string;
-}
-
 /**
  * A request answered 429 waits and goes again without spending one of its attempts:
  * the supplier said when to come back, and under a low rate limit with high concurrency
- * one request can lose the race for tokens several times in a row. This bound only stops
- * a supplier that throttles for ever from hanging the run.
+ * one request can lose the race for tokens several times in a row. Turned away this many
+ * times per attempt, it gives up on its own, even while other calls are served (a
+ * supplier serving none stops the whole client sooner: throttlePatienceMs).
  */
 const THROTTLES_PER_ATTEMPT = 10;
-/** When a 429 carries no usable Retry-After. */
-const DEFAULT_THROTTLE_MS = 1_000;
 
 export interface ClientOptions {
   /** Called once by `close()`, after which the supplier must not be used. */
@@ -333,77 +326,6 @@ class ThrottleGate {
   }
 }
 
-/**
- * Every wait of a client (back-offs, the throttle gate) listens to its one signal, so at
- * --concurrency 16 more than Node's default of 10 listeners is the normal case, not a
- * leak: each wait removes its listener when it ends.
- */
-function sharedController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
-}
-
-/**
- * Opens after `threshold` calls in a row ended without an answer (see `CircuitState` in
- * port.ts for what counts); stays open until reset. One instance per client, so every
- * operation in flight sees it open at once.
- */
-class CircuitBreaker {
-  private failuresInRow = 0;
-  private lastFailure: Problem | null = null;
-  private openedAt: number | null = null;
-
-  /** `onOpen`: what waits to retry stops waiting. */
-  constructor(
-    private readonly threshold: number,
-    private readonly onOpen: () => void,
-  ) {}
-
-  get isOpen(): boolean {
-    return this.openedAt !== null;
-  }
-
-  /** The supplier answered: it is there. */
-  answered(): void {
-    if (!this.isOpen) this.failuresInRow = 0;
-  }
-
-  /** A call got no answer. */
-  failed(problem: Problem): void {
-    if (this.isOpen || this.threshold === 0) return;
-    this.failuresInRow += 1;
-    this.lastFailure = problem;
-    if (this.failuresInRow >= this.threshold) {
-      this.openedAt = Date.now();
-      this.onOpen();
-    }
-  }
-
-  reset(): void {
-    this.failuresInRow = 0;
-    this.lastFailure = null;
-    this.openedAt = null;
-  }
-
-  describe(): Problem {
-    return {
-      en: `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure?.en ?? 'none'})`,
-      ja: `${this.failuresInRow} 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: ${this.lastFailure?.ja ?? 'なし'}）`,
-    };
-  }
-
-  state(): CircuitState {
-    return {
-      open: this.isOpen,
-      failuresInRow: this.failuresInRow,
-      threshold: this.threshold,
-      lastFailure: this.lastFailure?.en ?? null,
-      openedAt: this.openedAt === null ? null : new Date(this.openedAt).toISOString(),
-    };
-  }
-}
-
 function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true }): Unavailable {
   return {
     kind: 'unavailable',
@@ -412,33 +334,6 @@ function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true
     ...(sent.circuitOpen ? { circuitOpen: true as const } : {}),
     ...(sent.unsent ? { unsent: true as const } : {}),
   };
-}
-
-/** A call that got no answer: a timeout, or a connection dropped or refused (its errno code, when there is one). */
-function transportProblem(error: TransportError): Problem {
-  if (error.reason === 'timeout') {
-    const ms = /(\d+) ms/.exec(error.message)?.[1];
-    return { en: error.message, ja: ms ? `${ms} ms 以内に応答がありませんでした` : '応答がないまま打ち切りました' };
-  }
-  const code = /\b(E[A-Z]{3,})\b/.exec(error.message)?.[1] ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  return { en: error.message, ja: `接続できませんでした${code ? `（${code}）` : ''}` };
-}
-
-/** An HTTP status, with the supplier's own words when its body has them. */
-function httpProblem(response: TransportResponse): Problem {
-  const description = describeBody(response.body);
-  return { en: `HTTP ${response.status}${description ? ` (${description})` : ''}`, ja: `HTTP ${response.status}${description ? `（${description}）` : ''}` };
-}
-
-/** An answer the API does not give: a 200 that is not a subscription, garbage, an HTML page, a redirect. */
-function unreadableProblem(response: TransportResponse): Problem {
-  const body = truncate(typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? ''), 120);
-  return { en: `an answer that could not be read (HTTP ${response.status}: ${body})`, ja: `読み取れない応答（HTTP ${response.status}: ${body}）` };
-}
-
-/** The statuses the API answers with: 2xx, and 4xx refusals (429 and 409 are handled before). 1xx and 3xx are not answers. */
-function isReadableAnswer(response: TransportResponse): boolean {
-  return (response.status >= 200 && response.status < 300) || (response.status >= 400 && response.status < 500);
 }
 
 async function callWithTimeout(transport: Transport, req: TransportRequest, timeoutMs: number): Promise<TransportResponse> {
@@ -458,55 +353,4 @@ async function callWithTimeout(transport: Transport, req: TransportRequest, time
   } finally {
     clearTimeout(timer);
   }
-}
-
-function isTransient(status: number): boolean {
-  return status === 409 || status >= 500;
-}
-
-/** A gateway in front of the supplier could not reach it (502) or gave up waiting (504): no answer from the supplier. */
-function isGatewayFailure(status: number): boolean {
-  return status === 502 || status === 504;
-}
-
-/** Retry-After is seconds or an HTTP date. */
-function retryAfterMs(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_THROTTLE_MS;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? DEFAULT_THROTTLE_MS : Math.max(0, date - Date.now());
-}
-
-function refusalOf(status: number, body: unknown): { code: string; message: string } {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const code = fields['code'];
-  const description = fields['description'] ?? fields['message'];
-  const words = typeof description === 'string' ? description : typeof body === 'string' ? truncate(body) : `HTTP ${status}`;
-  if (status === 404) return { code: 'NOT_FOUND', message: words };
-  return {
-    code: typeof code === 'string' || typeof code === 'number' ? String(code) : `HTTP_${status}`,
-    message: words,
-  };
-}
-
-function readResource(body: unknown): { quantity: number; status: 'active' | 'deleted'; pending: boolean } | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const fields = body as Record<string, unknown>;
-  const quantity = fields['quantity'];
-  const status = fields['status'];
-  if (typeof quantity !== 'number' || (status !== 'active' && status !== 'deleted')) return null;
-  return { quantity, status, pending: fields['provisioning'] === 'pending' };
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === 'object' && body !== null) {
-    const description = (body as Record<string, unknown>)['description'];
-    if (typeof description === 'string') return description;
-  }
-  return '';
-}
-
-function truncate(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
