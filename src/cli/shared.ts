@@ -39,7 +39,7 @@ export function withSupplier<T>(y: Argv<T>) {
     .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
     .option('supplier-timeout-ms', { type: 'number', default: 10_000, describe: 'give up on a supplier call after this long (and retry it)' })
     .option('supplier-circuit-threshold', { type: 'number', default: 8, describe: 'stop calling the supplier for the rest of the run after this many calls in a row got no answer (0: never)' })
-    .option('supplier-budget-seconds', { type: 'number', default: 3600, describe: 'time this command may spend on the supplier, from its first call; then lines not sent yet stay pending for a later run (1–604800)' })
+    .option('supplier-budget-seconds', { type: 'number', default: 3600, describe: 'time this command may spend on the supplier (while calls are under way); then lines not sent yet stay pending for a later run (1–604800)' })
     .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
 }
 

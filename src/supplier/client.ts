@@ -48,7 +48,7 @@ export interface ClientOptions {
  *
  * Every wait is bounded: a back-off by `maxDelayMs`, a Retry-After by `maxRetryAfterMs`
  * (a longer one stops the client), a supplier that serves nothing but 429s by
- * `throttlePatienceMs`, and all of it by `budgetMs` from the first call. A client that
+ * `throttlePatienceMs`, and all of it by `budgetMs` of time spent on the supplier. A client that
  * stopped (`halted()`) gives up every operation not yet sent at once, like an open circuit,
  * and stays stopped: the command that owns it ends promptly and a later one goes on.
  */
@@ -62,10 +62,12 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   let wake = sharedController();
   const breaker = new CircuitBreaker(settings.circuitThreshold, () => wake.abort(new Error('circuit open')));
   let halt: SupplierHalt | null = null;
-  /** When the first call left; the budget counts from there. */
-  let firstCallAt: number | null = null;
-  /** The last answer that served a call (2xx, or a 4xx refusal): 429s and failures do not. */
-  let lastServedAt = 0;
+  const budget = new BusyTime();
+  /**
+   * Since when the supplier has turned calls away with 429 without serving one (a 2xx or a
+   * 4xx refusal serves a call; failures do not); null while it serves. A new run starts it again.
+   */
+  let throttledSince: number | null = null;
 
   const stop = (reason: SupplierHalt['reason'], why: Problem): void => {
     if (halt) return;
@@ -73,7 +75,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     wake.abort(new Error(`supplier client stopped: ${reason}`));
   };
   const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
-  const budgetSpent = (): boolean => firstCallAt !== null && Date.now() >= firstCallAt + settings.budgetMs;
+  const budgetSpent = (): boolean => budget.spentMs() >= settings.budgetMs;
   const stopForBudget = (): void =>
     stop('budget', {
       en: `the supplier time budget of this command (--supplier-budget-seconds ${seconds(settings.budgetMs)}) is spent`,
@@ -96,6 +98,15 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
    * and is never taken for an answer.
    */
   async function send(req: TransportRequest, readable: (response: TransportResponse) => boolean = () => true): Promise<Sent> {
+    budget.begin();
+    try {
+      return await attempt(req, readable);
+    } finally {
+      budget.end();
+    }
+  }
+
+  async function attempt(req: TransportRequest, readable: (response: TransportResponse) => boolean): Promise<Sent> {
     let failedAttempts = 0;
     let throttles = 0;
     let lastProblem: Problem | null = null;
@@ -122,8 +133,6 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
       // A Retry-After may have held the call while the circuit opened or the client stopped.
       const held = blocked();
       if (held) return giveUp(held);
-      firstCallAt ??= Date.now();
-      if (lastServedAt === 0) lastServedAt = Date.now();
       counters.calls += 1;
       if (call > 1) counters.retries += 1;
       let problem: Problem;
@@ -150,7 +159,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         else if (!isTransient(response.status) || response.status === 409) breaker.answered();
         if (!isTransient(response.status)) {
           if (isReadableAnswer(response) && readable(response)) {
-            lastServedAt = Date.now();
+            throttledSince = null;
             return { kind: 'answered', response };
           }
           // Never taken for an answer, and never final: retried like a failure.
@@ -178,9 +187,9 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     }
   }
 
-  /** Milliseconds left of the budget (all of it before the first call). */
+  /** Milliseconds left of the budget. */
   function timeLeft(): number {
-    return firstCallAt === null ? settings.budgetMs : Math.max(0, firstCallAt + settings.budgetMs - Date.now());
+    return Math.max(0, settings.budgetMs - budget.spentMs());
   }
 
   /** A 429: hold every call for its Retry-After, or stop when that is too long or nothing else is served. */
@@ -193,10 +202,12 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
       });
       return;
     }
-    if (Date.now() - lastServedAt >= settings.throttlePatienceMs) {
+    throttledSince ??= Date.now();
+    const throttledFor = Date.now() - throttledSince;
+    if (throttledFor >= settings.throttlePatienceMs) {
       stop('throttled', {
-        en: `the supplier has served no call for ${seconds(Date.now() - lastServedAt)} s, answering HTTP 429 (throttled)`,
-        ja: `仕入元が ${seconds(Date.now() - lastServedAt)} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
+        en: `the supplier has served no call for ${seconds(throttledFor)} s, answering HTTP 429 (throttled)`,
+        ja: `仕入元が ${seconds(throttledFor)} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
       });
       return;
     }
@@ -256,6 +267,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
 
     resetCircuit: () => {
       breaker.reset();
+      throttledSince = null;
       // Waits of the previous opening are over; a new opening needs a signal of its own. A stop is for good.
       if (wake.signal.aborted && !halt) wake = sharedController();
     },
@@ -306,6 +318,29 @@ export function resolvePolicy(policy: Partial<RetryPolicy>): RetryPolicy {
 export function subscriptionPath(customer: string, subscriptionId: string): string {
   // A contract registered without a customer still needs a path segment; '-' keeps the URL well formed.
   return `/v1/customers/${encodeURIComponent(customer === '' ? '-' : customer)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
+}
+
+/**
+ * The time a client has spent on the supplier: while at least one of its operations is
+ * under way (calls, back-offs, throttle waits). A night's work on the store between its
+ * runs of linkage does not count against the budget.
+ */
+class BusyTime {
+  private running = 0;
+  private since = 0;
+  private spent = 0;
+
+  begin(): void {
+    if (this.running++ === 0) this.since = Date.now();
+  }
+
+  end(): void {
+    if (--this.running === 0) this.spent += Date.now() - this.since;
+  }
+
+  spentMs(): number {
+    return this.spent + (this.running > 0 ? Date.now() - this.since : 0);
+  }
 }
 
 /**

@@ -58,7 +58,7 @@ export interface Unavailable {
  * Why a client stopped calling the supplier for the rest of its life (one command): every
  * wait is bounded. `retry_after`: a 429 asked for a longer wait than `maxRetryAfterMs`;
  * `throttled`: nothing but 429s (and failures) for `throttlePatienceMs`; `budget`:
- * `budgetMs` since its first call is spent. Operations not yet sent are then given up at
+ * `budgetMs` spent on the supplier (while any operation is under way). Operations not yet sent are then given up at
  * once (`unsent`), as with an open circuit.
  */
 export interface SupplierHalt {
@@ -157,7 +157,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** How long the client keeps calling while the supplier serves nothing (only 429s and failures) before it stops (`throttled`). */
   throttlePatienceMs: number;
-  /** The time the client may spend on the supplier, from its first call; then it stops (`budget`). */
+  /** The time the client may spend on the supplier (while any of its operations is under way); then it stops (`budget`). */
   budgetMs: number;
 }
 

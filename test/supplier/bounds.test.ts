@@ -123,6 +123,29 @@ describe('bounded waits', () => {
     expect(transport.sent).toHaveLength(calls);
   });
 
+  it('the budget counts time spent on the supplier, and the patience time turned away: not the time between runs', async () => {
+    // Each call takes 150 ms; between the runs the client sits idle for longer than both bounds.
+    let calls = 0;
+    const transport: Transport = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 150));
+      // The third call (the second run's first) is turned away once, as under a rate limit.
+      return calls === 3 ? answer(429, undefined, { 'retry-after': '0.05' }) : answer(200, SUBSCRIPTION);
+    };
+    const supplier = createSupplierClient(transport, { ...fast, budgetMs: 760, throttlePatienceMs: 250 });
+    expect(await supplier.setQuantity(link('A'))).toEqual({ kind: 'settled' });
+    expect(await supplier.setQuantity(link('B'))).toEqual({ kind: 'settled' });
+    await new Promise((r) => setTimeout(r, 900));
+    supplier.resetCircuit?.();
+    // A second run: its first call is turned away once, a second after the last one served.
+    expect(await supplier.setQuantity(link('C'))).toEqual({ kind: 'settled' });
+    expect(await supplier.setQuantity(link('D'))).toEqual({ kind: 'settled' });
+    expect(supplier.halted?.()).toBeNull();
+    // 150 ms × 5 calls and the 429's wait: the budget is spent now.
+    expect(await supplier.setQuantity(link('E'))).toMatchObject({ kind: 'unavailable', unsent: true });
+    expect(supplier.halted?.()).toMatchObject({ reason: 'budget' });
+  });
+
   it('an operation some attempt of which may have reached the supplier is not reported unsent when the client stops', async () => {
     const transport = playing((n) => (n === 1 ? answer(503) : answer(429, undefined, { 'retry-after': '100000' })));
     const supplier = createSupplierClient(transport, fast);
