@@ -253,8 +253,8 @@ export function formatSummary(s: CancelRunSummary, dryRun: boolean, lang: Lang =
     const a = s.advance;
     lines.push(
       ja
-        ? `  注文: 受付 ${a.accepted}、送信 ${a.sent}、連携済 ${a.settled}、応答待ち ${a.pending}、仕入元が拒否 ${a.rejected}、接続不可 ${a.unavailable}、解約確定 ${a.confirmed}`
-        : `  orders: accepted ${a.accepted}, sent ${a.sent}, settled ${a.settled}, pending ${a.pending}, refused by supplier ${a.rejected}, unreachable ${a.unavailable}, confirmed ${a.confirmed}`,
+        ? `  注文: 受付 ${a.accepted}、送信 ${a.sent}、連携済 ${a.settled}、応答待ち ${a.pending}、仕入元が拒否 ${a.rejected}、接続不可 ${a.unavailable}${a.heldElsewhere > 0 ? `、別の実行が連携中 ${a.heldElsewhere}` : ''}、解約確定 ${a.confirmed}`
+        : `  orders: accepted ${a.accepted}, sent ${a.sent}, settled ${a.settled}, pending ${a.pending}, refused by supplier ${a.rejected}, unreachable ${a.unavailable}${a.heldElsewhere > 0 ? `, being linked by another run ${a.heldElsewhere}` : ''}, confirmed ${a.confirmed}`,
     );
   }
   return `${lines.join('\n')}\n`;

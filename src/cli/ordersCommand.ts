@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError } from '../errors.js';
+import { KaiyakuError, usageError, words } from '../errors.js';
 import { openStore } from '../store/connect.js';
 import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
 import { stageAtLeast } from '../pipeline/context.js';
@@ -83,7 +83,9 @@ function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs
   const ja = args.lang === 'ja';
   const lines: string[] = [];
   if (!args.quiet) {
-    const differs = counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '';
+    const differs =
+      (counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '') +
+      (counts.heldElsewhere > 0 ? (ja ? `、別の実行が連携中 ${counts.heldElsewhere}` : `, being linked by another run ${counts.heldElsewhere}`) : '');
     lines.push(
       ja
         ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}; 未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
@@ -159,13 +161,14 @@ const steps: Step[] = [
     linksToSupplier: true,
     run: async (deps, a) => {
       const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? 16 });
-      const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0;
+      const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0 && c.heldElsewhere === 0;
+      const elsewhere = c.heldElsewhere > 0 ? words(`, being linked by another run ${c.heldElsewhere}`, `、別の実行が連携中 ${c.heldElsewhere}`) : words('', '');
       const message = says(
         a.lang,
-        `${a.orderNo}: 解約連携 — 連携済 ${c.settled}、応答待ち ${c.pending}、拒否 ${c.rejected}、接続不可 ${c.unavailable}${done ? ' — 解約連携が完了しました' : ''}`,
-        `${a.orderNo}: linkage — settled ${c.settled}, pending ${c.pending}, refused ${c.rejected}, unreachable ${c.unavailable}${done ? ' — linkage complete' : ''}`,
+        `${a.orderNo}: 解約連携 — 連携済 ${c.settled}、応答待ち ${c.pending}、拒否 ${c.rejected}、接続不可 ${c.unavailable}${elsewhere.ja}${done ? ' — 解約連携が完了しました' : ''}`,
+        `${a.orderNo}: linkage — settled ${c.settled}, pending ${c.pending}, refused ${c.rejected}, unreachable ${c.unavailable}${elsewhere.en}${done ? ' — linkage complete' : ''}`,
       );
-      return { message, exit: c.rejected > 0 || c.unavailable > 0 || c.pending > 0 ? 1 : 0 };
+      return { message, exit: c.rejected > 0 || c.unavailable > 0 || c.pending > 0 || c.heldElsewhere > 0 ? 1 : 0 };
     },
   },
   {

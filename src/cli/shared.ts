@@ -39,6 +39,7 @@ export function withSupplier<T>(y: Argv<T>) {
     .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
     .option('supplier-timeout-ms', { type: 'number', default: 10_000, describe: 'give up on a supplier call after this long (and retry it)' })
     .option('supplier-circuit-threshold', { type: 'number', default: 8, describe: 'stop calling the supplier for the rest of the run after this many calls in a row got no answer (0: never)' })
+    .option('supplier-budget-seconds', { type: 'number', default: 3600, describe: 'time this command may spend on the supplier (while calls are under way); then lines not sent yet stay pending for a later run (1–604800)' })
     .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
 }
 
@@ -94,6 +95,7 @@ export interface SupplierArgs {
   simSeed: number;
   supplierTimeoutMs: number;
   supplierCircuitThreshold: number;
+  supplierBudgetSeconds: number;
   confirmUnsettled: boolean;
 }
 
@@ -111,7 +113,7 @@ export function defaultOperator(): string {
 }
 
 /** Human lines by default; `--log-format json` gives one event per line for machines. */
-export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): (event: PipelineEvent) => void {
+export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>>): (event: PipelineEvent) => void {
   const json = args.logFormat === 'json';
   const tty = process.stderr.isTTY === true && !args.quiet && !json;
   let lastBar = '';
@@ -136,7 +138,7 @@ export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'>): (ev
       case 'info':
         if (args.quiet) return;
         if (lastBar) process.stderr.write('\r\x1b[2K');
-        process.stderr.write(`${event.message}\n`);
+        process.stderr.write(`${event.kind === 'event' && event.messageJa !== undefined && (args.lang ?? 'ja') === 'ja' ? event.messageJa : event.message}\n`);
         return;
     }
   };
@@ -167,7 +169,7 @@ export interface StoreUse {
 /** Opens the store and builds what the pipeline needs; the caller closes it. */
 export async function openDeps(
   use: StoreUse,
-  args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<SupplierArgs>,
+  args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>> & Partial<SupplierArgs>,
   supplierSpec: string | null = null,
 ): Promise<PipelineDeps & { close(): Promise<void> }> {
   const store: Store = await openStore(use.spec, { access: use.access, create: use.create });
@@ -188,6 +190,7 @@ export async function openDeps(
         const policy = {
           ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
           ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
+          ...(args.supplierBudgetSeconds !== undefined ? { budgetMs: args.supplierBudgetSeconds * 1000 } : {}),
         };
         return createSupplier(spec, simKnobs(args), [], policy);
       })();

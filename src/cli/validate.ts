@@ -152,6 +152,7 @@ const NUMBER_RULES: Record<string, { min?: number; max?: number; integer?: boole
   'settle-seconds': { min: 0, max: 86_400 },
   'supplier-timeout-ms': { min: 1, max: 600_000 },
   'supplier-circuit-threshold': { min: 0, max: 100_000, integer: true },
+  'supplier-budget-seconds': { min: 1, max: 604_800, integer: true },
 };
 
 /**

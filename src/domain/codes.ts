@@ -24,7 +24,8 @@ export const ROW_ERROR = {
   LINE_HAS_OPEN_ORDER: { en: 'The line is already in an open cancellation order', ja: '明細は既に処理中の解約注文に含まれています' },
   CONTRACT_GROUP_REFUSED: { en: 'Another row of the same contract was refused; a contract\'s rows go together', ja: '同じ契約の別の行がエラーのため、この行も処理しません' },
   SUPPLIER_REJECTED: { en: 'The supplier refused the cancellation', ja: '仕入元が解約を受け付けませんでした' },
-  SUPPLIER_UNAVAILABLE: { en: 'The supplier could not be reached; a later run goes on', ja: '仕入元に接続できませんでした。次回の実行で再試行します' },
+  SUPPLIER_UNAVAILABLE: { en: 'No usable answer from the supplier in this run; a later run goes on', ja: 'この実行では仕入元から有効な応答を得られませんでした。次回の実行で再試行します' },
+  SUPPLIER_QUANTITY_MISMATCH: { en: "The supplier's quantity differs from the store's", ja: '仕入元の数量がシステムの数量と異なります' },
 } as const satisfies Record<string, { en: string; ja: string }>;
 
 export type RowErrorCode = keyof typeof ROW_ERROR;

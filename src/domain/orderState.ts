@@ -3,8 +3,8 @@ import type { IsoDate, LinkageStatus, OrderStatus } from './types.js';
 /**
  * The change-order state machine of the portal's 契約変更 screen:
  * requested →(受付) accepted →(解約確定) completed; requested →(キャンセル) withdrawn;
- * accepted →(受付取消) requested while the supplier has taken nothing (every line sent
- * was refused, or none was sent). An order the supplier took in part is confirmed for
+ * accepted →(受付取消) requested while the supplier cannot have taken anything (every line
+ * sent was refused for good, or none was sent). An order the supplier took in part is confirmed for
  * what it took; the lines it refused are released (see ReleaseRefused).
  * Linkage (解約連携) moves lines, not the order. Pure: the caller persists the result
  * with a guarded update on the status it read.
@@ -55,9 +55,13 @@ export type StepResult = { ok: true; next: OrderStatus } | { ok: false; refusal:
 
 const refuse = (refusal: OrderRefusalCode): StepResult => ({ ok: false, refusal });
 
-/** A line counts as sent once anything went to the supplier, even if it has not settled. */
-export function anyLineSent(order: OrderSnapshot): boolean {
-  return order.lines.some((l) => l.linkageStatus === 'pending' || l.linkageStatus === 'linked');
+/**
+ * Whether the supplier may have taken some line: one sent (pending, linked), or one whose
+ * refusal is not final (an answer that could not be read says nothing of what the supplier
+ * did). Only a final refusal, or a line never sent, rules it out.
+ */
+export function supplierMayHaveTaken(order: OrderSnapshot): boolean {
+  return order.lines.some((l) => l.linkageStatus === 'pending' || l.linkageStatus === 'linked' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)));
 }
 
 export function accept(order: OrderSnapshot): StepResult {
@@ -66,7 +70,7 @@ export function accept(order: OrderSnapshot): StepResult {
 
 export function withdrawAcceptance(order: OrderSnapshot): StepResult {
   if (order.status !== 'accepted') return refuse('NOT_ACCEPTED');
-  if (anyLineSent(order)) return refuse('ALREADY_ORDERED');
+  if (supplierMayHaveTaken(order)) return refuse('ALREADY_ORDERED');
   return { ok: true, next: 'requested' };
 }
 
@@ -103,8 +107,11 @@ export interface ConfirmInput {
 /**
  * Codes of failed lines that are not the supplier's last word: an answer that could not be
  * read, or no code at all. Every other failed line carries a 4xx refusal (900117, 900214,
- * 800091, NOT_FOUND…), which the same request will always get again. (Being unreachable,
- * SUPPLIER_UNAVAILABLE, never fails a line: it stays unlinked or pending and is retried.)
+ * 800091, NOT_FOUND…), which the same request will always get again, or
+ * SUPPLIER_QUANTITY_MISMATCH (the supplier holds another quantity than the store: nothing
+ * was sent, and the master must be fixed by a person). No line fails for these codes any
+ * more (an unreadable answer is retried, then leaves the line pending or unlinked; being
+ * unreachable never fails a line); lines an earlier version failed so are asked again.
  */
 export const NOT_FINAL_REFUSAL_CODES = ['', 'BAD_RESPONSE', 'SUPPLIER_UNAVAILABLE'] as const;
 const NOT_FINAL_REFUSALS: ReadonlySet<string> = new Set(NOT_FINAL_REFUSAL_CODES);
@@ -168,10 +175,10 @@ export interface ResumeSnapshot extends OrderSnapshot {
  * (`final`): an order it could confirm it has confirmed.
  * - requested with a refused line: its acceptance was withdrawn after the supplier refused
  *   everything; accepting it again would only repeat the refusal. The operator withdraws it.
- * - accepted, every line refused: nothing was taken; the operator withdraws the acceptance,
- *   then the order.
- * - accepted, nothing left to send or poll, and confirmation refused for another reason (a
- *   refusal that is not final, an end date the rules refuse): the operator confirms it.
+ * - accepted, every line refused for good: nothing was taken; the operator withdraws the
+ *   acceptance, then the order. A refusal that is not final is asked again instead.
+ * - accepted, nothing left to send or poll, and confirmation refused for another reason (an
+ *   end date the rules refuse): the operator confirms it.
  */
 export function resumeVerdict(order: ResumeSnapshot, options: { confirmUnsettled: boolean }): ResumeVerdict {
   const advance: ResumeVerdict = { kind: 'advance' };
@@ -179,9 +186,9 @@ export function resumeVerdict(order: ResumeSnapshot, options: { confirmUnsettled
     case 'requested':
       return order.lines.some((l) => l.linkageStatus === 'failed') ? { kind: 'operator', action: 'withdraw', refusal: 'REFUSED_AND_SENT_BACK' } : advance;
     case 'accepted': {
+      // Lines to send (again) or to ask about (pending, or failed without a final refusal): the supplier decides, and a later run asks it.
+      if (order.lines.some((l) => l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return advance;
       if (order.lines.length > 0 && order.lines.every((l) => l.linkageStatus === 'failed')) return { kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' };
-      // Lines to send (again) or to ask about: the supplier decides, and a later run asks it.
-      if (order.lines.some((l) => l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending')) return advance;
       const step = confirm(order, { endDate: order.endDate, contractStartDate: order.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: 'final' });
       if (step.ok) return advance;
       return { kind: 'operator', action: step.refusal === 'NOTHING_TAKEN' ? 'withdrawAcceptance' : 'confirm', refusal: step.refusal };

@@ -26,8 +26,11 @@ export type PipelineEvent =
   | { kind: 'warning'; file: string; message: string }
   | { kind: 'progress'; file: string; phase: 'stage' | 'judge' | 'accept' | 'link' | 'confirm' | 'report'; done: number; total: number | null }
   | { kind: 'info'; message: string }
-  /** Named events for the nightly log (`--log-format json`): file started/finished, lock taken, supplier throttled. */
-  | { kind: 'event'; name: string; message: string; data?: Record<string, unknown> };
+  /**
+   * Named events for the nightly log (`--log-format json`): file started/finished, lock taken,
+   * supplier throttled. `messageJa`: the same in Japanese, shown under `--lang ja` where given.
+   */
+  | { kind: 'event'; name: string; message: string; messageJa?: string; data?: Record<string, unknown> };
 
 export interface CancelOptions {
   dryRun: boolean;

@@ -1,4 +1,4 @@
-import { ORDER_REFUSAL, accept, confirm, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
+import { ORDER_REFUSAL, accept, confirm, isFinalRefusal, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
 import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact, type Store } from '../store/connect.js';
@@ -26,8 +26,8 @@ function refused(code: OrderRefusalCode, orderNo: string, then: Words | null = n
 function wayOut(o: OrderWithLines): Words | null {
   const no = o.order.orderNo;
   if (o.order.status !== 'accepted' || !o.lines.some((l) => l.linkageStatus === 'failed')) return null;
-  // Lines still to send: linkage (解約連携) comes first.
-  if (o.lines.some((l) => l.linkageStatus === 'unlinked')) return null;
+  // Lines still to send, or to ask about again (a refusal that is not final): linkage (解約連携) comes first.
+  if (o.lines.some((l) => l.linkageStatus === 'unlinked' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return null;
   if (o.lines.every((l) => l.linkageStatus === 'failed')) {
     return words(
       `the supplier took nothing: withdraw the acceptance (kaiyaku orders withdraw-acceptance ${no}), then the order (kaiyaku orders withdraw ${no})`,
@@ -52,9 +52,13 @@ export async function requireOrder(db: Store['db'], orderNo: string): Promise<Or
   return found;
 }
 
-/** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. */
+/** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. A failed line keeps its code: only a final refusal rules the supplier out. */
 function snapshot(o: OrderWithLines) {
-  return { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus })) };
+  return {
+    status: o.order.status,
+    appliedOn: o.order.appliedOn,
+    lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus, linkageCode: l.linkageCode })),
+  };
 }
 
 function check(step: StepResult, orderNo: string, o: OrderWithLines | null = null): OrderStatus {
@@ -100,7 +104,8 @@ export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promis
 
 export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
   const o = await requireOrder(deps.store.db, orderNo);
-  const pending = o.lines.some((l) => l.linkageStatus === 'pending');
+  // Pending lines, and failed ones without a final refusal, are asked about again.
+  const pending = o.lines.some((l) => l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)));
   // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
   // set) is exactly what this button sends again, with the same key and target.
   const stored = { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines };
@@ -249,8 +254,11 @@ function whereOrderStands(o: OrderState, options: Pick<ResumeOptions, 'until' | 
 /** The supplier's code and words on the first line it refused, for a sentence. */
 function supplierSaid(o: OrderState): { en: string; ja: string } {
   const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
-  const said = refusedLine ? [refusedLine.linkageCode, refusedLine.linkageMessage].filter((v) => v !== null && v !== '').join(' ') : '';
-  return said === '' ? { en: '', ja: '' } : { en: ` (${said})`, ja: `（${said}）` };
+  // The supplier's own words stand for both languages; ours (a quantity mismatch) have their Japanese.
+  const saidIn = (message: string | null | undefined): string => (refusedLine ? [refusedLine.linkageCode, message].filter((v) => v !== null && v !== undefined && v !== '').join(' ') : '');
+  const en = saidIn(refusedLine?.linkageMessage);
+  const ja = saidIn(refusedLine?.linkageMessageJa ?? refusedLine?.linkageMessage);
+  return { en: en === '' ? '' : ` (${en})`, ja: ja === '' ? '' : `（${ja}）` };
 }
 
 /** An order that cannot reach the stage it was to stop at, because the supplier refused lines. */
@@ -279,12 +287,7 @@ function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefu
         `${no}: 仕入元がすべての明細を受け付けず${saidJa}、受付取消済みです。キャンセルしてください: kaiyaku orders withdraw ${no}`,
       );
     case 'confirm':
-      if (refusal === 'LINKAGE_FAILED') {
-        return words(
-          `${no}: the supplier's answer on a line is not a final refusal${said}; check the subscription at the supplier, then confirm the order for what it took (the refused lines are released): kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-          `${no}: 仕入元の応答が確定した拒否ではない明細があります${saidJa}。仕入元で状態を確認してから、受け付けられた明細を解約確定してください（拒否された明細は解約対象から外れます）: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-        );
-      }
+      // A refusal that is not final never gets here: resume asks the supplier again (resumeVerdict).
       return words(
         `${no}: ${ORDER_REFUSAL[refusal].en}${o.endDate ? ` (${o.endDate})` : ''}; confirm it with an end date: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
         `${no}: ${ORDER_REFUSAL[refusal].ja}${o.endDate ? `（${o.endDate}）` : ''}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,

@@ -1,6 +1,6 @@
 import type { Stage } from '../domain/types.js';
 import { loadOrderStates, type OrderState } from '../store/orderRepository.js';
-import { advanceOrders, type AdvanceCounts, type AdvanceOptions } from './advance.js';
+import { advanceOrders, noAdvance, type AdvanceCounts, type AdvanceOptions } from './advance.js';
 import { stageAtLeast, stageWithin, type PipelineDeps } from './context.js';
 import { orderReached } from './results.js';
 
@@ -22,9 +22,6 @@ export function targetOf(o: Pick<OrderState, 'status' | 'holdStage'>, until: Sta
   return stageWithin(until, o.status === 'completed' ? null : o.holdStage);
 }
 
-export function noAdvance(): AdvanceCounts {
-  return { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, quantityDiffers: 0, confirmed: 0 };
-}
 
 function addCounts(into: AdvanceCounts, more: AdvanceCounts): void {
   for (const key of Object.keys(into) as (keyof AdvanceCounts)[]) into[key] += more[key];

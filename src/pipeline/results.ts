@@ -37,6 +37,16 @@ export interface OrderLineView {
   linkageStatus: LinkageStatus;
   linkageCode: string | null;
   linkageMessage: string | null;
+  /** Our own words in Japanese; absent or null where linkageMessage stands for both (the supplier's words). */
+  linkageMessageJa?: string | null;
+  /** Another run is linking the line right now. */
+  linkingElsewhere?: boolean;
+}
+
+/** A line's words in the report's language. */
+function lineWords(line: OrderLineView): { en: string; ja: string } {
+  const en = line.linkageMessage ?? '';
+  return { en, ja: line.linkageMessageJa ?? en };
 }
 
 /**
@@ -63,8 +73,22 @@ export function rowResult(
     return { result: 'failed', linkage, errorCode: null, message: lang === 'ja' ? '注文はキャンセルされました' : 'the order was withdrawn' };
   }
   if (refused) {
-    const words = [refused.linkageCode, refused.linkageMessage].filter(Boolean).join(' ');
-    return { result: 'failed', linkage, errorCode: 'SUPPLIER_REJECTED', message: describeRowError({ code: 'SUPPLIER_REJECTED', detail: { en: words, ja: words } }, lang) };
+    // Nothing was sent: the supplier holds another quantity than the store (its own code, our own words).
+    if (refused.linkageCode === 'SUPPLIER_QUANTITY_MISMATCH') {
+      return { result: 'failed', linkage, errorCode: 'SUPPLIER_QUANTITY_MISMATCH', message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(refused) }, lang) };
+    }
+    const said = lineWords(refused);
+    const code = refused.linkageCode ?? '';
+    const detail = { en: [code, said.en].filter(Boolean).join(' '), ja: [code, said.ja].filter(Boolean).join(' ') };
+    return { result: 'failed', linkage, errorCode: 'SUPPLIER_REJECTED', message: describeRowError({ code: 'SUPPLIER_REJECTED', detail }, lang) };
+  }
+  if (lines.some((l) => l.linkingElsewhere === true && (l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending'))) {
+    return {
+      result: 'pending',
+      linkage,
+      errorCode: null,
+      message: lang === 'ja' ? '別の実行がこの明細を解約連携しています。結果はその実行が記録します' : 'another run is linking this line; that run records the outcome',
+    };
   }
   const hold = order.holdStage ?? null;
   if (hold !== null && order.status !== 'completed' && orderReached(hold, order.status, order.lines.map((l) => l.linkageStatus))) {
@@ -82,8 +106,8 @@ export function rowResult(
   }
   const unreachable = lines.find((l) => l.linkageCode === 'SUPPLIER_UNAVAILABLE');
   if (unreachable) {
-    const words = unreachable.linkageMessage ?? '';
-    return { result: 'pending', linkage, errorCode: 'SUPPLIER_UNAVAILABLE', message: describeRowError({ code: 'SUPPLIER_UNAVAILABLE', ...(words ? { detail: { en: words, ja: words } } : {}) }, lang) };
+    const said = lineWords(unreachable);
+    return { result: 'pending', linkage, errorCode: 'SUPPLIER_UNAVAILABLE', message: describeRowError({ code: 'SUPPLIER_UNAVAILABLE', ...(said.en ? { detail: said } : {}) }, lang) };
   }
   const waiting = lines.some((l) => l.linkageStatus === 'pending');
   return {

@@ -10,6 +10,7 @@ import type { AdvanceCounts } from './advance.js';
 import { type CancelOptions, type PipelineDeps } from './context.js';
 import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type ParkedOrder } from './orderSteps.js';
 import { combineExitCodes } from './exitCodes.js';
+import { noAdvance } from './advance.js';
 import { ReportsNotWritten, runCancelFile, type CancelRunSummary } from './runCancel.js';
 
 /** What a file's entry in the summary takes from its run: all of it, or what the store counted when its reports failed. */
@@ -118,8 +119,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const error = nameFailure(caught, words('the open orders are taken up again by the next night', '未完了の注文は次回の夜間実行で再開します'));
         const why = `${error.code}: ${error.text(options.cancel.lang)}`;
         deps.log({ kind: 'event', name: 'resume.failed', message: why, data: { code: error.code } });
-        const counts = { accepted: 0, sent: 0, settled: 0, pending: 0, rejected: 0, unavailable: 0, quantityDiffers: 0, confirmed: 0 };
-        return { orders: 0, counts, waiting: 0, needsOperator: [], parked: { count: 0, orders: [] }, durationMs: Date.now() - resumeStarted, error: why };
+        return { orders: 0, counts: noAdvance(), waiting: 0, needsOperator: [], parked: { count: 0, orders: [] }, durationMs: Date.now() - resumeStarted, error: why };
       },
     );
 

@@ -245,6 +245,21 @@ const migrations: Migration[] = [
     },
   },
   {
+    // Linkage claims the order lines it is about to send or poll (linkClaims.ts): a run
+    // holds a line under a lease it renews, so that two runs never send one line at once.
+    // The lease is the database's clock in milliseconds, whatever host a run is on. And a
+    // line's own reasons (the supplier's quantity differs, a throttled supplier) are kept
+    // in Japanese beside the English ones; the supplier's words stay in linkage_message.
+    name: '007_order_line_link_claims',
+    async up(knex) {
+      await knex.schema.alterTable('order_lines', (t) => {
+        t.text('link_claim');
+        t.bigInteger('link_claimed_until');
+        t.text('linkage_message_ja');
+      });
+    },
+  },
+  {
     // A stop chosen is kept (cli.md): each open order records the stage the run that made
     // or last took it up was asked to stop at (`--until`), null for `completed`; a night and
     // a plain resume leave an order that has reached it. Orders opened before this

@@ -5,6 +5,7 @@ import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderSta
 import { formatOrderNo } from '../domain/numbering.js';
 import { STAGES, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 import { recordAudit } from './audit.js';
+import { liveClaimColumn } from './linkClaims.js';
 import { chunk, dialectOf, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
@@ -157,12 +158,18 @@ export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly
   return moved;
 }
 
-/** 受付取消 as one guarded statement: only while nothing of the order was sent or is being sent. */
+/** 受付取消 as one guarded statement: only while the supplier cannot have taken any line (domain/orderState.ts, withdrawAcceptance). */
 export async function withdrawAcceptanceIfUnsent(trx: Knex.Transaction, orderId: number, ctx: WriteContext): Promise<boolean> {
   const sent = trx('order_lines')
     .where('order_id', orderId)
-    // A line the supplier refused (failed) changed nothing there; one sent without an answer may have.
-    .andWhere((q) => q.whereIn('linkage_status', ['pending', 'linked']).orWhere((u) => u.where('linkage_status', 'unlinked').whereNotNull('sent_at')))
+    // A line the supplier refused for good changed nothing there; one sent without an answer
+    // may have, and so may one whose refusal is not final (an answer that could not be read).
+    .andWhere((q) =>
+      q
+        .whereIn('linkage_status', ['pending', 'linked'])
+        .orWhere((u) => u.where('linkage_status', 'unlinked').whereNotNull('sent_at'))
+        .orWhere((f) => f.where('linkage_status', 'failed').andWhere((c) => c.whereNull('linkage_code').orWhereIn('linkage_code', [...NOT_FINAL_REFUSAL_CODES]))),
+    )
     .select(trx.raw('1'));
   // Sent back by an operator on purpose: it stays requested until an operator moves it (a
   // night accepting it again would undo the 受付取消).
@@ -271,15 +278,18 @@ export async function recordLinkedWith(trx: Knex.Transaction, orderLineIds: read
  * circuit opened first): they look exactly like lines never sent, and a later run sends
  * them with the same key and target.
  */
-export async function unmarkLinesSent(trx: Knex.Transaction, lineIds: readonly number[]): Promise<void> {
-  for (const ids of chunk(lineIds)) await trx('order_lines').whereIn('id', idsOf(trx, ids)).where('linkage_status', 'unlinked').update({ sent_at: null });
+export async function unmarkLinesSent(trx: Knex.Transaction, lineIds: readonly number[], holder: string): Promise<void> {
+  for (const ids of chunk(lineIds)) await trx('order_lines').whereIn('id', idsOf(trx, ids)).where({ linkage_status: 'unlinked', link_claim: holder }).update({ sent_at: null });
 }
 
 export interface LinkageUpdate {
   lineId: number;
   status: LinkageStatus;
   code: string | null;
+  /** English, or the supplier's own words. */
   message: string | null;
+  /** Our own reasons in Japanese (absent: the message stands for both languages, being the supplier's words). */
+  messageJa?: string | null;
   /**
    * The supplier settled a line of a completed order (confirmed unsettled) at this quantity,
    * not at the one the store applied: the contract line follows the supplier.
@@ -287,18 +297,35 @@ export interface LinkageUpdate {
   supplierQuantity?: number;
 }
 
-/** Writes many linkage outcomes at once: one statement per status, one per line only for a supplier's refusal words. */
-export async function recordLinkage(trx: Knex.Transaction, updates: readonly LinkageUpdate[], ctx: WriteContext): Promise<void> {
+/**
+ * Writes many linkage outcomes at once: one statement per status, one per line only where a
+ * line carries words. With `holder`, only lines it still claims are written, and their claim
+ * is given back with the outcome (linkClaims.ts): a run whose claim was taken over leaves the
+ * line to the run that took it.
+ */
+export async function recordLinkage(trx: Knex.Transaction, updates: readonly LinkageUpdate[], ctx: WriteContext, holder: string | null = null): Promise<void> {
   const plain = new Map<LinkageStatus, number[]>();
+  const claimed = (q: Knex.QueryBuilder): Knex.QueryBuilder => (holder === null ? q : q.andWhere('link_claim', holder));
+  const release = holder === null ? {} : { link_claim: null, link_claimed_until: null };
   for (const u of updates) {
     if (u.supplierQuantity !== undefined) {
       // Once: a run that polled the same line meanwhile finds it linked and changes nothing.
-      const changed = await trx('order_lines').where({ id: u.lineId }).whereNot('linkage_status', 'linked').update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: ctx.now }, ['id']);
+      const changed = await claimed(trx('order_lines').where({ id: u.lineId }).whereNot('linkage_status', 'linked')).update(
+        { linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linkage_message_ja: u.messageJa ?? null, linked_at: ctx.now, ...release },
+        ['id'],
+      );
       if (changed.length > 0) await followSupplierQuantity(trx, u.lineId, u.supplierQuantity, ctx);
       continue;
     }
     if (u.code !== null || u.message !== null) {
-      await trx('order_lines').where({ id: u.lineId }).update({ linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linked_at: u.status === 'linked' ? ctx.now : null });
+      await claimed(trx('order_lines').where({ id: u.lineId })).update({
+        linkage_status: u.status,
+        linkage_code: u.code,
+        linkage_message: u.message,
+        linkage_message_ja: u.messageJa ?? null,
+        linked_at: u.status === 'linked' ? ctx.now : null,
+        ...release,
+      });
       continue;
     }
     const list = plain.get(u.status);
@@ -307,7 +334,14 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
   }
   for (const [status, allIds] of plain) {
     for (const ids of chunk(allIds)) {
-      await trx('order_lines').whereIn('id', idsOf(trx, ids)).update({ linkage_status: status, linkage_code: null, linkage_message: null, linked_at: status === 'linked' ? ctx.now : null });
+      await claimed(trx('order_lines').whereIn('id', idsOf(trx, ids))).update({
+        linkage_status: status,
+        linkage_code: null,
+        linkage_message: null,
+        linkage_message_ja: null,
+        linked_at: status === 'linked' ? ctx.now : null,
+        ...release,
+      });
     }
   }
 }
@@ -349,7 +383,12 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     }
   }
   if (heldByOpenOrder) {
-    await trx('order_lines').where({ id: orderLineId }).update({ linkage_message: trx.raw(`coalesce(linkage_message, '') || ?`, ['; not applied to the contract line: another open order holds it']) });
+    await trx('order_lines')
+      .where({ id: orderLineId })
+      .update({
+        linkage_message: trx.raw(`coalesce(linkage_message, '') || ?`, ['; not applied to the contract line: another open order holds it']),
+        linkage_message_ja: trx.raw(`coalesce(linkage_message_ja, '') || ?`, ['。別の処理中の注文がこの明細を保持しているため、契約明細には反映していません']),
+      });
   }
   await recordAudit(trx, {
     at: ctx.now,
@@ -525,7 +564,12 @@ export interface LinkableLine {
   customer: string;
 }
 
-/** Lines waiting for linkage (unlinked) or settlement (pending) of the given orders, in line order. */
+/**
+ * Lines waiting for linkage (unlinked) or settlement (pending) of the given orders, in line
+ * order; and, of accepted orders, lines failed without a final refusal (an answer that could
+ * not be read, left by an earlier version): the supplier may have taken them, so they are
+ * asked again, never taken for refused.
+ */
 export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Promise<LinkableLine[]> {
   const out: LinkableLine[] = [];
   for (const ids of chunk(orderIds)) {
@@ -534,8 +578,16 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .whereIn('ol.order_id', idsOf(db, ids))
-      .whereIn('ol.linkage_status', ['unlinked', 'pending'])
-      .whereIn('o.status', ['accepted', 'completed'])
+      .where((open) =>
+        open
+          .where((w) => w.whereIn('ol.linkage_status', ['unlinked', 'pending']).whereIn('o.status', ['accepted', 'completed']))
+          .orWhere((f) =>
+            f
+              .where('ol.linkage_status', 'failed')
+              .where('o.status', 'accepted')
+              .where((c) => c.whereNull('ol.linkage_code').orWhereIn('ol.linkage_code', [...NOT_FINAL_REFUSAL_CODES])),
+          ),
+      )
       .orderBy('ol.id');
     type Row = [number, number, string | null, OrderStatus, LinkageStatus, number, number, string, string];
     for (const [lineId, orderId, linkedWith, orderStatus, linkageStatus, before, after, subscriptionId, customer] of await selectPacked<Row>(db, query, ['ol.id', 'ol.order_id', 'o.linked_with', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer'])) {
@@ -559,8 +611,8 @@ export interface OrderState {
   appliedOn: string;
   endDate: string | null;
   contractStartDate: string;
-  /** In line order; the supplier's code and words of each line (a refusal's, say). */
-  lines: { linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
+  /** In line order; the supplier's code and words of each line (a refusal's, say), and our own words in Japanese where the line has them. */
+  lines: { linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null; linkageMessageJa: string | null }[];
 }
 
 /** Orders with their line states, in one join per chunk: what confirmation and resume judge. */
@@ -573,11 +625,12 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
     if (statuses) query.whereIn('o.status', [...statuses]);
-    type Row = [number, string, OrderStatus, Stage | null, string, string | null, string, LinkageStatus, string | null, string | null];
-    for (const [rawId, orderNo, status, holdStage, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+    type Row = [number, string, OrderStatus, Stage | null, string, string | null, string, LinkageStatus, string | null, string | null, string | null];
+    const columns = ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja'];
+    for (const [rawId, orderNo, status, holdStage, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage, linkageMessageJa] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const entry = out.get(id) ?? { orderNo, status, holdStage, appliedOn, endDate, contractStartDate, lines: [] };
-      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage });
+      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage, linkageMessageJa });
       out.set(id, entry);
     }
   }
@@ -588,7 +641,16 @@ export interface OrderView {
   orderNo: string;
   status: OrderStatus;
   holdStage: Stage | null;
-  lines: { contractLineId: number; linkageStatus: LinkageStatus; linkageCode: string | null; linkageMessage: string | null }[];
+  lines: {
+    contractLineId: number;
+    linkageStatus: LinkageStatus;
+    linkageCode: string | null;
+    linkageMessage: string | null;
+    /** Our own words in Japanese, where the line has them (else linkageMessage stands for both). */
+    linkageMessageJa: string | null;
+    /** A run is linking the line now (a live claim): when a report is written, another run than the reporting one. */
+    linkingElsewhere: boolean;
+  }[];
 }
 
 /** What a result row shows of its order, in one join per chunk. */
@@ -599,11 +661,12 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
-    type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null];
-    for (const [rawId, orderNo, status, holdStage, contractLineId, linkageStatus, linkageCode, linkageMessage] of await selectPacked<Row>(db, query, ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message'])) {
+    type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null, string | null, number];
+    const columns = ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja', liveClaimColumn(db, 'ol')];
+    for (const [rawId, orderNo, status, holdStage, contractLineId, linkageStatus, linkageCode, linkageMessage, linkageMessageJa, claimed] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const view = out.get(id) ?? { orderNo, status, holdStage, lines: [] as OrderView['lines'] };
-      view.lines.push({ contractLineId: Number(contractLineId), linkageStatus, linkageCode, linkageMessage });
+      view.lines.push({ contractLineId: Number(contractLineId), linkageStatus, linkageCode, linkageMessage, linkageMessageJa, linkingElsewhere: Number(claimed) === 1 });
       out.set(id, view);
     }
   }

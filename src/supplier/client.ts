@@ -1,17 +1,19 @@
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_RETRY_POLICY,
-  type CircuitState,
   type LinkOutcome,
   type LinkRequest,
   type RetryPolicy,
   type SettlementOutcome,
   type SimKnobs,
+  type SubscriptionOutcome,
+  type SupplierHalt,
   type Supplier,
   type SupplierStats,
   type SubscriptionSeed,
 } from './port.js';
+import { httpProblem, isGatewayFailure, isReadableAnswer, isTransient, readResource, refusalOf, retryAfterMs, transportProblem, unreadableProblem, type Problem } from './answers.js';
+import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { SupplierSimulator } from './simulator.js';
 import {
   createHttpTransport,
@@ -27,12 +29,11 @@ type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 /**
  * A request answered 429 waits and goes again without spending one of its attempts:
  * the supplier said when to come back, and under a low rate limit with high concurrency
- * one request can lose the race for tokens several times in a row. This bound only stops
- * a supplier that throttles for ever from hanging the run.
+ * one request can lose the race for tokens several times in a row. Turned away this many
+ * times per attempt, it gives up on its own, even while other calls are served (a
+ * supplier serving none stops the whole client sooner: throttlePatienceMs).
  */
 const THROTTLES_PER_ATTEMPT = 10;
-/** When a 429 carries no usable Retry-After. */
-const DEFAULT_THROTTLE_MS = 1_000;
 
 export interface ClientOptions {
   /** Called once by `close()`, after which the supplier must not be used. */
@@ -44,6 +45,12 @@ export interface ClientOptions {
 /**
  * The retrying client of supplier-api.md, written once over a transport: the in-process
  * simulator and the HTTP API get exactly the same retry, throttle and mapping logic.
+ *
+ * Every wait is bounded: a back-off by `maxDelayMs`, a Retry-After by `maxRetryAfterMs`
+ * (a longer one stops the client), a supplier that serves nothing but 429s by
+ * `throttlePatienceMs`, and all of it by `budgetMs` of time spent on the supplier. A client that
+ * stopped (`halted()`) gives up every operation not yet sent at once, like an open circuit,
+ * and stays stopped: the command that owns it ends promptly and a later one goes on.
  */
 export function createSupplierClient(transport: Transport, policy: Partial<RetryPolicy> = {}, options: ClientOptions = {}): Supplier {
   const settings = resolvePolicy(policy);
@@ -51,66 +58,180 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   const counters: SupplierStats = { calls: 0, retries: 0, throttled: 0, failures: 0 };
   const gate = new ThrottleGate();
   let closed = false;
+  /** Aborted when the circuit opens or the client halts: whatever waits stops waiting. */
+  let wake = sharedController();
+  const breaker = new CircuitBreaker(settings.circuitThreshold, () => wake.abort(new Error('circuit open')));
+  let halt: SupplierHalt | null = null;
+  const budget = new BusyTime();
+  /**
+   * Since when the supplier has turned calls away with 429 without serving one (a 2xx or a
+   * 4xx refusal serves a call; failures do not); null while it serves. A new run starts it again.
+   */
+  let throttledSince: number | null = null;
 
-  const breaker = new CircuitBreaker(settings.circuitThreshold);
+  const stop = (reason: SupplierHalt['reason'], why: Problem): void => {
+    if (halt) return;
+    halt = { reason, message: why.en, messageJa: why.ja, at: new Date().toISOString() };
+    wake.abort(new Error(`supplier client stopped: ${reason}`));
+  };
+  const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
+  const budgetSpent = (): boolean => budget.spentMs() >= settings.budgetMs;
+  const stopForBudget = (): void =>
+    stop('budget', {
+      en: `the supplier time budget of this command (--supplier-budget-seconds ${seconds(settings.budgetMs)}) is spent`,
+      ja: `このコマンドで仕入元に使える時間（--supplier-budget-seconds ${seconds(settings.budgetMs)}）を使い切りました`,
+    });
+  /** Why nothing more may be sent now, if so. */
+  const blocked = (): Problem | null => {
+    if (breaker.isOpen) return breaker.describe();
+    if (!halt && budgetSpent()) stopForBudget();
+    return halt ? { en: halt.message, ja: halt.messageJa } : null;
+  };
 
   type Sent =
     | { kind: 'answered'; response: TransportResponse }
-    | { kind: 'exhausted'; message: string; circuitOpen?: true; unsent?: true };
+    | { kind: 'exhausted'; problem: Problem; circuitOpen?: true; unsent?: true };
 
-  async function send(req: TransportRequest): Promise<Sent> {
+  /**
+   * One operation: the request, retried on failures and throttling. `readable` says whether
+   * a 200 answer is what the operation expects; one that is not is retried like a failure
+   * and is never taken for an answer.
+   */
+  async function send(req: TransportRequest, readable: (response: TransportResponse) => boolean = () => true): Promise<Sent> {
+    budget.begin();
+    try {
+      return await attempt(req, readable);
+    } finally {
+      budget.end();
+    }
+  }
+
+  async function attempt(req: TransportRequest, readable: (response: TransportResponse) => boolean): Promise<Sent> {
     let failedAttempts = 0;
     let throttles = 0;
-    let lastProblem: string | null = null;
-    const giveUp = (): Sent => {
+    let lastProblem: Problem | null = null;
+    const giveUp = (why: Problem): Sent => {
       counters.failures += 1;
+      const circuitOpen = breaker.isOpen ? { circuitOpen: true as const } : {};
       // An attempt that got no answer may have reached the supplier; a 429 was turned away unread.
-      return failedAttempts > 0
-        ? { kind: 'exhausted', circuitOpen: true, message: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem ?? ''}; not retried: ${breaker.describe()}` }
-        : { kind: 'exhausted', circuitOpen: true, unsent: true, message: `supplier unavailable, not sent: ${breaker.describe()}` };
+      return failedAttempts > 0 && lastProblem
+        ? {
+            kind: 'exhausted',
+            ...circuitOpen,
+            problem: {
+              en: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem.en}; not retried: ${why.en}`,
+              ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${lastProblem.ja}）。再試行しません: ${why.ja}`,
+            },
+          }
+        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: { en: `supplier unavailable, not sent: ${why.en}`, ja: `送信していません: ${why.ja}` } };
     };
     for (let call = 1; ; call++) {
       if (closed) throw new Error('the supplier client is closed');
-      if (breaker.isOpen) return giveUp();
-      await gate.pass();
-      // A Retry-After may have held the call while the circuit opened.
-      if (breaker.isOpen) return giveUp();
+      const before = blocked();
+      if (before) return giveUp(before);
+      await passGate();
+      // A Retry-After may have held the call while the circuit opened or the client stopped.
+      const held = blocked();
+      if (held) return giveUp(held);
       counters.calls += 1;
       if (call > 1) counters.retries += 1;
-      let problem: string;
+      let problem: Problem;
       try {
         const response = await callWithTimeout(transport, req, settings.timeoutMs);
         if (response.status === 429) {
           breaker.answered();
           counters.throttled += 1;
           throttles += 1;
-          gate.holdUntil(Date.now() + retryAfterMs(response.headers['retry-after']));
+          throttled(response);
           if (throttles >= settings.maxAttempts * THROTTLES_PER_ATTEMPT) {
             counters.failures += 1;
-            return { kind: 'exhausted', message: `supplier kept throttling (HTTP 429 ${throttles} times)` };
+            // Every attempt turned away unread is nothing sent.
+            return {
+              kind: 'exhausted',
+              ...(failedAttempts === 0 ? { unsent: true as const } : {}),
+              problem: { en: `supplier kept throttling (HTTP 429 ${throttles} times)`, ja: `仕入元が流量制限を続けました（HTTP 429 が ${throttles} 回）` },
+            };
           }
           continue;
         }
-        problem = `HTTP ${response.status}${describeBody(response.body)}`;
+        problem = httpProblem(response);
         if (isGatewayFailure(response.status)) breaker.failed(problem);
         else if (!isTransient(response.status) || response.status === 409) breaker.answered();
-        if (!isTransient(response.status)) return { kind: 'answered', response };
+        if (!isTransient(response.status)) {
+          if (isReadableAnswer(response) && readable(response)) {
+            throttledSince = null;
+            return { kind: 'answered', response };
+          }
+          // Never taken for an answer, and never final: retried like a failure.
+          problem = unreadableProblem(response);
+        }
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
-        problem = error.message;
+        problem = transportProblem(error);
         breaker.failed(problem);
       }
       failedAttempts += 1;
       lastProblem = problem;
       if (failedAttempts >= settings.maxAttempts) {
         counters.failures += 1;
-        return { kind: 'exhausted', message: `supplier unavailable after ${failedAttempts} attempts; last: ${problem}` };
+        return {
+          kind: 'exhausted',
+          problem: { en: `supplier unavailable after ${failedAttempts} attempts; last: ${problem.en}`, ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${problem.ja}）` },
+        };
       }
-      if (breaker.isOpen) return giveUp();
+      const stopped = blocked();
+      if (stopped) return giveUp(stopped);
       const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
-      // The circuit opening ends the wait: a retry would not be sent anyway.
-      await sleep(random() * ceiling, undefined, { signal: breaker.opened }).catch(() => undefined);
+      // The circuit opening or the client stopping ends the wait: a retry would not be sent anyway.
+      await sleep(Math.min(random() * ceiling, timeLeft()), undefined, { signal: wake.signal }).catch(() => undefined);
     }
+  }
+
+  /** Milliseconds left of the budget. */
+  function timeLeft(): number {
+    return Math.max(0, settings.budgetMs - budget.spentMs());
+  }
+
+  /** A 429: hold every call for its Retry-After, or stop when that is too long or nothing else is served. */
+  function throttled(response: TransportResponse): void {
+    const wait = retryAfterMs(response.headers['retry-after']);
+    if (wait > settings.maxRetryAfterMs) {
+      stop('retry_after', {
+        en: `the supplier asked to wait ${seconds(wait)} s (HTTP 429 Retry-After), longer than the ${seconds(settings.maxRetryAfterMs)} s a command waits`,
+        ja: `仕入元が ${seconds(wait)} 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の ${seconds(settings.maxRetryAfterMs)} 秒を超えています`,
+      });
+      return;
+    }
+    throttledSince ??= Date.now();
+    const throttledFor = Date.now() - throttledSince;
+    if (throttledFor >= settings.throttlePatienceMs) {
+      stop('throttled', {
+        en: `the supplier has served no call for ${seconds(throttledFor)} s, answering HTTP 429 (throttled)`,
+        ja: `仕入元が ${seconds(throttledFor)} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
+      });
+      return;
+    }
+    gate.holdUntil(Date.now() + wait);
+  }
+
+  /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */
+  async function passGate(): Promise<void> {
+    for (let wait = gate.waitMs(); wait > 0 && !wake.signal.aborted; wait = gate.waitMs()) {
+      if (wait >= timeLeft()) {
+        stopForBudget();
+        return;
+      }
+      await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+    }
+  }
+
+  async function readSubscription(q: { customer: string; subscriptionId: string }): Promise<SubscriptionOutcome> {
+    const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} }, (r) => r.status >= 400 || (r.status === 200 && readResource(r.body) !== null));
+    if (sent.kind === 'exhausted') return unavailable(sent);
+    const { status, body } = sent.response;
+    const resource = status === 200 ? readResource(body) : null;
+    if (!resource) return { kind: 'rejected', ...refusalOf(status, body) };
+    return { kind: 'found', quantity: resource.status === 'deleted' ? 0 : resource.quantity, status: resource.status, pending: resource.pending };
   }
 
   return {
@@ -133,22 +254,25 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     },
 
     async checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome> {
-      const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} });
-      if (sent.kind === 'exhausted') return unavailable(sent);
-      const { status, body } = sent.response;
-      if (status !== 200) return { kind: 'rejected', ...refusalOf(status, body) };
-      const resource = readResource(body);
-      if (resource === null) {
-        return { kind: 'rejected', code: 'BAD_RESPONSE', message: `unexpected subscription body: ${truncate(JSON.stringify(body) ?? '')}` };
-      }
-      return resource.pending ? { kind: 'pending' } : { kind: 'settled', quantity: resource.quantity, status: resource.status };
+      const read = await readSubscription(q);
+      if (read.kind !== 'found') return read;
+      return read.pending ? { kind: 'pending' } : { kind: 'settled', quantity: read.quantity, status: read.status };
     },
+
+    readSubscription,
 
     stats: () => ({ ...counters }),
 
     circuit: () => breaker.state(),
 
-    resetCircuit: () => breaker.reset(),
+    resetCircuit: () => {
+      breaker.reset();
+      throttledSince = null;
+      // Waits of the previous opening are over; a new opening needs a signal of its own. A stop is for good.
+      if (wake.signal.aborted && !halt) wake = sharedController();
+    },
+
+    halted: () => (halt ? { ...halt } : null),
 
     async close(): Promise<void> {
       if (closed) return;
@@ -185,12 +309,38 @@ export function resolvePolicy(policy: Partial<RetryPolicy>): RetryPolicy {
   if (!Number.isSafeInteger(settings.circuitThreshold) || settings.circuitThreshold < 0) {
     throw new RangeError(`circuitThreshold must be a whole number ≥ 0, got ${settings.circuitThreshold}`);
   }
+  for (const name of ['maxRetryAfterMs', 'throttlePatienceMs', 'budgetMs'] as const) {
+    if (!(settings[name] > 0) || !Number.isFinite(settings[name])) throw new RangeError(`${name} must be a number > 0, got ${settings[name]}`);
+  }
   return settings;
 }
 
 export function subscriptionPath(customer: string, subscriptionId: string): string {
   // A contract registered without a customer still needs a path segment; '-' keeps the URL well formed.
   return `/v1/customers/${encodeURIComponent(customer === '' ? '-' : customer)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
+}
+
+/**
+ * The time a client has spent on the supplier: while at least one of its operations is
+ * under way (calls, back-offs, throttle waits). A night's work on the store between its
+ * runs of linkage does not count against the budget.
+ */
+class BusyTime {
+  private running = 0;
+  private since = 0;
+  private spent = 0;
+
+  begin(): void {
+    if (this.running++ === 0) this.since = Date.now();
+  }
+
+  end(): void {
+    if (--this.running === 0) this.spent += Date.now() - this.since;
+  }
+
+  spentMs(): number {
+    return this.spent + (this.running > 0 ? Date.now() - this.since : 0);
+  }
 }
 
 /**
@@ -205,88 +355,20 @@ class ThrottleGate {
     this.notBefore = Math.max(this.notBefore, time);
   }
 
-  async pass(): Promise<void> {
-    // The gate may move further while we wait, so look again after each sleep.
-    for (let wait = this.notBefore - Date.now(); wait > 0; wait = this.notBefore - Date.now()) {
-      await sleep(wait);
-    }
+  /** How long a call must still wait; the gate may move further while it waits, so ask again after each sleep. */
+  waitMs(): number {
+    return Math.max(0, this.notBefore - Date.now());
   }
 }
 
-/**
- * Opens after `threshold` calls in a row ended without an answer (see `CircuitState` in
- * port.ts for what counts); stays open until reset. One instance per client, so every
- * operation in flight sees it open at once.
- */
-/**
- * Every retry's back-off waits on the breaker's one signal, so at --concurrency 16 more
- * than Node's default of 10 listeners is the normal case, not a leak: each wait removes
- * its listener when it ends.
- */
-function sharedController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
-}
-
-class CircuitBreaker {
-  private failuresInRow = 0;
-  private lastFailure: string | null = null;
-  private openedAt: number | null = null;
-  private controller = sharedController();
-
-  constructor(private readonly threshold: number) {}
-
-  get isOpen(): boolean {
-    return this.openedAt !== null;
-  }
-
-  /** Aborted when the circuit opens: what waits to retry stops waiting. */
-  get opened(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  /** The supplier answered: it is there. */
-  answered(): void {
-    if (!this.isOpen) this.failuresInRow = 0;
-  }
-
-  /** A call got no answer. */
-  failed(problem: string): void {
-    if (this.isOpen || this.threshold === 0) return;
-    this.failuresInRow += 1;
-    this.lastFailure = problem;
-    if (this.failuresInRow >= this.threshold) {
-      this.openedAt = Date.now();
-      this.controller.abort(new Error('circuit open'));
-    }
-  }
-
-  reset(): void {
-    this.failuresInRow = 0;
-    this.lastFailure = null;
-    this.openedAt = null;
-    // Waits of the previous opening are over; a new opening needs a signal of its own.
-    if (this.controller.signal.aborted) this.controller = sharedController();
-  }
-
-  describe(): string {
-    return `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure ?? 'none'})`;
-  }
-
-  state(): CircuitState {
-    return {
-      open: this.isOpen,
-      failuresInRow: this.failuresInRow,
-      threshold: this.threshold,
-      lastFailure: this.lastFailure,
-      openedAt: this.openedAt === null ? null : new Date(this.openedAt).toISOString(),
-    };
-  }
-}
-
-function unavailable(sent: { message: string; circuitOpen?: true; unsent?: true }): Unavailable {
-  return { kind: 'unavailable', message: sent.message, ...(sent.circuitOpen ? { circuitOpen: true as const } : {}), ...(sent.unsent ? { unsent: true as const } : {}) };
+function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true }): Unavailable {
+  return {
+    kind: 'unavailable',
+    message: sent.problem.en,
+    messageJa: sent.problem.ja,
+    ...(sent.circuitOpen ? { circuitOpen: true as const } : {}),
+    ...(sent.unsent ? { unsent: true as const } : {}),
+  };
 }
 
 async function callWithTimeout(transport: Transport, req: TransportRequest, timeoutMs: number): Promise<TransportResponse> {
@@ -306,55 +388,4 @@ async function callWithTimeout(transport: Transport, req: TransportRequest, time
   } finally {
     clearTimeout(timer);
   }
-}
-
-function isTransient(status: number): boolean {
-  return status === 409 || status >= 500;
-}
-
-/** A gateway in front of the supplier could not reach it (502) or gave up waiting (504): no answer from the supplier. */
-function isGatewayFailure(status: number): boolean {
-  return status === 502 || status === 504;
-}
-
-/** Retry-After is seconds or an HTTP date. */
-function retryAfterMs(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_THROTTLE_MS;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? DEFAULT_THROTTLE_MS : Math.max(0, date - Date.now());
-}
-
-function refusalOf(status: number, body: unknown): { code: string; message: string } {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const code = fields['code'];
-  const description = fields['description'] ?? fields['message'];
-  const words = typeof description === 'string' ? description : typeof body === 'string' ? truncate(body) : `HTTP ${status}`;
-  if (status === 404) return { code: 'NOT_FOUND', message: words };
-  return {
-    code: typeof code === 'string' || typeof code === 'number' ? String(code) : `HTTP_${status}`,
-    message: words,
-  };
-}
-
-function readResource(body: unknown): { quantity: number; status: 'active' | 'deleted'; pending: boolean } | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const fields = body as Record<string, unknown>;
-  const quantity = fields['quantity'];
-  const status = fields['status'];
-  if (typeof quantity !== 'number' || (status !== 'active' && status !== 'deleted')) return null;
-  return { quantity, status, pending: fields['provisioning'] === 'pending' };
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === 'object' && body !== null) {
-    const description = (body as Record<string, unknown>)['description'];
-    if (typeof description === 'string') return ` (${description})`;
-  }
-  return '';
-}
-
-function truncate(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

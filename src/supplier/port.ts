@@ -31,16 +31,41 @@ export type SettlementOutcome =
   | { kind: 'rejected'; code: string; message: string }
   | Unavailable;
 
+/** A GET of the subscription: what the supplier holds now. */
+export type SubscriptionOutcome =
+  /** The resource, read: its quantity (0 once deleted), and whether a change is still provisioning. */
+  | { kind: 'found'; quantity: number; status: 'active' | 'deleted'; pending: boolean }
+  /** 404 (code `NOT_FOUND`) or another permanent 4xx. */
+  | { kind: 'rejected'; code: string; message: string }
+  | Unavailable;
+
 export interface Unavailable {
   kind: 'unavailable';
+  /** Why, in English and in Japanese (the supplier's own words inside stay as they came). */
   message: string;
+  messageJa: string;
   /** Given up because the circuit breaker is open (present only then). */
   circuitOpen?: true;
   /**
-   * Nothing of this operation left: the breaker was open before its first attempt (present
-   * only then). Without it, some attempt was sent and may have reached the supplier.
+   * Nothing of this operation left: the breaker was open or the client had stopped (see
+   * `SupplierHalt`) before its first attempt, or every attempt was turned away with a 429
+   * (present only then). Without it, some attempt was sent and may have reached the supplier.
    */
   unsent?: true;
+}
+
+/**
+ * Why a client stopped calling the supplier for the rest of its life (one command): every
+ * wait is bounded. `retry_after`: a 429 asked for a longer wait than `maxRetryAfterMs`;
+ * `throttled`: nothing but 429s (and failures) for `throttlePatienceMs`; `budget`:
+ * `budgetMs` spent on the supplier (while any operation is under way). Operations not yet sent are then given up at
+ * once (`unsent`), as with an open circuit.
+ */
+export interface SupplierHalt {
+  reason: 'retry_after' | 'throttled' | 'budget';
+  message: string;
+  messageJa: string;
+  at: string;
 }
 
 /**
@@ -82,12 +107,16 @@ export interface Supplier {
   setQuantity(req: LinkRequest): Promise<LinkOutcome>;
   /** GET: has the last change settled? (pending while provisioning is pending) */
   checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome>;
+  /** GET: what the supplier holds, before a change is sent. An answer that cannot be read is retried, then `unavailable`. */
+  readSubscription(q: { customer: string; subscriptionId: string }): Promise<SubscriptionOutcome>;
   stats(): SupplierStats;
   close(): Promise<void>;
   /** The circuit breaker's state (clients that have one). */
   circuit?(): CircuitState;
   /** Closes the circuit breaker and clears its count: a new run gives the supplier a new chance. */
   resetCircuit?(): void;
+  /** Why the client stopped calling the supplier for good, or null while it goes on. */
+  halted?(): SupplierHalt | null;
   /**
    * Tells an in-process simulator where the supplier stands for subscriptions about to be
    * linked, so it need not be seeded with the whole store up front. Subscriptions it
@@ -121,6 +150,15 @@ export interface RetryPolicy {
    * 0 = never.
    */
   circuitThreshold: number;
+  /**
+   * The longest Retry-After the client waits for. A 429 asking for longer stops the client
+   * (`SupplierHalt` `retry_after`): the supplier will not serve this run.
+   */
+  maxRetryAfterMs: number;
+  /** How long the client keeps calling while the supplier serves nothing (only 429s and failures) before it stops (`throttled`). */
+  throttlePatienceMs: number;
+  /** The time the client may spend on the supplier (while any of its operations is under way); then it stops (`budget`). */
+  budgetMs: number;
 }
 
 export interface SubscriptionSeed {
@@ -143,4 +181,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 100,
   maxDelayMs: 5_000,
   circuitThreshold: 8,
+  maxRetryAfterMs: 60_000,
+  throttlePatienceMs: 60_000,
+  budgetMs: 3_600_000,
 };

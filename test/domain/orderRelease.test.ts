@@ -62,8 +62,13 @@ describe('resumeVerdict', () => {
     expect(resumeVerdict(order('requested', [UNLINKED]), opts)).toEqual({ kind: 'advance' });
   });
 
-  it('every line refused: the operator withdraws the acceptance, then the order', () => {
-    expect(resumeVerdict(order('accepted', [LATE, UNREADABLE]), opts)).toEqual({ kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' });
+  it('every line refused for good: the operator withdraws the acceptance, then the order', () => {
+    expect(resumeVerdict(order('accepted', [LATE, { linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' }]), opts)).toEqual({ kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' });
+  });
+
+  it('a refusal that is not final (an unreadable answer) is never advice to withdraw: resume asks the supplier again', () => {
+    expect(resumeVerdict(order('accepted', [LATE, UNREADABLE]), opts)).toEqual({ kind: 'advance' });
+    expect(resumeVerdict(order('accepted', [UNREADABLE]), opts)).toEqual({ kind: 'advance' });
   });
 
   it('acceptance withdrawn after the refusal: the operator withdraws the order (resume does not accept it again)', () => {
@@ -74,8 +79,8 @@ describe('resumeVerdict', () => {
     expect(resumeVerdict(order('accepted', [LINKED, LATE]), opts)).toEqual({ kind: 'advance' });
   });
 
-  it('taken in part with an answer that is not a final refusal, or an end date the rules refuse: the operator confirms', () => {
-    expect(resumeVerdict(order('accepted', [LINKED, UNREADABLE]), opts)).toEqual({ kind: 'operator', action: 'confirm', refusal: 'LINKAGE_FAILED' });
+  it('taken in part with an answer that is not a final refusal: resume asks again; an end date the rules refuse: the operator confirms', () => {
+    expect(resumeVerdict(order('accepted', [LINKED, UNREADABLE]), opts)).toEqual({ kind: 'advance' });
     expect(resumeVerdict(order('accepted', [LINKED], '2026-11-01'), opts)).toEqual({ kind: 'operator', action: 'confirm', refusal: 'END_DATE_BEFORE_APPLIED' });
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   accept,
-  anyLineSent,
   confirm,
   isOpen,
   link,
+  supplierMayHaveTaken,
   ORDER_REFUSAL,
   withdraw,
   withdrawAcceptance,
@@ -38,8 +38,15 @@ describe('withdrawAcceptance (受付取消)', () => {
     expect(withdrawAcceptance(anOrder('accepted', ['unlinked', 'unlinked']))).toEqual({ ok: true, next: 'requested' });
   });
 
-  it('is allowed when the supplier refused a line: nothing was ordered', () => {
-    expect(withdrawAcceptance(anOrder('accepted', ['failed', 'unlinked']))).toEqual({ ok: true, next: 'requested' });
+  it('is allowed when the supplier refused a line for good: nothing was ordered', () => {
+    const refused: OrderSnapshot = { status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'failed', linkageCode: '900117' }, { linkageStatus: 'unlinked' }] };
+    expect(withdrawAcceptance(refused)).toEqual({ ok: true, next: 'requested' });
+  });
+
+  it('refuses with ALREADY_ORDERED when a failed line has no final refusal (an unreadable answer): the supplier may have taken it', () => {
+    for (const linkageCode of ['BAD_RESPONSE', null]) {
+      expect(withdrawAcceptance({ status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'failed', linkageCode }] })).toEqual({ ok: false, refusal: 'ALREADY_ORDERED' });
+    }
   });
 
   it.each<LinkageStatus>(['pending', 'linked'])('refuses with ALREADY_ORDERED once a line is %s', (sent) => {
@@ -125,10 +132,14 @@ describe('confirm (解約確定)', () => {
 });
 
 describe('helpers', () => {
-  it('counts pending and linked lines as sent, failed and unlinked ones not', () => {
-    expect(anyLineSent(anOrder('accepted', ['unlinked', 'failed']))).toBe(false);
-    expect(anyLineSent(anOrder('accepted', ['pending']))).toBe(true);
-    expect(anyLineSent(anOrder('accepted', ['linked']))).toBe(true);
+  it('the supplier may have taken pending and linked lines, and failed ones without a final refusal; unlinked ones and final refusals not', () => {
+    const refusedForGood: OrderSnapshot = { status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'unlinked' }, { linkageStatus: 'failed', linkageCode: '900117' }] };
+    expect(supplierMayHaveTaken(refusedForGood)).toBe(false);
+    expect(supplierMayHaveTaken({ ...refusedForGood, lines: [{ linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' }] })).toBe(false);
+    expect(supplierMayHaveTaken({ ...refusedForGood, lines: [{ linkageStatus: 'failed', linkageCode: 'BAD_RESPONSE' }] })).toBe(true);
+    expect(supplierMayHaveTaken({ ...refusedForGood, lines: [{ linkageStatus: 'failed' }] })).toBe(true);
+    expect(supplierMayHaveTaken(anOrder('accepted', ['pending']))).toBe(true);
+    expect(supplierMayHaveTaken(anOrder('accepted', ['linked']))).toBe(true);
   });
 
   it('treats requested and accepted orders as open', () => {

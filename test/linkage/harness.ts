@@ -6,7 +6,8 @@ import { afterAll, expect } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
 import { importContractFile } from '../../src/pipeline/importContracts.js';
 import { openStore, type Store } from '../../src/store/connect.js';
-import type { RetryPolicy, Supplier } from '../../src/supplier/index.js';
+import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnobs, type Supplier, type SubscriptionSeed } from '../../src/supplier/index.js';
+import { createSimTransport, type Transport } from '../../src/supplier/transport.js';
 
 /** Small delays so that a test with 20 % failures does not sleep for seconds. */
 export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };
@@ -201,4 +202,21 @@ export function isLate(sub: string): boolean {
 }
 export function isSlow(sub: string): boolean {
   return sub.startsWith('SLOW-');
+}
+
+/**
+ * A supplier that can be read but not changed: GETs are answered by an in-process
+ * simulator, every change (PATCH) is answered 503 and its key written down. A line then
+ * leaves (the GET before it is answered) and its sending is never answered.
+ */
+export function changesFailing(knobs: SimKnobs, seeds: SubscriptionSeed[], policy: Partial<RetryPolicy>): Supplier & { simulator: SupplierSimulator; patches: { subscriptionId: string; key: string | undefined }[] } {
+  const simulator = new SupplierSimulator(knobs, seeds);
+  const read = createSimTransport(simulator);
+  const patches: { subscriptionId: string; key: string | undefined }[] = [];
+  const transport: Transport = async (req, signal) => {
+    if (req.method === 'GET') return read(req, signal);
+    patches.push({ subscriptionId: decodeURIComponent(req.path.split('/').pop() ?? ''), key: req.headers['idempotency-key'] });
+    return { status: 503, headers: {}, body: { code: 'SERVICE_UNAVAILABLE', description: 'the service is temporarily unavailable' } };
+  };
+  return Object.assign(createSupplierClient(transport, policy), { simulator, patches });
 }

@@ -17,8 +17,12 @@ interface Sent {
   status: number | 'no answer';
 }
 
-/** An HTTP supplier whose every request and answer is written down. */
-function recordingSupplier(url: string, log: Sent[], policy: { maxAttempts: number }): Supplier {
+/**
+ * An HTTP supplier whose every request and answer is written down. With `failChanges`, every
+ * change (PATCH) is answered 503 on the way, as by a gateway in front of a supplier that can
+ * be read but not changed: the GET before each change is answered, so the changes leave.
+ */
+function recordingSupplier(url: string, log: Sent[], policy: { maxAttempts: number }, failChanges = false): Supplier {
   const http = createHttpTransport(url);
   const transport: Transport = async (req, signal) => {
     const entry: Sent = {
@@ -29,6 +33,10 @@ function recordingSupplier(url: string, log: Sent[], policy: { maxAttempts: numb
       status: 'no answer',
     };
     log.push(entry);
+    if (failChanges && req.method === 'PATCH') {
+      entry.status = 503;
+      return { status: 503, headers: {}, body: { code: 'SERVICE_UNAVAILABLE', description: 'the service is temporarily unavailable' } };
+    }
     const res = await http.transport(req, signal);
     entry.status = res.status;
     return res;
@@ -42,9 +50,9 @@ describe('supplier unreachable until retries are exhausted', () => {
   it('leaves rows pending with SUPPLIER_UNAVAILABLE, and a later resume against a healthy supplier completes them with the same keys and targets', async () => {
     let up: Awaited<ReturnType<typeof startSupplierServer>> | null = null;
     await withImportedStore(tmp.make('exhausted'), { rows: ROWS, prefix: 'RTY' }, async ({ deps, gen }) => {
-      const broken = await startSupplierServer({ port: 0, knobs: knobs(1), seeds: await loadSubscriptionSeeds(deps.store.db) });
+      const broken = await startSupplierServer({ port: 0, knobs: knobs(0), seeds: await loadSubscriptionSeeds(deps.store.db) });
       const firstLog: Sent[] = [];
-      deps.setSupplier(() => recordingSupplier(broken.url, firstLog, { maxAttempts: 3 }));
+      deps.setSupplier(() => recordingSupplier(broken.url, firstLog, { maxAttempts: 3 }, true));
       const first = await runCancelFile(deps, gen.cancel, cancelOptions()).finally(() => broken.close());
 
       expect(first.exitCode).toBe(1);
@@ -65,8 +73,10 @@ describe('supplier unreachable until retries are exhausted', () => {
         expect(l.linkageCode).toBe('SUPPLIER_UNAVAILABLE');
         expect(l.sentAt).not.toBeNull();
       }
-      expect(firstLog).toHaveLength(ROWS * 3);
-      expect(firstLog.every((c) => c.method === 'PATCH' && c.status === 503)).toBe(true);
+      // Each line: one GET (the supplier holds the quantity before), then three PATCHes answered 503.
+      expect(firstLog.filter((c) => c.method === 'GET' && c.status === 200)).toHaveLength(ROWS);
+      expect(firstLog.filter((c) => c.method === 'PATCH' && c.status === 503)).toHaveLength(ROWS * 3);
+      expect(firstLog).toHaveLength(ROWS * 4);
 
       // Nothing landed: the new supplier is seeded from the store with the original quantities.
       const seeds = await loadSubscriptionSeeds(deps.store.db);
@@ -84,7 +94,7 @@ describe('supplier unreachable until retries are exhausted', () => {
       // The same line went out with the same key and the same target in both runs.
       const meaning = (log: Sent[]) => {
         const out = new Map<string, Set<string>>();
-        for (const c of log) out.set(c.subscriptionId, (out.get(c.subscriptionId) ?? new Set()).add(JSON.stringify([c.key, c.body])));
+        for (const c of log) if (c.method === 'PATCH') out.set(c.subscriptionId, (out.get(c.subscriptionId) ?? new Set()).add(JSON.stringify([c.key, c.body])));
         return out;
       };
       const before = meaning(firstLog);
@@ -98,7 +108,7 @@ describe('supplier unreachable until retries are exhausted', () => {
         expect([...after.get(l.subscriptionId)!]).toEqual([expected]);
       }
       // The simulator saw the same keys too (its own call log).
-      const simKeys = new Map(up.simulator.callLog().map((c) => [c.subscriptionId, c.idempotencyKey]));
+      const simKeys = new Map(up.simulator.callLog().filter((c) => c.method === 'PATCH').map((c) => [c.subscriptionId, c.idempotencyKey]));
       for (const l of done) expect(simKeys.get(l.subscriptionId)).toBe(l.idempotencyKey);
 
       // Supplier and store agree.

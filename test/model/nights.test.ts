@@ -11,9 +11,13 @@
  * - a line no open order holds, whose every change was linked, has the quantity the
  *   supplier has (store = supplier);
  * - every data row of a file that ran has exactly one row in its result file;
- * - exit codes are 0, 1 or 2, and nothing we could name failed unexpectedly.
+ * - exit codes are 0, 1 or 2, and nothing we could name failed unexpectedly;
  * - an order a run parked on purpose (`--until requested|accepted|linked`) is not moved by a
- *   night or a plain resume until an operator or a later run of its rows takes it up.
+ *   night or a plain resume until an operator or a later run of its rows takes it up;
+ * - once a command has ended, no order line is still claimed for linkage, and no line was
+ *   failed on an answer the supplier did not really give (an unreadable one).
+ * Besides the operators' steps, two resumes are started at once, and a resume meets a
+ * hostile supplier (a 429 asking for 100000 s, an HTML page instead of a subscription).
  * At the end, every order can be taken to an end state: resumes settle what the supplier
  * settles, and a resume that leaves orders open says they need an operator (exit 1) or
  * that they are parked.
@@ -22,6 +26,8 @@
  * printed on failure: turn each into a plain regression test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,7 +158,9 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
   try {
     const lines = (await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').select('cl.id', 'c.contract_no', 'cl.product_code', 'cl.subscription_id', 'cl.quantity')) as { id: number; contract_no: string; product_code: string; subscription_id: string; quantity: number }[];
     const claims = new Set(((await store.db('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)));
-    const orderLines = (await store.db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').select('ol.contract_line_id', 'ol.linkage_status', 'o.status')) as { contract_line_id: number; linkage_status: string; status: string }[];
+    const orderLines = (await store.db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').select('ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.link_claim', 'o.status')) as { contract_line_id: number; linkage_status: string; linkage_code: string | null; link_claim: string | null; status: string }[];
+    if (!label.endsWith('(killed)')) expect(orderLines.filter((o) => o.link_claim !== null), `${label}: claims left once the command ended`).toEqual([]);
+    expect(orderLines.filter((o) => o.linkage_status === 'failed' && (o.linkage_code === 'BAD_RESPONSE' || o.linkage_code === null)), `${label}: a line failed on an unreadable answer`).toEqual([]);
     const supplier = await supplierQuantities(m.supplierUrl);
     for (const [i, spec] of LINES.entries()) {
       const line = lines.find((l) => l.contract_no === spec.contract && l.product_code === spec.product);
@@ -352,6 +360,56 @@ class KillAndRetry implements fc.AsyncCommand<Model, Real> {
   toString = () => `KillAndRetry(${JSON.stringify(this.rows)}, ${this.afterMs})`;
 }
 
+/** Two `orders resume` started at the same instant: each line is linked by one of them. */
+class ConcurrentResumes implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const start = () => {
+      const child = spawn(process.execPath, [BIN, 'orders', 'resume', ...linking(m), '--lang', 'en'], { cwd: m.dir, env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+    };
+    const both = await Promise.all([start(), start()]);
+    for (const r of both) expectExit('orders resume (two at once)', r, real);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => 'ConcurrentResumes';
+}
+
+/** A resume against a hostile supplier: it ends promptly, sends nothing, fails no line, and leaves nothing claimed. */
+class HostileResume implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly answer: 'retry-after-100000' | 'html') {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      if (this.answer === 'html') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body>maintenance</body></html>');
+      } else {
+        res.writeHead(429, { 'retry-after': '100000' });
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const before = await fetchSimStats(m.supplierUrl);
+    try {
+      const started = Date.now();
+      const r = runIn(m.dir, ['orders', 'resume', '--supplier', url, '--concurrency', '4', '--lang', 'en'], {}, 60_000);
+      expectExit(`orders resume against a supplier answering ${this.answer}`, r, real);
+      expect(Date.now() - started, `${this.answer}: ends promptly`).toBeLessThan(45_000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect((await fetchSimStats(m.supplierUrl)).total, 'the real supplier was not called').toBe(before.total);
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `HostileResume(${this.answer})`;
+}
+
 class Reimport implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
@@ -374,6 +432,8 @@ const commands = fc.commands(
     fc.tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat()).map(([a, p]) => new Step(a, p)),
     fc.tuple(rows, fc.integer({ min: 0, max: 600 })).map(([r, ms]) => new KillAndRetry(r, ms)),
     fc.constant(new Reimport()),
+    fc.constant(new ConcurrentResumes()),
+    fc.constantFrom('retry-after-100000' as const, 'html' as const).map((a) => new HostileResume(a)),
   ],
   { maxCommands: 8 },
 );

@@ -41,11 +41,16 @@ describe('circuit breaker of the supplier client', () => {
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 3, circuitThreshold: 5 });
     // 3 + 2 calls: the second operation's second call opens the circuit, and it gives up
     // instead of its third attempt.
-    expect(await supplier.setQuantity(link('A'))).toEqual({ kind: 'unavailable', message: 'supplier unavailable after 3 attempts; last: connection dropped (ECONNREFUSED)' });
+    expect(await supplier.setQuantity(link('A'))).toEqual({
+      kind: 'unavailable',
+      message: 'supplier unavailable after 3 attempts; last: connection dropped (ECONNREFUSED)',
+      messageJa: '仕入元から 3 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））',
+    });
     expect(await supplier.setQuantity(link('B'))).toEqual({
       kind: 'unavailable',
       circuitOpen: true,
       message: 'supplier unavailable after 2 attempts; last: connection dropped (ECONNREFUSED); not retried: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
+      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））。再試行しません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
     });
     expect(transport.sent).toHaveLength(5);
     for (const id of ['C', 'D', 'E']) {
@@ -54,6 +59,7 @@ describe('circuit breaker of the supplier client', () => {
         circuitOpen: true,
         unsent: true,
         message: 'supplier unavailable, not sent: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
+        messageJa: '送信していません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
       });
     }
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'F' })).toMatchObject({ kind: 'unavailable', circuitOpen: true, unsent: true });
@@ -118,7 +124,7 @@ describe('circuit breaker of the supplier client', () => {
   it('threshold 0 never opens', async () => {
     const transport = playing(() => timedOut());
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 2, circuitThreshold: 0 });
-    for (let i = 0; i < 10; i++) expect(await supplier.setQuantity(link(`S${i}`))).toEqual({ kind: 'unavailable', message: 'supplier unavailable after 2 attempts; last: timeout after 200 ms' });
+    for (let i = 0; i < 10; i++) expect(await supplier.setQuantity(link(`S${i}`))).toMatchObject({ kind: 'unavailable', message: 'supplier unavailable after 2 attempts; last: timeout after 200 ms' });
     expect(transport.sent).toHaveLength(20);
     expect(supplier.circuit?.().open).toBe(false);
   });

@@ -82,9 +82,10 @@ describe('supplier client over the in-process simulator', () => {
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'SUB-1' })).toEqual({
       kind: 'unavailable',
       message: 'supplier unavailable after 2 attempts; last: timeout after 20 ms',
+      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 20 ms 以内に応答がありませんでした）',
     });
     // The abandoned first PATCH is still being processed, so its retry meets 409.
-    expect(await supplier.setQuantity(link('SUB-1', 2))).toEqual({ kind: 'unavailable', message: expect.stringMatching(/last: HTTP 409/) as string });
+    expect(await supplier.setQuantity(link('SUB-1', 2))).toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/last: HTTP 409/) as string });
     expect(supplier.stats()).toEqual({ calls: 4, retries: 2, throttled: 0, failures: 2 });
   });
 });
@@ -117,6 +118,7 @@ describe('supplier client over a scripted transport', () => {
     expect(await supplier.setQuantity(link('S', 1))).toEqual({
       kind: 'unavailable',
       message: 'supplier unavailable after 3 attempts; last: HTTP 503 (maintenance)',
+      messageJa: '仕入元から 3 回とも有効な応答がありませんでした（最後: HTTP 503（maintenance））',
     });
     expect(supplier.stats()).toEqual({ calls: 3, retries: 2, throttled: 0, failures: 1 });
   });
@@ -156,7 +158,8 @@ describe('supplier client over a scripted transport', () => {
   it('does not spend attempts on 429 but gives up on a supplier that throttles for ever', async () => {
     const transport = scripted(Array.from({ length: 100 }, () => answer(429, undefined, { 'retry-after': '0' })));
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 2 });
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', message: 'supplier kept throttling (HTTP 429 20 times)' });
+    // Every attempt was turned away unread: nothing was sent.
+    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', unsent: true, message: 'supplier kept throttling (HTTP 429 20 times)', messageJa: '仕入元が流量制限を続けました（HTTP 429 が 20 回）' });
     expect(supplier.stats()).toMatchObject({ throttled: 20, failures: 1 });
   });
 

@@ -97,6 +97,7 @@ describe('HTTP supplier against the served simulator', () => {
     expect(await supplier.setQuantity(link('SUB-1', 3))).toEqual({
       kind: 'unavailable',
       message: 'supplier unavailable after 4 attempts; last: HTTP 503 (the service is temporarily unavailable)',
+      messageJa: '仕入元から 4 回とも有効な応答がありませんでした（最後: HTTP 503（the service is temporarily unavailable））',
     });
     expect(server.simulator.stats().byStatus).toEqual({ '503': 4 });
     expect(server.simulator.stats().subscriptions['SUB-1']?.quantity).toBe(10);
@@ -157,6 +158,7 @@ describe('HTTP supplier against the served simulator', () => {
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({
       kind: 'unavailable',
       message: 'supplier unavailable after 2 attempts; last: timeout after 50 ms',
+      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 50 ms 以内に応答がありませんでした）',
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(server.requests()).toBe(2);
@@ -167,7 +169,7 @@ describe('HTTP supplier against the served simulator', () => {
     const url = server.url;
     await cleanups.pop()?.();
     const supplier = httpSupplier(url, { maxAttempts: 2 });
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) as string });
+    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) as string, messageJa: expect.stringMatching(/接続できませんでした（ECONNREFUSED）/) as string });
   });
 });
 
