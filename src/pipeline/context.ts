@@ -38,6 +38,10 @@ export interface CancelOptions {
   reportsDir: string | null;
   /** `nov` for `nov.result.csv`; the input's name when null. */
   reportName: string | null;
+  /** `--allow-repeat`: a row repeating an earlier request with no evidence of a re-drop is a new request. */
+  allowRepeat: boolean;
+  /** `--repeat-days`: for how many days a file's re-drop (or its error file) counts as the same request. */
+  repeatDays: number;
 }
 
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
@@ -51,6 +55,8 @@ export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   lang: 'ja',
   reportsDir: null,
   reportName: null,
+  allowRepeat: false,
+  repeatDays: 7,
 };
 
 export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): WriteContext {

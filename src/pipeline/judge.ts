@@ -3,19 +3,23 @@ import { describeRowError, type RowError } from '../domain/codes.js';
 import { transact, type Store } from '../store/connect.js';
 import { loadSnapshots } from '../store/contractRepository.js';
 import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
+import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
+import { doneRequestIds, findDoneRequests, insertDoneRequests } from '../store/repeatRepository.js';
 import {
   duplicateRequestRows,
   earlierOrdersOfRows,
-  findRowKeys,
-  insertRowKeys,
+  findRequestKeys,
+  insertRequestKeys,
   loadStagedRows,
   nextStagedContracts,
   recordJudgements,
+  type EarlierRow,
   type RowJudgement,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
 import { writeContext, type PipelineDeps } from './context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
+import { repeatJudge, type RepeatVerdict } from './repeats.js';
 import { orderReached } from './results.js';
 import { rowFingerprint } from './rowKey.js';
 
@@ -32,6 +36,12 @@ export interface JudgeOptions {
   header: readonly string[];
   /** Rows of the file, for the progress bar. */
   rowCount?: number;
+  /** The input file, which the repeat rule compares with the files of earlier runs. */
+  file: string;
+  /** `--allow-repeat`: a row that repeats an earlier request without evidence is a new request. */
+  allowRepeat: boolean;
+  /** `--repeat-days`: how long a file's own re-drop counts as the same request. */
+  repeatDays: number;
 }
 
 const CONTRACTS_PER_PAGE = 500;
@@ -45,6 +55,16 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   const { runId } = options;
   const dupRows = new Set(await duplicateRequestRows(staging.db, runId));
   const cellsOf = cancelCellReader(options.header);
+  const judgeRepeats = repeatJudge(deps.store, {
+    file: options.file,
+    storeRunId: options.dryRun ? null : runId,
+    staging,
+    stagingRunId: runId,
+    header: options.header,
+    appliedOn: options.appliedOn,
+    repeatDays: options.repeatDays,
+    allowRepeat: options.allowRepeat,
+  });
   let after: string | null = null;
   let judged = 0;
   for (;;) {
@@ -57,21 +77,38 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
-    const known = await findRowKeys(deps.store.db, rows.map((r) => ({ requestId: r.requestId, fingerprint: r.fingerprint })));
+    const contractIdOf = (contractNo: string) => snapshots.get(contractNo)?.contract.id;
+    const snapshotById = new Map([...snapshots.values()].map((snapshot) => [snapshot.contract.id, snapshot]));
+    const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
     const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
-    const earlier = new Map<number, number>();
+    const done = await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id));
+    const doneSeen = new Set([...done.values()].flat().map((d) => d.id));
+    /** Rows an earlier row did (or is doing): its order, and the lines it covered. */
+    const earlier = new Map<number, EarlierRow>();
     /** Rows whose request id an earlier, different row holds: the order that row made. */
     const reused = new Map<number, number>();
+    const candidates: { rowNo: number; requests: DoneRequest[] }[] = [];
     for (const r of rows) {
-      const request = r.requestId === '' ? undefined : known.requests.get(r.requestId);
-      if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !sameRowsBefore.has(r.row_no)) {
+      const request = r.requestId === '' ? undefined : known.get(r.requestId);
+      const same = sameRowsBefore.get(r.row_no);
+      if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !same) {
         reused.set(r.row_no, request.orderId);
         continue;
       }
-      const orderId = sameRowsBefore.get(r.row_no) ?? request?.orderId ?? (r.requestId === '' ? known.fingerprints.get(r.fingerprint) : undefined);
-      if (orderId !== undefined) earlier.set(r.row_no, orderId);
+      if (same) earlier.set(r.row_no, same);
+      else if (request) earlier.set(r.row_no, { orderId: request.orderId, lineIds: linesOfRequest(done.get(contractIdOf(r.contract_no) ?? -1), r.requestId, request.orderId) });
+      else if (r.requestId === '') {
+        // A row without a request id that asks for what an earlier row got: the repeat rule decides.
+        const parsed = parseCancelRow(r.row_no, r);
+        const snapshot = snapshots.get(r.contract_no);
+        if (!parsed.ok || !snapshot) continue;
+        const requests = earlierRequestsOf(parsed.value, snapshot, done.get(snapshot.contract.id) ?? [], options.defaultEndDate);
+        if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
+      }
     }
-    const earlierOrders = await loadOrders(deps.store.db, [...earlier.values(), ...reused.values()]);
+    const earlierOrders = await loadOrders(deps.store.db, [...[...earlier.values()].map((e) => e.orderId), ...reused.values(), ...candidates.flatMap((c) => c.requests.map((d) => d.orderId))]);
+    const repeats = await judgeRepeats.decide(candidates, earlierOrders);
+    for (const [rowNo, verdict] of repeats) if (verdict.kind === 'same') earlier.set(rowNo, { orderId: verdict.done.orderId, lineIds: verdict.done.lineIds });
     const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
 
     const judgements: RowJudgement[] = [];
@@ -87,11 +124,16 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       const fresh: CancelRow[] = [];
       const errors = new Map<number, RowError>();
       for (const r of group) {
-        const orderId = earlier.get(r.row_no);
-        if (orderId !== undefined) {
-          const o = earlierOrders.get(orderId);
+        const before = earlier.get(r.row_no);
+        if (before !== undefined) {
+          const o = earlierOrders.get(before.orderId);
           const finished = o !== undefined && orderReached(options.until, o.order.status, o.lines.map((l) => l.linkageStatus));
-          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId, lineIds: null, errorCode: null, messageEn: null, messageJa: null });
+          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId: before.orderId, lineIds: before.lineIds, errorCode: null, messageEn: null, messageJa: null });
+          continue;
+        }
+        const repeat = repeats.get(r.row_no);
+        if (repeat?.kind === 'possible_repeat') {
+          errors.set(r.row_no, possibleRepeat(repeat, earlierOrders.get(repeat.done.orderId)?.order));
           continue;
         }
         const holder = reused.get(r.row_no);
@@ -134,14 +176,18 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         // Request ids were looked up before this transaction: an overlapping run may have
         // recorded one since. Judge the page again (such rows then continue that run's
         // order) rather than insert the key twice.
-        const taken = await findRowKeys(trx, plans.flatMap((p) => p.rows.map((r) => ({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)! }))));
-        if (taken.requests.size > 0 || taken.fingerprints.size > 0) return true;
+        const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
+        if (taken.size > 0) return true;
+        // So were the done requests of these contracts: a row another run has just done is judged again.
+        const doneNow = await doneRequestIds(trx, plans.map((p) => p.plan.contractId));
+        if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
         const { created, lost } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId });
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
+        const doneRows: Parameters<typeof insertDoneRequests>[2][number][] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
@@ -151,9 +197,11 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             }
             pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
             rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
+            doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
           }
         }
-        await insertRowKeys(trx, runId, rowKeys);
+        await insertRequestKeys(trx, runId, rowKeys);
+        await insertDoneRequests(trx, runId, doneRows);
         await recordJudgements(trx, runId, pageJudgements);
         return false;
       }, { retryUniqueViolation: true });
@@ -165,6 +213,19 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
   }
+}
+
+/** The contract lines the row holding a request id covered, when its resolved form is known. */
+function linesOfRequest(done: readonly DoneRequest[] | undefined, requestId: string, orderId: number): number[] | null {
+  return done?.find((d) => d.requestId === requestId && d.orderId === orderId)?.lineIds ?? null;
+}
+
+/** POSSIBLE_REPEAT, naming the earlier order, its date, and the file and row that asked for it. */
+function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>, order: { orderNo: string; appliedOn: string } | undefined): RowError {
+  const no = order?.orderNo ?? '';
+  const date = order?.appliedOn ?? '';
+  const where = verdict.file === '' ? { en: '', ja: '' } : { en: `, ${verdict.file} row ${verdict.done.rowNo}`, ja: `、${verdict.file} の ${verdict.done.rowNo} 行目` };
+  return { code: 'POSSIBLE_REPEAT', detail: { en: `order ${no} of ${date}${where.en}`, ja: `${date} の注文 ${no}${where.ja}` } };
 }
 
 function refusal(rowNo: number, error: RowError): RowJudgement {

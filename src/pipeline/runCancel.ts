@@ -13,6 +13,7 @@ import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
 import { requireCancelColumns, stageRows } from './intake.js';
 import { judgeRows } from './judge.js';
+import { withinRepeatWindow } from './repeats.js';
 
 export interface CancelRunSummary {
   file: string;
@@ -64,6 +65,9 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     const earlierRuns = (await findRuns(deps.store.db, inspected.sha256)).filter((r) => !r.dry_run);
     const unfinished = options.dryRun ? undefined : earlierRuns.find((r) => r.status === 'running');
     const finished = earlierRuns.filter((r) => r.status === 'done');
+    // The same bytes again are the same request only within --repeat-days; later, each row is
+    // judged by the repeat rule like any other (repeats.ts).
+    const recent = finished.filter((r) => withinRepeatWindow(r.applied_on, today, options.repeatDays));
     let runId: number;
     let unknownColumns: string[] = [];
     let rowCount: number;
@@ -79,6 +83,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
         runId = await createRun(staging.db, {
           sha256: inspected.sha256,
           fileName: path.resolve(file),
+          errorsFile: path.resolve(errorsPath),
           until: options.until,
           appliedOn: today,
           now: writeContext(deps).now,
@@ -92,7 +97,20 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       unknownColumns = intake.unknownColumns;
       for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
     }
-    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierRunIds: finished.map((r) => r.id), label, rowCount, header: input.header });
+    await judgeRows(deps, staging, {
+      runId,
+      dryRun: options.dryRun,
+      until: options.until,
+      appliedOn: today,
+      defaultEndDate,
+      earlierRunIds: recent.map((r) => r.id),
+      label,
+      rowCount,
+      header: input.header,
+      file,
+      allowRepeat: options.allowRepeat,
+      repeatDays: options.repeatDays,
+    });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) {
       const orderIds = await orderIdsOfRun(deps.store.db, runId);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { backfillDoneRequests } from './doneRequestBackfill.js';
 
 /**
  * Numbered, forward-only migrations, listed in code so the compiled CLI needs no
@@ -229,6 +230,40 @@ const migrations: Migration[] = [
         t.integer('order_id').notNullable().references('id').inTable('change_orders');
         t.integer('run_id').notNullable().references('id').inTable('runs');
       });
+    },
+  },
+  {
+    // A row's request is known by what it resolved to, not by its cells (issue 18): the
+    // contract lines it covered, the serial, the quantity and the end date as they took
+    // effect, and whether the row gave them or a blank stood for them
+    // (domain/requestIdentity.ts). One record per row that made an order, kept with the
+    // run and row that made it, so each row reports its own lines and the repeat rule can
+    // ask which file it came from. Runs keep the name of the error file they wrote: that
+    // file dropped back is the same request. The row fingerprints of 005 are replaced:
+    // every row they recorded is recorded here, resolved.
+    name: '009_done_requests',
+    async up(knex) {
+      await knex.schema.createTable('done_requests', (t) => {
+        t.increments('id').primary();
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+        t.integer('run_id').notNullable().references('id').inTable('runs');
+        t.integer('row_no').notNullable();
+        t.integer('contract_id').notNullable().references('id').inTable('contracts');
+        t.text('line_ids').notNullable();
+        t.text('serial_no').notNullable().defaultTo('');
+        t.boolean('whole_contract').notNullable();
+        t.integer('quantity');
+        t.boolean('took_all').notNullable();
+        t.text('end_date').notNullable();
+        t.boolean('end_date_given').notNullable();
+        t.text('request_id').notNullable().defaultTo('');
+        t.index(['contract_id']);
+      });
+      await knex.schema.alterTable('runs', (t) => {
+        t.text('errors_file');
+      });
+      await backfillDoneRequests(knex);
+      await knex.schema.dropTable('row_fingerprints');
     },
   },
 ];
