@@ -1,8 +1,8 @@
-import { parseCancelRow, validateContractGroup, type CancelRow, type GroupPlan } from '../domain/cancelRules.js';
+import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
 import { describeRowError, type RowError } from '../domain/codes.js';
 import { transact, type Store } from '../store/connect.js';
 import { loadSnapshots } from '../store/contractRepository.js';
-import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
+import { createCancelOrders, loadOrders, type OrderWithLines } from '../store/orderRepository.js';
 import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
 import { doneRequestIds, findDoneRequests, insertDoneRequests } from '../store/repeatRepository.js';
 import {
@@ -46,6 +46,49 @@ export interface JudgeOptions {
 
 const CONTRACTS_PER_PAGE = 500;
 
+type PageRow = CancelCells & { row_no: number; contract_no: string; fingerprint: string };
+
+/** What earlier runs did for a page's rows, looked up in a few queries for the whole page. */
+interface EarlierWork {
+  /** Rows an earlier row did (or is doing): its order, and the lines it covered. */
+  earlier: Map<number, EarlierRow>;
+  /** Rows whose request id an earlier, different row holds: the order that row made. */
+  reused: Map<number, number>;
+  /** The repeat rule's verdicts on rows without a request id that ask for what an earlier row got. */
+  repeats: Map<number, RepeatVerdict>;
+  orders: Map<number, OrderWithLines>;
+  /** The done requests of the page's contracts as looked up: another run's new one means judging the page again. */
+  doneSeen: Set<number>;
+}
+
+async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], snapshots: ReadonlyMap<string, ContractSnapshot>, options: JudgeOptions, judgeRepeats: ReturnType<typeof repeatJudge>): Promise<EarlierWork> {
+  const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
+  const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
+  const done = await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id));
+  const doneOf = (contractNo: string) => done.get(snapshots.get(contractNo)?.contract.id ?? -1) ?? [];
+  const earlier = new Map<number, EarlierRow>();
+  const reused = new Map<number, number>();
+  const candidates: { rowNo: number; requests: DoneRequest[] }[] = [];
+  for (const r of rows) {
+    const request = r.requestId === '' ? undefined : known.get(r.requestId);
+    const same = sameRowsBefore.get(r.row_no);
+    if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !same) reused.set(r.row_no, request.orderId);
+    else if (same) earlier.set(r.row_no, same);
+    else if (request) earlier.set(r.row_no, { orderId: request.orderId, lineIds: doneOf(r.contract_no).find((d) => d.requestId === r.requestId && d.orderId === request.orderId)?.lineIds ?? null });
+    else if (r.requestId === '') {
+      // A row without a request id that asks for what an earlier row got: the repeat rule decides.
+      const parsed = parseCancelRow(r.row_no, r);
+      const snapshot = snapshots.get(r.contract_no);
+      const requests = parsed.ok && snapshot ? earlierRequestsOf(parsed.value, snapshot, doneOf(r.contract_no), options.defaultEndDate) : [];
+      if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
+    }
+  }
+  const orders = await loadOrders(deps.store.db, [...[...earlier.values()].map((e) => e.orderId), ...reused.values(), ...candidates.flatMap((c) => c.requests.map((d) => d.orderId))]);
+  const repeats = await judgeRepeats.decide(candidates, orders);
+  for (const [rowNo, verdict] of repeats) if (verdict.kind === 'same') earlier.set(rowNo, { orderId: verdict.done.orderId, lineIds: verdict.done.lineIds });
+  return { earlier, reused, repeats, orders, doneSeen: new Set([...done.values()].flat().map((d) => d.id)) };
+}
+
 /**
  * Judges staged rows a page of contracts at a time: batched lookups (a few queries per
  * page), the pure rules, then one transaction that creates the page's orders and records
@@ -77,43 +120,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
-    const contractIdOf = (contractNo: string) => snapshots.get(contractNo)?.contract.id;
     const snapshotById = new Map([...snapshots.values()].map((snapshot) => [snapshot.contract.id, snapshot]));
-    const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
-    const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
-    const done = await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id));
-    const doneSeen = new Set([...done.values()].flat().map((d) => d.id));
-    /** Rows an earlier row did (or is doing): its order, and the lines it covered. */
-    const earlier = new Map<number, EarlierRow>();
-    /** Rows whose request id an earlier, different row holds: the order that row made. */
-    const reused = new Map<number, number>();
-    const candidates: { rowNo: number; requests: DoneRequest[] }[] = [];
-    for (const r of rows) {
-      const request = r.requestId === '' ? undefined : known.get(r.requestId);
-      const same = sameRowsBefore.get(r.row_no);
-      if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !same) {
-        reused.set(r.row_no, request.orderId);
-        continue;
-      }
-      if (same) earlier.set(r.row_no, same);
-      else if (request) earlier.set(r.row_no, { orderId: request.orderId, lineIds: linesOfRequest(done.get(contractIdOf(r.contract_no) ?? -1), r.requestId, request.orderId) });
-      else if (r.requestId === '') {
-        // A row without a request id that asks for what an earlier row got: the repeat rule decides.
-        const parsed = parseCancelRow(r.row_no, r);
-        const snapshot = snapshots.get(r.contract_no);
-        if (!parsed.ok || !snapshot) continue;
-        const requests = earlierRequestsOf(parsed.value, snapshot, done.get(snapshot.contract.id) ?? [], options.defaultEndDate);
-        if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
-      }
-    }
-    const earlierOrders = await loadOrders(deps.store.db, [...[...earlier.values()].map((e) => e.orderId), ...reused.values(), ...candidates.flatMap((c) => c.requests.map((d) => d.orderId))]);
-    const repeats = await judgeRepeats.decide(candidates, earlierOrders);
-    for (const [rowNo, verdict] of repeats) if (verdict.kind === 'same') earlier.set(rowNo, { orderId: verdict.done.orderId, lineIds: verdict.done.lineIds });
+    const { earlier, reused, repeats, orders: earlierOrders, doneSeen } = await findEarlierWork(deps, rows, snapshots, options, judgeRepeats);
     const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
 
     const judgements: RowJudgement[] = [];
     const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
-    const byContract = new Map<string, (CancelCells & { row_no: number; contract_no: string; fingerprint: string })[]>();
+    const byContract = new Map<string, PageRow[]>();
     for (const r of rows) {
       const group = byContract.get(r.contract_no);
       if (group) group.push(r);
@@ -213,11 +226,6 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
   }
-}
-
-/** The contract lines the row holding a request id covered, when its resolved form is known. */
-function linesOfRequest(done: readonly DoneRequest[] | undefined, requestId: string, orderId: number): number[] | null {
-  return done?.find((d) => d.requestId === requestId && d.orderId === orderId)?.lineIds ?? null;
 }
 
 /** POSSIBLE_REPEAT, naming the earlier order, its date, and the file and row that asked for it. */

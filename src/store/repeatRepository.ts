@@ -47,11 +47,16 @@ function toDoneRequest(r: Record<string, unknown>): DoneRequest {
   };
 }
 
-/** Ids of the done requests on these contracts now, to see inside a transaction whether another run added one since a lookup. */
+/**
+ * Ids of the done requests on these contracts now, read as findDoneRequests reads them (a
+ * withdrawn order's left out), to see inside a transaction whether another run added one
+ * since a lookup.
+ */
 export async function doneRequestIds(db: Db, contractIds: readonly number[]): Promise<Set<number>> {
   const out = new Set<number>();
   for (const part of chunk([...new Set(contractIds)])) {
-    for (const r of await db('done_requests').whereIn('contract_id', idsOf(db, part)).select('id')) out.add(Number((r as { id: number }).id));
+    const rows = await db('done_requests as d').join('change_orders as o', 'o.id', 'd.order_id').whereIn('d.contract_id', idsOf(db, part)).whereNot('o.status', 'withdrawn').select('d.id');
+    for (const r of rows as { id: number }[]) out.add(Number(r.id));
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * linking against `kaiyaku supplier serve`, whose /_sim/stats says what reached the supplier.
  * "Weeks later" is the store's runs and orders dated back, as time would have left them.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -171,6 +171,45 @@ describe.each(BACKENDS)('$name', (backend) => {
       expect(r.code, bad).toBe(2);
       expect(r.stderr, bad).toContain('--repeat-days');
     }
+  }, 180_000);
+
+  it('11: a night applies the same rule to its inbox, and takes --repeat-days and --allow-repeat', async () => {
+    const t = await setUp(backend);
+    const drop = (name: string, ...rows: string[]) => {
+      mkdirSync(join(t.dir, 'inbox'), { recursive: true });
+      writeFileSync(join(t.dir, 'inbox', name), `${HEADER}\n${rows.map((r) => `${r}\n`).join('')}`);
+      const old = new Date(Date.now() - 3600_000);
+      utimesSync(join(t.dir, 'inbox', name), old, old);
+    };
+    const night = (...extra: string[]) => t.cli('cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--supplier', t.url, '--lang', 'en', ...extra);
+    const archived = (name: string) => csv(join(t.dir, 'inbox', 'archive', name)).map((r) => [r['result'], r['error_code']]);
+    drop('jan.csv', 'NCN202105-0000003108,M365-BB,,,1,,,');
+    expect(night().code).toBe(0);
+    await t.age(10);
+    drop('feb.csv', 'NCN202105-0000003108,M365-BB,,,1,,,february');
+    expect(night().code).toBe(1);
+    expect(archived('feb.result.csv')).toEqual([['refused', 'POSSIBLE_REPEAT']]);
+    drop('feb-copy.csv', 'NCN202105-0000003108,M365-BB,,,1,,,february');
+    expect(night('--repeat-days', '14').code).toBe(0);
+    expect(archived('feb-copy.result.csv')).toEqual([['already_done', '']]);
+    await t.age(10);
+    drop('mar.csv', 'NCN202105-0000003108,M365-BB,,,1,,,march');
+    expect(night('--allow-repeat').code).toBe(0);
+    expect(archived('mar.result.csv')).toEqual([['completed', '']]);
+    expect(await t.seats(BB)).toBe(18);
+  }, 180_000);
+
+  it('a row like one whose order an operator withdrew is a new request: the withdrawn order did nothing', async () => {
+    const t = await setUp(backend);
+    t.file('jan.csv', 'NCN202108-0000003200,M365-E3,,,1,,,');
+    expect(t.cancel('jan.csv', '--until', 'requested').code).toBe(0);
+    const [order] = t.orders();
+    expect(t.cli('orders', 'withdraw', order!['order_no']!, '--lang', 'en').code).toBe(0);
+    t.file('jan-again.csv', 'NCN202108-0000003200,M365-E3,,,1,,,again');
+    const again = t.cancel('jan-again.csv');
+    expect(again.code, again.stderr).toBe(0);
+    expect(t.result('jan-again.csv').map((r) => r['result'])).toEqual(['completed']);
+    expect(await t.seats(E3)).toBe(9);
   }, 180_000);
 
   it('3: a file dropped back with blank cells filled in (subscription id, the quantity and the date a blank stood for, the line of a serial) is already done, not cancelled again', async () => {
