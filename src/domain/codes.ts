@@ -25,10 +25,7 @@ export const ROW_ERROR = {
   CONTRACT_GROUP_REFUSED: { en: 'Another row of the same contract was refused; a contract\'s rows go together', ja: '同じ契約の別の行がエラーのため、この行も処理しません' },
   SUPPLIER_REJECTED: { en: 'The supplier refused the cancellation', ja: '仕入元が解約を受け付けませんでした' },
   SUPPLIER_UNAVAILABLE: { en: 'The supplier could not be reached; a later run goes on', ja: '仕入元に接続できませんでした。次回の実行で再試行します' },
-  POSSIBLE_REPEAT: {
-    en: 'An earlier row already asked for this, and nothing shows this row is the same request (the same file or its error file, within --repeat-days); if it is a new request, give it a request id or run with --allow-repeat',
-    ja: '以前の行で同じ解約が依頼済みで、同じ依頼（同じファイルまたはそのエラーファイル、--repeat-days の日数以内）であることが確認できません。新しい依頼であれば依頼番号を指定するか、--allow-repeat を付けて実行してください',
-  },
+  POSSIBLE_REPEAT: { en: 'An earlier row already asked for the same', ja: '以前の行で同じ解約が依頼済みです' },
 } as const satisfies Record<string, { en: string; ja: string }>;
 
 export type RowErrorCode = keyof typeof ROW_ERROR;

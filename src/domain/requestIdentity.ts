@@ -10,7 +10,7 @@ import type { IsoDate } from './types.js';
  * stood for "all that remained". Pure: no I/O here.
  */
 export interface DoneRequest {
-  /** The record's own id in the store (0 before it is stored). */
+  /** The record's own id in the store: later records have higher ids. */
   id: number;
   orderId: number;
   runId: number;

@@ -4,7 +4,7 @@ import { transact, type Store } from '../store/connect.js';
 import { loadSnapshots } from '../store/contractRepository.js';
 import { createCancelOrders, loadOrders, type OrderWithLines } from '../store/orderRepository.js';
 import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
-import { doneRequestIds, findDoneRequests, insertDoneRequests } from '../store/repeatRepository.js';
+import { doneRequestIds, findDoneRequests, insertDoneRequests, type NewDoneRequest } from '../store/repeatRepository.js';
 import {
   duplicateRequestRows,
   earlierOrdersOfRows,
@@ -146,7 +146,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         }
         const repeat = repeats.get(r.row_no);
         if (repeat?.kind === 'possible_repeat') {
-          errors.set(r.row_no, possibleRepeat(repeat, earlierOrders.get(repeat.done.orderId)?.order));
+          errors.set(r.row_no, possibleRepeat(repeat, earlierOrders.get(repeat.done.orderId)?.order, options.repeatDays));
           continue;
         }
         const holder = reused.get(r.row_no);
@@ -200,7 +200,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
-        const doneRows: Parameters<typeof insertDoneRequests>[2][number][] = [];
+        const doneRows: NewDoneRequest[] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
@@ -228,12 +228,19 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   }
 }
 
-/** POSSIBLE_REPEAT, naming the earlier order, its date, and the file and row that asked for it. */
-function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>, order: { orderNo: string; appliedOn: string } | undefined): RowError {
+/** POSSIBLE_REPEAT: the earlier order, its date, the file and row that asked for it, why this is not taken as the same request, and what to do. */
+function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>, order: { orderNo: string; appliedOn: string } | undefined, repeatDays: number): RowError {
   const no = order?.orderNo ?? '';
   const date = order?.appliedOn ?? '';
-  const where = verdict.file === '' ? { en: '', ja: '' } : { en: `, ${verdict.file} row ${verdict.done.rowNo}`, ja: `、${verdict.file} の ${verdict.done.rowNo} 行目` };
-  return { code: 'POSSIBLE_REPEAT', detail: { en: `order ${no} of ${date}${where.en}`, ja: `${date} の注文 ${no}${where.ja}` } };
+  const row = verdict.done.rowNo;
+  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${verdict.file} row ${row})`, ja: `（${verdict.file} の ${row} 行目）` };
+  return {
+    code: 'POSSIBLE_REPEAT',
+    detail: {
+      en: `order ${no} of ${date}${where.en}, and nothing shows this row is the same request (that file or its error file dropped back within --repeat-days ${repeatDays}); if it is a new request, give it a request id or run with --allow-repeat`,
+      ja: `${date} の注文 ${no}${where.ja}。同じ依頼（そのファイルまたはそのエラーファイルを --repeat-days ${repeatDays} の日数以内に再投入したもの）であることが確認できません。新しい依頼であれば依頼番号を指定するか、--allow-repeat を付けて実行してください`,
+    },
+  };
 }
 
 function refusal(rowNo: number, error: RowError): RowJudgement {

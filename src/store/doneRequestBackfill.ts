@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { CANCEL_COLUMNS, mapHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
 import { parseCancelRow } from '../domain/cancelRules.js';
 import { serialKey } from '../domain/lineIdentity.js';
+import { packResolvedForm } from './doneRequestForm.js';
 
 const PAGE = 2000;
 
@@ -52,14 +53,16 @@ export async function backfillDoneRequests(knex: Knex): Promise<void> {
         run_id: Number(r.run_id),
         row_no: Number(r.row_no),
         contract_id: order.contractId,
-        line_ids: lineIds.join(','),
-        serial_no: serialNo,
-        whole_contract: serialNo === '' && row.productCode === '' && row.subscriptionId === '',
-        quantity: lineIds.length !== 1 ? null : serialNo !== '' ? 1 : (row.cancelQuantity ?? before ?? null),
-        took_all: serialNo === '' && (row.cancelQuantity === null || row.cancelQuantity === before),
-        end_date: order.endDate,
-        end_date_given: row.endDate !== null,
-        request_id: row.requestId,
+        resolved: packResolvedForm({
+          lineIds,
+          serialNo,
+          wholeContract: serialNo === '' && row.productCode === '' && row.subscriptionId === '',
+          quantity: lineIds.length !== 1 ? null : serialNo !== '' ? 1 : (row.cancelQuantity ?? before ?? null),
+          tookAll: serialNo === '' && (row.cancelQuantity === null || row.cancelQuantity === before),
+          endDate: order.endDate,
+          endDateGiven: row.endDate !== null,
+          requestId: row.requestId,
+        }),
       });
     }
     // Knex's own multi-row insert: SQLite takes at most 500 rows in one such statement.

@@ -236,7 +236,8 @@ const migrations: Migration[] = [
     // A row's request is known by what it resolved to, not by its cells (issue 18): the
     // contract lines it covered, the serial, the quantity and the end date as they took
     // effect, and whether the row gave them or a blank stood for them
-    // (domain/requestIdentity.ts). One record per row that made an order, kept with the
+    // (domain/requestIdentity.ts; kept as one JSON text, doneRequestForm.ts, looked up by
+    // contract). One record per row that made an order, kept with the
     // run and row that made it, so each row reports its own lines and the repeat rule can
     // ask which file it came from. Runs keep the name of the error file they wrote: that
     // file dropped back is the same request. The row fingerprints of 005 are replaced:
@@ -249,14 +250,8 @@ const migrations: Migration[] = [
         t.integer('run_id').notNullable().references('id').inTable('runs');
         t.integer('row_no').notNullable();
         t.integer('contract_id').notNullable().references('id').inTable('contracts');
-        t.text('line_ids').notNullable();
-        t.text('serial_no').notNullable().defaultTo('');
-        t.boolean('whole_contract').notNullable();
-        t.integer('quantity');
-        t.boolean('took_all').notNullable();
-        t.text('end_date').notNullable();
-        t.boolean('end_date_given').notNullable();
-        t.text('request_id').notNullable().defaultTo('');
+        /** The rest of the resolved form, as JSON (doneRequestForm.ts). */
+        t.text('resolved').notNullable();
         t.index(['contract_id']);
       });
       await knex.schema.alterTable('runs', (t) => {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DoneRequest, DoneRequestFields } from '../domain/requestIdentity.js';
 import { chunk, idsOf, insertRowsSharing } from './connect.js';
+import { packResolvedForm, unpackResolvedForm } from './doneRequestForm.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -10,7 +11,6 @@ type Db = Knex | Knex.Transaction;
  * the contracts of a page of rows, never row by row.
  */
 
-const COLUMNS = ['d.id', 'd.order_id', 'd.run_id', 'd.row_no', 'd.contract_id', 'd.line_ids', 'd.serial_no', 'd.whole_contract', 'd.quantity', 'd.took_all', 'd.end_date', 'd.end_date_given', 'd.request_id'];
 
 /** The done requests on these contracts whose order was not withdrawn (a withdrawn order did nothing), by contract. */
 export async function findDoneRequests(db: Db, contractIds: readonly number[]): Promise<Map<number, DoneRequest[]>> {
@@ -20,7 +20,7 @@ export async function findDoneRequests(db: Db, contractIds: readonly number[]): 
       .join('change_orders as o', 'o.id', 'd.order_id')
       .whereIn('d.contract_id', idsOf(db, part))
       .whereNot('o.status', 'withdrawn')
-      .select(COLUMNS);
+      .select('d.id', 'd.order_id', 'd.run_id', 'd.row_no', 'd.contract_id', 'd.resolved');
     for (const r of rows as Record<string, unknown>[]) {
       const done = toDoneRequest(r);
       out.set(done.contractId, [...(out.get(done.contractId) ?? []), done]);
@@ -31,19 +31,12 @@ export async function findDoneRequests(db: Db, contractIds: readonly number[]): 
 
 function toDoneRequest(r: Record<string, unknown>): DoneRequest {
   return {
+    ...unpackResolvedForm(String(r['resolved'])),
     id: Number(r['id']),
     orderId: Number(r['order_id']),
     runId: Number(r['run_id']),
     rowNo: Number(r['row_no']),
     contractId: Number(r['contract_id']),
-    lineIds: String(r['line_ids']).split(',').filter((s) => s !== '').map(Number),
-    serialNo: String(r['serial_no']),
-    wholeContract: Boolean(r['whole_contract']),
-    quantity: r['quantity'] === null ? null : Number(r['quantity']),
-    tookAll: Boolean(r['took_all']),
-    endDate: String(r['end_date']),
-    endDateGiven: Boolean(r['end_date_given']),
-    requestId: String(r['request_id']),
   };
 }
 
@@ -61,20 +54,11 @@ export async function doneRequestIds(db: Db, contractIds: readonly number[]): Pr
   return out;
 }
 
-export async function insertDoneRequests(trx: Knex.Transaction, runId: number, requests: readonly (DoneRequestFields & { orderId: number })[]): Promise<void> {
-  const rows = requests.map((d) => ({
-    order_id: d.orderId,
-    row_no: d.rowNo,
-    contract_id: d.contractId,
-    line_ids: d.lineIds.join(','),
-    serial_no: d.serialNo,
-    whole_contract: d.wholeContract,
-    quantity: d.quantity,
-    took_all: d.tookAll,
-    end_date: d.endDate,
-    end_date_given: d.endDateGiven,
-    request_id: d.requestId,
-  }));
+/** A done request as a run records it, with the order its row made. */
+export type NewDoneRequest = DoneRequestFields & { orderId: number };
+
+export async function insertDoneRequests(trx: Knex.Transaction, runId: number, requests: readonly NewDoneRequest[]): Promise<void> {
+  const rows = requests.map(({ orderId, rowNo, contractId, ...form }) => ({ order_id: orderId, row_no: rowNo, contract_id: contractId, resolved: packResolvedForm(form) }));
   await insertRowsSharing(trx, 'done_requests', rows, { run_id: runId });
 }
 

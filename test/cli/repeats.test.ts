@@ -109,13 +109,13 @@ describe.each(BACKENDS)('$name', (backend) => {
     expect(real.code, real.stderr).toBe(1);
     const [row] = t.result('mar.csv');
     expect(row).toMatchObject({ result: 'refused', error_code: 'POSSIBLE_REPEAT', order_no: '' });
-    expect(row!['error_message']).toContain(`order ${january!['order_no']} of ${januaryDate}, jan.csv row 1`);
+    expect(row!['error_message']).toContain(`order ${january!['order_no']} of ${januaryDate} (jan.csv row 1)`);
     expect(row!['error_message']).toContain('--allow-repeat');
     expect(t.errors('mar.csv').map((r) => r['error_code'])).toEqual(['POSSIBLE_REPEAT']);
     expect(t.cancel('mar.csv', '--lang', 'ja').code).toBe(1);
     const [ja] = csv(join(t.dir, 'mar.result.csv'));
     expect(ja!['エラーコード']).toBe('POSSIBLE_REPEAT');
-    expect(ja!['エラー内容']).toContain(`${januaryDate} の注文 ${january!['order_no']}、jan.csv の 1 行目`);
+    expect(ja!['エラー内容']).toContain(`${januaryDate} の注文 ${january!['order_no']}（jan.csv の 1 行目）`);
     expect(ja!['エラー内容']).not.toMatch(/\b(?!POSSIBLE_REPEAT|NOD|jan|csv|repeat|days|allow)[A-Za-z]{3,}/);
     expect(t.orders()).toHaveLength(1);
     expect((await t.stats()).total).toBe(callsBefore);

@@ -12,6 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jstDate } from '../../src/domain/dates.js';
 import { openStore } from '../../src/store/connect.js';
+import { unpackResolvedForm } from '../../src/store/doneRequestForm.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
 
@@ -50,14 +51,7 @@ const comparable = (r: Record) => ({
   run_id: Number(r['run_id']),
   row_no: Number(r['row_no']),
   contract_id: Number(r['contract_id']),
-  line_ids: r['line_ids'],
-  serial_no: r['serial_no'],
-  whole_contract: Boolean(r['whole_contract']),
-  quantity: r['quantity'] === null ? null : Number(r['quantity']),
-  took_all: Boolean(r['took_all']),
-  end_date: r['end_date'],
-  end_date_given: Boolean(r['end_date_given']),
-  request_id: r['request_id'],
+  ...unpackResolvedForm(String(r['resolved'])),
 });
 
 describe.each(backends)('migration 009 ($name)', (backend) => {
@@ -99,8 +93,8 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
 
     const backfilled = await read();
     // The one difference: M365-BB was its contract's only line, which the store no longer says.
-    expect(backfilled).toEqual(recorded.map((r) => (r.row_no === 2 ? { ...r, whole_contract: false } : r)));
-    expect(recorded[1]!.whole_contract).toBe(true);
+    expect(backfilled).toEqual(recorded.map((r) => (r.row_no === 2 ? { ...r, wholeContract: false } : r)));
+    expect(recorded[1]!.wholeContract).toBe(true);
 
     const today = jstDate(new Date());
     writeFileSync(
