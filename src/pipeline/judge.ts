@@ -64,7 +64,10 @@ interface EarlierWork {
 async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], snapshots: ReadonlyMap<string, ContractSnapshot>, options: JudgeOptions, judgeRepeats: ReturnType<typeof repeatJudge>): Promise<EarlierWork> {
   const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
   const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
-  const done = await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id));
+  // Done requests matter to rows without a request id (the repeat rule) and to rows whose id
+  // is known (the lines their row covered); a file of new request ids needs none.
+  const needed = rows.some((r) => r.requestId === '' || known.has(r.requestId));
+  const done = needed ? await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id)) : new Map<number, DoneRequest[]>();
   const doneOf = (contractNo: string) => done.get(snapshots.get(contractNo)?.contract.id ?? -1) ?? [];
   const earlier = new Map<number, EarlierRow>();
   const reused = new Map<number, number>();
@@ -191,8 +194,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         // order) rather than insert the key twice.
         const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
         if (taken.size > 0) return true;
-        // So were the done requests of these contracts: a row another run has just done is judged again.
-        const doneNow = await doneRequestIds(trx, plans.map((p) => p.plan.contractId));
+        // So were the done requests of these contracts: a row without a request id that another
+        // run has just done is judged again (a row with a new request id is a new request anyway).
+        const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
+        const doneNow = repeatable.length > 0 ? await doneRequestIds(trx, repeatable) : new Set<number>();
         if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
