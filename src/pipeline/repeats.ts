@@ -83,7 +83,9 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
       const byContract = new Map<string, string[][]>();
       for (const fields of all) {
         const row = comparable(read(fields));
-        byContract.set(row[0]!, [...(byContract.get(row[0]!) ?? []), row]);
+        const same = byContract.get(row[0]!);
+        if (same) same.push(row);
+        else byContract.set(row[0]!, [row]);
       }
       return byContract;
     }));

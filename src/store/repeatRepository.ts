@@ -23,7 +23,9 @@ export async function findDoneRequests(db: Db, contractIds: readonly number[]): 
       .select('d.id', 'd.order_id', 'd.run_id', 'd.row_no', 'd.contract_id', 'd.resolved');
     for (const r of rows as Record<string, unknown>[]) {
       const done = toDoneRequest(r);
-      out.set(done.contractId, [...(out.get(done.contractId) ?? []), done]);
+      const same = out.get(done.contractId);
+      if (same) same.push(done);
+      else out.set(done.contractId, [done]);
     }
   }
   return out;
@@ -79,7 +81,10 @@ export async function rowsNamingOrders(db: Db, orderIds: readonly number[], exce
     if (exceptRunId !== null) q.whereNot('run_id', exceptRunId);
     for (const r of (await q) as { order_id: number; run_id: number; row_no: number }[]) {
       const orderId = Number(r.order_id);
-      out.set(orderId, [...(out.get(orderId) ?? []), { runId: Number(r.run_id), rowNo: Number(r.row_no) }]);
+      const row = { runId: Number(r.run_id), rowNo: Number(r.row_no) };
+      const same = out.get(orderId);
+      if (same) same.push(row);
+      else out.set(orderId, [row]);
     }
   }
   return out;
