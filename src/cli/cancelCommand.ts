@@ -30,6 +30,8 @@ interface CancelArgs extends CommonArgs, SupplierArgs {
   archive?: string;
   summaryJson?: string;
   settleSeconds?: number;
+  allowRepeat: boolean;
+  repeatDays: number;
 }
 
 /** The nightly options, which mean nothing without --inbox. */
@@ -47,6 +49,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
       .option('report-encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'encoding of the result and error files' })
       .option('reports', { type: 'string', describe: 'an existing folder for result and error files (default: beside each input; with --inbox, the archive)' })
+      .option('allow-repeat', { type: 'boolean', default: false, describe: 'a row without a request id that repeats an earlier request, and is not a re-drop of its file, is a new request (default: refused as POSSIBLE_REPEAT)' })
+      .option('repeat-days', { type: 'number', default: 7, describe: 'for how many days a re-drop of a file (or of its error file) counts as the same request' })
       .option('inbox', { type: 'string', describe: 'nightly mode: resume open orders, then run every settled *.csv in this folder in name order' })
       .option('archive', { type: 'string', describe: 'with --inbox: where finished files go (default: <inbox>/archive; unreadable ones to <archive>/rejected)' })
       .option('summary-json', { type: 'string', describe: 'with --inbox: write the night\'s summary as JSON here' })
@@ -54,6 +58,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .example('$0 cancel --inbox /srv/kaiyaku/inbox --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
+      .example('$0 cancel mar.csv --allow-repeat', 'rows that repeat an earlier month\'s request are new requests')
       .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/')
       .example('iconv -f sjis nov.txt | $0 cancel - --reports out/', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
@@ -79,6 +84,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       reportEncoding: args.reportEncoding,
       lang: args.lang,
       reportsDir: args.reports ?? null,
+      allowRepeat: args.allowRepeat,
+      repeatDays: args.repeatDays,
     };
 
     if (args.inbox !== undefined) {

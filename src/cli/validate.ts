@@ -150,6 +150,7 @@ const NUMBER_RULES: Record<string, { min?: number; max?: number; integer?: boole
   seed: { integer: true },
   port: { min: 0, max: 65_535, integer: true },
   'settle-seconds': { min: 0, max: 86_400 },
+  'repeat-days': { min: 0, max: 36_500, integer: true },
   'supplier-timeout-ms': { min: 1, max: 600_000 },
   'supplier-circuit-threshold': { min: 0, max: 100_000, integer: true },
   'supplier-budget-seconds': { min: 1, max: 604_800, integer: true },

@@ -26,6 +26,7 @@ export const ROW_ERROR = {
   SUPPLIER_REJECTED: { en: 'The supplier refused the cancellation', ja: '仕入元が解約を受け付けませんでした' },
   SUPPLIER_UNAVAILABLE: { en: 'No usable answer from the supplier in this run; a later run goes on', ja: 'この実行では仕入元から有効な応答を得られませんでした。次回の実行で再試行します' },
   SUPPLIER_QUANTITY_MISMATCH: { en: "The supplier's quantity differs from the store's", ja: '仕入元の数量がシステムの数量と異なります' },
+  POSSIBLE_REPEAT: { en: 'An earlier row already asked for the same', ja: '以前の行で同じ解約が依頼済みです' },
 } as const satisfies Record<string, { en: string; ja: string }>;
 
 export type RowErrorCode = keyof typeof ROW_ERROR;

@@ -52,6 +52,10 @@ export interface CancelOptions {
    * night's files (a stop chosen is kept until an operator moves it).
    */
   takeUpParked: boolean;
+  /** `--allow-repeat`: a row repeating an earlier request with no evidence of a re-drop is a new request. */
+  allowRepeat: boolean;
+  /** `--repeat-days`: for how many days a file's re-drop (or its error file) counts as the same request. */
+  repeatDays: number;
 }
 
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
@@ -66,6 +70,8 @@ export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   reportsDir: null,
   reportName: null,
   takeUpParked: true,
+  allowRepeat: false,
+  repeatDays: 7,
 };
 
 export function writeContext(deps: Pick<PipelineDeps, 'clock' | 'operator'>): WriteContext {

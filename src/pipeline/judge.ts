@@ -1,21 +1,25 @@
-import { parseCancelRow, validateContractGroup, type CancelRow, type GroupPlan } from '../domain/cancelRules.js';
+import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
 import { describeRowError, type RowError } from '../domain/codes.js';
 import { transact, type Store } from '../store/connect.js';
 import { loadSnapshots } from '../store/contractRepository.js';
-import { createCancelOrders, loadOrders } from '../store/orderRepository.js';
+import { createCancelOrders, loadOrders, type OrderWithLines } from '../store/orderRepository.js';
+import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
+import { doneRequestIds, findDoneRequests, insertDoneRequests, type NewDoneRequest } from '../store/repeatRepository.js';
 import {
   duplicateRequestRows,
   earlierOrdersOfRows,
-  findRowKeys,
-  insertRowKeys,
+  findRequestKeys,
+  insertRequestKeys,
   loadStagedRows,
   nextStagedContracts,
   recordJudgements,
+  type EarlierRow,
   type RowJudgement,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
 import { holdStageFor, writeContext, type PipelineDeps } from './context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
+import { repeatJudge, type RepeatVerdict } from './repeats.js';
 import { orderReached } from './results.js';
 import { rowFingerprint } from './rowKey.js';
 
@@ -32,9 +36,61 @@ export interface JudgeOptions {
   header: readonly string[];
   /** Rows of the file, for the progress bar. */
   rowCount?: number;
+  /** The input file, which the repeat rule compares with the files of earlier runs. */
+  file: string;
+  /** `--allow-repeat`: a row that repeats an earlier request without evidence is a new request. */
+  allowRepeat: boolean;
+  /** `--repeat-days`: how long a file's own re-drop counts as the same request. */
+  repeatDays: number;
 }
 
 const CONTRACTS_PER_PAGE = 500;
+
+type PageRow = CancelCells & { row_no: number; contract_no: string; fingerprint: string };
+
+/** What earlier runs did for a page's rows, looked up in a few queries for the whole page. */
+interface EarlierWork {
+  /** Rows an earlier row did (or is doing): its order, and the lines it covered. */
+  earlier: Map<number, EarlierRow>;
+  /** Rows whose request id an earlier, different row holds: the order that row made. */
+  reused: Map<number, number>;
+  /** The repeat rule's verdicts on rows without a request id that ask for what an earlier row got. */
+  repeats: Map<number, RepeatVerdict>;
+  orders: Map<number, OrderWithLines>;
+  /** The done requests of the page's contracts as looked up: another run's new one means judging the page again. */
+  doneSeen: Set<number>;
+}
+
+async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], snapshots: ReadonlyMap<string, ContractSnapshot>, options: JudgeOptions, judgeRepeats: ReturnType<typeof repeatJudge>): Promise<EarlierWork> {
+  const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
+  const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
+  // Done requests matter to rows without a request id (the repeat rule) and to rows whose id
+  // is known (the lines their row covered); a file of new request ids needs none.
+  const needed = rows.some((r) => r.requestId === '' || known.has(r.requestId));
+  const done = needed ? await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id)) : new Map<number, DoneRequest[]>();
+  const doneOf = (contractNo: string) => done.get(snapshots.get(contractNo)?.contract.id ?? -1) ?? [];
+  const earlier = new Map<number, EarlierRow>();
+  const reused = new Map<number, number>();
+  const candidates: { rowNo: number; requests: DoneRequest[] }[] = [];
+  for (const r of rows) {
+    const request = r.requestId === '' ? undefined : known.get(r.requestId);
+    const same = sameRowsBefore.get(r.row_no);
+    if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !same) reused.set(r.row_no, request.orderId);
+    else if (same) earlier.set(r.row_no, same);
+    else if (request) earlier.set(r.row_no, { orderId: request.orderId, lineIds: doneOf(r.contract_no).find((d) => d.requestId === r.requestId && d.orderId === request.orderId)?.lineIds ?? null });
+    else if (r.requestId === '') {
+      // A row without a request id that asks for what an earlier row got: the repeat rule decides.
+      const parsed = parseCancelRow(r.row_no, r);
+      const snapshot = snapshots.get(r.contract_no);
+      const requests = parsed.ok && snapshot ? earlierRequestsOf(parsed.value, snapshot, doneOf(r.contract_no), options.defaultEndDate) : [];
+      if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
+    }
+  }
+  const orders = await loadOrders(deps.store.db, [...[...earlier.values()].map((e) => e.orderId), ...reused.values(), ...candidates.flatMap((c) => c.requests.map((d) => d.orderId))]);
+  const repeats = await judgeRepeats.decide(candidates, orders);
+  for (const [rowNo, verdict] of repeats) if (verdict.kind === 'same') earlier.set(rowNo, { orderId: verdict.done.orderId, lineIds: verdict.done.lineIds });
+  return { earlier, reused, repeats, orders, doneSeen: new Set([...done.values()].flat().map((d) => d.id)) };
+}
 
 /**
  * Judges staged rows a page of contracts at a time: batched lookups (a few queries per
@@ -45,6 +101,16 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   const { runId } = options;
   const dupRows = new Set(await duplicateRequestRows(staging.db, runId));
   const cellsOf = cancelCellReader(options.header);
+  const judgeRepeats = repeatJudge(deps.store, {
+    file: options.file,
+    storeRunId: options.dryRun ? null : runId,
+    staging,
+    stagingRunId: runId,
+    header: options.header,
+    appliedOn: options.appliedOn,
+    repeatDays: options.repeatDays,
+    allowRepeat: options.allowRepeat,
+  });
   let after: string | null = null;
   let judged = 0;
   for (;;) {
@@ -57,26 +123,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
     const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
-    const known = await findRowKeys(deps.store.db, rows.map((r) => ({ requestId: r.requestId, fingerprint: r.fingerprint })));
-    const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
-    const earlier = new Map<number, number>();
-    /** Rows whose request id an earlier, different row holds: the order that row made. */
-    const reused = new Map<number, number>();
-    for (const r of rows) {
-      const request = r.requestId === '' ? undefined : known.requests.get(r.requestId);
-      if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !sameRowsBefore.has(r.row_no)) {
-        reused.set(r.row_no, request.orderId);
-        continue;
-      }
-      const orderId = sameRowsBefore.get(r.row_no) ?? request?.orderId ?? (r.requestId === '' ? known.fingerprints.get(r.fingerprint) : undefined);
-      if (orderId !== undefined) earlier.set(r.row_no, orderId);
-    }
-    const earlierOrders = await loadOrders(deps.store.db, [...earlier.values(), ...reused.values()]);
+    const snapshotById = new Map([...snapshots.values()].map((snapshot) => [snapshot.contract.id, snapshot]));
+    const { earlier, reused, repeats, orders: earlierOrders, doneSeen } = await findEarlierWork(deps, rows, snapshots, options, judgeRepeats);
     const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
 
     const judgements: RowJudgement[] = [];
     const plans: { plan: GroupPlan; rows: CancelRow[] }[] = [];
-    const byContract = new Map<string, (CancelCells & { row_no: number; contract_no: string; fingerprint: string })[]>();
+    const byContract = new Map<string, PageRow[]>();
     for (const r of rows) {
       const group = byContract.get(r.contract_no);
       if (group) group.push(r);
@@ -87,11 +140,16 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       const fresh: CancelRow[] = [];
       const errors = new Map<number, RowError>();
       for (const r of group) {
-        const orderId = earlier.get(r.row_no);
-        if (orderId !== undefined) {
-          const o = earlierOrders.get(orderId);
+        const before = earlier.get(r.row_no);
+        if (before !== undefined) {
+          const o = earlierOrders.get(before.orderId);
           const finished = o !== undefined && orderReached(options.until, o.order.status, o.lines.map((l) => l.linkageStatus));
-          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId, lineIds: null, errorCode: null, messageEn: null, messageJa: null });
+          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId: before.orderId, lineIds: before.lineIds, errorCode: null, messageEn: null, messageJa: null });
+          continue;
+        }
+        const repeat = repeats.get(r.row_no);
+        if (repeat?.kind === 'possible_repeat') {
+          errors.set(r.row_no, possibleRepeat(repeat, earlierOrders.get(repeat.done.orderId)?.order, options.repeatDays));
           continue;
         }
         const holder = reused.get(r.row_no);
@@ -134,8 +192,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         // Request ids were looked up before this transaction: an overlapping run may have
         // recorded one since. Judge the page again (such rows then continue that run's
         // order) rather than insert the key twice.
-        const taken = await findRowKeys(trx, plans.flatMap((p) => p.rows.map((r) => ({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)! }))));
-        if (taken.requests.size > 0 || taken.fingerprints.size > 0) return true;
+        const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
+        if (taken.size > 0) return true;
+        // So were the done requests of these contracts: a row without a request id that another
+        // run has just done is judged again (a row with a new request id is a new request anyway).
+        const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
+        const doneNow = repeatable.length > 0 ? await doneRequestIds(trx, repeatable) : new Set<number>();
+        if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
         // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
         const pageJudgements = [...judgements];
         const { created, lost, changed } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) });
@@ -145,6 +208,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
+        const doneRows: NewDoneRequest[] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
@@ -154,9 +218,11 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             }
             pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
             rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
+            doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
           }
         }
-        await insertRowKeys(trx, runId, rowKeys);
+        await insertRequestKeys(trx, runId, rowKeys);
+        await insertDoneRequests(trx, runId, doneRows);
         await recordJudgements(trx, runId, pageJudgements);
         return false;
       }, { retryUniqueViolation: true });
@@ -168,6 +234,21 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
   }
+}
+
+/** POSSIBLE_REPEAT: the earlier order, its date, the file and row that asked for it, why this is not taken as the same request, and what to do. */
+function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>, order: { orderNo: string; appliedOn: string } | undefined, repeatDays: number): RowError {
+  const no = order?.orderNo ?? '';
+  const date = order?.appliedOn ?? '';
+  const row = verdict.done.rowNo;
+  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${verdict.file} row ${row})`, ja: `（${verdict.file} の ${row} 行目）` };
+  return {
+    code: 'POSSIBLE_REPEAT',
+    detail: {
+      en: `order ${no} of ${date}${where.en}, and nothing shows this row is the same request (that file or its error file dropped back within --repeat-days ${repeatDays}); if it is a new request, give it a request id or run with --allow-repeat`,
+      ja: `${date} の注文 ${no}${where.ja}。同じ依頼（そのファイルまたはそのエラーファイルを --repeat-days ${repeatDays} の日数以内に再投入したもの）であることが確認できません。新しい依頼であれば依頼番号を指定するか、--allow-repeat を付けて実行してください`,
+    },
+  };
 }
 
 function refusal(rowNo: number, error: RowError): RowJudgement {

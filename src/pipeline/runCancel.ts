@@ -15,6 +15,7 @@ import { writeContext, type CancelOptions, type PipelineDeps } from './context.j
 import { requireCancelColumns, stageRows } from './intake.js';
 import { judgeRows } from './judge.js';
 import { advanceWithinHolds } from './parked.js';
+import { withinRepeatWindow } from './repeats.js';
 
 export interface CancelRunSummary {
   file: string;
@@ -77,6 +78,9 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     const earlierRuns = (await findRuns(deps.store.db, inspected.sha256)).filter((r) => !r.dry_run);
     const unfinished = options.dryRun ? undefined : earlierRuns.find((r) => r.status === 'running');
     const finished = earlierRuns.filter((r) => r.status === 'done');
+    // The same bytes again are the same request only within --repeat-days; later, each row is
+    // judged by the repeat rule like any other (repeats.ts).
+    const recent = finished.filter((r) => withinRepeatWindow(r.applied_on, today, options.repeatDays));
     let runId: number;
     let unknownColumns: string[] = [];
     let rowCount: number;
@@ -92,6 +96,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
         runId = await createRun(staging.db, {
           sha256: inspected.sha256,
           fileName: path.resolve(file),
+          errorsFile: path.resolve(errorsPath),
           until: options.until,
           appliedOn: today,
           now: writeContext(deps).now,
@@ -105,7 +110,20 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       unknownColumns = intake.unknownColumns;
       for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
     }
-    await judgeRows(deps, staging, { runId, dryRun: options.dryRun, until: options.until, appliedOn: today, defaultEndDate, earlierRunIds: finished.map((r) => r.id), label, rowCount, header: input.header });
+    await judgeRows(deps, staging, {
+      runId,
+      dryRun: options.dryRun,
+      until: options.until,
+      appliedOn: today,
+      defaultEndDate,
+      earlierRunIds: recent.map((r) => r.id),
+      label,
+      rowCount,
+      header: input.header,
+      file,
+      allowRepeat: options.allowRepeat,
+      repeatDays: options.repeatDays,
+    });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) advance = await advanceRunOrders(deps, runId, options, label);
     const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch(async (error: unknown) => {

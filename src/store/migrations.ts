@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { backfillDoneRequests } from './doneRequestBackfill.js';
 
 /**
  * Numbered, forward-only migrations, listed in code so the compiled CLI needs no
@@ -284,6 +285,35 @@ const migrations: Migration[] = [
         t.string('claimed_at', 32);
         t.index(['claimed_by'], 'cancelled_serials_claimed_by_index');
       });
+    },
+  },
+  {
+    // A row's request is known by what it resolved to, not by its cells (issue 18): the
+    // contract lines it covered, the serial, the quantity and the end date as they took
+    // effect, and whether the row gave them or a blank stood for them
+    // (domain/requestIdentity.ts; kept as one JSON text, doneRequestForm.ts, looked up by
+    // contract). One record per row that made an order, kept with the
+    // run and row that made it, so each row reports its own lines and the repeat rule can
+    // ask which file it came from. Runs keep the name of the error file they wrote: that
+    // file dropped back is the same request. The row fingerprints of 005 are replaced:
+    // every row they recorded is recorded here, resolved.
+    name: '009_done_requests',
+    async up(knex) {
+      await knex.schema.createTable('done_requests', (t) => {
+        t.increments('id').primary();
+        t.integer('order_id').notNullable().references('id').inTable('change_orders');
+        t.integer('run_id').notNullable().references('id').inTable('runs');
+        t.integer('row_no').notNullable();
+        t.integer('contract_id').notNullable().references('id').inTable('contracts');
+        /** The rest of the resolved form, as JSON (doneRequestForm.ts). */
+        t.text('resolved').notNullable();
+        t.index(['contract_id']);
+      });
+      await knex.schema.alterTable('runs', (t) => {
+        t.text('errors_file');
+      });
+      await backfillDoneRequests(knex);
+      await knex.schema.dropTable('row_fingerprints');
     },
   },
   {

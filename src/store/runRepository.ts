@@ -31,16 +31,19 @@ export interface RunRecord {
   row_count: number | null;
   header_fields: string | null;
   dry_run: number | boolean;
+  /** The error file it wrote (absolute path); null for runs recorded before it was kept. */
+  errors_file: string | null;
 }
 
 export async function findRuns(db: Db, sha256: string): Promise<RunRecord[]> {
   return db<RunRecord>('runs').where({ file_sha256: sha256 }).orderBy('id');
 }
 
-export async function createRun(db: Db, run: { sha256: string; fileName: string; until: Stage; appliedOn: string; now: string; owner: string; operator: string; dryRun: boolean }): Promise<number> {
+export async function createRun(db: Db, run: { sha256: string; fileName: string; errorsFile: string; until: Stage; appliedOn: string; now: string; owner: string; operator: string; dryRun: boolean }): Promise<number> {
   return insertReturningId(db, 'runs', {
     file_sha256: run.sha256,
     file_name: run.fileName,
+    errors_file: run.errorsFile,
     status: 'running',
     until_stage: run.until,
     applied_on: run.appliedOn,
@@ -159,59 +162,45 @@ export async function duplicateRequestRows(db: Db, runId: number): Promise<numbe
   return out;
 }
 
-export interface KnownRowKeys {
-  /** Request id → the order its row made, and the fingerprint of that row (null when recorded before fingerprints). */
-  requests: Map<string, { orderId: number; fingerprint: string | null }>;
-  /** Fingerprint of a row without a request id → the order it made. */
-  fingerprints: Map<string, number>;
-}
+/** Request id → the order its row made, and the fingerprint of that row (null when recorded before fingerprints). */
+export type KnownRequests = Map<string, { orderId: number; fingerprint: string | null }>;
 
-/** What earlier runs did for rows like these: by request id, and by fingerprint for rows without one. */
-export async function findRowKeys(db: Db, rows: readonly { requestId: string; fingerprint: string }[]): Promise<KnownRowKeys> {
-  const requests = new Map<string, { orderId: number; fingerprint: string | null }>();
-  const fingerprints = new Map<string, number>();
-  for (const part of chunk([...new Set(rows.map((r) => r.requestId))].filter((r) => r !== ''))) {
+/** What earlier runs did for these request ids. */
+export async function findRequestKeys(db: Db, requestIds: readonly string[]): Promise<KnownRequests> {
+  const requests: KnownRequests = new Map();
+  for (const part of chunk([...new Set(requestIds)].filter((r) => r !== ''))) {
     for (const r of await db('request_keys').whereIn('request_id', part).select('request_id', 'order_id', 'fingerprint')) {
       requests.set(r.request_id, { orderId: Number(r.order_id), fingerprint: r.fingerprint ?? null });
     }
   }
-  for (const part of chunk([...new Set(rows.filter((r) => r.requestId === '').map((r) => r.fingerprint))])) {
-    // A withdrawn order did nothing: a row like its rows is a new request, not one already done.
-    const found = await db('row_fingerprints as f').join('change_orders as o', 'o.id', 'f.order_id').whereIn('f.fingerprint', part).whereNot('o.status', 'withdrawn').select('f.fingerprint', 'f.order_id');
-    for (const r of found) fingerprints.set(r.fingerprint, Number(r.order_id));
-  }
-  return { requests, fingerprints };
+  return requests;
 }
 
-/** Records the rows that made an order: under their request id (bound to the row's fingerprint), or under the fingerprint alone. */
-export async function insertRowKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<void> {
+/** Records the request ids of rows that made an order, each bound to its row's fingerprint. */
+export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<void> {
   const byRequest = new Map<string, { request_id: string; order_id: number; fingerprint: string }>();
-  const byFingerprint = new Map<string, { fingerprint: string; order_id: number }>();
   for (const k of keys) {
-    if (k.requestId !== '') {
-      if (!byRequest.has(k.requestId)) byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
-    } else if (!byFingerprint.has(k.fingerprint)) {
-      byFingerprint.set(k.fingerprint, { fingerprint: k.fingerprint, order_id: k.orderId });
-    }
+    if (k.requestId !== '' && !byRequest.has(k.requestId)) byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
   }
   await insertRowsSharing(trx, 'request_keys', [...byRequest.values()], { run_id: runId });
-  // Fingerprints held by withdrawn orders give way to the new order (findRowKeys ignored them).
-  for (const part of chunk([...byFingerprint.keys()])) {
-    await trx('row_fingerprints').whereIn('fingerprint', part).whereIn('order_id', trx('change_orders').where('status', 'withdrawn').select('id')).delete();
-  }
-  await insertRowsSharing(trx, 'row_fingerprints', [...byFingerprint.values()], { run_id: runId });
+}
+
+/** What a row of an earlier run of the same bytes did: its order, and the contract lines it covered (null when not recorded). */
+export interface EarlierRow {
+  orderId: number;
+  lineIds: number[] | null;
 }
 
 /**
- * Orders that rows of earlier finished runs of the same bytes created, by row number, for
- * the given rows only: the judge asks a page at a time, so a repeat of a huge file never
- * holds a map of the whole file.
+ * Orders that rows of earlier finished runs of the same bytes created or reported, by row
+ * number, for the given rows only: the judge asks a page at a time, so a repeat of a huge
+ * file never holds a map of the whole file.
  */
-export async function earlierOrdersOfRows(db: Db, runIds: readonly number[], rowNos: readonly number[]): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
+export async function earlierOrdersOfRows(db: Db, runIds: readonly number[], rowNos: readonly number[]): Promise<Map<number, EarlierRow>> {
+  const out = new Map<number, EarlierRow>();
   if (runIds.length === 0 || rowNos.length === 0) return out;
-  const rows = await db('run_rows').whereIn('run_id', runIds).whereIn('row_no', idsOf(db, rowNos)).whereNotNull('order_id').select('row_no', 'order_id');
-  for (const r of rows) out.set(Number(r.row_no), Number(r.order_id));
+  const rows = await db('run_rows').whereIn('run_id', runIds).whereIn('row_no', idsOf(db, rowNos)).whereNotNull('order_id').select('row_no', 'order_id', 'line_ids');
+  for (const r of rows) out.set(Number(r.row_no), { orderId: Number(r.order_id), lineIds: r.line_ids ? String(r.line_ids).split(',').map(Number) : null });
   return out;
 }
 

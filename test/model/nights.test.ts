@@ -2,9 +2,10 @@
  * Never twice, never stuck: a model-based test of what operators and schedulers do.
  *
  * fast-check generates sequences of commands — cancellation files (with and without
- * request ids) run, re-dropped, appended to and renamed; nightly runs of an inbox; single
- * order steps; resumes; runs killed with SIGKILL and run again; the contract master
- * re-imported — and plays them through the real CLI against a real `supplier serve` that
+ * request ids) run, re-dropped, appended to, renamed, and dropped back with their blank
+ * cells filled in; the same rows in a file of their own weeks later (with and without
+ * --allow-repeat); nightly runs of an inbox; single order steps; resumes; runs killed
+ * with SIGKILL and run again; the contract master re-imported — and plays them through the real CLI against a real `supplier serve` that
  * fails calls and settles some late. After every step it checks the store against a model
  * far simpler than the system, seats per line:
  * - no line ever lost more seats than all the distinct requests for it asked (never twice);
@@ -34,6 +35,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jstDate } from '../../src/domain/dates.js';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
 import { fetchSimStats, runIn } from '../support/sandbox.js';
@@ -284,6 +286,98 @@ class ParkedFile implements fc.AsyncCommand<Model, Real> {
   toString = () => `ParkedFile(${JSON.stringify(this.rows)}, ${this.stage})`;
 }
 
+/**
+ * The file run again, then dropped back under its name with its blanks filled in (each
+ * line's subscription id, today's date as the end date): filling in what a blank stood for
+ * asks for nothing new, so the second run makes no order the first did not, and a row
+ * without a request id that the first found done is done in the second too.
+ */
+class RedropFilled implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    const f = m.files[this.pick % m.files.length]!;
+    writeFile(m, f.name, f.rows);
+    expectExit(`cancel ${f.name} (again, before filling it in)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    const before = await orderCount(m);
+    const done = resultsOf(m, f.name).map((r) => r === 'already_done' || r === 'completed');
+    const today = jstDate(new Date());
+    const rows = f.rows.map((r) => {
+      const [contract, product, quantity, id, note] = rowText(m, r).split(',');
+      return [contract, product, LINES[r.line]!.sub, quantity, today, id, note].join(',');
+    });
+    writeFileSync(join(m.dir, f.name), `contract_no,product_code,subscription_id,cancel_quantity,end_date,request_id,note\n${rows.join('\n')}\n`);
+    expectExit(`cancel ${f.name} (blanks filled in)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectEveryRowReported(m, f.name, f.rows.length);
+    expect(await orderCount(m), `${f.name} with its blanks filled in made an order`).toBe(before);
+    const after = resultsOf(m, f.name);
+    f.rows.forEach((r, i) => {
+      if (!r.withId && done[i]) expect(after[i], `${f.name} row ${i + 1}, done before its blanks were filled in`).toBe('already_done');
+    });
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `RedropFilled(${this.pick})`;
+}
+
+function resultsOf(m: Model, name: string): string[] {
+  return (parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as { result: string }[]).map((r) => r.result);
+}
+
+async function orderCount(m: Model): Promise<number> {
+  const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
+  try {
+    return Number(((await store.db('change_orders').count({ n: '*' }))[0] as { n: number }).n);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Weeks pass (every run and order dated 30 days back), then a file of its own repeats an
+ * earlier file's rows. Without --allow-repeat no row without a request id is swallowed as
+ * done, and none cancels again what was done; with it, each is a new request.
+ */
+class WeeksLater implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly allowRepeat: boolean) {}
+  check = (m: Readonly<Model>) => m.files.length > 0;
+  async run(m: Model, real: Real): Promise<void> {
+    await ageStore(m, 30);
+    const f = m.files[this.pick % m.files.length]!;
+    const name = `later-${m.files.length + 1}.csv`;
+    writeFileSync(join(m.dir, name), `${CANCEL_HEADER}\n${f.rows.map((r) => rowText(m, r).replace(/,note$/, ',later')).join('\n')}\n`);
+    m.files.push({ name, rows: [...f.rows] });
+    if (this.allowRepeat) {
+      const fresh = f.rows.filter((r) => !r.withId).map((r) => ({ ...r }));
+      for (const [i, r] of fresh.entries()) {
+        const asks = m.asks.get(r.line) ?? new Map<string, number>();
+        asks.set(`later:${name}:${i}`, r.quantity ?? LINES[r.line]!.quantity);
+        m.asks.set(r.line, asks);
+      }
+    }
+    expectExit(`cancel ${name} (weeks later${this.allowRepeat ? ', --allow-repeat' : ''})`, kaiyaku(m, ['cancel', name, ...linking(m), ...(this.allowRepeat ? ['--allow-repeat'] : [])]), real);
+    expectEveryRowReported(m, name, f.rows.length);
+    const results = resultsOf(m, name);
+    f.rows.forEach((r, i) => {
+      if (!r.withId) expect(results[i], `${name} row ${i + 1}: a request weeks later is never swallowed as done`).not.toBe('already_done');
+    });
+    await checkInvariants(m, this.toString());
+  }
+  toString = () => `WeeksLater(${this.pick}, ${this.allowRepeat})`;
+}
+
+/** Time passes for the store: every run and order dated `days` earlier. */
+async function ageStore(m: Model, days: number): Promise<void> {
+  const store = await openStore(join(m.dir, 'kaiyaku.db'));
+  const back = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+  try {
+    for (const table of ['runs', 'change_orders']) {
+      for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[]) await store.db(table).where({ id: r.id }).update({ applied_on: back(r.applied_on) });
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 class Night implements fc.AsyncCommand<Model, Real> {
   constructor(readonly pick: number) {}
   check = (m: Readonly<Model>) => m.files.length > 0;
@@ -428,6 +522,8 @@ const commands = fc.commands(
     fc.tuple(fc.nat(), rowSpec).map(([p, r]) => new Append(p, r)),
     fc.nat().map((p) => new Resave(p)),
     fc.nat().map((p) => new Night(p)),
+    fc.nat().map((p) => new RedropFilled(p)),
+    fc.tuple(fc.nat(), fc.boolean()).map(([p, allow]) => new WeeksLater(p, allow)),
     fc.constant(new Resume()),
     fc.tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat()).map(([a, p]) => new Step(a, p)),
     fc.tuple(rows, fc.integer({ min: 0, max: 600 })).map(([r, ms]) => new KillAndRetry(r, ms)),

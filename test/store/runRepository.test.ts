@@ -31,7 +31,7 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
 }
 
 async function aRun(sha256 = 'a'.repeat(64)): Promise<number> {
-  return createRun(ctx.store.db, { sha256, fileName: 'nov.csv', until: 'completed', appliedOn: TODAY, now: '2026-11-26 10:00:00', owner: 'host:1:me', operator: 'me', dryRun: false });
+  return createRun(ctx.store.db, { sha256, fileName: 'nov.csv', errorsFile: 'nov.errors.csv', until: 'completed', appliedOn: TODAY, now: '2026-11-26 10:00:00', owner: 'host:1:me', operator: 'me', dryRun: false });
 }
 
 describe('runs and their rows', () => {
