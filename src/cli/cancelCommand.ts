@@ -231,7 +231,7 @@ export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
     const rows = f.counts ? (ja ? ` — ${f.rows} 行: ${counts || 'なし'}` : ` — ${f.rows} rows: ${counts || 'none'}`) : '';
     const reason = f.reason ? ` — ${f.reason.split('\n')[0]}` : '';
     const reports = f.resultPath ? (ja ? `（結果 ${f.resultPath}）` : ` (result ${f.resultPath})`) : '';
-    lines.push(`  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports} (exit ${f.exitCode})`);
+    lines.push(`  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${ja ? `（終了コード ${f.exitCode}）` : ` (exit ${f.exitCode})`}`);
   }
   lines.push(ja ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}` : `  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(
@@ -247,7 +247,7 @@ export function formatSummary(s: CancelRunSummary, dryRun: boolean, lang: Lang =
   const parts = countsText(s.counts, RESULT_WORDS, lang);
   const lines = ja
     ? [
-        `${s.file}: ${s.rows} 行${dryRun ? '（ドライラン: 何も変更していません）' : ''} — ${parts || 'データ行なし'} (exit ${s.exitCode})`,
+        `${s.file}: ${s.rows} 行${dryRun ? '（ドライラン: 何も変更していません）' : ''} — ${parts || 'データ行なし'}（終了コード ${s.exitCode}）`,
         `  結果ファイル: ${s.resultPath}`,
         `  エラーファイル: ${s.errorsPath}`,
       ]

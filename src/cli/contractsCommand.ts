@@ -85,7 +85,7 @@ export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: numb
   const out: string[] = [];
   out.push(
     ja
-      ? `${s.file}: ${s.rows} 行${s.dryRun ? '（ドライラン: 何も変更していません）' : ''} — 契約 新規 ${s.contractsCreated}、更新 ${s.contractsUpdated}、変更なし ${s.contractsUnchanged}; 明細 新規 ${s.linesCreated}、更新 ${s.linesUpdated}、変更なし ${s.linesUnchanged}、取り込み不可 ${s.linesRefused}; シリアル 追加 ${s.serialsAdded}、削除 ${s.serialsRemoved}、移動 ${s.serialsMoved} (exit ${exitCode})`
+      ? `${s.file}: ${s.rows} 行${s.dryRun ? '（ドライラン: 何も変更していません）' : ''} — 契約 新規 ${s.contractsCreated}、更新 ${s.contractsUpdated}、変更なし ${s.contractsUnchanged}; 明細 新規 ${s.linesCreated}、更新 ${s.linesUpdated}、変更なし ${s.linesUnchanged}、取り込み不可 ${s.linesRefused}; シリアル 追加 ${s.serialsAdded}、削除 ${s.serialsRemoved}、移動 ${s.serialsMoved}（終了コード ${exitCode}）`
       : `${s.file}: ${s.rows} rows${s.dryRun ? ' (dry run: nothing changed)' : ''} — contracts created ${s.contractsCreated}, updated ${s.contractsUpdated}, unchanged ${s.contractsUnchanged}; lines created ${s.linesCreated}, updated ${s.linesUpdated}, unchanged ${s.linesUnchanged}, refused ${s.linesRefused}; serials added ${s.serialsAdded}, removed ${s.serialsRemoved}, moved ${s.serialsMoved} (exit ${exitCode})`,
   );
   const say = (w: Words) => (ja ? w.ja : w.en);

@@ -42,7 +42,7 @@ export const demoCommand: CliCommand<DemoArgs> = {
       const db = path.join(dir, 'kaiyaku.db');
       const ja = args.lang === 'ja';
       // The demo links with the in-process simulator, by name: nothing leaves this machine.
-      const deps = await openDeps({ spec: db, access: 'write', create: true }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat }, 'sim');
+      const deps = await openDeps({ spec: db, access: 'write', create: true }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat, lang: args.lang }, 'sim');
       try {
         const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
         process.stdout.write(ja ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n` : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);

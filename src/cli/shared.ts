@@ -112,14 +112,19 @@ export function defaultOperator(): string {
   }
 }
 
-/** Human lines by default; `--log-format json` gives one event per line for machines. */
+/**
+ * Human lines by default; `--log-format json` gives one event per line for machines. Either
+ * way a message is in the language the user chose (`--lang`, default Japanese); a JSON
+ * event's `name` and `data` are the same in both, for the machine that reads them.
+ */
 export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>>): (event: PipelineEvent) => void {
   const json = args.logFormat === 'json';
+  const lang = args.lang ?? 'ja';
   const tty = process.stderr.isTTY === true && !args.quiet && !json;
   let lastBar = '';
   return (event) => {
     if (json) {
-      if (event.kind !== 'progress') process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+      if (event.kind !== 'progress') process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...event, message: event.message[lang] })}\n`);
       return;
     }
     switch (event.kind) {
@@ -132,13 +137,13 @@ export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'> & Par
       }
       case 'warning':
         if (lastBar) process.stderr.write('\r\x1b[2K');
-        process.stderr.write(`warning: ${event.file}: ${event.message}\n`);
+        process.stderr.write(`${lang === 'ja' ? '警告' : 'warning'}: ${event.file}: ${event.message[lang]}\n`);
         return;
       case 'event':
       case 'info':
         if (args.quiet) return;
         if (lastBar) process.stderr.write('\r\x1b[2K');
-        process.stderr.write(`${event.kind === 'event' && event.messageJa !== undefined && (args.lang ?? 'ja') === 'ja' ? event.messageJa : event.message}\n`);
+        process.stderr.write(`${event.message[lang]}\n`);
         return;
     }
   };

@@ -1,3 +1,4 @@
+import type { Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { jstDate, jstTimestamp } from '../domain/dates.js';
 import type { Stage } from '../domain/types.js';
@@ -22,15 +23,16 @@ export interface PipelineDeps {
   log: (event: PipelineEvent) => void;
 }
 
+/**
+ * What a run tells its logger. Every message comes in both languages: the logger writes it
+ * in the language the user chose (`--lang`), in text and in `--log-format json` alike.
+ */
 export type PipelineEvent =
-  | { kind: 'warning'; file: string; message: string }
+  | { kind: 'warning'; file: string; message: Words }
   | { kind: 'progress'; file: string; phase: 'stage' | 'judge' | 'accept' | 'link' | 'confirm' | 'report'; done: number; total: number | null }
-  | { kind: 'info'; message: string }
-  /**
-   * Named events for the nightly log (`--log-format json`): file started/finished, lock taken,
-   * supplier throttled. `messageJa`: the same in Japanese, shown under `--lang ja` where given.
-   */
-  | { kind: 'event'; name: string; message: string; messageJa?: string; data?: Record<string, unknown> };
+  | { kind: 'info'; message: Words }
+  /** Named events for the nightly log (`--log-format json`): file started/finished, lock taken, supplier throttled… */
+  | { kind: 'event'; name: string; message: Words; data?: Record<string, unknown> };
 
 export interface CancelOptions {
   dryRun: boolean;

@@ -1,3 +1,4 @@
+import { words } from '../errors.js';
 import { withBusyRetry } from '../store/connect.js';
 import { releaseLinkClaims, renewLinkClaims } from '../store/linkClaims.js';
 import type { PipelineDeps } from './context.js';
@@ -29,8 +30,10 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
         deps.log({
           kind: 'event',
           name: 'linkage.claims_lost',
-          message: `${where}another run took over ${lost} lines this run had claimed (its lease had lapsed); this run does not send them`,
-          messageJa: `${where}この実行が確保していた明細 ${lost} 件を別の実行が引き継ぎました（確保の期限切れ）。この実行ではそれらを送信しません`,
+          message: words(
+            `${where}another run took over ${lost} lines this run had claimed (its lease had lapsed); this run does not send them`,
+            `${where}この実行が確保していた明細 ${lost} 件を別の実行が引き継ぎました（確保の期限切れ）。この実行ではそれらを送信しません`,
+          ),
           data: { lines: lost },
         });
       }
@@ -40,8 +43,10 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
       deps.log({
         kind: 'event',
         name: 'linkage.claims_not_renewed',
-        message: `${where}could not renew this run's linkage claims (${reason}); trying again`,
-        messageJa: `${where}解約連携の明細の確保を延長できませんでした（${reason}）。もう一度試みます`,
+        message: words(
+          `${where}could not renew this run's linkage claims (${reason}); trying again`,
+          `${where}解約連携の明細の確保を延長できませんでした（${reason}）。もう一度試みます`,
+        ),
         data: { reason },
       });
     }

@@ -1,3 +1,4 @@
+import { words } from '../errors.js';
 import pLimit from 'p-limit';
 import { chunk, transact } from '../store/connect.js';
 import { claimLinesOfOrders, newLinkClaimHolder } from '../store/linkClaims.js';
@@ -115,8 +116,10 @@ function sayOtherSupplier(deps: PipelineDeps, other: string, supplier: string, o
   deps.log({
     kind: 'event',
     name: 'linkage.other_supplier',
-    message: `${orders} order(s) were linked with ${other}, not ${supplier}: left as they are; link them with --supplier ${other}`,
-    messageJa: `${orders} 件の注文は ${supplier} ではなく ${other} と解約連携済みのため、そのままにします。--supplier ${other} で解約連携してください`,
+    message: words(
+      `${orders} order(s) were linked with ${other}, not ${supplier}: left as they are; link them with --supplier ${other}`,
+      `${orders} 件の注文は ${supplier} ではなく ${other} と解約連携済みのため、そのままにします。--supplier ${other} で解約連携してください`,
+    ),
     data: { linkedWith: other, supplier, orders },
   });
 }
@@ -132,8 +135,10 @@ function sayHeldElsewhere(deps: PipelineDeps, file: string, lines: number): void
   deps.log({
     kind: 'event',
     name: 'linkage.held_elsewhere',
-    message: `${where}another run is linking ${lines} lines of these orders; they are left to it`,
-    messageJa: `${where}これらの注文の明細 ${lines} 件は別の実行が解約連携中のため、その実行に任せます`,
+    message: words(
+      `${where}another run is linking ${lines} lines of these orders; they are left to it`,
+      `${where}これらの注文の明細 ${lines} 件は別の実行が解約連携中のため、その実行に任せます`,
+    ),
     data: { lines },
   });
 }
@@ -142,8 +147,10 @@ function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity
   deps.log({
     kind: 'event',
     name: 'linkage.quantity_differs',
-    message: `${task.subscriptionId}: ${update.message ?? ''}`,
-    messageJa: `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
+    message: words(
+      `${task.subscriptionId}: ${update.message ?? ''}`,
+      `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
+    ),
     data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: supplierQuantity },
   });
 }
@@ -196,8 +203,10 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.circuit_open',
-        message: `${where}the supplier did not answer ${state.failuresInRow} calls in a row (last: ${state.lastFailure ?? 'none'}); this run stops calling it, and lines not sent yet stay pending for a later run`,
-        messageJa: `${where}仕入元が ${state.failuresInRow} 回続けて応答しませんでした。この実行では仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+        message: words(
+          `${where}the supplier did not answer ${state.failuresInRow} calls in a row (last: ${state.lastFailure ?? 'none'}); this run stops calling it, and lines not sent yet stay pending for a later run`,
+          `${where}仕入元が ${state.failuresInRow} 回続けて応答しませんでした。この実行では仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+        ),
         data: { ...state },
       });
     }
@@ -207,8 +216,10 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.stopped',
-        message: `${where}${halt.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
-        messageJa: `${where}${halt.messageJa}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+        message: words(
+          `${where}${halt.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
+          `${where}${halt.messageJa}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+        ),
         data: { ...halt },
       });
     }

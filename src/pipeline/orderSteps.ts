@@ -220,8 +220,11 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
     else if (standing.kind === 'waiting') waiting += 1;
   }
   if (options.announce !== false) {
-    for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words.en, data: { orderNo: n.orderNo, action: n.action } });
-    if (parked.length > 0) deps.log({ kind: 'event', name: 'orders.parked', message: `${parked.length} orders left where their run asked them to stop`, data: { count: parked.length, orderNos: parked.slice(0, PARKED_LISTED).map((p) => p.orderNo) } });
+    for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words, data: { orderNo: n.orderNo, action: n.action } });
+    if (parked.length > 0) {
+      const message = words(`${parked.length} orders left where their run asked them to stop`, `実行で指定された段階で止めてある注文 ${parked.length} 件はそのままにしました`);
+      deps.log({ kind: 'event', name: 'orders.parked', message, data: { count: parked.length, orderNos: parked.slice(0, PARKED_LISTED).map((p) => p.orderNo) } });
+    }
   }
   return { orders: movable.length - leftParked.length, counts, waiting, needsOperator, parked, closed };
 }

@@ -108,7 +108,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null }));
       rowCount = intake.rowCount;
       unknownColumns = intake.unknownColumns;
-      for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: `unknown column ignored: ${column}` });
+      for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: words(`unknown column ignored: ${column}`, `不明な列を無視しました: ${column}`) });
     }
     await judgeRows(deps, staging, {
       runId,

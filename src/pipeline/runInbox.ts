@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError, words, type Words } from '../errors.js';
 import { writeFileAtomically } from '../files/atomic.js';
 import type { OrderStatus } from '../domain/types.js';
 import { connectionLostError, isConnectionLost } from '../store/connect.js';
@@ -98,13 +98,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       ),
     );
   }
-  deps.log({ kind: 'event', name: 'lock.taken', message: `nightly lock taken by ${lock.lock.holder}`, data: { holder: lock.lock.holder } });
+  deps.log({ kind: 'event', name: 'lock.taken', message: words(`nightly lock taken by ${lock.lock.holder}`, `夜間実行のロックを取得しました（${lock.lock.holder}）`), data: { holder: lock.lock.holder } });
   try {
     for (const dir of [archive, reports, rejected]) fs.mkdirSync(dir, { recursive: true });
     const resumeStarted = Date.now();
     const resume: NightSummary['resume'] = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled, announce: options.announce ?? true }).then(
       (resumed): NightSummary['resume'] => {
-        deps.log({ kind: 'event', name: 'resume.finished', message: `resumed ${resumed.orders} open orders`, data: { ...resumed.counts } });
+        deps.log({ kind: 'event', name: 'resume.finished', message: words(`resumed ${resumed.orders} open orders`, `未完了の注文 ${resumed.orders} 件を再開しました`), data: { ...resumed.counts } });
         return {
           orders: resumed.orders,
           counts: resumed.counts,
@@ -118,11 +118,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         // The night's files do not depend on it: they run, and the next night resumes again.
         const error = nameFailure(caught, words('the open orders are taken up again by the next night', '未完了の注文は次回の夜間実行で再開します'));
         const why = `${error.code}: ${error.text(options.cancel.lang)}`;
-        deps.log({ kind: 'event', name: 'resume.failed', message: why, data: { code: error.code } });
+        deps.log({ kind: 'event', name: 'resume.failed', message: words(`${error.code}: ${error.words.en}`, `${error.code}: ${error.words.ja}`), data: { code: error.code } });
         return { orders: 0, counts: noAdvance(), waiting: 0, needsOperator: [], parked: { count: 0, orders: [] }, durationMs: Date.now() - resumeStarted, error: why };
       },
     );
 
+    /** A reason in the summary, in the language the night speaks. */
+    const say = (w: Words): string => w[options.cancel.lang];
     const files: InboxFileSummary[] = [];
     for (const name of listInbox(inbox)) {
       const file = path.join(inbox, name);
@@ -142,12 +144,12 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         });
       };
       if (!(await isSettled(file, options.settleMs))) {
-        deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: still being written, left for the next run` });
+        deps.log({ kind: 'event', name: 'file.deferred', message: words(`${name}: still being written, left for the next run`, `${name}: 書き込み中のため、次回の実行に持ち越します`) });
         // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
-        record('left_for_later', 1, 'changed too recently or still growing', null, null);
+        record('left_for_later', 1, say(words('changed too recently or still growing', '変更されたばかりか、まだ書き込み中です')), null, null);
         continue;
       }
-      deps.log({ kind: 'event', name: 'file.started', message: `${name}: started` });
+      deps.log({ kind: 'event', name: 'file.started', message: words(`${name}: started`, `${name}: 処理を開始しました`) });
       try {
         // A file of the same name on an earlier night keeps its reports: this night's get a time stamp.
         const base = name.replace(/\.csv$/i, '');
@@ -159,9 +161,9 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
           // Written to while we read it: what was read is done (and will not be done twice); the
           // rest is read by the next night, so the file stays.
-          deps.log({ kind: 'event', name: 'file.deferred', message: `${name}: changed while being processed, left for the next run` });
+          deps.log({ kind: 'event', name: 'file.deferred', message: words(`${name}: changed while being processed, left for the next run`, `${name}: 処理中に変更されたため、残りは次回の実行で処理します`) });
           // Rows written meanwhile are undone until the next night: never exit 0.
-          record('left_for_later', 1, 'changed while being processed', summary, null);
+          record('left_for_later', 1, say(words('changed while being processed', '処理中に変更されました')), summary, null);
           continue;
         }
         let movedTo: string;
@@ -171,17 +173,18 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           // Its rows are done (and known, so not done again); only the move failed. The night
           // goes on with the other files, and the file stays for the next night to archive.
           const why = (moveError as Error).message;
-          deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: processed, but it could not be moved to the archive: ${why}`, data: { archive } });
-          record('left_for_later', 1, `processed, but it could not be moved to the archive: ${why}`, summary, null);
+          const notMoved = words(`processed, but it could not be moved to the archive: ${why}`, `処理しましたが、アーカイブに移動できませんでした: ${why}`);
+          deps.log({ kind: 'event', name: 'file.not_moved', message: words(`${name}: ${notMoved.en}`, `${name}: ${notMoved.ja}`), data: { archive } });
+          record('left_for_later', 1, say(notMoved), summary, null);
           continue;
         }
         record('archived', summary.exitCode, null, summary, movedTo);
-        deps.log({ kind: 'event', name: 'file.finished', message: `${name}: ${summary.rows} rows, exit ${summary.exitCode}`, data: { ...summary.counts, exitCode: summary.exitCode } });
+        deps.log({ kind: 'event', name: 'file.finished', message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`), data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
         const error = nameFailure(caught, words('the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)', 'ファイルは受信フォルダーに残し、次回の夜間実行で続きから処理します（処理済みの行は二重に処理しません）'));
         const why = error.text(options.cancel.lang);
-        if (error !== caught) deps.log({ kind: 'event', name: 'file.interrupted', message: `${name}: ${error.words.en}`, data: { code: error.code } });
+        if (error !== caught) deps.log({ kind: 'event', name: 'file.interrupted', message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`), data: { code: error.code } });
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
           // Another run has it, or its rows were processed and only the reports are missing:
           // either way the file stays where it is, not done by this night, and the next run
@@ -195,23 +198,24 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           movedTo = moveAside(file, rejected);
         } catch (moveError) {
           const stuck = (moveError as Error).message;
-          record('left_for_later', 2, `${error.code}: ${why}; it could not be set aside either: ${stuck}`, null, null);
-          deps.log({ kind: 'event', name: 'file.not_moved', message: `${name}: ${why}; it could not be set aside: ${stuck}`, data: { code: error.code } });
+          const notSetAside = words(`${error.words.en}; it could not be set aside either: ${stuck}`, `${error.words.ja}。除外フォルダーにも移動できませんでした: ${stuck}`);
+          record('left_for_later', 2, `${error.code}: ${say(notSetAside)}`, null, null);
+          deps.log({ kind: 'event', name: 'file.not_moved', message: words(`${name}: ${notSetAside.en}`, `${name}: ${notSetAside.ja}`), data: { code: error.code } });
           continue;
         }
         try {
           writeFileAtomically(`${movedTo}.reason.txt`, `${new Date().toISOString()} ${error.code}\n${why}\n`);
         } catch (noteError) {
           // The file is set aside either way and the summary says why; a note that cannot be written must not end the night.
-          const note = noteError instanceof KaiyakuError ? noteError.text(options.cancel.lang) : String(noteError);
-          deps.log({ kind: 'warning', file: name, message: `the note of why it was set aside could not be written: ${note}` });
+          const note = noteError instanceof KaiyakuError ? noteError.words : words(String(noteError), String(noteError));
+          deps.log({ kind: 'warning', file: name, message: words(`the note of why it was set aside could not be written: ${note.en}`, `除外した理由のメモを書き込めませんでした: ${note.ja}`) });
         }
         record('set_aside', 2, `${error.code}: ${why}`, null, movedTo);
-        deps.log({ kind: 'event', name: 'file.set_aside', message: `${name}: ${why}`, data: { code: error.code, movedTo } });
+        deps.log({ kind: 'event', name: 'file.set_aside', message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`), data: { code: error.code, movedTo } });
       }
     }
     const supplier = await supplierStats(deps);
-    if (supplier.throttled > 0) deps.log({ kind: 'event', name: 'supplier.throttled', message: `the supplier throttled ${supplier.throttled} calls`, data: { ...supplier } });
+    if (supplier.throttled > 0) deps.log({ kind: 'event', name: 'supplier.throttled', message: words(`the supplier throttled ${supplier.throttled} calls`, `仕入元が ${supplier.throttled} 件の呼び出しを流量制限しました`), data: { ...supplier } });
     const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
     for (const f of files) {
       if (!f.counts) continue;
@@ -250,7 +254,7 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
       return await runCancelFile(deps, file, options);
     } catch (error) {
       if (!isConnectionLost(error) || attempt >= FILE_ATTEMPTS) throw error;
-      deps.log({ kind: 'event', name: 'file.retried', message: `${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`, data: { attempt } });
+      deps.log({ kind: 'event', name: 'file.retried', message: words(`${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`, `${path.basename(file)}: データベースとの接続が切れました。止まったところから処理を再開します`), data: { attempt } });
       // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
       await deps.store.db.raw('select 1');
     }
