@@ -88,7 +88,7 @@ function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs
       (counts.heldElsewhere > 0 ? (ja ? `、別の実行が連携中 ${counts.heldElsewhere}` : `, being linked by another run ${counts.heldElsewhere}`) : '');
     lines.push(
       ja
-        ? `resume: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}; 未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
+        ? `再開: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}。未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
         : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}${differs}, confirmed ${counts.confirmed}; still open ${open} (waiting ${waiting}, need an operator ${needsOperator.length})`,
     );
     const parkedText = parkedLine(parked, parked.length, args.lang);
