@@ -322,6 +322,12 @@ describe('re-importing the master', () => {
             }
             const cancel = nextCancel(model, s.seed);
             if (!cancel) continue;
+            // The master speaks for the supplier's world: a master that set a line to 1 seat
+            // means the subscription holds 1. Linkage asks the supplier what it holds before a
+            // change, so each cancellation meets a simulator that learns the store's (the
+            // master's) quantities, not one that kept its own count across imports.
+            await (supplier as Supplier | null)?.close();
+            supplier = null;
             const file = join(dir, `cancel-${trail.length}.csv`);
             writeFileSync(file, `契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号\n${cancel.row}\n`);
             trail.push(`cancel --until ${s.until}: ${cancel.row}`);
