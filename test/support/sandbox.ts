@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, runCli, type CliResult } from './cli.js';
+import { runCli, type CliResult } from './cli.js';
+import { spawnSupplierServe } from './supplierServe.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
@@ -103,22 +103,7 @@ export function snapshot(dir: string): Record<string, string> {
 
 /** `kaiyaku supplier serve` on a free port, seeded from a store: its /_sim/stats counts every call. */
 export async function startSupplier(cwd: string): Promise<{ url: string; calls(): Promise<number>; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`supplier serve printed no URL: ${out} ${err}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /on (http:\/\/\S+) with/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`supplier serve exited ${code}: ${err}`)));
-  });
+  const { child, url } = await spawnSupplierServe(cwd, []);
   return {
     url,
     calls: async () => {

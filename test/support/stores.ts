@@ -3,12 +3,11 @@
  * KAIYAKU_TEST_PG_URL is set, on PostgreSQL (a schema of its own per store), and the
  * supplier simulator served over HTTP from that store (`kaiyaku supplier serve --db`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import path from 'node:path';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { BIN } from './cli.js';
+import { spawnSupplierServe } from './supplierServe.js';
 import { fetchSimStats } from './sandbox.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -46,22 +45,7 @@ export interface ServedSupplier {
 
 /** `kaiyaku supplier serve --port 0 --db <store>`: seeded with the store's subscriptions as they are now. */
 export async function serveSupplier(cwd: string, db: string, extra: readonly string[] = []): Promise<ServedSupplier> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--db', db, '--lang', 'en', ...extra], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`supplier serve printed no URL: ${out} ${err}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /on (http:\/\/\S+) with/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`supplier serve exited ${code}: ${err}`)));
-  });
+  const { child, url } = await spawnSupplierServe(cwd, ['--db', db, ...extra]);
   const calls = async () => JSON.parse(await getText(`${url}/_sim/calls`)) as { method: string; subscriptionId: string | null }[];
   return {
     url,
