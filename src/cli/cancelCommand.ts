@@ -150,7 +150,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
         for (const [i, input] of inputs.entries()) {
           const planned = reports[i]!;
           try {
-            const summary = await runCancelFile(deps, input.path, { ...options, reportsDir: planned.reportsDir, reportName: planned.reportName });
+            const summary = await runCancelFile(deps, input.path, { ...options, namedInput: !input.streamed, reportsDir: planned.reportsDir, reportName: planned.reportName });
             clearProgress(args);
             if (!args.quiet) process.stdout.write(formatSummary({ ...summary, file: input.shown }, args.dryRun, args.lang));
             codes.push(summary.exitCode);

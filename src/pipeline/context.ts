@@ -54,6 +54,11 @@ export interface CancelOptions {
    * night's files (a stop chosen is kept until an operator moves it).
    */
   takeUpParked: boolean;
+  /**
+   * The input has a name of its own (a file); false for standard input or a pipe, whose
+   * name says nothing about what it holds, so it is never evidence of a re-drop.
+   */
+  namedInput: boolean;
   /** `--allow-repeat`: a row repeating an earlier request with no evidence of a re-drop is a new request. */
   allowRepeat: boolean;
   /** `--repeat-days`: for how many days a file's re-drop (or its error file) counts as the same request. */
@@ -72,6 +77,7 @@ export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   reportsDir: null,
   reportName: null,
   takeUpParked: true,
+  namedInput: true,
   allowRepeat: false,
   repeatDays: 7,
 };

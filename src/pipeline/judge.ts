@@ -37,7 +37,7 @@ export interface JudgeOptions {
   /** Rows of the file, for the progress bar. */
   rowCount?: number;
   /** The input file, which the repeat rule compares with the files of earlier runs. */
-  file: string;
+  file: string | null;
   /** `--allow-repeat`: a row that repeats an earlier request without evidence is a new request. */
   allowRepeat: boolean;
   /** `--repeat-days`: how long a file's own re-drop counts as the same request. */
@@ -241,7 +241,9 @@ function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat
   const no = order?.orderNo ?? '';
   const date = order?.appliedOn ?? '';
   const row = verdict.done.rowNo;
-  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${verdict.file} row ${row})`, ja: `（${verdict.file} の ${row} 行目）` };
+  // Standard input or a pipe was recorded under '-': it has no file name to show.
+  const file = verdict.file === '-' ? { en: 'standard input', ja: '標準入力' } : { en: verdict.file, ja: verdict.file };
+  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${file.en} row ${row})`, ja: `（${file.ja} の ${row} 行目）` };
   return {
     code: 'POSSIBLE_REPEAT',
     detail: {

@@ -25,8 +25,8 @@ import { cancelCellReader, type CancelCells } from './intake.js';
  * row before this (runCancel.ts), within the same days.
  */
 export interface RepeatOptions {
-  /** This run's input file. */
-  file: string;
+  /** This run's input file; null when it has no name of its own (standard input, a pipe): then only the same bytes are evidence. */
+  file: string | null;
   /** This run in the store; null for a dry run, whose run lives in its scratch store. */
   storeRunId: number | null;
   /** Where this run's rows are staged, and their run there. */
@@ -75,7 +75,7 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
   const runs = new Map<number, EvidenceRun>();
   const holds = new Map<number, Promise<boolean>>();
   let thisFile: Promise<Map<string, string[][]>> | null = null;
-  const name = fileKey(options.file);
+  const name = options.file === null ? null : fileKey(options.file);
 
   const rowsOfThisFile = (): Promise<Map<string, string[][]>> =>
     (thisFile ??= cellsOfRun(options.staging.db, options.stagingRunId, 'all').then((all) => {
@@ -111,6 +111,9 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
   /** Whether a run's row of an order is evidence that this row is the same request. */
   const isEvidence = async (run: EvidenceRun, rowNo: number, thisRowNo: number): Promise<boolean> => {
     if (!withinRepeatWindow(run.appliedOn, options.appliedOn, options.repeatDays)) return false;
+    // Standard input or a pipe: no name to compare, and rows that merely contain an earlier
+    // file's rows are not evidence enough; only the same bytes again (judged before) are.
+    if (name === null) return false;
     if (fileKey(run.fileName) === name && rowNo === thisRowNo) return true;
     if (errorFileKey(run) === name) return true;
     return holdsRowsOf(run);

@@ -95,7 +95,8 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       } else {
         runId = await createRun(staging.db, {
           sha256: inspected.sha256,
-          fileName: path.resolve(file),
+          // Standard input or a pipe has no name to compare: '-' is never a file's name key.
+          fileName: options.namedInput ? path.resolve(file) : '-',
           errorsFile: path.resolve(errorsPath),
           until: options.until,
           appliedOn: today,
@@ -120,7 +121,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       label,
       rowCount,
       header: input.header,
-      file,
+      file: options.namedInput ? file : null,
       allowRepeat: options.allowRepeat,
       repeatDays: options.repeatDays,
     });
