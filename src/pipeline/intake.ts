@@ -13,6 +13,9 @@ export interface IntakeResult {
 
 const STAGE_BATCH = 500;
 
+/** The columns an error file adds to the cells as they came (reports/resultFile.ts): ignored without a warning. */
+const ERROR_FILE_COLUMNS: ReadonlySet<string> = new Set(['error_code', 'error_message', 'エラーコード', 'エラー内容'].map(normaliseHeader));
+
 /**
  * Reads the file once, record by record, into the run's staged rows (a batch per
  * transaction), so that judging can group a contract's rows from anywhere in the file
@@ -47,10 +50,18 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
   await insertStagedRows(staging, runId, batch);
   await completeStaging(staging.db, runId, rowCount, input.header);
   onProgress(rowCount);
-  return { rowCount, unknownColumns: header.unknown };
+  // The two columns kaiyaku adds to an error file are its own: dropping the fixed file back is no reason to warn.
+  return { rowCount, unknownColumns: header.unknown.filter((cell) => !ERROR_FILE_COLUMNS.has(normaliseHeader(cell))) };
 }
 
-export type CancelCells = Record<CancelColumnKey, string>;
+export type CancelCells = Record<CancelColumnKey, string> & {
+  /**
+   * The first cell that holds a value under a column without a header (its 1-based column
+   * and the value), else null: what it was meant to be cannot be known, and dropping it
+   * silently turns "cancel 1" into "cancel everything that remains".
+   */
+  unnamed: { column: number; value: string } | null;
+};
 
 /**
  * The values of a row's cells by the file's header, as every step compares them: NFKC,
@@ -64,6 +75,14 @@ export function cancelCellReader(headerFields: readonly string[]): (fields: read
     const i = index[key];
     return i === undefined ? '' : normaliseValue(fields[i] ?? '');
   };
+  const unnamedColumns = headerFields.flatMap((cell, i) => (normaliseHeader(cell) === '' ? [i] : []));
+  const unnamed = (fields: readonly string[]): CancelCells['unnamed'] => {
+    for (const i of unnamedColumns) {
+      const value = normaliseValue(fields[i] ?? '');
+      if (value !== '') return { column: i + 1, value };
+    }
+    return null;
+  };
   return (fields) => ({
     contractNo: at(fields, 'contractNo').toUpperCase(),
     productCode: at(fields, 'productCode'),
@@ -71,8 +90,10 @@ export function cancelCellReader(headerFields: readonly string[]): (fields: read
     serialNo: at(fields, 'serialNo'),
     cancelQuantity: at(fields, 'cancelQuantity'),
     endDate: at(fields, 'endDate'),
-    requestId: at(fields, 'requestId'),
+    // Compared without regard to case, as every identifier in the file is: `req-0001` is REQ-0001.
+    requestId: at(fields, 'requestId').toUpperCase(),
     note: at(fields, 'note'),
+    unnamed: unnamedColumns.length === 0 ? null : unnamed(fields),
   });
 }
 

@@ -147,6 +147,17 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId: before.orderId, lineIds: before.lineIds, errorCode: null, messageEn: null, messageJa: null });
           continue;
         }
+        if (r.unnamed !== null) {
+          const { column, value } = r.unnamed;
+          errors.set(r.row_no, {
+            code: 'MALFORMED_ROW',
+            detail: {
+              en: `column ${column} has a value ("${value}") but no header: name the column (解約数 / cancel_quantity, シリアル番号 / serial_no…) or clear it`,
+              ja: `${column} 列目に値（「${value}」）がありますが、見出しがありません。列に見出し（解約数、シリアル番号など）を付けるか、値を消してください`,
+            },
+          });
+          continue;
+        }
         const repeat = repeats.get(r.row_no);
         if (repeat?.kind === 'possible_repeat') {
           errors.set(r.row_no, possibleRepeat(repeat, earlierOrders.get(repeat.done.orderId)?.order, options.repeatDays));

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { backfillDoneRequests } from './doneRequestBackfill.js';
+import { upperCaseRequestIds } from './requestIdCase.js';
 
 /**
  * Numbered, forward-only migrations, listed in code so the compiled CLI needs no
@@ -336,6 +337,14 @@ const migrations: Migration[] = [
             order by o.id limit 1),
            quantity)`,
       );
+    },
+  },
+  {
+    // Request ids are compared without regard to case, as every identifier of a file is:
+    // `req-0001` retyped is REQ-0001, not a new request that cancels the line again.
+    name: '012_request_ids_upper_case',
+    async up(knex) {
+      await upperCaseRequestIds(knex);
     },
   },
 ];
