@@ -140,7 +140,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     const reports = planReportPaths(inputs.map((i) => i.path), options.reportsDir);
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
     if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
-    const store = await checkStore(args, 'write');
+    // A dry run changes nothing in the store: it opens it read-only (no migration, no lock).
+    const store = await checkStore(args, args.dryRun ? 'read' : 'write');
     checkReportsClear(inputs, reports, [...storeGuards(store), ...inputs.filter((i) => !i.streamed).map((i) => inputGuard(i.given))]);
 
     return async () => {

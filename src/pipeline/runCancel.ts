@@ -63,7 +63,9 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db')) : deps.store;
   // The scratch rows point at orders of the real store (rows done before): no foreign keys to check there.
   if (scratchDir) await staging.db.raw('PRAGMA foreign_keys = OFF');
-  const lock = await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
+  // A dry run writes nothing to the store, not even a lock: it may read a store it cannot
+  // write, and two runs of the same bytes may both read.
+  const lock = options.dryRun ? NO_LOCK : await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
   if (!lock.ok) {
     await cleanupScratch(staging, scratchDir);
     throw new KaiyakuError(
@@ -177,6 +179,8 @@ async function advanceRunOrders(deps: PipelineDeps, runId: number, options: Canc
   await transact(deps.store, (trx) => raiseOrderHolds(trx, continued, options.until));
   return advanceOrders(deps, orderIds, advance);
 }
+
+const NO_LOCK = { ok: true as const, lock: { holder: 'dry-run', release: async (): Promise<void> => undefined } };
 
 /** A dry run's scratch folder carries its pid, so a later dry run can remove one a kill left behind. */
 function makeScratchDir(): string {

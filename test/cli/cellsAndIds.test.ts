@@ -103,3 +103,18 @@ describe('migration 012: request ids recorded before in another case', () => {
     expect(f.results('b.csv').map((x) => x['result'])).toEqual(['already_done']);
   });
 });
+
+describe('a dry run writes nothing to the store', () => {
+  it('leaves every byte of the store as it was (no lock row written and deleted) and needs no write access', async () => {
+    const { snapshot } = await import('../support/sandbox.js');
+    const f = folder();
+    fs.mkdirSync(path.join(f.dir, 'out'));
+    fs.writeFileSync(path.join(f.dir, 'out', 'd.csv'), '契約番号,商品コード,解約数\r\nNCN202108-0000003200,M365-E3,1\r\n');
+    const store = () => Object.fromEntries(Object.entries(snapshot(f.dir)).filter(([name]) => name.startsWith('k.db')));
+    const before = store();
+    const r = f.run(['cancel', 'out/d.csv', '--dry-run', '--lang', 'en']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(f.results('out/d.csv').map((x) => x['result'])).toEqual(['valid']);
+    expect(store()).toEqual(before);
+  });
+});
