@@ -26,6 +26,7 @@ export const ROW_ERROR = {
   SUPPLIER_REJECTED: { en: 'The supplier refused the cancellation', ja: '仕入元が解約を受け付けませんでした' },
   SUPPLIER_UNAVAILABLE: { en: 'No usable answer from the supplier in this run; a later run goes on', ja: 'この実行では仕入元から有効な応答を得られませんでした。次回の実行で再試行します' },
   SUPPLIER_QUANTITY_MISMATCH: { en: "The supplier's quantity differs from the store's", ja: '仕入元の数量がシステムの数量と異なります' },
+  ORDER_WITHDRAWN: { en: 'The order of this row was withdrawn (キャンセル), so nothing was cancelled; to cancel after all, give the row a new request id', ja: 'この行の注文はキャンセルされたため、解約されていません。改めて解約する場合は、新しい依頼番号を付けてください' },
   POSSIBLE_REPEAT: { en: 'An earlier row already asked for the same', ja: '以前の行で同じ解約が依頼済みです' },
 } as const satisfies Record<string, { en: string; ja: string }>;
 

@@ -70,7 +70,8 @@ export function rowResult(
   if (!refused && outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
   if (!refused && orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, errorCode: null, message: '' };
   if (order.status === 'withdrawn') {
-    return { result: 'failed', linkage, errorCode: null, message: lang === 'ja' ? '注文はキャンセルされました' : 'the order was withdrawn' };
+    const no = order.orderNo ?? '';
+    return { result: 'failed', linkage, errorCode: 'ORDER_WITHDRAWN', message: describeRowError({ code: 'ORDER_WITHDRAWN', ...(no ? { detail: { en: no, ja: no } } : {}) }, lang) };
   }
   if (refused) {
     // Nothing was sent: the supplier holds another quantity than the store (its own code, our own words).

@@ -118,3 +118,20 @@ describe('a dry run writes nothing to the store', () => {
     expect(store()).toEqual(before);
   });
 });
+
+describe('a row whose order an operator withdrew', () => {
+  it('is failed with ORDER_WITHDRAWN naming the order and saying how to cancel after all', () => {
+    const f = folder();
+    fs.writeFileSync(path.join(f.dir, 'w.csv'), '契約番号,商品コード,解約数,依頼番号\r\nNCN202108-0000003200,M365-E3,1,REQ-W\r\n');
+    expect(f.run(['cancel', 'w.csv', '--until', 'requested']).code).toBe(0);
+    const list = parse(f.run(['orders', 'list', '--lang', 'en', '--encoding', 'utf8']).stdout, { columns: true }) as Record<string, string>[];
+    const orderNo = list[0]!['order_no']!;
+    expect(f.run(['orders', 'withdraw', orderNo]).code).toBe(0);
+    const again = f.run(['cancel', 'w.csv', '--supplier', 'sim']);
+    expect(again.code).toBe(1);
+    const [row] = f.results('w.csv');
+    expect([row!['結果'], row!['エラーコード']]).toEqual(['失敗', 'ORDER_WITHDRAWN']);
+    expect(row!['エラー内容']).toContain(orderNo);
+    expect(row!['エラー内容']).toContain('新しい依頼番号');
+  });
+});
