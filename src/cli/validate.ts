@@ -208,7 +208,8 @@ function numberProblem(name: string, value: number, rule: { min?: number; max?: 
     !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max);
   if (!bad) return null;
   const shown = Number.isNaN(value) ? words('not a number', '数ではありません') : words(String(value), String(value));
-  return words(`--${name} must be ${wanted.en} (got ${shown.en})`, `--${name} は ${wanted.ja}で指定してください（指定値: ${shown.ja}）`);
+  // A space sets a number off from Japanese text (は 1 以上…), not a word (は整数で…).
+  return words(`--${name} must be ${wanted.en} (got ${shown.en})`, `--${name} は${/^\d/.test(wanted.ja) ? ' ' : ''}${wanted.ja}で指定してください（指定値: ${shown.ja}）`);
 }
 
 /** A date option's value read as a business date; a usage error that says what is wrong otherwise. */

@@ -14,7 +14,7 @@ describe('parse failures in words the user reads', () => {
     [['contracts', 'imprt', 'x.csv'], '「imprt」（「import」のことですか?）'],
     [['orders', 'accept', 'NOD202611-0000000001', 'EXTRA'], '余分な引数「EXTRA」'],
     [['cancel', 'a.csv', '--dryRn'], '不明なオプション --dryRn（--dry-run のことですか?）'],
-    [['cancel', 'a.csv', '--sim-seed', '1.5'], '--sim-seed は 整数で指定してください（指定値: 1.5）'],
+    [['cancel', 'a.csv', '--sim-seed', '1.5'], '--sim-seed は整数で指定してください（指定値: 1.5）'],
     [['cancel', 'a.csv', '--concurrency', '0'], '--concurrency は 1 以上 1000 以下の整数で指定してください'],
   ])('kaiyaku %j', (args, expected) => {
     const r = runCli(args);
