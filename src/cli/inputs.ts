@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { KaiyakuError, usageError, words } from '../errors.js';
 import { copyStreamedInput, isStreamedInput, readsStdin, streamedName } from '../files/streamedInput.js';
@@ -23,9 +24,10 @@ export interface Input {
 export async function takeInputs(files: readonly string[], reports: 'beside' | 'folder' | 'none'): Promise<Input[]> {
   const seen = new Map<string, string>();
   for (const file of files) {
-    const key = readsStdin(file) ? 'stdin' : path.resolve(file);
+    const key = readsStdin(file) ? 'stdin' : sameFileKey(file);
     const earlier = seen.get(key);
-    if (earlier !== undefined) throw usageError(`${file} is named twice (as ${earlier} and ${file}); name each file once`, `${file} が 2 回指定されています（${earlier} と ${file}）。各ファイルは 1 回だけ指定してください`);
+    if (earlier !== undefined && earlier !== file) throw usageError(`${earlier} and ${file} are the same file (a link, or the same path written two ways); name each file once`, `${earlier} と ${file} は同じファイルです（リンク、または同じ場所の別の書き方）。各ファイルは 1 回だけ指定してください`);
+    if (earlier !== undefined) throw usageError(`${file} is named twice; name each file once`, `${file} が 2 回指定されています。各ファイルは 1 回だけ指定してください`);
     seen.set(key, file);
   }
   const streamed = files.filter(isStreamedInput);
@@ -43,6 +45,16 @@ export async function takeInputs(files: readonly string[], reports: 'beside' | '
     inputs.push({ given, path: isStreamed ? await copyStreamedInput(given) : given, shown: readsStdin(given) ? 'stdin' : given, streamed: isStreamed });
   }
   return inputs;
+}
+
+/** One key for every name of one file: its device and inode (symlinks and hard links too), else its absolute path. */
+function sameFileKey(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return path.resolve(file);
+  }
 }
 
 /** An error about an input's copy, told with the name the user knows it by. */

@@ -3,7 +3,7 @@
  * was met, through the real CLI in a copy of an operator's folder.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asNobody, NOBODY } from '../support/asNobody.js';
@@ -138,6 +138,20 @@ describe('reports never overwrite each other', () => {
       const r = runIn(dir, ['cancel', 'nov.csv', './nov.csv']);
       expect(r.code).toBe(2);
       expect(snapshot(dir)).toEqual(before);
+    });
+  });
+
+  it('so is one file under two names: a symbolic link or a hard link', () => {
+    inCopy((dir) => {
+      symlinkSync('nov.csv', join(dir, 'soft.csv'));
+      linkSync(join(dir, 'nov.csv'), join(dir, 'hard.csv'));
+      const before = snapshot(dir);
+      for (const other of ['soft.csv', 'hard.csv']) {
+        const r = runIn(dir, ['cancel', 'nov.csv', other, '--lang', 'en']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`nov.csv and ${other} are the same file`);
+        expect(snapshot(dir)).toEqual(before);
+      }
     });
   });
 });
