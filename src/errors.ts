@@ -30,6 +30,7 @@ export const ERROR = {
   FILE_UNWRITABLE: { kind: 'input', en: 'The file cannot be written', ja: 'ファイルを書き込めません' },
   ENCODING_UNDETECTABLE: { kind: 'input', en: 'The file is neither UTF-8 nor CP932 (Shift_JIS)', ja: '文字コードが UTF-8 でも CP932 (Shift_JIS) でもありません' },
   COLUMN_MISSING: { kind: 'input', en: 'A required column is missing', ja: '必須の列がありません' },
+  HEADER_UNREADABLE: { kind: 'input', en: 'The header has a character no column name can hold', ja: '見出し行に列名として読めない文字があります' },
   COLUMN_DUPLICATED: { kind: 'input', en: 'Two columns mean the same field', ja: '同じ項目を表す列が複数あります' },
   EMPTY_FILE: { kind: 'input', en: 'The file is empty (no header row)', ja: 'ファイルが空です（見出し行がありません）' },
   ROWS_INVALID: { kind: 'input', en: 'Some rows cannot be imported', ja: '取り込めない行があります' },

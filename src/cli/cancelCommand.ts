@@ -201,6 +201,7 @@ const STATUS_WORDS: Record<string, { en: string; ja: string }> = {
   archived: { en: 'archived', ja: 'アーカイブ済' },
   set_aside: { en: 'set aside', ja: '除外' },
   left_for_later: { en: 'left for later', ja: '次回に持ち越し' },
+  gone: { en: 'gone', ja: '取り出し済' },
   requested: { en: 'requested', ja: '申請' },
   accepted: { en: 'accepted', ja: '受付済' },
   completed: { en: 'completed', ja: '変更済' },

@@ -1,3 +1,5 @@
+import { KaiyakuError, words } from '../errors.js';
+
 export interface ColumnSpec<K extends string> {
   key: K;
   aliases: readonly string[];
@@ -140,3 +142,21 @@ export const CONTRACT_IMPORT_COLUMNS = [
   { key: 'isTrial', aliases: ['トライアル', 'トライアル商品', 'is_trial'], required: false },
   { key: 'serials', aliases: ['シリアル', '契約シリアル', 'serials'], required: false },
 ] as const satisfies readonly ColumnSpec<ContractImportColumnKey>[];
+
+/**
+ * A header cell holding a control character (a NUL byte, say) is refused with the whole
+ * file: it names no column as written, so it would be "unknown" and its values dropped,
+ * and a dropped 解約数 reads as "cancel all that remains".
+ */
+export function refuseUnreadableHeader(fields: readonly string[]): void {
+  const bad = fields.flatMap((cell, i) => (/[\u0000-\u0008\u000A-\u001F\u007F]/.test(cell) ? [i + 1] : []));
+  if (bad.length === 0) return;
+  const shown = (i: number) => JSON.stringify(fields[i - 1]);
+  throw new KaiyakuError(
+    'HEADER_UNREADABLE',
+    words(
+      `the header has a control character (a NUL byte, say) in column ${bad.map((i) => `${i} (${shown(i)})`).join(', ')}: fix the header and drop the file again; nothing was done`,
+      `見出し行の ${bad.map((i) => `${i} 列目（${shown(i)}）`).join('、')}に制御文字（NUL など）があります。見出しを直してから、もう一度ファイルを投入してください。何も行っていません`,
+    ),
+  );
+}

@@ -1,6 +1,6 @@
 import { inspectFile } from '../csv/decode.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import { CONTRACT_IMPORT_COLUMNS, mapHeader, normaliseHeader, normaliseValue } from '../csv/headers.js';
+import { CONTRACT_IMPORT_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnreadableHeader } from '../csv/headers.js';
 import { describeRecordProblem, openCsv } from '../csv/read.js';
 import type { InputEncoding } from '../csv/decode.js';
 import { parseBusinessDate } from '../domain/dates.js';
@@ -66,6 +66,7 @@ export interface ImportSummary extends ImportResult {
 export async function readContractFile(file: string, encoding: InputEncoding): Promise<ContractFile> {
   const inspected = await inspectFile(file, encoding);
   const input = await openCsv(file, inspected.encoding);
+  refuseUnreadableHeader(input.header);
   const header = mapHeader(input.header, CONTRACT_IMPORT_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => label(k));

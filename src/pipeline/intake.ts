@@ -1,5 +1,5 @@
 import { inspectFile, type InputEncoding } from '../csv/decode.js';
-import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, type CancelColumnKey } from '../csv/headers.js';
+import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnreadableHeader, type CancelColumnKey } from '../csv/headers.js';
 import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import type { Lang } from '../domain/codes.js';
@@ -99,6 +99,7 @@ export function cancelCellReader(headerFields: readonly string[]): (fields: read
 
 /** The header mapped to the cancellation columns; a missing required column is a file-level error. */
 export function requireCancelColumns(fields: readonly string[]) {
+  refuseUnreadableHeader(fields);
   const header = mapHeader(fields, CANCEL_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);

@@ -38,7 +38,8 @@ export interface InboxOptions {
 
 export interface InboxFileSummary {
   file: string;
-  status: 'archived' | 'set_aside' | 'left_for_later';
+  /** `gone`: taken out of the inbox by someone else before (or while) the night got to it. */
+  status: 'archived' | 'set_aside' | 'left_for_later' | 'gone';
   exitCode: 0 | 1 | 2;
   rows: number;
   counts: ResultCounts | null;
@@ -126,6 +127,8 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
     /** A reason in the summary, in the language the night speaks. */
     const say = (w: Words): string => w[options.cancel.lang];
     const files: InboxFileSummary[] = [];
+    /** Each archived file as it was when it was moved: a writer that was only pausing may still add to it. */
+    const archivedAs = new Map<InboxFileSummary, { size: number; mtimeMs: number }>();
     for (const name of listInbox(inbox)) {
       const file = path.join(inbox, name);
       const fileStarted = Date.now();
@@ -143,7 +146,14 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           durationMs: Date.now() - fileStarted,
         });
       };
-      if (!(await isSettled(file, options.settleMs))) {
+      const settled = await isSettled(file, options.settleMs);
+      if (settled === 'gone') {
+        // Taken back out of the inbox (dropped by mistake) after the night listed it: nothing to do, and no reason to stop.
+        deps.log({ kind: 'event', name: 'file.gone', message: words(`${name}: no longer in the inbox; left alone`, `${name}: 受信フォルダーからなくなっていたため、何もしていません`) });
+        record('gone', 0, say(words('taken out of the inbox before the night reached it', '夜間実行が処理する前に受信フォルダーから取り出されました')), null, null);
+        continue;
+      }
+      if (!settled) {
         deps.log({ kind: 'event', name: 'file.deferred', message: words(`${name}: still being written, left for the next run`, `${name}: 書き込み中のため、次回の実行に持ち越します`) });
         // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
         record('left_for_later', 1, say(words('changed too recently or still growing', '変更されたばかりか、まだ書き込み中です')), null, null);
@@ -157,7 +167,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const reportName = taken ? `${base}.${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
         const before = fs.statSync(file);
         const summary = await runThroughLostConnections(deps, file, { ...options.cancel, takeUpParked: false, reportsDir: reports, reportName });
-        const after = fs.statSync(file);
+        const after = fs.statSync(file, { throwIfNoEntry: false });
+        if (after === undefined) {
+          // Taken out of the inbox while it ran: what was read is done and reported; there is nothing to archive.
+          deps.log({ kind: 'event', name: 'file.gone', message: words(`${name}: taken out of the inbox while it was processed; its rows were processed`, `${name}: 処理中に受信フォルダーから取り出されました。読み込んだ行は処理済みです`) });
+          record('gone', summary.exitCode, say(words('taken out of the inbox while it was processed', '処理中に受信フォルダーから取り出されました')), summary, null);
+          continue;
+        }
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
           // Written to while we read it: what was read is done (and will not be done twice); the
           // rest is read by the next night, so the file stays.
@@ -179,6 +195,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           continue;
         }
         record('archived', summary.exitCode, null, summary, movedTo);
+        archivedAs.set(files[files.length - 1]!, { size: after.size, mtimeMs: after.mtimeMs });
         deps.log({ kind: 'event', name: 'file.finished', message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`), data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
@@ -214,6 +231,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({ kind: 'event', name: 'file.set_aside', message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`), data: { code: error.code, movedTo } });
       }
     }
+    takeBackGrownFiles(deps, inbox, archivedAs, say);
     const supplier = await supplierStats(deps);
     if (supplier.throttled > 0) deps.log({ kind: 'event', name: 'supplier.throttled', message: words(`the supplier throttled ${supplier.throttled} calls`, `仕入元が ${supplier.throttled} 件の呼び出しを流量制限しました`), data: { ...supplier } });
     const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
@@ -299,11 +317,37 @@ function listInbox(inbox: string): string[] {
     .sort();
 }
 
-async function isSettled(file: string, settleMs: number): Promise<boolean> {
-  const first = fs.statSync(file);
+/**
+ * A file that grew after it was archived was still being written: its writer paused for
+ * longer than --settle-seconds, and its later rows went into the archived copy (the same
+ * file, moved), where no night looks. It goes back into the inbox, not wholly done (exit
+ * 1): the next night does the rest, and what this one did is not done twice.
+ */
+function takeBackGrownFiles(deps: PipelineDeps, inbox: string, archivedAs: ReadonlyMap<InboxFileSummary, { size: number; mtimeMs: number }>, say: (w: Words) => string): void {
+  for (const [f, was] of archivedAs) {
+    if (f.movedTo === null) continue;
+    const now = fs.statSync(f.movedTo, { throwIfNoEntry: false });
+    if (now === undefined || (now.size === was.size && now.mtimeMs === was.mtimeMs)) continue;
+    let back: string;
+    try {
+      back = moveAside(f.movedTo, inbox);
+    } catch {
+      continue;
+    }
+    const why = words('still being written after it was archived: moved back to the inbox for the next night', 'アーカイブした後も書き込まれていたため、次回の夜間実行のために受信フォルダーへ戻しました');
+    deps.log({ kind: 'event', name: 'file.deferred', message: words(`${f.file}: ${why.en}`, `${f.file}: ${why.ja}`), data: { movedBackTo: back } });
+    Object.assign(f, { status: 'left_for_later', exitCode: 1, reason: say(why), movedTo: null });
+  }
+}
+
+/** Whether a file has stopped changing, or is no longer there (another hand took it out of the inbox). */
+async function isSettled(file: string, settleMs: number): Promise<boolean | 'gone'> {
+  const first = fs.statSync(file, { throwIfNoEntry: false });
+  if (first === undefined) return 'gone';
   if (Date.now() - first.mtimeMs < settleMs) return false;
   await new Promise((r) => setTimeout(r, Math.min(250, settleMs)));
-  const second = fs.statSync(file);
+  const second = fs.statSync(file, { throwIfNoEntry: false });
+  if (second === undefined) return 'gone';
   return second.size === first.size && second.mtimeMs === first.mtimeMs;
 }
 
