@@ -107,7 +107,10 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       checkFolderClear(path.join(archive, 'rejected'), archiveOption, [inboxGuard]);
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
       const store = await checkStore(args, 'write');
-      if (args.summaryJson !== undefined) checkOutputClear(args.summaryJson, '--summary-json', [...storeGuards(store), inboxGuard]);
+      if (args.summaryJson !== undefined) {
+        checkOutputClear(args.summaryJson, '--summary-json', [...storeGuards(store), inboxGuard]);
+        checkSummaryBesideNight(args.summaryJson, archive, args.reports ?? archive);
+      }
       return async () => {
         const deps = await openDeps(store, args, supplier);
         try {
@@ -123,11 +126,13 @@ export const cancelCommand: CliCommand<CancelArgs> = {
           });
           clearProgress(args);
           const summaryWritten = args.summaryJson === undefined || writeNightSummary(args.summaryJson, night, args);
-          if (!args.quiet) process.stdout.write(formatNight(night, args.lang));
+          // The night's work stands whatever became of its summary file; a scheduler must still
+          // hear of the loss, and the summary on stdout says the exit code the process ends with.
+          const exitCode = summaryWritten ? night.exitCode : (Math.max(night.exitCode, 1) as 1 | 2);
+          if (!args.quiet) process.stdout.write(formatNight({ ...night, exitCode }, args.lang));
           // What only an operator can do is said even with --quiet, as orders resume does.
           else if (night.resume.needsOperator.length > 0) process.stdout.write(`${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`);
-          // The night's work stands whatever became of its summary file; a scheduler must still hear of the loss.
-          return summaryWritten ? night.exitCode : (Math.max(night.exitCode, 1) as 1 | 2);
+          return exitCode;
         } finally {
           await deps.close();
         }
@@ -172,6 +177,22 @@ export const cancelCommand: CliCommand<CancelArgs> = {
 };
 
 /** `--summary-json`, written whole or not at all; a failure (a full disk) is said, and false returned. */
+/**
+ * The night writes archived inputs (in the archive and its rejected/ folder) and reports
+ * (`*.result.csv`, `*.errors.csv` in --reports): a summary written over one of them would
+ * destroy it, so it may not be in the archive, nor a `.csv` among the reports.
+ */
+function checkSummaryBesideNight(summary: string, archive: string, reports: string): void {
+  const folder = path.dirname(path.resolve(summary));
+  const inArchive = [archive, path.join(archive, 'rejected')].some((dir) => sameLocation(folder, dir));
+  const onReport = sameLocation(folder, reports) && /\.csv$/i.test(summary);
+  if (!inArchive && !onReport) return;
+  throw usageError(
+    `--summary-json ${summary} is among the files the night writes (${inArchive ? 'the archive' : 'its reports'}); writing the summary there could replace one of them: give a path outside the archive, such as night.json beside the inbox`,
+    `--summary-json ${summary} は夜間実行が書き出すファイルと同じ場所です（${inArchive ? 'アーカイブ' : '結果ファイル'}）。要約で上書きしてしまう恐れがあるため、アーカイブの外（受信フォルダーの隣の night.json など）を指定してください`,
+  );
+}
+
 function writeNightSummary(file: string, night: NightSummary, args: Pick<CancelArgs, 'lang' | 'logFormat'>): boolean {
   try {
     writeFileAtomically(file, `${JSON.stringify(night, null, 2)}\n`);
@@ -235,7 +256,8 @@ export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
     const reports = f.resultPath ? (ja ? `（結果 ${f.resultPath}）` : ` (result ${f.resultPath})`) : '';
     lines.push(`  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${ja ? `（終了コード ${f.exitCode}）` : ` (exit ${f.exitCode})`}`);
   }
-  lines.push(ja ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}` : `  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (n.ordersByStatus === null) lines.push(ja ? '  注文: データベースを読めなかったため数えていません' : '  orders: not counted (the database could not be read)');
+  else lines.push(ja ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}` : `  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   lines.push(
     ja
       ? `  仕入元: 呼び出し ${n.supplier.calls}、再試行 ${n.supplier.retries}、流量制限 ${n.supplier.throttled}`

@@ -70,7 +70,8 @@ export interface NightSummary {
   };
   files: InboxFileSummary[];
   rows: ResultCounts & { total: number };
-  ordersByStatus: Record<OrderStatus, number>;
+  /** Every order in the store by status; null when the store could not be read at the end of the night. */
+  ordersByStatus: Record<OrderStatus, number> | null;
   supplier: { calls: number; retries: number; throttled: number; failures: number };
 }
 
@@ -249,7 +250,8 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       resume,
       files,
       rows,
-      ordersByStatus: await ordersByStatus(deps),
+      // Read last, from a store that may have gone away since: the summary is written all the same.
+      ordersByStatus: await ordersByStatus(deps).catch(() => null),
       supplier,
     };
   } finally {

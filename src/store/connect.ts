@@ -590,7 +590,7 @@ export async function withBusyRetry<T>(work: () => Promise<T>, options: number |
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '40001', '40P01']);
 /** Connection lost: admin/crash shutdown, server starting up, connection failures, socket errors. */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
-const CONNECTION_MESSAGES = /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET/i;
+const CONNECTION_MESSAGES = /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /** The connection to PostgreSQL was lost (the statement may or may not have run). */
 export function isConnectionLost(error: unknown): boolean {

@@ -109,3 +109,23 @@ describe('a header cell with a NUL byte', () => {
     expect(imported.stderr).toContain('control character');
   });
 });
+
+describe('a night summary beside what the night writes', () => {
+  it('may not be written into the archive or over a report; beside them it may', () => {
+    const dir = path.join(tmp, 'summary');
+    fs.mkdirSync(path.join(dir, 'inbox'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'rep'), { recursive: true });
+    // Archives an earlier night made.
+    fs.mkdirSync(path.join(dir, 'inbox', 'archive'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'arch', 'rejected'), { recursive: true });
+    cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
+    const nightWith = (...extra: string[]) => spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--db', 'k.db', '--supplier', 'sim', '--lang', 'en', ...extra], { cwd: dir, encoding: 'utf8' });
+    for (const extra of [['--summary-json', 'inbox/archive/b.csv'], ['--reports', 'rep', '--summary-json', 'rep/a.result.csv'], ['--archive', 'arch', '--summary-json', 'arch/rejected/n.json']]) {
+      const r = nightWith(...extra);
+      expect(r.status, extra.join(' ')).toBe(2);
+      expect(r.stderr).toContain('among the files the night writes');
+    }
+    expect(nightWith('--reports', 'rep', '--summary-json', 'rep/night.json').status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'rep', 'night.json'))).toBe(true);
+  });
+});

@@ -49,6 +49,12 @@ describe('withBusyRetry', () => {
     expect(isBusyError(null)).toBe(false);
     expect(isBusyError(undefined)).toBe(false);
   });
+
+  it('knows a PostgreSQL that does not take connections now for a lost connection (retried, then named)', () => {
+    expect(isBusyError(Object.assign(new Error('database "k" is not currently accepting connections'), { code: '55000' }))).toBe(true);
+    expect(isBusyError(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe(true);
+    expect(isBusyError(new Error('the database system is shutting down'))).toBe(true);
+  });
 });
 
 describe('openStore', () => {
