@@ -202,7 +202,6 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     const x = path.join(f.dir, 'x2.csv');
     await exportKilled(f, x, 'after the rename');
     expect(serialsIn(x)).toHaveLength(BATCH);
-    expect(await storeState(f)).toMatchObject({ notified: 2 * BATCH, records: 1 });
     // Finance reads the file and deletes it.
     f.deliver(x);
     fs.rmSync(x);
@@ -210,9 +209,9 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     const y = path.join(f.dir, 'y2.csv');
     const r = await f.kaiyaku([...exportArgs(y), '--lang', 'en']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`warning: ${x}: an earlier export to this file stopped after putting it in place: its ${BATCH} rows stay marked notified; the file has since been moved, removed or changed`);
     f.deliver(y);
     expect(serialsIn(y)).toEqual([]);
+    expect(r.stderr).toContain(`warning: ${x}: an earlier export to this file stopped after putting it in place: its ${BATCH} rows stay marked notified; the file has since been moved, removed or changed`);
     expect(temporaries(f)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 2 * BATCH, total: 2 * BATCH, records: 0 });
   }, 120_000);
