@@ -38,6 +38,8 @@ export const ERROR = {
   FILE_IN_PROGRESS: { kind: 'conflict', en: 'Another run is processing the same file', ja: '同じファイルを別の実行が処理中です' },
   LOCK_HELD: { kind: 'conflict', en: 'Another nightly run holds the lock on this store', ja: '別の夜間実行がこのデータベースをロックしています' },
   EXPORT_CLAIM_LOST: { kind: 'conflict', en: 'The rows of this export were taken back while it was writing', ja: '書き出し中にエクスポートの行の確保が解除されました' },
+  EXPORT_FILE_BUSY: { kind: 'conflict', en: 'Another export is writing the same file', ja: '別のエクスポートが同じファイルを書き出し中です' },
+  EXPORT_FILE_UNDELIVERED: { kind: 'conflict', en: 'The output file holds an interrupted export whose rows are marked notified', ja: '出力先に、中断されたエクスポートのファイル（行は通知済）があります' },
   STORE_UNAVAILABLE: { kind: 'unavailable', en: 'The database cannot be opened', ja: 'データベースを開けません' },
   STORE_READ_ONLY: { kind: 'unavailable', en: 'The database cannot be written', ja: 'データベースに書き込めません' },
   SCHEMA_OUTDATED: { kind: 'unavailable', en: 'The database schema is older than this version', ja: 'データベースの構造が古いままです' },
@@ -47,6 +49,7 @@ export const ERROR = {
   DISK_FULL: { kind: 'unavailable', en: 'The disk is full', ja: 'ディスクの空きがありません' },
   REPORTS_NOT_WRITTEN: { kind: 'incomplete', en: 'The rows were processed, but the reports could not be written', ja: '行は処理されましたが、結果ファイルを書き出せませんでした' },
   STORE_CONNECTION_LOST: { kind: 'incomplete', en: 'The connection to the database was lost', ja: 'データベースとの接続が切れました' },
+  OUTPUT_CLOSED: { kind: 'incomplete', en: 'Standard output was closed before the output was complete', ja: '出力が終わる前に標準出力が閉じられました' },
   WORK_INTERRUPTED: { kind: 'incomplete', en: 'The work stopped part-way on a failure kaiyaku cannot name', ja: '想定外のエラーで処理が途中で止まりました' },
 } as const satisfies Record<string, { kind: ErrorKind } & Words>;
 

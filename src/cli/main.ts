@@ -11,7 +11,7 @@ import { exitCodeOf } from './exit.js';
 import { tuneHeapForBatch } from './heap.js';
 import { migrateCommand } from './migrateCommand.js';
 import { ordersCommand } from './ordersCommand.js';
-import { writeFailure, type Output } from './output.js';
+import { closedStdoutEndsQuietly, writeFailure, type Output } from './output.js';
 import { serialsCommand } from './serialsCommand.js';
 import { supplierCommand } from './supplierCommand.js';
 import { checkArguments, explainParseFailure, langOfArgv, lastValueInArgv } from './validate.js';
@@ -143,10 +143,11 @@ function unexpected(lang: Lang): string {
   return lang === 'ja' ? '予期しないエラー' : 'unexpected failure';
 }
 
-// A reader that stops early (`| head`) is not a failure of ours.
+// A reader that stops early (`| head`) is not a failure of ours, unless the command's output
+// counts only when whole (a marking export): that command meets the closed pipe and says so.
 // Any other failure (a full disk) is kept, not thrown: thrown from here it was a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  if (error.code === 'EPIPE' && closedStdoutEndsQuietly()) process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   stdoutFailure ??= error;
 });
 tuneHeapForBatch();

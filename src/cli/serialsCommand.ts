@@ -1,10 +1,10 @@
 import type { Argv } from 'yargs';
-import { usageError } from '../errors.js';
+import { usageError, type Words } from '../errors.js';
 import { jstTimestamp } from '../domain/dates.js';
 import { checkOutputClear, checkOutputFile } from '../files/destinations.js';
-import { writeSerialExport } from '../reports/lists.js';
+import { writeSerialExport } from '../reports/serialExport.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { writeFailure } from './output.js';
+import { stdoutMustArriveWhole, writeFailure } from './output.js';
 import { checkStore, openDeps, storeGuards, withCsvOutput, withDb, type CommonArgs } from './shared.js';
 import { dateArgument } from './validate.js';
 
@@ -38,14 +38,18 @@ const exportCommand: CliCommand<ExportArgs> = {
     const store = await checkStore(args, args.markNotified ? 'write' : 'read');
     if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));
     return async () => {
+      // Rows are marked only once every byte reached the reader: one that leaves early is a failure here.
+      if (args.markNotified && args.out === undefined) stdoutMustArriveWhole();
       const deps = await openDeps(store, args);
       try {
-        const { rows: n, heldByOthers } = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, {
+        const filter = {
           ...(from ? { from } : {}),
           ...(to ? { to } : {}),
           unnotified: args.unnotified,
           ...(args.markNotified ? { markNotified: { by: deps.operator, at: jstTimestamp(deps.clock()) } } : {}),
-        });
+        };
+        const notice = (file: string, message: Words) => deps.log({ kind: 'warning', file, message });
+        const { rows: n, heldByOthers } = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, filter, notice);
         if (args.out && !args.quiet) {
           const marked = args.markNotified ? (args.lang === 'ja' ? '、通知済にしました' : ', marked notified') : '';
           process.stdout.write(args.lang === 'ja' ? `${args.out}: シリアル ${n} 行${marked}\n` : `${args.out}: ${n} serial rows${marked}\n`);

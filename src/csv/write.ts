@@ -47,6 +47,8 @@ export interface CsvWriterOptions {
   encodingOption: string;
   /** What the file is, for messages (`the error file` / `エラーファイル`); its path follows. */
   what?: Words | undefined;
+  /** The temporary name to write under (one the caller records); a fresh one otherwise. */
+  temporaryPath?: string | undefined;
 }
 
 // The usual CSV-injection list (a formula may also hide behind a leading tab, CR or LF),
@@ -124,8 +126,7 @@ interface Target {
   discard(): Promise<void>;
 }
 
-async function openFileTarget(path: string): Promise<Target> {
-  const temp = temporaryPathFor(path);
+async function openFileTarget(path: string, temp: string): Promise<Target> {
   // flush: the rename is only all-or-nothing if the bytes are on disk before the name moves.
   const out = createWriteStream(temp, { flush: true, flags: 'wx' });
   // Without a listener a late write error would crash the process; the next write or seal reports it instead.
@@ -174,7 +175,9 @@ function stdoutTarget(): Target {
     async seal() {
       // A write that failed (a full disk, a closed pipe) is known by now: a caller must not go on as if it was read.
       if (out.errored) throw out.errored;
-      if (out.writableNeedDrain) await once(out, 'drain');
+      // Every byte handed over: an empty write's callback runs once the writes queued before it are done
+      // (a pipe takes them in turn), or with the error one of them met.
+      await new Promise<void>((resolve, reject) => out.write('', (err) => (err ? reject(err) : resolve())));
       if (out.errored) throw out.errored;
     },
     async commit() {},
@@ -215,7 +218,7 @@ export function csvText(records: readonly (readonly string[])[]): string {
 export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> {
   const { encoding, header } = opts;
   const subject = describeFile(opts);
-  const target = opts.path === undefined ? stdoutTarget() : await openFileTarget(opts.path).catch((err: unknown) => {
+  const target = opts.path === undefined ? stdoutTarget() : await openFileTarget(opts.path, opts.temporaryPath ?? temporaryPathFor(opts.path)).catch((err: unknown) => {
     throw writeError(err, subject);
   });
   const { out } = target;

@@ -8,9 +8,17 @@
  * Temporary names are `<final name>.tmp-<pid>-<n>`: beside the file they belong to, never
  * ending in `.csv` (so an inbox never takes one for input), and unique within a process
  * (two writers of one path never share a temporary).
+ *
+ * A marking serial export's temporary is `<final name>.tmp-<pid>-<n>-export`, which the
+ * sweep of dead temporaries leaves alone: the store records it, and whether it still
+ * exists after its export died tells whether the file reached its final name
+ * (reports/serialExportRecovery.ts), so only that recovery may remove it.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileError } from '../errors.js';
 
 let sequence = 0;
@@ -20,11 +28,43 @@ export function temporaryPathFor(path: string): string {
   return `${path}.tmp-${process.pid}-${++sequence}`;
 }
 
+/** A fresh temporary name beside `path` that the store keeps a record of (see above). */
+export function recordedTemporaryPathFor(path: string): string {
+  return `${temporaryPathFor(path)}-export`;
+}
+
+/**
+ * Renames a sealed temporary to its final name, then sweeps dead temporaries beside it.
+ * On failure the temporary stays: the caller decides what becomes of it.
+ */
+export async function moveIntoPlace(temp: string, path: string): Promise<void> {
+  await rename(temp, path);
+  removeDeadTemporaries(path);
+}
+
+/** Whether a regular file stands under `path`. */
+export async function fileExists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() === true;
+}
+
+/** The sha256 (hex) of the regular file under `path`, or null when there is none. */
+export async function sha256OfFile(path: string): Promise<string | null> {
+  if (!(await fileExists(path))) return null;
+  const hash = createHash('sha256');
+  try {
+    await pipeline(createReadStream(path), hash);
+  } catch {
+    return null;
+  }
+  return hash.digest('hex');
+}
+
 const TEMP_SUFFIX = /^(\d+)(?:-\d+)?$/;
 
 /**
  * Removes the temporaries of `path` left by writers that were killed before their rename
  * (`kill -9`), those whose process is gone from this host (best effort, never throws).
+ * A marking export's recorded temporary does not match and stays (see above).
  */
 export function removeDeadTemporaries(path: string): void {
   const prefix = `${basename(path)}.tmp-`;
@@ -43,7 +83,8 @@ export function removeDeadTemporaries(path: string): void {
   }
 }
 
-function removeQuietly(file: string): void {
+/** Removes a file if it is there (best effort, never throws). */
+export function removeQuietly(file: string): void {
   try {
     unlinkSync(file);
   } catch {

@@ -1,22 +1,11 @@
 import type { Knex } from 'knex';
 import { openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
-import { KaiyakuError, words, type Words } from '../errors.js';
+import { words, type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderKind, type OrderStatus } from '../domain/types.js';
 import { chunk, type Store } from '../store/connect.js';
 import { groupBy } from '../store/contractRepository.js';
-import {
-  claimUnnotifiedSerials,
-  countClaimedByOthers,
-  freeDeadClaims,
-  markClaimedNotified,
-  newClaimHolder,
-  pagesOfSerialRows,
-  releaseClaim,
-  renewClaim,
-  type SerialExportRow,
-} from '../store/serialExportRepository.js';
 
 export interface CsvOutput {
   out: string | undefined;
@@ -24,15 +13,15 @@ export interface CsvOutput {
   lang: Lang;
 }
 
-type Column = readonly [en: string, ja: string];
+export type Column = readonly [en: string, ja: string];
 const header = (columns: readonly Column[], lang: Lang) => columns.map(([en, ja]) => (lang === 'ja' ? ja : en));
 
 /**
  * A list's writer: with `--out` the file appears whole when the list is complete (a failure
  * midway, a database error say, leaves nothing under that name); without it, stdout.
  */
-function openListWriter(output: CsvOutput, columns: readonly Column[], what: Words): Promise<CsvWriter> {
-  return openCsvWriter({ path: output.out, encoding: output.encoding, encodingOption: '--encoding', what, header: header(columns, output.lang) });
+export function openListWriter(output: CsvOutput, columns: readonly Column[], what: Words, temporaryPath?: string): Promise<CsvWriter> {
+  return openCsvWriter({ path: output.out, encoding: output.encoding, encodingOption: '--encoding', what, header: header(columns, output.lang), temporaryPath });
 }
 
 /** Reads a table a page at a time by its id, so a list of any length streams. */
@@ -136,113 +125,4 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
   }
   await writer.close();
   return no;
-}
-
-export const SERIAL_EXPORT_COLUMNS: readonly Column[] = [
-  ['cancelled_on', '解約日'],
-  ['contract_no', '契約番号'],
-  ['order_no', '注文番号'],
-  ['customer', '販売先'],
-  ['end_user', '利用者'],
-  ['supplier', '提供元'],
-  ['product_code', '商品コード'],
-  ['product_name', '商品名'],
-  ['subscription_id', 'サブスクリプションID'],
-  ['serial_no', 'シリアル番号'],
-  ['cancel_quantity', '解約数'],
-  ['end_date', '契約終了日'],
-];
-
-export interface SerialExportFilter {
-  from?: string;
-  to?: string;
-  unnotified?: boolean;
-  markNotified?: { by: string; at: string };
-}
-
-export interface SerialExportOutcome {
-  /** Rows written. */
-  rows: number;
-  /** Unnotified rows of the range left out because another export was writing them at the time. */
-  heldByOthers: number;
-}
-
-/** A claim not renewed for this long belongs to an export that stopped (killed on another host): its rows are taken back. */
-export const EXPORT_CLAIM_LEASE_MS = 10 * 60_000;
-const CLAIM_RENEW_MS = 60_000;
-
-/**
- * 解約シリアル通知用CSV: one row per cancelled serial. Without markNotified it only reads.
- * With markNotified the export claims the unnotified rows of its range first, so that two
- * exports at once never write the same row (finance would notify it twice), writes the
- * file from what it claimed (plus, without `unnotified`, the rows already notified, which
- * the user asked for again), and marks the claimed rows notified only after the file is
- * complete and renamed into place. A failed download marks nothing and gives its rows back.
- */
-export async function writeSerialExport(store: Store, output: CsvOutput, filter: SerialExportFilter): Promise<SerialExportOutcome> {
-  const range = { from: filter.from, to: filter.to };
-  const mark = filter.markNotified;
-  if (!mark) {
-    const writer = await openSerialWriter(output);
-    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, range, filter.unnotified ? { kind: 'unnotified' } : { kind: 'all' }));
-    await writer.close();
-    return { rows, heldByOthers: 0 };
-  }
-  await freeDeadClaims(store, new Date(Date.now() - EXPORT_CLAIM_LEASE_MS).toISOString());
-  const holder = newClaimHolder();
-  const claimed = await claimUnnotifiedSerials(store, holder, range, new Date().toISOString());
-  // Renewed while the file is written: only a claim no longer renewed lapses.
-  const renew = setInterval(() => void renewClaim(store.db, holder, new Date().toISOString()).catch(() => undefined), CLAIM_RENEW_MS);
-  renew.unref();
-  try {
-    const heldByOthers = await countClaimedByOthers(store.db, holder, range);
-    const writer = await openSerialWriter(output);
-    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, range, { kind: 'claimed', holder, notified: !filter.unnotified }), () => writer.seal());
-    // Still ours once the file is whole: a claim that lapsed meanwhile may be another export's now.
-    if ((await renewClaim(store.db, holder, new Date().toISOString())) !== claimed) {
-      await writer.abort();
-      throw claimLost();
-    }
-    await writer.close();
-    clearInterval(renew);
-    await markClaimedNotified(store, holder, mark, { from: filter.from ?? null, to: filter.to ?? null });
-    return { rows, heldByOthers };
-  } catch (error) {
-    await releaseClaim(store, holder).catch(() => undefined);
-    throw error;
-  } finally {
-    clearInterval(renew);
-  }
-}
-
-function openSerialWriter(output: CsvOutput): Promise<CsvWriter> {
-  return openListWriter(output, SERIAL_EXPORT_COLUMNS, words('the serial export', '解約シリアル通知用CSV'));
-}
-
-/** Writes the rows; `beforeEnd` runs once all are written (a file is sealed there). A failure removes the file. */
-async function writeSerialRows(writer: CsvWriter, pages: AsyncGenerator<SerialExportRow[]>, beforeEnd?: () => Promise<void>): Promise<number> {
-  let rows = 0;
-  try {
-    for await (const page of pages) {
-      for (const s of page) {
-        await writer.writeRow([s.cancelled_on, s.contract_no, s.order_no, s.customer, s.end_user, s.supplier, s.product_code, s.product_name, s.subscription_id, s.serial_no, Number(s.cancel_quantity), s.end_date]);
-        rows += 1;
-      }
-    }
-    if (beforeEnd) await beforeEnd();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
-  return rows;
-}
-
-function claimLost(): KaiyakuError {
-  return new KaiyakuError(
-    'EXPORT_CLAIM_LOST',
-    words(
-      `the rows of this export were taken back while it was writing (its claim was not renewed for ${EXPORT_CLAIM_LEASE_MS / 60_000} minutes) and may be another export's now; no file was written and nothing was marked: run the export again`,
-      `書き出し中にこのエクスポートの行の確保が解除されました（${EXPORT_CLAIM_LEASE_MS / 60_000} 分間更新されませんでした）。別のエクスポートが処理している可能性があります。ファイルは書き出さず、通知済にもしていません。もう一度エクスポートしてください`,
-    ),
-  );
 }

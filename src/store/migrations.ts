@@ -340,6 +340,31 @@ const migrations: Migration[] = [
     },
   },
   {
+    // A marking serial export keeps a record from its claim to its end (holder, the
+    // temporary and final names of its file, null for stdout). The transaction that marks
+    // its rows notified also turns the record to 'marked' (the file's sha256 and row
+    // counts); the record ends once the file is under its final name. An export killed in
+    // between leaves the record, and the next marking export tells from the files which
+    // side of the rename it stopped on (reports/serialExportRecovery.ts). One file has at
+    // most one export writing it.
+    name: '011_serial_export_records',
+    async up(knex) {
+      await knex.schema.createTable('serial_exports', (t) => {
+        t.text('holder').primary();
+        t.string('state', 16).notNullable();
+        t.text('temp_path');
+        // Two exports writing one file at once would rename over each other: one of them is refused.
+        t.text('final_path').unique({ indexName: 'serial_exports_final_path_unique' });
+        t.string('renewed_at', 32).notNullable();
+        t.string('sha256', 64);
+        t.integer('rows_written');
+        t.integer('rows_marked');
+        t.string('marked_at', 32);
+        t.text('notified_by');
+      });
+    },
+  },
+  {
     // Request ids are compared without regard to case, as every identifier of a file is:
     // `req-0001` retyped is REQ-0001, not a new request that cancels the line again.
     name: '012_request_ids_upper_case',

@@ -7,12 +7,15 @@ import { describeSelf, holderIsDead } from './lockRepository.js';
 type Db = Knex | Knex.Transaction;
 
 /**
- * The cancelled-serial rows finance is notified of, and the claims that keep two exports
- * from writing the same row. An export that marks what it writes first claims the
- * unnotified rows (a guarded update: only rows no live export holds), writes its file from
- * what it claimed, and marks those rows notified once the file is complete. A claim whose
- * export died is freed: at once when its process is gone from this host, otherwise once it
- * has not been renewed for the lease.
+ * The cancelled-serial rows finance is notified of, the claims that keep two exports from
+ * writing the same row, and the record each marking export keeps of its file. An export
+ * that marks what it writes first claims the unnotified rows (a guarded update: only rows
+ * no live export holds) and records itself (serial_exports, state 'writing'), writes its
+ * file from what it claimed, then marks those rows notified and its record 'marked' in one
+ * transaction, keeping the claim; once the file is under its final name it ends the claim
+ * and the record. A claim whose export died is freed: at once when its process is gone
+ * from this host, otherwise once it has not been renewed for the lease. What a dead
+ * export's record means is decided in reports/serialExportRecovery.ts.
  */
 
 /** Which cancelled serials: by cancellation date (JST), inclusive. */
@@ -46,7 +49,8 @@ export async function freeDeadClaims(store: Store, lapsedBefore: string): Promis
     const dead = holderIsDead(h.claimed_by);
     if (!dead && h.renewed >= lapsedBefore) continue;
     freed += await transact(store, async (trx) => {
-      const q = trx('cancelled_serials').where('claimed_by', h.claimed_by);
+      // Marked rows keep their claim until their file is in place: only a record's recovery ends it.
+      const q = trx('cancelled_serials').where('claimed_by', h.claimed_by).whereNull('notified_at');
       if (!dead) q.where('claimed_at', '<', lapsedBefore);
       return (await q.update({ claimed_by: null, claimed_at: null }, ['id'])).length;
     });
@@ -54,34 +58,158 @@ export async function freeDeadClaims(store: Store, lapsedBefore: string): Promis
   return freed;
 }
 
-/** Claims the unnotified rows of the range that no export holds; returns how many it took. */
-export async function claimUnnotifiedSerials(store: Store, holder: string, range: SerialRange, now: string): Promise<number> {
-  return transact(store, async (trx) => {
-    const q = trx('cancelled_serials').whereNull('notified_at').whereNull('claimed_by');
-    return (await inRange(q, range).update({ claimed_by: holder, claimed_at: now }, ['id'])).length;
-  });
-}
-
-/** Renews a claim (its export is alive); returns how many rows it still holds. */
-export async function renewClaim(db: Db, holder: string, now: string): Promise<number> {
-  return (await db('cancelled_serials').where('claimed_by', holder).update({ claimed_at: now }, ['id'])).length;
-}
-
-/** Gives the rows back (the file could not be written): the next export takes them. */
-export async function releaseClaim(store: Store, holder: string): Promise<void> {
-  await transact(store, (trx) => trx('cancelled_serials').where('claimed_by', holder).update({ claimed_by: null, claimed_at: null }));
+/** The file a marking export writes: its temporary and final names (absolute); null for stdout. */
+export interface ExportFile {
+  tempPath: string;
+  finalPath: string;
 }
 
 /**
- * Marks the claimed rows notified (when, by whom) and ends the claim, with an audit row, in
- * one transaction. Returns how many rows were marked.
+ * Claims the unnotified rows of the range that no export holds and records the export
+ * (state 'writing'), in one transaction; returns how many rows it took, or null when
+ * another export is writing the same file (nothing is claimed then).
  */
-export async function markClaimedNotified(store: Store, holder: string, mark: { by: string; at: string }, detail: Record<string, unknown>): Promise<number> {
+export async function claimUnnotifiedSerials(store: Store, holder: string, range: SerialRange, now: string, file: ExportFile | null): Promise<number | null> {
+  try {
+    return await transact(store, async (trx) => {
+      if (file && (await trx('serial_exports').where('final_path', file.finalPath).first('holder'))) return null;
+      const q = trx('cancelled_serials').whereNull('notified_at').whereNull('claimed_by');
+      const claimed = (await inRange(q, range).update({ claimed_by: holder, claimed_at: now }, ['id'])).length;
+      // The unique final path settles two exports that checked at the same moment.
+      await trx('serial_exports').insert({ holder, state: 'writing', temp_path: file?.tempPath ?? null, final_path: file?.finalPath ?? null, renewed_at: now });
+      return claimed;
+    });
+  } catch (error) {
+    if (file && isUniqueViolation(error)) return null;
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && typeof e.message === 'string' && e.message.includes('UNIQUE'));
+}
+
+/** Renews a claim and its export's record (its export is alive); returns how many rows it still holds. */
+export async function renewClaim(db: Db, holder: string, now: string): Promise<number> {
+  await db('serial_exports').where({ holder }).update({ renewed_at: now });
+  return (await db('cancelled_serials').where('claimed_by', holder).update({ claimed_at: now }, ['id'])).length;
+}
+
+/** The claim was taken back meanwhile (its lease lapsed): what the export wrote may be another export's now. */
+class ClaimLost extends Error {}
+
+/**
+ * Marks the claimed rows notified (when, by whom) and the export's record 'marked' (the
+ * file's sha256 and rows), with an audit row, in one transaction. The rows keep their
+ * claim: it ends, with the record, once the file is in place (finishExport). Returns how
+ * many rows were marked, or null when the claim is no longer whole (the transaction is
+ * rolled back and nothing is marked).
+ */
+export async function markClaimedNotified(
+  store: Store,
+  holder: string,
+  expected: number,
+  mark: { by: string; at: string; sha256: string | null; rowsWritten: number },
+  detail: Record<string, unknown>,
+): Promise<number | null> {
+  try {
+    return await transact(store, async (trx) => {
+      const record = (await trx('serial_exports').where({ holder }).first()) as { state: string; rows_marked: number | null } | undefined;
+      if (!record) throw new ClaimLost();
+      // Retried after a lost connection whose commit had gone through: our own marks.
+      if (record.state === 'marked') return Number(record.rows_marked);
+      const marked = (await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by }, ['id'])).length;
+      if (marked !== expected) throw new ClaimLost();
+      const turned = await trx('serial_exports')
+        .where({ holder, state: 'writing' })
+        .update({ state: 'marked', sha256: mark.sha256, rows_written: mark.rowsWritten, rows_marked: marked, marked_at: mark.at, notified_by: mark.by }, ['holder']);
+      if (turned.length !== 1) throw new ClaimLost();
+      await recordAudit(trx, { at: mark.at, actor: mark.by, entity: 'serial_export', entityId: marked, action: 'mark-notified', detail: { rows: marked, ...detail } });
+      return marked;
+    });
+  } catch (error) {
+    if (error instanceof ClaimLost) return null;
+    throw error;
+  }
+}
+
+/**
+ * Ends a marked export whose file is in place: the rows' claim and the record, in one
+ * transaction guarded on the record still being 'marked'. Returns whether it was.
+ */
+export async function finishExport(store: Store, holder: string): Promise<boolean> {
   return transact(store, async (trx) => {
-    const marked = (await trx('cancelled_serials').where('claimed_by', holder).update({ notified_at: mark.at, notified_by: mark.by, claimed_by: null, claimed_at: null }, ['id'])).length;
-    await recordAudit(trx, { at: mark.at, actor: mark.by, entity: 'serial_export', entityId: marked, action: 'mark-notified', detail: { rows: marked, ...detail } });
-    return marked;
+    const ended = await trx('serial_exports').where({ holder, state: 'marked' }).delete(['holder']);
+    if (ended.length === 0) return false;
+    await trx('cancelled_serials').where('claimed_by', holder).update({ claimed_by: null, claimed_at: null });
+    return true;
   });
+}
+
+/**
+ * Gives an export's rows back (its file never reached its final name): rows it marked are
+ * unmarked (they were unnotified when it claimed them), every claim of it is freed, and
+ * its record goes back to 'writing', so that its temporary, removed next, is known to be
+ * no one's. Returns how many marked rows were unmarked.
+ */
+export async function giveBackExport(store: Store, holder: string, audit: { at: string; actor: string }): Promise<number> {
+  return transact(store, async (trx) => {
+    const turned = await trx('serial_exports').where({ holder, state: 'marked' }).update({ state: 'writing' }, ['holder']);
+    const unmarked = turned.length === 0 ? 0 : (await trx('cancelled_serials').where('claimed_by', holder).whereNotNull('notified_at').update({ notified_at: null, notified_by: null, claimed_by: null, claimed_at: null }, ['id'])).length;
+    await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ claimed_by: null, claimed_at: null });
+    if (unmarked > 0) await recordAudit(trx, { at: audit.at, actor: audit.actor, entity: 'serial_export', entityId: unmarked, action: 'unmark-notified', detail: { rows: unmarked, holder } });
+    return unmarked;
+  });
+}
+
+/** Ends the record of an export that marked nothing (its temporary is gone): its claims are freed with it. */
+export async function dropExportRecord(store: Store, holder: string): Promise<void> {
+  await transact(store, async (trx) => {
+    await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ claimed_by: null, claimed_at: null });
+    await trx('serial_exports').where({ holder, state: 'writing' }).delete();
+  });
+}
+
+/**
+ * Ends the record of an export that has not renewed it since `lapsedBefore` while still
+ * writing (its process may live on, on another host or hung), freeing its claims; guarded
+ * on what was read, so a record renewed meanwhile stays. Its temporary is left: the
+ * export, should it go on, finds its claim gone and removes it.
+ */
+export async function dropLapsedExportRecord(store: Store, holder: string, lapsedBefore: string): Promise<boolean> {
+  return transact(store, async (trx) => {
+    const dropped = await trx('serial_exports').where({ holder, state: 'writing' }).where('renewed_at', '<', lapsedBefore).delete(['holder']);
+    if (dropped.length === 0) return false;
+    await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ claimed_by: null, claimed_at: null });
+    return true;
+  });
+}
+
+/** An export's record as the store keeps it. */
+export interface ExportRecord {
+  holder: string;
+  state: 'writing' | 'marked';
+  /** Null for an export to stdout. */
+  tempPath: string | null;
+  finalPath: string | null;
+  renewedAt: string;
+  sha256: string | null;
+  rowsMarked: number;
+}
+
+/** Every export's record: those of running exports and those left by exports that stopped. */
+export async function listExportRecords(db: Db): Promise<ExportRecord[]> {
+  const rows = (await db('serial_exports').orderBy('holder').select('*')) as {
+    holder: string;
+    state: 'writing' | 'marked';
+    temp_path: string | null;
+    final_path: string | null;
+    renewed_at: string;
+    sha256: string | null;
+    rows_marked: number | null;
+  }[];
+  return rows.map((r) => ({ holder: r.holder, state: r.state, tempPath: r.temp_path, finalPath: r.final_path, renewedAt: r.renewed_at, sha256: r.sha256, rowsMarked: Number(r.rows_marked ?? 0) }));
 }
 
 /** Unnotified rows of the range that other exports hold now: they write and mark them. */

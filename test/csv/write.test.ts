@@ -220,8 +220,11 @@ describe('openCsvWriter', () => {
 
   it('writes to stdout without a path', async () => {
     const chunks: Buffer[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    // As stdout does, the callback of a write runs once it is written (the writer waits for it before it ends).
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, encodingOrDone?: unknown, done?: unknown) => {
       chunks.push(Buffer.from(chunk));
+      const callback = typeof encodingOrDone === 'function' ? encodingOrDone : done;
+      if (typeof callback === 'function') queueMicrotask(() => (callback as (err?: Error | null) => void)(null));
       return true;
     });
     try {

@@ -36,7 +36,7 @@ beforeAll(() => {
   );
   expect(kaiyaku('contracts', 'import', path.join(dir, 'contracts.csv')).code).toBe(0);
   fs.writeFileSync(path.join(dir, 'c1.csv'), '契約番号\r\nNCN202501-0000000001\r\nNCN202501-0000000003\r\n');
-  expect(kaiyaku('cancel', path.join(dir, 'c1.csv'), '--quiet').code).toBe(0);
+  expect(kaiyaku('cancel', path.join(dir, 'c1.csv'), '--supplier', 'sim', '--quiet').code).toBe(0);
 });
 
 describe('serials export', () => {
@@ -84,7 +84,7 @@ describe('serials export', () => {
     const again = parseCsv(kaiyaku('serials', 'export', '--unnotified', '--mark-notified', '--encoding', 'utf8').out.toString('utf8'));
     expect(again.length - 1).toBe(0);
     fs.writeFileSync(path.join(dir, 'c2.csv'), '契約番号\r\nNCN202501-0000000002\r\n');
-    expect(kaiyaku('cancel', path.join(dir, 'c2.csv'), '--quiet').code).toBe(0);
+    expect(kaiyaku('cancel', path.join(dir, 'c2.csv'), '--supplier', 'sim', '--quiet').code).toBe(0);
     const fresh = parseCsv(kaiyaku('serials', 'export', '--unnotified', '--encoding', 'utf8', '--lang', 'en').out.toString('utf8'));
     expect(fresh.slice(1).map((row) => row[1])).toEqual(['NCN202501-0000000002']);
     // Without --unnotified, everything stays downloadable.

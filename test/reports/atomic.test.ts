@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeDeadTemporaries, temporaryPathFor, writeFileAtomically } from '../../src/files/atomic.js';
+import { recordedTemporaryPathFor, removeDeadTemporaries, temporaryPathFor, writeFileAtomically } from '../../src/files/atomic.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-atomic-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -37,5 +37,16 @@ describe('writeFileAtomically', () => {
     removeDeadTemporaries(file);
     expect(leftovers().sort()).toEqual([path.basename(live)]);
     fs.unlinkSync(live);
+  });
+
+  it("leaves a dead marking export's recorded temporary: only that export's recovery may remove it", () => {
+    const file = path.join(dir, 'serials.csv');
+    const recorded = `${file}.tmp-999999999-1-export`;
+    const ordinary = `${file}.tmp-999999999-2`;
+    for (const f of [recorded, ordinary]) fs.writeFileSync(f, 'sealed');
+    expect(path.basename(recordedTemporaryPathFor(file))).toMatch(/^serials\.csv\.tmp-\d+-\d+-export$/);
+    removeDeadTemporaries(file);
+    expect(leftovers()).toEqual([path.basename(recorded)]);
+    fs.unlinkSync(recorded);
   });
 });
