@@ -175,7 +175,8 @@ async function measureLinkage(base) {
   await runCancelFile(deps, base.cancel, { ...DEFAULT_CANCEL_OPTIONS, until: 'accepted', reportsDir: base.dir });
   await deps.supplier();
   const started = performance.now();
-  const { counts } = await resumeOpenOrders(deps, { until: 'linked', concurrency: C, confirmUnsettled: false });
+  // The run parked its orders at 受付 on purpose: the bench moves them on as an operator would.
+  const { counts } = await resumeOpenOrders(deps, { until: 'linked', concurrency: C, confirmUnsettled: false, includeParked: true });
   const elapsed = performance.now() - started;
   await store.close();
   if (counts.settled !== LINK_N) throw new Error(`linkage settled ${counts.settled} of ${LINK_N} lines`);
