@@ -15,6 +15,9 @@ const link = (subscriptionId: string, targetQuantity = 1) => ({ customer: 'Conto
 const read = (subscriptionId: string) => ({ customer: 'Contoso', subscriptionId });
 const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({ status, headers, ...(body === undefined ? {} : { body }) });
 const SUBSCRIPTION = { id: 'S', quantity: 8, status: 'active', provisioning: 'succeeded' };
+/** The supplier's 200 to a change: the subscription the request names, settled at the quantity it asks for. */
+const changed = (req: TransportRequest): TransportResponse =>
+  answer(200, { id: decodeURIComponent(req.path.split('/').pop() ?? ''), quantity: (req.body as { quantity: number }).quantity, status: 'active', provisioning: 'succeeded' });
 
 /** Plays `next(request number)` for each request and records what was sent, with when. */
 function playing(next: (n: number, req: TransportRequest) => TransportResponse): Transport & { sent: (TransportRequest & { at: number })[] } {
@@ -102,7 +105,7 @@ describe('bounded waits', () => {
 
   it('under an ordinary rate limit (some calls served every Retry-After) it goes on', async () => {
     // Every third call served, the others throttled for 20 ms: far from 300 ms without a served call.
-    const transport = playing((n) => (n % 3 === 0 ? answer(200, SUBSCRIPTION) : answer(429, undefined, { 'retry-after': '0.02' })));
+    const transport = playing((n, req) => (n % 3 === 0 ? changed(req) : answer(429, undefined, { 'retry-after': '0.02' })));
     const supplier = createSupplierClient(transport, { ...fast, throttlePatienceMs: 300 });
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => supplier.setQuantity(link(`S${i}`))));
     expect(outcomes.every((o) => o.kind === 'settled')).toBe(true);
@@ -126,11 +129,11 @@ describe('bounded waits', () => {
   it('the budget counts time spent on the supplier, and the patience time turned away: not the time between runs', async () => {
     // Each call takes 150 ms; between the runs the client sits idle for longer than both bounds.
     let calls = 0;
-    const transport: Transport = async () => {
+    const transport: Transport = async (req) => {
       calls += 1;
       await new Promise((r) => setTimeout(r, 150));
       // The third call (the second run's first) is turned away once, as under a rate limit.
-      return calls === 3 ? answer(429, undefined, { 'retry-after': '0.05' }) : answer(200, SUBSCRIPTION);
+      return calls === 3 ? answer(429, undefined, { 'retry-after': '0.05' }) : changed(req);
     };
     const supplier = createSupplierClient(transport, { ...fast, budgetMs: 760, throttlePatienceMs: 250 });
     expect(await supplier.setQuantity(link('A'))).toEqual({ kind: 'settled' });
