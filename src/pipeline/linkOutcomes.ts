@@ -74,7 +74,7 @@ export function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate 
       return { lineId: task.lineId, status: 'pending', code: null, message: null };
     case 'unread':
       // Sent, and what came back says nothing: like a 202, a later run asks the supplier.
-      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message, messageJa: outcome.messageJa };
+      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message, messageJa: outcome.messageJa, answered: true };
     case 'rejected':
       return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
     case 'unavailable':
@@ -173,6 +173,7 @@ function refusedAfterSending(task: LinkTask, refusal: { code: string; message: s
     code: 'SUPPLIER_UNAVAILABLE',
     message: `the change was sent, then the supplier answered ${refusal.code} (${refusal.message}) when asked about the subscription: it may have taken the change. Ask the supplier about it; a later run asks again`,
     messageJa: `変更は送信済みですが、その後の確認に仕入元が ${refusal.code}（${refusal.message}）と応答しました。変更が反映されている可能性があります。仕入元に確認してください。次回の実行で改めて確認します`,
+    answered: true,
   };
 }
 

@@ -299,6 +299,11 @@ export interface LinkageUpdate {
   supplierQuantity?: number;
   /** What the supplier holds, where it differs from the target and the store does not follow it (said in the event only). */
   supplierHolds?: number;
+  /**
+   * Something at the supplier's address answered, though the line keeps SUPPLIER_UNAVAILABLE
+   * (a 2xx that said nothing, a 404 after sending): the order is linked with that supplier.
+   */
+  answered?: true;
 }
 
 /**

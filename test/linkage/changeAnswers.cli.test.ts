@@ -96,6 +96,10 @@ describe.each(STORE_KINDS)('a 200 to a change is done only with the subscription
       expect(l.sentAt).not.toBeNull();
       expect(l.linkageMessage).toMatch(/whether it took the change is not known/);
     }
+    // Something at the supplier's address answered: the orders are linked with it, and a run
+    // through another supplier leaves them alone.
+    const linkedWith = await readStore(store, async (s) => (await s.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with));
+    expect(linkedWith.every((w) => w !== null && w.startsWith(supplier.url))).toBe(true);
     // Nothing confirmed: the store keeps 10 seats on both (the supplier holds 8 and 10).
     expect([...(await seatsInStore(store)).values()]).toEqual([10, 10]);
     expect(held(supplier)).toEqual([8, 10]);
