@@ -103,7 +103,8 @@ export function refusalOf(status: number, body: unknown): { code: string; messag
 /**
  * The subscription resource, or null when the body is not one: a quantity (a whole number
  * ≥ 0), a status, and, when the body names an id, the subscription asked about (an answer
- * about another subscription says nothing of this one).
+ * about another subscription says nothing of this one). Ids are compared without regard to
+ * case: Partner Center's are GUIDs, which a gateway may give back in another case.
  */
 export function readResource(body: unknown, subscriptionId?: string): { quantity: number; status: 'active' | 'deleted'; pending: boolean } | null {
   if (typeof body !== 'object' || body === null) return null;
@@ -112,7 +113,7 @@ export function readResource(body: unknown, subscriptionId?: string): { quantity
   const status = fields['status'];
   if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0 || (status !== 'active' && status !== 'deleted')) return null;
   const id = fields['id'];
-  if (subscriptionId !== undefined && id !== undefined && id !== subscriptionId) return null;
+  if (subscriptionId !== undefined && id !== undefined && id !== null && String(id).toLowerCase() !== subscriptionId.toLowerCase()) return null;
   return { quantity, status, pending: fields['provisioning'] === 'pending' };
 }
 

@@ -209,6 +209,7 @@ describe('what an answer to a change says, and no more', () => {
     ['an HTML page', answer(200, '<html>Maintenance</html>'), expect.objectContaining({ kind: 'unread', messageJa: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string })],
     ['no body (204)', answer(204), expect.objectContaining({ kind: 'unread' })],
     ['another subscription', answer(200, { ...body(2), id: 'OTHER' }), expect.objectContaining({ kind: 'unread' })],
+    ['the subscription, its id in another case', answer(200, { ...body(2), id: 's' }), { kind: 'settled' }],
     ['a quantity that is no count of seats', answer(200, body(-1)), expect.objectContaining({ kind: 'unread' })],
   ])('%s', async (_what, reply, outcome) => {
     const transport = playing(() => reply);
