@@ -78,7 +78,8 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
         const { update, patched, leftUnsent } = task.poll ? await pollLine(supplier, task, watch) : await sendLine(supplier, task, keyOf(task.lineId), watch);
         if (patched) counts.sent++;
         tally(counts, update);
-        if (update.supplierQuantity !== undefined) sayQuantityDiffers(deps, task, update.supplierQuantity, update);
+        const held = update.supplierQuantity ?? update.supplierHolds;
+        if (held !== undefined) sayQuantityDiffers(deps, task, held, update);
         claims.done(task.lineId);
         await writer.push(update, leftUnsent && markedNow.has(task.lineId));
         done++;
@@ -151,7 +152,7 @@ function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity
       `${task.subscriptionId}: ${update.message ?? ''}`,
       `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
     ),
-    data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, confirmed: task.target, supplier: supplierQuantity },
+    data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, before: task.before, target: task.target, confirmed: task.confirmed, supplier: supplierQuantity, status: update.status },
   });
 }
 
@@ -195,8 +196,10 @@ function watchSupplier(deps: PipelineDeps, file: string) {
   let supplier: Supplier | null = null;
   let saidCircuit = false;
   let saidHalt = false;
+  let saidNotices = 0;
   const where = file === '' ? '' : `${file}: `;
   const say = (): void => {
+    sayNotices();
     const state = supplier?.circuit?.();
     if (!saidCircuit && state?.open) {
       saidCircuit = true;
@@ -224,6 +227,14 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       });
     }
   };
+  /** What the client did on its own (a Retry-After it could not use, say), each said once as it comes. */
+  const sayNotices = (): void => {
+    const notices = supplier?.notices?.() ?? [];
+    for (const notice of notices.slice(saidNotices)) {
+      deps.log({ kind: 'event', name: `supplier.${notice.reason}`, message: words(`${where}${notice.message}`, `${where}${notice.messageJa}`), data: { ...notice } });
+    }
+    saidNotices = Math.max(saidNotices, notices.length);
+  };
   return {
     async supplier(): Promise<Supplier> {
       if (!supplier) {
@@ -236,6 +247,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
     blocked: (): boolean => supplier?.circuit?.().open === true || (supplier?.halted?.() ?? null) !== null,
     saw(outcome: LinkOutcome | SettlementOutcome | SubscriptionOutcome): void {
       if (outcome.kind === 'unavailable') say();
+      else sayNotices();
     },
     sayIfStopped: say,
   };
@@ -298,7 +310,8 @@ async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[], ho
       continue;
     }
     const tasks = tasksByOrder.get(line.orderId) ?? [];
-    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll: line.linkageStatus !== 'unlinked' || confirmed, confirmed });
+    const poll = line.linkageStatus !== 'unlinked' || confirmed;
+    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll, confirmed, sent: poll || line.sent, namesSerials: line.namesSerials });
     tasksByOrder.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps), holder));

@@ -4,7 +4,8 @@ import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Unavailable }
 /**
  * What each answer of the supplier makes of an order line (pure): the linkage status, and
  * the code and words the line keeps. Our own words come in English and Japanese; the
- * supplier's refusals keep its own words.
+ * supplier's refusals keep its own words. An answer is never taken for more than it says:
+ * a change is linked only when the supplier holds its target.
  */
 
 export interface LinkTask {
@@ -18,27 +19,37 @@ export interface LinkTask {
   poll: boolean;
   /** Its order is completed (confirmed before the supplier settled): the store follows what the supplier settles at. */
   confirmed: boolean;
+  /** A change of it left before this run (sent_at was set): the supplier may have taken it, whatever it holds now. */
+  sent: boolean;
+  /** It cancels named serials: another quantity than asked cannot say which of them. */
+  namesSerials: boolean;
 }
 
 /** The code a line carries when the supplier holds, or settled at, a quantity other than the one the store expects. */
 export const QUANTITY_DIFFERS = 'SUPPLIER_QUANTITY_MISMATCH';
 
 /**
- * Before the first change of a line: what the supplier holds decides whether it is sent.
+ * Before a change of a line is sent: what the supplier holds decides whether it is sent.
  * - the quantity before the order: send the change (`null`);
  * - the target already: an earlier run's change landed (a crash after the PATCH); the line
  *   is sent, linked or pending as the supplier says;
- * - anything else: nothing is sent. An absolute target computed from a quantity the
- *   supplier does not have would take away the wrong number of seats; the line fails with
- *   SUPPLIER_QUANTITY_MISMATCH, a final refusal: a person fixes the master, then asks again.
- * A 404 is the supplier's NOT_FOUND refusal. An unreadable or missing answer leaves the
- * line unlinked, for a later run.
+ * - anything else, on a line never sent: nothing is sent. An absolute target computed from
+ *   a quantity the supplier does not have would take away the wrong number of seats; the
+ *   line fails with SUPPLIER_QUANTITY_MISMATCH, a final refusal: a person fixes the master,
+ *   then asks again;
+ * - anything else, on a line an earlier run sent (maybe without an answer): the supplier may
+ *   have taken that change, so it is the same as a change settling at another quantity
+ *   (`otherQuantityUpdate`), never "nothing was sent".
+ * A 404 is the supplier's NOT_FOUND refusal for a line never sent; for one sent, the
+ * supplier took a change and now does not know the subscription: the line waits (pending).
+ * An unreadable or missing answer leaves the line unlinked, for a later run.
  */
 export function readUpdate(task: LinkTask, read: SubscriptionOutcome): LinkageUpdate | null {
   switch (read.kind) {
     case 'found':
       if (read.quantity === task.before) return null;
       if (read.quantity === task.target) return { lineId: task.lineId, status: read.pending ? 'pending' : 'linked', code: null, message: null };
+      if (task.sent) return read.pending ? { lineId: task.lineId, status: 'pending', code: null, message: null } : otherQuantityUpdate(task, read.quantity);
       return {
         lineId: task.lineId,
         status: 'failed',
@@ -47,7 +58,7 @@ export function readUpdate(task: LinkTask, read: SubscriptionOutcome): LinkageUp
         messageJa: `仕入元の数量は ${read.quantity}、システムの数量は ${task.before} です。仕入元には何も送信していません。仕入元でサブスクリプションを確認し、契約マスタを修正（kaiyaku contracts import）してから、もう一度解約を依頼してください`,
       };
     case 'rejected':
-      return { lineId: task.lineId, status: 'failed', code: read.code, message: read.message };
+      return task.sent ? refusedAfterSending(task, read) : { lineId: task.lineId, status: 'failed', code: read.code, message: read.message };
     case 'unavailable':
       return unreachable(task, read, 'unlinked');
   }
@@ -57,8 +68,13 @@ export function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate 
   switch (outcome.kind) {
     case 'settled':
       return { lineId: task.lineId, status: 'linked', code: null, message: null };
+    case 'settledOther':
+      return otherQuantityUpdate(task, outcome.status === 'deleted' ? 0 : outcome.quantity);
     case 'accepted':
       return { lineId: task.lineId, status: 'pending', code: null, message: null };
+    case 'unread':
+      // Sent, and what came back says nothing: like a 202, a later run asks the supplier.
+      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message, messageJa: outcome.messageJa, answered: true };
     case 'rejected':
       return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
     case 'unavailable':
@@ -71,36 +87,94 @@ export function settlementUpdate(task: LinkTask, outcome: SettlementOutcome): Li
     case 'settled': {
       const held = outcome.status === 'deleted' ? 0 : outcome.quantity;
       if (held === task.target) return { lineId: task.lineId, status: 'linked', code: null, message: null };
-      // Confirmed already (--confirm-unsettled): the supplier's quantity is the truth, and the
-      // store follows it (recordLinkage); the line says what happened, for good.
-      if (task.confirmed) {
-        return {
-          lineId: task.lineId,
-          status: 'linked',
-          code: QUANTITY_DIFFERS,
-          message: `the supplier settled at ${held}, not ${task.target} as confirmed; the contract line follows the supplier`,
-          messageJa: `仕入元は解約確定した ${task.target} ではなく ${held} で確定しました。契約明細は仕入元の数量に合わせます`,
-          supplierQuantity: held,
-        };
-      }
-      // Not confirmed yet: our change never landed. A later run asks the supplier again and
-      // sends it if the supplier still holds the quantity before (readUpdate).
-      return {
-        lineId: task.lineId,
-        status: 'unlinked',
-        code: QUANTITY_DIFFERS,
-        message: `the supplier settled at ${held}, not ${task.target}; a later run asks it again`,
-        messageJa: `仕入元は ${task.target} ではなく ${held} で確定しました。次回の実行で改めて確認します`,
-      };
+      return otherQuantityUpdate(task, held);
     }
     case 'pending':
       return { lineId: task.lineId, status: 'pending', code: null, message: null };
     case 'rejected':
-      return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
+      // Every line polled was sent: a refusal of the question is not a refusal of the change.
+      return refusedAfterSending(task, outcome);
     case 'unavailable':
       // Sent before: the supplier may have taken it, so the line waits, pending, for a later run to ask.
       return unreachable(task, outcome, 'pending');
   }
+}
+
+/**
+ * A line whose change was sent, which the supplier holds (settled) at `held`, not at its
+ * target. The supplier's quantity is the truth; what the store does depends on what it can
+ * follow (store/orderRepository.ts, followSupplierQuantity):
+ * - confirmed already (--confirm-unsettled): the contract line follows the supplier;
+ * - the quantity before the order: the change did not land. Unlinked: a later run asks
+ *   again and sends it (the GET first then finds the quantity before);
+ * - fewer seats than before, no serials named: the supplier took a change, not as asked. The
+ *   order line follows it (its cancel quantity becomes before − held), linked with
+ *   SUPPLIER_QUANTITY_MISMATCH, and confirmation applies what the supplier holds;
+ * - more seats than before (something else changed the subscription too), or named serials
+ *   (which of them the supplier kept cannot be told): pending with the words; a person checks
+ *   at the supplier, and a later run asks again. Never "nothing was sent", and the order's
+ *   acceptance cannot be withdrawn while it stands so.
+ */
+function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
+  const { lineId, target, before } = task;
+  if (task.confirmed) {
+    return {
+      lineId,
+      status: 'linked',
+      code: QUANTITY_DIFFERS,
+      message: `the supplier settled at ${held}, not ${target} as confirmed; the contract line follows the supplier`,
+      messageJa: `仕入元は解約確定した ${target} ではなく ${held} で確定しました。契約明細は仕入元の数量に合わせます`,
+      supplierQuantity: held,
+    };
+  }
+  if (held === before) {
+    return {
+      lineId,
+      status: 'unlinked',
+      code: QUANTITY_DIFFERS,
+      message: `the supplier settled at ${held}, the quantity before the change, not ${target}: the change did not land; a later run sends it again`,
+      messageJa: `仕入元は ${target} ではなく変更前の ${held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
+      supplierHolds: held,
+    };
+  }
+  if (held < before && !task.namesSerials) {
+    return {
+      lineId,
+      status: 'linked',
+      code: QUANTITY_DIFFERS,
+      message: `a change to ${target} was sent and the supplier settled at ${held}: the order line follows the supplier (it cancels ${before - held}, not ${before - target})`,
+      messageJa: `${target} への変更を送信し、仕入元は ${held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${before - target} ではなく ${before - held}）`,
+      supplierQuantity: held,
+    };
+  }
+  const why =
+    held > before
+      ? { en: `more than the ${before} before this order: something else changed the subscription too`, ja: `この注文の前の ${before} より多く、別の変更も加わっています` }
+      : { en: 'and the line names its serials, so the store cannot tell which of them the supplier kept', ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません' };
+  return {
+    lineId,
+    status: 'pending',
+    code: QUANTITY_DIFFERS,
+    message: `a change to ${target} was sent, but the supplier now holds ${held}, ${why.en}. Check the subscription at the supplier; a later run asks it again`,
+    messageJa: `${target} への変更を送信しましたが、仕入元の数量は ${held} です。${why.ja}。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します`,
+    supplierHolds: held,
+  };
+}
+
+/**
+ * A line whose change was sent, asked about, and refused (a 404: the supplier no longer knows
+ * the subscription). The supplier may have taken the change, so it is no refusal of it: the
+ * line waits, pending, with the supplier's words, and a person asks the supplier.
+ */
+function refusedAfterSending(task: LinkTask, refusal: { code: string; message: string }): LinkageUpdate {
+  return {
+    lineId: task.lineId,
+    status: 'pending',
+    code: 'SUPPLIER_UNAVAILABLE',
+    message: `the change was sent, then the supplier answered ${refusal.code} (${refusal.message}) when asked about the subscription: it may have taken the change. Ask the supplier about it; a later run asks again`,
+    messageJa: `変更は送信済みですが、その後の確認に仕入元が ${refusal.code}（${refusal.message}）と応答しました。変更が反映されている可能性があります。仕入元に確認してください。次回の実行で改めて確認します`,
+    answered: true,
+  };
 }
 
 function unreachable(task: LinkTask, outcome: Unavailable, status: 'unlinked' | 'pending'): LinkageUpdate {

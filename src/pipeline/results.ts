@@ -50,6 +50,16 @@ function lineWords(line: OrderLineView): { en: string; ja: string } {
 }
 
 /**
+ * A row done, where the supplier settled a line at another quantity than asked and the store
+ * followed it: the code and the line's words say so (the row is done, for what the supplier did).
+ */
+function settledOtherWords(lines: readonly OrderLineView[], lang: Lang): { errorCode: RowErrorCode | null; message: string } {
+  const followed = lines.find((l) => l.linkageStatus === 'linked' && l.linkageCode === 'SUPPLIER_QUANTITY_MISMATCH');
+  if (!followed) return { errorCode: null, message: '' };
+  return { errorCode: 'SUPPLIER_QUANTITY_MISMATCH', message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(followed) }, lang) };
+}
+
+/**
  * A judged row's result from its order as it stands now: the state in the store is the
  * truth, so a run taken over after a kill reports exactly what an uninterrupted one would.
  */
@@ -68,7 +78,7 @@ export function rowResult(
   // lines (released): the row is not done, however often it is reported.
   const refused = order.status === 'withdrawn' ? undefined : lines.find((l) => l.linkageStatus === 'failed');
   if (!refused && outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
-  if (!refused && orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, errorCode: null, message: '' };
+  if (!refused && orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, ...settledOtherWords(lines, lang) };
   if (order.status === 'withdrawn') {
     const no = order.orderNo ?? '';
     return { result: 'failed', linkage, errorCode: 'ORDER_WITHDRAWN', message: describeRowError({ code: 'ORDER_WITHDRAWN', ...(no ? { detail: { en: no, ja: no } } : {}) }, lang) };
@@ -104,6 +114,11 @@ export function rowResult(
           ? `注文は以前の実行の指定（--until ${hold}）により${STAGE_LABEL[hold].ja}のまま止めてあります。進めるには: ${how}`
           : `the order was left at ${STAGE_LABEL[hold].en} on purpose by an earlier run (--until ${hold}); to move it on: ${how}`,
     };
+  }
+  // Sent, and the supplier holds another quantity than asked: its words say what and what happens next.
+  const differs = lines.find((l) => l.linkageCode === 'SUPPLIER_QUANTITY_MISMATCH');
+  if (differs) {
+    return { result: 'pending', linkage, errorCode: 'SUPPLIER_QUANTITY_MISMATCH', message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(differs) }, lang) };
   }
   const unreachable = lines.find((l) => l.linkageCode === 'SUPPLIER_UNAVAILABLE');
   if (unreachable) {

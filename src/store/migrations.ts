@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { backfillDoneRequests } from './doneRequestBackfill.js';
 import { upperCaseRequestIds } from './requestIdCase.js';
+import { reopenSentRefusals } from './sentRefusals.js';
 
 /**
  * Numbered, forward-only migrations, listed in code so the compiled CLI needs no
@@ -370,6 +371,14 @@ const migrations: Migration[] = [
     name: '012_request_ids_upper_case',
     async up(knex) {
       await upperCaseRequestIds(knex);
+    },
+  },
+  {
+    // A line whose change was sent is never refused for good by a later question: lines an
+    // earlier version failed so (a quantity mismatch or a 404 after sending) are asked again.
+    name: '013_reopen_sent_refusals',
+    async up(knex) {
+      await reopenSentRefusals(knex);
     },
   },
 ];

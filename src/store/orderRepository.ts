@@ -291,10 +291,19 @@ export interface LinkageUpdate {
   /** Our own reasons in Japanese (absent: the message stands for both languages, being the supplier's words). */
   messageJa?: string | null;
   /**
-   * The supplier settled a line of a completed order (confirmed unsettled) at this quantity,
-   * not at the one the store applied: the contract line follows the supplier.
+   * The supplier settled the line at this quantity, not at its target, and the store follows
+   * it: on a completed order (confirmed unsettled) the contract line takes it; on an accepted
+   * one the order line does (its cancel quantity and quantity after), and confirmation
+   * applies it (followSupplierQuantity).
    */
   supplierQuantity?: number;
+  /** What the supplier holds, where it differs from the target and the store does not follow it (said in the event only). */
+  supplierHolds?: number;
+  /**
+   * Something at the supplier's address answered, though the line keeps SUPPLIER_UNAVAILABLE
+   * (a 2xx that said nothing, a 404 after sending): the order is linked with that supplier.
+   */
+  answered?: true;
 }
 
 /**
@@ -363,6 +372,10 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     .first('ol.quantity_after', 'o.order_no', 'o.status as order_status', 'o.end_date as order_end_date', 'cl.id as line_id', 'cl.contract_id', 'cl.quantity', 'cl.end_date as line_end_date', 'cl.subscription_id', 'lc.order_id as claimed_by')) as
     | { quantity_after: number; order_no: string; order_status: string; order_end_date: string | null; line_id: number; contract_id: number; quantity: number; line_end_date: string | null; subscription_id: string; claimed_by: number | null }
     | undefined;
+  if (row?.order_status === 'accepted') {
+    await followOnOpenOrder(trx, orderLineId, row, supplierQuantity, ctx);
+    return;
+  }
   if (!row || row.order_status !== 'completed') return;
   const storeHad = Number(row.quantity);
   const heldByOpenOrder = row.claimed_by !== null;
@@ -397,6 +410,37 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     entityId: Number(row.line_id),
     action: 'supplier-settled-other-quantity',
     detail: { orderNo: row.order_no, orderLineId, subscriptionId: row.subscription_id, confirmedQuantity: Number(row.quantity_after), storeHad, supplierQuantity, applied: apply },
+  });
+}
+
+/**
+ * A line of an order not yet confirmed that the supplier settled at fewer seats than before,
+ * not at the target (linkOutcomes.ts decides when): the order line follows the supplier, its
+ * quantity after becoming what the supplier holds and its cancel quantity what the supplier
+ * took, so that confirmation applies to the contract line, the serial export and the amounts
+ * what the supplier did. An audit row keeps what was asked and what the supplier holds.
+ */
+async function followOnOpenOrder(trx: Knex.Transaction, orderLineId: number, row: { quantity_after: number; order_no: string; line_id: number; subscription_id: string }, supplierQuantity: number, ctx: WriteContext): Promise<void> {
+  const asked = (await trx('order_lines').where({ id: orderLineId }).first('quantity_before', 'cancel_quantity')) as { quantity_before: number; cancel_quantity: number };
+  const before = Number(asked.quantity_before);
+  await trx('order_lines')
+    .where({ id: orderLineId })
+    .update({ quantity_after: supplierQuantity, cancel_quantity: before - supplierQuantity });
+  await recordAudit(trx, {
+    at: ctx.now,
+    actor: ctx.actor,
+    entity: 'order_line',
+    entityId: orderLineId,
+    action: 'supplier-settled-other-quantity',
+    detail: {
+      orderNo: row.order_no,
+      contractLineId: Number(row.line_id),
+      subscriptionId: row.subscription_id,
+      quantityBefore: before,
+      askedCancelQuantity: Number(asked.cancel_quantity),
+      askedQuantityAfter: Number(row.quantity_after),
+      supplierQuantity,
+    },
   });
 }
 
@@ -562,6 +606,10 @@ export interface LinkableLine {
   quantityAfter: number;
   subscriptionId: string;
   customer: string;
+  /** A change of it left before (sent_at is set). */
+  sent: boolean;
+  /** It cancels named serials (order_line_serials). */
+  namesSerials: boolean;
 }
 
 /**
@@ -589,9 +637,14 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
           ),
       )
       .orderBy('ol.id');
-    type Row = [number, number, string | null, OrderStatus, LinkageStatus, number, number, string, string];
-    for (const [lineId, orderId, linkedWith, orderStatus, linkageStatus, before, after, subscriptionId, customer] of await selectPacked<Row>(db, query, ['ol.id', 'ol.order_id', 'o.linked_with', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer'])) {
-      out.push({ lineId: Number(lineId), orderId: Number(orderId), linkedWith, orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer });
+    type Row = [number, number, string | null, OrderStatus, LinkageStatus, number, number, string, string, number, number];
+    const columns = [
+      'ol.id', 'ol.order_id', 'o.linked_with', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer',
+      'case when ol.sent_at is not null then 1 else 0 end',
+      'case when exists (select 1 from order_line_serials s where s.order_line_id = ol.id) then 1 else 0 end',
+    ];
+    for (const [lineId, orderId, linkedWith, orderStatus, linkageStatus, before, after, subscriptionId, customer, sent, namesSerials] of await selectPacked<Row>(db, query, columns)) {
+      out.push({ lineId: Number(lineId), orderId: Number(orderId), linkedWith, orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer, sent: Number(sent) === 1, namesSerials: Number(namesSerials) === 1 });
     }
   }
   return out;

@@ -51,13 +51,41 @@ export function isGatewayFailure(status: number): boolean {
   return status === 502 || status === 504;
 }
 
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_THROTTLE_MS;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? DEFAULT_THROTTLE_MS : Math.max(0, date - Date.now());
+/**
+ * What a 429's Retry-After asks for: seconds or an HTTP date. Absent or empty, the client
+ * waits a second. A value that asks for no wait (0, a negative number, a date already
+ * past) or cannot be read is `unusable`: the client's own back-off stands in for it, so
+ * a throttling supplier is never called back to back.
+ */
+export function retryAfter(value: string | undefined): { ms: number; unusable: string | null } {
+  if (value === undefined || value.trim() === '') return { ms: DEFAULT_THROTTLE_MS, unusable: null };
+  const seconds = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  if (Number.isNaN(ms)) return { ms: DEFAULT_THROTTLE_MS, unusable: value };
+  return ms > 0 ? { ms, unusable: null } : { ms: 0, unusable: value };
+}
+
+/**
+ * 401, 403 or 407: a gateway (or the supplier's front door) refused us. Nothing about the
+ * subscription: the supplier never saw the request, and no later call of this command fares better.
+ */
+export function isAccessRefused(status: number): boolean {
+  return status === 401 || status === 403 || status === 407;
+}
+
+/**
+ * Whether a 4xx is the supplier's own word (supplier-api.md): a 404 with no body or a JSON
+ * one (the simulator's `{code: "NOT_FOUND"}`), any other refusal a JSON body naming its
+ * code. An HTML page from a proxy, or a gateway's own JSON without a code, is an answer that
+ * cannot be read: a misconfigured base URL answers 404 to every line, and taking that for
+ * "unknown subscription" would fail them all for good.
+ */
+export function isSupplierRefusal(response: TransportResponse): boolean {
+  const body = response.body;
+  const json = typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (response.status === 404) return body === undefined || json;
+  const code = json ? (body as Record<string, unknown>)['code'] : undefined;
+  return typeof code === 'string' || typeof code === 'number';
 }
 
 export function refusalOf(status: number, body: unknown): { code: string; message: string } {
@@ -72,12 +100,20 @@ export function refusalOf(status: number, body: unknown): { code: string; messag
   };
 }
 
-export function readResource(body: unknown): { quantity: number; status: 'active' | 'deleted'; pending: boolean } | null {
+/**
+ * The subscription resource, or null when the body is not one: a quantity (a whole number
+ * ≥ 0), a status, and, when the body names an id, the subscription asked about (an answer
+ * about another subscription says nothing of this one). Ids are compared without regard to
+ * case: Partner Center's are GUIDs, which a gateway may give back in another case.
+ */
+export function readResource(body: unknown, subscriptionId?: string): { quantity: number; status: 'active' | 'deleted'; pending: boolean } | null {
   if (typeof body !== 'object' || body === null) return null;
   const fields = body as Record<string, unknown>;
   const quantity = fields['quantity'];
   const status = fields['status'];
-  if (typeof quantity !== 'number' || (status !== 'active' && status !== 'deleted')) return null;
+  if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0 || (status !== 'active' && status !== 'deleted')) return null;
+  const id = fields['id'];
+  if (subscriptionId !== undefined && id !== undefined && id !== null && String(id).toLowerCase() !== subscriptionId.toLowerCase()) return null;
   return { quantity, status, pending: fields['provisioning'] === 'pending' };
 }
 

@@ -8,11 +8,12 @@ import {
   type SimKnobs,
   type SubscriptionOutcome,
   type SupplierHalt,
+  type SupplierNotice,
   type Supplier,
   type SupplierStats,
   type SubscriptionSeed,
 } from './port.js';
-import { httpProblem, isGatewayFailure, isReadableAnswer, isTransient, readResource, refusalOf, retryAfterMs, transportProblem, unreadableProblem, type Problem } from './answers.js';
+import { httpProblem, isAccessRefused, isGatewayFailure, isReadableAnswer, isSupplierRefusal, isTransient, readResource, refusalOf, retryAfter, transportProblem, unreadableProblem, type Problem } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { SupplierSimulator } from './simulator.js';
 import {
@@ -62,6 +63,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   let wake = sharedController();
   const breaker = new CircuitBreaker(settings.circuitThreshold, () => wake.abort(new Error('circuit open')));
   let halt: SupplierHalt | null = null;
+  const notices: SupplierNotice[] = [];
   const budget = new BusyTime();
   /**
    * Since when the supplier has turned calls away with 429 without serving one (a 2xx or a
@@ -120,7 +122,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
             ...circuitOpen,
             problem: {
               en: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem.en}; not retried: ${why.en}`,
-              ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${lastProblem.ja}）。再試行しません: ${why.ja}`,
+              ja: `${noUsableAnswerJa(failedAttempts, lastProblem)}。再試行しません: ${why.ja}`,
             },
           }
         : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: { en: `supplier unavailable, not sent: ${why.en}`, ja: `送信していません: ${why.ja}` } };
@@ -142,7 +144,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
           breaker.answered();
           counters.throttled += 1;
           throttles += 1;
-          throttled(response);
+          throttled(response, throttles);
           if (throttles >= settings.maxAttempts * THROTTLES_PER_ATTEMPT) {
             counters.failures += 1;
             // Every attempt turned away unread is nothing sent.
@@ -155,10 +157,16 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
           continue;
         }
         problem = httpProblem(response);
+        if (isAccessRefused(response.status)) {
+          breaker.answered();
+          refusedAccess(response);
+          // The gateway refused it: this attempt never reached the supplier.
+          return giveUp(blocked() ?? problem);
+        }
         if (isGatewayFailure(response.status)) breaker.failed(problem);
         else if (!isTransient(response.status) || response.status === 409) breaker.answered();
         if (!isTransient(response.status)) {
-          if (isReadableAnswer(response) && readable(response)) {
+          if (answers(response, readable)) {
             throttledSince = null;
             return { kind: 'answered', response };
           }
@@ -176,7 +184,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         counters.failures += 1;
         return {
           kind: 'exhausted',
-          problem: { en: `supplier unavailable after ${failedAttempts} attempts; last: ${problem.en}`, ja: `仕入元から ${failedAttempts} 回とも有効な応答がありませんでした（最後: ${problem.ja}）` },
+          problem: { en: `supplier unavailable after ${failedAttempts} attempts; last: ${problem.en}`, ja: noUsableAnswerJa(failedAttempts, problem) },
         };
       }
       const stopped = blocked();
@@ -192,9 +200,16 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     return Math.max(0, settings.budgetMs - budget.spentMs());
   }
 
-  /** A 429: hold every call for its Retry-After, or stop when that is too long or nothing else is served. */
-  function throttled(response: TransportResponse): void {
-    const wait = retryAfterMs(response.headers['retry-after']);
+  /**
+   * A 429: hold every call for its Retry-After, or stop when that is too long or nothing else
+   * is served. The operation's own back-off (exponential in its `throttles`, with jitter) is
+   * the floor under the wait: a Retry-After of 0 never brings a throttling supplier calls
+   * back to back, and such a storm ends by the same bounds as any other.
+   */
+  function throttled(response: TransportResponse, throttles: number): void {
+    const asked = retryAfter(response.headers['retry-after']);
+    if (asked.unusable !== null) noticeUnusableRetryAfter(asked.unusable);
+    const wait = Math.max(asked.ms, backOffFloor(throttles));
     if (wait > settings.maxRetryAfterMs) {
       stop('retry_after', {
         en: `the supplier asked to wait ${seconds(wait)} s (HTTP 429 Retry-After), longer than the ${seconds(settings.maxRetryAfterMs)} s a command waits`,
@@ -214,6 +229,32 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     gate.holdUntil(Date.now() + wait);
   }
 
+  /** Equal jitter: between half and all of the back-off ceiling, so that it is never close to nothing. */
+  function backOffFloor(throttles: number): number {
+    const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (throttles - 1));
+    return ceiling / 2 + (random() * ceiling) / 2;
+  }
+
+  function noticeUnusableRetryAfter(value: string): void {
+    if (notices.some((n) => n.reason === 'retry_after_unusable')) return;
+    const shown = truncated(value, 40);
+    notices.push({
+      reason: 'retry_after_unusable',
+      message: `the supplier answered HTTP 429 with Retry-After: "${shown}", which asks for no usable wait; the client spaces its calls by its own back-off instead (up to ${seconds(settings.maxDelayMs)} s)`,
+      messageJa: `仕入元が HTTP 429 に待機時間として使えない Retry-After: "${shown}" を付けて応答しました。代わりに、クライアント側で間隔を空けて呼び出します（最大 ${seconds(settings.maxDelayMs)} 秒）`,
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** A 401, 403 or 407: the gateway refused us; nothing more is sent in this command. */
+  function refusedAccess(response: TransportResponse): void {
+    const { en, ja } = httpProblem(response);
+    stop('access_refused', {
+      en: `the supplier's gateway refused access (${en}): check the supplier URL and its credentials`,
+      ja: `仕入元のゲートウェイがアクセスを拒否しました（${ja}）。仕入元の URL と認証情報を確認してください`,
+    });
+  }
+
   /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */
   async function passGate(): Promise<void> {
     for (let wait = gate.waitMs(); wait > 0 && !wake.signal.aborted; wait = gate.waitMs()) {
@@ -226,10 +267,10 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   }
 
   async function readSubscription(q: { customer: string; subscriptionId: string }): Promise<SubscriptionOutcome> {
-    const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} }, (r) => r.status >= 400 || (r.status === 200 && readResource(r.body) !== null));
+    const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} }, (r) => r.status === 200 && readResource(r.body, q.subscriptionId) !== null);
     if (sent.kind === 'exhausted') return unavailable(sent);
     const { status, body } = sent.response;
-    const resource = status === 200 ? readResource(body) : null;
+    const resource = status === 200 ? readResource(body, q.subscriptionId) : null;
     if (!resource) return { kind: 'rejected', ...refusalOf(status, body) };
     return { kind: 'found', quantity: resource.status === 'deleted' ? 0 : resource.quantity, status: resource.status, pending: resource.pending };
   }
@@ -247,10 +288,9 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         body: req.targetQuantity === 0 ? { status: 'deleted' } : { quantity: req.targetQuantity },
       });
       if (sent.kind === 'exhausted') return unavailable(sent);
-      const { status, body } = sent.response;
-      if (status === 202) return { kind: 'accepted' };
-      if (status >= 200 && status < 300) return { kind: 'settled' };
-      return { kind: 'rejected', ...refusalOf(status, body) };
+      const { response } = sent;
+      if (response.status >= 300) return { kind: 'rejected', ...refusalOf(response.status, response.body) };
+      return changeAnswer(response, req);
     },
 
     async checkSettlement(q: { customer: string; subscriptionId: string }): Promise<SettlementOutcome> {
@@ -273,6 +313,8 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     },
 
     halted: () => (halt ? { ...halt } : null),
+
+    notices: () => notices.map((n) => ({ ...n })),
 
     async close(): Promise<void> {
       if (closed) return;
@@ -359,6 +401,44 @@ class ThrottleGate {
   waitMs(): number {
     return Math.max(0, this.notBefore - Date.now());
   }
+}
+
+/**
+ * What a 2xx to a change says, and no more (supplier-api.md: "200 with the resource: done
+ * and settled"). Done only with the subscription at the target, settled; still provisioning
+ * (or a 202) is accepted; settled at another quantity is said so; a body that is not the
+ * subscription says nothing of what the supplier did.
+ */
+function changeAnswer(response: TransportResponse, req: LinkRequest): LinkOutcome {
+  if (response.status === 202) return { kind: 'accepted' };
+  const resource = response.status === 200 ? readResource(response.body, req.subscriptionId) : null;
+  if (!resource) {
+    const { en, ja } = unreadableProblem(response);
+    return {
+      kind: 'unread',
+      message: `the supplier answered the change with ${en}, not the subscription: whether it took the change is not known; a later run asks it`,
+      messageJa: `仕入元は変更に対し、サブスクリプションではなく${ja}を返しました。変更が反映されたかは分かりません。次回の実行で仕入元に確認します`,
+    };
+  }
+  if (resource.pending) return { kind: 'accepted' };
+  const held = resource.status === 'deleted' ? 0 : resource.quantity;
+  if (held === req.targetQuantity) return { kind: 'settled' };
+  return { kind: 'settledOther', quantity: held, status: resource.status };
+}
+
+/** Whether a response is an answer the client hands on: a 4xx in the supplier's own words, or a 2xx the operation can read. 1xx and 3xx are not answers. */
+function answers(response: TransportResponse, readable: (response: TransportResponse) => boolean): boolean {
+  if (!isReadableAnswer(response)) return false;
+  return response.status >= 400 ? isSupplierRefusal(response) : readable(response);
+}
+
+/** 「n 回とも」 needs two or more. */
+function noUsableAnswerJa(attempts: number, last: Problem): string {
+  return attempts === 1 ? `仕入元から有効な応答がありませんでした（1 回: ${last.ja}）` : `仕入元から ${attempts} 回とも有効な応答がありませんでした（最後: ${last.ja}）`;
+}
+
+function truncated(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true }): Unavailable {

@@ -15,12 +15,23 @@ export interface LinkRequest {
   idempotencyKey: string;
 }
 
+/**
+ * What a change's answer says, and no more. A 200 is "done and settled" only with the
+ * subscription at the target in its body; anything else a 2xx carries is said as it is.
+ */
 export type LinkOutcome =
-  /** 200: done and settled. */
+  /** 200 with the subscription at the target (deleted for 0), settled: done. */
   | { kind: 'settled' }
-  /** 202: accepted, settling later; poll with `checkSettlement`. */
+  /** 200 with the subscription settled at another quantity than the target (the change did not land, or not as asked). */
+  | { kind: 'settledOther'; quantity: number; status: 'active' | 'deleted' }
+  /** 202, or a 200 whose subscription is still provisioning: accepted, settling later; poll with `checkSettlement`. */
   | { kind: 'accepted' }
-  /** 400 business refusal (supplier code and words), 404 (code `NOT_FOUND`) or another permanent 4xx. */
+  /**
+   * A 2xx whose body is not the subscription (empty, `{}`, garbage, an HTML page, another
+   * subscription): the change may or may not have happened. Like a 202, a later GET tells.
+   */
+  | { kind: 'unread'; message: string; messageJa: string }
+  /** 400 business refusal (supplier code and words), 404 (code `NOT_FOUND`) or another permanent 4xx, each in the supplier's JSON. */
   | { kind: 'rejected'; code: string; message: string }
   /** Retries exhausted (5xx, dropped connections, timeouts, 409 or 429 kept coming), or the circuit is open. */
   | Unavailable;
@@ -58,11 +69,13 @@ export interface Unavailable {
  * Why a client stopped calling the supplier for the rest of its life (one command): every
  * wait is bounded. `retry_after`: a 429 asked for a longer wait than `maxRetryAfterMs`;
  * `throttled`: nothing but 429s (and failures) for `throttlePatienceMs`; `budget`:
- * `budgetMs` spent on the supplier (while any operation is under way). Operations not yet sent are then given up at
- * once (`unsent`), as with an open circuit.
+ * `budgetMs` spent on the supplier (while any operation is under way); `access_refused`:
+ * a 401, 403 or 407 (a gateway refused us: an expired token, a missing permission), which
+ * says nothing about any subscription and which no later call of the command would get
+ * past. Operations not yet sent are then given up at once (`unsent`), as with an open circuit.
  */
 export interface SupplierHalt {
-  reason: 'retry_after' | 'throttled' | 'budget';
+  reason: 'retry_after' | 'throttled' | 'budget' | 'access_refused';
   message: string;
   messageJa: string;
   at: string;
@@ -91,6 +104,18 @@ export interface CircuitState {
   openedAt: string | null;
 }
 
+/**
+ * Something the client did on its own that the command should say once, without stopping:
+ * `retry_after_unusable`, a 429 whose Retry-After asked for no wait (0, negative, a past
+ * date) or could not be read, so the client's back-off spaced the calls instead.
+ */
+export interface SupplierNotice {
+  reason: 'retry_after_unusable';
+  message: string;
+  messageJa: string;
+  at: string;
+}
+
 export interface SupplierStats {
   /** Every request sent, first attempts and retries alike. */
   calls: number;
@@ -117,6 +142,8 @@ export interface Supplier {
   resetCircuit?(): void;
   /** Why the client stopped calling the supplier for good, or null while it goes on. */
   halted?(): SupplierHalt | null;
+  /** What the client did on its own that is worth saying once, oldest first (each reason once). */
+  notices?(): readonly SupplierNotice[];
   /**
    * Tells an in-process simulator where the supplier stands for subscriptions about to be
    * linked, so it need not be seeded with the whole store up front. Subscriptions it

@@ -117,7 +117,8 @@ async function expectStoppedEarly(deps: TestDeps, run: Awaited<ReturnType<typeof
   const said = circuitEvents(deps.events);
   expect(said).toHaveLength(1);
   expect(said[0]?.message.en).toMatch(/the supplier did not answer 8 calls in a row \(last: .+\); this run stops calling it, and lines not sent yet stay pending for a later run/);
-  expect(said[0]?.message.ja).toMatch(/^仕入元が 8 回続けて応答しませんでした。/);
+  // After the file's name, as the English words are.
+  expect(said[0]?.message.ja).toMatch(/^(\S+: )?仕入元が 8 回続けて応答しませんでした。/);
   return lines;
 }
 

@@ -2,8 +2,10 @@
  * Every wait of the client is bounded, and an answer that cannot be read is never taken for
  * one: a Retry-After beyond the cap, a supplier that serves nothing but 429s, and the time
  * budget each stop the client for good (`halted()`), after which nothing more is sent; a 200
- * that is not a subscription, garbage or an HTML page is retried like a failure, then
- * reported unavailable (never a refusal).
+ * to a GET that is not a subscription, garbage or an HTML page is retried like a failure,
+ * then reported unavailable (never a refusal). A 2xx to a change is judged for what it says:
+ * done only with the subscription at the target. A gateway's 401/403/407 stops the client; a
+ * Retry-After of 0 is floored by the back-off.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,9 @@ const link = (subscriptionId: string, targetQuantity = 1) => ({ customer: 'Conto
 const read = (subscriptionId: string) => ({ customer: 'Contoso', subscriptionId });
 const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({ status, headers, ...(body === undefined ? {} : { body }) });
 const SUBSCRIPTION = { id: 'S', quantity: 8, status: 'active', provisioning: 'succeeded' };
+/** The supplier's 200 to a change: the subscription the request names, settled at the quantity it asks for. */
+const changed = (req: TransportRequest): TransportResponse =>
+  answer(200, { id: decodeURIComponent(req.path.split('/').pop() ?? ''), quantity: (req.body as { quantity: number }).quantity, status: 'active', provisioning: 'succeeded' });
 
 /** Plays `next(request number)` for each request and records what was sent, with when. */
 function playing(next: (n: number, req: TransportRequest) => TransportResponse): Transport & { sent: (TransportRequest & { at: number })[] } {
@@ -102,7 +107,7 @@ describe('bounded waits', () => {
 
   it('under an ordinary rate limit (some calls served every Retry-After) it goes on', async () => {
     // Every third call served, the others throttled for 20 ms: far from 300 ms without a served call.
-    const transport = playing((n) => (n % 3 === 0 ? answer(200, SUBSCRIPTION) : answer(429, undefined, { 'retry-after': '0.02' })));
+    const transport = playing((n, req) => (n % 3 === 0 ? changed(req) : answer(429, undefined, { 'retry-after': '0.02' })));
     const supplier = createSupplierClient(transport, { ...fast, throttlePatienceMs: 300 });
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => supplier.setQuantity(link(`S${i}`))));
     expect(outcomes.every((o) => o.kind === 'settled')).toBe(true);
@@ -126,11 +131,11 @@ describe('bounded waits', () => {
   it('the budget counts time spent on the supplier, and the patience time turned away: not the time between runs', async () => {
     // Each call takes 150 ms; between the runs the client sits idle for longer than both bounds.
     let calls = 0;
-    const transport: Transport = async () => {
+    const transport: Transport = async (req) => {
       calls += 1;
       await new Promise((r) => setTimeout(r, 150));
       // The third call (the second run's first) is turned away once, as under a rate limit.
-      return calls === 3 ? answer(429, undefined, { 'retry-after': '0.05' }) : answer(200, SUBSCRIPTION);
+      return calls === 3 ? answer(429, undefined, { 'retry-after': '0.05' }) : changed(req);
     };
     const supplier = createSupplierClient(transport, { ...fast, budgetMs: 760, throttlePatienceMs: 250 });
     expect(await supplier.setQuantity(link('A'))).toEqual({ kind: 'settled' });
@@ -188,5 +193,58 @@ describe('answers that cannot be read', () => {
     expect(await supplier.readSubscription(read('S'))).toEqual({ kind: 'found', quantity: 8, status: 'active', pending: true });
     expect(await supplier.readSubscription(read('S'))).toEqual({ kind: 'found', quantity: 0, status: 'deleted', pending: false });
     expect(await supplier.readSubscription(read('S'))).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'subscription S not found' });
+  });
+});
+
+describe('what an answer to a change says, and no more', () => {
+  const body = (quantity: number, extra: Record<string, unknown> = {}) => ({ id: 'S', quantity, status: quantity === 0 ? 'deleted' : 'active', ...extra });
+  it.each<[string, TransportResponse, unknown]>([
+    ['the subscription at the target', answer(200, body(2)), { kind: 'settled' }],
+    ['the subscription still provisioning', answer(200, body(2, { provisioning: 'pending' })), { kind: 'accepted' }],
+    ['a 202', answer(202, {}, { location: '/v1/customers/C/subscriptions/S' }), { kind: 'accepted' }],
+    ['the subscription at another quantity', answer(200, body(7)), { kind: 'settledOther', quantity: 7, status: 'active' }],
+    ['the subscription deleted for a reduction', answer(200, body(0)), { kind: 'settledOther', quantity: 0, status: 'deleted' }],
+    ['{}', answer(200, {}), expect.objectContaining({ kind: 'unread', message: expect.stringContaining('HTTP 200: {}') as string })],
+    ['garbage', answer(200, '{"quantity": '), expect.objectContaining({ kind: 'unread' })],
+    ['an HTML page', answer(200, '<html>Maintenance</html>'), expect.objectContaining({ kind: 'unread', messageJa: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string })],
+    ['no body (204)', answer(204), expect.objectContaining({ kind: 'unread' })],
+    ['another subscription', answer(200, { ...body(2), id: 'OTHER' }), expect.objectContaining({ kind: 'unread' })],
+    ['the subscription, its id in another case', answer(200, { ...body(2), id: 's' }), { kind: 'settled' }],
+    ['a quantity that is no count of seats', answer(200, body(-1)), expect.objectContaining({ kind: 'unread' })],
+  ])('%s', async (_what, reply, outcome) => {
+    const transport = playing(() => reply);
+    const supplier = createSupplierClient(transport, fast);
+    expect(await supplier.setQuantity(link('S', 2))).toEqual(outcome);
+    // Never sent twice: the answer is judged, not retried.
+    expect(transport.sent).toHaveLength(1);
+  });
+
+  it('a 401, 403 or 407 stops the client: nothing more is sent, and nothing is refused', async () => {
+    for (const status of [401, 403, 407]) {
+      const transport = playing(() => answer(status, { error: 'no' }));
+      const supplier = createSupplierClient(transport, fast);
+      const outcome = await supplier.setQuantity(link('A'));
+      expect(outcome).toMatchObject({ kind: 'unavailable', unsent: true, message: expect.stringContaining(`the supplier's gateway refused access (HTTP ${status})`) as string });
+      expect(supplier.halted?.()).toMatchObject({ reason: 'access_refused' });
+      expect(await supplier.readSubscription(read('B'))).toMatchObject({ kind: 'unavailable', unsent: true });
+      expect(transport.sent).toHaveLength(1);
+    }
+  });
+
+  it('a Retry-After of 0 is floored by the back-off (equal jitter), and noticed once', async () => {
+    const transport = playing((n, req) => (n <= 4 ? answer(429, undefined, { 'retry-after': '0' }) : changed(req)));
+    const supplier = createSupplierClient(transport, { baseDelayMs: 40, maxDelayMs: 100, timeoutMs: 1_000 }, { random: () => 0 });
+    expect(await supplier.setQuantity(link('A'))).toEqual({ kind: 'settled' });
+    const gaps = transport.sent.slice(1).map((r, i) => r.at - transport.sent[i]!.at);
+    // Half of 40, 80, 100 (capped), 100 ms: timers fire late, never early.
+    [20, 40, 50, 50].forEach((floor, i) => expect(gaps[i]).toBeGreaterThanOrEqual(floor - 2));
+    expect(supplier.notices?.()).toEqual([expect.objectContaining({ reason: 'retry_after_unusable', message: expect.stringContaining('Retry-After: "0"') as string })]);
+  });
+
+  it('one attempt without a usable answer is said without 「とも」', async () => {
+    const transport = playing((n) => (n === 1 ? answer(503) : answer(429, undefined, { 'retry-after': '100000' })));
+    const supplier = createSupplierClient(transport, fast);
+    const outcome = await supplier.setQuantity(link('A'));
+    expect(outcome).toMatchObject({ kind: 'unavailable', messageJa: expect.stringMatching(/^仕入元から有効な応答がありませんでした（1 回: HTTP 503）。再試行しません: / ) as string });
   });
 });

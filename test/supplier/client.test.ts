@@ -134,13 +134,22 @@ describe('supplier client over a scripted transport', () => {
     expect(gaps[3]).toBeLessThan(155);
   });
 
-  it('maps permanent refusals with or without a supplier body', async () => {
-    const transport = scripted([answer(400, { code: 900257, description: 'too late' }), answer(400), answer(422, 'nope'), answer(404, { code: 'NOT_FOUND', description: 'gone' })]);
-    const supplier = createSupplierClient(transport, fast);
+  it('maps permanent refusals in the supplier\'s words; a refusal without them is not taken for one', async () => {
+    const transport = scripted([
+      answer(400, { code: 900257, description: 'too late' }),
+      answer(422, { code: 'IDEMPOTENCY_KEY_REUSED', description: 'other change' }),
+      answer(404, { code: 'NOT_FOUND', description: 'gone' }),
+      answer(404),
+      // A refusal with no supplier body (empty, text): an answer that cannot be read, retried, then unavailable.
+      answer(400),
+      answer(422, 'nope'),
+    ]);
+    const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 2 });
     expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'rejected', code: '900257', message: 'too late' });
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'rejected', code: 'HTTP_400', message: 'HTTP 400' });
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'rejected', code: 'HTTP_422', message: 'nope' });
+    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'rejected', code: 'IDEMPOTENCY_KEY_REUSED', message: 'other change' });
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'gone' });
+    expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'HTTP 404' });
+    expect(await supplier.setQuantity(link('S', 1))).toMatchObject({ kind: 'unavailable', message: 'supplier unavailable after 2 attempts; last: an answer that could not be read (HTTP 422: nope)' });
   });
 
   it('holds every call of the instance until Retry-After has passed', async () => {
