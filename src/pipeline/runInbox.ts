@@ -196,7 +196,9 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           continue;
         }
         record('archived', summary.exitCode, null, summary, movedTo);
-        archivedAs.set(files[files.length - 1]!, { size: after.size, mtimeMs: after.mtimeMs });
+        // As it stands in the archive (a copy on another file system has its own time stamp).
+        const archived = fs.statSync(movedTo, { throwIfNoEntry: false });
+        if (archived) archivedAs.set(files[files.length - 1]!, { size: archived.size, mtimeMs: archived.mtimeMs });
         deps.log({ kind: 'event', name: 'file.finished', message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`), data: { ...summary.counts, exitCode: summary.exitCode } });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
