@@ -138,7 +138,6 @@ describe('a 429 whose Retry-After asks for no wait is never retried back to back
     console.log(`[Retry-After: ${value}] ${throttled.length} calls turned away in ${took} ms`);
     // Back to back, 4 slots made thousands of calls in 3 s; the back-off allows a few dozen.
     expect(throttled.length).toBeLessThan(80);
-    expect(took).toBeLessThan(15_000);
     // Never two calls of one line back to back: at least half the first back-off (100 ms) apart.
     for (let i = 1; i <= rows; i++) {
       const at = throttled.filter((c) => c.id === subOf(i)).map((c) => c.at);

