@@ -64,6 +64,12 @@ export const cancelCommand: CliCommand<CancelArgs> = {
   prepare: async (args) => {
     const files = args.files ?? [];
     if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
+    if (args.inbox !== undefined && args.dryRun) {
+      throw usageError(
+        '--dry-run cannot be used with --inbox: a night takes up open orders and moves its files to the archive, which a dry run must not do; to preview a file, run kaiyaku cancel FILE --dry-run',
+        '--dry-run は --inbox と一緒には指定できません（夜間実行は未完了の注文を進め、ファイルをアーカイブに移動しますが、ドライランでは何も変更できません）。ファイルを確認するには kaiyaku cancel ファイル --dry-run を実行してください',
+      );
+    }
     if (args.inbox === undefined && files.length === 0) throw usageError('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
     if (args.inbox === undefined) {
       const stray = INBOX_ONLY.filter((name) => args[name as keyof CancelArgs] !== undefined);

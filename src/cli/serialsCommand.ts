@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { usageError, type Words } from '../errors.js';
+import { KaiyakuError, usageError, words, type Words } from '../errors.js';
 import { jstTimestamp } from '../domain/dates.js';
 import { checkOutputClear, checkOutputFile } from '../files/destinations.js';
 import { writeSerialExport } from '../reports/serialExport.js';
@@ -34,6 +35,7 @@ const exportCommand: CliCommand<ExportArgs> = {
       throw usageError(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
     }
     if (args.out !== undefined) checkOutputFile(args.out, '--out');
+    if (args.out !== undefined && args.markNotified) refuseExistingMarkedFile(args.out);
     // Only marking writes: a plain export reads the store without migrating or locking it.
     const store = await checkStore(args, args.markNotified ? 'write' : 'read');
     if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));
@@ -77,3 +79,20 @@ export const serialsCommand: CliGroup = {
   describe: 'the cancelled-serial notification CSV',
   subcommands: [exportCommand],
 };
+
+/**
+ * A marking export never writes over a file that is there: it may be an earlier export
+ * finance has not collected yet, whose rows are marked notified and would be lost (the
+ * daily job writing the same name before yesterday's file was read). Name each day's file
+ * (serials-2026-12-01.csv), or move the collected one away first.
+ */
+function refuseExistingMarkedFile(out: string): void {
+  if (!fs.existsSync(out)) return;
+  throw new KaiyakuError(
+    'USAGE',
+    words(
+      `--out ${out} already exists: with --mark-notified an export never writes over a file, which may be an earlier export not collected yet (its rows are marked notified); move it away once it is collected, or name a new file (e.g. with the date); nothing was done`,
+      `--out ${out} は既にあります。--mark-notified のエクスポートは既存のファイルに上書きしません（まだ回収されていない以前のエクスポートで、その行は通知済になっている可能性があります）。回収済みなら移動してから、または日付入りなど新しい名前を指定してください。何も行っていません`,
+    ),
+  );
+}

@@ -253,8 +253,8 @@ function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat
   const date = order?.appliedOn ?? '';
   const row = verdict.done.rowNo;
   // Standard input or a pipe was recorded under '-': it has no file name to show.
-  const file = verdict.file === '-' ? { en: 'standard input', ja: '標準入力' } : { en: verdict.file, ja: verdict.file };
-  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${file.en} row ${row})`, ja: `（${file.ja} の ${row} 行目）` };
+  const file = verdict.file === '-' ? { en: 'standard input', ja: '標準入力の' } : { en: verdict.file, ja: `${verdict.file} の` };
+  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${file.en} row ${row})`, ja: `（${file.ja} ${row} 行目）` };
   return {
     code: 'POSSIBLE_REPEAT',
     detail: {

@@ -90,13 +90,18 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
       return byContract;
     }));
 
-  /** (c): this file holds every row of the run that made or reported an order. */
+  /**
+   * (c): this file holds every row of the run that made or reported an order, and there
+   * were at least two: one row found again in another file is a coincidence as often as a
+   * copy (the same seat off the same line next month, or an error file of a later run), so
+   * it is no evidence, and the row is POSSIBLE_REPEAT rather than silently done.
+   */
   const holdsRowsOf = (run: EvidenceRun): Promise<boolean> => {
     let answer = holds.get(run.id);
     if (!answer) {
       answer = Promise.all([rowsOfThisFile(), cellsOfRun(store.db, run.id, 'with_order')]).then(([mine, theirs]) => {
         const read = cancelCellReader(run.header);
-        return theirs.length > 0 && theirs.every((fields) => {
+        return theirs.length > 1 && theirs.every((fields) => {
           const row = comparable(read(fields));
           return (mine.get(row[0]!) ?? []).some((own) => covers(own, row));
         });
@@ -115,7 +120,8 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
     // file's rows are not evidence enough; only the same bytes again (judged before) are.
     if (name === null) return false;
     if (fileKey(run.fileName) === name && rowNo === thisRowNo) return true;
-    if (errorFileKey(run) === name) return true;
+    // A piped run's error file has no name of its own either (every one is stdin.errors.csv).
+    if (run.fileName !== '-' && errorFileKey(run) === name) return true;
     return holdsRowsOf(run);
   };
 

@@ -46,4 +46,24 @@ describe('piped input and the repeat rule', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.rows.map((r) => r.result)).toEqual(['already_done']);
   });
+
+  it("a piped run's error file, run back, is nobody's error file by its name: still POSSIBLE_REPEAT, and with --allow-repeat a new request", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-stdin-errors-'));
+    dirs.push(dir);
+    fs.mkdirSync(path.join(dir, 'out'));
+    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '-q'], { cwd: dir, encoding: 'utf8' });
+    expect(imported.status, imported.stderr).toBe(0);
+    pipeInto(dir, '契約番号,商品コード,解約数\nNCN202108-0000003200,M365-E3,1\n');
+    const repeat = pipeInto(dir, '契約番号,商品コード,解約数\nNCN202108-0000003200,M365-E3,1\nNCN202105-0000003108,,1\n');
+    expect(repeat.rows.map((r) => r.error_code)).toEqual(['POSSIBLE_REPEAT', '']);
+    fs.copyFileSync(path.join(dir, 'out', 'stdin.errors.csv'), path.join(dir, 'stdin.errors.csv'));
+    const cancel = (extra: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, 'cancel', 'stdin.errors.csv', '--db', 'k.db', '--lang', 'en', '--quiet', ...extra], { cwd: dir, encoding: 'utf8' });
+      return { code: r.status, rows: parse(fs.readFileSync(path.join(dir, 'stdin.errors.result.csv')), { bom: true, columns: true }) as { result: string; error_code: string }[] };
+    };
+    expect(cancel([]).rows.map((r) => [r.result, r.error_code])).toEqual([['refused', 'POSSIBLE_REPEAT']]);
+    const allowed = cancel(['--allow-repeat']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.rows.map((r) => r.result)).toEqual(['completed']);
+  });
 });

@@ -129,3 +129,19 @@ describe('a night summary beside what the night writes', () => {
     expect(fs.existsSync(path.join(dir, 'rep', 'night.json'))).toBe(true);
   });
 });
+
+describe('a dry run of a night', () => {
+  it('is refused before anything runs: a night takes up orders and moves files, which a dry run must not do', () => {
+    const dir = path.join(tmp, 'dry-night');
+    fs.mkdirSync(path.join(dir, 'inbox'), { recursive: true });
+    cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
+    fs.writeFileSync(path.join(dir, 'inbox', 'nov.csv'), row(CONTRACTS[0]!));
+    const before = snapshot(dir);
+    for (const extra of [[], ['--supplier', 'sim']]) {
+      const r = spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--dry-run', '--db', 'k.db', ...extra], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--dry-run は --inbox と一緒には指定できません');
+      expect(snapshot(dir)).toEqual(before);
+    }
+  });
+});
