@@ -35,10 +35,10 @@ const exportCommand: CliCommand<ExportArgs> = {
       throw usageError(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
     }
     if (args.out !== undefined) checkOutputFile(args.out, '--out');
-    if (args.out !== undefined && args.markNotified) refuseExistingMarkedFile(args.out);
     // Only marking writes: a plain export reads the store without migrating or locking it.
     const store = await checkStore(args, args.markNotified ? 'write' : 'read');
     if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));
+    if (args.out !== undefined && args.markNotified) refuseExistingMarkedFile(args.out);
     return async () => {
       // Rows are marked only once every byte reached the reader: one that leaves early is a failure here.
       if (args.markNotified && args.out === undefined) stdoutMustArriveWhole();

@@ -225,7 +225,8 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     // The same daily command again (Japanese by default): it would write over rows marked notified.
     const again = await f.kaiyaku(exportArgs(x));
     expect(again.code, again.stderr).toBe(2);
-    expect(again.stderr).toContain(`--out ${x}: これは、ファイルを置いた後に中断された以前のエクスポートのファイルです。その ${BATCH} 行は通知済になっているため、上書きすると失われます`);
+    // Refused before anything runs: a marking export never writes over a file that is there.
+    expect(again.stderr).toContain(`--out ${x} は既にあります。--mark-notified のエクスポートは既存のファイルに上書きしません`);
     expect(sha256(x)).toBe(written);
     expect(await storeState(f)).toMatchObject({ notified: 3 * BATCH, records: 1 });
 
