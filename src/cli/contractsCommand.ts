@@ -45,7 +45,7 @@ const importCommand: CliCommand<ImportArgs> = {
     const file = { ...read, file: input!.shown };
     const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write', { create: true });
     return async () => {
-      for (const column of file.unknownColumns) process.stderr.write(`warning: ${args.file}: ${args.lang === 'ja' ? `不明な列を無視しました: ${column}` : `unknown column ignored: ${column}`}\n`);
+      for (const column of file.unknownColumns) process.stderr.write(args.lang === 'ja' ? `警告: ${args.file}: 不明な列を無視しました: ${column}\n` : `warning: ${args.file}: unknown column ignored: ${column}\n`);
       const deps = store === null ? null : await openDeps(store, args);
       try {
         const summary = await applyContractFile(deps, file, { dryRun: args.dryRun, acceptQuantities: args.acceptQuantities });

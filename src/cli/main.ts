@@ -150,5 +150,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE' && closedStdoutEndsQuietly()) process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   stdoutFailure ??= error;
 });
+// Messages and logs go to stderr; a reader of stderr that went away (a log pipe closed) must
+// not end the work half-way, leaving a night's later files unrun and its summary unwritten.
+process.stderr.on('error', () => undefined);
 tuneHeapForBatch();
 process.exitCode = await main(hideBin(process.argv));

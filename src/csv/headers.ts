@@ -24,7 +24,9 @@ export interface HeaderMap<K extends string> {
 export function normaliseHeader(cell: string): string {
   return cell
     .normalize('NFKC')
-    .replace(/[\uFEFF\u200B-\u200D]/g, '')
+    // Format characters are invisible (zero-width spaces, the word joiner, a soft hyphen, a
+    // BOM): a header that looks like 解約数 is read as 解約数.
+    .replace(/\p{Cf}/gu, '')
     .toLowerCase()
     .replace(/[\s_\-.]+/g, '');
 }

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { diskFullError, KaiyakuError, words, type Words } from '../errors.js';
-import { removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
+import { realTargetOf, removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
 export type Cell = string | number | boolean | null | undefined;
@@ -218,7 +218,8 @@ export function csvText(records: readonly (readonly string[])[]): string {
 export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> {
   const { encoding, header } = opts;
   const subject = describeFile(opts);
-  const target = opts.path === undefined ? stdoutTarget() : await openFileTarget(opts.path, opts.temporaryPath ?? temporaryPathFor(opts.path)).catch((err: unknown) => {
+  const file = opts.path === undefined ? undefined : realTargetOf(opts.path);
+  const target = file === undefined ? stdoutTarget() : await openFileTarget(file, opts.temporaryPath ?? temporaryPathFor(file)).catch((err: unknown) => {
     throw writeError(err, subject);
   });
   const { out } = target;

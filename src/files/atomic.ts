@@ -15,13 +15,32 @@
  * (reports/serialExportRecovery.ts), so only that recovery may remove it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileError } from '../errors.js';
 
 let sequence = 0;
+
+/**
+ * Where a file named `path` really is: a symbolic link is followed to its target (a link
+ * to a finance share, /dev/stdout redirected to a file), and a folder on the way is read
+ * where it leads. Writing beside the name and renaming over it would replace the link
+ * itself with a regular file, and the file it pointed at would never get the rows.
+ */
+export function realTargetOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    // Not there yet: its folder's real place, and its own name.
+    try {
+      return join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}
 
 /** A fresh temporary name beside `path`. */
 export function temporaryPathFor(path: string): string {
@@ -109,7 +128,8 @@ export function processAlive(pid: number): boolean {
  * Synchronous: it is for small files (a night's summary, a note of why a file was set
  * aside), and a caller cannot forget to wait for it.
  */
-export function writeFileAtomically(path: string, data: string | Uint8Array): void {
+export function writeFileAtomically(given: string, data: string | Uint8Array): void {
+  const path = realTargetOf(given);
   const temp = temporaryPathFor(path);
   let fd: number | null = null;
   try {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CsvWriter } from '../csv/write.js';
 import { fileError, KaiyakuError, words } from '../errors.js';
-import { moveIntoPlace, recordedTemporaryPathFor, removeQuietly, sha256OfFile } from '../files/atomic.js';
+import { moveIntoPlace, realTargetOf, recordedTemporaryPathFor, removeQuietly, sha256OfFile } from '../files/atomic.js';
 import type { Store } from '../store/connect.js';
 import {
   claimUnnotifiedSerials,
@@ -90,7 +90,8 @@ export async function writeSerialExport(store: Store, output: CsvOutput, filter:
 
 function exportFileFor(out: string): ExportFile {
   // Absolute: the export that recovers this one may run from another folder.
-  const finalPath = path.resolve(out);
+  // Where the file really goes (links followed): two exports to one file by two spellings are one.
+  const finalPath = realTargetOf(path.resolve(out));
   return { finalPath, tempPath: recordedTemporaryPathFor(finalPath) };
 }
 
