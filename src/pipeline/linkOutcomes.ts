@@ -135,6 +135,7 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       message: `the supplier settled at ${held}, the quantity before the change, not ${target}: the change did not land; a later run sends it again`,
       messageJa: `仕入元は ${target} ではなく変更前の ${held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
       supplierHolds: held,
+      sendAfresh: true,
     };
   }
   if (held < before && !task.namesSerials) {

@@ -304,6 +304,12 @@ export interface LinkageUpdate {
    * (a 2xx that said nothing, a 404 after sending): the order is linked with that supplier.
    */
   answered?: true;
+  /**
+   * The change did not land: it is sent again under a new idempotency key (the supplier
+   * answers a key it has seen with the answer it remembers, so the same key would only
+   * replay "did not land" for ever). Absolute target quantities make a new key safe.
+   */
+  sendAfresh?: true;
 }
 
 /**
@@ -333,6 +339,8 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
         linkage_message: u.message,
         linkage_message_ja: u.messageJa ?? null,
         linked_at: u.status === 'linked' ? ctx.now : null,
+        // A new key is drawn when the line is next sent (prepareLinesToSend).
+        ...(u.sendAfresh ? { idempotency_key: null } : {}),
         ...release,
       });
       continue;
@@ -395,6 +403,7 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
       await trx('contracts').where({ id: row.contract_id, status: 'cancelled' }).update({ status: 'active', end_date: null, cancelled_on: null, updated_at: ctx.now, updated_by: ctx.actor });
     }
   }
+  const finance = apply ? await followOnCompletedOrderLine(trx, orderLineId, supplierQuantity) : null;
   if (heldByOpenOrder) {
     await trx('order_lines')
       .where({ id: orderLineId })
@@ -409,8 +418,33 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     entity: 'contract_line',
     entityId: Number(row.line_id),
     action: 'supplier-settled-other-quantity',
-    detail: { orderNo: row.order_no, orderLineId, subscriptionId: row.subscription_id, confirmedQuantity: Number(row.quantity_after), storeHad, supplierQuantity, applied: apply },
+    detail: { orderNo: row.order_no, orderLineId, subscriptionId: row.subscription_id, confirmedQuantity: Number(row.quantity_after), storeHad, supplierQuantity, applied: apply, cancelledSerialRow: finance },
   });
+}
+
+/**
+ * The order line of a completed order, and finance's cancelled-serial row of it, follow
+ * what the supplier settled at, as the contract line did: the order's amounts and the
+ * notification CSV then say what was really cancelled (before − what the supplier holds),
+ * not what was asked. A row finance was already notified of stays as it was (the audit row
+ * says so); serial-managed lines name their serials and are left as confirmed.
+ */
+async function followOnCompletedOrderLine(trx: Knex.Transaction, orderLineId: number, supplierQuantity: number): Promise<'updated' | 'removed' | 'already notified' | 'none'> {
+  const line = (await trx('order_lines').where({ id: orderLineId }).first('quantity_before')) as { quantity_before: number } | undefined;
+  if (!line) return 'none';
+  const cancelled = Math.max(0, Number(line.quantity_before) - supplierQuantity);
+  await trx('order_lines').where({ id: orderLineId }).update({ quantity_after: supplierQuantity, cancel_quantity: cancelled });
+  const serialManaged = await trx('order_line_serials').where({ order_line_id: orderLineId }).first('serial_id');
+  if (serialManaged) return 'none';
+  const rows = (await trx('cancelled_serials').where({ order_line_id: orderLineId }).select('id', 'notified_at')) as { id: number; notified_at: string | null }[];
+  if (rows.length === 0) return 'none';
+  if (rows.some((r) => r.notified_at !== null)) return 'already notified';
+  if (cancelled === 0) {
+    await trx('cancelled_serials').where({ order_line_id: orderLineId }).delete();
+    return 'removed';
+  }
+  await trx('cancelled_serials').where({ order_line_id: orderLineId }).update({ cancel_quantity: cancelled });
+  return 'updated';
 }
 
 /**

@@ -298,3 +298,46 @@ describe.each(STORE_KINDS)('a change sent that settles at another quantity is ne
     expect(supplier.patches()).toBe(2);
   });
 });
+
+describe.each(STORE_KINDS)('review 3: the supplier ignoring a change, and a confirmed line settling elsewhere (%s)', (kind) => {
+  it('a change answered 200 but not applied is sent again under a new idempotency key, never the same answer replayed for ever', async () => {
+    const { dir, store, supplier, file, sup } = await setUp(kind, 'replayed', 1);
+    // A supplier that remembers each key's answer, as Partner Center does, and ignores the first key's change.
+    const answered = new Map<string, Reply>();
+    const keysSeen: string[] = [];
+    let first = true;
+    supplier.onPatch = (asked) => {
+      const key = asked.key;
+      keysSeen.push(key);
+      const remembered = answered.get(key);
+      if (remembered) return remembered;
+      const reply: Reply = first ? { status: 200, body: resource(asked.id, asked.sub) } : honestPatch(asked);
+      first = false;
+      answered.set(key, reply);
+      return reply;
+    };
+    expect((await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--quiet'])).code).toBe(1);
+    const again = await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--quiet']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(keysSeen).toHaveLength(2);
+    expect(new Set(keysSeen).size).toBe(2);
+    expect((await lineRows(store))[0]).toMatchObject({ orderStatus: 'completed', linkageStatus: 'linked' });
+    expect(held(supplier)).toEqual([8]);
+  });
+
+  it('confirmed unsettled, then settled at 9 for 8: the order line and finance\'s row follow the supplier with the contract line', async () => {
+    const { dir, store, supplier, file, sup } = await setUp(kind, 'confirmed-elsewhere', 1);
+    supplier.onPatch = accepted202;
+    expect((await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--confirm-unsettled', '--quiet'])).code).toBe(0);
+    expect((await lineRows(store))[0]).toMatchObject({ orderStatus: 'completed', linkageStatus: 'pending' });
+    // The supplier settles at 9: it took one seat, not two.
+    const sub = supplier.subs.get(SUBS[0]!)!;
+    sub.quantity = 9;
+    sub.pending = false;
+    expect((await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--quiet'])).code).toBe(0);
+    expect((await seatsInStore(store)).get(SUBS[0]!)).toBe(9);
+    expect((await orderLineQuantities(store)).get(SUBS[0]!)).toEqual([1, 9]);
+    const serials = await readStore(store, (s) => s.db('cancelled_serials').select('cancel_quantity'));
+    expect(serials.map((r: Record<string, unknown>) => Number(r['cancel_quantity']))).toEqual([1]);
+  });
+});

@@ -22,6 +22,8 @@ export interface Asked {
   sub: HeldSubscription;
   /** The target of a PATCH (0 for `{status: "deleted"}`). */
   target: number;
+  /** The PATCH's Idempotency-Key ('' for a GET). */
+  key: string;
 }
 
 export interface Call {
@@ -73,8 +75,8 @@ export async function startHostileSupplier(seeds: Record<string, number>): Promi
       if (!sub) reply = { status: 404, body: { code: 'NOT_FOUND', description: `subscription ${id} not found` } };
       else if (req.method === 'PATCH') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { quantity?: number; status?: string };
-        reply = supplier.onPatch({ id, sub, target: body.status === 'deleted' ? 0 : Number(body.quantity) });
-      } else reply = supplier.onGet({ id, sub, target: Number.NaN });
+        reply = supplier.onPatch({ id, sub, target: body.status === 'deleted' ? 0 : Number(body.quantity), key: String(req.headers['idempotency-key'] ?? '') });
+      } else reply = supplier.onGet({ id, sub, target: Number.NaN, key: '' });
       calls.push({ method: req.method ?? '', id, status: reply === 'drop' ? 'drop' : reply.status, at: Date.now() });
       if (reply === 'drop') {
         req.socket.destroy();

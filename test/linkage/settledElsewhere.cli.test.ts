@@ -79,11 +79,12 @@ describe('the supplier settles a line confirmed unsettled at another quantity', 
     expect(settled.code, settled.stdout).toBe(0);
     expect(counts(settled)).toEqual({ differs: 2, unreachable: 0, waiting: 0 });
 
-    // The order lines are linked, the difference on them; the orders stay completed as confirmed.
+    // The order lines are linked, the difference on them; the orders stay completed, and
+    // each order line says what the supplier really holds (its amounts and finance's row follow).
     const lines = await orderLines(dir);
     expect(lines.map((l) => [l.subscriptionId, l.orderStatus, l.linkageStatus, l.quantityAfter, l.linkageCode])).toEqual([
-      ['SLOW-0101', 'completed', 'linked', 3, 'SUPPLIER_QUANTITY_MISMATCH'],
-      ['SLOW-0102', 'completed', 'linked', 0, 'SUPPLIER_QUANTITY_MISMATCH'],
+      ['SLOW-0101', 'completed', 'linked', 2, 'SUPPLIER_QUANTITY_MISMATCH'],
+      ['SLOW-0102', 'completed', 'linked', 1, 'SUPPLIER_QUANTITY_MISMATCH'],
     ]);
     expect(lines[0]!.linkageMessage).toContain('the supplier settled at 2, not 3');
     // The store holds what the supplier holds: 2 seats; and 1 seat, so that line and its contract are active again.
