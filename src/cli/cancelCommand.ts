@@ -55,12 +55,12 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .option('archive', { type: 'string', describe: 'with --inbox: where finished files go (default: <inbox>/archive; unreadable ones to <archive>/rejected)' })
       .option('summary-json', { type: 'string', describe: 'with --inbox: write the night\'s summary as JSON here' })
       .option('settle-seconds', { type: 'number', describe: 'with --inbox: a file changed more recently than this is left for the next run (default 5)' })
-      .example('$0 cancel --inbox /srv/kaiyaku/inbox --summary-json night.json --log-format json', 'the nightly job')
+      .example('$0 cancel --inbox /srv/kaiyaku/inbox --supplier https://gw.example/ --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
-      .example('$0 cancel mar.csv --allow-repeat', 'rows that repeat an earlier month\'s request are new requests')
-      .example('$0 cancel a.csv b.csv --reports out/ --lang en', 'two runs, reports in out/')
-      .example('iconv -f sjis nov.txt | $0 cancel - --reports out/', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
+      .example('$0 cancel mar.csv --allow-repeat --supplier https://gw.example/', 'rows that repeat an earlier month\'s request are new requests')
+      .example('$0 cancel a.csv b.csv --reports out/ --lang en --supplier sim', 'two runs against the in-process simulator, reports in out/')
+      .example('iconv -f sjis nov.txt | $0 cancel - --reports out/ --dry-run', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
     const files = args.files ?? [];
     if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');

@@ -44,8 +44,8 @@ const resumeCommand: CliCommand<ResumeArgs> = {
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
       .option('order', { type: 'string', array: true, describe: 'only this order (repeatable), moved on even where its run asked it to stop' })
       .option('include-parked', { type: 'boolean', default: false, describe: 'move on the orders parked where their run asked them to stop (--until) too' })
-      .example('$0 orders resume', 'what the nightly job runs before new files')
-      .example('$0 orders resume --order NOD202611-0000000001', 'link and confirm an order a run left at --until accepted'),
+      .example('$0 orders resume --supplier https://gw.example/', 'what the nightly job runs before new files (or KAIYAKU_SUPPLIER)')
+      .example('$0 orders resume --order NOD202611-0000000001 --supplier https://gw.example/', 'link and confirm an order a run left at --until accepted'),
   prepare: async (args) => {
     const supplier = resolveSupplierSpec(args.supplier, stageAtLeast(args.until, 'linked'));
     const orderNos = args.order === undefined ? undefined : [...new Set(args.order.map(normaliseOrderNo))];
