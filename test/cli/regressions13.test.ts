@@ -13,7 +13,7 @@ import { buildSandbox, copySandbox, runIn, snapshot, type Sandbox } from '../sup
 let sandbox: Sandbox;
 beforeAll(() => {
   sandbox = buildSandbox();
-}, 120_000);
+}, 180_000);
 afterAll(() => sandbox?.cleanup());
 
 /** Runs one case in a fresh copy and hands back the folder's state before and after. */

@@ -30,7 +30,7 @@ let original = new Map<number, number>();
 
 beforeAll(async () => {
   ({ gen, base, original } = await importedBase(tmp, ROWS, ['--late', '2']));
-}, 60_000);
+}, 180_000);
 
 const busy = () => Object.assign(new Error('SQLITE_BUSY: database is locked (injected by the test)'), { code: 'SQLITE_BUSY', injected: true });
 
@@ -128,7 +128,7 @@ describe('busy answers from the store', () => {
     expect(faulty.rows).toEqual(clean.rows);
     expect(faulty.keysPerSub.every((n) => n === 1)).toBe(true);
     console.info(`busy once per transaction: ${injectedCount} busy answers injected, ${faulty.rows.length} rows as a clean run`);
-  }, 60_000);
+  }, 180_000);
 
   it('a line claimed by an overlapping run while the judging transaction is retried is refused, not taken from the other run', async () => {
     const dir = path.join(tmp, 'rival');
@@ -175,7 +175,7 @@ describe('busy answers from the store', () => {
     } finally {
       await run.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('another connection taking the write lock again and again during a CLI run: waited for, never surfaced', async () => {
     const dir = path.join(tmp, 'held');
@@ -220,5 +220,5 @@ describe('busy answers from the store', () => {
     } finally {
       await s.close();
     }
-  }, 90_000);
+  }, 180_000);
 });

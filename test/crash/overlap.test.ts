@@ -22,7 +22,7 @@ const servers: SupplierServer[] = [];
 
 beforeAll(async () => {
   ({ base, original } = await importedBase(tmp, CONTRACTS));
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   for (const s of servers) await s.close();
 });
@@ -146,7 +146,7 @@ describe('two cancel runs at once on different files', () => {
       for (const c of server.simulator.callLog()) if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
       expect([...keys].filter(([, k]) => k.size !== 1)).toEqual([]);
       expect(stats.byStatus['422'] ?? 0).toBe(0);
-    }, 90_000);
+    }, 180_000);
   }
 });
 
@@ -175,7 +175,7 @@ describe('two cancel runs at once whose files share request ids', () => {
     });
     const tally = (rows: CsvRow[]) => rows.reduce<Record<string, number>>((acc, r) => ((acc[r['result'] ?? ''] = (acc[r['result'] ?? ''] ?? 0) + 1), acc), {});
     console.info(`shared request ids: A exit ${ra.code} ${JSON.stringify(tally(resA))}, B exit ${rb.code} ${JSON.stringify(tally(resB))}`);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('the same file submitted twice at once', () => {
@@ -223,5 +223,5 @@ describe('the same file submitted twice at once', () => {
       expect(runs.filter((r) => r.status !== 'done')).toEqual([]);
       expect(await store.db('locks').select('name')).toEqual([]);
     });
-  }, 90_000);
+  }, 180_000);
 });

@@ -95,7 +95,7 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
     const next = path.join(f.dir, 'next.csv');
     expect((await f.kaiyaku(exportArgs(next))).code).toBe(0);
     expect(serialsIn(next)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('an export killed mid-way gives its rows back: the next export writes them all', async () => {
     await f.cancelBatch(2);
@@ -117,7 +117,7 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
     expect(new Set(serialsIn(after)).size).toBe(BATCH);
     expect(serialsIn(after)).toHaveLength(BATCH);
     expect(await claimState(f)).toEqual({ claimed: 0, notified: 2 * BATCH, total: 2 * BATCH });
-  }, 120_000);
+  }, 180_000);
 
   it('a claim of an export on another host is left alone until its lease lapses; without --unnotified the file says it lacks them', async () => {
     await f.cancelBatch(3);
@@ -147,7 +147,7 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
     expect((await f.kaiyaku(exportArgs(lapsed))).code).toBe(0);
     expect(serialsIn(lapsed)).toHaveLength(100);
     expect(await claimState(f)).toEqual({ claimed: 0, notified: 3 * BATCH, total: 3 * BATCH });
-  }, 120_000);
+  }, 180_000);
 
   it('a file that cannot be written marks nothing and gives its rows back', async () => {
     const store = await f.store.open();
@@ -162,5 +162,5 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
     expect(r.stderr).toContain('U+20BB7');
     expect(fs.existsSync(out)).toBe(false);
     expect(await claimState(f)).toEqual({ claimed: 0, notified: 0, total: 3 * BATCH });
-  }, 120_000);
+  }, 180_000);
 });

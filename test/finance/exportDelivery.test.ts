@@ -195,7 +195,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(fs.existsSync(x)).toBe(false);
     expect(temporaries(f)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: BATCH, total: BATCH, records: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('killed after renaming its file: the rows stay marked, and finance deleting the file after reading it brings none back', async () => {
     await f.cancelBatch(2);
@@ -214,7 +214,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(r.stderr).toContain(`warning: ${x}: an earlier export to this file stopped after putting it in place: its ${BATCH} rows stay marked notified; the file has since been moved, removed or changed`);
     expect(temporaries(f)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 2 * BATCH, total: 2 * BATCH, records: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('killed after renaming its file, the file left unread: an export to the same name is refused until the file is moved away', async () => {
     await f.cancelBatch(3);
@@ -240,7 +240,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     f.deliver(x);
     expect(serialsIn(x)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 3 * BATCH, total: 3 * BATCH, records: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('finished normally and deleted by finance after reading: the next export repeats nothing', async () => {
     await f.cancelBatch(4);
@@ -257,7 +257,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     f.deliver(y);
     expect(serialsIn(y)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 4 * BATCH, total: 4 * BATCH, records: 0 });
-  }, 120_000);
+  }, 180_000);
 
   it('to a standard output whose reader leaves early: exit 1, said in the chosen language, nothing marked, the claim released at once', async () => {
     await f.cancelBatch(5);
@@ -286,7 +286,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(next.code, next.stderr).toBe(0);
     f.deliver(y);
     expect(serialsIn(y)).toHaveLength(BATCH);
-  }, 120_000);
+  }, 180_000);
 
   it('another export writing the same file at this moment: refused before claiming anything', async () => {
     const x = path.join(f.dir, 'busy.csv');
@@ -306,7 +306,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(next.code, next.stderr).toBe(0);
     f.deliver(x);
     expect(serialsIn(x)).toHaveLength(BATCH);
-  }, 120_000);
+  }, 180_000);
 
   it('every serial reached finance exactly once', async () => {
     const all = await withStore(f, async (s) => (await s.db('cancelled_serials').select('serial_no')).map((r: { serial_no: string }) => r.serial_no));

@@ -359,5 +359,5 @@ describe('re-importing the master', () => {
       }),
       { numRuns: Number(process.env.RUNS ?? 30) },
     );
-  }, 120_000);
+  }, 180_000);
 });

@@ -126,7 +126,9 @@ async function expectStoppedEarly(deps: TestDeps, run: Awaited<ReturnType<typeof
 async function expectResumeCompletes(deps: TestDeps, before: LineState[], dead: DeadServer): Promise<void> {
   const up = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(deps.store.db) });
   try {
-    deps.setSupplier(() => createHttpSupplier(up.url, POLICY));
+    // A healthy supplier gets the client's usual patience: 200 ms (for the dead ones) is less
+    // than a loaded machine may take to answer, and a retry would count a call twice.
+    deps.setSupplier(() => createHttpSupplier(up.url, { ...POLICY, timeoutMs: 30_000 }));
     const resumed = await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
     expect(resumed.counts).toMatchObject({ sent: ROWS, settled: ROWS, confirmed: ROWS, unavailable: 0 });
     expect(circuitEvents(deps.events)).toHaveLength(1);

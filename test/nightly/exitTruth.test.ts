@@ -71,14 +71,14 @@ describe.each(STORE_KINDS)('an order only an operator can move (%s)', (kind) => 
     const clean = await kaiyaku(nightCmd);
     expect(clean.code, clean.stdout).toBe(0);
     expect(clean.stdout).not.toContain('要対応');
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('files a night leaves with rows still to do', () => {
   let base: Base;
   beforeAll(() => {
     base = prepareBase('truth', 20);
-  }, 120_000);
+  }, 180_000);
 
   it('a file written to while it ran is left for the next night with exit 1; the next night does the rest', async () => {
     const night = setUpNight('appended', base);
@@ -106,7 +106,7 @@ describe('files a night leaves with rows still to do', () => {
     s = readSummary(night);
     expect(s.files.map((f) => [f.file, f.status, f.rows])).toEqual([['grow.csv', 'archived', 6]]);
     expect(s.files[0]!.counts).toMatchObject({ already_done: 5, completed: 1 });
-  }, 120_000);
+  }, 180_000);
 
   it('a file another run is processing is left for later with exit 1, not 0', async () => {
     const night = setUpNight('held', base);
@@ -121,5 +121,5 @@ describe('files a night leaves with rows still to do', () => {
     const s: NightJson = readSummary(night);
     expect(s.files.map((f) => [f.file, f.status, f.exitCode])).toEqual([['held.csv', 'left_for_later', 1]]);
     expect(s.files[0]!.reason).toContain('FILE_IN_PROGRESS');
-  }, 60_000);
+  }, 180_000);
 });

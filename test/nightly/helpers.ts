@@ -81,11 +81,16 @@ export function cancelCsv(night: Night, from: number, to: number, extra: readonl
   return `${[night.cancelLines[0]!, ...night.cancelLines.slice(from, to + 1), ...extra].join('\n')}\n`;
 }
 
-/** Writes an inbox file whose mtime lies well in the past (settled), unless `fresh`. */
+/**
+ * Writes an inbox file whose mtime lies well in the past (settled), unless `fresh`: then it
+ * is dated a few minutes ahead, as if still being written when the night looks at it. (Dated
+ * now, a loaded machine's night could take longer than --settle-seconds to reach it.)
+ */
 export function drop(night: Night, name: string, content: string | Uint8Array, fresh = false): string {
   const file = path.join(night.inbox, name);
   fs.writeFileSync(file, content);
-  if (!fresh) age(file);
+  if (fresh) age(file, -600);
+  else age(file);
   return file;
 }
 

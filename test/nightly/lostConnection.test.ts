@@ -208,7 +208,7 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
     const orders = (await store.db('change_orders').select('contract_id', 'status')) as { contract_id: number; status: string }[];
     expect(new Set(orders.map((o) => o.contract_id)).size).toBe(CONTRACTS);
     expect(orders.filter((o) => o.status !== 'completed')).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('a connection lost once is taken up again at once: the file is archived that night', async () => {
     const { store, original } = await freshStore('once');
@@ -223,5 +223,5 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
     ]);
     expect(named(events, 'file.retried')).toHaveLength(1);
     expect(await integrityViolations(store.db, original)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

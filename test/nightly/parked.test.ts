@@ -134,7 +134,7 @@ describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
     // Each seat went once; the order sent back and withdrawn changed nothing at the supplier.
     expect(Object.fromEntries(await supplier.patches())).toEqual({ 'PARK-REQ-1': 1, 'PARK-ACC-2': 1, 'PARK-LNK-3': 1, 'CUT-4': 1 });
     expect(Object.fromEntries(await supplier.quantities())).toEqual({ 'PARK-REQ-1': 0, 'PARK-ACC-2': 0, 'PARK-LNK-3': 0, 'CUT-4': 0, 'BACK-5': 2 });
-  }, 120_000);
+  }, 180_000);
 
   it('a later run of the same rows asking for completion moves them on; a night dropping the same file does not', async () => {
     const f = await setUp(kind);
@@ -161,5 +161,5 @@ describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
     expect(readCsv(path.join(f.dir, 'accepted.result.csv')).map((r) => r['result'])).toEqual(['completed']);
     expect((await statusOf(f)).accepted).toBe('completed');
     expect(Object.fromEntries(await supplier.patches())).toEqual({ 'PARK-ACC-2': 1 });
-  }, 120_000);
+  }, 180_000);
 });

@@ -111,5 +111,5 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
     expect(again.code, again.stderr).toBe(0);
     const result = parse(readFileSync(join(dir, 'nov.result.csv')), { bom: true, columns: true }) as { result: string }[];
     expect(result.map((r) => r.result)).toEqual(Array(5).fill('already_done'));
-  }, 120_000);
+  }, 180_000);
 });

@@ -136,7 +136,7 @@ export function useSandboxWithSupplier(hooks: { beforeAll(fn: () => Promise<void
   hooks.beforeAll(async () => {
     sandbox = buildSandbox();
     supplier = await startSupplier(sandbox.template);
-  }, 120_000);
+  }, 180_000);
   hooks.afterAll(() => {
     supplier?.stop();
     sandbox?.cleanup();
