@@ -23,12 +23,8 @@ import { generate } from './generate.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = (p) => path.join(root, 'dist', p);
-const { openStore } = await import(dist('store/connect.js'));
-const { importContractFile } = await import(dist('pipeline/importContracts.js'));
-const { runCancelFile } = await import(dist('pipeline/runCancel.js'));
-const { resumeOpenOrders } = await import(dist('pipeline/orderSteps.js'));
-const { DEFAULT_CANCEL_OPTIONS } = await import(dist('pipeline/context.js'));
-const { createSimSupplier } = await import(dist('supplier/index.js'));
+// The library's entry, as any caller gets it (the package's exports map).
+const { openStore, importContractFile, runCancelFile, resumeOpenOrders, DEFAULT_CANCEL_OPTIONS, createSimSupplier } = await import(dist('index.js'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

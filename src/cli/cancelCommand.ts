@@ -1,16 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { KaiyakuError, type Lang, usageError, words } from '../errors.js';
-import { checkFolderClear, checkFolderCreatable, checkFolderWritable, checkOutputClear, checkOutputFile, sameLocation, writeFileAtomically, type Guard } from '../files/destinations.js';
-import { checkCancelFile } from '../pipeline/intake.js';
-import { runInbox, type NightSummary } from '../pipeline/runInbox.js';
-import { STAGES, type Stage } from '../domain/types.js';
-import { DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions } from '../pipeline/context.js';
-import { ROW_RESULT_LABEL } from '../pipeline/results.js';
-import { runCancelFile, type CancelRunSummary } from '../pipeline/runCancel.js';
-import { planReportPaths, type ReportPlan } from '../reports/resultFile.js';
+import { KaiyakuError, type Lang, usageError, words, checkFolderClear, checkFolderCreatable, checkFolderWritable, checkOutputClear, checkOutputFile, sameLocation, writeFileAtomically, type Guard, checkCancelFile, runInbox, type NightSummary, STAGES, type Stage, DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions, ROW_RESULT_LABEL, runCancelFile, type CancelRunSummary, planReportPaths, type ReportPlan, combineExitCodes } from '../index.js';
 import type { CliCommand } from './command.js';
-import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
 import { operatorLines, parkedLine } from './resumeText.js';

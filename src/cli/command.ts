@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Lang } from '../errors.js';
+import { type Lang } from '../index.js';
 
 /**
  * How every command is built, so that no command can act on an argument it cannot use.

@@ -1,10 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import type { Lang, Words } from '../errors.js';
-import { applyContractFile, explainRefusal, label, readContractFile, type ImportSummary } from '../pipeline/importContracts.js';
-import { resolveDbSpec } from '../store/connect.js';
-import type { FieldChange, ImportField } from '../store/contractRepository.js';
-import { writeContractList } from '../reports/lists.js';
+import { type Lang, type Words, applyContractFile, explainRefusal, importFieldLabel as label, readContractFile, type ImportSummary, resolveDbSpec, type FieldChange, type ImportField, writeContractList } from '../index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { namedAsGiven, takeInputs } from './inputs.js';
 import { checkStore, openDeps, prepareListCommand, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.js';
+import { type ErrorKind } from '../index.js';
 
 /**
  * cli.md's exit codes: 0 done, 1 some rows (or a step) not done, 2 nothing was done. The

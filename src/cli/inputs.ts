@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { KaiyakuError, usageError, words } from '../errors.js';
-import { copyStreamedInput, isStreamedInput, readsStdin, streamedName } from '../files/streamedInput.js';
+import { KaiyakuError, usageError, words, copyStreamedInput, isStreamedInput, readsStdin, streamedName } from '../index.js';
 
 /** One input of a command as given, and the file that is read for it. */
 export interface Input {

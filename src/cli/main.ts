@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { diskFullError, KaiyakuError, words, type Lang } from '../errors.js';
-import { connectionLostError, isConnectionLost } from '../store/connect.js';
+import { diskFullError, KaiyakuError, words, type Lang, connectionLostError, isConnectionLost } from '../index.js';
 import { cancelCommand } from './cancelCommand.js';
 import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
 import { contractsCommand } from './contractsCommand.js';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { migrate, openStore } from '../store/connect.js';
+import { migrate, openStore } from '../index.js';
 import type { CliCommand } from './command.js';
 import { checkStore, type CommonArgs } from './shared.js';
 

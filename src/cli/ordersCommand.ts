@@ -1,12 +1,6 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError, words } from '../errors.js';
-import { openStore } from '../store/connect.js';
-import { STAGES, type OrderStatus, type Stage } from '../domain/types.js';
-import { stageAtLeast } from '../pipeline/context.js';
-import { acceptOrder, confirmOrder, linkOrder, requireOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary } from '../pipeline/orderSteps.js';
-import { countOpenOrders, findOrderIdsByNo } from '../store/orderRepository.js';
+import { KaiyakuError, usageError, words, openStore, STAGES, type OrderStatus, type Stage, stageAtLeast, acceptOrder, confirmOrder, linkOrder, findOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary, openOrderCount, orderIdsByNo, writeOrderList } from '../index.js';
 import { closedLine, operatorLines, parkedLine } from './resumeText.js';
-import { writeOrderList } from '../reports/lists.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, clearProgress, resolveSupplierSpec, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { dateArgument } from './validate.js';
@@ -55,7 +49,7 @@ const resumeCommand: CliCommand<ResumeArgs> = {
     return async () => {
       const deps = await openDeps(store, args, supplier);
       try {
-        const orderIds = orderNos === undefined ? undefined : [...(await findOrderIdsByNo(deps.store.db, orderNos)).values()];
+        const orderIds = orderNos === undefined ? undefined : [...(await orderIdsByNo(deps.store, orderNos)).values()];
         // In text mode the orders needing an operator are printed below, in the chosen language;
         // with --log-format json they are events as well, for the machine reading stderr.
         const summary = await resumeOpenOrders(deps, {
@@ -67,7 +61,7 @@ const resumeCommand: CliCommand<ResumeArgs> = {
           includeParked: args.includeParked,
         });
         clearProgress(args);
-        printResume(summary, await countOpenOrders(deps.store.db), args);
+        printResume(summary, await openOrderCount(deps.store), args);
         // Exit 0 means nothing needs a person: 1 while an order waits on the supplier or needs an
         // operator. Parked orders are where an operator chose to leave them.
         return summary.waiting > 0 || summary.needsOperator.length > 0 ? 1 : 0;
@@ -217,7 +211,7 @@ async function checkOrdersExist(spec: string, orderNos: readonly string[]): Prom
     throw error;
   }
   try {
-    for (const orderNo of orderNos) await requireOrder(store.db, orderNo);
+    for (const orderNo of orderNos) await findOrder(store, orderNo);
   } finally {
     await store.close();
   }

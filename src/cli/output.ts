@@ -1,4 +1,4 @@
-import type { Lang } from '../errors.js';
+import { type Lang } from '../index.js';
 
 /** Where a command's words go: stderr for messages (stdout is the CSV's), in the chosen language and format. */
 export interface Output {

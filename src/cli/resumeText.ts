@@ -1,6 +1,4 @@
-import type { Lang } from '../errors.js';
-import { ORDER_STATUS_LABEL, STAGE_LABEL } from '../domain/types.js';
-import type { OrderNeedingOperator, ParkedOrder } from '../pipeline/orderSteps.js';
+import { type Lang, ORDER_STATUS_LABEL, STAGE_LABEL, type OrderNeedingOperator, type ParkedOrder } from '../index.js';
 
 /**
  * What `orders resume` and the night say, in the chosen language, about the orders they

@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError, words, type Words } from '../errors.js';
-import { jstTimestamp } from '../domain/dates.js';
-import { checkOutputClear, checkOutputFile } from '../files/destinations.js';
-import { writeSerialExport } from '../reports/serialExport.js';
+import { KaiyakuError, usageError, words, type Words, jstTimestamp, checkOutputClear, checkOutputFile, writeSerialExport } from '../index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { stdoutMustArriveWhole, writeFailure } from './output.js';
 import { checkStore, openDeps, storeGuards, withCsvOutput, withDb, type CommonArgs } from './shared.js';

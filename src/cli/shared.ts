@@ -1,12 +1,6 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { checkOutputClear, checkOutputFile, type Guard } from '../files/destinations.js';
-import { usageError, words } from '../errors.js';
-import type { Lang } from '../errors.js';
-import type { OutputEncoding } from '../csv/write.js';
-import type { PipelineDeps, PipelineEvent } from '../pipeline/context.js';
-import { checkStoreExists, checkStoreWritable, openStore, resolveDbSpec, storeFiles, type Store } from '../store/connect.js';
-import { createSupplier, type SimKnobs, type Supplier } from '../supplier/index.js';
+import { checkOutputClear, checkOutputFile, type Guard, usageError, words, type Lang, type OutputEncoding, type PipelineDeps, type PipelineEvent, checkStoreExists, checkStoreWritable, resolveDbSpec, storeFiles, type SimKnobs, openPipeline } from '../index.js';
 
 export interface CommonArgs {
   db?: string | undefined;
@@ -75,15 +69,6 @@ export function resolveSupplierSpec(given: string | undefined, needed: boolean):
 }
 
 /** How an order records the supplier it was linked with: "sim", or the URL without credentials, query or trailing slash. */
-export function supplierName(spec: string): string {
-  if (spec === 'sim') return 'sim';
-  const url = new URL(spec);
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
-}
 
 export interface SupplierArgs {
   supplier?: string | undefined;
@@ -177,36 +162,20 @@ export async function openDeps(
   args: Pick<CommonArgs, 'operator' | 'quiet' | 'logFormat'> & Partial<Pick<CommonArgs, 'lang'>> & Partial<SupplierArgs>,
   supplierSpec: string | null = null,
 ): Promise<PipelineDeps & { close(): Promise<void> }> {
-  const store: Store = await openStore(use.spec, { access: use.access, create: use.create });
-  // A promise, not a value: callers that ask at once share one supplier (and one seed load).
-  let supplier: Promise<Supplier> | null = null;
-  const deps: PipelineDeps & { close(): Promise<void> } = {
-    store,
-    clock: () => new Date(),
+  return openPipeline({
+    store: use.spec,
+    storeOptions: { access: use.access, create: use.create },
+    // prepare refused a command that links without a supplier: none named here means none may be used.
+    supplier: supplierSpec,
+    simKnobs: simKnobs(args),
+    policy: {
+      ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
+      ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
+      ...(args.supplierBudgetSeconds !== undefined ? { budgetMs: args.supplierBudgetSeconds * 1000 } : {}),
+    },
     operator: args.operator ?? defaultOperator(),
     log: createLogger(args),
-    supplierName: supplierSpec === null ? null : supplierName(supplierSpec),
-    supplier: () => {
-      supplier ??= (async () => {
-        // prepare refused a command that links without a supplier; reaching this is a bug.
-        if (supplierSpec === null) throw new Error('no supplier was named for a command that links');
-        const spec = supplierSpec;
-        // The in-process simulator learns each subscription as linkage prepares it (Supplier.prepare).
-        const policy = {
-          ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
-          ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
-          ...(args.supplierBudgetSeconds !== undefined ? { budgetMs: args.supplierBudgetSeconds * 1000 } : {}),
-        };
-        return createSupplier(spec, simKnobs(args), [], policy);
-      })();
-      return supplier;
-    },
-    close: async () => {
-      if (supplier) await (await supplier.catch(() => null))?.close();
-      await store.close();
-    },
-  };
-  return deps;
+  });
 }
 
 /**

@@ -1,8 +1,5 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, words } from '../errors.js';
-import { openStore } from '../store/connect.js';
-import { loadSubscriptionSeeds } from '../store/supplierSeeds.js';
-import { startSupplierServer } from '../supplier/index.js';
+import { KaiyakuError, words, openStore, subscriptionSeedsOf, startSupplierServer } from '../index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, type CommonArgs } from './shared.js';
 
@@ -34,7 +31,7 @@ const serveCommand: CliCommand<ServeArgs> = {
     const store = await checkStore(args, 'read');
     return async () => {
       const opened = await openStore(store.spec, { access: 'read' });
-      const seeds = await loadSubscriptionSeeds(opened.db).finally(() => opened.close());
+      const seeds = await subscriptionSeedsOf(opened).finally(() => opened.close());
       const server = await startSupplierServer({
         port: args.port,
         host: args.host,

@@ -1,6 +1,4 @@
-import { explainDateProblem, readBusinessDate } from '../domain/dates.js';
-import type { IsoDate } from '../domain/types.js';
-import { KaiyakuError, words, type Lang, type Words } from '../errors.js';
+import { explainDateProblem, readBusinessDate, type IsoDate, KaiyakuError, words, type Lang, type Words } from '../index.js';
 import type { KnownOptions, ParseState } from './command.js';
 
 /**

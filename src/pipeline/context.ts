@@ -7,6 +7,7 @@ import type { WriteContext } from '../store/orderRepository.js';
 import type { Supplier } from '../supplier/port.js';
 import type { InputEncoding } from '../csv/decode.js';
 import type { OutputEncoding } from '../csv/write.js';
+import type { RowViewSink } from '../reports/resultFile.js';
 
 /** What a run needs from outside; passed in so tests give a fixed clock or a fake supplier. */
 export interface PipelineDeps {
@@ -63,6 +64,8 @@ export interface CancelOptions {
   allowRepeat: boolean;
   /** `--repeat-days`: for how many days a file's re-drop (or its error file) counts as the same request. */
   repeatDays: number;
+  /** A library caller's sink for the result rows as data, a page at a time, in file order. */
+  onRows?: RowViewSink;
 }
 
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {

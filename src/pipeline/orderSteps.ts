@@ -3,7 +3,7 @@ import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact, type Store } from '../store/connect.js';
 import type { Knex } from 'knex';
-import { findOrderByNo, listOpenOrderIds, loadContractsById, loadOrderStates, loadOrders, raiseOrderHolds, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
+import { countOpenOrders, findOrderByNo, findOrderIdsByNo, listOpenOrderIds, loadContractsById, loadOrderStates, loadOrders, raiseOrderHolds, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
@@ -50,6 +50,21 @@ export async function requireOrder(db: Store['db'], orderNo: string): Promise<Or
   const found = await findOrderByNo(db, orderNo);
   if (!found) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
   return found;
+}
+
+/** For library callers: the order with this number (ORDER_NOT_FOUND when none), from a store. */
+export function findOrder(store: Store, orderNo: string): Promise<OrderWithLines> {
+  return requireOrder(store.db, orderNo);
+}
+
+/** For library callers: the ids of the orders with these numbers (those that exist). */
+export function orderIdsByNo(store: Store, orderNos: readonly string[]): Promise<Map<string, number>> {
+  return findOrderIdsByNo(store.db, orderNos);
+}
+
+/** For library callers: how many orders are open (受付待ち or 受付済). */
+export function openOrderCount(store: Store): Promise<number> {
+  return countOpenOrders(store.db);
 }
 
 /** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. A failed line keeps its code: only a final refusal rules the supplier out. */

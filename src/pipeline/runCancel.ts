@@ -129,7 +129,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) advance = await advanceRunOrders(deps, runId, options, label);
-    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath }).catch(async (error: unknown) => {
+    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath, onRows: options.onRows }).catch(async (error: unknown) => {
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
       // The writer names the report, the input row, the column and what to change; neither report was left behind.

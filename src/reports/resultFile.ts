@@ -2,7 +2,7 @@ import path from 'node:path';
 import { closeTogether, openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
 import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
-import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
+import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
 import { loadOrderViews, type OrderView } from '../store/orderRepository.js';
 import { pagesOfRunRows, type ReportedRow } from '../store/runRepository.js';
@@ -127,6 +127,27 @@ export function planReportPaths(files: readonly string[], reportsDir: string | n
 
 export type ResultCounts = Record<RowResult, number>;
 
+/**
+ * One row of a run's result, as data: what the result file says of it, in the run's
+ * language (the library's "row view", for callers that show rows rather than write files).
+ */
+export interface ResultRowView {
+  rowNo: number;
+  contractNo: string;
+  productCode: string;
+  subscriptionId: string;
+  cancelQuantity: string;
+  result: RowResult;
+  orderNo: string | null;
+  orderStatus: OrderStatus | null;
+  linkageStatus: LinkageStatus | null;
+  errorCode: string | null;
+  message: string;
+}
+
+/** Called with each page of row views, in file order, as the reports are written. */
+export type RowViewSink = (rows: readonly ResultRowView[]) => void | Promise<void>;
+
 export function noResults(): ResultCounts {
   return { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };
 }
@@ -185,6 +206,8 @@ export async function writeRunReports(
     errorsPath: string;
     /** The option that chose `encoding`, named when a character cannot be written in it. */
     encodingOption?: string;
+    /** Also hands each page of rows, as data, to the caller. */
+    onRows?: RowViewSink | undefined;
   },
 ): Promise<ResultCounts> {
   const { lang } = options;
@@ -216,22 +239,37 @@ export async function writeRunReports(
       const resultRows: Cell[][] = [];
       const errorRows: Cell[][] = [];
       const errorRowNos: number[] = [];
+      const views: ResultRowView[] = [];
       for (const { row: r, order: o, view } of page) {
         const cells = cellsOf(r.fields);
         counts[view.result]++;
-        resultRows.push([
-          r.row_no,
+        const rowView: ResultRowView = {
+          rowNo: r.row_no,
           // A row that could not be read whole was staged without a contract; show the number if its cell was readable.
-          r.contract_no || cells.contractNo,
-          cells.productCode,
-          cells.subscriptionId,
-          cells.cancelQuantity === '' ? '' : /^\d+$/.test(cells.cancelQuantity) ? Number(cells.cancelQuantity) : cells.cancelQuantity,
+          contractNo: r.contract_no || cells.contractNo,
+          productCode: cells.productCode,
+          subscriptionId: cells.subscriptionId,
+          cancelQuantity: cells.cancelQuantity,
+          result: view.result,
+          orderNo: o?.orderNo ?? null,
+          orderStatus: o?.status ?? null,
+          linkageStatus: view.linkage,
+          errorCode: view.errorCode ?? null,
+          message: view.message,
+        };
+        if (options.onRows) views.push(rowView);
+        resultRows.push([
+          rowView.rowNo,
+          rowView.contractNo,
+          rowView.productCode,
+          rowView.subscriptionId,
+          rowView.cancelQuantity === '' ? '' : /^\d+$/.test(rowView.cancelQuantity) ? Number(rowView.cancelQuantity) : rowView.cancelQuantity,
           ROW_RESULT_LABEL[view.result][lang],
-          o?.orderNo ?? '',
+          rowView.orderNo ?? '',
           o ? ORDER_STATUS_LABEL[o.status][lang] : '',
           view.linkage ? LINKAGE_STATUS_LABEL[view.linkage][lang] : '',
-          view.errorCode ?? '',
-          view.message,
+          rowView.errorCode ?? '',
+          rowView.message,
         ]);
         if (view.result === 'refused' || view.result === 'failed') {
           errorRows.push(errorFileRow(r.fields, header.length, view.errorCode ?? '', view.message));
@@ -240,6 +278,7 @@ export async function writeRunReports(
       }
       await result.writeRows(resultRows, page.map(({ row }) => row.row_no));
       await errors.writeRows(errorRows, errorRowNos);
+      if (options.onRows) await options.onRows(views);
     }
   } catch (error) {
     await result.abort();

@@ -25,3 +25,8 @@ export async function loadSubscriptionSeeds(db: Knex): Promise<SubscriptionSeed[
     quantity: r.sent_quantity === null ? Number(r.quantity) : Number(r.sent_quantity),
   }));
 }
+
+/** The same, from a store: what `supplier serve --db` seeds its simulator with. */
+export function subscriptionSeedsOf(store: { db: Knex }): Promise<SubscriptionSeed[]> {
+  return loadSubscriptionSeeds(store.db);
+}
