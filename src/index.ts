@@ -54,7 +54,7 @@ export {
   type PipelineEvent,
 } from './pipeline/context.js';
 
-export { openPipeline, supplierName, DEFAULT_SIM_KNOBS, type PipelineSetup } from './pipeline/deps.js';
+export { openPipeline, supplierName, type PipelineSetup } from './pipeline/deps.js';
 
 // Contracts: the master import.
 export {

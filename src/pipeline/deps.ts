@@ -21,7 +21,8 @@ export interface PipelineSetup {
   clock?: () => Date;
 }
 
-export const DEFAULT_SIM_KNOBS: SimKnobs = { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 };
+/** The simulator as the CLI runs it unless told otherwise: no latency, no failures. */
+const SIM_DEFAULTS: SimKnobs = { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 };
 
 /**
  * The name orders record for a supplier: `sim`, or the API's URL without credentials,
@@ -59,7 +60,7 @@ export async function openPipeline(setup: PipelineSetup): Promise<PipelineDeps &
         // Whoever called would link without a supplier named: a caller's mistake, said plainly.
         if (spec === null) throw new Error('no supplier was named for work that links');
         // The in-process simulator learns each subscription as linkage prepares it (Supplier.prepare).
-        return createSupplier(spec, { ...DEFAULT_SIM_KNOBS, ...setup.simKnobs }, [], setup.policy ?? {});
+        return createSupplier(spec, { ...SIM_DEFAULTS, ...setup.simKnobs }, [], setup.policy ?? {});
       })();
       return supplier;
     },

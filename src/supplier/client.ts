@@ -5,7 +5,6 @@ import {
   type LinkRequest,
   type RetryPolicy,
   type SettlementOutcome,
-  type SimKnobs,
   type SubscriptionOutcome,
   type SupplierHalt,
   type SupplierNotice,
@@ -15,10 +14,8 @@ import {
 } from './port.js';
 import { httpProblem, isAccessRefused, isGatewayFailure, isReadableAnswer, isSupplierRefusal, isTransient, readResource, refusalOf, retryAfter, transportProblem, unreadableProblem, type Problem } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
-import { SupplierSimulator } from './simulator.js';
 import {
   createHttpTransport,
-  createSimTransport,
   TransportError,
   type Transport,
   type TransportRequest,
@@ -322,18 +319,6 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
       await options.onClose?.();
     },
   };
-}
-
-export function createSimSupplier(
-  knobs: SimKnobs,
-  seeds: SubscriptionSeed[],
-  policy: Partial<RetryPolicy> = {},
-): Supplier & { simulator: SupplierSimulator } {
-  const simulator = new SupplierSimulator(knobs, seeds);
-  return Object.assign(createSupplierClient(createSimTransport(simulator), policy), {
-    simulator,
-    prepare: (subscriptions: readonly SubscriptionSeed[]) => simulator.seedMissing(subscriptions),
-  });
 }
 
 export function createHttpSupplier(baseUrl: string, policy: Partial<RetryPolicy> = {}): Supplier {

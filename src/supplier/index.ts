@@ -1,21 +1,12 @@
-import { createHttpSupplier, createSimSupplier } from './client.js';
-import type { RetryPolicy, SimKnobs, Supplier, SubscriptionSeed } from './port.js';
+import { createHttpSupplier } from './client.js';
+import type { RetryPolicy, Supplier, SubscriptionSeed } from './port.js';
+import { createSimSupplier, type SimKnobs } from './sim/index.js';
 
 export * from './port.js';
-export { createHttpSupplier, createSimSupplier, createSupplierClient, subscriptionPath, type ClientOptions } from './client.js';
-export {
-  SupplierSimulator,
-  SUPPLIER_REFUSAL,
-  LATE_PREFIX,
-  SLOW_PREFIX,
-  type SimCall,
-  type SimRequest,
-  type SimResponse,
-  type SimStats,
-  type SimSubscriptionView,
-} from './simulator.js';
-export { startSupplierServer, type SupplierServer, type SupplierServerOptions } from './server.js';
-export { TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+export { createHttpSupplier, createSupplierClient, subscriptionPath, type ClientOptions } from './client.js';
+// The simulator, apart: the client above knows nothing of it.
+export * from './sim/index.js';
+export { TransportError, createHttpTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 /**
  * `--supplier sim|URL`: `sim` links in-process against a simulator seeded with `seeds`;

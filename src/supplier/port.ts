@@ -152,17 +152,6 @@ export interface Supplier {
   prepare?(subscriptions: readonly SubscriptionSeed[]): void;
 }
 
-export interface SimKnobs {
-  /** Mean latency per call; each call takes 0.5–1.5× this, chosen from the seed. */
-  latencyMs: number;
-  /** Share of calls answered 503. */
-  failRate: number;
-  /** Calls per second before 429; 0 = unlimited. */
-  rateLimit: number;
-  /** Share of changes answered 202 (settling on the second GET after). */
-  asyncRate: number;
-  seed: number;
-}
 
 export interface RetryPolicy {
   /** Per call; a call that takes longer is abandoned and retried. */
@@ -194,13 +183,6 @@ export interface SubscriptionSeed {
   quantity: number;
 }
 
-export const DEFAULT_SIM_KNOBS: SimKnobs = {
-  latencyMs: 20,
-  failRate: 0,
-  rateLimit: 0,
-  asyncRate: 0,
-  seed: 1,
-};
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: 10_000,

@@ -1,17 +1,26 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { SimRequest, SimResponse, SupplierSimulator } from './simulator.js';
 
 /**
  * How the client reaches the supplier: one request in, one response out. A transport
  * throws a `TransportError` when no answer came (dropped connection, refused connection,
  * aborted by the signal); every HTTP status, error or not, is a response.
  */
-/** What the client sends: the simulator's request, narrowed to the two methods the client uses. */
-export type TransportRequest = SimRequest & { method: 'GET' | 'PATCH' };
+/** What the client sends: one of the two methods it uses, a path, headers and a JSON body. */
+export interface TransportRequest {
+  method: 'GET' | 'PATCH';
+  /** Path with URL-encoded segments, optionally with a query string. */
+  path: string;
+  headers: Record<string, string | undefined>;
+  body?: unknown;
+}
 
-/** Header names are lower case. */
-export type TransportResponse = SimResponse;
+/** What came back. Header names are lower case. */
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
 
 export type Transport = (req: TransportRequest, signal: AbortSignal) => Promise<TransportResponse>;
 
@@ -24,24 +33,6 @@ export class TransportError extends Error {
     super(message, options);
     this.name = 'TransportError';
   }
-}
-
-/**
- * The in-process simulator as a transport. Bodies go through JSON both ways so that the
- * caller and the simulator never share objects, as over the wire.
- */
-export function createSimTransport(simulator: SupplierSimulator): Transport {
-  return async (req) => {
-    const response = await simulator.handle({
-      method: req.method,
-      path: req.path,
-      headers: req.headers,
-      ...(req.body === undefined ? {} : { body: throughJson(req.body) }),
-    });
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
-    return { status: response.status, headers, ...(response.body === undefined ? {} : { body: throughJson(response.body) }) };
-  };
 }
 
 export interface HttpTransport {
@@ -139,10 +130,6 @@ function parseBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function throughJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
 function describeError(error: unknown): string {

@@ -16,7 +16,7 @@ import {
   type SimKnobs,
   type Transport,
 } from '../../src/supplier/index.js';
-import { createSimTransport } from '../../src/supplier/transport.js';
+import { createSimTransport } from '../../src/supplier/sim/transport.js';
 import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore, type LineState, type TestDeps } from './harness.js';
 
 const tmp = useTempDir();

@@ -7,7 +7,8 @@ import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type Pip
 import { importContractFile } from '../../src/pipeline/importContracts.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnobs, type Supplier, type SubscriptionSeed } from '../../src/supplier/index.js';
-import { createSimTransport, type Transport } from '../../src/supplier/transport.js';
+import { createSimTransport } from '../../src/supplier/sim/transport.js';
+import type { Transport } from '../../src/supplier/transport.js';
 
 /** Small delays so that a test with 20 % failures does not sleep for seconds. */
 export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };

@@ -1,5 +1,5 @@
 import type { SimKnobs, SubscriptionSeed } from '../../src/supplier/index.js';
-import type { SimRequest, SimResponse, SupplierSimulator } from '../../src/supplier/simulator.js';
+import type { SimRequest, SimResponse, SupplierSimulator } from '../../src/supplier/sim/simulator.js';
 
 export function knobs(overrides: Partial<SimKnobs> = {}): SimKnobs {
   return { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 7, ...overrides };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SupplierSimulator } from '../../src/supplier/simulator.js';
+import { SupplierSimulator } from '../../src/supplier/sim/simulator.js';
 import { get, knobs, patch, seeds, subscriptionUrlPath } from './builders.js';
 
 function bodyOf(response: { body?: unknown }): Record<string, unknown> {

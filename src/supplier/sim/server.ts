@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SimKnobs, SubscriptionSeed } from './port.js';
-import { SupplierSimulator, type SimResponse } from './simulator.js';
+import type { SubscriptionSeed } from '../port.js';
+import { SupplierSimulator, type SimKnobs, type SimResponse } from './simulator.js';
 
 export interface SupplierServerOptions {
   /** 0 = an ephemeral port. */

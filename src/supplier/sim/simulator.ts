@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SubscriptionSeed } from '../port.js';
 import { drawUnit } from './draw.js';
-import type { SimKnobs, SubscriptionSeed } from './port.js';
 
 /**
  * The supplier simulator: the HTTP API of supplier-api.md as one transport-level function,
@@ -17,6 +17,26 @@ import type { SimKnobs, SubscriptionSeed } from './port.js';
  * the attempt number of that idempotency key (or of GETs), so the same calls get the same
  * answers whatever their interleaving, and whatever random keys the caller chose.
  */
+
+export interface SimKnobs {
+  /** Mean latency per call; each call takes 0.5–1.5× this, chosen from the seed. */
+  latencyMs: number;
+  /** Share of calls answered 503. */
+  failRate: number;
+  /** Calls per second before 429; 0 = unlimited. */
+  rateLimit: number;
+  /** Share of changes answered 202 (settling on the second GET after). */
+  asyncRate: number;
+  seed: number;
+}
+
+export const DEFAULT_SIM_KNOBS: SimKnobs = {
+  latencyMs: 20,
+  failRate: 0,
+  rateLimit: 0,
+  asyncRate: 0,
+  seed: 1,
+};
 
 export interface SimRequest {
   method: string;

@@ -1,0 +1,24 @@
+import type { Transport } from '../transport.js';
+import type { SupplierSimulator } from './simulator.js';
+
+/**
+ * The in-process simulator as a transport. Bodies go through JSON both ways so that the
+ * caller and the simulator never share objects, as over the wire.
+ */
+export function createSimTransport(simulator: SupplierSimulator): Transport {
+  return async (req) => {
+    const response = await simulator.handle({
+      method: req.method,
+      path: req.path,
+      headers: req.headers,
+      ...(req.body === undefined ? {} : { body: throughJson(req.body) }),
+    });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
+    return { status: response.status, headers, ...(response.body === undefined ? {} : { body: throughJson(response.body) }) };
+  };
+}
+
+function throughJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
