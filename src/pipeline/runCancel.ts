@@ -60,9 +60,8 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
 
   // A dry run stages its rows in a scratch database of its own: the store stays untouched.
   const scratchDir = options.dryRun ? makeScratchDir() : null;
-  const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db')) : deps.store;
-  // The scratch rows point at orders of the real store (rows done before): no foreign keys to check there.
-  if (scratchDir) await staging.db.raw('PRAGMA foreign_keys = OFF');
+  // Its rows point at orders of the real store (rows done before): no foreign keys to check there.
+  const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db'), { scratch: true }) : deps.store;
   // A dry run writes nothing to the store, not even a lock: it may read a store it cannot
   // write, and two runs of the same bytes may both read.
   const lock = options.dryRun ? NO_LOCK : await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { writeFileAtomically } from '../files/atomic.js';
 import type { OrderStatus } from '../domain/types.js';
-import { connectionLostError, isConnectionLost } from '../store/connect.js';
+import { connectionLostError, isConnectionLost, storeAnswers } from '../store/connect.js';
+import { countOrdersByStatus } from '../store/orderRepository.js';
 import { acquireLock } from '../store/lockRepository.js';
 import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
 import type { AdvanceCounts } from './advance.js';
@@ -278,7 +279,7 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
       if (!isConnectionLost(error) || attempt >= FILE_ATTEMPTS) throw error;
       deps.log({ kind: 'event', name: 'file.retried', message: words(`${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`, `${path.basename(file)}: データベースとの接続が切れました。止まったところから処理を再開します`), data: { attempt } });
       // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
-      await deps.store.db.raw('select 1');
+      await storeAnswers(deps.store);
     }
   }
 }
@@ -391,9 +392,6 @@ async function supplierStats(deps: PipelineDeps): Promise<NightSummary['supplier
   return { calls, retries, throttled, failures };
 }
 
-async function ordersByStatus(deps: PipelineDeps): Promise<Record<OrderStatus, number>> {
-  const out: Record<OrderStatus, number> = { requested: 0, accepted: 0, completed: 0, withdrawn: 0 };
-  const rows = await deps.store.db('change_orders').select('status').count({ n: '*' }).groupBy('status');
-  for (const r of rows as { status: OrderStatus; n: number | string }[]) out[r.status] = Number(r.n);
-  return out;
+function ordersByStatus(deps: PipelineDeps): Promise<Record<OrderStatus, number>> {
+  return countOrdersByStatus(deps.store.db);
 }

@@ -1,11 +1,10 @@
-import type { Knex } from 'knex';
 import { openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
 import { words, type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
-import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderKind, type OrderStatus } from '../domain/types.js';
-import { chunk, type Store } from '../store/connect.js';
-import { groupBy } from '../store/contractRepository.js';
+import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderStatus } from '../domain/types.js';
+import type { Store } from '../store/connect.js';
+import { pagesOfContracts, pagesOfOrders } from '../store/listQueries.js';
 
 export interface CsvOutput {
   out: string | undefined;
@@ -22,17 +21,6 @@ const header = (columns: readonly Column[], lang: Lang) => columns.map(([en, ja]
  */
 export function openListWriter(output: CsvOutput, columns: readonly Column[], what: Words, temporaryPath?: string): Promise<CsvWriter> {
   return openCsvWriter({ path: output.out, encoding: output.encoding, encodingOption: '--encoding', what, header: header(columns, output.lang), temporaryPath });
-}
-
-/** Reads a table a page at a time by its id, so a list of any length streams. */
-async function* pages<T>(query: () => Knex.QueryBuilder, keyColumn: string, pageSize = 1000): AsyncGenerator<T[]> {
-  let after = 0;
-  for (;;) {
-    const page = (await query().where(keyColumn, '>', after).orderBy(keyColumn).limit(pageSize)) as (T & { id_key: number })[];
-    if (page.length === 0) return;
-    yield page;
-    after = Number(page[page.length - 1]!.id_key);
-  }
 }
 
 export const CONTRACT_LIST_COLUMNS: readonly Column[] = [
@@ -53,17 +41,10 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
   const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, words('the contract list', '契約一覧'));
   let no = 0;
   try {
-    const base = () => {
-      const q = store.db('contracts').select('*', 'id as id_key');
-      if (filter.status) q.where({ status: filter.status });
-      return q;
-    };
-    for await (const page of pages<{ id: number; status: ContractStatus; contract_no: string; customer: string; subject: string; start_date: string; end_date: string | null; cancelled_on: string | null }>(base, 'id')) {
-      const lines = await store.db('contract_lines').whereIn('contract_id', page.map((c) => c.id)).orderBy(['contract_id', 'line_no']).select('contract_id', 'product_name', 'status', 'quantity');
-      const byContract = groupBy(lines as { contract_id: number; product_name: string; status: string; quantity: number }[], (l) => l.contract_id);
+    for await (const page of pagesOfContracts(store, filter)) {
       for (const c of page) {
-        const own = byContract.get(c.id) ?? [];
-        const billable = c.status === 'active' && own.some((l) => l.status === 'active' && Number(l.quantity) > 0);
+        const own = c.lines;
+        const billable = c.status === 'active' && own.some((l) => l.status === 'active' && l.quantity > 0);
         await writer.writeRow([++no, CONTRACT_STATUS_LABEL[c.status][output.lang], c.contract_no, c.customer, own.map((l) => l.product_name).join(';'), c.subject, c.start_date, c.end_date, c.cancelled_on, billable]);
       }
     }
@@ -102,17 +83,9 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
   const writer = await openListWriter(output, ORDER_LIST_COLUMNS, words('the order list', '契約変更一覧'));
   let no = 0;
   try {
-    const base = () => {
-      const q = store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('o.*', 'o.id as id_key', 'c.contract_no', 'c.subject', 'c.customer', 'c.end_user');
-      if (filter.status) q.where('o.status', filter.status);
-      return q;
-    };
-    for await (const page of pages<{ id: number; order_no: string; contract_no: string; kind: OrderKind; status: OrderStatus; applied_on: string; subject: string; customer: string; end_user: string; updated_at: string; updated_by: string }>(base, 'o.id')) {
-      const lines: { order_id: number; quantity_before: number; quantity_after: number; unit_price: number; linkage_status: string }[] = [];
-      for (const ids of chunk(page.map((o) => o.id))) lines.push(...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')));
-      const byOrder = groupBy(lines, (l) => l.order_id);
+    for await (const page of pagesOfOrders(store, filter)) {
       for (const o of page) {
-        const own = (byOrder.get(o.id) ?? []).map((l) => ({ quantityBefore: Number(l.quantity_before), quantityAfter: Number(l.quantity_after), unitPrice: Number(l.unit_price), linked: l.linkage_status === 'linked' }));
+        const own = o.lines;
         const { before, after } = orderAmounts(own);
         const row: Cell[] = [++no, o.order_no, o.contract_no, ORDER_KIND_LABEL[o.kind][output.lang], ORDER_STATUS_LABEL[o.status][output.lang], o.applied_on, o.subject, o.customer, o.end_user,
           before.subtotal, before.tax, before.total, after.subtotal, after.tax, after.total, own.length, own.filter((l) => l.linked).length, o.updated_at, o.updated_by];

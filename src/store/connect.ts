@@ -34,6 +34,11 @@ export interface OpenStoreOptions {
    * an empty store in which every row is CONTRACT_NOT_FOUND.
    */
   create?: boolean;
+  /**
+   * A dry run's scratch SQLite store: its staged rows point at orders of the real store, so
+   * foreign keys are not checked in it.
+   */
+  scratch?: boolean;
 }
 
 export const DEFAULT_DB = './kaiyaku.db';
@@ -93,7 +98,7 @@ function sqliteFile(spec: string): string {
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<Store> {
   const access = options.access ?? 'write';
-  const use = { migrateOnOpen: options.migrate !== false, create: access === 'read' ? false : options.create !== false };
+  const use = { migrateOnOpen: options.migrate !== false, create: access === 'read' ? false : options.create !== false, foreignKeys: options.scratch !== true };
   if (isPostgresSpec(spec)) return openPostgres(spec, access, use);
   return openSqlite(spec, access, use);
 }
@@ -102,6 +107,8 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
 interface WriteUse {
   migrateOnOpen: boolean;
   create: boolean;
+  /** SQLite: whether foreign keys are enforced (all but a dry run's scratch store). */
+  foreignKeys: boolean;
 }
 
 async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): Promise<Store> {
@@ -189,7 +196,7 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
     const dir = path.dirname(path.resolve(file));
     if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
   }
-  const store = sqliteStore(spec, file, 'write', false);
+  const store = sqliteStore(spec, file, 'write', false, use.foreignKeys);
   await prepare(store, use);
   return store;
 }
@@ -242,7 +249,7 @@ async function requireSqliteStore(spec: string, file: string): Promise<void> {
  * single connection keeps a process from ever contending with itself; other processes are
  * met by busy_timeout.
  */
-function sqliteStore(spec: string, file: string, access: StoreAccess, immutable: boolean): Store {
+function sqliteStore(spec: string, file: string, access: StoreAccess, immutable: boolean, foreignKeys = true): Store {
   // knex ORs its own OPEN_READWRITE | OPEN_CREATE into any `flags` given, and SQLite refuses
   // READONLY together with them (SQLITE_MISUSE); a URI's mode=ro overrides both.
   const uri = (query: string) => `${pathToFileURL(path.resolve(file)).href}?${query}`;
@@ -250,7 +257,7 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
   const pragmas =
     access === 'read'
       ? ['PRAGMA busy_timeout = 30000', 'PRAGMA query_only = ON']
-      : ['PRAGMA busy_timeout = 30000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', 'PRAGMA foreign_keys = ON'];
+      : ['PRAGMA busy_timeout = 30000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL', `PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`];
   const db = knexFactory({
     client: 'sqlite3',
     connection,
@@ -277,7 +284,7 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
   return { db, dialect: 'sqlite', location: spec, access, close: () => db.destroy() };
 }
 
-const READ_ONLY: WriteUse = { migrateOnOpen: false, create: false };
+const READ_ONLY: WriteUse = { migrateOnOpen: false, create: false, foreignKeys: true };
 
 /** First query, then the schema: migrated for write access, checked for read. Closes the store on failure. */
 async function prepare(store: Store, use: WriteUse): Promise<void> {
@@ -787,4 +794,9 @@ export async function updateRowsById(
       bindings as Knex.RawBinding[],
     );
   }
+}
+
+/** Waits until the store answers a query (a read, retried on a new connection within withBusyRetry's bounds). */
+export async function storeAnswers(store: Store): Promise<void> {
+  await store.db.raw('select 1');
 }

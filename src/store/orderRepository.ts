@@ -759,3 +759,11 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
   }
   return out;
 }
+
+/** How many orders are in each status (the night's summary). */
+export async function countOrdersByStatus(db: Db): Promise<Record<OrderStatus, number>> {
+  const out: Record<OrderStatus, number> = { requested: 0, accepted: 0, completed: 0, withdrawn: 0 };
+  const rows = await db('change_orders').select('status').count({ n: '*' }).groupBy('status');
+  for (const r of rows as { status: OrderStatus; n: number | string }[]) out[r.status] = Number(r.n);
+  return out;
+}
