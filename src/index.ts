@@ -66,13 +66,13 @@ export {
   type ContractFile,
   type ImportSummary,
   type ImportProblem,
-} from './pipeline/importContracts.js';
+} from './contracts/importContracts.js';
 export type { FieldChange, ImportField } from './store/contractRepository.js';
 
 // A cancellation file, end to end, and the rows it reports.
-export { runCancelFile, ReportsNotWritten, type CancelRunSummary } from './pipeline/runCancel.js';
-export { checkCancelFile } from './pipeline/intake.js';
-export { ROW_RESULT_LABEL, type RowResult, type RowView } from './pipeline/results.js';
+export { runCancelFile, ReportsNotWritten, type CancelRunSummary } from './cancel/runCancel.js';
+export { checkCancelFile } from './cancel/intake.js';
+export { ROW_RESULT_LABEL, type RowResult, type RowView } from './cancel/results.js';
 export {
   RESULT_COLUMNS,
   planReportPaths,
@@ -80,11 +80,11 @@ export {
   type ReportPlan,
   type ResultCounts,
   type ResultRowView,
-} from './reports/resultFile.js';
+} from './cancel/resultFile.js';
 export { combineExitCodes } from './pipeline/exitCodes.js';
 
 // A night: every file of an inbox.
-export { runInbox, type InboxOptions, type InboxFileSummary, type NightSummary } from './pipeline/runInbox.js';
+export { runInbox, type InboxOptions, type InboxFileSummary, type NightSummary } from './nightly/runInbox.js';
 
 // Orders: the portal's single steps and resuming what was left.
 export {
@@ -101,8 +101,8 @@ export {
   type ResumeSummary,
   type OrderNeedingOperator,
   type ParkedOrder,
-} from './pipeline/orderSteps.js';
-export type { AdvanceCounts } from './pipeline/advance.js';
+} from './orders/orderSteps.js';
+export type { AdvanceCounts } from './orders/advance.js';
 
 // Lists and finance's export.
 export {
@@ -119,7 +119,7 @@ export {
   type SerialExportFilter,
   type SerialExportOutcome,
   type ExportNotice,
-} from './reports/serialExport.js';
+} from './serials/serialExport.js';
 export type { OutputEncoding } from './csv/write.js';
 export type { InputEncoding } from './csv/decode.js';
 

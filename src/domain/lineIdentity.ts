@@ -24,7 +24,7 @@ export function sameId(a: string, b: string): boolean {
 /**
  * A contract number as it is stored and looked up on every path: `ncn202107-…` typed by
  * hand is the portal's `NCN202107-…`. (Cancellation rows are read the same way:
- * pipeline/intake.ts.)
+ * cancel/intake.ts.)
  */
 export function canonicalContractNo(normalised: string): string {
   return normalised.toUpperCase();

@@ -107,3 +107,28 @@ export function leastAdvancedLinkage(statuses: readonly LinkageStatus[]): Linkag
   for (const s of statuses) if (least === null || LINKAGE_RANK[s] < LINKAGE_RANK[least]) least = s;
   return least;
 }
+
+/** What a row of a cancellation file came to (the result file's `result`). */
+export type RowResult = 'completed' | 'valid' | 'pending' | 'already_done' | 'refused' | 'failed';
+export const ROW_RESULT_LABEL: Record<RowResult, { en: string; ja: string }> = {
+  completed: { en: 'completed', ja: '完了' },
+  valid: { en: 'valid', ja: '検証OK' },
+  pending: { en: 'pending', ja: '保留' },
+  already_done: { en: 'already_done', ja: '処理済' },
+  refused: { en: 'refused', ja: 'エラー' },
+  failed: { en: 'failed', ja: '失敗' },
+};
+
+/** Whether an order has reached the stage a run was asked to reach. */
+export function orderReached(until: Stage, status: OrderStatus, linkages: readonly LinkageStatus[]): boolean {
+  switch (until) {
+    case 'requested':
+      return status !== 'withdrawn';
+    case 'accepted':
+      return status === 'accepted' || status === 'completed';
+    case 'linked':
+      return status === 'completed' || (status === 'accepted' && linkages.every((l) => l === 'linked'));
+    case 'completed':
+      return status === 'completed';
+  }
+}

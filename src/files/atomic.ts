@@ -12,7 +12,7 @@
  * A marking serial export's temporary is `<final name>.tmp-<pid>-<n>-export`, which the
  * sweep of dead temporaries leaves alone: the store records it, and whether it still
  * exists after its export died tells whether the file reached its final name
- * (reports/serialExportRecovery.ts), so only that recovery may remove it.
+ * (serials/serialExportRecovery.ts), so only that recovery may remove it.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';

@@ -1,13 +1,12 @@
 import type { Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { jstDate, jstTimestamp } from '../domain/dates.js';
-import type { Stage } from '../domain/types.js';
+import type { LinkageStatus, OrderStatus, RowResult, Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
 import type { WriteContext } from '../store/orderRepository.js';
 import type { Supplier } from '../supplier/port.js';
 import type { InputEncoding } from '../csv/decode.js';
 import type { OutputEncoding } from '../csv/write.js';
-import type { RowViewSink } from '../reports/resultFile.js';
 
 /** What a run needs from outside; passed in so tests give a fixed clock or a fake supplier. */
 export interface PipelineDeps {
@@ -104,3 +103,24 @@ export function holdStageFor(until: Stage): Stage | null {
 export function stageWithin(until: Stage, hold: Stage | null): Stage {
   return hold !== null && !stageAtLeast(hold, until) ? hold : until;
 }
+
+/**
+ * One row of a run's result, as data: what the result file says of it, in the run's
+ * language (the library's "row view", for callers that show rows rather than write files).
+ */
+export interface ResultRowView {
+  rowNo: number;
+  contractNo: string;
+  productCode: string;
+  subscriptionId: string;
+  cancelQuantity: string;
+  result: RowResult;
+  orderNo: string | null;
+  orderStatus: OrderStatus | null;
+  linkageStatus: LinkageStatus | null;
+  errorCode: string | null;
+  message: string;
+}
+
+/** Called with each page of row views, in file order, as the reports are written. */
+export type RowViewSink = (rows: readonly ResultRowView[]) => void | Promise<void>;

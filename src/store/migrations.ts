@@ -346,7 +346,7 @@ const migrations: Migration[] = [
     // its rows notified also turns the record to 'marked' (the file's sha256 and row
     // counts); the record ends once the file is under its final name. An export killed in
     // between leaves the record, and the next marking export tells from the files which
-    // side of the rename it stopped on (reports/serialExportRecovery.ts). One file has at
+    // side of the rename it stopped on (serials/serialExportRecovery.ts). One file has at
     // most one export writing it.
     name: '011_serial_export_records',
     async up(knex) {

@@ -15,7 +15,7 @@ type Db = Knex | Knex.Transaction;
  * transaction, keeping the claim; once the file is under its final name it ends the claim
  * and the record. A claim whose export died is freed: at once when its process is gone
  * from this host, otherwise once it has not been renewed for the lease. What a dead
- * export's record means is decided in reports/serialExportRecovery.ts.
+ * export's record means is decided in serials/serialExportRecovery.ts.
  */
 
 /** Which cancelled serials: by cancellation date (JST), inclusive. */

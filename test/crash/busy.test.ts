@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps } from '../../src/pipeline/context.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier, type SupplierSimulator } from '../../src/supplier/index.js';

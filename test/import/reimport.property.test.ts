@@ -20,8 +20,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { idKey, serialKey } from '../../src/domain/lineIdentity.js';
 import { DEFAULT_CANCEL_OPTIONS, type PipelineDeps } from '../../src/pipeline/context.js';
-import { importContractFile } from '../../src/pipeline/importContracts.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { importContractFile } from '../../src/contracts/importContracts.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 

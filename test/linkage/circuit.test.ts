@@ -3,8 +3,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { PipelineEvent } from '../../src/pipeline/context.js';
-import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import {
   createHttpSupplier,

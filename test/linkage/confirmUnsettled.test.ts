@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
 import { cancelOptions, expectedTarget, FAST_RETRY, type Generated, isSlow, lineStates, readResult, storeLines, type TestDeps, useTempDir, withImportedStore } from './harness.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, expect } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
-import { importContractFile } from '../../src/pipeline/importContracts.js';
+import { importContractFile } from '../../src/contracts/importContracts.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnobs, type Supplier, type SubscriptionSeed } from '../../src/supplier/index.js';
 import { createSimTransport } from '../../src/supplier/sim/transport.js';

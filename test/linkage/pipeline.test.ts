@@ -1,8 +1,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
-import { runCancelFile, type CancelRunSummary } from '../../src/pipeline/runCancel.js';
+import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
+import { runCancelFile, type CancelRunSummary } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer, type SimKnobs, type SimStats } from '../../src/supplier/index.js';
 import {

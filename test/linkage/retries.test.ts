@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resumeOpenOrders } from '../../src/pipeline/orderSteps.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSupplierClient, startSupplierServer, type SimKnobs, type Supplier } from '../../src/supplier/index.js';
 import { createHttpTransport, type Transport } from '../../src/supplier/transport.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } from '../../src/pipeline/orderSteps.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } from '../../src/orders/orderSteps.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
 import { cancelOptions, changesFailing, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';

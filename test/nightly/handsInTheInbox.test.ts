@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
-import { runInbox } from '../../src/pipeline/runInbox.js';
+import { runInbox } from '../../src/nightly/runInbox.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 import { BIN } from '../support/cli.js';

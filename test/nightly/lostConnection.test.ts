@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
-import { runInbox } from '../../src/pipeline/runInbox.js';
+import { runInbox } from '../../src/nightly/runInbox.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planReportPaths, reportPaths } from '../../src/reports/resultFile.js';
+import { planReportPaths, reportPaths } from '../../src/cancel/resultFile.js';
 
 const results = (files: string[], dir: string | null) => planReportPaths(files, dir).map((p) => p.result);
 

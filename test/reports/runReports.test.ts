@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KaiyakuError } from '../../src/errors.js';
-import { importContractFile } from '../../src/pipeline/importContracts.js';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { importContractFile } from '../../src/contracts/importContracts.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { cancelOptions, makeDeps, readResult, ROOT, useTempDir, type TestDeps } from '../linkage/harness.js';
 
 const tmp = useTempDir('kaiyaku-reports-');

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCancelFile } from '../../src/pipeline/runCancel.js';
+import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
 import { cancelOptions, generate, importGenerated, makeDeps, useTempDir } from '../linkage/harness.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';

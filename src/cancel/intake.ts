@@ -13,7 +13,7 @@ export interface IntakeResult {
 
 const STAGE_BATCH = 500;
 
-/** The columns an error file adds to the cells as they came (reports/resultFile.ts): ignored without a warning. */
+/** The columns an error file adds to the cells as they came (cancel/resultFile.ts): ignored without a warning. */
 const ERROR_FILE_COLUMNS: ReadonlySet<string> = new Set(['error_code', 'error_message', 'エラーコード', 'エラー内容'].map(normaliseHeader));
 
 /**

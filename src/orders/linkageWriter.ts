@@ -1,6 +1,6 @@
 import { transact } from '../store/connect.js';
 import { recordLinkage, recordLinkedWith, unmarkLinesSent, type LinkageUpdate } from '../store/orderRepository.js';
-import { writeContext, type PipelineDeps } from './context.js';
+import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 
 /**
  * Buffers linkage outcomes and writes them a batch at a time, so that 64 calls in flight

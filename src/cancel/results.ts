@@ -1,29 +1,7 @@
 import { describeRowError, type Lang, type RowErrorCode } from '../domain/codes.js';
-import { STAGE_LABEL, leastAdvancedLinkage, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
+import { STAGE_LABEL, leastAdvancedLinkage, orderReached, type LinkageStatus, type OrderStatus, type RowResult, type Stage } from '../domain/types.js';
 
-export type RowResult = 'completed' | 'valid' | 'pending' | 'already_done' | 'refused' | 'failed';
-export const ROW_RESULT_LABEL: Record<RowResult, { en: string; ja: string }> = {
-  completed: { en: 'completed', ja: '完了' },
-  valid: { en: 'valid', ja: '検証OK' },
-  pending: { en: 'pending', ja: '保留' },
-  already_done: { en: 'already_done', ja: '処理済' },
-  refused: { en: 'refused', ja: 'エラー' },
-  failed: { en: 'failed', ja: '失敗' },
-};
-
-/** Whether an order has reached the stage a run was asked to reach. */
-export function orderReached(until: Stage, status: OrderStatus, linkages: readonly LinkageStatus[]): boolean {
-  switch (until) {
-    case 'requested':
-      return status !== 'withdrawn';
-    case 'accepted':
-      return status === 'accepted' || status === 'completed';
-    case 'linked':
-      return status === 'completed' || (status === 'accepted' && linkages.every((l) => l === 'linked'));
-    case 'completed':
-      return status === 'completed';
-  }
-}
+export { ROW_RESULT_LABEL, orderReached, type RowResult } from '../domain/types.js';
 
 export interface RowView {
   result: RowResult;

@@ -5,9 +5,9 @@ import { transact, type Store } from '../store/connect.js';
 import type { Knex } from 'knex';
 import { countOpenOrders, findOrderByNo, findOrderIdsByNo, listOpenOrderIds, loadContractsById, loadOrderStates, loadOrders, raiseOrderHolds, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
-import { stageAtLeast, writeContext, type PipelineDeps } from './context.js';
+import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
-import { orderReached } from './results.js';
+import { orderReached } from '../domain/types.js';
 
 /**
  * A step the portal would refuse, in the portal's words; the code is kept as the error's

@@ -6,13 +6,13 @@ import type { OrderStatus } from '../domain/types.js';
 import { connectionLostError, isConnectionLost, storeAnswers } from '../store/connect.js';
 import { countOrdersByStatus } from '../store/orderRepository.js';
 import { acquireLock } from '../store/lockRepository.js';
-import { reportPaths, type ResultCounts } from '../reports/resultFile.js';
-import type { AdvanceCounts } from './advance.js';
-import { type CancelOptions, type PipelineDeps } from './context.js';
-import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type ParkedOrder } from './orderSteps.js';
-import { combineExitCodes } from './exitCodes.js';
-import { noAdvance } from './advance.js';
-import { ReportsNotWritten, runCancelFile, type CancelRunSummary } from './runCancel.js';
+import { reportPaths, type ResultCounts } from '../cancel/resultFile.js';
+import type { AdvanceCounts } from '../orders/advance.js';
+import { type CancelOptions, type PipelineDeps } from '../pipeline/context.js';
+import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type ParkedOrder } from '../orders/orderSteps.js';
+import { combineExitCodes } from '../pipeline/exitCodes.js';
+import { noAdvance } from '../orders/advance.js';
+import { ReportsNotWritten, runCancelFile, type CancelRunSummary } from '../cancel/runCancel.js';
 
 /** What a file's entry in the summary takes from its run: all of it, or what the store counted when its reports failed. */
 interface FileOutcome {

@@ -5,7 +5,7 @@ import { claimLinesOfOrders, newLinkClaimHolder } from '../store/linkClaims.js';
 import { loadLinkableLines, prepareLinesToSend, recordLinkage, type LinkageUpdate } from '../store/orderRepository.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Supplier } from '../supplier/port.js';
 import type { AdvanceCounts } from './advance.js';
-import { writeContext, type PipelineDeps } from './context.js';
+import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { holdLinkClaims, LINK_LEASE_MS } from './linkClaimLease.js';
 import { createLinkageWriter } from './linkageWriter.js';
 import { QUANTITY_DIFFERS, linkUpdate, readUpdate, settlementUpdate, type LinkTask } from './linkOutcomes.js';

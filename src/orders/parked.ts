@@ -1,8 +1,8 @@
 import type { Stage } from '../domain/types.js';
 import { loadOrderStates, type OrderState } from '../store/orderRepository.js';
 import { advanceOrders, noAdvance, type AdvanceCounts, type AdvanceOptions } from './advance.js';
-import { stageAtLeast, stageWithin, type PipelineDeps } from './context.js';
-import { orderReached } from './results.js';
+import { stageAtLeast, stageWithin, type PipelineDeps } from '../pipeline/context.js';
+import { orderReached } from '../domain/types.js';
 
 /**
  * "A stop chosen is kept" (cli.md): an order remembers the stage its run was asked to stop

@@ -9,12 +9,12 @@ import { openStore, transact, type Store } from '../store/connect.js';
 import { raiseOrderHolds } from '../store/orderRepository.js';
 import { acquireLock } from '../store/lockRepository.js';
 import { continuedOrderIdsOfRun, createRun, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
-import { countRunResults, reportPaths, writeRunReports, type ResultCounts } from '../reports/resultFile.js';
-import { advanceOrders, type AdvanceCounts } from './advance.js';
-import { writeContext, type CancelOptions, type PipelineDeps } from './context.js';
+import { countRunResults, reportPaths, writeRunReports, type ResultCounts } from './resultFile.js';
+import { advanceOrders, type AdvanceCounts } from '../orders/advance.js';
+import { writeContext, type CancelOptions, type PipelineDeps } from '../pipeline/context.js';
 import { requireCancelColumns, stageRows } from './intake.js';
 import { judgeRows } from './judge.js';
-import { advanceWithinHolds } from './parked.js';
+import { advanceWithinHolds } from '../orders/parked.js';
 import { withinRepeatWindow } from './repeats.js';
 
 export interface CancelRunSummary {

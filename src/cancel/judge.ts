@@ -17,7 +17,7 @@ import {
   type RowJudgement,
 } from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
-import { holdStageFor, writeContext, type PipelineDeps } from './context.js';
+import { holdStageFor, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
 import { repeatJudge, type RepeatVerdict } from './repeats.js';
 import { orderReached } from './results.js';

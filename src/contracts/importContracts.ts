@@ -6,7 +6,7 @@ import type { InputEncoding } from '../csv/decode.js';
 import { parseBusinessDate } from '../domain/dates.js';
 import { canonicalContractNo, idKey, serialKey } from '../domain/lineIdentity.js';
 import { importContracts, previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/contractRepository.js';
-import { writeContext, type PipelineDeps } from './context.js';
+import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 
 type ImportKey = (typeof CONTRACT_IMPORT_COLUMNS)[number]['key'];
 

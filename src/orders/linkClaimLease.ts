@@ -1,7 +1,7 @@
 import { words } from '../errors.js';
 import { withBusyRetry } from '../store/connect.js';
 import { releaseLinkClaims, renewLinkClaims } from '../store/linkClaims.js';
-import type { PipelineDeps } from './context.js';
+import type { PipelineDeps } from '../pipeline/context.js';
 
 /** How long a run holds the lines it claimed without renewing: long enough for a busy store, short enough for a crash on another host. */
 export const LINK_LEASE_MS = 120_000;

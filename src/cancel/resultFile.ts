@@ -6,8 +6,9 @@ import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type LinkageStatus, type Orde
 import type { Store } from '../store/connect.js';
 import { loadOrderViews, type OrderView } from '../store/orderRepository.js';
 import { pagesOfRunRows, type ReportedRow } from '../store/runRepository.js';
-import { cancelCellReader } from '../pipeline/intake.js';
-import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from '../pipeline/results.js';
+import type { ResultRowView, RowViewSink } from '../pipeline/context.js';
+import { cancelCellReader } from './intake.js';
+import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from './results.js';
 
 export const RESULT_COLUMNS = [
   ['row', '行'],
@@ -127,26 +128,7 @@ export function planReportPaths(files: readonly string[], reportsDir: string | n
 
 export type ResultCounts = Record<RowResult, number>;
 
-/**
- * One row of a run's result, as data: what the result file says of it, in the run's
- * language (the library's "row view", for callers that show rows rather than write files).
- */
-export interface ResultRowView {
-  rowNo: number;
-  contractNo: string;
-  productCode: string;
-  subscriptionId: string;
-  cancelQuantity: string;
-  result: RowResult;
-  orderNo: string | null;
-  orderStatus: OrderStatus | null;
-  linkageStatus: LinkageStatus | null;
-  errorCode: string | null;
-  message: string;
-}
-
-/** Called with each page of row views, in file order, as the reports are written. */
-export type RowViewSink = (rows: readonly ResultRowView[]) => void | Promise<void>;
+export type { ResultRowView, RowViewSink } from '../pipeline/context.js';
 
 export function noResults(): ResultCounts {
   return { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0 };

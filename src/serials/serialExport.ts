@@ -18,7 +18,7 @@ import {
   type SerialExportRow,
   type SerialRange,
 } from '../store/serialExportRepository.js';
-import { openListWriter, type Column, type CsvOutput } from './lists.js';
+import { openListWriter, type Column, type CsvOutput } from '../reports/lists.js';
 import { recoverInterruptedExports, type ExportNotice } from './serialExportRecovery.js';
 
 export type { ExportNotice } from './serialExportRecovery.js';
