@@ -13,7 +13,7 @@ export default defineConfig({
     maxWorkers: 3,
     // The supplier is never implied (cli.md): the suite names the in-process simulator
     // once, here, for every CLI it runs; tests that link elsewhere pass --supplier URL,
-    // and test/linkage/supplierNamed.cli.test.ts runs without it.
+    // and test/orders/supplierNamed.cli.test.ts runs without it.
     env: { KAIYAKU_SUPPLIER: 'sim' },
   },
 });

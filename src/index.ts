@@ -48,6 +48,7 @@ export {
 // What a run is given and tells.
 export {
   DEFAULT_CANCEL_OPTIONS,
+  DEFAULT_CONCURRENCY,
   stageAtLeast,
   type CancelOptions,
   type PipelineDeps,

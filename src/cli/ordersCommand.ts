@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError, words, openStore, STAGES, type OrderStatus, type Stage, stageAtLeast, acceptOrder, confirmOrder, linkOrder, findOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary, openOrderCount, orderIdsByNo, writeOrderList } from '../index.js';
+import { KaiyakuError, usageError, words, openStore, STAGES, type OrderStatus, type Stage, stageAtLeast, acceptOrder, confirmOrder, linkOrder, findOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary, openOrderCount, orderIdsByNo, writeOrderList, DEFAULT_CONCURRENCY } from '../index.js';
 import { closedLine, operatorLines, parkedLine } from './resumeText.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, clearProgress, resolveSupplierSpec, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
@@ -154,7 +154,7 @@ const steps: Step[] = [
     describe: '解約連携: send the unlinked lines to the supplier',
     linksToSupplier: true,
     run: async (deps, a) => {
-      const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? 16 });
+      const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? DEFAULT_CONCURRENCY });
       const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0 && c.heldElsewhere === 0;
       const elsewhere = c.heldElsewhere > 0 ? words(`, being linked by another run ${c.heldElsewhere}`, `、別の実行が連携中 ${c.heldElsewhere}`) : words('', '');
       const message = says(

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { checkOutputClear, checkOutputFile, type Guard, usageError, words, type Lang, type OutputEncoding, type PipelineDeps, type PipelineEvent, checkStoreExists, checkStoreWritable, resolveDbSpec, storeFiles, type SimKnobs, openPipeline } from '../index.js';
+import { checkOutputClear, checkOutputFile, type Guard, usageError, words, type Lang, type OutputEncoding, type PipelineDeps, type PipelineEvent, checkStoreExists, checkStoreWritable, resolveDbSpec, storeFiles, type SimKnobs, openPipeline, DEFAULT_CONCURRENCY } from '../index.js';
 
 export interface CommonArgs {
   db?: string | undefined;
@@ -25,7 +25,7 @@ export function withCsvOutput<T>(y: Argv<T>) {
 export function withSupplier<T>(y: Argv<T>) {
   return y
     .option('supplier', { type: 'string', describe: 'who linkage talks to: "sim" (the in-process simulator) or the URL of the supplier API (env KAIYAKU_SUPPLIER); required where the command links' })
-    .option('concurrency', { type: 'number', default: 16, describe: 'orders in flight at the supplier (1–1000)' })
+    .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'orders in flight at the supplier (1–1000)' })
     .option('sim-latency-ms', { type: 'number', default: 0, describe: 'simulator: mean latency per call' })
     .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503 (0–1)' })
     .option('sim-rate-limit', { type: 'number', default: 0, describe: 'simulator: calls per second before 429 (0: none)' })

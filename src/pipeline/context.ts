@@ -67,11 +67,14 @@ export interface CancelOptions {
   onRows?: RowViewSink;
 }
 
+/** `--concurrency`: orders in flight at the supplier, unless told otherwise. */
+export const DEFAULT_CONCURRENCY = 16;
+
 export const DEFAULT_CANCEL_OPTIONS: CancelOptions = {
   dryRun: false,
   until: 'completed',
   endDate: null,
-  concurrency: 16,
+  concurrency: DEFAULT_CONCURRENCY,
   confirmUnsettled: false,
   inputEncoding: 'auto',
   reportEncoding: 'utf8-bom',

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../crash/helpers.js';
-import { generate } from '../linkage/harness.js';
+import { generate } from '../orders/harness.js';
 import { readCsv } from '../nightly/helpers.js';
 import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import type { Store } from '../../src/store/connect.js';
