@@ -1,4 +1,5 @@
 /** Domain types in the portal's words (glossary of domain.md). Pure: no I/O here. */
+import { STAGE_LABEL, ORDER_STATUS_LABEL, ORDER_KIND_LABEL, LINKAGE_STATUS_LABEL, CONTRACT_STATUS_LABEL, ROW_RESULT_LABEL } from '../messages/index.js';
 
 export type ContractStatus = 'active' | 'cancelled';
 export type LineStatus = 'active' | 'cancelled';
@@ -70,35 +71,6 @@ export interface ChangeOrder {
 /** The stages a run can be asked to reach (`--until`). */
 export const STAGES = ['requested', 'accepted', 'linked', 'completed'] as const;
 export type Stage = (typeof STAGES)[number];
-/** A stage as the portal names where an order stands once it got there. */
-export const STAGE_LABEL: Record<Stage, { en: string; ja: string }> = {
-  requested: { en: 'requested', ja: '申請' },
-  accepted: { en: 'accepted', ja: '受付済' },
-  linked: { en: 'linked', ja: '解約連携済' },
-  completed: { en: 'completed', ja: '変更済' },
-};
-
-export const ORDER_STATUS_LABEL: Record<OrderStatus, { en: string; ja: string }> = {
-  requested: { en: 'requested', ja: '申請' },
-  accepted: { en: 'accepted', ja: '受付済' },
-  completed: { en: 'completed', ja: '変更済' },
-  withdrawn: { en: 'withdrawn', ja: 'キャンセル' },
-};
-export const ORDER_KIND_LABEL: Record<OrderKind, { en: string; ja: string }> = {
-  cancel: { en: 'cancel', ja: '解約' },
-  add: { en: 'add', ja: '追加' },
-};
-export const LINKAGE_STATUS_LABEL: Record<LinkageStatus, { en: string; ja: string }> = {
-  unlinked: { en: 'unlinked', ja: '未連携' },
-  pending: { en: 'pending', ja: '連携中' },
-  linked: { en: 'linked', ja: '連携済' },
-  failed: { en: 'failed', ja: '連携失敗' },
-};
-/** The contract list says 有効中 where the contract screen says 契約中 (manual, 契約一覧). */
-export const CONTRACT_STATUS_LABEL: Record<ContractStatus, { en: string; ja: string }> = {
-  active: { en: 'active', ja: '有効中' },
-  cancelled: { en: 'cancelled', ja: '解約済' },
-};
 
 const LINKAGE_RANK: Record<LinkageStatus, number> = { failed: 0, unlinked: 1, pending: 2, linked: 3 };
 /** A row that covers several lines shows the least advanced of them (cli.md). */
@@ -110,14 +82,6 @@ export function leastAdvancedLinkage(statuses: readonly LinkageStatus[]): Linkag
 
 /** What a row of a cancellation file came to (the result file's `result`). */
 export type RowResult = 'completed' | 'valid' | 'pending' | 'already_done' | 'refused' | 'failed';
-export const ROW_RESULT_LABEL: Record<RowResult, { en: string; ja: string }> = {
-  completed: { en: 'completed', ja: '完了' },
-  valid: { en: 'valid', ja: '検証OK' },
-  pending: { en: 'pending', ja: '保留' },
-  already_done: { en: 'already_done', ja: '処理済' },
-  refused: { en: 'refused', ja: 'エラー' },
-  failed: { en: 'failed', ja: '失敗' },
-};
 
 /** Whether an order has reached the stage a run was asked to reach. */
 export function orderReached(until: Stage, status: OrderStatus, linkages: readonly LinkageStatus[]): boolean {
@@ -132,3 +96,5 @@ export function orderReached(until: Stage, status: OrderStatus, linkages: readon
       return status === 'completed';
   }
 }
+
+export { STAGE_LABEL, ORDER_STATUS_LABEL, ORDER_KIND_LABEL, LINKAGE_STATUS_LABEL, CONTRACT_STATUS_LABEL, ROW_RESULT_LABEL };
