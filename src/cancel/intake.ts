@@ -2,7 +2,6 @@ import { inspectFile, type InputEncoding } from '../csv/decode.js';
 import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnreadableHeader, type CancelColumnKey } from '../csv/headers.js';
 import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
-import type { Lang } from '../domain/codes.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
 

@@ -178,7 +178,9 @@ function stdoutTarget(): Target {
       // Every byte handed over: an empty write's callback runs once the writes queued before it are done
       // (a pipe takes them in turn), or with the error one of them met.
       await new Promise<void>((resolve, reject) => out.write('', (err) => (err ? reject(err) : resolve())));
-      if (out.errored) throw out.errored;
+      // Read again: TypeScript still takes it for the null checked above, but a write may have failed since.
+      const erroredSince = out.errored as Error | null;
+      if (erroredSince) throw erroredSince;
     },
     async commit() {},
     async discard() {},
@@ -290,6 +292,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
   }
 
   const writeRows = async (rows: readonly (readonly Cell[])[], inputRows?: readonly number[]): Promise<void> => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the write failed with (caught, unknown), thrown again as it came
     if (state !== 'open') throw failure ?? new Error(`CSV writer for ${subject.en} is already closed`);
     if (rows.length === 0) return;
     let bytes: Buffer;

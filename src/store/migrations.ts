@@ -10,7 +10,7 @@ import { reopenSentRefusals } from './sentRefusals.js';
  */
 interface Migration {
   name: string;
-  up(knex: Knex): Promise<void>;
+  up(this: void, knex: Knex): Promise<void>;
 }
 
 const migrations: Migration[] = [

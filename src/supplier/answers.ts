@@ -113,6 +113,7 @@ export function readResource(body: unknown, subscriptionId?: string): { quantity
   const status = fields['status'];
   if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0 || (status !== 'active' && status !== 'deleted')) return null;
   const id = fields['id'];
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an id that is an object reads '[object Object]': another subscription's
   if (subscriptionId !== undefined && id !== undefined && id !== null && String(id).toLowerCase() !== subscriptionId.toLowerCase()) return null;
   return { quantity, status, pending: fields['provisioning'] === 'pending' };
 }

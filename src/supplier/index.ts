@@ -12,7 +12,7 @@ export { TransportError, createHttpTransport, type Transport, type TransportRequ
  * `--supplier sim|URL`: `sim` links in-process against a simulator seeded with `seeds`;
  * an http(s) URL speaks the HTTP API (knobs and seeds then belong to whoever serves it).
  */
-export function createSupplier(spec: 'sim' | string, knobs: SimKnobs, seeds: SubscriptionSeed[], policy: Partial<RetryPolicy> = {}): Supplier {
+export function createSupplier(spec: string, knobs: SimKnobs, seeds: SubscriptionSeed[], policy: Partial<RetryPolicy> = {}): Supplier {
   if (spec === 'sim') return createSimSupplier(knobs, seeds, policy);
   if (/^https?:\/\//i.test(spec)) return createHttpSupplier(spec, policy);
   throw new RangeError(`--supplier must be "sim" or an http(s) URL, got "${spec}"`);

@@ -29,7 +29,7 @@ const csv = (file: string): Row[] => parse(readFileSync(file), { bom: true, colu
 
 interface Backend {
   name: string;
-  make(): Promise<{ db: string; drop(): Promise<void> }>;
+  make(): Promise<{ db: string; drop: () => Promise<void> }>;
 }
 const sqlite: Backend = { name: 'SQLite', make: async () => ({ db: 'kaiyaku.db', drop: async () => undefined }) };
 const postgres = (url: string): Backend => ({

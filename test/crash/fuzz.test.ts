@@ -212,7 +212,7 @@ async function fingerprint(): Promise<string> {
 
 function checkReports(o: CaseOutcome, s: CancelRunSummary): string[] {
   const problems: string[] = [];
-  if (s.exitCode !== 0 && s.exitCode !== 1) problems.push(`exit code ${s.exitCode}`);
+  if (s.exitCode !== 0 && s.exitCode !== 1) problems.push(`exit code ${s.exitCode as number}`);
   if (!fs.existsSync(s.resultPath)) return [...problems, 'no result file'];
   const rows = readCsv(s.resultPath);
   if (rows.length !== s.rows) problems.push(`result file has ${rows.length} rows, the run counted ${s.rows}`);

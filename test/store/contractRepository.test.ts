@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore, transact, type Store } from '../../src/store/connect.js';
-import { importContracts, loadSnapshots, previewImport, type ContractInput, type ImportResult } from '../../src/store/contractRepository.js';
+import { importContracts, loadSnapshots, previewImport, type ContractInput } from '../../src/store/contractRepository.js';
 import { createCancelOrders } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aPlan, aPlannedLine, freshId } from '../builders.js';
 import { aWriteContext, useStore } from './useStore.js';
@@ -24,8 +24,6 @@ async function linesOf(contractNo: string) {
     serials: l.serials.filter((s) => s.status === 'active').map((s) => s.serialNo).sort(),
   }));
 }
-
-const lineOutcomes = (r: ImportResult) => r.contracts.flatMap((c) => c.lines.map((l) => l.outcome));
 
 /**
  * What a confirmed cancellation leaves, written as the store keeps it (a completed order

@@ -12,7 +12,7 @@ export const PG_URL = process.env['KAIYAKU_TEST_PG_URL'];
  * same database: `url` opens stores whose unqualified tables (knex's migration tables
  * included) live there. `drop` removes it with everything in it.
  */
-export async function aPgSchema(base: string, label: string): Promise<{ name: string; url: string; admin: Knex; drop(): Promise<void> }> {
+export async function aPgSchema(base: string, label: string): Promise<{ name: string; url: string; admin: Knex; drop: () => Promise<void> }> {
   const name = `kaiyaku_${label}_${randomBytes(4).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 2 } });
   await admin.raw(`create schema ${name}`);
