@@ -2,7 +2,7 @@ import path from 'node:path';
 import { closeTogether, openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
 import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
-import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
+import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import type { Store } from '../store/connect.js';
 import { loadOrderViews, type OrderView } from '../store/orderRepository.js';
 import { pagesOfRunRows, type ReportedRow } from '../store/runRepository.js';

@@ -10,7 +10,6 @@ import {
   type SupplierNotice,
   type Supplier,
   type SupplierStats,
-  type SubscriptionSeed,
 } from './port.js';
 import { httpProblem, isAccessRefused, isGatewayFailure, isReadableAnswer, isSupplierRefusal, isTransient, readResource, refusalOf, retryAfter, transportProblem, unreadableProblem, type Problem } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
