@@ -201,10 +201,9 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     } else {
       const again = await transact(deps.store, async (trx) => {
         // Request ids were looked up before this transaction: an overlapping run may have
-        // recorded one since. Judge the page again (such rows then continue that run's
-        // order) rather than insert the key twice.
-        const taken = await findRequestKeys(trx, plans.flatMap((p) => p.rows.map((r) => r.requestId)));
-        if (taken.size > 0) return true;
+        // recorded one since. The page is then judged again (such rows continue that run's
+        // order) rather than the key written twice: the insert of the keys below finds such
+        // an id, and the transaction is rolled back (JudgeAgain).
         // So were the done requests of these contracts: a row without a request id that another
         // run has just done is judged again (a row with a new request id is a new request anyway).
         const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
@@ -220,10 +219,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const lostContracts = new Set(lost.map((p) => p.contractId));
         const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
         const doneRows: NewDoneRequest[] = [];
+        /** Request ids of rows whose lines another run took first: such a run may hold the id too. */
+        const lostRequestIds: string[] = [];
         for (const { plan, rows: planRows } of plans) {
           const orderId = orderByContract.get(plan.contractId);
           for (const r of planRows) {
             if (lostContracts.has(plan.contractId) || orderId === undefined) {
+              lostRequestIds.push(r.requestId);
               pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }));
               continue;
             }
@@ -232,11 +234,16 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
           }
         }
-        await insertRequestKeys(trx, runId, rowKeys);
+        // A request id another run recorded since the lookup: nothing of this page is kept.
+        if (lostRequestIds.length > 0 && (await findRequestKeys(trx, lostRequestIds)).size > 0) throw new JudgeAgain();
+        if (!(await insertRequestKeys(trx, runId, rowKeys))) throw new JudgeAgain();
         await insertDoneRequests(trx, runId, doneRows);
         await recordJudgements(trx, runId, pageJudgements);
         return false;
-      }, { retryUniqueViolation: true });
+      }, { retryUniqueViolation: true }).catch((error: unknown) => {
+        if (error instanceof JudgeAgain) return true;
+        throw error;
+      });
       if (again) {
         after = pageStart;
         continue;
@@ -244,6 +251,13 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
     }
     judged += rows.length;
     deps.log({ kind: 'progress', file: options.label, phase: 'judge', done: judged, total: options.rowCount ?? null });
+  }
+}
+
+/** Thrown inside a page's transaction to roll back what it wrote: the page is judged again. */
+class JudgeAgain extends Error {
+  constructor() {
+    super('judge the page again');
   }
 }
 

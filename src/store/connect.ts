@@ -724,13 +724,15 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
   rows: readonly Record<string, unknown>[],
   shared: Readonly<Record<string, unknown>>,
   returning: readonly string[] = [],
+  /** A conflict clause (`on conflict (…) do nothing`), written before RETURNING: the rows it skips are not returned. */
+  onConflict = '',
 ): Promise<R[]> {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const sharedColumns = Object.keys(shared);
   const tuple = `(${columns.map(() => '?').join(',')})`;
   const into = `insert into ${quoteName(table)} (${[...columns, ...sharedColumns].map(quoteName).join(',')})`;
-  const tail = returning.length > 0 ? ` returning ${returning.map(quoteName).join(',')}` : '';
+  const tail = `${onConflict === '' ? '' : ` ${onConflict}`}${returning.length > 0 ? ` returning ${returning.map(quoteName).join(',')}` : ''}`;
   // The select list of the shared form: each VALUES column and each shared parameter, typed.
   const typed = (expr: string, values: Iterable<unknown>): string => {
     for (const v of values) {
@@ -749,7 +751,8 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
     const values = part.map(() => tuple).join(',');
     const bindings: unknown[] = [...sharedBindings];
     for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
-    const sql = sharedColumns.length === 0 ? `${into} values ${values}${tail}` : `${into} select ${select} from (values ${values}) as v${tail}`;
+    // SQLite reads the ON of an upsert after a bare FROM as a join's: a WHERE ends the FROM.
+    const sql = sharedColumns.length === 0 ? `${into} values ${values}${tail}` : `${into} select ${select} from (values ${values}) as v${onConflict === '' ? '' : ' where true'}${tail}`;
     const result: unknown = await db.raw(sql, bindings as Knex.RawBinding[]);
     if (returning.length > 0) out.push(...rawRows<R>(result));
   }

@@ -676,14 +676,18 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
     type Row = [number, string, Contract['status'], string, number | null, string, string, number, number, number | boolean, ContractLine['status'], number | null];
     const rows = await selectPacked<Row>(db, query, ['c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status', 'lc.order_id']);
     if (rows.length === 0) continue;
-    const serials: DbSerial[] = await db('serials as s')
-      .join('contract_lines as cl', 'cl.id', 's.line_id')
-      .join('contracts as c', 'c.id', 'cl.contract_id')
-      .whereIn('c.contract_no', part)
-      // A serial the master no longer lists is kept as 'removed' (an order may name it): not the line's.
-      .andWhere('s.status', '<>', 'removed')
-      .orderBy('s.id')
-      .select('s.id', 's.line_id', 's.serial_no', 's.status');
+    // By the lines just read (one bound list, the serials' line index), not by the contract
+    // numbers again through two more joins.
+    const lineIds = rows.flatMap((r) => (r[4] === null ? [] : [Number(r[4])]));
+    const serials: DbSerial[] =
+      lineIds.length === 0
+        ? []
+        : await db('serials as s')
+            .whereIn('s.line_id', idsOf(db, lineIds))
+            // A serial the master no longer lists is kept as 'removed' (an order may name it): not the line's.
+            .andWhere('s.status', '<>', 'removed')
+            .orderBy('s.id')
+            .select('s.id', 's.line_id', 's.serial_no', 's.status');
     const serialsByLine = groupBy(serials.map(toSerial), (s) => s.lineId);
     for (const [contractId, contractNo, status, startDate, lineId, productCode, subscriptionId, quantity, unitPrice, isTrial, lineStatus, claimedBy] of rows) {
       let snapshot = result.get(contractNo);

@@ -176,13 +176,21 @@ export async function findRequestKeys(db: Db, requestIds: readonly string[]): Pr
   return requests;
 }
 
-/** Records the request ids of rows that made an order, each bound to its row's fingerprint. */
-export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<void> {
+/**
+ * Records the request ids of rows that made an order, each bound to its row's fingerprint.
+ * An id another run recorded meanwhile is left as that run wrote it (the insert skips it):
+ * returns whether every id was recorded here. A caller that gets false rolls its
+ * transaction back and judges the rows again, as if it had found the key before writing.
+ * This is the check itself, in the statement that writes the keys, instead of a read of
+ * the same keys before it.
+ */
+export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<boolean> {
   const byRequest = new Map<string, { request_id: string; order_id: number; fingerprint: string }>();
   for (const k of keys) {
     if (k.requestId !== '' && !byRequest.has(k.requestId)) byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
   }
-  await insertRowsSharing(trx, 'request_keys', [...byRequest.values()], { run_id: runId });
+  const inserted = await insertRowsSharing(trx, 'request_keys', [...byRequest.values()], { run_id: runId }, ['request_id'], 'on conflict (request_id) do nothing');
+  return inserted.length === byRequest.size;
 }
 
 /** What a row of an earlier run of the same bytes did: its order, and the contract lines it covered (null when not recorded). */
