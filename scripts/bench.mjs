@@ -112,33 +112,89 @@ async function measureStoreShare(base, i) {
   for await (const r of fs.createReadStream(base.cancel).pipe(parse({ from_line: 2, relax_column_count: true }))) records.push(r);
   const now = '2026-01-01 00:00:00';
   await db.transaction(async (trx) => {
-    const [{ id: runId }] = await trx('runs').insert({ file_sha256: `share-${i}`, file_name: 'share', status: 'running', until_stage: 'completed', applied_on: '2026-01-01', started_at: now, heartbeat_at: now, owner: 'bench', operator: 'bench' }, ['id']);
+    const [{ id: runId }] = await trx('runs').insert(
+      {
+        file_sha256: `share-${i}`,
+        file_name: 'share',
+        status: 'running',
+        until_stage: 'completed',
+        applied_on: '2026-01-01',
+        started_at: now,
+        heartbeat_at: now,
+        owner: 'bench',
+        operator: 'bench',
+      },
+      ['id'],
+    );
     for (let k = 0; k < records.length; k += 500) {
-      await trx('run_rows').insert(records.slice(k, k + 500).map((r, j) => ({ run_id: runId, row_no: k + j + 1, contract_no: r[0], request_id: r[4] ?? '', raw_fields: JSON.stringify(r), outcome: 'staged' })));
+      await trx('run_rows').insert(
+        records
+          .slice(k, k + 500)
+          .map((r, j) => ({ run_id: runId, row_no: k + j + 1, contract_no: r[0], request_id: r[4] ?? '', raw_fields: JSON.stringify(r), outcome: 'staged' })),
+      );
     }
     const sql = [
-      ['orders', `insert into change_orders (order_no, contract_id, kind, status, applied_on, end_date, note, run_id, created_at, updated_at, updated_by)
+      [
+        'orders',
+        `insert into change_orders (order_no, contract_id, kind, status, applied_on, end_date, note, run_id, created_at, updated_at, updated_by)
          select 'SHARE-' || r.row_no, c.id, 'cancel', 'requested', '2026-01-01', '2026-01-31', '', r.run_id, '${now}', '${now}', 'bench'
-         from run_rows r join contracts c on c.contract_no = r.contract_no where r.run_id = ${runId}`],
-      ['order lines', `insert into order_lines (order_id, contract_line_id, quantity_before, cancel_quantity, quantity_after, unit_price, linkage_status)
-         select o.id, cl.id, cl.quantity, cl.quantity, 0, cl.unit_price, 'unlinked' from change_orders o join contract_lines cl on cl.contract_id = o.contract_id where o.run_id = ${runId}`],
-      ['claims', `insert into line_claims (contract_line_id, order_id) select ol.contract_line_id, ol.order_id from order_lines ol join change_orders o on o.id = ol.order_id where o.run_id = ${runId}`],
-      ['judgements', `update run_rows set outcome = 'ordered', order_id = x.id from (select o.id, c.contract_no from change_orders o join contracts c on c.id = o.contract_id where o.run_id = ${runId}) x
-         where run_rows.run_id = ${runId} and run_rows.contract_no = x.contract_no`],
-      ['request keys', `insert into request_keys (request_id, order_id, run_id) select request_id, order_id, run_id from run_rows where run_id = ${runId} and request_id <> ''`],
-      ['audit', `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'create' from change_orders where run_id = ${runId}`],
+         from run_rows r join contracts c on c.contract_no = r.contract_no where r.run_id = ${runId}`,
+      ],
+      [
+        'order lines',
+        `insert into order_lines (order_id, contract_line_id, quantity_before, cancel_quantity, quantity_after, unit_price, linkage_status)
+         select o.id, cl.id, cl.quantity, cl.quantity, 0, cl.unit_price, 'unlinked' from change_orders o join contract_lines cl on cl.contract_id = o.contract_id where o.run_id = ${runId}`,
+      ],
+      [
+        'claims',
+        `insert into line_claims (contract_line_id, order_id) select ol.contract_line_id, ol.order_id from order_lines ol join change_orders o on o.id = ol.order_id where o.run_id = ${runId}`,
+      ],
+      [
+        'judgements',
+        `update run_rows set outcome = 'ordered', order_id = x.id from (select o.id, c.contract_no from change_orders o join contracts c on c.id = o.contract_id where o.run_id = ${runId}) x
+         where run_rows.run_id = ${runId} and run_rows.contract_no = x.contract_no`,
+      ],
+      [
+        'request keys',
+        `insert into request_keys (request_id, order_id, run_id) select request_id, order_id, run_id from run_rows where run_id = ${runId} and request_id <> ''`,
+      ],
+      [
+        'audit',
+        `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'create' from change_orders where run_id = ${runId}`,
+      ],
       ['transitions', `update change_orders set status = 'accepted', updated_at = '${now}' where run_id = ${runId} and status = 'requested'`],
-      ['audit', `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'accept' from change_orders where run_id = ${runId}`],
+      [
+        'audit',
+        `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'accept' from change_orders where run_id = ${runId}`,
+      ],
       ['transitions', `update order_lines set sent_at = '${now}' where order_id in (select id from change_orders where run_id = ${runId})`],
-      ['transitions', `update order_lines set linkage_status = 'linked', linked_at = '${now}' where order_id in (select id from change_orders where run_id = ${runId})`],
-      ['transitions', `update change_orders set status = 'completed', completed_on = '2026-01-01', updated_at = '${now}' where run_id = ${runId} and status = 'accepted'`],
-      ['confirmation', `update contract_lines set quantity = ol.quantity_after, status = 'cancelled', end_date = '2026-01-31', updated_at = '${now}'
-         from order_lines ol join change_orders o on o.id = ol.order_id where ol.contract_line_id = contract_lines.id and o.run_id = ${runId}`],
-      ['confirmation', `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
-         select ol.id, cl.subscription_id, ol.cancel_quantity, '2026-01-01', '2026-01-31' from order_lines ol join change_orders o on o.id = ol.order_id join contract_lines cl on cl.id = ol.contract_line_id where o.run_id = ${runId}`],
+      [
+        'transitions',
+        `update order_lines set linkage_status = 'linked', linked_at = '${now}' where order_id in (select id from change_orders where run_id = ${runId})`,
+      ],
+      [
+        'transitions',
+        `update change_orders set status = 'completed', completed_on = '2026-01-01', updated_at = '${now}' where run_id = ${runId} and status = 'accepted'`,
+      ],
+      [
+        'confirmation',
+        `update contract_lines set quantity = ol.quantity_after, status = 'cancelled', end_date = '2026-01-31', updated_at = '${now}'
+         from order_lines ol join change_orders o on o.id = ol.order_id where ol.contract_line_id = contract_lines.id and o.run_id = ${runId}`,
+      ],
+      [
+        'confirmation',
+        `insert into cancelled_serials (order_line_id, serial_no, cancel_quantity, cancelled_on, end_date)
+         select ol.id, cl.subscription_id, ol.cancel_quantity, '2026-01-01', '2026-01-31' from order_lines ol join change_orders o on o.id = ol.order_id join contract_lines cl on cl.id = ol.contract_line_id where o.run_id = ${runId}`,
+      ],
       ['claims', `delete from line_claims where order_id in (select id from change_orders where run_id = ${runId})`],
-      ['confirmation', `update contracts set status = 'cancelled', cancelled_on = '2026-01-01', updated_at = '${now}' where id in (select contract_id from change_orders where run_id = ${runId})`],
-      ['audit', `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'confirm' from change_orders where run_id = ${runId}`],
+      [
+        'confirmation',
+        `update contracts set status = 'cancelled', cancelled_on = '2026-01-01', updated_at = '${now}' where id in (select contract_id from change_orders where run_id = ${runId})`,
+      ],
+      [
+        'audit',
+        `insert into audit_log (at, actor, entity, entity_id, action) select '${now}', 'bench', 'order', id, 'confirm' from change_orders where run_id = ${runId}`,
+      ],
     ];
     parts.staging = performance.now() - started;
     for (const [label, statement] of sql) {
@@ -158,7 +214,11 @@ async function measureStoreShare(base, i) {
 async function measurePipeline(base, i) {
   const store = await openStore(copyDb(base.db, path.join(base.dir, `pipeline-${i}.db`)));
   const started = performance.now();
-  const summary = await runCancelFile(depsFor(store, { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }), base.cancel, { ...DEFAULT_CANCEL_OPTIONS, reportsDir: base.dir, concurrency: C });
+  const summary = await runCancelFile(depsFor(store, { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }), base.cancel, {
+    ...DEFAULT_CANCEL_OPTIONS,
+    reportsDir: base.dir,
+    concurrency: C,
+  });
   const elapsed = performance.now() - started;
   await store.close();
   if (summary.counts.completed !== N) throw new Error(`pipeline completed ${summary.counts.completed} of ${N} rows`);
@@ -182,10 +242,26 @@ async function measureLinkage(base) {
 function measureDryRunMemory(base, name) {
   const rssFile = path.join(base.dir, `${name}.rss`);
   const db = copyDb(base.db, path.join(base.dir, `${name}.db`));
-  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts', 'maxrss-hook.mjs'), dist('cli/main.js'), 'cancel', base.cancel, '--dry-run', '--db', db, '--reports', base.dir, '--quiet'], {
-    env: { ...process.env, KAIYAKU_BENCH_RSS_FILE: rssFile },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      path.join(root, 'scripts', 'maxrss-hook.mjs'),
+      dist('cli/main.js'),
+      'cancel',
+      base.cancel,
+      '--dry-run',
+      '--db',
+      db,
+      '--reports',
+      base.dir,
+      '--quiet',
+    ],
+    {
+      env: { ...process.env, KAIYAKU_BENCH_RSS_FILE: rssFile },
+      encoding: 'utf8',
+    },
+  );
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
   if (r.status !== 0) throw new Error(`dry run exited ${r.status}: ${r.stderr}`);
   return Number(fs.readFileSync(rssFile, 'utf8'));
@@ -220,7 +296,9 @@ const rssLargeRuns = [];
 for (let i = 0; i < REPEAT; i++) {
   rssSmallRuns.push(measureDryRunMemory(small, `small-${i}`));
   rssLargeRuns.push(measureDryRunMemory(large, `large-${i}`));
-  log(`  round ${i + 1}: peak ${(rssSmallRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N} rows, ${(rssLargeRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N * MEM_FACTOR}`);
+  log(
+    `  round ${i + 1}: peak ${(rssSmallRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N} rows, ${(rssLargeRuns[i] / 1048576).toFixed(0)} MB at ${MEM_N * MEM_FACTOR}`,
+  );
 }
 const rssSmall = median(rssSmallRuns);
 const rssLarge = median(rssLargeRuns);
@@ -229,20 +307,63 @@ const result = {
   at: new Date().toISOString(),
   commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || null,
   machine: { cpus: os.cpus().length, node: process.version, load: os.loadavg() },
-  pipeline: { rows: N, floorMs: median(floor), pipelineMs: median(pipeline), ratio: median(pipeline) / median(floor), target: 3, storeShareMs: median(share), storeShareRatio: median(share) / median(floor), storeShareParts: medianParts(shareParts) },
-  linkage: { rows: LINK_N, latencyMs: L, concurrency: C, boundMs: bound, elapsedMs: linkage, ratio: linkage / bound, target: 1.3, callsPerLine: 2, twoCallBoundMs: 2 * bound, twoCallRatio: linkage / (2 * bound) },
-  memory: { smallRows: MEM_N, largeRows: MEM_N * MEM_FACTOR, smallMaxRss: rssSmall, largeMaxRss: rssLarge, smallRuns: rssSmallRuns, largeRuns: rssLargeRuns, ratio: rssLarge / rssSmall, target: 1.5 },
+  pipeline: {
+    rows: N,
+    floorMs: median(floor),
+    pipelineMs: median(pipeline),
+    ratio: median(pipeline) / median(floor),
+    target: 3,
+    storeShareMs: median(share),
+    storeShareRatio: median(share) / median(floor),
+    storeShareParts: medianParts(shareParts),
+  },
+  linkage: {
+    rows: LINK_N,
+    latencyMs: L,
+    concurrency: C,
+    boundMs: bound,
+    elapsedMs: linkage,
+    ratio: linkage / bound,
+    target: 1.3,
+    callsPerLine: 2,
+    twoCallBoundMs: 2 * bound,
+    twoCallRatio: linkage / (2 * bound),
+  },
+  memory: {
+    smallRows: MEM_N,
+    largeRows: MEM_N * MEM_FACTOR,
+    smallMaxRss: rssSmall,
+    largeMaxRss: rssLarge,
+    smallRuns: rssSmallRuns,
+    largeRuns: rssLargeRuns,
+    ratio: rssLarge / rssSmall,
+    target: 1.5,
+  },
 };
 fs.mkdirSync(OUT, { recursive: true });
 const outFile = path.join(OUT, `bench-${result.at.replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
 const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const ok = (r, t) => (r <= t ? 'within target' : 'OVER TARGET');
-console.log(`full pipeline, ${N} rows: ${seconds(result.pipeline.pipelineMs)} vs floor ${seconds(result.pipeline.floorMs)} → ${result.pipeline.ratio.toFixed(2)}× (target ≤ 3×, ${ok(result.pipeline.ratio, 3)})`);
-console.log(`  of which the store's row changes alone, as plain SQL: ${seconds(result.pipeline.storeShareMs)} → ${result.pipeline.storeShareRatio.toFixed(2)}× the floor (the least any design keeping these rows pays)`);
-console.log(`    by part, in floors: ${Object.entries(result.pipeline.storeShareParts).map(([label, ms]) => `${label} ${(ms / result.pipeline.floorMs).toFixed(2)}`).join(', ')}`);
-console.log(`linkage, ${LINK_N} lines at ${L} ms × ${C}: ${seconds(linkage)} vs N·L/C ${seconds(bound)} → ${result.linkage.ratio.toFixed(2)}× (target ≤ 1.3×, ${ok(result.linkage.ratio, 1.3)})`);
-console.log(`  two calls a line (the GET before each change): vs 2·N·L/C ${seconds(2 * bound)} → ${result.linkage.twoCallRatio.toFixed(2)}× (${ok(result.linkage.twoCallRatio, 1.3)} of 1.3×)`);
-console.log(`dry-run peak memory: ${mb(rssLarge)} at ${MEM_N * MEM_FACTOR} rows vs ${mb(rssSmall)} at ${MEM_N} → ${result.memory.ratio.toFixed(2)}× (target ≤ 1.5×, ${ok(result.memory.ratio, 1.5)})`);
+console.log(
+  `full pipeline, ${N} rows: ${seconds(result.pipeline.pipelineMs)} vs floor ${seconds(result.pipeline.floorMs)} → ${result.pipeline.ratio.toFixed(2)}× (target ≤ 3×, ${ok(result.pipeline.ratio, 3)})`,
+);
+console.log(
+  `  of which the store's row changes alone, as plain SQL: ${seconds(result.pipeline.storeShareMs)} → ${result.pipeline.storeShareRatio.toFixed(2)}× the floor (the least any design keeping these rows pays)`,
+);
+console.log(
+  `    by part, in floors: ${Object.entries(result.pipeline.storeShareParts)
+    .map(([label, ms]) => `${label} ${(ms / result.pipeline.floorMs).toFixed(2)}`)
+    .join(', ')}`,
+);
+console.log(
+  `linkage, ${LINK_N} lines at ${L} ms × ${C}: ${seconds(linkage)} vs N·L/C ${seconds(bound)} → ${result.linkage.ratio.toFixed(2)}× (target ≤ 1.3×, ${ok(result.linkage.ratio, 1.3)})`,
+);
+console.log(
+  `  two calls a line (the GET before each change): vs 2·N·L/C ${seconds(2 * bound)} → ${result.linkage.twoCallRatio.toFixed(2)}× (${ok(result.linkage.twoCallRatio, 1.3)} of 1.3×)`,
+);
+console.log(
+  `dry-run peak memory: ${mb(rssLarge)} at ${MEM_N * MEM_FACTOR} rows vs ${mb(rssSmall)} at ${MEM_N} → ${result.memory.ratio.toFixed(2)}× (target ≤ 1.5×, ${ok(result.memory.ratio, 1.5)})`,
+);
 console.log(`written: ${outFile}`);
 fs.rmSync(work, { recursive: true, force: true });

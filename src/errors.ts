@@ -49,7 +49,11 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', '53100']);
 
 /** The disk-full condition under `err` (itself or a cause of it), or null. */
 function diskFullCause(err: unknown): { code: string } | null {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'string' && DISK_FULL_CODES.has(e.code)) return { code: e.code };
     if (typeof e.message === 'string' && /\bSQLITE_FULL\b/.test(e.message)) return { code: 'SQLITE_FULL' };
   }
@@ -89,6 +93,9 @@ export function fileError(err: unknown, path: string, writing = false): KaiyakuE
   const reason = err instanceof Error ? err.message : String(err);
   if (writing) return new KaiyakuError('FILE_UNWRITABLE', words(`cannot write ${path}: ${reason}`, `${path} を書き込めません: ${reason}`), { cause: err });
   if (code === 'ENOENT') return new KaiyakuError('FILE_NOT_FOUND', words(`no such file: ${path}`, `ファイルがありません: ${path}`), { cause: err });
-  if (code === 'EISDIR') return new KaiyakuError('FILE_UNREADABLE', words(`${path} is a folder, not a file`, `${path} はフォルダーです（ファイルを指定してください）`), { cause: err });
+  if (code === 'EISDIR')
+    return new KaiyakuError('FILE_UNREADABLE', words(`${path} is a folder, not a file`, `${path} はフォルダーです（ファイルを指定してください）`), {
+      cause: err,
+    });
   return new KaiyakuError('FILE_UNREADABLE', words(`cannot read ${path}: ${reason}`, `${path} を読み込めません: ${reason}`), { cause: err });
 }

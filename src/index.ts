@@ -46,14 +46,7 @@ export {
 } from './store/connect.js';
 
 // What a run is given and tells.
-export {
-  DEFAULT_CANCEL_OPTIONS,
-  DEFAULT_CONCURRENCY,
-  stageAtLeast,
-  type CancelOptions,
-  type PipelineDeps,
-  type PipelineEvent,
-} from './pipeline/context.js';
+export { DEFAULT_CANCEL_OPTIONS, DEFAULT_CONCURRENCY, stageAtLeast, type CancelOptions, type PipelineDeps, type PipelineEvent } from './pipeline/context.js';
 
 export { openPipeline, supplierName, type PipelineSetup } from './pipeline/deps.js';
 
@@ -74,14 +67,7 @@ export type { FieldChange, ImportField } from './store/contractRepository.js';
 export { runCancelFile, ReportsNotWritten, type CancelRunSummary } from './cancel/runCancel.js';
 export { checkCancelFile } from './cancel/intake.js';
 export { ROW_RESULT_LABEL, type RowResult, type RowView } from './cancel/results.js';
-export {
-  RESULT_COLUMNS,
-  planReportPaths,
-  reportPaths,
-  type ReportPlan,
-  type ResultCounts,
-  type ResultRowView,
-} from './cancel/resultFile.js';
+export { RESULT_COLUMNS, planReportPaths, reportPaths, type ReportPlan, type ResultCounts, type ResultRowView } from './cancel/resultFile.js';
 export { combineExitCodes } from './pipeline/exitCodes.js';
 
 // A night: every file of an inbox.
@@ -106,21 +92,8 @@ export {
 export type { AdvanceCounts } from './orders/advance.js';
 
 // Lists and finance's export.
-export {
-  CONTRACT_LIST_COLUMNS,
-  ORDER_LIST_COLUMNS,
-  writeContractList,
-  writeOrderList,
-  type CsvOutput,
-  type Column,
-} from './reports/lists.js';
-export {
-  SERIAL_EXPORT_COLUMNS,
-  writeSerialExport,
-  type SerialExportFilter,
-  type SerialExportOutcome,
-  type ExportNotice,
-} from './serials/serialExport.js';
+export { CONTRACT_LIST_COLUMNS, ORDER_LIST_COLUMNS, writeContractList, writeOrderList, type CsvOutput, type Column } from './reports/lists.js';
+export { SERIAL_EXPORT_COLUMNS, writeSerialExport, type SerialExportFilter, type SerialExportOutcome, type ExportNotice } from './serials/serialExport.js';
 export type { OutputEncoding } from './csv/write.js';
 export type { InputEncoding } from './csv/decode.js';
 

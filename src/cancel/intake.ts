@@ -131,4 +131,3 @@ export async function checkCancelFile(file: string, encoding: InputEncoding): Pr
   const input = await openCsv(file, inspected.encoding);
   requireCancelColumns(input.header);
 }
-

@@ -61,13 +61,31 @@ interface EarlierWork {
   doneSeen: Set<number>;
 }
 
-async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], snapshots: ReadonlyMap<string, ContractSnapshot>, options: JudgeOptions, judgeRepeats: ReturnType<typeof repeatJudge>): Promise<EarlierWork> {
-  const known = await findRequestKeys(deps.store.db, rows.map((r) => r.requestId));
-  const sameRowsBefore = await earlierOrdersOfRows(deps.store.db, options.earlierRunIds, rows.map((r) => r.row_no));
+async function findEarlierWork(
+  deps: PipelineDeps,
+  rows: readonly PageRow[],
+  snapshots: ReadonlyMap<string, ContractSnapshot>,
+  options: JudgeOptions,
+  judgeRepeats: ReturnType<typeof repeatJudge>,
+): Promise<EarlierWork> {
+  const known = await findRequestKeys(
+    deps.store.db,
+    rows.map((r) => r.requestId),
+  );
+  const sameRowsBefore = await earlierOrdersOfRows(
+    deps.store.db,
+    options.earlierRunIds,
+    rows.map((r) => r.row_no),
+  );
   // Done requests matter to rows without a request id (the repeat rule) and to rows whose id
   // is known (the lines their row covered); a file of new request ids needs none.
   const needed = rows.some((r) => r.requestId === '' || known.has(r.requestId));
-  const done = needed ? await findDoneRequests(deps.store.db, [...snapshots.values()].map((s) => s.contract.id)) : new Map<number, DoneRequest[]>();
+  const done = needed
+    ? await findDoneRequests(
+        deps.store.db,
+        [...snapshots.values()].map((s) => s.contract.id),
+      )
+    : new Map<number, DoneRequest[]>();
   const doneOf = (contractNo: string) => done.get(snapshots.get(contractNo)?.contract.id ?? -1) ?? [];
   const earlier = new Map<number, EarlierRow>();
   const reused = new Map<number, number>();
@@ -77,7 +95,11 @@ async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], sna
     const same = sameRowsBefore.get(r.row_no);
     if (request && request.fingerprint !== null && request.fingerprint !== r.fingerprint && !same) reused.set(r.row_no, request.orderId);
     else if (same) earlier.set(r.row_no, same);
-    else if (request) earlier.set(r.row_no, { orderId: request.orderId, lineIds: doneOf(r.contract_no).find((d) => d.requestId === r.requestId && d.orderId === request.orderId)?.lineIds ?? null });
+    else if (request)
+      earlier.set(r.row_no, {
+        orderId: request.orderId,
+        lineIds: doneOf(r.contract_no).find((d) => d.requestId === r.requestId && d.orderId === request.orderId)?.lineIds ?? null,
+      });
     else if (r.requestId === '') {
       // A row without a request id that asks for what an earlier row got: the repeat rule decides.
       const parsed = parseCancelRow(r.row_no, r);
@@ -86,7 +108,11 @@ async function findEarlierWork(deps: PipelineDeps, rows: readonly PageRow[], sna
       if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
     }
   }
-  const orders = await loadOrders(deps.store.db, [...[...earlier.values()].map((e) => e.orderId), ...reused.values(), ...candidates.flatMap((c) => c.requests.map((d) => d.orderId))]);
+  const orders = await loadOrders(deps.store.db, [
+    ...[...earlier.values()].map((e) => e.orderId),
+    ...reused.values(),
+    ...candidates.flatMap((c) => c.requests.map((d) => d.orderId)),
+  ]);
   const repeats = await judgeRepeats.decide(candidates, orders);
   for (const [rowNo, verdict] of repeats) if (verdict.kind === 'same') earlier.set(rowNo, { orderId: verdict.done.orderId, lineIds: verdict.done.lineIds });
   return { earlier, reused, repeats, orders, doneSeen: new Set([...done.values()].flat().map((d) => d.id)) };
@@ -122,7 +148,10 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
       const cells = cellsOf(r.fields);
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
-    const snapshots = await loadSnapshots(deps.store.db, contractNos.filter((c) => c !== ''));
+    const snapshots = await loadSnapshots(
+      deps.store.db,
+      contractNos.filter((c) => c !== ''),
+    );
     const snapshotById = new Map([...snapshots.values()].map((snapshot) => [snapshot.contract.id, snapshot]));
     const { earlier, reused, repeats, orders: earlierOrders, doneSeen } = await findEarlierWork(deps, rows, snapshots, options, judgeRepeats);
     const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
@@ -143,8 +172,22 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const before = earlier.get(r.row_no);
         if (before !== undefined) {
           const o = earlierOrders.get(before.orderId);
-          const finished = o !== undefined && orderReached(options.until, o.order.status, o.lines.map((l) => l.linkageStatus));
-          judgements.push({ rowNo: r.row_no, outcome: finished ? 'already_done' : 'continued', orderId: before.orderId, lineIds: before.lineIds, errorCode: null, messageEn: null, messageJa: null });
+          const finished =
+            o !== undefined &&
+            orderReached(
+              options.until,
+              o.order.status,
+              o.lines.map((l) => l.linkageStatus),
+            );
+          judgements.push({
+            rowNo: r.row_no,
+            outcome: finished ? 'already_done' : 'continued',
+            orderId: before.orderId,
+            lineIds: before.lineIds,
+            errorCode: null,
+            messageEn: null,
+            messageJa: null,
+          });
           continue;
         }
         if (r.unnamed !== null) {
@@ -167,11 +210,17 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         if (holder !== undefined) {
           const o = earlierOrders.get(holder)?.order;
           const where = o ? { en: ` (order ${o.orderNo} of ${o.appliedOn})`, ja: `（${o.appliedOn} の注文 ${o.orderNo}）` } : { en: '', ja: '' };
-          errors.set(r.row_no, { code: 'REQUEST_ID_REUSED', detail: { en: `"${r.requestId}" was used for another row${where.en}`, ja: `「${r.requestId}」は別の行で使用されています${where.ja}` } });
+          errors.set(r.row_no, {
+            code: 'REQUEST_ID_REUSED',
+            detail: { en: `"${r.requestId}" was used for another row${where.en}`, ja: `「${r.requestId}」は別の行で使用されています${where.ja}` },
+          });
           continue;
         }
         if (dupRows.has(r.row_no)) {
-          errors.set(r.row_no, { code: 'DUPLICATE_ROW', detail: { en: `request id "${r.requestId}" appears earlier in the file`, ja: `依頼番号「${r.requestId}」がファイル内で重複しています` } });
+          errors.set(r.row_no, {
+            code: 'DUPLICATE_ROW',
+            detail: { en: `request id "${r.requestId}" appears earlier in the file`, ja: `依頼番号「${r.requestId}」がファイル内で重複しています` },
+          });
           continue;
         }
         const parsed = parseCancelRow(r.row_no, r);
@@ -195,52 +244,79 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
 
     if (options.dryRun) {
       for (const { plan, rows: planRows } of plans) {
-        for (const r of planRows) judgements.push({ rowNo: r.row, outcome: 'valid', orderId: null, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
+        for (const r of planRows)
+          judgements.push({
+            rowNo: r.row,
+            outcome: 'valid',
+            orderId: null,
+            lineIds: plan.rowLines.get(r.row) ?? null,
+            errorCode: null,
+            messageEn: null,
+            messageJa: null,
+          });
       }
       await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
     } else {
-      const again = await transact(deps.store, async (trx) => {
-        // Request ids were looked up before this transaction: an overlapping run may have
-        // recorded one since. The page is then judged again (such rows continue that run's
-        // order) rather than the key written twice: the insert of the keys below finds such
-        // an id, and the transaction is rolled back (JudgeAgain).
-        // So were the done requests of these contracts: a row without a request id that another
-        // run has just done is judged again (a row with a new request id is a new request anyway).
-        const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
-        const doneNow = repeatable.length > 0 ? await doneRequestIds(trx, repeatable) : new Set<number>();
-        if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
-        // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
-        const pageJudgements = [...judgements];
-        const { created, lost, changed } = await createCancelOrders(trx, plans.map((p) => p.plan), { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) });
-        // A line changed since this page was judged (a master import, another run's
-        // confirmation): nothing was written, and the page is judged again on what it holds now.
-        if (changed.length > 0) return true;
-        const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
-        const lostContracts = new Set(lost.map((p) => p.contractId));
-        const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
-        const doneRows: NewDoneRequest[] = [];
-        /** Request ids of rows whose lines another run took first: such a run may hold the id too. */
-        const lostRequestIds: string[] = [];
-        for (const { plan, rows: planRows } of plans) {
-          const orderId = orderByContract.get(plan.contractId);
-          for (const r of planRows) {
-            if (lostContracts.has(plan.contractId) || orderId === undefined) {
-              lostRequestIds.push(r.requestId);
-              pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }));
-              continue;
+      const again = await transact(
+        deps.store,
+        async (trx) => {
+          // Request ids were looked up before this transaction: an overlapping run may have
+          // recorded one since. The page is then judged again (such rows continue that run's
+          // order) rather than the key written twice: the insert of the keys below finds such
+          // an id, and the transaction is rolled back (JudgeAgain).
+          // So were the done requests of these contracts: a row without a request id that another
+          // run has just done is judged again (a row with a new request id is a new request anyway).
+          const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
+          const doneNow = repeatable.length > 0 ? await doneRequestIds(trx, repeatable) : new Set<number>();
+          if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
+          // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
+          const pageJudgements = [...judgements];
+          const { created, lost, changed } = await createCancelOrders(
+            trx,
+            plans.map((p) => p.plan),
+            { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) },
+          );
+          // A line changed since this page was judged (a master import, another run's
+          // confirmation): nothing was written, and the page is judged again on what it holds now.
+          if (changed.length > 0) return true;
+          const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
+          const lostContracts = new Set(lost.map((p) => p.contractId));
+          const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
+          const doneRows: NewDoneRequest[] = [];
+          /** Request ids of rows whose lines another run took first: such a run may hold the id too. */
+          const lostRequestIds: string[] = [];
+          for (const { plan, rows: planRows } of plans) {
+            const orderId = orderByContract.get(plan.contractId);
+            for (const r of planRows) {
+              if (lostContracts.has(plan.contractId) || orderId === undefined) {
+                lostRequestIds.push(r.requestId);
+                pageJudgements.push(
+                  refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }),
+                );
+                continue;
+              }
+              pageJudgements.push({
+                rowNo: r.row,
+                outcome: 'ordered',
+                orderId,
+                lineIds: plan.rowLines.get(r.row) ?? null,
+                errorCode: null,
+                messageEn: null,
+                messageJa: null,
+              });
+              rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
+              doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
             }
-            pageJudgements.push({ rowNo: r.row, outcome: 'ordered', orderId, lineIds: plan.rowLines.get(r.row) ?? null, errorCode: null, messageEn: null, messageJa: null });
-            rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
-            doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
           }
-        }
-        // A request id another run recorded since the lookup: nothing of this page is kept.
-        if (lostRequestIds.length > 0 && (await findRequestKeys(trx, lostRequestIds)).size > 0) throw new JudgeAgain();
-        if (!(await insertRequestKeys(trx, runId, rowKeys))) throw new JudgeAgain();
-        await insertDoneRequests(trx, runId, doneRows);
-        await recordJudgements(trx, runId, pageJudgements);
-        return false;
-      }, { retryUniqueViolation: true }).catch((error: unknown) => {
+          // A request id another run recorded since the lookup: nothing of this page is kept.
+          if (lostRequestIds.length > 0 && (await findRequestKeys(trx, lostRequestIds)).size > 0) throw new JudgeAgain();
+          if (!(await insertRequestKeys(trx, runId, rowKeys))) throw new JudgeAgain();
+          await insertDoneRequests(trx, runId, doneRows);
+          await recordJudgements(trx, runId, pageJudgements);
+          return false;
+        },
+        { retryUniqueViolation: true },
+      ).catch((error: unknown) => {
         if (error instanceof JudgeAgain) return true;
         throw error;
       });
@@ -262,7 +338,11 @@ class JudgeAgain extends Error {
 }
 
 /** POSSIBLE_REPEAT: the earlier order, its date, the file and row that asked for it, why this is not taken as the same request, and what to do. */
-function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>, order: { orderNo: string; appliedOn: string } | undefined, repeatDays: number): RowError {
+function possibleRepeat(
+  verdict: Extract<RepeatVerdict, { kind: 'possible_repeat' }>,
+  order: { orderNo: string; appliedOn: string } | undefined,
+  repeatDays: number,
+): RowError {
   const no = order?.orderNo ?? '';
   const date = order?.appliedOn ?? '';
   const row = verdict.done.rowNo;
@@ -279,6 +359,13 @@ function possibleRepeat(verdict: Extract<RepeatVerdict, { kind: 'possible_repeat
 }
 
 function refusal(rowNo: number, error: RowError): RowJudgement {
-  return { rowNo, outcome: 'refused', orderId: null, lineIds: null, errorCode: error.code, messageEn: describeRowError(error, 'en'), messageJa: describeRowError(error, 'ja') };
+  return {
+    rowNo,
+    outcome: 'refused',
+    orderId: null,
+    lineIds: null,
+    errorCode: error.code,
+    messageEn: describeRowError(error, 'en'),
+    messageJa: describeRowError(error, 'ja'),
+  };
 }
-

@@ -46,7 +46,11 @@ export type RepeatVerdict =
 
 /** A file as the rule compares names: its base name without extension, NFC, case folded. */
 export function fileKey(file: string): string {
-  return path.basename(file).replace(/\.[^.]*$/, '').normalize('NFC').toLowerCase();
+  return path
+    .basename(file)
+    .replace(/\.[^.]*$/, '')
+    .normalize('NFC')
+    .toLowerCase();
 }
 
 /** Whether a run of `runDate` is within `days` calendar days of `today` (`--repeat-days 0`: the same day). */
@@ -58,7 +62,14 @@ export function withinRepeatWindow(runDate: IsoDate, today: IsoDate, days: numbe
 /** A row's cells in the form the rules compare, in a fixed order; the note and the request id left out. */
 function comparable(cells: CancelCells): string[] {
   const quantity = /^\d+$/.test(cells.cancelQuantity) ? String(Number(cells.cancelQuantity)) : cells.cancelQuantity;
-  return [cells.contractNo, idKey(cells.productCode), idKey(cells.subscriptionId), serialKey(cells.serialNo), quantity, parseBusinessDate(cells.endDate) ?? cells.endDate];
+  return [
+    cells.contractNo,
+    idKey(cells.productCode),
+    idKey(cells.subscriptionId),
+    serialKey(cells.serialNo),
+    quantity,
+    parseBusinessDate(cells.endDate) ?? cells.endDate,
+  ];
 }
 
 /** Whether a row, as this file has it, is an earlier row as written or with its blank cells filled in. */
@@ -101,10 +112,13 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
     if (!answer) {
       answer = Promise.all([rowsOfThisFile(), cellsOfRun(store.db, run.id, 'with_order')]).then(([mine, theirs]) => {
         const read = cancelCellReader(run.header);
-        return theirs.length > 1 && theirs.every((fields) => {
-          const row = comparable(read(fields));
-          return (mine.get(row[0]!) ?? []).some((own) => covers(own, row));
-        });
+        return (
+          theirs.length > 1 &&
+          theirs.every((fields) => {
+            const row = comparable(read(fields));
+            return (mine.get(row[0]!) ?? []).some((own) => covers(own, row));
+          })
+        );
       });
       holds.set(run.id, answer);
     }
@@ -130,10 +144,17 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
      * Verdicts for rows that ask for what earlier rows got (each with those requests,
      * latest first). A row without a verdict is a new request.
      */
-    async decide(candidates: readonly { rowNo: number; requests: readonly DoneRequest[] }[], orders: ReadonlyMap<number, OrderWithLines>): Promise<Map<number, RepeatVerdict>> {
+    async decide(
+      candidates: readonly { rowNo: number; requests: readonly DoneRequest[] }[],
+      orders: ReadonlyMap<number, OrderWithLines>,
+    ): Promise<Map<number, RepeatVerdict>> {
       const verdicts = new Map<number, RepeatVerdict>();
       if (candidates.length === 0) return verdicts;
-      const naming = await rowsNamingOrders(store.db, candidates.flatMap((c) => c.requests.map((d) => d.orderId)), options.storeRunId);
+      const naming = await rowsNamingOrders(
+        store.db,
+        candidates.flatMap((c) => c.requests.map((d) => d.orderId)),
+        options.storeRunId,
+      );
       const unknown = [...new Set([...naming.values()].flat().map((r) => r.runId))].filter((id) => !runs.has(id));
       for (const [id, run] of await loadEvidenceRuns(store.db, unknown)) runs.set(id, run);
       for (const { rowNo, requests } of candidates) {
@@ -143,7 +164,8 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
           continue;
         }
         const standing = requests.find((d) => tookSomething(d, orders.get(d.orderId)));
-        if (standing && !options.allowRepeat) verdicts.set(rowNo, { kind: 'possible_repeat', done: standing, file: path.basename(runs.get(standing.runId)?.fileName ?? '') });
+        if (standing && !options.allowRepeat)
+          verdicts.set(rowNo, { kind: 'possible_repeat', done: standing, file: path.basename(runs.get(standing.runId)?.fileName ?? '') });
       }
       return verdicts;
 

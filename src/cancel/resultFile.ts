@@ -144,7 +144,10 @@ interface ViewedRow {
 /** The run's rows in file order, a page at a time, each with its result read from its order as it stands now. */
 async function* pagesOfRowResults(staging: Store, store: Store, runId: number, until: Stage, lang: Lang): AsyncGenerator<ViewedRow[]> {
   for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
-    const orders = await loadOrderViews(store.db, page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
+    const orders = await loadOrderViews(
+      store.db,
+      page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])),
+    );
     yield page.map((r) => {
       const order = r.order_id === null ? undefined : orders.get(r.order_id);
       const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;
@@ -258,7 +261,10 @@ export async function writeRunReports(
           errorRowNos.push(r.row_no);
         }
       }
-      await result.writeRows(resultRows, page.map(({ row }) => row.row_no));
+      await result.writeRows(
+        resultRows,
+        page.map(({ row }) => row.row_no),
+      );
       await errors.writeRows(errorRows, errorRowNos);
       if (options.onRows) await options.onRows(views);
     }

@@ -56,15 +56,33 @@ export function rowResult(
   // lines (released): the row is not done, however often it is reported.
   const refused = order.status === 'withdrawn' ? undefined : lines.find((l) => l.linkageStatus === 'failed');
   if (!refused && outcome === 'already_done') return { result: 'already_done', linkage, errorCode: null, message: '' };
-  if (!refused && orderReached(until, order.status, order.lines.map((l) => l.linkageStatus))) return { result: 'completed', linkage, ...settledOtherWords(lines, lang) };
+  if (
+    !refused &&
+    orderReached(
+      until,
+      order.status,
+      order.lines.map((l) => l.linkageStatus),
+    )
+  )
+    return { result: 'completed', linkage, ...settledOtherWords(lines, lang) };
   if (order.status === 'withdrawn') {
     const no = order.orderNo ?? '';
-    return { result: 'failed', linkage, errorCode: 'ORDER_WITHDRAWN', message: describeRowError({ code: 'ORDER_WITHDRAWN', ...(no ? { detail: { en: no, ja: no } } : {}) }, lang) };
+    return {
+      result: 'failed',
+      linkage,
+      errorCode: 'ORDER_WITHDRAWN',
+      message: describeRowError({ code: 'ORDER_WITHDRAWN', ...(no ? { detail: { en: no, ja: no } } : {}) }, lang),
+    };
   }
   if (refused) {
     // Nothing was sent: the supplier holds another quantity than the store (its own code, our own words).
     if (refused.linkageCode === 'SUPPLIER_QUANTITY_MISMATCH') {
-      return { result: 'failed', linkage, errorCode: 'SUPPLIER_QUANTITY_MISMATCH', message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(refused) }, lang) };
+      return {
+        result: 'failed',
+        linkage,
+        errorCode: 'SUPPLIER_QUANTITY_MISMATCH',
+        message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(refused) }, lang),
+      };
     }
     const said = lineWords(refused);
     const code = refused.linkageCode ?? '';
@@ -76,11 +94,20 @@ export function rowResult(
       result: 'pending',
       linkage,
       errorCode: null,
-      message: lang === 'ja' ? '別の実行がこの明細を解約連携しています。結果はその実行が記録します' : 'another run is linking this line; that run records the outcome',
+      message:
+        lang === 'ja' ? '別の実行がこの明細を解約連携しています。結果はその実行が記録します' : 'another run is linking this line; that run records the outcome',
     };
   }
   const hold = order.holdStage ?? null;
-  if (hold !== null && order.status !== 'completed' && orderReached(hold, order.status, order.lines.map((l) => l.linkageStatus))) {
+  if (
+    hold !== null &&
+    order.status !== 'completed' &&
+    orderReached(
+      hold,
+      order.status,
+      order.lines.map((l) => l.linkageStatus),
+    )
+  ) {
     // Parked by an earlier run (a night's file goes on with it): only an operator moves it on.
     const how = `kaiyaku orders resume --order ${order.orderNo ?? ''}`.trimEnd();
     return {
@@ -96,12 +123,22 @@ export function rowResult(
   // Sent, and the supplier holds another quantity than asked: its words say what and what happens next.
   const differs = lines.find((l) => l.linkageCode === 'SUPPLIER_QUANTITY_MISMATCH');
   if (differs) {
-    return { result: 'pending', linkage, errorCode: 'SUPPLIER_QUANTITY_MISMATCH', message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(differs) }, lang) };
+    return {
+      result: 'pending',
+      linkage,
+      errorCode: 'SUPPLIER_QUANTITY_MISMATCH',
+      message: describeRowError({ code: 'SUPPLIER_QUANTITY_MISMATCH', detail: lineWords(differs) }, lang),
+    };
   }
   const unreachable = lines.find((l) => l.linkageCode === 'SUPPLIER_UNAVAILABLE');
   if (unreachable) {
     const said = lineWords(unreachable);
-    return { result: 'pending', linkage, errorCode: 'SUPPLIER_UNAVAILABLE', message: describeRowError({ code: 'SUPPLIER_UNAVAILABLE', ...(said.en ? { detail: said } : {}) }, lang) };
+    return {
+      result: 'pending',
+      linkage,
+      errorCode: 'SUPPLIER_UNAVAILABLE',
+      message: describeRowError({ code: 'SUPPLIER_UNAVAILABLE', ...(said.en ? { detail: said } : {}) }, lang),
+    };
   }
   const waiting = lines.some((l) => l.linkageStatus === 'pending');
   return {
@@ -109,7 +146,11 @@ export function rowResult(
     linkage,
     errorCode: null,
     message: waiting
-      ? lang === 'ja' ? '仕入元で解約処理が確定されていません。次回の実行で確認します' : 'the supplier has not settled yet; a later run checks again'
-      : lang === 'ja' ? '次回の実行で続行します' : 'a later run goes on',
+      ? lang === 'ja'
+        ? '仕入元で解約処理が確定されていません。次回の実行で確認します'
+        : 'the supplier has not settled yet; a later run checks again'
+      : lang === 'ja'
+        ? '次回の実行で続行します'
+        : 'a later run goes on',
   };
 }

@@ -110,7 +110,8 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
       const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null }));
       rowCount = intake.rowCount;
       unknownColumns = intake.unknownColumns;
-      for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: words(`unknown column ignored: ${column}`, `不明な列を無視しました: ${column}`) });
+      for (const column of unknownColumns)
+        deps.log({ kind: 'warning', file: label, message: words(`unknown column ignored: ${column}`, `不明な列を無視しました: ${column}`) });
     }
     await judgeRows(deps, staging, {
       runId,
@@ -128,11 +129,21 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     });
     let advance: AdvanceCounts | null = null;
     if (!options.dryRun) advance = await advanceRunOrders(deps, runId, options, label);
-    const counts = await writeRunReports(staging, deps.store, runId, input.header, { until: options.until, lang: options.lang, encoding: options.reportEncoding, resultPath, errorsPath, onRows: options.onRows }).catch(async (error: unknown) => {
+    const counts = await writeRunReports(staging, deps.store, runId, input.header, {
+      until: options.until,
+      lang: options.lang,
+      encoding: options.reportEncoding,
+      resultPath,
+      errorsPath,
+      onRows: options.onRows,
+    }).catch(async (error: unknown) => {
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
       // The writer names the report, the input row, the column and what to change; neither report was left behind.
-      const again = error.code === 'CP932_UNREPRESENTABLE' ? words('Run the same command again with that option', 'その指定で同じコマンドをもう一度実行すると') : words('Run the same command again', '同じコマンドをもう一度実行すると');
+      const again =
+        error.code === 'CP932_UNREPRESENTABLE'
+          ? words('Run the same command again with that option', 'その指定で同じコマンドをもう一度実行すると')
+          : words('Run the same command again', '同じコマンドをもう一度実行すると');
       // What the reports would have said, from the store, so that a summary still counts the rows.
       const counted = await countRunResults(staging, deps.store, runId, options.until).catch(() => null);
       throw new ReportsNotWritten(

@@ -1,6 +1,33 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { KaiyakuError, type Lang, usageError, words, checkFolderClear, checkFolderCreatable, checkFolderWritable, checkOutputClear, checkOutputFile, sameLocation, writeFileAtomically, type Guard, checkCancelFile, runInbox, type NightSummary, STAGES, type Stage, DEFAULT_CANCEL_OPTIONS, stageAtLeast, type CancelOptions, ROW_RESULT_LABEL, runCancelFile, type CancelRunSummary, planReportPaths, type ReportPlan, combineExitCodes } from '../index.js';
+import {
+  KaiyakuError,
+  type Lang,
+  usageError,
+  words,
+  checkFolderClear,
+  checkFolderCreatable,
+  checkFolderWritable,
+  checkOutputClear,
+  checkOutputFile,
+  sameLocation,
+  writeFileAtomically,
+  type Guard,
+  checkCancelFile,
+  runInbox,
+  type NightSummary,
+  STAGES,
+  type Stage,
+  DEFAULT_CANCEL_OPTIONS,
+  stageAtLeast,
+  type CancelOptions,
+  ROW_RESULT_LABEL,
+  runCancelFile,
+  type CancelRunSummary,
+  planReportPaths,
+  type ReportPlan,
+  combineExitCodes,
+} from '../index.js';
 import type { CliCommand } from './command.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
@@ -33,38 +60,64 @@ export const cancelCommand: CliCommand<CancelArgs> = {
   describe: 'bulk cancellation: validate each file, create orders, accept, link, confirm, and write the reports',
   builder: (y: Argv) =>
     withSupplier(withDb(y))
-      .positional('files', { type: 'string', array: true, describe: 'cancellation CSV files (each is its own run); - reads standard input, whose reports (stdin.result.csv, stdin.errors.csv) need --reports' })
+      .positional('files', {
+        type: 'string',
+        array: true,
+        describe: 'cancellation CSV files (each is its own run); - reads standard input, whose reports (stdin.result.csv, stdin.errors.csv) need --reports',
+      })
       .option('dry-run', { type: 'boolean', default: false, describe: 'validate against the store, change nothing' })
       .option('until', { choices: STAGES, default: 'completed' as Stage, describe: 'the last stage to reach' })
       .option('end-date', { type: 'string', describe: 'end date for rows without one (default: the run date); 2026-01-05, 2026/1/5 or 20260105' })
       .option('encoding', { choices: ['auto', 'utf8', 'cp932'] as const, default: 'auto' as const, describe: 'input encoding' })
-      .option('report-encoding', { choices: ['utf8', 'utf8-bom', 'cp932'] as const, default: 'utf8-bom' as const, describe: 'encoding of the result and error files' })
+      .option('report-encoding', {
+        choices: ['utf8', 'utf8-bom', 'cp932'] as const,
+        default: 'utf8-bom' as const,
+        describe: 'encoding of the result and error files',
+      })
       .option('reports', { type: 'string', describe: 'an existing folder for result and error files (default: beside each input; with --inbox, the archive)' })
-      .option('allow-repeat', { type: 'boolean', default: false, describe: 'a row without a request id that repeats an earlier request, and is not a re-drop of its file, is a new request (default: refused as POSSIBLE_REPEAT)' })
-      .option('repeat-days', { type: 'number', default: 7, describe: 'for how many days a re-drop of a file (or of its error file) counts as the same request' })
+      .option('allow-repeat', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'a row without a request id that repeats an earlier request, and is not a re-drop of its file, is a new request (default: refused as POSSIBLE_REPEAT)',
+      })
+      .option('repeat-days', {
+        type: 'number',
+        default: 7,
+        describe: 'for how many days a re-drop of a file (or of its error file) counts as the same request',
+      })
       .option('inbox', { type: 'string', describe: 'nightly mode: resume open orders, then run every settled *.csv in this folder in name order' })
-      .option('archive', { type: 'string', describe: 'with --inbox: where finished files go (default: <inbox>/archive; unreadable ones to <archive>/rejected)' })
-      .option('summary-json', { type: 'string', describe: 'with --inbox: write the night\'s summary as JSON here' })
+      .option('archive', {
+        type: 'string',
+        describe: 'with --inbox: where finished files go (default: <inbox>/archive; unreadable ones to <archive>/rejected)',
+      })
+      .option('summary-json', { type: 'string', describe: "with --inbox: write the night's summary as JSON here" })
       .option('settle-seconds', { type: 'number', describe: 'with --inbox: a file changed more recently than this is left for the next run (default 5)' })
       .example('$0 cancel --inbox /srv/kaiyaku/inbox --supplier https://gw.example/ --summary-json night.json --log-format json', 'the nightly job')
       .example('$0 cancel nov.csv --dry-run', 'judge every row, change nothing; see nov.result.csv')
       .example('$0 cancel nov.csv --until accepted', 'create and accept the orders, link later')
-      .example('$0 cancel mar.csv --allow-repeat --supplier https://gw.example/', 'rows that repeat an earlier month\'s request are new requests')
+      .example('$0 cancel mar.csv --allow-repeat --supplier https://gw.example/', "rows that repeat an earlier month's request are new requests")
       .example('$0 cancel a.csv b.csv --reports out/ --lang en --supplier sim', 'two runs against the in-process simulator, reports in out/')
       .example('iconv -f sjis nov.txt | $0 cancel - --reports out/ --dry-run', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
     const files = args.files ?? [];
-    if (args.inbox !== undefined && files.length > 0) throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
+    if (args.inbox !== undefined && files.length > 0)
+      throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
     if (args.inbox !== undefined && args.dryRun) {
       throw usageError(
         '--dry-run cannot be used with --inbox: a night takes up open orders and moves its files to the archive, which a dry run must not do; to preview a file, run kaiyaku cancel FILE --dry-run',
         '--dry-run は --inbox と一緒には指定できません（夜間実行は未完了の注文を進め、ファイルをアーカイブに移動しますが、ドライランでは何も変更できません）。ファイルを確認するには kaiyaku cancel ファイル --dry-run を実行してください',
       );
     }
-    if (args.inbox === undefined && files.length === 0) throw usageError('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
+    if (args.inbox === undefined && files.length === 0)
+      throw usageError('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
     if (args.inbox === undefined) {
       const stray = INBOX_ONLY.filter((name) => args[name as keyof CancelArgs] !== undefined);
-      if (stray.length > 0) throw usageError(`${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`, `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`);
+      if (stray.length > 0)
+        throw usageError(
+          `${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`,
+          `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`,
+        );
     }
     const endDate = dateArgument('end-date', args.endDate) ?? null;
     // A night resumes open orders (linkage included, up to --until); files link unless dry or stopped before linkage.
@@ -96,7 +149,10 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
       // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
       if (args.reports !== undefined && sameLocation(args.reports, inbox)) {
-        throw usageError('--reports cannot be the inbox: the night would take its own error files as new input', '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）');
+        throw usageError(
+          '--reports cannot be the inbox: the night would take its own error files as new input',
+          '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）',
+        );
       }
       // An archive that is the inbox takes every file back in, with a copy of it: the inbox doubles every night.
       const inboxGuard: Guard = { path: inbox, kind: 'folder', what: words(`the inbox (${inbox})`, `受信フォルダー（${inbox}）`) };
@@ -128,7 +184,10 @@ export const cancelCommand: CliCommand<CancelArgs> = {
           const exitCode = summaryWritten ? night.exitCode : (Math.max(night.exitCode, 1) as 1 | 2);
           if (!args.quiet) process.stdout.write(formatNight({ ...night, exitCode }, args.lang));
           // What only an operator can do is said even with --quiet, as orders resume does.
-          else if (night.resume.needsOperator.length > 0) process.stdout.write(`${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`);
+          else if (night.resume.needsOperator.length > 0)
+            process.stdout.write(
+              `${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`,
+            );
           return exitCode;
         } finally {
           await deps.close();
@@ -139,9 +198,13 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     const inputs = await takeInputs(files, args.reports === undefined ? 'beside' : 'folder');
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
     for (const input of inputs) await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input)));
-    const reports = planReportPaths(inputs.map((i) => i.path), options.reportsDir);
+    const reports = planReportPaths(
+      inputs.map((i) => i.path),
+      options.reportsDir,
+    );
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
-    if (args.reports === undefined) for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
+    if (args.reports === undefined)
+      for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
     // A dry run changes nothing in the store: it opens it read-only (no migration, no lock).
     const store = await checkStore(args, args.dryRun ? 'read' : 'write');
     checkReportsClear(inputs, reports, [...storeGuards(store), ...inputs.filter((i) => !i.streamed).map((i) => inputGuard(i.given))]);
@@ -153,7 +216,12 @@ export const cancelCommand: CliCommand<CancelArgs> = {
         for (const [i, input] of inputs.entries()) {
           const planned = reports[i]!;
           try {
-            const summary = await runCancelFile(deps, input.path, { ...options, namedInput: !input.streamed, reportsDir: planned.reportsDir, reportName: planned.reportName });
+            const summary = await runCancelFile(deps, input.path, {
+              ...options,
+              namedInput: !input.streamed,
+              reportsDir: planned.reportsDir,
+              reportName: planned.reportName,
+            });
             clearProgress(args);
             if (!args.quiet) process.stdout.write(formatSummary({ ...summary, file: input.shown }, args.dryRun, args.lang));
             codes.push(summary.exitCode);
@@ -241,8 +309,15 @@ export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
       : `night: ${n.files.length} files, ${n.rows.total} rows, exit ${n.exitCode}, ${(n.durationMs / 1000).toFixed(1)} s`,
   ];
   const r = n.resume;
-  lines.push(ja ? `  未完了の注文 ${r.orders} 件を再開（解約確定 ${r.counts.confirmed}）` : `  resumed ${r.orders} open orders (confirmed ${r.counts.confirmed})`);
-  if (r.waiting > 0) lines.push(ja ? `  次回の実行で続行する注文 ${r.waiting} 件（仕入元の応答待ち、または未確定）` : `  ${r.waiting} orders wait for a later run (the supplier has not answered or settled)`);
+  lines.push(
+    ja ? `  未完了の注文 ${r.orders} 件を再開（解約確定 ${r.counts.confirmed}）` : `  resumed ${r.orders} open orders (confirmed ${r.counts.confirmed})`,
+  );
+  if (r.waiting > 0)
+    lines.push(
+      ja
+        ? `  次回の実行で続行する注文 ${r.waiting} 件（仕入元の応答待ち、または未確定）`
+        : `  ${r.waiting} orders wait for a later run (the supplier has not answered or settled)`,
+    );
   lines.push(...operatorLines(r.needsOperator, lang, ja ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json', '  '));
   const parked = parkedLine(r.parked.orders, r.parked.count, lang, '  ');
   if (parked) lines.push(parked);
@@ -251,10 +326,20 @@ export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
     const rows = f.counts ? (ja ? ` — ${f.rows} 行: ${counts || 'なし'}` : ` — ${f.rows} rows: ${counts || 'none'}`) : '';
     const reason = f.reason ? ` — ${f.reason.split('\n')[0]}` : '';
     const reports = f.resultPath ? (ja ? `（結果 ${f.resultPath}）` : ` (result ${f.resultPath})`) : '';
-    lines.push(`  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${ja ? `（終了コード ${f.exitCode}）` : ` (exit ${f.exitCode})`}`);
+    lines.push(
+      `  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${ja ? `（終了コード ${f.exitCode}）` : ` (exit ${f.exitCode})`}`,
+    );
   }
-  if (n.ordersByStatus === null) lines.push(ja ? '  注文: データベースを読めなかったため数えていません' : '  orders: not counted (the database could not be read)');
-  else lines.push(ja ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}` : `  orders: ${Object.entries(n.ordersByStatus).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (n.ordersByStatus === null)
+    lines.push(ja ? '  注文: データベースを読めなかったため数えていません' : '  orders: not counted (the database could not be read)');
+  else
+    lines.push(
+      ja
+        ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}`
+        : `  orders: ${Object.entries(n.ordersByStatus)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+    );
   lines.push(
     ja
       ? `  仕入元: 呼び出し ${n.supplier.calls}、再試行 ${n.supplier.retries}、流量制限 ${n.supplier.throttled}`

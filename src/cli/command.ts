@@ -105,6 +105,8 @@ export function toYargs(c: CliCommand<never> | CliGroup, state: ParseState, pare
 }
 
 function knownOptions(y: Argv): KnownOptions {
-  const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; number: string[]; boolean: string[]; alias: Record<string, string[]> } }).getOptions();
+  const o = (
+    y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; number: string[]; boolean: string[]; alias: Record<string, string[]> } }
+  ).getOptions();
   return { names: Object.keys(o.key), arrays: [...o.array], numbers: [...o.number], booleans: [...o.boolean], aliases: { ...o.alias } };
 }

@@ -1,6 +1,18 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { type Lang, type Words, applyContractFile, explainRefusal, importFieldLabel as label, readContractFile, type ImportSummary, resolveDbSpec, type FieldChange, type ImportField, writeContractList } from '../index.js';
+import {
+  type Lang,
+  type Words,
+  applyContractFile,
+  explainRefusal,
+  importFieldLabel as label,
+  readContractFile,
+  type ImportSummary,
+  resolveDbSpec,
+  type FieldChange,
+  type ImportField,
+  writeContractList,
+} from '../index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { namedAsGiven, takeInputs } from './inputs.js';
 import { checkStore, openDeps, prepareListCommand, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
@@ -41,7 +53,10 @@ const importCommand: CliCommand<ImportArgs> = {
     const file = { ...read, file: input!.shown };
     const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write', { create: true });
     return async () => {
-      for (const column of file.unknownColumns) process.stderr.write(args.lang === 'ja' ? `警告: ${args.file}: 不明な列を無視しました: ${column}\n` : `warning: ${args.file}: unknown column ignored: ${column}\n`);
+      for (const column of file.unknownColumns)
+        process.stderr.write(
+          args.lang === 'ja' ? `警告: ${args.file}: 不明な列を無視しました: ${column}\n` : `warning: ${args.file}: unknown column ignored: ${column}\n`,
+        );
       const deps = store === null ? null : await openDeps(store, args);
       try {
         const summary = await applyContractFile(deps, file, { dryRun: args.dryRun, acceptQuantities: args.acceptQuantities });
@@ -94,9 +109,13 @@ export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: numb
   const list = (serials: readonly string[]) => (serials.length <= 5 ? serials.join(', ') : `${serials.slice(0, 5).join(', ')}, …`);
   for (const c of s.contracts) {
     const notInFile = options.refusalsOnly ? [] : c.notInFile;
-    const lines = c.lines.filter((l) => l.outcome === 'refused' || (!options.refusalsOnly && (l.outcome === 'updated' || (l.outcome === 'created' && c.outcome !== 'created'))));
+    const lines = c.lines.filter(
+      (l) => l.outcome === 'refused' || (!options.refusalsOnly && (l.outcome === 'updated' || (l.outcome === 'created' && c.outcome !== 'created'))),
+    );
     if (lines.length === 0 && notInFile.length === 0 && (options.refusalsOnly || c.outcome !== 'updated')) continue;
-    out.push(`  ${c.contractNo}: ${ja ? { created: '新規', updated: '更新', unchanged: '変更なし' }[c.outcome] : c.outcome}${c.changes.length > 0 ? ` — ${c.changes.map(change).join(ja ? '、' : '; ')}` : ''}`);
+    out.push(
+      `  ${c.contractNo}: ${ja ? { created: '新規', updated: '更新', unchanged: '変更なし' }[c.outcome] : c.outcome}${c.changes.length > 0 ? ` — ${c.changes.map(change).join(ja ? '、' : '; ')}` : ''}`,
+    );
     for (const l of lines) {
       const where = l.row === null ? '' : ja ? `${l.row} 行目 ` : `row ${l.row}, `;
       if (l.outcome === 'refused') {
@@ -130,7 +149,10 @@ const listCommand: CliCommand<ListArgs> = {
     withCsvOutput(withDb(y, 'read'))
       .option('status', { choices: ['active', 'cancelled'] as const, describe: 'only contracts in this status' })
       .example('$0 contracts list --status cancelled --out cancelled.csv', 'cancelled contracts, for Excel'),
-  prepare: (args) => prepareListCommand(args, (deps) => writeContractList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {})),
+  prepare: (args) =>
+    prepareListCommand(args, (deps) =>
+      writeContractList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {}),
+    ),
 };
 
 export const contractsCommand: CliGroup = {

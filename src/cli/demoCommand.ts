@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import { KaiyakuError, words, DEFAULT_CANCEL_OPTIONS, importContractFile, runCancelFile, writeContractList, writeOrderList, writeSerialExport } from '../index.js';
+import {
+  KaiyakuError,
+  words,
+  DEFAULT_CANCEL_OPTIONS,
+  importContractFile,
+  runCancelFile,
+  writeContractList,
+  writeOrderList,
+  writeSerialExport,
+} from '../index.js';
 import { formatSummary } from './cancelCommand.js';
 import type { CliCommand } from './command.js';
 import { openDeps, type CommonArgs } from './shared.js';
@@ -16,14 +25,19 @@ export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta
 /** Left in a folder the demo made: only such a folder is ever cleared by a later demo. */
 const MARKER = '.kaiyaku-demo';
 /** What a demo writes; a demo folder holding anything else is the user's and is left alone. */
-const DEMO_FILES = /^(\.kaiyaku-demo|kaiyaku\.db(-wal|-shm|-journal)?|cancel-sample(\.result|\.errors)?\.csv|contracts\.csv|orders\.csv|cancelled-serials\.csv)$/;
+const DEMO_FILES =
+  /^(\.kaiyaku-demo|kaiyaku\.db(-wal|-shm|-journal)?|cancel-sample(\.result|\.errors)?\.csv|contracts\.csv|orders\.csv|cancelled-serials\.csv)$/;
 
 export const demoCommand: CliCommand<DemoArgs> = {
   command: 'demo',
   describe: 'the main job on the embedded default: a fresh SQLite store, the fixture contracts, a sample file through every stage',
   builder: (y: Argv) =>
     y
-      .option('dir', { type: 'string', default: 'kaiyaku-demo', describe: 'working folder for the demo database and reports: a new or empty folder, or one an earlier demo made' })
+      .option('dir', {
+        type: 'string',
+        default: 'kaiyaku-demo',
+        describe: 'working folder for the demo database and reports: a new or empty folder, or one an earlier demo made',
+      })
       .example('$0 demo --dir /tmp/try-kaiyaku', 'run the demo in a folder of your choice'),
   prepare: (args) => {
     const dir = path.resolve(args.dir);
@@ -38,10 +52,18 @@ export const demoCommand: CliCommand<DemoArgs> = {
       const db = path.join(dir, 'kaiyaku.db');
       const ja = args.lang === 'ja';
       // The demo links with the in-process simulator, by name: nothing leaves this machine.
-      const deps = await openDeps({ spec: db, access: 'write', create: true }, { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat, lang: args.lang }, 'sim');
+      const deps = await openDeps(
+        { spec: db, access: 'write', create: true },
+        { operator: 'demo', simLatencyMs: 5, quiet: args.quiet, logFormat: args.logFormat, lang: args.lang },
+        'sim',
+      );
       try {
         const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
-        process.stdout.write(ja ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n` : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`);
+        process.stdout.write(
+          ja
+            ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n`
+            : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`,
+        );
         const summary = await runCancelFile(deps, input, { ...DEFAULT_CANCEL_OPTIONS, lang: args.lang });
         process.stdout.write(formatSummary(summary, false, args.lang));
         process.stdout.write(
@@ -80,10 +102,12 @@ export const demoCommand: CliCommand<DemoArgs> = {
 /** The demo recreates its folder: refuse one that holds anything it did not make. */
 function checkDemoFolder(dir: string): void {
   if (!fs.existsSync(dir)) {
-    if (!fs.existsSync(path.dirname(dir))) throw new KaiyakuError('USAGE', words(`--dir ${dir}: its parent folder does not exist`, `--dir ${dir}: 親フォルダーがありません`));
+    if (!fs.existsSync(path.dirname(dir)))
+      throw new KaiyakuError('USAGE', words(`--dir ${dir}: its parent folder does not exist`, `--dir ${dir}: 親フォルダーがありません`));
     return;
   }
-  if (!fs.statSync(dir).isDirectory()) throw new KaiyakuError('USAGE', words(`--dir ${dir} is a file, not a folder`, `--dir ${dir} はファイルです（フォルダーを指定してください）`));
+  if (!fs.statSync(dir).isDirectory())
+    throw new KaiyakuError('USAGE', words(`--dir ${dir} is a file, not a folder`, `--dir ${dir} はファイルです（フォルダーを指定してください）`));
   const entries = fs.readdirSync(dir);
   if (entries.length === 0) return;
   const foreign = entries.filter((name) => !DEMO_FILES.test(name));

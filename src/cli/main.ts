@@ -15,7 +15,15 @@ import { serialsCommand } from './serialsCommand.js';
 import { supplierCommand } from './supplierCommand.js';
 import { checkArguments, explainParseFailure, langOfArgv, lastValueInArgv } from './validate.js';
 
-const COMMANDS: readonly (CliCommand<never> | CliGroup)[] = [cancelCommand, contractsCommand, ordersCommand, serialsCommand, supplierCommand, demoCommand, migrateCommand];
+const COMMANDS: readonly (CliCommand<never> | CliGroup)[] = [
+  cancelCommand,
+  contractsCommand,
+  ordersCommand,
+  serialsCommand,
+  supplierCommand,
+  demoCommand,
+  migrateCommand,
+];
 
 /**
  * The one place that decides how the process exits. In order: yargs parses and checks
@@ -28,7 +36,11 @@ async function main(argv: string[]): Promise<number> {
   let parser = yargs(argv.map((a) => (a === '-' ? DASH : a)))
     .scriptName('kaiyaku')
     .usage('$0 <command> [options]\n\nBulk cancellation of CP-Web contracts (既存契約の解約).')
-    .option('lang', { choices: ['ja', 'en'] as const, default: 'ja' as const, describe: 'language of messages, and of headers and labels in the CSV files written' })
+    .option('lang', {
+      choices: ['ja', 'en'] as const,
+      default: 'ja' as const,
+      describe: 'language of messages, and of headers and labels in the CSV files written',
+    })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary chatter' });
   for (const c of COMMANDS) parser = parser.command(toYargs(c, state));
@@ -92,7 +104,10 @@ function reportLostOutput(code: number, reported: unknown, out: Output): number 
   if (stdoutFailure === null || (reported instanceof KaiyakuError && reported.cause === stdoutFailure)) return code;
   const named =
     diskFullError(stdoutFailure, words('cannot write standard output', '標準出力に書き込めません'), 'incomplete') ??
-    new KaiyakuError('FILE_UNWRITABLE', words(`cannot write standard output: ${stdoutFailure.message}`, `標準出力に書き込めません: ${stdoutFailure.message}`), { cause: stdoutFailure, kind: 'incomplete' });
+    new KaiyakuError('FILE_UNWRITABLE', words(`cannot write standard output: ${stdoutFailure.message}`, `標準出力に書き込めません: ${stdoutFailure.message}`), {
+      cause: stdoutFailure,
+      kind: 'incomplete',
+    });
   writeFailure(out, named.text(out.lang), named.code.toLowerCase().replace('_', '.'));
   return Math.max(code, 1);
 }
@@ -122,7 +137,13 @@ function nameFailure(caught: unknown, phase: { started: boolean }): unknown {
   // A lost database connection that retries did not get back is named, not a stack trace.
   if (isConnectionLost(caught)) return connectionLostError(caught, RUN_AGAIN);
   // A full disk under a database or file error we did not name: named here, once for all.
-  return diskFullError(caught, words('cannot write the database or a file', 'データベースかファイルに書き込めません'), phase.started ? 'incomplete' : 'unavailable') ?? caught;
+  return (
+    diskFullError(
+      caught,
+      words('cannot write the database or a file', 'データベースかファイルに書き込めません'),
+      phase.started ? 'incomplete' : 'unavailable',
+    ) ?? caught
+  );
 }
 
 function reportFailure(caught: unknown, out: Output, phase = { started: false }): number {

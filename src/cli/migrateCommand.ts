@@ -13,7 +13,14 @@ export const migrateCommand: CliCommand<CommonArgs> = {
       const opened = await openStore(store.spec, { migrate: false });
       try {
         const applied = await migrate(opened);
-        const says = args.lang === 'ja' ? (applied.length > 0 ? `適用しました: ${applied.join(', ')}` : 'データベースの構造は最新です') : applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the schema is up to date';
+        const says =
+          args.lang === 'ja'
+            ? applied.length > 0
+              ? `適用しました: ${applied.join(', ')}`
+              : 'データベースの構造は最新です'
+            : applied.length > 0
+              ? `applied: ${applied.join(', ')}`
+              : 'the schema is up to date';
         process.stdout.write(`${says}\n`);
         return 0;
       } finally {

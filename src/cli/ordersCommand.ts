@@ -1,8 +1,40 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError, words, openStore, STAGES, type OrderStatus, type Stage, stageAtLeast, acceptOrder, confirmOrder, linkOrder, findOrder, resumeOpenOrders, withdrawOrder, withdrawOrderAcceptance, type ResumeSummary, openOrderCount, orderIdsByNo, writeOrderList, DEFAULT_CONCURRENCY } from '../index.js';
+import {
+  KaiyakuError,
+  usageError,
+  words,
+  openStore,
+  STAGES,
+  type OrderStatus,
+  type Stage,
+  stageAtLeast,
+  acceptOrder,
+  confirmOrder,
+  linkOrder,
+  findOrder,
+  resumeOpenOrders,
+  withdrawOrder,
+  withdrawOrderAcceptance,
+  type ResumeSummary,
+  openOrderCount,
+  orderIdsByNo,
+  writeOrderList,
+  DEFAULT_CONCURRENCY,
+} from '../index.js';
 import { closedLine, operatorLines, parkedLine } from './resumeText.js';
 import type { CliCommand, CliGroup } from './command.js';
-import { checkStore, clearProgress, resolveSupplierSpec, openDeps, prepareListCommand, withCsvOutput, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
+import {
+  checkStore,
+  clearProgress,
+  resolveSupplierSpec,
+  openDeps,
+  prepareListCommand,
+  withCsvOutput,
+  withDb,
+  withSupplier,
+  type CommonArgs,
+  type SupplierArgs,
+} from './shared.js';
 import { dateArgument } from './validate.js';
 
 interface ListArgs extends CommonArgs {
@@ -27,7 +59,10 @@ const listCommand: CliCommand<ListArgs> = {
     withCsvOutput(withDb(y, 'read'))
       .option('status', { choices: ['requested', 'accepted', 'completed', 'withdrawn'] as const, describe: 'only orders in this status' })
       .example('$0 orders list --status accepted', 'orders waiting for linkage or confirmation'),
-  prepare: (args) => prepareListCommand(args, (deps) => writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {})),
+  prepare: (args) =>
+    prepareListCommand(args, (deps) =>
+      writeOrderList(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, args.status ? { status: args.status } : {}),
+    ),
 };
 
 const resumeCommand: CliCommand<ResumeArgs> = {
@@ -43,7 +78,8 @@ const resumeCommand: CliCommand<ResumeArgs> = {
   prepare: async (args) => {
     const supplier = resolveSupplierSpec(args.supplier, stageAtLeast(args.until, 'linked'));
     const orderNos = args.order === undefined ? undefined : [...new Set(args.order.map(normaliseOrderNo))];
-    if (orderNos !== undefined && (orderNos.length === 0 || orderNos.includes(''))) throw usageError('--order needs an order number (NOD…)', '--order には注文番号（NOD…）を指定してください');
+    if (orderNos !== undefined && (orderNos.length === 0 || orderNos.includes('')))
+      throw usageError('--order needs an order number (NOD…)', '--order には注文番号（NOD…）を指定してください');
     const store = await checkStore(args, 'write');
     if (orderNos !== undefined) await checkOrdersExist(store.spec, orderNos);
     return async () => {
@@ -78,8 +114,11 @@ function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs
   const lines: string[] = [];
   if (!args.quiet) {
     const differs =
-      (counts.quantityDiffers > 0 ? (ja ? `、仕入元で数量が異なる ${counts.quantityDiffers}` : `, settled at another quantity ${counts.quantityDiffers}`) : '') +
-      (counts.heldElsewhere > 0 ? (ja ? `、別の実行が連携中 ${counts.heldElsewhere}` : `, being linked by another run ${counts.heldElsewhere}`) : '');
+      (counts.quantityDiffers > 0
+        ? ja
+          ? `、仕入元で数量が異なる ${counts.quantityDiffers}`
+          : `, settled at another quantity ${counts.quantityDiffers}`
+        : '') + (counts.heldElsewhere > 0 ? (ja ? `、別の実行が連携中 ${counts.heldElsewhere}` : `, being linked by another run ${counts.heldElsewhere}`) : '');
     lines.push(
       ja
         ? `再開: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}。未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
@@ -90,7 +129,13 @@ function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs
     for (const c of closed) lines.push(closedLine(c.orderNo, c.status, args.lang));
   }
   // What only an operator can do, one line per order, even with --quiet: it is the point of the run.
-  lines.push(...operatorLines(needsOperator, args.lang, ja ? 'kaiyaku orders resume --log-format json のイベント' : 'the events of kaiyaku orders resume --log-format json'));
+  lines.push(
+    ...operatorLines(
+      needsOperator,
+      args.lang,
+      ja ? 'kaiyaku orders resume --log-format json のイベント' : 'the events of kaiyaku orders resume --log-format json',
+    ),
+  );
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -147,7 +192,10 @@ const steps: Step[] = [
   {
     name: 'withdraw-acceptance',
     describe: '受付取消: accepted → requested, while nothing is linked',
-    run: async (deps, a) => (await withdrawOrderAcceptance(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, '申請（受付取消しました）', 'requested (acceptance withdrawn)')}`, exit: 0 }),
+    run: async (deps, a) => (
+      await withdrawOrderAcceptance(deps, a.orderNo),
+      { message: `${a.orderNo}: ${says(a.lang, '申請（受付取消しました）', 'requested (acceptance withdrawn)')}`, exit: 0 }
+    ),
   },
   {
     name: 'link',
@@ -156,7 +204,8 @@ const steps: Step[] = [
     run: async (deps, a) => {
       const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? DEFAULT_CONCURRENCY });
       const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0 && c.heldElsewhere === 0;
-      const elsewhere = c.heldElsewhere > 0 ? words(`, being linked by another run ${c.heldElsewhere}`, `、別の実行が連携中 ${c.heldElsewhere}`) : words('', '');
+      const elsewhere =
+        c.heldElsewhere > 0 ? words(`, being linked by another run ${c.heldElsewhere}`, `、別の実行が連携中 ${c.heldElsewhere}`) : words('', '');
       const message = says(
         a.lang,
         `${a.orderNo}: 解約連携 — 連携済 ${c.settled}、応答待ち ${c.pending}、拒否 ${c.rejected}、接続不可 ${c.unavailable}${elsewhere.ja}${done ? ' — 解約連携が完了しました' : ''}`,
@@ -169,11 +218,17 @@ const steps: Step[] = [
     name: 'confirm',
     describe: '解約確定: apply the new quantities with a contract end date (--end-date is required)',
     options: (y) =>
-      y
-        .option('end-date', { type: 'string', describe: '契約終了日 (required): 2026-01-05, 2026/1/5 or 20260105' })
-        .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' }),
+      y.option('end-date', { type: 'string', describe: '契約終了日 (required): 2026-01-05, 2026/1/5 or 20260105' }).option('confirm-unsettled', {
+        type: 'boolean',
+        default: false,
+        describe: "confirm even if the supplier has not settled (the portal's 「よろしいですか」)",
+      }),
     check: (a) => {
-      if (a.endDate === undefined) throw usageError('orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31', 'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31');
+      if (a.endDate === undefined)
+        throw usageError(
+          'orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31',
+          'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31',
+        );
       dateArgument('end-date', a.endDate);
     },
     run: async (deps, a) => {
@@ -191,7 +246,7 @@ const steps: Step[] = [
 
 export const ordersCommand: CliGroup = {
   command: 'orders <command>',
-  describe: 'list orders, resume open ones, or take one step on one order (the portal\'s buttons)',
+  describe: "list orders, resume open ones, or take one step on one order (the portal's buttons)",
   subcommands: [listCommand, resumeCommand, ...steps.map(stepCommand)],
 };
 

@@ -34,5 +34,7 @@ export function parkedLine(parked: readonly ParkedOrder[], count: number, lang: 
 
 /** A named order that is neither open nor waiting for the supplier. */
 export function closedLine(orderNo: string, status: keyof typeof ORDER_STATUS_LABEL, lang: Lang): string {
-  return lang === 'ja' ? `${orderNo}: ${ORDER_STATUS_LABEL[status].ja}のため、再開するものはありません` : `${orderNo}: ${ORDER_STATUS_LABEL[status].en}; nothing to resume`;
+  return lang === 'ja'
+    ? `${orderNo}: ${ORDER_STATUS_LABEL[status].ja}のため、再開するものはありません`
+    : `${orderNo}: ${ORDER_STATUS_LABEL[status].en}; nothing to resume`;
 }

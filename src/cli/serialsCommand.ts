@@ -59,7 +59,9 @@ const exportCommand: CliCommand<ExportArgs> = {
         const missing = args.unnotified ? '' : ja ? '。このファイルには含まれていません' : '; they are not in this file';
         writeFailure(
           { json: args.logFormat === 'json' },
-          ja ? `シリアル ${heldByOthers} 行は、同時に実行中の別のエクスポートが書き出し中のため除きました（そちらで通知済になります）${missing}` : `${heldByOthers} serial rows were left out: another export running at the same time is writing them (and marks them notified)${missing}`,
+          ja
+            ? `シリアル ${heldByOthers} 行は、同時に実行中の別のエクスポートが書き出し中のため除きました（そちらで通知済になります）${missing}`
+            : `${heldByOthers} serial rows were left out: another export running at the same time is writing them (and marks them notified)${missing}`,
           'serials.held_by_another_export',
         );
         // Without --unnotified the user asked for every row of the range: the file lacks some.

@@ -1,6 +1,23 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { checkOutputClear, checkOutputFile, type Guard, usageError, words, type Lang, type OutputEncoding, type PipelineDeps, type PipelineEvent, checkStoreExists, checkStoreWritable, resolveDbSpec, storeFiles, type SimKnobs, openPipeline, DEFAULT_CONCURRENCY } from '../index.js';
+import {
+  checkOutputClear,
+  checkOutputFile,
+  type Guard,
+  usageError,
+  words,
+  type Lang,
+  type OutputEncoding,
+  type PipelineDeps,
+  type PipelineEvent,
+  checkStoreExists,
+  checkStoreWritable,
+  resolveDbSpec,
+  storeFiles,
+  type SimKnobs,
+  openPipeline,
+  DEFAULT_CONCURRENCY,
+} from '../index.js';
 
 export interface CommonArgs {
   db?: string | undefined;
@@ -24,7 +41,11 @@ export function withCsvOutput<T>(y: Argv<T>) {
 
 export function withSupplier<T>(y: Argv<T>) {
   return y
-    .option('supplier', { type: 'string', describe: 'who linkage talks to: "sim" (the in-process simulator) or the URL of the supplier API (env KAIYAKU_SUPPLIER); required where the command links' })
+    .option('supplier', {
+      type: 'string',
+      describe:
+        'who linkage talks to: "sim" (the in-process simulator) or the URL of the supplier API (env KAIYAKU_SUPPLIER); required where the command links',
+    })
     .option('concurrency', { type: 'number', default: DEFAULT_CONCURRENCY, describe: 'orders in flight at the supplier (1–1000)' })
     .option('sim-latency-ms', { type: 'number', default: 0, describe: 'simulator: mean latency per call' })
     .option('sim-fail-rate', { type: 'number', default: 0, describe: 'simulator: share of calls answered 503 (0–1)' })
@@ -32,9 +53,21 @@ export function withSupplier<T>(y: Argv<T>) {
     .option('sim-async-rate', { type: 'number', default: 0, describe: 'simulator: share of changes answered 202 (0–1)' })
     .option('sim-seed', { type: 'number', default: 1, describe: 'simulator: seed for every random choice' })
     .option('supplier-timeout-ms', { type: 'number', default: 10_000, describe: 'give up on a supplier call after this long (and retry it)' })
-    .option('supplier-circuit-threshold', { type: 'number', default: 8, describe: 'stop calling the supplier for the rest of the run after this many calls in a row got no answer (0: never)' })
-    .option('supplier-budget-seconds', { type: 'number', default: 3600, describe: 'time this command may spend on the supplier (while calls are under way); then lines not sent yet stay pending for a later run (1–604800)' })
-    .option('confirm-unsettled', { type: 'boolean', default: false, describe: 'confirm even if the supplier has not settled (the portal\'s 「よろしいですか」)' });
+    .option('supplier-circuit-threshold', {
+      type: 'number',
+      default: 8,
+      describe: 'stop calling the supplier for the rest of the run after this many calls in a row got no answer (0: never)',
+    })
+    .option('supplier-budget-seconds', {
+      type: 'number',
+      default: 3600,
+      describe: 'time this command may spend on the supplier (while calls are under way); then lines not sent yet stay pending for a later run (1–604800)',
+    })
+    .option('confirm-unsettled', {
+      type: 'boolean',
+      default: false,
+      describe: "confirm even if the supplier has not settled (the portal's 「よろしいですか」)",
+    });
 }
 
 /**
@@ -63,7 +96,10 @@ export function resolveSupplierSpec(given: string | undefined, needed: boolean):
   }
   const source = given !== undefined ? '--supplier' : 'KAIYAKU_SUPPLIER';
   if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
-    throw usageError(`${source} must be "sim" or an http(s) URL, got "${spec}"`, `${source} には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`);
+    throw usageError(
+      `${source} must be "sim" or an http(s) URL, got "${spec}"`,
+      `${source} には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`,
+    );
   }
   return spec;
 }
@@ -86,7 +122,13 @@ export interface SupplierArgs {
 
 /** The `--sim-*` knobs, with the CLI's defaults for what a caller (the demo, a step without them) leaves out. */
 export function simKnobs(args: Partial<SupplierArgs>): SimKnobs {
-  return { latencyMs: args.simLatencyMs ?? 0, failRate: args.simFailRate ?? 0, rateLimit: args.simRateLimit ?? 0, asyncRate: args.simAsyncRate ?? 0, seed: args.simSeed ?? 1 };
+  return {
+    latencyMs: args.simLatencyMs ?? 0,
+    failRate: args.simFailRate ?? 0,
+    rateLimit: args.simRateLimit ?? 0,
+    asyncRate: args.simAsyncRate ?? 0,
+    seed: args.simSeed ?? 1,
+  };
 }
 
 export function defaultOperator(): string {
@@ -207,7 +249,10 @@ export type { Lang, OutputEncoding };
  * The work of a list command (`contracts list`, `orders list`): `--out` checked before
  * anything runs, the store opened read-only, the CSV written whole or not at all.
  */
-export async function prepareListCommand(args: CommonArgs & { out?: string | undefined }, write: (deps: PipelineDeps) => Promise<unknown>): Promise<() => Promise<number>> {
+export async function prepareListCommand(
+  args: CommonArgs & { out?: string | undefined },
+  write: (deps: PipelineDeps) => Promise<unknown>,
+): Promise<() => Promise<number>> {
   if (args.out !== undefined) checkOutputFile(args.out, '--out');
   const store = await checkStore(args, 'read');
   if (args.out !== undefined) checkOutputClear(args.out, '--out', storeGuards(store));

@@ -39,10 +39,19 @@ const serveCommand: CliCommand<ServeArgs> = {
         seeds,
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') {
-          throw new KaiyakuError('USAGE', words(`port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`, `${args.host} のポート ${args.port} は使用中です（別の --port、または空きポートを使う --port 0 を指定してください）`));
+          throw new KaiyakuError(
+            'USAGE',
+            words(
+              `port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`,
+              `${args.host} のポート ${args.port} は使用中です（別の --port、または空きポートを使う --port 0 を指定してください）`,
+            ),
+          );
         }
         if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-          throw new KaiyakuError('USAGE', words(`--host ${args.host} is not an address of this machine`, `--host ${args.host} はこのマシンのアドレスではありません`));
+          throw new KaiyakuError(
+            'USAGE',
+            words(`--host ${args.host} is not an address of this machine`, `--host ${args.host} はこのマシンのアドレスではありません`),
+          );
         }
         throw error;
       });

@@ -6,7 +6,6 @@ import type { KnownOptions, ParseState } from './command.js';
  * words for what yargs itself refuses. Everything here runs before any store is opened.
  */
 
-
 /**
  * The last value given for `--name` in raw arguments. Only for a message about arguments
  * that could not be parsed (which language, which log format): nothing else reads argv.
@@ -77,7 +76,8 @@ export function explainParseFailure(message: string, argv: readonly string[], st
   if (strayValue.length > 0) return out(words(strayValue.map((p) => p.en).join('\n'), strayValue.map((p) => p.ja).join('\n')));
   // A word where a subcommand goes that names none: everything after it belonged to the
   // command that was meant, so the one thing to say is which command that probably was.
-  if (context.subcommands.length > 0 && typed !== undefined && !typed.startsWith('-') && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
+  if (context.subcommands.length > 0 && typed !== undefined && !typed.startsWith('-') && !context.subcommands.includes(typed))
+    return out(unknownCommand(typed));
   const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
   if (unknown) {
     // yargs names an unknown option twice, as typed and in camelCase: keep the form typed.
@@ -116,7 +116,12 @@ export function explainParseFailure(message: string, argv: readonly string[], st
   if (missingArg) {
     if (context.subcommands.length > 0) {
       if (typed !== undefined && !typed.startsWith('-')) return out(unknownCommand(typed));
-      return out(words(`name a command after ${where}: ${context.subcommands.join(', ')}`, `${where} の後にコマンドを指定してください: ${context.subcommands.join('、')}`));
+      return out(
+        words(
+          `name a command after ${where}: ${context.subcommands.join(', ')}`,
+          `${where} の後にコマンドを指定してください: ${context.subcommands.join('、')}`,
+        ),
+      );
     }
     return out(words(`${where} needs more arguments`, `${where} に必要な引数が足りません`));
   }
@@ -127,7 +132,13 @@ export function explainParseFailure(message: string, argv: readonly string[], st
   }
   const tooMany = /^Too many non-option arguments: got (\d+), maximum of (\d+)$/.exec(message);
   if (tooMany && context.subcommands.length > 0 && typed !== undefined && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
-  if (tooMany) return out(words(`${where} takes at most ${tooMany[2]} argument(s); ${tooMany[1]} were given`, `${where} の引数は ${tooMany[2]} 個までです（${tooMany[1]} 個指定されました）`));
+  if (tooMany)
+    return out(
+      words(
+        `${where} takes at most ${tooMany[2]} argument(s); ${tooMany[1]} were given`,
+        `${where} の引数は ${tooMany[2]} 個までです（${tooMany[1]} 個指定されました）`,
+      ),
+    );
   const noValue = /^Not enough arguments following: (.*)$/.exec(message);
   if (noValue) return out(words(`--${noValue[1]} needs a value`, `--${noValue[1]} には値が必要です`));
   return out(words(message, message));
@@ -168,7 +179,9 @@ export function checkArguments(args: Record<string, unknown>, known: KnownOption
     const value = args[name];
     if (value === undefined) continue;
     if (Array.isArray(value) && !known.arrays.includes(name)) {
-      problems.push(words(`--${name} is given ${value.length} times; give it once`, `--${name} が ${value.length} 回指定されています。1 回だけ指定してください`));
+      problems.push(
+        words(`--${name} is given ${value.length} times; give it once`, `--${name} が ${value.length} 回指定されています。1 回だけ指定してください`),
+      );
       continue;
     }
     if (typeof value === 'string' && value.trim() === '') {
@@ -203,11 +216,17 @@ function numberProblem(name: string, value: number, rule: { min?: number; max?: 
   // 「1 以上 1000 以下の整数」, or 「整数」 alone when there is no range.
   const wanted = words(`${kind.en}${range.en ? ` ${range.en}` : ''}`, range.ja ? `${range.ja}の${kind.ja}` : kind.ja);
   const bad =
-    !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || (rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max);
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value)) ||
+    (rule.min !== undefined && value < rule.min) ||
+    (rule.max !== undefined && value > rule.max);
   if (!bad) return null;
   const shown = Number.isNaN(value) ? words('not a number', '数ではありません') : words(String(value), String(value));
   // A space sets a number off from Japanese text (は 1 以上…), not a word (は整数で…).
-  return words(`--${name} must be ${wanted.en} (got ${shown.en})`, `--${name} は${/^\d/.test(wanted.ja) ? ' ' : ''}${wanted.ja}で指定してください（指定値: ${shown.ja}）`);
+  return words(
+    `--${name} must be ${wanted.en} (got ${shown.en})`,
+    `--${name} は${/^\d/.test(wanted.ja) ? ' ' : ''}${wanted.ja}で指定してください（指定値: ${shown.ja}）`,
+  );
 }
 
 /** A date option's value read as a business date; a usage error that says what is wrong otherwise. */
@@ -238,13 +257,31 @@ export function yesNoProblems(argv: readonly string[], known: KnownOptions): Wor
     const negated = option.long && name.startsWith('no-') && !isKnown(name, known) && isKnown(name.slice(3), known);
     if (negated) {
       const target = name.slice(3);
-      if (!isYesNo(target, known)) problems.push(words(`--${name}: --${target} is not a yes/no option and cannot be negated; leave it out instead`, `--${name}: --${target} は有無を指定するオプションではないため、--no- を付けられません。指定しないでください`));
-      else if (value !== undefined) problems.push(words(`--${name} takes no value (got "${value}"); write --${name} alone, or --${target}=false`, `--${name} には値を指定できません（指定値: 「${value}」）。--${name} だけか、--${target}=false と書いてください`));
+      if (!isYesNo(target, known))
+        problems.push(
+          words(
+            `--${name}: --${target} is not a yes/no option and cannot be negated; leave it out instead`,
+            `--${name}: --${target} は有無を指定するオプションではないため、--no- を付けられません。指定しないでください`,
+          ),
+        );
+      else if (value !== undefined)
+        problems.push(
+          words(
+            `--${name} takes no value (got "${value}"); write --${name} alone, or --${target}=false`,
+            `--${name} には値を指定できません（指定値: 「${value}」）。--${name} だけか、--${target}=false と書いてください`,
+          ),
+        );
       return;
     }
     if (!isYesNo(name, known)) return;
     if (value !== undefined) {
-      if (value !== 'true' && value !== 'false') problems.push(words(`${shown} is a yes/no option: give it alone, or as ${shown}=true or ${shown}=false (got "${value}")`, `${shown} は有無を指定するオプションです。${shown} だけ、または ${shown}=true か ${shown}=false と指定してください（指定値: 「${value}」）`));
+      if (value !== 'true' && value !== 'false')
+        problems.push(
+          words(
+            `${shown} is a yes/no option: give it alone, or as ${shown}=true or ${shown}=false (got "${value}")`,
+            `${shown} は有無を指定するオプションです。${shown} だけ、または ${shown}=true か ${shown}=false と指定してください（指定値: 「${value}」）`,
+          ),
+        );
       return;
     }
     const next = typed[i + 1];
@@ -275,7 +312,13 @@ const kebabOf = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.to
 
 function namesOf(name: string, known: KnownOptions): string[] {
   const own = [name, kebabOf(name)];
-  return [...own, ...own.flatMap((n) => known.aliases[n] ?? []), ...Object.entries(known.aliases).filter(([, list]) => own.some((n) => list.includes(n))).map(([main]) => main)];
+  return [
+    ...own,
+    ...own.flatMap((n) => known.aliases[n] ?? []),
+    ...Object.entries(known.aliases)
+      .filter(([, list]) => own.some((n) => list.includes(n)))
+      .map(([main]) => main),
+  ];
 }
 
 function isKnown(name: string, known: KnownOptions): boolean {

@@ -70,7 +70,10 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
   const header = mapHeader(input.header, CONTRACT_IMPORT_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => label(k));
-    throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.map((n) => n.en).join(', ')}`, `必須の列がありません: ${names.map((n) => n.ja).join(', ')}`));
+    throw new KaiyakuError(
+      'COLUMN_MISSING',
+      words(`required column missing: ${names.map((n) => n.en).join(', ')}`, `必須の列がありません: ${names.map((n) => n.ja).join(', ')}`),
+    );
   }
   if (header.duplicated.length > 0) {
     // 顧客 and customer both mean the customer: reading one and ignoring the other would guess.
@@ -79,7 +82,10 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
       return input.header.filter((cell) => names.has(normaliseHeader(cell))).join(' / ');
     });
-    throw new KaiyakuError('COLUMN_DUPLICATED', words(`columns that mean the same field: ${clashes.join('; ')}`, `同じ項目を表す列があります: ${clashes.join('、')}`));
+    throw new KaiyakuError(
+      'COLUMN_DUPLICATED',
+      words(`columns that mean the same field: ${clashes.join('; ')}`, `同じ項目を表す列があります: ${clashes.join('、')}`),
+    );
   }
   const contracts = new Map<string, ContractInput>();
   /** Per contract: the row that gave each contract-level value first, and the value. */
@@ -112,7 +118,8 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
         return null;
       }
       const parsed = parseBusinessDate(value);
-      if (!parsed) problem(words(`${label(key).en} "${value}" is not a date (e.g. 2026-01-05)`, `${label(key).ja}「${value}」は日付ではありません（例: 2026-01-05）`));
+      if (!parsed)
+        problem(words(`${label(key).en} "${value}" is not a date (e.g. 2026-01-05)`, `${label(key).ja}「${value}」は日付ではありません（例: 2026-01-05）`));
       return parsed;
     };
     const integer = (key: ImportKey): number => {
@@ -194,18 +201,31 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
 
     const quantity = integer('quantity');
     // `;`-separated (a full-width ； is one after NFKC); empty pieces (a trailing `;`) are no serial.
-    const serials = cell('serials').split(';').map((s) => s.trim()).filter((s) => s !== '');
+    const serials = cell('serials')
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const inRow = new Set<string>();
     for (const serial of serials) {
       const key = serialKey(serial);
       if (inRow.has(key)) {
-        problem(words(`${label('serials').en}: "${serial}" is listed twice (one serial per unit)`, `${label('serials').ja}: 「${serial}」が 2 回あります（1 単位に 1 件）`));
+        problem(
+          words(
+            `${label('serials').en}: "${serial}" is listed twice (one serial per unit)`,
+            `${label('serials').ja}: 「${serial}」が 2 回あります（1 単位に 1 件）`,
+          ),
+        );
         continue;
       }
       inRow.add(key);
       const elsewhere = serialRows.get(key);
       if (elsewhere) {
-        problem(words(`${label('serials').en}: "${serial}" is also in row ${elsewhere.row} (${elsewhere.contractNo}): a serial is one unit of one line`, `${label('serials').ja}: 「${serial}」は ${elsewhere.row} 行目（${elsewhere.contractNo}）にもあります（シリアルは 1 明細の 1 単位です）`));
+        problem(
+          words(
+            `${label('serials').en}: "${serial}" is also in row ${elsewhere.row} (${elsewhere.contractNo}): a serial is one unit of one line`,
+            `${label('serials').ja}: 「${serial}」は ${elsewhere.row} 行目（${elsewhere.contractNo}）にもあります（シリアルは 1 明細の 1 単位です）`,
+          ),
+        );
         continue;
       }
       serialRows.set(key, { row, contractNo });
@@ -239,8 +259,16 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     throw new KaiyakuError(
       'ROWS_INVALID',
       words(
-        [`${rowsWith} row(s) cannot be imported; nothing was imported:`, ...shown.map((p) => `row ${p.row}: ${p.message.en}`), ...(more > 0 ? [`… and ${more} more`] : [])].join('\n'),
-        [`取り込めない行が ${rowsWith} 行あります。何も取り込んでいません:`, ...shown.map((p) => `${p.row} 行目: ${p.message.ja}`), ...(more > 0 ? [`… ほか ${more} 件`] : [])].join('\n'),
+        [
+          `${rowsWith} row(s) cannot be imported; nothing was imported:`,
+          ...shown.map((p) => `row ${p.row}: ${p.message.en}`),
+          ...(more > 0 ? [`… and ${more} more`] : []),
+        ].join('\n'),
+        [
+          `取り込めない行が ${rowsWith} 行あります。何も取り込んでいません:`,
+          ...shown.map((p) => `${p.row} 行目: ${p.message.ja}`),
+          ...(more > 0 ? [`… ほか ${more} 件`] : []),
+        ].join('\n'),
       ),
     );
   }
@@ -251,7 +279,11 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
  * 契約一括登録, the writing (or, with `dryRun`, what it would be): a read file against the
  * store. `deps` null in a dry run means there is no store yet: every contract is new.
  */
-export async function applyContractFile(deps: PipelineDeps | null, file: ContractFile, options: { dryRun: boolean; acceptQuantities?: boolean }): Promise<ImportSummary> {
+export async function applyContractFile(
+  deps: PipelineDeps | null,
+  file: ContractFile,
+  options: { dryRun: boolean; acceptQuantities?: boolean },
+): Promise<ImportSummary> {
   const importOptions = { serialsColumn: file.serialsColumn, acceptQuantities: options.acceptQuantities === true };
   let result: ImportResult;
   if (options.dryRun) result = await previewImport(deps?.store.db ?? null, file.contracts, importOptions);
@@ -264,7 +296,12 @@ export async function applyContractFile(deps: PipelineDeps | null, file: Contrac
 }
 
 /** Reads a master file and imports it (or previews it): both steps at once, for callers that need no prepare step. */
-export async function importContractFile(deps: PipelineDeps, file: string, encoding: InputEncoding, options: { dryRun?: boolean } = {}): Promise<ImportSummary> {
+export async function importContractFile(
+  deps: PipelineDeps,
+  file: string,
+  encoding: InputEncoding,
+  options: { dryRun?: boolean } = {},
+): Promise<ImportSummary> {
   return applyContractFile(deps, await readContractFile(file, encoding), { dryRun: options.dryRun === true });
 }
 
@@ -314,7 +351,10 @@ export function explainRefusal(r: LineRefusal): Words {
         `明細にはシリアルが ${r.serials} 件あり、${label('serials').ja}列のないファイルで${label('quantity').ja}が ${r.quantity} です。シリアルを指定してください`,
       );
     case 'serial-cancelled':
-      return words(`serial "${r.serial}" was cancelled on line ${r.lineNo}: a cancelled serial is not given to another line`, `シリアル「${r.serial}」は明細 ${r.lineNo} で解約済みです。解約済みのシリアルを別の明細に付け替えることはできません`);
+      return words(
+        `serial "${r.serial}" was cancelled on line ${r.lineNo}: a cancelled serial is not given to another line`,
+        `シリアル「${r.serial}」は明細 ${r.lineNo} で解約済みです。解約済みのシリアルを別の明細に付け替えることはできません`,
+      );
     case 'serial-elsewhere':
       return words(
         `serial "${r.serial}" is on line ${r.lineNo}, which keeps it (the file lists it there, the line is not in the file, or it was refused): a serial is not moved from a line that keeps it`,

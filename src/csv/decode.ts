@@ -64,11 +64,29 @@ export async function inspectFile(path: string, forced: InputEncoding): Promise<
       : words(` (first byte invalid in CP932 at offset ${cp932.invalidAt})`, `（CP932 として不正な最初のバイト: ${cp932.invalidAt} バイト目）`);
   switch (forced) {
     case 'utf8':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is not valid UTF-8, the encoding it was given (--encoding utf8)`, `${path} は指定された文字コード UTF-8 (--encoding utf8) として読めません`));
+      throw new KaiyakuError(
+        'ENCODING_UNDETECTABLE',
+        words(
+          `${path} is not valid UTF-8, the encoding it was given (--encoding utf8)`,
+          `${path} は指定された文字コード UTF-8 (--encoding utf8) として読めません`,
+        ),
+      );
     case 'cp932':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is not valid CP932 (Shift_JIS), the encoding it was given (--encoding cp932)${where.en}`, `${path} は指定された文字コード CP932 (Shift_JIS) (--encoding cp932) として読めません${where.ja}`));
+      throw new KaiyakuError(
+        'ENCODING_UNDETECTABLE',
+        words(
+          `${path} is not valid CP932 (Shift_JIS), the encoding it was given (--encoding cp932)${where.en}`,
+          `${path} は指定された文字コード CP932 (Shift_JIS) (--encoding cp932) として読めません${where.ja}`,
+        ),
+      );
     case 'auto':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', words(`${path} is neither valid UTF-8 nor valid CP932 (Shift_JIS)${where.en}`, `${path} は UTF-8 としても CP932 (Shift_JIS) としても読めません${where.ja}`));
+      throw new KaiyakuError(
+        'ENCODING_UNDETECTABLE',
+        words(
+          `${path} is neither valid UTF-8 nor valid CP932 (Shift_JIS)${where.en}`,
+          `${path} は UTF-8 としても CP932 (Shift_JIS) としても読めません${where.ja}`,
+        ),
+      );
   }
 }
 

@@ -22,13 +22,15 @@ export interface HeaderMap<K extends string> {
  * their own characters (the long vowel mark in サブスクリプションID is not a hyphen).
  */
 export function normaliseHeader(cell: string): string {
-  return cell
-    .normalize('NFKC')
-    // Format characters are invisible (zero-width spaces, the word joiner, a soft hyphen, a
-    // BOM): a header that looks like 解約数 is read as 解約数.
-    .replace(/\p{Cf}/gu, '')
-    .toLowerCase()
-    .replace(/[\s_\-.]+/g, '');
+  return (
+    cell
+      .normalize('NFKC')
+      // Format characters are invisible (zero-width spaces, the word joiner, a soft hyphen, a
+      // BOM): a header that looks like 解約数 is read as 解約数.
+      .replace(/\p{Cf}/gu, '')
+      .toLowerCase()
+      .replace(/[\s_\-.]+/g, '')
+  );
 }
 
 export function mapHeader<K extends string>(header: readonly string[], specs: readonly ColumnSpec<K>[]): HeaderMap<K> {
@@ -71,15 +73,7 @@ export function normaliseValue(cell: string): string {
   return cell.normalize('NFKC').replace(DASHES, '-').replace(LONG_VOWEL_BETWEEN_DIGITS, '-').trim();
 }
 
-export type CancelColumnKey =
-  | 'contractNo'
-  | 'productCode'
-  | 'subscriptionId'
-  | 'serialNo'
-  | 'cancelQuantity'
-  | 'endDate'
-  | 'requestId'
-  | 'note';
+export type CancelColumnKey = 'contractNo' | 'productCode' | 'subscriptionId' | 'serialNo' | 'cancelQuantity' | 'endDate' | 'requestId' | 'note';
 
 /** The cancellation input of cli.md: only the contract number is required. */
 export const CANCEL_COLUMNS = [

@@ -1,13 +1,5 @@
 export { inspectFile, type DetectedEncoding, type FileInspection, type InputEncoding } from './decode.js';
-export {
-  MAX_RECORD_CHARS,
-  openCsv,
-  type CsvInput,
-  type InputRecord,
-  type OpenCsvOptions,
-  type RecordProblem,
-  type RecordProblemKind,
-} from './read.js';
+export { MAX_RECORD_CHARS, openCsv, type CsvInput, type InputRecord, type OpenCsvOptions, type RecordProblem, type RecordProblemKind } from './read.js';
 export {
   CANCEL_COLUMNS,
   CONTRACT_IMPORT_COLUMNS,

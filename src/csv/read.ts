@@ -125,7 +125,13 @@ async function* readRecords(
 function nulProblem(fields: readonly string[], header: readonly string[]): RecordProblem {
   const i = fields.findIndex((f) => f.includes('\u0000'));
   const column = { position: i + 1, name: (header[i] ?? '').replaceAll('\u0000', '') };
-  return { kind: 'nul', expected: header.length, actual: fields.length, detail: `column ${column.position} (${column.name}) holds a NUL character (a 0x00 byte)`, column };
+  return {
+    kind: 'nul',
+    expected: header.length,
+    actual: fields.length,
+    detail: `column ${column.position} (${column.name}) holds a NUL character (a 0x00 byte)`,
+    column,
+  };
 }
 
 /** Excel leaves `,,,,` rows below the data; blank lines are the same thing. */

@@ -221,9 +221,12 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
   const { encoding, header } = opts;
   const subject = describeFile(opts);
   const file = opts.path === undefined ? undefined : realTargetOf(opts.path);
-  const target = file === undefined ? stdoutTarget() : await openFileTarget(file, opts.temporaryPath ?? temporaryPathFor(file)).catch((err: unknown) => {
-    throw writeError(err, subject);
-  });
+  const target =
+    file === undefined
+      ? stdoutTarget()
+      : await openFileTarget(file, opts.temporaryPath ?? temporaryPathFor(file)).catch((err: unknown) => {
+          throw writeError(err, subject);
+        });
   const { out } = target;
   let rowsWritten = 0;
   let failure: unknown;
@@ -376,7 +379,9 @@ export async function closeTogether(writers: readonly CsvWriter[]): Promise<void
 function describeFile(opts: CsvWriterOptions): Words {
   const where = opts.path ?? null;
   if (!opts.what) return where === null ? words('standard output', '標準出力') : words(where, `${where} `);
-  return where === null ? words(`${opts.what.en} (standard output)`, `${opts.what.ja}（標準出力）`) : words(`${opts.what.en} ${where}`, `${opts.what.ja} ${where} `);
+  return where === null
+    ? words(`${opts.what.en} (standard output)`, `${opts.what.ja}（標準出力）`)
+    : words(`${opts.what.en} ${where}`, `${opts.what.ja} ${where} `);
 }
 
 /** A failure of the file itself (disk full, folder gone) named as the operator knows the file. */
@@ -391,9 +396,7 @@ function writeError(err: unknown, subject: Words): KaiyakuError {
 }
 
 /** Writes a whole CSV (header and rows) and returns the number of data rows. */
-export async function writeCsvFile(
-  opts: CsvWriterOptions & { rows: Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]> },
-): Promise<number> {
+export async function writeCsvFile(opts: CsvWriterOptions & { rows: Iterable<readonly Cell[]> | AsyncIterable<readonly Cell[]> }): Promise<number> {
   const writer = await openCsvWriter(opts);
   try {
     for await (const row of opts.rows) await writer.writeRow(row);

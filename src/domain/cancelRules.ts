@@ -23,10 +23,11 @@ export interface CancelRow {
   note: string;
 }
 
-export type RawCancelFields = Partial<Record<'contractNo' | 'productCode' | 'subscriptionId' | 'serialNo' | 'cancelQuantity' | 'endDate' | 'requestId' | 'note', string>>;
+export type RawCancelFields = Partial<
+  Record<'contractNo' | 'productCode' | 'subscriptionId' | 'serialNo' | 'cancelQuantity' | 'endDate' | 'requestId' | 'note', string>
+>;
 
-const err = (code: RowErrorCode, en?: string, ja?: string): RowError =>
-  en === undefined ? { code } : { code, detail: { en, ja: ja ?? en } };
+const err = (code: RowErrorCode, en?: string, ja?: string): RowError => (en === undefined ? { code } : { code, detail: { en, ja: ja ?? en } });
 
 /** Checks that need no store: required value, quantity and date forms. */
 export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true; value: CancelRow } | { ok: false; error: RowError; contractNo: string } {
@@ -68,7 +69,10 @@ export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true
 }
 
 /** What the rules read of a line: no names, plans or prices beyond the unit price. */
-export interface SnapshotLine extends Pick<ContractLine, 'id' | 'contractId' | 'productCode' | 'subscriptionId' | 'quantity' | 'unitPrice' | 'isTrial' | 'status'> {
+export interface SnapshotLine extends Pick<
+  ContractLine,
+  'id' | 'contractId' | 'productCode' | 'subscriptionId' | 'quantity' | 'unitPrice' | 'isTrial' | 'status'
+> {
   serials: readonly Serial[];
   /** Another open (requested/accepted) cancellation order already holds this line. */
   heldByOpenOrder: boolean;
@@ -144,7 +148,8 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
     // A line at quantity 0 has nothing left to cancel: it is not a target.
     const active = open.filter(hasSeats);
     if (active.length === 0) return fail(noSeats());
-    if (active.length > 1) return fail(err('LINE_AMBIGUOUS', `${active.length} lines match ${describeIds(row)}`, `${describeIds(row)} に ${active.length} 件の明細が該当します`));
+    if (active.length > 1)
+      return fail(err('LINE_AMBIGUOUS', `${active.length} lines match ${describeIds(row)}`, `${describeIds(row)} に ${active.length} 件の明細が該当します`));
     const line = active[0]!;
     return checkLine(row, line, row.cancelQuantity ?? line.quantity, null);
   }
@@ -155,7 +160,14 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   const active = open.filter(hasSeats);
   if (active.length === 0) return fail(noSeats());
   if (row.cancelQuantity !== null) {
-    if (active.length > 1) return fail(err('LINE_AMBIGUOUS', `${active.length} active lines; a cancel quantity needs one line named`, `有効な明細が ${active.length} 件あります。解約数を指定する場合は明細を指定してください`));
+    if (active.length > 1)
+      return fail(
+        err(
+          'LINE_AMBIGUOUS',
+          `${active.length} active lines; a cancel quantity needs one line named`,
+          `有効な明細が ${active.length} 件あります。解約数を指定する場合は明細を指定してください`,
+        ),
+      );
     return checkLine(row, active[0]!, row.cancelQuantity, null);
   }
   // 全選択: every active line, which a trial product forbids (at any quantity: it is still on the contract).
@@ -222,9 +234,7 @@ export function validateContractGroup(rows: readonly CancelRow[], snapshot: Cont
       errors.set(row.row, resolved.error);
       continue;
     }
-    const dateError = explicitDates.size > 1
-      ? err('END_DATE_CONFLICT', [...explicitDates].sort().join(' / '))
-      : checkEndDate(endDate, contract, ctx);
+    const dateError = explicitDates.size > 1 ? err('END_DATE_CONFLICT', [...explicitDates].sort().join(' / ')) : checkEndDate(endDate, contract, ctx);
     if (dateError) {
       errors.set(row.row, dateError);
       continue;
@@ -279,7 +289,8 @@ function assemblePlan(targets: readonly RowTarget[], contract: ContractSnapshot[
   const lines: PlannedLine[] = [];
   for (const { line, quantity, serials, rows: lineRows } of byLine.values()) {
     if (quantity > line.quantity) {
-      for (const r of lineRows) errors.set(r, err('QUANTITY_EXCEEDS_REMAINING', `${quantity} > ${line.quantity} remaining`, `解約数の合計 ${quantity} > 残数 ${line.quantity}`));
+      for (const r of lineRows)
+        errors.set(r, err('QUANTITY_EXCEEDS_REMAINING', `${quantity} > ${line.quantity} remaining`, `解約数の合計 ${quantity} > 残数 ${line.quantity}`));
       continue;
     }
     const activeSerials = line.serials.filter((s) => s.status === 'active');
@@ -287,6 +298,9 @@ function assemblePlan(targets: readonly RowTarget[], contract: ContractSnapshot[
     lines.push({ lineId: line.id, quantityBefore: line.quantity, cancelQuantity: quantity, unitPrice: line.unitPrice, serialIds });
   }
   if (errors.size > 0) return { ok: false, errors };
-  const note = rows.map((r) => r.note).filter((n) => n !== '').join(' / ');
+  const note = rows
+    .map((r) => r.note)
+    .filter((n) => n !== '')
+    .join(' / ');
   return { ok: true, plan: { contractId: contract.id, endDate, note, lines, rowLines } };
 }

@@ -24,7 +24,10 @@ export function parseBusinessDate(input: string): IsoDate | null {
 }
 
 /** Why a text is not a business date: not in an accepted form, or a day the calendar lacks. */
-export type DateReading = { ok: true; date: IsoDate } | { ok: false; problem: 'format' } | { ok: false; problem: 'no_such_day'; year: number; month: number; day: number; daysInMonth: number | null };
+export type DateReading =
+  | { ok: true; date: IsoDate }
+  | { ok: false; problem: 'format' }
+  | { ok: false; problem: 'no_such_day'; year: number; month: number; day: number; daysInMonth: number | null };
 
 export function readBusinessDate(input: string): DateReading {
   const value = input.trim();
@@ -48,9 +51,16 @@ export const DATE_FORMS = '2026-01-05, 2026/01/05, 2026/1/5, 20260105';
 /** Plain words on why `text` is not a date, in both languages (English first). */
 export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): { en: string; ja: string } {
   if (reading.problem === 'format') {
-    return { en: `"${text}" is not a date (write it as ${DATE_FORMS})`, ja: `「${text}」は日付ではありません（${DATE_FORMS.replaceAll(', ', '、')} のいずれかの形式で指定してください）` };
+    return {
+      en: `"${text}" is not a date (write it as ${DATE_FORMS})`,
+      ja: `「${text}」は日付ではありません（${DATE_FORMS.replaceAll(', ', '、')} のいずれかの形式で指定してください）`,
+    };
   }
   const { year, month, daysInMonth } = reading;
-  if (daysInMonth === null) return { en: `"${text}" is not a date: there is no month ${month}`, ja: `「${text}」は日付ではありません: ${month} 月はありません` };
-  return { en: `"${text}" is not a day of the calendar: ${year}-${String(month).padStart(2, '0')} has ${daysInMonth} days`, ja: `「${text}」は存在しない日付です: ${year} 年 ${month} 月は ${daysInMonth} 日までです` };
+  if (daysInMonth === null)
+    return { en: `"${text}" is not a date: there is no month ${month}`, ja: `「${text}」は日付ではありません: ${month} 月はありません` };
+  return {
+    en: `"${text}" is not a day of the calendar: ${year}-${String(month).padStart(2, '0')} has ${daysInMonth} days`,
+    ja: `「${text}」は存在しない日付です: ${year} 年 ${month} 月は ${daysInMonth} 日までです`,
+  };
 }

@@ -45,7 +45,9 @@ export interface LineIds {
  * empty value names any. This is how a cancellation row finds its line.
  */
 export function namesLine(row: LineIds, line: LineIds): boolean {
-  return (row.productCode === '' || sameId(line.productCode, row.productCode)) && (row.subscriptionId === '' || sameId(line.subscriptionId, row.subscriptionId));
+  return (
+    (row.productCode === '' || sameId(line.productCode, row.productCode)) && (row.subscriptionId === '' || sameId(line.subscriptionId, row.subscriptionId))
+  );
 }
 
 /** A line as the pairing sees it, stored or from the file. */
@@ -147,7 +149,13 @@ export function pairLines(stored: readonly PairableLine[], incoming: readonly Pa
   for (const j of incomingIndexes) {
     if (!open(j)) continue;
     const f = incoming[j]!;
-    const i = f.subscriptionId === '' ? storedIndexes.find((c) => !taken[c] && stored[c]!.subscriptionId !== '' && !named.has(idKey(stored[c]!.subscriptionId)) && sameId(stored[c]!.productCode, f.productCode)) : undefined;
+    const i =
+      f.subscriptionId === ''
+        ? storedIndexes.find(
+            (c) =>
+              !taken[c] && stored[c]!.subscriptionId !== '' && !named.has(idKey(stored[c]!.subscriptionId)) && sameId(stored[c]!.productCode, f.productCode),
+          )
+        : undefined;
     pairs[j] = i === undefined ? { kind: 'new' } : { kind: 'id-missing', stored: i };
   }
   return { pairs: pairs as Pairing[], unpaired: storedIndexes.filter((i) => !taken[i]) };

@@ -163,9 +163,16 @@ export function resumeVerdict(order: ResumeSnapshot, options: { confirmUnsettled
       return order.lines.some((l) => l.linkageStatus === 'failed') ? { kind: 'operator', action: 'withdraw', refusal: 'REFUSED_AND_SENT_BACK' } : advance;
     case 'accepted': {
       // Lines to send (again) or to ask about (pending, or failed without a final refusal): the supplier decides, and a later run asks it.
-      if (order.lines.some((l) => l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return advance;
-      if (order.lines.length > 0 && order.lines.every((l) => l.linkageStatus === 'failed')) return { kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' };
-      const step = confirm(order, { endDate: order.endDate, contractStartDate: order.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: 'final' });
+      if (order.lines.some((l) => l.linkageStatus === 'unlinked' || l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l))))
+        return advance;
+      if (order.lines.length > 0 && order.lines.every((l) => l.linkageStatus === 'failed'))
+        return { kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' };
+      const step = confirm(order, {
+        endDate: order.endDate,
+        contractStartDate: order.contractStartDate,
+        confirmUnsettled: options.confirmUnsettled,
+        releaseRefused: 'final',
+      });
       if (step.ok) return advance;
       return { kind: 'operator', action: step.refusal === 'NOTHING_TAKEN' ? 'withdrawAcceptance' : 'confirm', refusal: step.refusal };
     }

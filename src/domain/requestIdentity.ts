@@ -40,7 +40,10 @@ export function describeDoneRow(row: CancelRow, plan: GroupPlan, snapshot: Contr
   const lineIds = [...(plan.rowLines.get(row.row) ?? [])].sort((a, b) => a - b);
   const serialNo = row.serialNo === '' ? '' : serialKey(row.serialNo);
   const before = lineIds.length === 1 ? plan.lines.find((l) => l.lineId === lineIds[0])?.quantityBefore : undefined;
-  const withSeats = snapshot.lines.filter((l) => l.status === 'active' && l.quantity > 0).map((l) => l.id).sort((a, b) => a - b);
+  const withSeats = snapshot.lines
+    .filter((l) => l.status === 'active' && l.quantity > 0)
+    .map((l) => l.id)
+    .sort((a, b) => a - b);
   return {
     rowNo: row.row,
     contractId: plan.contractId,

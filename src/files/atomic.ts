@@ -135,7 +135,7 @@ export function writeFileAtomically(given: string, data: string | Uint8Array): v
   try {
     fd = openSync(temp, 'wx');
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
     fsyncSync(fd);
     closeSync(fd);
     fd = null;

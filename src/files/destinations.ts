@@ -31,10 +31,18 @@ export function checkFolderWritable(dir: string, option: string): void {
  */
 export function checkOutputFile(file: string, option: string): void {
   const st = statOrNull(file, option);
-  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
+  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep))
+    throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
   // A file is written beside its name and renamed over it: over a device or a pipe (/dev/full, /dev/null) that would replace the device itself.
   if (st && !st.isFile()) {
-    throw unwritable(option, file, words('this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output', '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください'));
+    throw unwritable(
+      option,
+      file,
+      words(
+        'this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output',
+        '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください',
+      ),
+    );
   }
   const parent = path.dirname(path.resolve(file));
   const pst = statOrNull(parent, option);
@@ -78,7 +86,8 @@ function statOrNull(p: string, option: string): Stats | null {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     // ENOTDIR: a part of the path is a file; anything else (EACCES, ELOOP…) is named as it is.
-    if (code === 'ENOTDIR') throw unwritable(option, p, words('a part of the path is a file, not a folder', 'パスの途中にフォルダーではなくファイルがあります'));
+    if (code === 'ENOTDIR')
+      throw unwritable(option, p, words('a part of the path is a file, not a folder', 'パスの途中にフォルダーではなくファイルがあります'));
     throw unwritable(option, p, words(reasonOf(err), reasonOf(err)), err);
   }
 }
@@ -93,7 +102,15 @@ function probe(dir: string, option: string, named: string): void {
     fd = openSync(file, 'wx');
   } catch (err) {
     const where = path.resolve(named) === path.resolve(dir) ? '' : ` ${dir}`;
-    throw unwritable(option, named, words(`no file can be created in the folder${where} (${reasonOf(err)})`, `フォルダー${where ? ` ${dir} ` : ''}にファイルを作成できません（${reasonOf(err)}）`), err);
+    throw unwritable(
+      option,
+      named,
+      words(
+        `no file can be created in the folder${where} (${reasonOf(err)})`,
+        `フォルダー${where ? ` ${dir} ` : ''}にファイルを作成できません（${reasonOf(err)}）`,
+      ),
+      err,
+    );
   }
   closeSync(fd);
   try {
@@ -149,9 +166,18 @@ export function checkFolderClear(dir: string, option: string | Words, guards: re
 function landsOn(option: string | Words, target: string, g: Guard, how: 'replaces' | 'inside' | 'is'): KaiyakuError {
   const o = typeof option === 'string' ? words(option, option) : option;
   const why = {
-    replaces: words(`is ${g.what.en}: writing there would destroy it. Give another path`, `は${g.what.ja}です。書き込むと壊れてしまいます。別のパスを指定してください`),
-    inside: words(`is inside ${g.what.en}, which is for files to process only. Give a path outside it`, `は${g.what.ja}の中です。そこには処理するファイルだけを置きます。その外のパスを指定してください`),
-    is: words(`is ${g.what.en}: what is put there would be taken as input again. Give another folder`, `は${g.what.ja}です。そこに置いたファイルがまた入力として読まれてしまいます。別のフォルダーを指定してください`),
+    replaces: words(
+      `is ${g.what.en}: writing there would destroy it. Give another path`,
+      `は${g.what.ja}です。書き込むと壊れてしまいます。別のパスを指定してください`,
+    ),
+    inside: words(
+      `is inside ${g.what.en}, which is for files to process only. Give a path outside it`,
+      `は${g.what.ja}の中です。そこには処理するファイルだけを置きます。その外のパスを指定してください`,
+    ),
+    is: words(
+      `is ${g.what.en}: what is put there would be taken as input again. Give another folder`,
+      `は${g.what.ja}です。そこに置いたファイルがまた入力として読まれてしまいます。別のフォルダーを指定してください`,
+    ),
   }[how];
   return new KaiyakuError('USAGE', words(`${o.en} ${target} ${why.en}; nothing was done`, `${o.ja} ${target} ${why.ja}。何も行っていません`));
 }

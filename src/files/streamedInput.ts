@@ -79,6 +79,7 @@ function privateFolder(): string {
 function removeAbandonedFolders(): void {
   for (const name of fs.readdirSync(os.tmpdir())) {
     const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid))
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
 }

@@ -85,7 +85,8 @@ export interface NightSummary {
 export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promise<NightSummary> {
   const started = Date.now();
   const inbox = path.resolve(options.inbox);
-  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory()) throw new KaiyakuError('FILE_NOT_FOUND', words(`inbox folder not found: ${inbox}`, `受信フォルダーがありません: ${inbox}`));
+  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory())
+    throw new KaiyakuError('FILE_NOT_FOUND', words(`inbox folder not found: ${inbox}`, `受信フォルダーがありません: ${inbox}`));
   const archive = path.resolve(options.archive ?? path.join(inbox, 'archive'));
   const reports = path.resolve(options.reports ?? archive);
   const rejected = path.join(archive, 'rejected');
@@ -101,13 +102,28 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       ),
     );
   }
-  deps.log({ kind: 'event', name: 'lock.taken', message: words(`nightly lock taken by ${lock.lock.holder}`, `夜間実行のロックを取得しました（${lock.lock.holder}）`), data: { holder: lock.lock.holder } });
+  deps.log({
+    kind: 'event',
+    name: 'lock.taken',
+    message: words(`nightly lock taken by ${lock.lock.holder}`, `夜間実行のロックを取得しました（${lock.lock.holder}）`),
+    data: { holder: lock.lock.holder },
+  });
   try {
     for (const dir of [archive, reports, rejected]) fs.mkdirSync(dir, { recursive: true });
     const resumeStarted = Date.now();
-    const resume: NightSummary['resume'] = await resumeOpenOrders(deps, { until: options.cancel.until, concurrency: options.cancel.concurrency, confirmUnsettled: options.cancel.confirmUnsettled, announce: options.announce ?? true }).then(
+    const resume: NightSummary['resume'] = await resumeOpenOrders(deps, {
+      until: options.cancel.until,
+      concurrency: options.cancel.concurrency,
+      confirmUnsettled: options.cancel.confirmUnsettled,
+      announce: options.announce ?? true,
+    }).then(
       (resumed): NightSummary['resume'] => {
-        deps.log({ kind: 'event', name: 'resume.finished', message: words(`resumed ${resumed.orders} open orders`, `未完了の注文 ${resumed.orders} 件を再開しました`), data: { ...resumed.counts } });
+        deps.log({
+          kind: 'event',
+          name: 'resume.finished',
+          message: words(`resumed ${resumed.orders} open orders`, `未完了の注文 ${resumed.orders} 件を再開しました`),
+          data: { ...resumed.counts },
+        });
         return {
           orders: resumed.orders,
           counts: resumed.counts,
@@ -121,8 +137,21 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         // The night's files do not depend on it: they run, and the next night resumes again.
         const error = nameFailure(caught, words('the open orders are taken up again by the next night', '未完了の注文は次回の夜間実行で再開します'));
         const why = `${error.code}: ${error.text(options.cancel.lang)}`;
-        deps.log({ kind: 'event', name: 'resume.failed', message: words(`${error.code}: ${error.words.en}`, `${error.code}: ${error.words.ja}`), data: { code: error.code } });
-        return { orders: 0, counts: noAdvance(), waiting: 0, needsOperator: [], parked: { count: 0, orders: [] }, durationMs: Date.now() - resumeStarted, error: why };
+        deps.log({
+          kind: 'event',
+          name: 'resume.failed',
+          message: words(`${error.code}: ${error.words.en}`, `${error.code}: ${error.words.ja}`),
+          data: { code: error.code },
+        });
+        return {
+          orders: 0,
+          counts: noAdvance(),
+          waiting: 0,
+          needsOperator: [],
+          parked: { count: 0, orders: [] },
+          durationMs: Date.now() - resumeStarted,
+          error: why,
+        };
       },
     );
 
@@ -134,7 +163,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
     for (const name of listInbox(inbox)) {
       const file = path.join(inbox, name);
       const fileStarted = Date.now();
-      const record = (status: InboxFileSummary['status'], exitCode: InboxFileSummary['exitCode'], reason: string | null, summary: FileOutcome | null, movedTo: string | null): void => {
+      const record = (
+        status: InboxFileSummary['status'],
+        exitCode: InboxFileSummary['exitCode'],
+        reason: string | null,
+        summary: FileOutcome | null,
+        movedTo: string | null,
+      ): void => {
         files.push({
           file: name,
           status,
@@ -151,12 +186,26 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       const settled = await isSettled(file, options.settleMs);
       if (settled === 'gone') {
         // Taken back out of the inbox (dropped by mistake) after the night listed it: nothing to do, and no reason to stop.
-        deps.log({ kind: 'event', name: 'file.gone', message: words(`${name}: no longer in the inbox; left alone`, `${name}: 受信フォルダーからなくなっていたため、何もしていません`) });
-        record('gone', 0, say(words('taken out of the inbox before the night reached it', '夜間実行が処理する前に受信フォルダーから取り出されました')), null, null);
+        deps.log({
+          kind: 'event',
+          name: 'file.gone',
+          message: words(`${name}: no longer in the inbox; left alone`, `${name}: 受信フォルダーからなくなっていたため、何もしていません`),
+        });
+        record(
+          'gone',
+          0,
+          say(words('taken out of the inbox before the night reached it', '夜間実行が処理する前に受信フォルダーから取り出されました')),
+          null,
+          null,
+        );
         continue;
       }
       if (!settled) {
-        deps.log({ kind: 'event', name: 'file.deferred', message: words(`${name}: still being written, left for the next run`, `${name}: 書き込み中のため、次回の実行に持ち越します`) });
+        deps.log({
+          kind: 'event',
+          name: 'file.deferred',
+          message: words(`${name}: still being written, left for the next run`, `${name}: 書き込み中のため、次回の実行に持ち越します`),
+        });
         // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
         record('left_for_later', 1, say(words('changed too recently or still growing', '変更されたばかりか、まだ書き込み中です')), null, null);
         continue;
@@ -172,14 +221,31 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         const after = fs.statSync(file, { throwIfNoEntry: false });
         if (after === undefined) {
           // Taken out of the inbox while it ran: what was read is done and reported; there is nothing to archive.
-          deps.log({ kind: 'event', name: 'file.gone', message: words(`${name}: taken out of the inbox while it was processed; its rows were processed`, `${name}: 処理中に受信フォルダーから取り出されました。読み込んだ行は処理済みです`) });
-          record('gone', summary.exitCode, say(words('taken out of the inbox while it was processed', '処理中に受信フォルダーから取り出されました')), summary, null);
+          deps.log({
+            kind: 'event',
+            name: 'file.gone',
+            message: words(
+              `${name}: taken out of the inbox while it was processed; its rows were processed`,
+              `${name}: 処理中に受信フォルダーから取り出されました。読み込んだ行は処理済みです`,
+            ),
+          });
+          record(
+            'gone',
+            summary.exitCode,
+            say(words('taken out of the inbox while it was processed', '処理中に受信フォルダーから取り出されました')),
+            summary,
+            null,
+          );
           continue;
         }
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
           // Written to while we read it: what was read is done (and will not be done twice); the
           // rest is read by the next night, so the file stays.
-          deps.log({ kind: 'event', name: 'file.deferred', message: words(`${name}: changed while being processed, left for the next run`, `${name}: 処理中に変更されたため、残りは次回の実行で処理します`) });
+          deps.log({
+            kind: 'event',
+            name: 'file.deferred',
+            message: words(`${name}: changed while being processed, left for the next run`, `${name}: 処理中に変更されたため、残りは次回の実行で処理します`),
+          });
           // Rows written meanwhile are undone until the next night: never exit 0.
           record('left_for_later', 1, say(words('changed while being processed', '処理中に変更されました')), summary, null);
           continue;
@@ -200,12 +266,29 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         // As it stands in the archive (a copy on another file system has its own time stamp).
         const archived = fs.statSync(movedTo, { throwIfNoEntry: false });
         if (archived) archivedAs.set(files[files.length - 1]!, { size: archived.size, mtimeMs: archived.mtimeMs });
-        deps.log({ kind: 'event', name: 'file.finished', message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`), data: { ...summary.counts, exitCode: summary.exitCode } });
+        deps.log({
+          kind: 'event',
+          name: 'file.finished',
+          message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`),
+          data: { ...summary.counts, exitCode: summary.exitCode },
+        });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
-        const error = nameFailure(caught, words('the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)', 'ファイルは受信フォルダーに残し、次回の夜間実行で続きから処理します（処理済みの行は二重に処理しません）'));
+        const error = nameFailure(
+          caught,
+          words(
+            'the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)',
+            'ファイルは受信フォルダーに残し、次回の夜間実行で続きから処理します（処理済みの行は二重に処理しません）',
+          ),
+        );
         const why = error.text(options.cancel.lang);
-        if (error !== caught) deps.log({ kind: 'event', name: 'file.interrupted', message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`), data: { code: error.code } });
+        if (error !== caught)
+          deps.log({
+            kind: 'event',
+            name: 'file.interrupted',
+            message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`),
+            data: { code: error.code },
+          });
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
           // Another run has it, or its rows were processed and only the reports are missing:
           // either way the file stays where it is, not done by this night, and the next run
@@ -219,9 +302,17 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           movedTo = moveAside(file, rejected);
         } catch (moveError) {
           const stuck = (moveError as Error).message;
-          const notSetAside = words(`${error.words.en}; it could not be set aside either: ${stuck}`, `${error.words.ja}。除外フォルダーにも移動できませんでした: ${stuck}`);
+          const notSetAside = words(
+            `${error.words.en}; it could not be set aside either: ${stuck}`,
+            `${error.words.ja}。除外フォルダーにも移動できませんでした: ${stuck}`,
+          );
           record('left_for_later', 2, `${error.code}: ${say(notSetAside)}`, null, null);
-          deps.log({ kind: 'event', name: 'file.not_moved', message: words(`${name}: ${notSetAside.en}`, `${name}: ${notSetAside.ja}`), data: { code: error.code } });
+          deps.log({
+            kind: 'event',
+            name: 'file.not_moved',
+            message: words(`${name}: ${notSetAside.en}`, `${name}: ${notSetAside.ja}`),
+            data: { code: error.code },
+          });
           continue;
         }
         try {
@@ -229,15 +320,30 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         } catch (noteError) {
           // The file is set aside either way and the summary says why; a note that cannot be written must not end the night.
           const note = noteError instanceof KaiyakuError ? noteError.words : words(String(noteError), String(noteError));
-          deps.log({ kind: 'warning', file: name, message: words(`the note of why it was set aside could not be written: ${note.en}`, `除外した理由のメモを書き込めませんでした: ${note.ja}`) });
+          deps.log({
+            kind: 'warning',
+            file: name,
+            message: words(`the note of why it was set aside could not be written: ${note.en}`, `除外した理由のメモを書き込めませんでした: ${note.ja}`),
+          });
         }
         record('set_aside', 2, `${error.code}: ${why}`, null, movedTo);
-        deps.log({ kind: 'event', name: 'file.set_aside', message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`), data: { code: error.code, movedTo } });
+        deps.log({
+          kind: 'event',
+          name: 'file.set_aside',
+          message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`),
+          data: { code: error.code, movedTo },
+        });
       }
     }
     takeBackGrownFiles(deps, inbox, archivedAs, say);
     const supplier = await supplierStats(deps);
-    if (supplier.throttled > 0) deps.log({ kind: 'event', name: 'supplier.throttled', message: words(`the supplier throttled ${supplier.throttled} calls`, `仕入元が ${supplier.throttled} 件の呼び出しを流量制限しました`), data: { ...supplier } });
+    if (supplier.throttled > 0)
+      deps.log({
+        kind: 'event',
+        name: 'supplier.throttled',
+        message: words(`the supplier throttled ${supplier.throttled} calls`, `仕入元が ${supplier.throttled} 件の呼び出しを流量制限しました`),
+        data: { ...supplier },
+      });
     const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
     for (const f of files) {
       if (!f.counts) continue;
@@ -277,7 +383,15 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
       return await runCancelFile(deps, file, options);
     } catch (error) {
       if (!isConnectionLost(error) || attempt >= FILE_ATTEMPTS) throw error;
-      deps.log({ kind: 'event', name: 'file.retried', message: words(`${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`, `${path.basename(file)}: データベースとの接続が切れました。止まったところから処理を再開します`), data: { attempt } });
+      deps.log({
+        kind: 'event',
+        name: 'file.retried',
+        message: words(
+          `${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`,
+          `${path.basename(file)}: データベースとの接続が切れました。止まったところから処理を再開します`,
+        ),
+        data: { attempt },
+      });
       // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
       await storeAnswers(deps.store);
     }
@@ -293,8 +407,15 @@ function nameFailure(error: unknown, next: { en: string; ja: string }): KaiyakuE
   if (error instanceof KaiyakuError) return error;
   if (isConnectionLost(error)) return connectionLostError(error, next);
   // A database error quotes its statement first (`<sql> - <what went wrong>`): only the words.
-  const why = ((error as Error | null)?.message ?? String(error)).replace(/^[\s\S]* - /, '').split('\n')[0]!.slice(0, 500);
-  return new KaiyakuError('WORK_INTERRUPTED', words(`stopped by a failure kaiyaku cannot name (${why}): ${next.en}`, `想定外のエラーで止まりました（${why}）。${next.ja}`), { cause: error });
+  const why = ((error as Error | null)?.message ?? String(error))
+    .replace(/^[\s\S]* - /, '')
+    .split('\n')[0]!
+    .slice(0, 500);
+  return new KaiyakuError(
+    'WORK_INTERRUPTED',
+    words(`stopped by a failure kaiyaku cannot name (${why}): ${next.en}`, `想定外のエラーで止まりました（${why}）。${next.ja}`),
+    { cause: error },
+  );
 }
 
 /**
@@ -328,7 +449,12 @@ function listInbox(inbox: string): string[] {
  * file, moved), where no night looks. It goes back into the inbox, not wholly done (exit
  * 1): the next night does the rest, and what this one did is not done twice.
  */
-function takeBackGrownFiles(deps: PipelineDeps, inbox: string, archivedAs: ReadonlyMap<InboxFileSummary, { size: number; mtimeMs: number }>, say: (w: Words) => string): void {
+function takeBackGrownFiles(
+  deps: PipelineDeps,
+  inbox: string,
+  archivedAs: ReadonlyMap<InboxFileSummary, { size: number; mtimeMs: number }>,
+  say: (w: Words) => string,
+): void {
   for (const [f, was] of archivedAs) {
     if (f.movedTo === null) continue;
     const now = fs.statSync(f.movedTo, { throwIfNoEntry: false });
@@ -339,7 +465,10 @@ function takeBackGrownFiles(deps: PipelineDeps, inbox: string, archivedAs: Reado
     } catch {
       continue;
     }
-    const why = words('still being written after it was archived: moved back to the inbox for the next night', 'アーカイブした後も書き込まれていたため、次回の夜間実行のために受信フォルダーへ戻しました');
+    const why = words(
+      'still being written after it was archived: moved back to the inbox for the next night',
+      'アーカイブした後も書き込まれていたため、次回の夜間実行のために受信フォルダーへ戻しました',
+    );
     deps.log({ kind: 'event', name: 'file.deferred', message: words(`${f.file}: ${why.en}`, `${f.file}: ${why.ja}`), data: { movedBackTo: back } });
     Object.assign(f, { status: 'left_for_later', exitCode: 1, reason: say(why), movedTo: null });
   }

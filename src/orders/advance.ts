@@ -58,7 +58,16 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
     deps.log({ kind: 'progress', file, phase: 'accept', done: counts.accepted, total: orderIds.length });
   }
   if (stageAtLeast(options.until, 'linked') && !options.skipLinkage) {
-    await linkOrders(deps, orderIds, { concurrency: options.concurrency, ...(options.label !== undefined ? { label: options.label } : {}), ...(options.linkLeaseMs !== undefined ? { leaseMs: options.linkLeaseMs } : {}) }, counts);
+    await linkOrders(
+      deps,
+      orderIds,
+      {
+        concurrency: options.concurrency,
+        ...(options.label !== undefined ? { label: options.label } : {}),
+        ...(options.linkLeaseMs !== undefined ? { leaseMs: options.linkLeaseMs } : {}),
+      },
+      counts,
+    );
   }
   if (stageAtLeast(options.until, 'completed')) {
     const release = options.releaseRefused ?? 'none';
@@ -66,7 +75,10 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
       const byEndDate = new Map<string, number[]>();
       for (const [orderId, o] of await loadConfirmable(deps.store.db, ids)) {
         const endDate = options.endDateOverride ?? o.endDate;
-        const step = confirm({ status: 'accepted', appliedOn: o.appliedOn, lines: o.lines }, { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: release });
+        const step = confirm(
+          { status: 'accepted', appliedOn: o.appliedOn, lines: o.lines },
+          { endDate, contractStartDate: o.contractStartDate, confirmUnsettled: options.confirmUnsettled, releaseRefused: release },
+        );
         if (step.ok) {
           const key = options.endDateOverride ?? '';
           const list = byEndDate.get(key);

@@ -51,9 +51,12 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
       });
     }
   };
-  const timer = setInterval(() => {
-    renewing = renewing.then(renew);
-  }, Math.max(10, Math.floor(leaseMs / 4)));
+  const timer = setInterval(
+    () => {
+      renewing = renewing.then(renew);
+    },
+    Math.max(10, Math.floor(leaseMs / 4)),
+  );
   timer.unref();
   return {
     add(ids: Iterable<number>): void {

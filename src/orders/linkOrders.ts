@@ -148,11 +148,16 @@ function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity
   deps.log({
     kind: 'event',
     name: 'linkage.quantity_differs',
-    message: words(
-      `${task.subscriptionId}: ${update.message ?? ''}`,
-      `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`,
-    ),
-    data: { orderLineId: task.lineId, subscriptionId: task.subscriptionId, before: task.before, target: task.target, confirmed: task.confirmed, supplier: supplierQuantity, status: update.status },
+    message: words(`${task.subscriptionId}: ${update.message ?? ''}`, `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`),
+    data: {
+      orderLineId: task.lineId,
+      subscriptionId: task.subscriptionId,
+      before: task.before,
+      target: task.target,
+      confirmed: task.confirmed,
+      supplier: supplierQuantity,
+      status: update.status,
+    },
   });
 }
 
@@ -171,7 +176,12 @@ async function sendLine(supplier: Supplier, task: LinkTask, key: string, watch: 
   const decided = readUpdate(task, read);
   // Linked, pending, refused or mismatched on the GET alone: no change left.
   if (decided) return { update: decided, patched: false, leftUnsent: decided.status !== 'linked' && decided.status !== 'pending' };
-  const outcome = await supplier.setQuantity({ customer: task.customer, subscriptionId: task.subscriptionId, targetQuantity: task.target, idempotencyKey: key });
+  const outcome = await supplier.setQuantity({
+    customer: task.customer,
+    subscriptionId: task.subscriptionId,
+    targetQuantity: task.target,
+    idempotencyKey: key,
+  });
   watch.saw(outcome);
   // Kept back (circuit open, client stopped, every attempt turned away with a 429): unlinked like any unreachable line, but never sent.
   const unsent = outcome.kind === 'unavailable' && outcome.unsent === true;
@@ -231,7 +241,12 @@ function watchSupplier(deps: PipelineDeps, file: string) {
   const sayNotices = (): void => {
     const notices = supplier?.notices?.() ?? [];
     for (const notice of notices.slice(saidNotices)) {
-      deps.log({ kind: 'event', name: `supplier.${notice.reason}`, message: words(`${where}${notice.message}`, `${where}${notice.messageJa}`), data: { ...notice } });
+      deps.log({
+        kind: 'event',
+        name: `supplier.${notice.reason}`,
+        message: words(`${where}${notice.message}`, `${where}${notice.messageJa}`),
+        data: { ...notice },
+      });
     }
     saidNotices = Math.max(saidNotices, notices.length);
   };
@@ -311,7 +326,17 @@ async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[], ho
     }
     const tasks = tasksByOrder.get(line.orderId) ?? [];
     const poll = line.linkageStatus !== 'unlinked' || confirmed;
-    tasks.push({ lineId: line.lineId, customer: line.customer, subscriptionId: line.subscriptionId, target: line.quantityAfter, before: line.quantityBefore, poll, confirmed, sent: poll || line.sent, namesSerials: line.namesSerials });
+    tasks.push({
+      lineId: line.lineId,
+      customer: line.customer,
+      subscriptionId: line.subscriptionId,
+      target: line.quantityAfter,
+      before: line.quantityBefore,
+      poll,
+      confirmed,
+      sent: poll || line.sent,
+      namesSerials: line.namesSerials,
+    });
     tasksByOrder.set(line.orderId, tasks);
   }
   if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps), holder));

@@ -150,8 +150,14 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
   }
   const why =
     held > before
-      ? { en: `more than the ${before} before this order: something else changed the subscription too`, ja: `この注文の前の ${before} より多く、別の変更も加わっています` }
-      : { en: 'and the line names its serials, so the store cannot tell which of them the supplier kept', ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません' };
+      ? {
+          en: `more than the ${before} before this order: something else changed the subscription too`,
+          ja: `この注文の前の ${before} より多く、別の変更も加わっています`,
+        }
+      : {
+          en: 'and the line names its serials, so the store cannot tell which of them the supplier kept',
+          ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません',
+        };
   return {
     lineId,
     status: 'pending',

@@ -27,7 +27,9 @@ export function createLinkageWriter(deps: PipelineDeps, holder: string, maxBatch
     unsent = [];
     if (batch.length === 0) return flushing;
     // The lines a supplier answered for: their orders are linked with it from now on.
-    const answered = batch.filter((u) => u.answered === true || (u.code !== 'SUPPLIER_UNAVAILABLE' && (u.status !== 'unlinked' || u.code !== null))).map((u) => u.lineId);
+    const answered = batch
+      .filter((u) => u.answered === true || (u.code !== 'SUPPLIER_UNAVAILABLE' && (u.status !== 'unlinked' || u.code !== null)))
+      .map((u) => u.lineId);
     flushing = flushing.then(() =>
       transact(deps.store, async (trx) => {
         // Before the outcome, which gives the claim back: the unmarking is guarded on it.

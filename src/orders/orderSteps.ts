@@ -1,9 +1,35 @@
-import { ORDER_REFUSAL, accept, confirm, isFinalRefusal, link, resumeVerdict, withdraw, withdrawAcceptance, type OperatorAction, type OrderRefusalCode, type StepResult } from '../domain/orderState.js';
+import {
+  ORDER_REFUSAL,
+  accept,
+  confirm,
+  isFinalRefusal,
+  link,
+  resumeVerdict,
+  withdraw,
+  withdrawAcceptance,
+  type OperatorAction,
+  type OrderRefusalCode,
+  type StepResult,
+} from '../domain/orderState.js';
 import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { transact, type Store } from '../store/connect.js';
 import type { Knex } from 'knex';
-import { countOpenOrders, findOrderByNo, findOrderIdsByNo, listOpenOrderIds, loadContractsById, loadOrderStates, loadOrders, raiseOrderHolds, releaseClaims, transitionOrders, withdrawAcceptanceIfUnsent, type OrderState, type OrderWithLines } from '../store/orderRepository.js';
+import {
+  countOpenOrders,
+  findOrderByNo,
+  findOrderIdsByNo,
+  listOpenOrderIds,
+  loadContractsById,
+  loadOrderStates,
+  loadOrders,
+  raiseOrderHolds,
+  releaseClaims,
+  transitionOrders,
+  withdrawAcceptanceIfUnsent,
+  type OrderState,
+  type OrderWithLines,
+} from '../store/orderRepository.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
@@ -15,7 +41,9 @@ import { orderReached } from '../domain/types.js';
  */
 function refused(code: OrderRefusalCode, orderNo: string, then: Words | null = null): KaiyakuError {
   const { en, ja } = ORDER_REFUSAL[code];
-  return new KaiyakuError('STEP_REFUSED', words(`${orderNo}: ${en}${then ? ` — ${then.en}` : ''}`, `${orderNo}: ${ja}${then ? `。${then.ja}` : ''}`), { detail: code });
+  return new KaiyakuError('STEP_REFUSED', words(`${orderNo}: ${en}${then ? ` — ${then.en}` : ''}`, `${orderNo}: ${ja}${then ? `。${then.ja}` : ''}`), {
+    detail: code,
+  });
 }
 
 /**
@@ -42,7 +70,10 @@ function wayOut(o: OrderWithLines): Words | null {
 }
 
 function changedMeanwhile(orderNo: string): KaiyakuError {
-  return new KaiyakuError('CHANGED_MEANWHILE', words(`${orderNo}: the order was changed by another run meanwhile; look again`, `注文 ${orderNo} は他の処理で更新されました。もう一度確認してください`));
+  return new KaiyakuError(
+    'CHANGED_MEANWHILE',
+    words(`${orderNo}: the order was changed by another run meanwhile; look again`, `注文 ${orderNo} は他の処理で更新されました。もう一度確認してください`),
+  );
 }
 
 /** The order with this number; ORDER_NOT_FOUND (nothing done) when there is none. */
@@ -72,7 +103,10 @@ function snapshot(o: OrderWithLines) {
   return {
     status: o.order.status,
     appliedOn: o.order.appliedOn,
-    lines: o.lines.map((l) => ({ linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus, linkageCode: l.linkageCode })),
+    lines: o.lines.map((l) => ({
+      linkageStatus: l.sentAt !== null && l.linkageStatus === 'unlinked' ? ('pending' as const) : l.linkageStatus,
+      linkageCode: l.linkageCode,
+    })),
   };
 }
 
@@ -81,7 +115,13 @@ function check(step: StepResult, orderNo: string, o: OrderWithLines | null = nul
   return step.next;
 }
 
-async function move(deps: PipelineDeps, o: OrderWithLines, to: OrderStatus, action: string, afterwards?: (trx: Knex.Transaction, ids: number[]) => Promise<void>): Promise<void> {
+async function move(
+  deps: PipelineDeps,
+  o: OrderWithLines,
+  to: OrderStatus,
+  action: string,
+  afterwards?: (trx: Knex.Transaction, ids: number[]) => Promise<void>,
+): Promise<void> {
   await transact(deps.store, async (trx) => {
     const moved = await transitionOrders(trx, [o.order.id], o.order.status, to, writeContext(deps), action);
     if (moved.length === 0) throw changedMeanwhile(o.order.orderNo);
@@ -142,8 +182,21 @@ export async function confirmOrder(deps: PipelineDeps, orderNo: string, options:
   const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
   // Stored statuses, as the confirm step itself judges them: a line sent without an answer
   // is not linked (send it again with `orders link`), not merely unsettled.
-  check(confirm({ status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines }, { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled, releaseRefused: 'any' }), orderNo);
-  const counts = await advanceOrders(deps, [o.order.id], { until: 'completed', concurrency: 1, confirmUnsettled: options.confirmUnsettled, endDateOverride: options.endDate, skipLinkage: true, releaseRefused: 'any' });
+  check(
+    confirm(
+      { status: o.order.status, appliedOn: o.order.appliedOn, lines: o.lines },
+      { endDate: options.endDate, contractStartDate: contract?.start_date ?? '0000-00-00', confirmUnsettled: options.confirmUnsettled, releaseRefused: 'any' },
+    ),
+    orderNo,
+  );
+  const counts = await advanceOrders(deps, [o.order.id], {
+    until: 'completed',
+    concurrency: 1,
+    confirmUnsettled: options.confirmUnsettled,
+    endDateOverride: options.endDate,
+    skipLinkage: true,
+    releaseRefused: 'any',
+  });
   if (counts.confirmed === 0) throw changedMeanwhile(orderNo);
 }
 
@@ -208,7 +261,10 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   if (named !== undefined) {
     const open = new Set(resumable);
     ids = named.filter((id) => open.has(id));
-    const others = await loadOrders(db, named.filter((id) => !open.has(id)));
+    const others = await loadOrders(
+      db,
+      named.filter((id) => !open.has(id)),
+    );
     for (const o of others.values()) closed.push({ orderNo: o.order.orderNo, status: o.order.status });
   }
   // The operator moves these on by hand: their stop goes to this resume's --until.
@@ -218,7 +274,13 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   const sentBack = new Set<number>();
   for (const [id, o] of await loadOrderStates(db, ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
   const movable = ids.filter((id) => !sentBack.has(id));
-  const { counts, parked: leftParked } = await advanceWithinHolds(deps, movable, { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label: 'resume', releaseRefused: 'final' });
+  const { counts, parked: leftParked } = await advanceWithinHolds(deps, movable, {
+    until: options.until,
+    concurrency: options.concurrency,
+    confirmUnsettled: options.confirmUnsettled,
+    label: 'resume',
+    releaseRefused: 'final',
+  });
 
   let waiting = 0;
   const needsOperator: OrderNeedingOperator[] = [];
@@ -237,8 +299,16 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   if (options.announce !== false) {
     for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words, data: { orderNo: n.orderNo, action: n.action } });
     if (parked.length > 0) {
-      const message = words(`${parked.length} orders left where their run asked them to stop`, `実行で指定された段階で止めてある注文 ${parked.length} 件はそのままにしました`);
-      deps.log({ kind: 'event', name: 'orders.parked', message, data: { count: parked.length, orderNos: parked.slice(0, PARKED_LISTED).map((p) => p.orderNo) } });
+      const message = words(
+        `${parked.length} orders left where their run asked them to stop`,
+        `実行で指定された段階で止めてある注文 ${parked.length} 件はそのままにしました`,
+      );
+      deps.log({
+        kind: 'event',
+        name: 'orders.parked',
+        message,
+        data: { count: parked.length, orderNos: parked.slice(0, PARKED_LISTED).map((p) => p.orderNo) },
+      });
     }
   }
   return { orders: movable.length - leftParked.length, counts, waiting, needsOperator, parked, closed };
@@ -273,7 +343,8 @@ function whereOrderStands(o: OrderState, options: Pick<ResumeOptions, 'until' | 
 function supplierSaid(o: OrderState): { en: string; ja: string } {
   const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
   // The supplier's own words stand for both languages; ours (a quantity mismatch) have their Japanese.
-  const saidIn = (message: string | null | undefined): string => (refusedLine ? [refusedLine.linkageCode, message].filter((v) => v !== null && v !== undefined && v !== '').join(' ') : '');
+  const saidIn = (message: string | null | undefined): string =>
+    refusedLine ? [refusedLine.linkageCode, message].filter((v) => v !== null && v !== undefined && v !== '').join(' ') : '';
   const en = saidIn(refusedLine?.linkageMessage);
   const ja = saidIn(refusedLine?.linkageMessageJa ?? refusedLine?.linkageMessage);
   return { en: en === '' ? '' : ` (${en})`, ja: ja === '' ? '' : `（${ja}）` };

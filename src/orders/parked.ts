@@ -14,14 +14,17 @@ import { orderReached } from '../domain/types.js';
 /** An open order standing at (or past) the stage its run asked it to stop at. */
 export function isParked(o: Pick<OrderState, 'status' | 'holdStage' | 'lines'>): boolean {
   if (o.holdStage === null || (o.status !== 'requested' && o.status !== 'accepted')) return false;
-  return orderReached(o.holdStage, o.status, o.lines.map((l) => l.linkageStatus));
+  return orderReached(
+    o.holdStage,
+    o.status,
+    o.lines.map((l) => l.linkageStatus),
+  );
 }
 
 /** How far a run asked to reach `until` may take this order: a completed order has no stop left. */
 export function targetOf(o: Pick<OrderState, 'status' | 'holdStage'>, until: Stage): Stage {
   return stageWithin(until, o.status === 'completed' ? null : o.holdStage);
 }
-
 
 function addCounts(into: AdvanceCounts, more: AdvanceCounts): void {
   for (const key of Object.keys(into) as (keyof AdvanceCounts)[]) into[key] += more[key];
@@ -32,7 +35,11 @@ function addCounts(into: AdvanceCounts, more: AdvanceCounts): void {
  * Parked orders are left as they stand and returned; the others go, a group per stage, to
  * the earlier of `until` and their stop.
  */
-export async function advanceWithinHolds(deps: PipelineDeps, orderIds: readonly number[], options: AdvanceOptions): Promise<{ counts: AdvanceCounts; parked: number[] }> {
+export async function advanceWithinHolds(
+  deps: PipelineDeps,
+  orderIds: readonly number[],
+  options: AdvanceOptions,
+): Promise<{ counts: AdvanceCounts; parked: number[] }> {
   const counts = noAdvance();
   const parked: number[] = [];
   const byStage = new Map<Stage, number[]>();

@@ -20,7 +20,14 @@ const header = (columns: readonly Column[], lang: Lang) => columns.map(([en, ja]
  * midway, a database error say, leaves nothing under that name); without it, stdout.
  */
 export function openListWriter(output: CsvOutput, columns: readonly Column[], what: Words, temporaryPath?: string): Promise<CsvWriter> {
-  return openCsvWriter({ path: output.out, encoding: output.encoding, encodingOption: '--encoding', what, header: header(columns, output.lang), temporaryPath });
+  return openCsvWriter({
+    path: output.out,
+    encoding: output.encoding,
+    encodingOption: '--encoding',
+    what,
+    header: header(columns, output.lang),
+    temporaryPath,
+  });
 }
 
 export const CONTRACT_LIST_COLUMNS: readonly Column[] = [
@@ -45,7 +52,18 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
       for (const c of page) {
         const own = c.lines;
         const billable = c.status === 'active' && own.some((l) => l.status === 'active' && l.quantity > 0);
-        await writer.writeRow([++no, CONTRACT_STATUS_LABEL[c.status][output.lang], c.contract_no, c.customer, own.map((l) => l.product_name).join(';'), c.subject, c.start_date, c.end_date, c.cancelled_on, billable]);
+        await writer.writeRow([
+          ++no,
+          CONTRACT_STATUS_LABEL[c.status][output.lang],
+          c.contract_no,
+          c.customer,
+          own.map((l) => l.product_name).join(';'),
+          c.subject,
+          c.start_date,
+          c.end_date,
+          c.cancelled_on,
+          billable,
+        ]);
       }
     }
   } catch (error) {
@@ -87,8 +105,27 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
       for (const o of page) {
         const own = o.lines;
         const { before, after } = orderAmounts(own);
-        const row: Cell[] = [++no, o.order_no, o.contract_no, ORDER_KIND_LABEL[o.kind][output.lang], ORDER_STATUS_LABEL[o.status][output.lang], o.applied_on, o.subject, o.customer, o.end_user,
-          before.subtotal, before.tax, before.total, after.subtotal, after.tax, after.total, own.length, own.filter((l) => l.linked).length, o.updated_at, o.updated_by];
+        const row: Cell[] = [
+          ++no,
+          o.order_no,
+          o.contract_no,
+          ORDER_KIND_LABEL[o.kind][output.lang],
+          ORDER_STATUS_LABEL[o.status][output.lang],
+          o.applied_on,
+          o.subject,
+          o.customer,
+          o.end_user,
+          before.subtotal,
+          before.tax,
+          before.total,
+          after.subtotal,
+          after.tax,
+          after.total,
+          own.length,
+          own.filter((l) => l.linked).length,
+          o.updated_at,
+          o.updated_by,
+        ];
         await writer.writeRow(row);
       }
     }

@@ -72,7 +72,12 @@ type Mark = NonNullable<SerialExportFilter['markNotified']>;
  * back (it never did). To stdout they are marked once every byte was handed over. A
  * failure before the file is in place marks nothing and gives the rows back.
  */
-export async function writeSerialExport(store: Store, output: CsvOutput, filter: SerialExportFilter, notice: ExportNotice = () => undefined): Promise<SerialExportOutcome> {
+export async function writeSerialExport(
+  store: Store,
+  output: CsvOutput,
+  filter: SerialExportFilter,
+  notice: ExportNotice = () => undefined,
+): Promise<SerialExportOutcome> {
   const range = { from: filter.from, to: filter.to };
   const mark = filter.markNotified;
   if (!mark) {
@@ -114,9 +119,17 @@ async function writeMarkingExport(store: Store, output: CsvOutput, job: MarkingE
   try {
     const heldByOthers = await countClaimedByOthers(store.db, holder, job.range);
     const writer = await openSerialWriter(output, job.file?.tempPath);
-    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, job.range, { kind: 'claimed', holder, notified: job.notified }), () => writer.seal());
+    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, job.range, { kind: 'claimed', holder, notified: job.notified }), () =>
+      writer.seal(),
+    );
     const sha256 = job.file ? await sealedFileSha256(job.file) : null;
-    const marked = await markClaimedNotified(store, holder, claimed, { ...job.mark, sha256, rowsWritten: rows }, { from: job.range.from ?? null, to: job.range.to ?? null, file: job.file?.finalPath ?? null });
+    const marked = await markClaimedNotified(
+      store,
+      holder,
+      claimed,
+      { ...job.mark, sha256, rowsWritten: rows },
+      { from: job.range.from ?? null, to: job.range.to ?? null, file: job.file?.finalPath ?? null },
+    );
     if (marked === null) throw claimLost();
     if (job.file) await placeFile(job.file, output.out ?? job.file.finalPath);
     outcome = { rows, heldByOthers };
@@ -169,7 +182,20 @@ async function writeSerialRows(writer: CsvWriter, pages: AsyncGenerator<SerialEx
   try {
     for await (const page of pages) {
       for (const s of page) {
-        await writer.writeRow([s.cancelled_on, s.contract_no, s.order_no, s.customer, s.end_user, s.supplier, s.product_code, s.product_name, s.subscription_id, s.serial_no, Number(s.cancel_quantity), s.end_date]);
+        await writer.writeRow([
+          s.cancelled_on,
+          s.contract_no,
+          s.order_no,
+          s.customer,
+          s.end_user,
+          s.supplier,
+          s.product_code,
+          s.product_name,
+          s.subscription_id,
+          s.serial_no,
+          Number(s.cancel_quantity),
+          s.end_date,
+        ]);
         rows += 1;
       }
     }
@@ -197,7 +223,11 @@ function nameClosedPipe(error: unknown): unknown {
 
 /** The EPIPE under `error` (itself or a cause of it), or null. */
 function closedPipeUnder(error: unknown): Error | null {
-  for (let e = error as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown } | null | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.code === 'EPIPE') return e as Error;
   }
   return null;

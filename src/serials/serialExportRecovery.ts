@@ -22,7 +22,14 @@ import { KaiyakuError, words, type Words } from '../errors.js';
 import { fileExists, sha256OfFile } from '../files/atomic.js';
 import type { Store } from '../store/connect.js';
 import { holderIsDead } from '../store/lockRepository.js';
-import { dropExportRecord, dropLapsedExportRecord, finishExport, giveBackExport, listExportRecords, type ExportRecord } from '../store/serialExportRepository.js';
+import {
+  dropExportRecord,
+  dropLapsedExportRecord,
+  finishExport,
+  giveBackExport,
+  listExportRecords,
+  type ExportRecord,
+} from '../store/serialExportRepository.js';
 
 /** Told what a recovery found, about the file an earlier export wrote (its final name). */
 export type ExportNotice = (file: string, message: Words) => void;
@@ -70,8 +77,10 @@ async function recoverMarked(store: Store, record: ExportRecord, ctx: RecoveryCo
   }
   const asWritten = record.sha256 !== null && (await sha256OfFile(finalPath)) === record.sha256;
   // Writing over it would lose rows that are marked and may never have been read.
-  if (asWritten && ctx.out !== null && path.resolve(ctx.out) === finalPath && record.rowsMarked > 0) throw wouldReplaceUndelivered(finalPath, record.rowsMarked);
-  if ((await finishExport(store, record.holder)) && record.rowsMarked > 0) ctx.notice(finalPath, asWritten ? leftInPlace(record.rowsMarked) : changedSince(record.rowsMarked));
+  if (asWritten && ctx.out !== null && path.resolve(ctx.out) === finalPath && record.rowsMarked > 0)
+    throw wouldReplaceUndelivered(finalPath, record.rowsMarked);
+  if ((await finishExport(store, record.holder)) && record.rowsMarked > 0)
+    ctx.notice(finalPath, asWritten ? leftInPlace(record.rowsMarked) : changedSince(record.rowsMarked));
 }
 
 async function removeTemporary(file: string): Promise<void> {

@@ -15,6 +15,13 @@ export async function recordAudit(db: Knex | Knex.Transaction, ...entries: Audit
   await insertRows(
     db,
     'audit_log',
-    entries.map((e) => ({ at: e.at, actor: e.actor, entity: e.entity, entity_id: e.entityId, action: e.action, detail: e.detail ? JSON.stringify(e.detail) : null })),
+    entries.map((e) => ({
+      at: e.at,
+      actor: e.actor,
+      entity: e.entity,
+      entity_id: e.entityId,
+      action: e.action,
+      detail: e.detail ? JSON.stringify(e.detail) : null,
+    })),
   );
 }

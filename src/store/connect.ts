@@ -122,14 +122,24 @@ async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): P
         max: 10,
         // A read store cannot write even by mistake: the session's transactions are read-only.
         ...(access === 'read'
-          ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: unknown) => void) => void conn.query('set session characteristics as transaction read only').then(() => done(null, conn), (err: Error) => done(err, conn)) }
+          ? {
+              afterCreate: (conn: PgConnection, done: (err: Error | null, conn: unknown) => void) =>
+                void conn.query('set session characteristics as transaction read only').then(
+                  () => done(null, conn),
+                  (err: Error) => done(err, conn),
+                ),
+            }
           : {}),
       },
       log: knexLog,
     });
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`), { cause });
+    throw new KaiyakuError(
+      'STORE_UNAVAILABLE',
+      words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`),
+      { cause },
+    );
   }
   retryReadsOnLostConnection(db);
   const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
@@ -194,7 +204,11 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
   }
   if (file !== ':memory:' && file !== '') {
     const dir = path.dirname(path.resolve(file));
-    if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`));
+    if (!fs.existsSync(dir))
+      throw new KaiyakuError(
+        'STORE_UNAVAILABLE',
+        words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`),
+      );
   }
   const store = sqliteStore(spec, file, 'write', false, use.foreignKeys);
   await prepare(store, use);
@@ -314,11 +328,16 @@ function openFailure(cause: unknown, spec: string, access: StoreAccess): Kaiyaku
   if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
     return new KaiyakuError(
       'STORE_READ_ONLY',
-      words(`cannot write the database ${redact(spec)}: the file or its folder is read-only for this user (${why})`, `データベース ${redact(spec)} に書き込めません。ファイルかフォルダーがこのユーザーには読み取り専用です（${why}）`),
+      words(
+        `cannot write the database ${redact(spec)}: the file or its folder is read-only for this user (${why})`,
+        `データベース ${redact(spec)} に書き込めません。ファイルかフォルダーがこのユーザーには読み取り専用です（${why}）`,
+      ),
       { cause },
     );
   }
-  return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), { cause });
+  return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), {
+    cause,
+  });
 }
 
 /** Whether the file system of a SQLite store has no block left for it. */
@@ -342,7 +361,9 @@ function readFailure(cause: unknown, file: string): KaiyakuError {
     fs.closeSync(fs.openSync(file, 'r'));
   } catch (error) {
     const why = reasonOf(error);
-    return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot read the database ${file}: ${why.en}`, `データベース ${file} を読み込めません: ${why.ja}`), { cause });
+    return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot read the database ${file}: ${why.en}`, `データベース ${file} を読み込めません: ${why.ja}`), {
+      cause,
+    });
   }
   const why = sqliteReason(cause);
   return new KaiyakuError(
@@ -455,7 +476,10 @@ export async function checkStoreWritable(spec: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (stat?.isDirectory()) {
-    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot use ${file} as the database: it is a folder`, `${file} はフォルダーのため、データベースとして使えません`));
+    throw new KaiyakuError(
+      'STORE_UNAVAILABLE',
+      words(`cannot use ${file} as the database: it is a folder`, `${file} はフォルダーのため、データベースとして使えません`),
+    );
   }
   if (stat) {
     for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
@@ -464,11 +488,18 @@ export async function checkStoreWritable(spec: string): Promise<void> {
         fs.closeSync(fs.openSync(f, 'r+'));
       } catch (cause) {
         const why = reasonOf(cause);
-        throw new KaiyakuError('STORE_READ_ONLY', words(`cannot write the database file ${f}: ${why.en}`, `データベースのファイル ${f} に書き込めません: ${why.ja}`), { cause });
+        throw new KaiyakuError(
+          'STORE_READ_ONLY',
+          words(`cannot write the database file ${f}: ${why.en}`, `データベースのファイル ${f} に書き込めません: ${why.ja}`),
+          { cause },
+        );
       }
     }
   } else if (!fs.existsSync(dir)) {
-    throw new KaiyakuError('STORE_UNAVAILABLE', words(`cannot create the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を作成できません: フォルダー ${dir} がありません`));
+    throw new KaiyakuError(
+      'STORE_UNAVAILABLE',
+      words(`cannot create the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を作成できません: フォルダー ${dir} がありません`),
+    );
   }
   const probe = path.join(dir, `.kaiyaku-write-check-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
@@ -482,7 +513,10 @@ export async function checkStoreWritable(spec: string): Promise<void> {
             `cannot write the database ${file}: its folder ${dir} does not allow creating files (${why.en}), and SQLite writes its -wal and -shm files there`,
             `データベース ${file} に書き込めません: フォルダー ${dir} にファイルを作成できません（${why.ja}）。SQLite はそこに -wal と -shm のファイルを作ります`,
           )
-        : words(`cannot create the database ${file}: its folder ${dir} does not allow creating files (${why.en})`, `データベース ${file} を作成できません: フォルダー ${dir} にファイルを作成できません（${why.ja}）`),
+        : words(
+            `cannot create the database ${file}: its folder ${dir} does not allow creating files (${why.en})`,
+            `データベース ${file} を作成できません: フォルダー ${dir} にファイルを作成できません（${why.ja}）`,
+          ),
       { cause },
     );
   }
@@ -511,7 +545,8 @@ const knexLog = {
   debug: () => undefined,
 };
 
-const REPLACED = /^(Can't take lock to run migrations|If you are sure migrations are not running|migration failed with error|migration file ".*" failed|Connection Error:|Acquire connection error:)/;
+const REPLACED =
+  /^(Can't take lock to run migrations|If you are sure migrations are not running|migration failed with error|migration file ".*" failed|Connection Error:|Acquire connection error:)/;
 
 function toStderr(message: unknown): void {
   const text = typeof message === 'string' ? message : inspect(message);
@@ -597,7 +632,8 @@ export async function withBusyRetry<T>(work: () => Promise<T>, options: number |
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '40001', '40P01']);
 /** Connection lost: admin/crash shutdown, server starting up, connection failures, socket errors. */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
-const CONNECTION_MESSAGES = /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection ended unexpectedly|server closed the connection unexpectedly|Client has encountered a connection error|read ECONNRESET|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /** The connection to PostgreSQL was lost (the statement may or may not have run). */
 export function isConnectionLost(error: unknown): boolean {
@@ -614,7 +650,10 @@ export function connectionLostError(error: unknown, next: Words): KaiyakuError {
   const why = ((error as Error | null)?.message ?? String(error)).split('\n')[0]!.replace(/^[\s\S]* - /, '');
   return new KaiyakuError(
     'STORE_CONNECTION_LOST',
-    words(`the connection to the database was lost and did not come back (${why}): ${next.en}`, `データベースとの接続が切れ、再接続できませんでした（${why}）。${next.ja}`),
+    words(
+      `the connection to the database was lost and did not come back (${why}): ${next.en}`,
+      `データベースとの接続が切れ、再接続できませんでした（${why}）。${next.ja}`,
+    ),
     { cause: error },
   );
 }
@@ -683,7 +722,11 @@ export function unpackRow(packed: unknown): unknown[] {
 }
 
 /** Runs a query selecting `columns` packed: each row comes back as the array of its values, in that order. */
-export async function selectPacked<T extends unknown[] = unknown[]>(db: Knex | Knex.Transaction, query: Knex.QueryBuilder, columns: readonly string[]): Promise<T[]> {
+export async function selectPacked<T extends unknown[] = unknown[]>(
+  db: Knex | Knex.Transaction,
+  query: Knex.QueryBuilder,
+  columns: readonly string[],
+): Promise<T[]> {
   const rows: { r: unknown }[] = await query.select(db.raw(`${packedColumns(db, columns)} as r`));
   return rows.map(({ r }) => unpackRow(r) as T);
 }
@@ -744,7 +787,15 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
   const select =
     sharedColumns.length === 0
       ? ''
-      : [...columns.map((c, i) => typed(`v.column${i + 1}`, rows.map((r) => r[c]))), ...sharedColumns.map((c) => typed('?', [shared[c]]))].join(', ');
+      : [
+          ...columns.map((c, i) =>
+            typed(
+              `v.column${i + 1}`,
+              rows.map((r) => r[c]),
+            ),
+          ),
+          ...sharedColumns.map((c) => typed('?', [shared[c]])),
+        ].join(', ');
   const sharedBindings = sharedColumns.map((c) => normaliseBinding(shared[c]));
   const out: R[] = [];
   for (const part of chunk(rows, Math.max(1, Math.floor((MAX_PARAMS - sharedColumns.length) / Math.max(1, columns.length))))) {
@@ -752,7 +803,10 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
     const bindings: unknown[] = [...sharedBindings];
     for (const row of part) for (const c of columns) bindings.push(normaliseBinding(row[c]));
     // SQLite reads the ON of an upsert after a bare FROM as a join's: a WHERE ends the FROM.
-    const sql = sharedColumns.length === 0 ? `${into} values ${values}${tail}` : `${into} select ${select} from (values ${values}) as v${onConflict === '' ? '' : ' where true'}${tail}`;
+    const sql =
+      sharedColumns.length === 0
+        ? `${into} values ${values}${tail}`
+        : `${into} select ${select} from (values ${values}) as v${onConflict === '' ? '' : ' where true'}${tail}`;
     const result: unknown = await db.raw(sql, bindings as Knex.RawBinding[]);
     if (returning.length > 0) out.push(...rawRows<R>(result));
   }

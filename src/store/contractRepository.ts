@@ -130,11 +130,21 @@ export interface ImportResult extends ImportCounts {
  * and the rest is imported. Each line's active serials end as the file's set (less those
  * cancelled), which matches its quantity.
  */
-export async function importContracts(store: Store, contracts: readonly ContractInput[], actor: string, now: string, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importContracts(
+  store: Store,
+  contracts: readonly ContractInput[],
+  actor: string,
+  now: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
   return transact(
     store,
     async (trx) => {
-      const stored = await loadImportState(trx, contracts.map((c) => canonicalContractNo(c.contractNo)), true);
+      const stored = await loadImportState(
+        trx,
+        contracts.map((c) => canonicalContractNo(c.contractNo)),
+        true,
+      );
       const plan = planImport(stored, contracts, actor, now, options);
       await applyPlan(trx, plan, actor, now);
       return plan.result;
@@ -148,7 +158,14 @@ export async function importContracts(store: Store, contracts: readonly Contract
  * store that does not exist yet (every contract is new).
  */
 export async function previewImport(db: Knex | null, contracts: readonly ContractInput[], options: ImportOptions = {}): Promise<ImportResult> {
-  const stored = db === null ? new Map<string, StoredContract>() : await loadImportState(db, contracts.map((c) => canonicalContractNo(c.contractNo)), false);
+  const stored =
+    db === null
+      ? new Map<string, StoredContract>()
+      : await loadImportState(
+          db,
+          contracts.map((c) => canonicalContractNo(c.contractNo)),
+          false,
+        );
   return planImport(stored, contracts, 'preview', '', options).result;
 }
 
@@ -215,13 +232,30 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
     shipTo: c.ship_to,
     lines: [],
   });
-  const columns = ['id', 'contract_no', 'contract_date', 'start_date', 'end_date', 'cancelled_on', 'status', 'subject', 'customer', 'end_user', 'bill_to', 'ship_to'];
+  const columns = [
+    'id',
+    'contract_no',
+    'contract_date',
+    'start_date',
+    'end_date',
+    'cancelled_on',
+    'status',
+    'subject',
+    'customer',
+    'end_user',
+    'bill_to',
+    'ship_to',
+  ];
   for (const part of chunk([...new Set(contractNos)], 2000)) {
     const exact = db<DbContract>('contracts').whereIn('contract_no', part).select(columns);
-    for (const c of (await (forUpdate ? exact.forNoKeyUpdate() : exact)) as unknown as DbContract[]) found.set(canonicalContractNo(c.contract_no), toContract(c));
+    for (const c of (await (forUpdate ? exact.forNoKeyUpdate() : exact)) as unknown as DbContract[])
+      found.set(canonicalContractNo(c.contract_no), toContract(c));
     const missing = part.filter((no) => !found.has(no));
     if (missing.length === 0) continue;
-    const folded = db<DbContract>('contracts').whereRaw(`upper(contract_no) in (${missing.map(() => '?').join(', ')})`, missing).orderBy('id').select(columns);
+    const folded = db<DbContract>('contracts')
+      .whereRaw(`upper(contract_no) in (${missing.map(() => '?').join(', ')})`, missing)
+      .orderBy('id')
+      .select(columns);
     for (const c of (await (forUpdate ? folded.forNoKeyUpdate() : folded)) as unknown as DbContract[]) {
       const key = canonicalContractNo(c.contract_no);
       if (!found.has(key)) found.set(key, toContract(c));
@@ -234,10 +268,17 @@ async function loadImportState(db: Knex | Knex.Transaction, contractNos: readonl
   // All the lines at once and in id order, as order creation locks them, so that the two
   // wait for each other instead of deadlocking; read afterwards by statements of their own,
   // which see the claims of an order created while this one waited.
-  if (forUpdate && byId.size > 0) await db('contract_lines').whereIn('contract_id', idsOf(db, [...byId.keys()])).orderBy('id').forUpdate().select('id');
+  if (forUpdate && byId.size > 0)
+    await db('contract_lines')
+      .whereIn('contract_id', idsOf(db, [...byId.keys()]))
+      .orderBy('id')
+      .forUpdate()
+      .select('id');
   const lineById = new Map<number, StoredLine>();
   for (const part of chunk([...byId.keys()], 5000)) {
-    const lines = db<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(db, part)).orderBy([{ column: 'contract_id' }, { column: 'line_no' }]);
+    const lines = db<DbContractLine>('contract_lines')
+      .whereIn('contract_id', idsOf(db, part))
+      .orderBy([{ column: 'contract_id' }, { column: 'line_no' }]);
     for (const l of (await lines) as unknown as DbContractLine[]) {
       const line: StoredLine = {
         id: Number(l.id),
@@ -311,7 +352,17 @@ interface ImportPlan {
   result: ImportResult;
 }
 
-const LINE_FIELDS = ['supplier', 'productCode', 'productName', 'subscriptionId', 'quantity', 'unitPrice', 'plan', 'billingModel', 'isTrial'] as const satisfies readonly (keyof ContractLine & ImportField)[];
+const LINE_FIELDS = [
+  'supplier',
+  'productCode',
+  'productName',
+  'subscriptionId',
+  'quantity',
+  'unitPrice',
+  'plan',
+  'billingModel',
+  'isTrial',
+] as const satisfies readonly (keyof ContractLine & ImportField)[];
 
 /** What the file says about a line: the domain line less what the store decides. */
 type LineValues = Pick<ContractLine, (typeof LINE_FIELDS)[number]>;
@@ -376,8 +427,25 @@ function activeSerials(line: StoredLine | null): Map<string, string> {
 const text = (v: string | number | boolean | null): string => (v === null ? '' : String(v));
 
 /** Compares the file with what the store has; pure over the loaded state. */
-function planImport(stored: ReadonlyMap<string, StoredContract>, inputs: readonly ContractInput[], actor: string, now: string, options: ImportOptions): ImportPlan {
-  const plan: ImportPlan = { contractInserts: [], contractUpdates: [], lineInserts: [], lineUpdates: [], serialsRemoved: [], serialsReactivated: [], serialInserts: [], masterQuantities: [], audits: [], result: { ...emptyCounts(), contracts: [] } };
+function planImport(
+  stored: ReadonlyMap<string, StoredContract>,
+  inputs: readonly ContractInput[],
+  actor: string,
+  now: string,
+  options: ImportOptions,
+): ImportPlan {
+  const plan: ImportPlan = {
+    contractInserts: [],
+    contractUpdates: [],
+    lineInserts: [],
+    lineUpdates: [],
+    serialsRemoved: [],
+    serialsReactivated: [],
+    serialInserts: [],
+    masterQuantities: [],
+    audits: [],
+    result: { ...emptyCounts(), contracts: [] },
+  };
   const seen = new Set<string>();
   for (const input of inputs) {
     const contractNo = canonicalContractNo(input.contractNo);
@@ -416,7 +484,20 @@ function planImport(stored: ReadonlyMap<string, StoredContract>, inputs: readonl
 }
 
 function emptyCounts(): ImportCounts {
-  return { contractsCreated: 0, contractsUpdated: 0, contractsUnchanged: 0, linesCreated: 0, linesUpdated: 0, linesUnchanged: 0, linesRefused: 0, linesNotInFile: 0, serialsAdded: 0, serialsRemoved: 0, serialsMoved: 0, keptFromCancellation: 0 };
+  return {
+    contractsCreated: 0,
+    contractsUpdated: 0,
+    contractsUnchanged: 0,
+    linesCreated: 0,
+    linesUpdated: 0,
+    linesUnchanged: 0,
+    linesRefused: 0,
+    linesNotInFile: 0,
+    serialsAdded: 0,
+    serialsRemoved: 0,
+    serialsMoved: 0,
+    keptFromCancellation: 0,
+  };
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
@@ -426,7 +507,17 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
 }
 
 function valuesOf(l: ContractLineInput): LineValues {
-  return { supplier: l.supplier, productCode: l.productCode, productName: l.productName, subscriptionId: l.subscriptionId, quantity: l.quantity, unitPrice: l.unitPrice, plan: l.plan, billingModel: l.billingModel, isTrial: l.isTrial };
+  return {
+    supplier: l.supplier,
+    productCode: l.productCode,
+    productName: l.productName,
+    subscriptionId: l.subscriptionId,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    plan: l.plan,
+    billingModel: l.billingModel,
+    isTrial: l.isTrial,
+  };
 }
 
 function planNew(plan: ImportPlan, input: ContractInput, contractNo: string, actor: string, now: string): ContractReport {
@@ -436,12 +527,30 @@ function planNew(plan: ImportPlan, input: ContractInput, contractNo: string, act
     plan.lineInserts.push({ contractNo, row: { ...lineRow(valuesOf(line), actor, now), line_no: lineNo, status: 'active', master_quantity: line.quantity } });
     const serials = [...new Map(line.serials.map((s) => [serialKey(s), s])).values()];
     for (const serialNo of serials) plan.serialInserts.push({ contractNo, lineNo, serialNo });
-    return { row: line.row ?? null, lineNo, productCode: line.productCode, subscriptionId: line.subscriptionId, outcome: 'created', changes: [], kept: [], serials: { added: serials, removed: [], moved: [] }, refusal: null };
+    return {
+      row: line.row ?? null,
+      lineNo,
+      productCode: line.productCode,
+      subscriptionId: line.subscriptionId,
+      outcome: 'created',
+      changes: [],
+      kept: [],
+      serials: { added: serials, removed: [], moved: [] },
+      refusal: null,
+    };
   });
   return { contractNo, outcome: 'created', changes: [], kept: [], lines, notInFile: [] };
 }
 
-function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractInput, contractNo: string, actor: string, now: string, options: ImportOptions): ContractReport {
+function planExisting(
+  plan: ImportPlan,
+  stored: StoredContract,
+  input: ContractInput,
+  contractNo: string,
+  actor: string,
+  now: string,
+  options: ImportOptions,
+): ContractReport {
   const serialsColumn = options.serialsColumn !== false;
   const cancelled = stored.status === 'cancelled';
   const changes: FieldChange[] = [];
@@ -465,13 +574,27 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
   compare('shipTo', stored.shipTo, input.shipTo);
 
   const { pairs, unpaired } = pairLines(
-    stored.lines.map((l) => ({ productCode: l.productCode, subscriptionId: l.subscriptionId, serials: l.serials.filter((s) => s.status !== 'removed').map((s) => s.serialNo), content: () => contentOf(l) })),
+    stored.lines.map((l) => ({
+      productCode: l.productCode,
+      subscriptionId: l.subscriptionId,
+      serials: l.serials.filter((s) => s.status !== 'removed').map((s) => s.serialNo),
+      content: () => contentOf(l),
+    })),
     input.lines.map((l) => ({ productCode: l.productCode, subscriptionId: l.subscriptionId, serials: l.serials, content: () => contentOf(valuesOf(l)) })),
   );
   const drafts = input.lines.map((line, j): Draft => {
     const pairing = pairs[j]!;
     if (pairing.kind === 'existing') return draftExisting(stored.lines[pairing.stored]!, line, serialsColumn, options.acceptQuantities === true);
-    const draft: Draft = { input: line, stored: null, values: valuesOf(line), changes: [], kept: [], active: new Map(line.serials.map((s) => [serialKey(s), s])), agreed: line.quantity, refusal: null };
+    const draft: Draft = {
+      input: line,
+      stored: null,
+      values: valuesOf(line),
+      changes: [],
+      kept: [],
+      active: new Map(line.serials.map((s) => [serialKey(s), s])),
+      agreed: line.quantity,
+      refusal: null,
+    };
     if (pairing.kind === 'id-missing') {
       const other = stored.lines[pairing.stored]!;
       draft.refusal = { kind: 'id-missing', lineNo: other.lineNo, subscriptionId: other.subscriptionId };
@@ -498,7 +621,7 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
     }
   }
   const draftOf = new Map(drafts.filter((d) => d.stored).map((d) => [d.stored!.id, d]));
-  for (let again = true; again; ) {
+  for (let again = true; again;) {
     again = false;
     for (const d of drafts) {
       if (d.refusal) continue;
@@ -559,7 +682,10 @@ function planExisting(plan: ImportPlan, stored: StoredContract, input: ContractI
   const outcome = changes.length > 0 || lines.some((l) => l.outcome === 'created' || l.outcome === 'updated') ? 'updated' : 'unchanged';
   if (outcome === 'updated') plan.contractUpdates.push({ id: stored.id, ...contractRow(input, contractNo, endDate, actor, now) });
   const paired = new Set(drafts.filter((d) => d.stored).map((d) => d.stored!.id));
-  const notInFile = unpaired.map((i) => stored.lines[i]!).filter((l) => !paired.has(l.id)).map((l) => ({ lineNo: l.lineNo, productCode: l.productCode, subscriptionId: l.subscriptionId }));
+  const notInFile = unpaired
+    .map((i) => stored.lines[i]!)
+    .filter((l) => !paired.has(l.id))
+    .map((l) => ({ lineNo: l.lineNo, productCode: l.productCode, subscriptionId: l.subscriptionId }));
   return { contractNo, outcome, changes, kept, lines, notInFile };
 }
 
@@ -577,7 +703,8 @@ function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColum
   for (const field of LINE_FIELDS) {
     if (stored[field] !== values[field]) changes.push({ field, before: text(stored[field]), after: text(values[field]) });
   }
-  const kept: KeptValue[] = quantity.kind === 'keep' ? [{ field: 'quantity', store: String(stored.quantity), file: String(line.quantity), orderNos: stored.decidedBy }] : [];
+  const kept: KeptValue[] =
+    quantity.kind === 'keep' ? [{ field: 'quantity', store: String(stored.quantity), file: String(line.quantity), orderNos: stored.decidedBy }] : [];
   const own = activeSerials(stored);
   let active = own;
   if (serialsColumn) {
@@ -598,7 +725,9 @@ function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColum
     draft.refusal = quantity.refusal;
   } else if (serialsColumn ? line.serials.length > 0 && active.size !== values.quantity : active.size !== 0 && active.size !== values.quantity) {
     // A line's active serials are none (an empty cell) or one per seat it has left.
-    draft.refusal = serialsColumn ? { kind: 'serial-count', serials: active.size, quantity: values.quantity, orderNos: stored.decidedBy } : { kind: 'serials-not-given', serials: active.size, quantity: values.quantity };
+    draft.refusal = serialsColumn
+      ? { kind: 'serial-count', serials: active.size, quantity: values.quantity, orderNos: stored.decidedBy }
+      : { kind: 'serials-not-given', serials: active.size, quantity: values.quantity };
   }
   return draft;
 }
@@ -617,7 +746,11 @@ function draftExisting(stored: StoredLine, line: ContractLineInput, serialsColum
  *   `acceptQuantities` the file is taken (an active line only: the import never brings a
  *   cancelled line back).
  */
-function decideQuantity(stored: StoredLine, file: number, acceptQuantities: boolean): { kind: 'take' } | { kind: 'keep' } | { kind: 'refuse'; refusal: LineRefusal } {
+function decideQuantity(
+  stored: StoredLine,
+  file: number,
+  acceptQuantities: boolean,
+): { kind: 'take' } | { kind: 'keep' } | { kind: 'refuse'; refusal: LineRefusal } {
   if (file === stored.quantity) return { kind: 'take' };
   const last = stored.lastCancellation;
   const lineCancelled = stored.status === 'cancelled';
@@ -625,18 +758,36 @@ function decideQuantity(stored: StoredLine, file: number, acceptQuantities: bool
   if (inStep) return { kind: 'take' };
   if (file === stored.masterQuantity || file === last?.before) return { kind: 'keep' };
   if (acceptQuantities && !lineCancelled) return { kind: 'take' };
-  return { kind: 'refuse', refusal: { kind: 'quantity-unexplained', file, before: last?.before ?? stored.masterQuantity, after: stored.quantity, orderNo: last?.orderNo ?? null, lineCancelled } };
+  return {
+    kind: 'refuse',
+    refusal: {
+      kind: 'quantity-unexplained',
+      file,
+      before: last?.before ?? stored.masterQuantity,
+      after: stored.quantity,
+      orderNo: last?.orderNo ?? null,
+      lineCancelled,
+    },
+  };
 }
 
 async function applyPlan(trx: Knex.Transaction, plan: ImportPlan, actor: string, now: string): Promise<void> {
   await insertRows(trx, 'contracts', plan.contractInserts);
   await updateRowsById(trx, 'contracts', plan.contractUpdates);
-  const wanted = new Set([...plan.lineInserts.map((l) => l.contractNo), ...plan.serialInserts.map((s) => s.contractNo), ...plan.audits.map((a) => a.contractNo)]);
+  const wanted = new Set([
+    ...plan.lineInserts.map((l) => l.contractNo),
+    ...plan.serialInserts.map((s) => s.contractNo),
+    ...plan.audits.map((a) => a.contractNo),
+  ]);
   const contractIds = new Map<string, number>();
   for (const part of chunk([...wanted], 2000)) {
     for (const c of await trx<DbContract>('contracts').whereIn('contract_no', part).select('id', 'contract_no')) contractIds.set(c.contract_no, Number(c.id));
   }
-  await insertRows(trx, 'contract_lines', plan.lineInserts.map((l) => ({ ...l.row, contract_id: contractIds.get(l.contractNo)! })));
+  await insertRows(
+    trx,
+    'contract_lines',
+    plan.lineInserts.map((l) => ({ ...l.row, contract_id: contractIds.get(l.contractNo)! })),
+  );
   await updateRowsById(trx, 'contract_lines', plan.lineUpdates, { unit_price: 'integer', quantity: 'integer', is_trial: 'boolean' });
   await updateRowsById(trx, 'contract_lines', plan.masterQuantities, { master_quantity: 'integer' });
   for (const part of chunk(plan.serialsRemoved)) await trx('serials').whereIn('id', idsOf(trx, part)).update({ status: 'removed' });
@@ -645,11 +796,19 @@ async function applyPlan(trx: Knex.Transaction, plan: ImportPlan, actor: string,
     const lineIds = new Map<string, number>();
     const owners = [...new Set(plan.serialInserts.map((s) => contractIds.get(s.contractNo)!))];
     for (const part of chunk(owners)) {
-      for (const l of await trx<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(trx, part)).select('id', 'contract_id', 'line_no')) lineIds.set(`${l.contract_id}|${l.line_no}`, Number(l.id));
+      for (const l of await trx<DbContractLine>('contract_lines').whereIn('contract_id', idsOf(trx, part)).select('id', 'contract_id', 'line_no'))
+        lineIds.set(`${l.contract_id}|${l.line_no}`, Number(l.id));
     }
-    await insertRows(trx, 'serials', plan.serialInserts.map((s) => ({ line_id: lineIds.get(`${contractIds.get(s.contractNo)}|${s.lineNo}`)!, serial_no: s.serialNo, status: 'active' })));
+    await insertRows(
+      trx,
+      'serials',
+      plan.serialInserts.map((s) => ({ line_id: lineIds.get(`${contractIds.get(s.contractNo)}|${s.lineNo}`)!, serial_no: s.serialNo, status: 'active' })),
+    );
   }
-  await recordAudit(trx, ...plan.audits.map((a) => ({ at: now, actor, entity: 'contract' as const, entityId: contractIds.get(a.contractNo)!, action: a.action, detail: a.detail })));
+  await recordAudit(
+    trx,
+    ...plan.audits.map((a) => ({ at: now, actor, entity: 'contract' as const, entityId: contractIds.get(a.contractNo)!, action: a.action, detail: a.detail })),
+  );
 }
 
 /** Portable "insert and give me the id" (PostgreSQL needs RETURNING, SQLite gives it back too). */
@@ -673,8 +832,34 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       .whereIn('c.contract_no', part)
       .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }]);
     // One row per contract line (a contract without lines gives one row of nulls), with its claim.
-    type Row = [number, string, Contract['status'], string, number | null, string, string, number, number, number | boolean, ContractLine['status'], number | null];
-    const rows = await selectPacked<Row>(db, query, ['c.id', 'c.contract_no', 'c.status', 'c.start_date', 'cl.id', 'cl.product_code', 'cl.subscription_id', 'cl.quantity', 'cl.unit_price', 'cl.is_trial', 'cl.status', 'lc.order_id']);
+    type Row = [
+      number,
+      string,
+      Contract['status'],
+      string,
+      number | null,
+      string,
+      string,
+      number,
+      number,
+      number | boolean,
+      ContractLine['status'],
+      number | null,
+    ];
+    const rows = await selectPacked<Row>(db, query, [
+      'c.id',
+      'c.contract_no',
+      'c.status',
+      'c.start_date',
+      'cl.id',
+      'cl.product_code',
+      'cl.subscription_id',
+      'cl.quantity',
+      'cl.unit_price',
+      'cl.is_trial',
+      'cl.status',
+      'lc.order_id',
+    ]);
     if (rows.length === 0) continue;
     // By the lines just read (one bound list, the serials' line index), not by the contract
     // numbers again through two more joins.

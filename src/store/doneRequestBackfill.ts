@@ -25,7 +25,12 @@ export async function backfillDoneRequests(knex: Knex): Promise<void> {
   const readers = new Map<number, (fields: readonly string[]) => Record<CancelColumnKey, string>>();
   let after: { runId: number; rowNo: number } | null = null;
   for (;;) {
-    const q = knex('run_rows').where('outcome', 'ordered').whereNotNull('order_id').orderBy([{ column: 'run_id' }, { column: 'row_no' }]).limit(PAGE).select('run_id', 'row_no', 'order_id', 'line_ids', 'raw_fields');
+    const q = knex('run_rows')
+      .where('outcome', 'ordered')
+      .whereNotNull('order_id')
+      .orderBy([{ column: 'run_id' }, { column: 'row_no' }])
+      .limit(PAGE)
+      .select('run_id', 'row_no', 'order_id', 'line_ids', 'raw_fields');
     if (after) {
       const { runId, rowNo } = after;
       q.andWhere((w) => w.where('run_id', '>', runId).orWhere((x) => x.where('run_id', runId).andWhere('row_no', '>', rowNo)));
@@ -34,8 +39,15 @@ export async function backfillDoneRequests(knex: Knex): Promise<void> {
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     after = { runId: Number(last.run_id), rowNo: Number(last.row_no) };
-    await readersFor(knex, rows.map((r) => Number(r.run_id)), readers);
-    const orders = await ordersOf(knex, rows.map((r) => Number(r.order_id)));
+    await readersFor(
+      knex,
+      rows.map((r) => Number(r.run_id)),
+      readers,
+    );
+    const orders = await ordersOf(
+      knex,
+      rows.map((r) => Number(r.order_id)),
+    );
     const records: Record<string, unknown>[] = [];
     for (const r of rows) {
       const order = orders.get(Number(r.order_id));
@@ -71,7 +83,11 @@ export async function backfillDoneRequests(knex: Knex): Promise<void> {
 }
 
 /** The cell readers of these runs, by the header each run staged its file with. */
-async function readersFor(knex: Knex, runIds: readonly number[], readers: Map<number, (fields: readonly string[]) => Record<CancelColumnKey, string>>): Promise<void> {
+async function readersFor(
+  knex: Knex,
+  runIds: readonly number[],
+  readers: Map<number, (fields: readonly string[]) => Record<CancelColumnKey, string>>,
+): Promise<void> {
   const missing = [...new Set(runIds)].filter((id) => !readers.has(id));
   for (const part of chunk(missing, 500)) {
     for (const run of (await knex('runs').whereIn('id', part).select('id', 'header_fields')) as { id: number; header_fields: string | null }[]) {
@@ -89,10 +105,18 @@ async function readersFor(knex: Knex, runIds: readonly number[], readers: Map<nu
 async function ordersOf(knex: Knex, orderIds: readonly number[]): Promise<Map<number, { contractId: number; endDate: string; before: Map<number, number> }>> {
   const out = new Map<number, { contractId: number; endDate: string; before: Map<number, number> }>();
   for (const part of chunk([...new Set(orderIds)], 500)) {
-    for (const o of (await knex('change_orders').whereIn('id', part).select('id', 'contract_id', 'end_date')) as { id: number; contract_id: number; end_date: string | null }[]) {
+    for (const o of (await knex('change_orders').whereIn('id', part).select('id', 'contract_id', 'end_date')) as {
+      id: number;
+      contract_id: number;
+      end_date: string | null;
+    }[]) {
       out.set(Number(o.id), { contractId: Number(o.contract_id), endDate: o.end_date ?? '', before: new Map() });
     }
-    for (const l of (await knex('order_lines').whereIn('order_id', part).select('order_id', 'contract_line_id', 'quantity_before')) as { order_id: number; contract_line_id: number; quantity_before: number }[]) {
+    for (const l of (await knex('order_lines').whereIn('order_id', part).select('order_id', 'contract_line_id', 'quantity_before')) as {
+      order_id: number;
+      contract_line_id: number;
+      quantity_before: number;
+    }[]) {
       out.get(Number(l.order_id))?.before.set(Number(l.contract_line_id), Number(l.quantity_before));
     }
   }

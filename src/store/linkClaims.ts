@@ -23,7 +23,9 @@ export function newLinkClaimHolder(): string {
 
 /** The database's clock in milliseconds since 1970, as SQL: one clock for every run, whatever its host. */
 function dbNowMs(db: Db): string {
-  return dialectOf(db) === 'postgres' ? 'cast(floor(extract(epoch from clock_timestamp()) * 1000) as bigint)' : "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
+  return dialectOf(db) === 'postgres'
+    ? 'cast(floor(extract(epoch from clock_timestamp()) * 1000) as bigint)'
+    : "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
 }
 
 /** Lines linkage may take up: waiting to be sent or polled, or failed without a final refusal (asked again). */

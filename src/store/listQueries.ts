@@ -34,14 +34,24 @@ export async function* pagesOfContracts(store: Store, filter: { status?: Contrac
     return q;
   };
   for await (const page of pages<Omit<ListedContract, 'lines'>>(base, 'id')) {
-    const lines = (await store.db('contract_lines').whereIn('contract_id', page.map((c) => c.id)).orderBy(['contract_id', 'line_no']).select('contract_id', 'product_name', 'status', 'quantity')) as {
+    const lines = (await store
+      .db('contract_lines')
+      .whereIn(
+        'contract_id',
+        page.map((c) => c.id),
+      )
+      .orderBy(['contract_id', 'line_no'])
+      .select('contract_id', 'product_name', 'status', 'quantity')) as {
       contract_id: number;
       product_name: string;
       status: string;
       quantity: number;
     }[];
     const byContract = groupBy(lines, (l) => l.contract_id);
-    yield page.map((c) => ({ ...c, lines: (byContract.get(c.id) ?? []).map((l) => ({ product_name: l.product_name, status: l.status, quantity: Number(l.quantity) })) }));
+    yield page.map((c) => ({
+      ...c,
+      lines: (byContract.get(c.id) ?? []).map((l) => ({ product_name: l.product_name, status: l.status, quantity: Number(l.quantity) })),
+    }));
   }
 }
 
@@ -63,17 +73,28 @@ export interface ListedOrder {
 /** 契約変更一覧's rows, a page at a time in id order, each order with its lines. */
 export async function* pagesOfOrders(store: Store, filter: { status?: OrderStatus }): AsyncGenerator<ListedOrder[]> {
   const base = () => {
-    const q = store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('o.*', 'o.id as id_key', 'c.contract_no', 'c.subject', 'c.customer', 'c.end_user');
+    const q = store
+      .db('change_orders as o')
+      .join('contracts as c', 'c.id', 'o.contract_id')
+      .select('o.*', 'o.id as id_key', 'c.contract_no', 'c.subject', 'c.customer', 'c.end_user');
     if (filter.status) q.where('o.status', filter.status);
     return q;
   };
   for await (const page of pages<Omit<ListedOrder, 'lines'>>(base, 'o.id')) {
     const lines: { order_id: number; quantity_before: number; quantity_after: number; unit_price: number; linkage_status: string }[] = [];
-    for (const ids of chunk(page.map((o) => o.id))) lines.push(...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')));
+    for (const ids of chunk(page.map((o) => o.id)))
+      lines.push(
+        ...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')),
+      );
     const byOrder = groupBy(lines, (l) => l.order_id);
     yield page.map((o) => ({
       ...o,
-      lines: (byOrder.get(o.id) ?? []).map((l) => ({ quantityBefore: Number(l.quantity_before), quantityAfter: Number(l.quantity_after), unitPrice: Number(l.unit_price), linked: l.linkage_status === 'linked' })),
+      lines: (byOrder.get(o.id) ?? []).map((l) => ({
+        quantityBefore: Number(l.quantity_before),
+        quantityAfter: Number(l.quantity_after),
+        unitPrice: Number(l.unit_price),
+        linked: l.linkage_status === 'linked',
+      })),
     }));
   }
 }

@@ -38,23 +38,34 @@ export function holderIsDead(holder: string): boolean {
  */
 export async function acquireLock(store: Store, name: string, options: { staleMs: number; heartbeatMs?: number; holder?: string }): Promise<LockAttempt> {
   const holder = options.holder ?? describeSelf();
-  const attempt = await transact(store, async (trx): Promise<LockAttempt | 'taken'> => {
-    const now = new Date();
-    const existing = await trx('locks').where({ name }).first();
-    if (existing) {
-      const stale = now.getTime() - Date.parse(existing.heartbeat_at) > options.staleMs;
-      if (!stale && !holderIsDead(existing.holder)) {
-        return { ok: false, heldBy: { holder: existing.holder, acquiredAt: existing.acquired_at, heartbeatAt: existing.heartbeat_at } };
+  const attempt = await transact(
+    store,
+    async (trx): Promise<LockAttempt | 'taken'> => {
+      const now = new Date();
+      const existing = await trx('locks').where({ name }).first();
+      if (existing) {
+        const stale = now.getTime() - Date.parse(existing.heartbeat_at) > options.staleMs;
+        if (!stale && !holderIsDead(existing.holder)) {
+          return { ok: false, heldBy: { holder: existing.holder, acquiredAt: existing.acquired_at, heartbeatAt: existing.heartbeat_at } };
+        }
+        await trx('locks').where({ name, holder: existing.holder }).delete();
       }
-      await trx('locks').where({ name, holder: existing.holder }).delete();
-    }
-    await trx('locks').insert({ name, holder, acquired_at: now.toISOString(), heartbeat_at: now.toISOString() });
-    return 'taken';
-  }, { retryUniqueViolation: true });
+      await trx('locks').insert({ name, holder, acquired_at: now.toISOString(), heartbeat_at: now.toISOString() });
+      return 'taken';
+    },
+    { retryUniqueViolation: true },
+  );
   if (attempt !== 'taken') return attempt;
-  const beat = setInterval(() => {
-    void store.db('locks').where({ name, holder }).update({ heartbeat_at: new Date().toISOString() }).catch(() => undefined);
-  }, options.heartbeatMs ?? Math.max(1000, Math.floor(options.staleMs / 3)));
+  const beat = setInterval(
+    () => {
+      void store
+        .db('locks')
+        .where({ name, holder })
+        .update({ heartbeat_at: new Date().toISOString() })
+        .catch(() => undefined);
+    },
+    options.heartbeatMs ?? Math.max(1000, Math.floor(options.staleMs / 3)),
+  );
   beat.unref();
   return {
     ok: true,

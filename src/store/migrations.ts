@@ -386,5 +386,10 @@ const migrations: Migration[] = [
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,
   getMigrationName: (m) => m.name,
-  getMigration: async (m) => ({ up: m.up, down: async () => { throw new Error('migrations are forward only'); } }),
+  getMigration: async (m) => ({
+    up: m.up,
+    down: async () => {
+      throw new Error('migrations are forward only');
+    },
+  }),
 };

@@ -41,7 +41,11 @@ export interface CreatedOrder {
  * stop at (its `--until`, null for `completed`), recorded on each order in the same
  * statement, so that no night can take up an order before it knows where to stop.
  */
-export async function createCancelOrders(trx: Knex.Transaction, plans: readonly GroupPlan[], ctx: WriteContext & { runId: number | null; holdStage?: Stage | null }): Promise<{ created: CreatedOrder[]; lost: GroupPlan[]; changed: GroupPlan[] }> {
+export async function createCancelOrders(
+  trx: Knex.Transaction,
+  plans: readonly GroupPlan[],
+  ctx: WriteContext & { runId: number | null; holdStage?: Stage | null },
+): Promise<{ created: CreatedOrder[]; lost: GroupPlan[]; changed: GroupPlan[] }> {
   const current = await lockLinesForOrders(trx, plans);
   const claimed = (p: GroupPlan) => p.lines.some((l) => (current.lines.get(l.lineId)?.claimedBy ?? null) !== null);
   const changed = plans.filter((p) => !claimed(p) && p.lines.some((l) => lineChanged(l, current)));
@@ -57,7 +61,16 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
     trx,
     'change_orders',
     winners.map((p, i) => ({ order_no: orderNos[i], contract_id: p.contractId, end_date: p.endDate, note: p.note })),
-    { kind: 'cancel', status: 'requested', applied_on: ctx.today, run_id: ctx.runId, hold_stage: ctx.holdStage ?? null, created_at: ctx.now, updated_at: ctx.now, updated_by: ctx.actor },
+    {
+      kind: 'cancel',
+      status: 'requested',
+      applied_on: ctx.today,
+      run_id: ctx.runId,
+      hold_stage: ctx.holdStage ?? null,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      updated_by: ctx.actor,
+    },
     ['id', 'order_no'],
   );
   for (const r of inserted) idByNo.set(r.order_no, Number(r.id));
@@ -77,7 +90,13 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
   );
   // The new lines' ids are needed only to name the serials they cancel.
   const withSerials = winners.some((p) => p.lines.some((l) => l.serialIds.length > 0));
-  const insertedLines = await insertRowsSharing<{ id: number; order_id: number; contract_line_id: number }>(trx, 'order_lines', lineRows, { linkage_status: 'unlinked' }, withSerials ? ['id', 'order_id', 'contract_line_id'] : []);
+  const insertedLines = await insertRowsSharing<{ id: number; order_id: number; contract_line_id: number }>(
+    trx,
+    'order_lines',
+    lineRows,
+    { linkage_status: 'unlinked' },
+    withSerials ? ['id', 'order_id', 'contract_line_id'] : [],
+  );
   if (withSerials) {
     const orderLineIds = new Map(insertedLines.map((r) => [`${r.order_id}:${r.contract_line_id}`, Number(r.id)]));
     const serialRows = winners.flatMap((p, i) =>
@@ -88,7 +107,9 @@ export async function createCancelOrders(trx: Knex.Transaction, plans: readonly 
   const orderIds = created.map((c) => c.orderId);
   for (const ids of chunk(orderIds)) {
     const list = idList(trx, ids);
-    await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${list.sql})`, [list.binding]);
+    await trx.raw(`insert into line_claims (contract_line_id, order_id) select contract_line_id, order_id from order_lines where order_id in (${list.sql})`, [
+      list.binding,
+    ]);
   }
   await auditOrders(trx, orderIds, 'create', ctx);
   return { created, lost, changed: [] };
@@ -116,11 +137,21 @@ async function lockLinesForOrders(trx: Knex.Transaction, plans: readonly GroupPl
   const locking = dialectOf(trx) === 'postgres';
   for (const ids of chunk(lineIds)) {
     if (locking) await trx('contract_lines').whereIn('id', idsOf(trx, ids)).orderBy('id').forUpdate().select('id');
-    const rows = await trx('contract_lines as cl').leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id').whereIn('cl.id', idsOf(trx, ids)).select('cl.id', 'cl.status', 'cl.quantity', 'cl.unit_price', 'lc.order_id as claimed_by');
-    for (const l of rows) now.lines.set(Number(l.id), { status: l.status, quantity: Number(l.quantity), unitPrice: Number(l.unit_price), claimedBy: l.claimed_by === null ? null : Number(l.claimed_by) });
+    const rows = await trx('contract_lines as cl')
+      .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
+      .whereIn('cl.id', idsOf(trx, ids))
+      .select('cl.id', 'cl.status', 'cl.quantity', 'cl.unit_price', 'lc.order_id as claimed_by');
+    for (const l of rows)
+      now.lines.set(Number(l.id), {
+        status: l.status,
+        quantity: Number(l.quantity),
+        unitPrice: Number(l.unit_price),
+        claimedBy: l.claimed_by === null ? null : Number(l.claimed_by),
+      });
   }
   for (const ids of chunk(serialIds)) {
-    for (const s of await trx('serials').whereIn('id', idsOf(trx, ids)).select('id', 'line_id', 'status')) now.serials.set(Number(s.id), { lineId: Number(s.line_id), status: s.status });
+    for (const s of await trx('serials').whereIn('id', idsOf(trx, ids)).select('id', 'line_id', 'status'))
+      now.serials.set(Number(s.id), { lineId: Number(s.line_id), status: s.status });
   }
   return now;
 }
@@ -138,7 +169,12 @@ function lineChanged(l: GroupPlan['lines'][number], now: LinesNow): boolean {
 async function auditOrders(db: Db, orderIds: readonly number[], action: string, ctx: WriteContext): Promise<void> {
   for (const ids of chunk(orderIds)) {
     const list = idList(db, ids);
-    await db.raw(`insert into audit_log (at, actor, entity, entity_id, action) select ?, ?, 'order', id, ? from change_orders where id in (${list.sql})`, [ctx.now, ctx.actor, action, list.binding]);
+    await db.raw(`insert into audit_log (at, actor, entity, entity_id, action) select ?, ?, 'order', id, ? from change_orders where id in (${list.sql})`, [
+      ctx.now,
+      ctx.actor,
+      action,
+      list.binding,
+    ]);
   }
 }
 
@@ -146,12 +182,22 @@ async function auditOrders(db: Db, orderIds: readonly number[], action: string, 
  * Moves many orders from one status to the next in one statement per chunk, guarded on
  * the status read: an order another run already moved is left alone. Returns the ids moved.
  */
-export async function transitionOrders(trx: Knex.Transaction, orderIds: readonly number[], from: OrderStatus, to: OrderStatus, ctx: WriteContext, action: string): Promise<number[]> {
+export async function transitionOrders(
+  trx: Knex.Transaction,
+  orderIds: readonly number[],
+  from: OrderStatus,
+  to: OrderStatus,
+  ctx: WriteContext,
+  action: string,
+): Promise<number[]> {
   const moved: number[] = [];
   for (const ids of chunk(orderIds)) {
     // RETURNING gives the rows this statement changed, not the ones read before it, so an
     // order another run moved meanwhile is never counted (or audited) twice.
-    const changed = await trx('change_orders').whereIn('id', idsOf(trx, ids)).andWhere({ status: from }).update({ status: to, updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
+    const changed = await trx('change_orders')
+      .whereIn('id', idsOf(trx, ids))
+      .andWhere({ status: from })
+      .update({ status: to, updated_at: ctx.now, updated_by: ctx.actor }, ['id']);
     moved.push(...changed.map((r: { id: number }) => Number(r.id)));
   }
   await auditOrders(trx, moved, action, ctx);
@@ -168,7 +214,9 @@ export async function withdrawAcceptanceIfUnsent(trx: Knex.Transaction, orderId:
       q
         .whereIn('linkage_status', ['pending', 'linked'])
         .orWhere((u) => u.where('linkage_status', 'unlinked').whereNotNull('sent_at'))
-        .orWhere((f) => f.where('linkage_status', 'failed').andWhere((c) => c.whereNull('linkage_code').orWhereIn('linkage_code', [...NOT_FINAL_REFUSAL_CODES]))),
+        .orWhere((f) =>
+          f.where('linkage_status', 'failed').andWhere((c) => c.whereNull('linkage_code').orWhereIn('linkage_code', [...NOT_FINAL_REFUSAL_CODES])),
+        ),
     )
     .select(trx.raw('1'));
   // Sent back by an operator on purpose: it stays requested until an operator moves it (a
@@ -203,7 +251,8 @@ export async function raiseOrderHolds(trx: Knex.Transaction, orderIds: readonly 
 /** The ids of orders by number, for the numbers that name one. */
 export async function findOrderIdsByNo(db: Db, orderNos: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const part of chunk([...new Set(orderNos)], 500)) for (const r of await db('change_orders').whereIn('order_no', part).select('id', 'order_no')) out.set(r.order_no, Number(r.id));
+  for (const part of chunk([...new Set(orderNos)], 500))
+    for (const r of await db('change_orders').whereIn('order_no', part).select('id', 'order_no')) out.set(r.order_no, Number(r.id));
   return out;
 }
 
@@ -223,7 +272,8 @@ export async function loadOrders(db: Db, orderIds: readonly number[]): Promise<M
       });
     }
     const lines = await db<DbOrderLine>('order_lines').whereIn('order_id', idsOf(db, ids)).orderBy('id');
-    for (const l of lines) out.get(l.order_id)?.lines.push({ ...toOrderLine(l), sentAt: l.sent_at, linkageCode: l.linkage_code, linkageMessage: l.linkage_message });
+    for (const l of lines)
+      out.get(l.order_id)?.lines.push({ ...toOrderLine(l), sentAt: l.sent_at, linkageCode: l.linkage_code, linkageMessage: l.linkage_message });
   }
   return out;
 }
@@ -242,11 +292,18 @@ export async function findOrderByNo(db: Db, orderNo: string): Promise<OrderWithL
  * and the lines this call marked (the others were marked by an earlier run). With
  * `mark: false` (nothing will leave: the circuit is open) it only gives the keys.
  */
-export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonly number[], now: string, options: { mark: boolean } = { mark: true }): Promise<{ keys: Map<number, string>; marked: number[] }> {
+export async function prepareLinesToSend(
+  trx: Knex.Transaction,
+  lineIds: readonly number[],
+  now: string,
+  options: { mark: boolean } = { mark: true },
+): Promise<{ keys: Map<number, string>; marked: number[] }> {
   const keys = new Map<number, string>();
   const marked: number[] = [];
   for (const ids of chunk(lineIds)) {
-    const keyless = (await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('idempotency_key').select('id')).map((r: { id: number }) => Number(r.id));
+    const keyless = (await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('idempotency_key').select('id')).map((r: { id: number }) =>
+      Number(r.id),
+    );
     for (const part of chunk(keyless, 5000)) {
       // Guarded on the key still missing: a run that filled it meanwhile keeps its key.
       await trx.raw(
@@ -255,7 +312,8 @@ export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonl
         part.flatMap((id) => [id, randomUUID()]),
       );
     }
-    for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, ids)).select('id', 'idempotency_key')) as { id: number; idempotency_key: string }[]) keys.set(Number(r.id), r.idempotency_key);
+    for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, ids)).select('id', 'idempotency_key')) as { id: number; idempotency_key: string }[])
+      keys.set(Number(r.id), r.idempotency_key);
     if (!options.mark) continue;
     const changed = await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('sent_at').update({ sent_at: now }, ['id']);
     marked.push(...changed.map((r: { id: number }) => Number(r.id)));
@@ -269,7 +327,10 @@ export async function prepareLinesToSend(trx: Knex.Transaction, lineIds: readonl
  */
 export async function recordLinkedWith(trx: Knex.Transaction, orderLineIds: readonly number[], supplier: string): Promise<void> {
   for (const ids of chunk(orderLineIds)) {
-    await trx('change_orders').whereIn('id', trx('order_lines').whereIn('id', idsOf(trx, ids)).select('order_id')).whereNull('linked_with').update({ linked_with: supplier });
+    await trx('change_orders')
+      .whereIn('id', trx('order_lines').whereIn('id', idsOf(trx, ids)).select('order_id'))
+      .whereNull('linked_with')
+      .update({ linked_with: supplier });
   }
 }
 
@@ -279,7 +340,8 @@ export async function recordLinkedWith(trx: Knex.Transaction, orderLineIds: read
  * them with the same key and target.
  */
 export async function unmarkLinesSent(trx: Knex.Transaction, lineIds: readonly number[], holder: string): Promise<void> {
-  for (const ids of chunk(lineIds)) await trx('order_lines').whereIn('id', idsOf(trx, ids)).where({ linkage_status: 'unlinked', link_claim: holder }).update({ sent_at: null });
+  for (const ids of chunk(lineIds))
+    await trx('order_lines').whereIn('id', idsOf(trx, ids)).where({ linkage_status: 'unlinked', link_claim: holder }).update({ sent_at: null });
 }
 
 export interface LinkageUpdate {
@@ -377,8 +439,30 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
     .where('ol.id', orderLineId)
-    .first('ol.quantity_after', 'o.order_no', 'o.status as order_status', 'o.end_date as order_end_date', 'cl.id as line_id', 'cl.contract_id', 'cl.quantity', 'cl.end_date as line_end_date', 'cl.subscription_id', 'lc.order_id as claimed_by')) as
-    | { quantity_after: number; order_no: string; order_status: string; order_end_date: string | null; line_id: number; contract_id: number; quantity: number; line_end_date: string | null; subscription_id: string; claimed_by: number | null }
+    .first(
+      'ol.quantity_after',
+      'o.order_no',
+      'o.status as order_status',
+      'o.end_date as order_end_date',
+      'cl.id as line_id',
+      'cl.contract_id',
+      'cl.quantity',
+      'cl.end_date as line_end_date',
+      'cl.subscription_id',
+      'lc.order_id as claimed_by',
+    )) as
+    | {
+        quantity_after: number;
+        order_no: string;
+        order_status: string;
+        order_end_date: string | null;
+        line_id: number;
+        contract_id: number;
+        quantity: number;
+        line_end_date: string | null;
+        subscription_id: string;
+        claimed_by: number | null;
+      }
     | undefined;
   if (row?.order_status === 'accepted') {
     await followOnOpenOrder(trx, orderLineId, row, supplierQuantity, ctx);
@@ -392,7 +476,13 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     const cancelled = supplierQuantity === 0;
     await trx('contract_lines')
       .where({ id: row.line_id })
-      .update({ quantity: supplierQuantity, status: cancelled ? 'cancelled' : 'active', end_date: cancelled ? (row.line_end_date ?? row.order_end_date) : null, updated_at: ctx.now, updated_by: ctx.actor });
+      .update({
+        quantity: supplierQuantity,
+        status: cancelled ? 'cancelled' : 'active',
+        end_date: cancelled ? (row.line_end_date ?? row.order_end_date) : null,
+        updated_at: ctx.now,
+        updated_by: ctx.actor,
+      });
     if (cancelled) {
       await trx('contracts')
         .where({ id: row.contract_id, status: 'active' })
@@ -400,7 +490,9 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
         .update({ status: 'cancelled', end_date: row.order_end_date, cancelled_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor });
     } else {
       // Seats still billed at the supplier: the contract is not cancelled (its end and cancellation dates were this order's).
-      await trx('contracts').where({ id: row.contract_id, status: 'cancelled' }).update({ status: 'active', end_date: null, cancelled_on: null, updated_at: ctx.now, updated_by: ctx.actor });
+      await trx('contracts')
+        .where({ id: row.contract_id, status: 'cancelled' })
+        .update({ status: 'active', end_date: null, cancelled_on: null, updated_at: ctx.now, updated_by: ctx.actor });
     }
   }
   const finance = apply ? await followOnCompletedOrderLine(trx, orderLineId, supplierQuantity) : null;
@@ -418,7 +510,16 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
     entity: 'contract_line',
     entityId: Number(row.line_id),
     action: 'supplier-settled-other-quantity',
-    detail: { orderNo: row.order_no, orderLineId, subscriptionId: row.subscription_id, confirmedQuantity: Number(row.quantity_after), storeHad, supplierQuantity, applied: apply, cancelledSerialRow: finance },
+    detail: {
+      orderNo: row.order_no,
+      orderLineId,
+      subscriptionId: row.subscription_id,
+      confirmedQuantity: Number(row.quantity_after),
+      storeHad,
+      supplierQuantity,
+      applied: apply,
+      cancelledSerialRow: finance,
+    },
   });
 }
 
@@ -429,14 +530,21 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
  * not what was asked. A row finance was already notified of stays as it was (the audit row
  * says so); serial-managed lines name their serials and are left as confirmed.
  */
-async function followOnCompletedOrderLine(trx: Knex.Transaction, orderLineId: number, supplierQuantity: number): Promise<'updated' | 'removed' | 'already notified' | 'none'> {
+async function followOnCompletedOrderLine(
+  trx: Knex.Transaction,
+  orderLineId: number,
+  supplierQuantity: number,
+): Promise<'updated' | 'removed' | 'already notified' | 'none'> {
   const line = (await trx('order_lines').where({ id: orderLineId }).first('quantity_before')) as { quantity_before: number } | undefined;
   if (!line) return 'none';
   const cancelled = Math.max(0, Number(line.quantity_before) - supplierQuantity);
   await trx('order_lines').where({ id: orderLineId }).update({ quantity_after: supplierQuantity, cancel_quantity: cancelled });
   const serialManaged = await trx('order_line_serials').where({ order_line_id: orderLineId }).first('serial_id');
   if (serialManaged) return 'none';
-  const rows = (await trx('cancelled_serials').where({ order_line_id: orderLineId }).select('id', 'notified_at')) as { id: number; notified_at: string | null }[];
+  const rows = (await trx('cancelled_serials').where({ order_line_id: orderLineId }).select('id', 'notified_at')) as {
+    id: number;
+    notified_at: string | null;
+  }[];
   if (rows.length === 0) return 'none';
   if (rows.some((r) => r.notified_at !== null)) return 'already notified';
   if (cancelled === 0) {
@@ -454,8 +562,17 @@ async function followOnCompletedOrderLine(trx: Knex.Transaction, orderLineId: nu
  * took, so that confirmation applies to the contract line, the serial export and the amounts
  * what the supplier did. An audit row keeps what was asked and what the supplier holds.
  */
-async function followOnOpenOrder(trx: Knex.Transaction, orderLineId: number, row: { quantity_after: number; order_no: string; line_id: number; subscription_id: string }, supplierQuantity: number, ctx: WriteContext): Promise<void> {
-  const asked = (await trx('order_lines').where({ id: orderLineId }).first('quantity_before', 'cancel_quantity')) as { quantity_before: number; cancel_quantity: number };
+async function followOnOpenOrder(
+  trx: Knex.Transaction,
+  orderLineId: number,
+  row: { quantity_after: number; order_no: string; line_id: number; subscription_id: string },
+  supplierQuantity: number,
+  ctx: WriteContext,
+): Promise<void> {
+  const asked = (await trx('order_lines').where({ id: orderLineId }).first('quantity_before', 'cancel_quantity')) as {
+    quantity_before: number;
+    cancel_quantity: number;
+  };
   const before = Number(asked.quantity_before);
   await trx('order_lines')
     .where({ id: orderLineId })
@@ -491,7 +608,13 @@ async function followOnOpenOrder(trx: Knex.Transaction, orderLineId: number, row
  * an audit row per released line.
  * Every statement is guarded so that applying it twice changes nothing.
  */
-export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly number[], endDateOverride: string | null, ctx: WriteContext, release: ReleaseRefused = 'none'): Promise<number[]> {
+export async function confirmOrders(
+  trx: Knex.Transaction,
+  orderIds: readonly number[],
+  endDateOverride: string | null,
+  ctx: WriteContext,
+  release: ReleaseRefused = 'none',
+): Promise<number[]> {
   const done: number[] = [];
   for (const candidates of chunk(orderIds, 2000)) {
     const query = trx('change_orders').whereIn('id', idsOf(trx, candidates)).andWhere({ status: 'accepted' });
@@ -503,7 +626,16 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
         if (release === 'final') this.andWhere((q) => q.whereNull('g.linkage_code').orWhereIn('g.linkage_code', [...NOT_FINAL_REFUSAL_CODES]));
       });
     }
-    const changed = await query.update({ status: 'completed', completed_on: ctx.today, updated_at: ctx.now, updated_by: ctx.actor, ...(endDateOverride !== null ? { end_date: endDateOverride } : {}) }, ['id']);
+    const changed = await query.update(
+      {
+        status: 'completed',
+        completed_on: ctx.today,
+        updated_at: ctx.now,
+        updated_by: ctx.actor,
+        ...(endDateOverride !== null ? { end_date: endDateOverride } : {}),
+      },
+      ['id'],
+    );
     const ids = changed.map((r: { id: number }) => Number(r.id));
     if (ids.length === 0) continue;
     // Every statement below names the orders by one bound list.
@@ -523,7 +655,10 @@ export async function confirmOrders(trx: Knex.Transaction, orderIds: readonly nu
        where ol.contract_line_id = contract_lines.id and ol.order_id in (${inList}) and ol.linkage_status <> 'failed'`,
       [ctx.now, ctx.actor, listed],
     );
-    await trx.raw(`update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`, [listed]);
+    await trx.raw(
+      `update serials set status = 'cancelled' where id in (select s.serial_id from order_line_serials s where s.order_line_id in (${orderLines}))`,
+      [listed],
+    );
     // Serial-managed lines yield one row per named serial; subscription products one row
     // with the subscription id standing as the serial and the cancelled quantity.
     await trx.raw(
@@ -570,7 +705,9 @@ async function releaseRefusedLines(trx: Knex.Transaction, orderIds: readonly num
   >[];
   if (refused.length === 0) return;
   for (const ids of chunk(refused.map((r) => Number(r.id)))) {
-    await trx('order_lines').whereIn('id', idsOf(trx, ids)).update({ cancel_quantity: 0, quantity_after: trx.raw('quantity_before') });
+    await trx('order_lines')
+      .whereIn('id', idsOf(trx, ids))
+      .update({ cancel_quantity: 0, quantity_after: trx.raw('quantity_before') });
   }
   await recordAudit(
     trx,
@@ -627,7 +764,6 @@ export async function loadContractsById(db: Db, ids: readonly number[]): Promise
   return out;
 }
 
-
 /** What linkage needs of a line, in one join: a few columns instead of four whole tables. */
 export interface LinkableLine {
   lineId: number;
@@ -673,19 +809,56 @@ export async function loadLinkableLines(db: Db, orderIds: readonly number[]): Pr
       .orderBy('ol.id');
     type Row = [number, number, string | null, OrderStatus, LinkageStatus, number, number, string, string, number, number];
     const columns = [
-      'ol.id', 'ol.order_id', 'o.linked_with', 'o.status', 'ol.linkage_status', 'ol.quantity_before', 'ol.quantity_after', 'cl.subscription_id', 'c.customer',
+      'ol.id',
+      'ol.order_id',
+      'o.linked_with',
+      'o.status',
+      'ol.linkage_status',
+      'ol.quantity_before',
+      'ol.quantity_after',
+      'cl.subscription_id',
+      'c.customer',
       'case when ol.sent_at is not null then 1 else 0 end',
       'case when exists (select 1 from order_line_serials s where s.order_line_id = ol.id) then 1 else 0 end',
     ];
-    for (const [lineId, orderId, linkedWith, orderStatus, linkageStatus, before, after, subscriptionId, customer, sent, namesSerials] of await selectPacked<Row>(db, query, columns)) {
-      out.push({ lineId: Number(lineId), orderId: Number(orderId), linkedWith, orderStatus, linkageStatus, quantityBefore: Number(before), quantityAfter: Number(after), subscriptionId, customer, sent: Number(sent) === 1, namesSerials: Number(namesSerials) === 1 });
+    for (const [
+      lineId,
+      orderId,
+      linkedWith,
+      orderStatus,
+      linkageStatus,
+      before,
+      after,
+      subscriptionId,
+      customer,
+      sent,
+      namesSerials,
+    ] of await selectPacked<Row>(db, query, columns)) {
+      out.push({
+        lineId: Number(lineId),
+        orderId: Number(orderId),
+        linkedWith,
+        orderStatus,
+        linkageStatus,
+        quantityBefore: Number(before),
+        quantityAfter: Number(after),
+        subscriptionId,
+        customer,
+        sent: Number(sent) === 1,
+        namesSerials: Number(namesSerials) === 1,
+      });
     }
   }
   return out;
 }
 
 /** What confirmation needs of accepted orders, in one join: status, dates, contract start, line states. */
-export async function loadConfirmable(db: Db, orderIds: readonly number[]): Promise<Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus; linkageCode: string | null }[] }>> {
+export async function loadConfirmable(
+  db: Db,
+  orderIds: readonly number[],
+): Promise<
+  Map<number, { appliedOn: string; endDate: string | null; contractStartDate: string; lines: { linkageStatus: LinkageStatus; linkageCode: string | null }[] }>
+> {
   const states = await loadOrderStates(db, orderIds, ['accepted']);
   return new Map([...states].map(([id, o]) => [id, { appliedOn: o.appliedOn, endDate: o.endDate, contractStartDate: o.contractStartDate, lines: o.lines }]));
 }
@@ -713,8 +886,32 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       .orderBy('ol.id');
     if (statuses) query.whereIn('o.status', [...statuses]);
     type Row = [number, string, OrderStatus, Stage | null, string, string | null, string, LinkageStatus, string | null, string | null, string | null];
-    const columns = ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'o.applied_on', 'o.end_date', 'c.start_date', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja'];
-    for (const [rawId, orderNo, status, holdStage, appliedOn, endDate, contractStartDate, linkageStatus, linkageCode, linkageMessage, linkageMessageJa] of await selectPacked<Row>(db, query, columns)) {
+    const columns = [
+      'o.id',
+      'o.order_no',
+      'o.status',
+      'o.hold_stage',
+      'o.applied_on',
+      'o.end_date',
+      'c.start_date',
+      'ol.linkage_status',
+      'ol.linkage_code',
+      'ol.linkage_message',
+      'ol.linkage_message_ja',
+    ];
+    for (const [
+      rawId,
+      orderNo,
+      status,
+      holdStage,
+      appliedOn,
+      endDate,
+      contractStartDate,
+      linkageStatus,
+      linkageCode,
+      linkageMessage,
+      linkageMessageJa,
+    ] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const entry = out.get(id) ?? { orderNo, status, holdStage, appliedOn, endDate, contractStartDate, lines: [] };
       entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage, linkageMessageJa });
@@ -744,16 +941,42 @@ export interface OrderView {
 export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promise<Map<number, OrderView>> {
   const out = new Map<number, OrderView>();
   for (const ids of chunk([...new Set(orderIds)])) {
-    const query = db('change_orders as o')
-      .join('order_lines as ol', 'ol.order_id', 'o.id')
-      .whereIn('o.id', idsOf(db, ids))
-      .orderBy('ol.id');
+    const query = db('change_orders as o').join('order_lines as ol', 'ol.order_id', 'o.id').whereIn('o.id', idsOf(db, ids)).orderBy('ol.id');
     type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null, string | null, number];
-    const columns = ['o.id', 'o.order_no', 'o.status', 'o.hold_stage', 'ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.linkage_message_ja', liveClaimColumn(db, 'ol')];
-    for (const [rawId, orderNo, status, holdStage, contractLineId, linkageStatus, linkageCode, linkageMessage, linkageMessageJa, claimed] of await selectPacked<Row>(db, query, columns)) {
+    const columns = [
+      'o.id',
+      'o.order_no',
+      'o.status',
+      'o.hold_stage',
+      'ol.contract_line_id',
+      'ol.linkage_status',
+      'ol.linkage_code',
+      'ol.linkage_message',
+      'ol.linkage_message_ja',
+      liveClaimColumn(db, 'ol'),
+    ];
+    for (const [
+      rawId,
+      orderNo,
+      status,
+      holdStage,
+      contractLineId,
+      linkageStatus,
+      linkageCode,
+      linkageMessage,
+      linkageMessageJa,
+      claimed,
+    ] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const view = out.get(id) ?? { orderNo, status, holdStage, lines: [] as OrderView['lines'] };
-      view.lines.push({ contractLineId: Number(contractLineId), linkageStatus, linkageCode, linkageMessage, linkageMessageJa, linkingElsewhere: Number(claimed) === 1 });
+      view.lines.push({
+        contractLineId: Number(contractLineId),
+        linkageStatus,
+        linkageCode,
+        linkageMessage,
+        linkageMessageJa,
+        linkingElsewhere: Number(claimed) === 1,
+      });
       out.set(id, view);
     }
   }

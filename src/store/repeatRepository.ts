@@ -11,7 +11,6 @@ type Db = Knex | Knex.Transaction;
  * the contracts of a page of rows, never row by row.
  */
 
-
 /** The done requests on these contracts whose order was not withdrawn (a withdrawn order did nothing), by contract. */
 export async function findDoneRequests(db: Db, contractIds: readonly number[]): Promise<Map<number, DoneRequest[]>> {
   const out = new Map<number, DoneRequest[]>();
@@ -50,7 +49,11 @@ function toDoneRequest(r: Record<string, unknown>): DoneRequest {
 export async function doneRequestIds(db: Db, contractIds: readonly number[]): Promise<Set<number>> {
   const out = new Set<number>();
   for (const part of chunk([...new Set(contractIds)])) {
-    const rows = await db('done_requests as d').join('change_orders as o', 'o.id', 'd.order_id').whereIn('d.contract_id', idsOf(db, part)).whereNot('o.status', 'withdrawn').select('d.id');
+    const rows = await db('done_requests as d')
+      .join('change_orders as o', 'o.id', 'd.order_id')
+      .whereIn('d.contract_id', idsOf(db, part))
+      .whereNot('o.status', 'withdrawn')
+      .select('d.id');
     for (const r of rows as { id: number }[]) out.add(Number(r.id));
   }
   return out;
@@ -60,7 +63,12 @@ export async function doneRequestIds(db: Db, contractIds: readonly number[]): Pr
 export type NewDoneRequest = DoneRequestFields & { orderId: number };
 
 export async function insertDoneRequests(trx: Knex.Transaction, runId: number, requests: readonly NewDoneRequest[]): Promise<void> {
-  const rows = requests.map(({ orderId, rowNo, contractId, ...form }) => ({ order_id: orderId, row_no: rowNo, contract_id: contractId, resolved: packResolvedForm(form) }));
+  const rows = requests.map(({ orderId, rowNo, contractId, ...form }) => ({
+    order_id: orderId,
+    row_no: rowNo,
+    contract_id: contractId,
+    resolved: packResolvedForm(form),
+  }));
   await insertRowsSharing(trx, 'done_requests', rows, { run_id: runId });
 }
 
@@ -74,7 +82,11 @@ export interface EvidenceRun {
 }
 
 /** For each order, the rows of earlier runs that made or reported it: (run, row number). */
-export async function rowsNamingOrders(db: Db, orderIds: readonly number[], exceptRunId: number | null): Promise<Map<number, { runId: number; rowNo: number }[]>> {
+export async function rowsNamingOrders(
+  db: Db,
+  orderIds: readonly number[],
+  exceptRunId: number | null,
+): Promise<Map<number, { runId: number; rowNo: number }[]>> {
   const out = new Map<number, { runId: number; rowNo: number }[]>();
   for (const part of chunk([...new Set(orderIds)])) {
     const q = db('run_rows').whereIn('order_id', idsOf(db, part)).select('order_id', 'run_id', 'row_no');
@@ -93,9 +105,21 @@ export async function rowsNamingOrders(db: Db, orderIds: readonly number[], exce
 export async function loadEvidenceRuns(db: Db, runIds: readonly number[]): Promise<Map<number, EvidenceRun>> {
   const out = new Map<number, EvidenceRun>();
   for (const part of chunk([...new Set(runIds)])) {
-    const rows = (await db('runs').whereIn('id', idsOf(db, part)).select('id', 'file_name', 'errors_file', 'applied_on', 'header_fields')) as { id: number; file_name: string; errors_file: string | null; applied_on: string; header_fields: string | null }[];
+    const rows = (await db('runs').whereIn('id', idsOf(db, part)).select('id', 'file_name', 'errors_file', 'applied_on', 'header_fields')) as {
+      id: number;
+      file_name: string;
+      errors_file: string | null;
+      applied_on: string;
+      header_fields: string | null;
+    }[];
     for (const r of rows) {
-      out.set(Number(r.id), { id: Number(r.id), fileName: r.file_name, errorsFile: r.errors_file, appliedOn: r.applied_on, header: r.header_fields ? (JSON.parse(r.header_fields) as string[]) : [] });
+      out.set(Number(r.id), {
+        id: Number(r.id),
+        fileName: r.file_name,
+        errorsFile: r.errors_file,
+        appliedOn: r.applied_on,
+        header: r.header_fields ? (JSON.parse(r.header_fields) as string[]) : [],
+      });
     }
   }
   return out;

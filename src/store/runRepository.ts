@@ -39,7 +39,10 @@ export async function findRuns(db: Db, sha256: string): Promise<RunRecord[]> {
   return db<RunRecord>('runs').where({ file_sha256: sha256 }).orderBy('id');
 }
 
-export async function createRun(db: Db, run: { sha256: string; fileName: string; errorsFile: string; until: Stage; appliedOn: string; now: string; owner: string; operator: string; dryRun: boolean }): Promise<number> {
+export async function createRun(
+  db: Db,
+  run: { sha256: string; fileName: string; errorsFile: string; until: Stage; appliedOn: string; now: string; owner: string; operator: string; dryRun: boolean },
+): Promise<number> {
   return insertReturningId(db, 'runs', {
     file_sha256: run.sha256,
     file_name: run.fileName,
@@ -71,7 +74,9 @@ export async function restartStaging(store: Store, runId: number): Promise<void>
 export async function insertStagedRows(store: Store, runId: number, rows: readonly StagedRow[]): Promise<void> {
   if (rows.length === 0) return;
   // Rows that read cleanly (nearly all) are written without the error columns they leave empty.
-  const clean = rows.filter((r) => r.error_code === null).map((r) => ({ run_id: runId, row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields, outcome: r.outcome }));
+  const clean = rows
+    .filter((r) => r.error_code === null)
+    .map((r) => ({ run_id: runId, row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields, outcome: r.outcome }));
   const unreadable = rows.filter((r) => r.error_code !== null).map((r) => ({ ...r, run_id: runId }));
   await transact(store, async (trx) => {
     await insertRows(trx, 'run_rows', clean);
@@ -81,7 +86,11 @@ export async function insertStagedRows(store: Store, runId: number, rows: readon
 
 /** Idempotent, so run again when the connection was lost under it. */
 export async function completeStaging(db: Db, runId: number, rowCount: number, header: readonly string[]): Promise<void> {
-  await withBusyRetry(() => db('runs').where({ id: runId }).update({ row_count: rowCount, header_fields: JSON.stringify(header) }));
+  await withBusyRetry(() =>
+    db('runs')
+      .where({ id: runId })
+      .update({ row_count: rowCount, header_fields: JSON.stringify(header) }),
+  );
 }
 
 /** Contract numbers with rows still to judge, a page at a time (keyset, so memory stays flat). */
@@ -139,7 +148,9 @@ export async function recordJudgements(trx: Knex.Transaction, runId: number, jud
     const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
     for (const part of chunk(rows, Math.floor(MAX_PARAMS / width))) {
       // The first `width` of: row, outcome, order, lines, code, English words, Japanese words.
-      const bindings = part.flatMap((j) => [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa].slice(0, width));
+      const bindings = part.flatMap((j) =>
+        [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa].slice(0, width),
+      );
       await trx.raw(
         `update run_rows set ${set}
          from (values ${part.map(() => tuple).join(', ')}) as v
@@ -152,11 +163,19 @@ export async function recordJudgements(trx: Knex.Transaction, runId: number, jud
 
 /** request_ids that occur more than once in the file: all but the first row are duplicates. */
 export async function duplicateRequestRows(db: Db, runId: number): Promise<number[]> {
-  const dups = await db('run_rows').where({ run_id: runId }).andWhere('request_id', '<>', '').groupBy('request_id').havingRaw('count(*) > 1').select('request_id', db.raw('min(row_no) as first_row'));
+  const dups = await db('run_rows')
+    .where({ run_id: runId })
+    .andWhere('request_id', '<>', '')
+    .groupBy('request_id')
+    .havingRaw('count(*) > 1')
+    .select('request_id', db.raw('min(row_no) as first_row'));
   const out: number[] = [];
   for (const part of chunk(dups as { request_id: string; first_row: number }[], 400)) {
     const firsts = new Map(part.map((d) => [d.request_id, Number(d.first_row)]));
-    const rows = await db('run_rows').where({ run_id: runId, outcome: 'staged' }).whereIn('request_id', [...firsts.keys()]).select('row_no', 'request_id');
+    const rows = await db('run_rows')
+      .where({ run_id: runId, outcome: 'staged' })
+      .whereIn('request_id', [...firsts.keys()])
+      .select('row_no', 'request_id');
     for (const r of rows) if (firsts.get(r.request_id) !== Number(r.row_no)) out.push(Number(r.row_no));
   }
   return out;
@@ -184,12 +203,24 @@ export async function findRequestKeys(db: Db, requestIds: readonly string[]): Pr
  * This is the check itself, in the statement that writes the keys, instead of a read of
  * the same keys before it.
  */
-export async function insertRequestKeys(trx: Knex.Transaction, runId: number, keys: readonly { requestId: string; fingerprint: string; orderId: number }[]): Promise<boolean> {
+export async function insertRequestKeys(
+  trx: Knex.Transaction,
+  runId: number,
+  keys: readonly { requestId: string; fingerprint: string; orderId: number }[],
+): Promise<boolean> {
   const byRequest = new Map<string, { request_id: string; order_id: number; fingerprint: string }>();
   for (const k of keys) {
-    if (k.requestId !== '' && !byRequest.has(k.requestId)) byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
+    if (k.requestId !== '' && !byRequest.has(k.requestId))
+      byRequest.set(k.requestId, { request_id: k.requestId, order_id: k.orderId, fingerprint: k.fingerprint });
   }
-  const inserted = await insertRowsSharing(trx, 'request_keys', [...byRequest.values()], { run_id: runId }, ['request_id'], 'on conflict (request_id) do nothing');
+  const inserted = await insertRowsSharing(
+    trx,
+    'request_keys',
+    [...byRequest.values()],
+    { run_id: runId },
+    ['request_id'],
+    'on conflict (request_id) do nothing',
+  );
   return inserted.length === byRequest.size;
 }
 
@@ -207,7 +238,11 @@ export interface EarlierRow {
 export async function earlierOrdersOfRows(db: Db, runIds: readonly number[], rowNos: readonly number[]): Promise<Map<number, EarlierRow>> {
   const out = new Map<number, EarlierRow>();
   if (runIds.length === 0 || rowNos.length === 0) return out;
-  const rows = await db('run_rows').whereIn('run_id', runIds).whereIn('row_no', idsOf(db, rowNos)).whereNotNull('order_id').select('row_no', 'order_id', 'line_ids');
+  const rows = await db('run_rows')
+    .whereIn('run_id', runIds)
+    .whereIn('row_no', idsOf(db, rowNos))
+    .whereNotNull('order_id')
+    .select('row_no', 'order_id', 'line_ids');
   for (const r of rows) out.set(Number(r.row_no), { orderId: Number(r.order_id), lineIds: r.line_ids ? String(r.line_ids).split(',').map(Number) : null });
   return out;
 }
@@ -241,7 +276,16 @@ export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', 
   for (;;) {
     const query = db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
     type Row = [number, string, string, RowOutcome, number | null, string | null, string | null, string | null];
-    const rows = await selectPacked<Row>(db, query, ['row_no', 'contract_no', 'raw_fields', 'outcome', 'order_id', 'line_ids', 'error_code', lang === 'ja' ? 'error_message_ja' : 'error_message_en']);
+    const rows = await selectPacked<Row>(db, query, [
+      'row_no',
+      'contract_no',
+      'raw_fields',
+      'outcome',
+      'order_id',
+      'line_ids',
+      'error_code',
+      lang === 'ja' ? 'error_message_ja' : 'error_message_en',
+    ]);
     if (rows.length === 0) return;
     yield rows.map(([rowNo, contractNo, raw, outcome, orderId, lineIds, errorCode, message]) => ({
       row_no: Number(rowNo),

@@ -43,7 +43,12 @@ function inRange(q: Knex.QueryBuilder, range: SerialRange, column = 'cancelled_o
  * a claim renewed meanwhile stays.
  */
 export async function freeDeadClaims(store: Store, lapsedBefore: string): Promise<number> {
-  const holders = (await store.db('cancelled_serials').whereNotNull('claimed_by').whereNull('notified_at').groupBy('claimed_by').select('claimed_by', store.db.raw('max(claimed_at) as renewed'))) as { claimed_by: string; renewed: string }[];
+  const holders = (await store
+    .db('cancelled_serials')
+    .whereNotNull('claimed_by')
+    .whereNull('notified_at')
+    .groupBy('claimed_by')
+    .select('claimed_by', store.db.raw('max(claimed_at) as renewed'))) as { claimed_by: string; renewed: string }[];
   let freed = 0;
   for (const h of holders) {
     const dead = holderIsDead(h.claimed_by);
@@ -119,13 +124,24 @@ export async function markClaimedNotified(
       if (!record) throw new ClaimLost();
       // Retried after a lost connection whose commit had gone through: our own marks.
       if (record.state === 'marked') return Number(record.rows_marked);
-      const marked = (await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by }, ['id'])).length;
+      const marked = (
+        await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ notified_at: mark.at, notified_by: mark.by }, ['id'])
+      ).length;
       if (marked !== expected) throw new ClaimLost();
       const turned = await trx('serial_exports')
         .where({ holder, state: 'writing' })
-        .update({ state: 'marked', sha256: mark.sha256, rows_written: mark.rowsWritten, rows_marked: marked, marked_at: mark.at, notified_by: mark.by }, ['holder']);
+        .update({ state: 'marked', sha256: mark.sha256, rows_written: mark.rowsWritten, rows_marked: marked, marked_at: mark.at, notified_by: mark.by }, [
+          'holder',
+        ]);
       if (turned.length !== 1) throw new ClaimLost();
-      await recordAudit(trx, { at: mark.at, actor: mark.by, entity: 'serial_export', entityId: marked, action: 'mark-notified', detail: { rows: marked, ...detail } });
+      await recordAudit(trx, {
+        at: mark.at,
+        actor: mark.by,
+        entity: 'serial_export',
+        entityId: marked,
+        action: 'mark-notified',
+        detail: { rows: marked, ...detail },
+      });
       return marked;
     });
   } catch (error) {
@@ -156,9 +172,25 @@ export async function finishExport(store: Store, holder: string): Promise<boolea
 export async function giveBackExport(store: Store, holder: string, audit: { at: string; actor: string }): Promise<number> {
   return transact(store, async (trx) => {
     const turned = await trx('serial_exports').where({ holder, state: 'marked' }).update({ state: 'writing' }, ['holder']);
-    const unmarked = turned.length === 0 ? 0 : (await trx('cancelled_serials').where('claimed_by', holder).whereNotNull('notified_at').update({ notified_at: null, notified_by: null, claimed_by: null, claimed_at: null }, ['id'])).length;
+    const unmarked =
+      turned.length === 0
+        ? 0
+        : (
+            await trx('cancelled_serials')
+              .where('claimed_by', holder)
+              .whereNotNull('notified_at')
+              .update({ notified_at: null, notified_by: null, claimed_by: null, claimed_at: null }, ['id'])
+          ).length;
     await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ claimed_by: null, claimed_at: null });
-    if (unmarked > 0) await recordAudit(trx, { at: audit.at, actor: audit.actor, entity: 'serial_export', entityId: unmarked, action: 'unmark-notified', detail: { rows: unmarked, holder } });
+    if (unmarked > 0)
+      await recordAudit(trx, {
+        at: audit.at,
+        actor: audit.actor,
+        entity: 'serial_export',
+        entityId: unmarked,
+        action: 'unmark-notified',
+        detail: { rows: unmarked, holder },
+      });
     return unmarked;
   });
 }
@@ -209,12 +241,22 @@ export async function listExportRecords(db: Db): Promise<ExportRecord[]> {
     sha256: string | null;
     rows_marked: number | null;
   }[];
-  return rows.map((r) => ({ holder: r.holder, state: r.state, tempPath: r.temp_path, finalPath: r.final_path, renewedAt: r.renewed_at, sha256: r.sha256, rowsMarked: Number(r.rows_marked ?? 0) }));
+  return rows.map((r) => ({
+    holder: r.holder,
+    state: r.state,
+    tempPath: r.temp_path,
+    finalPath: r.final_path,
+    renewedAt: r.renewed_at,
+    sha256: r.sha256,
+    rowsMarked: Number(r.rows_marked ?? 0),
+  }));
 }
 
 /** Unnotified rows of the range that other exports hold now: they write and mark them. */
 export async function countClaimedByOthers(db: Db, holder: string, range: SerialRange): Promise<number> {
-  const row = await inRange(db('cancelled_serials').whereNull('notified_at').whereNotNull('claimed_by').whereNot('claimed_by', holder), range).count({ n: '*' }).first();
+  const row = await inRange(db('cancelled_serials').whereNull('notified_at').whereNotNull('claimed_by').whereNot('claimed_by', holder), range)
+    .count({ n: '*' })
+    .first();
   return Number(row?.['n'] ?? 0);
 }
 
@@ -255,7 +297,21 @@ export async function* pagesOfSerialRows(db: Db, range: SerialRange, selection: 
       .where('cs.id', '>', after)
       .orderBy('cs.id')
       .limit(pageSize)
-      .select('cs.id', 'cs.cancelled_on', 'c.contract_no', 'o.order_no', 'c.customer', 'c.end_user', 'cl.supplier', 'cl.product_code', 'cl.product_name', 'cl.subscription_id', 'cs.serial_no', 'cs.cancel_quantity', 'cs.end_date');
+      .select(
+        'cs.id',
+        'cs.cancelled_on',
+        'c.contract_no',
+        'o.order_no',
+        'c.customer',
+        'c.end_user',
+        'cl.supplier',
+        'cl.product_code',
+        'cl.product_name',
+        'cl.subscription_id',
+        'cs.serial_no',
+        'cs.cancel_quantity',
+        'cs.end_date',
+      );
     inRange(q, range, 'cs.cancelled_on');
     if (selection.kind === 'unnotified') q.whereNull('cs.notified_at');
     if (selection.kind === 'claimed') {

@@ -18,7 +18,10 @@ export async function loadSubscriptionSeeds(db: Knex): Promise<SubscriptionSeed[
     .join('contracts as c', 'c.id', 'cl.contract_id')
     .where('cl.subscription_id', '<>', '')
     .select('cl.id', 'c.customer', 'cl.subscription_id', 'cl.quantity');
-  const rows = (lines as { id: number; customer: string; subscription_id: string; quantity: number }[]).map((l) => ({ ...l, sent_quantity: sent.get(Number(l.id)) ?? null }));
+  const rows = (lines as { id: number; customer: string; subscription_id: string; quantity: number }[]).map((l) => ({
+    ...l,
+    sent_quantity: sent.get(Number(l.id)) ?? null,
+  }));
   return rows.map((r: { customer: string; subscription_id: string; quantity: number; sent_quantity: number | null }) => ({
     customer: r.customer,
     subscriptionId: r.subscription_id,

@@ -11,15 +11,22 @@ import {
   type Supplier,
   type SupplierStats,
 } from './port.js';
-import { httpProblem, isAccessRefused, isGatewayFailure, isReadableAnswer, isSupplierRefusal, isTransient, readResource, refusalOf, retryAfter, transportProblem, unreadableProblem, type Problem } from './answers.js';
-import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import {
-  createHttpTransport,
-  TransportError,
-  type Transport,
-  type TransportRequest,
-  type TransportResponse,
-} from './transport.js';
+  httpProblem,
+  isAccessRefused,
+  isGatewayFailure,
+  isReadableAnswer,
+  isSupplierRefusal,
+  isTransient,
+  readResource,
+  refusalOf,
+  retryAfter,
+  transportProblem,
+  unreadableProblem,
+  type Problem,
+} from './answers.js';
+import { CircuitBreaker, sharedController } from './circuitBreaker.js';
+import { createHttpTransport, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
@@ -86,9 +93,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     return halt ? { en: halt.message, ja: halt.messageJa } : null;
   };
 
-  type Sent =
-    | { kind: 'answered'; response: TransportResponse }
-    | { kind: 'exhausted'; problem: Problem; circuitOpen?: true; unsent?: true };
+  type Sent = { kind: 'answered'; response: TransportResponse } | { kind: 'exhausted'; problem: Problem; circuitOpen?: true; unsent?: true };
 
   /**
    * One operation: the request, retried on failures and throttling. `readable` says whether
@@ -263,7 +268,10 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   }
 
   async function readSubscription(q: { customer: string; subscriptionId: string }): Promise<SubscriptionOutcome> {
-    const sent = await send({ method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} }, (r) => r.status === 200 && readResource(r.body, q.subscriptionId) !== null);
+    const sent = await send(
+      { method: 'GET', path: subscriptionPath(q.customer, q.subscriptionId), headers: {} },
+      (r) => r.status === 200 && readResource(r.body, q.subscriptionId) !== null,
+    );
     if (sent.kind === 'exhausted') return unavailable(sent);
     const { status, body } = sent.response;
     const resource = status === 200 ? readResource(body, q.subscriptionId) : null;
@@ -418,7 +426,9 @@ function answers(response: TransportResponse, readable: (response: TransportResp
 
 /** 「n 回とも」 needs two or more. */
 function noUsableAnswerJa(attempts: number, last: Problem): string {
-  return attempts === 1 ? `仕入元から有効な応答がありませんでした（1 回: ${last.ja}）` : `仕入元から ${attempts} 回とも有効な応答がありませんでした（最後: ${last.ja}）`;
+  return attempts === 1
+    ? `仕入元から有効な応答がありませんでした（1 回: ${last.ja}）`
+    : `仕入元から ${attempts} 回とも有効な応答がありませんでした（最後: ${last.ja}）`;
 }
 
 function truncated(text: string, max: number): string {

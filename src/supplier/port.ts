@@ -37,10 +37,7 @@ export type LinkOutcome =
   | Unavailable;
 
 export type SettlementOutcome =
-  | { kind: 'settled'; quantity: number; status: 'active' | 'deleted' }
-  | { kind: 'pending' }
-  | { kind: 'rejected'; code: string; message: string }
-  | Unavailable;
+  { kind: 'settled'; quantity: number; status: 'active' | 'deleted' } | { kind: 'pending' } | { kind: 'rejected'; code: string; message: string } | Unavailable;
 
 /** A GET of the subscription: what the supplier holds now. */
 export type SubscriptionOutcome =
@@ -152,7 +149,6 @@ export interface Supplier {
   prepare?(subscriptions: readonly SubscriptionSeed[]): void;
 }
 
-
 export interface RetryPolicy {
   /** Per call; a call that takes longer is abandoned and retried. */
   timeoutMs: number;
@@ -182,7 +178,6 @@ export interface SubscriptionSeed {
   subscriptionId: string;
   quantity: number;
 }
-
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: 10_000,

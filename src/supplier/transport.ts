@@ -69,11 +69,7 @@ export function createHttpTransport(baseUrl: string, maxSockets = 256): HttpTran
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        reject(
-          error instanceof TransportError
-            ? error
-            : new TransportError('dropped', `connection dropped (${describeError(error)})`, { cause: error }),
-        );
+        reject(error instanceof TransportError ? error : new TransportError('dropped', `connection dropped (${describeError(error)})`, { cause: error }));
       };
       const request = client.request({
         protocol: base.protocol,

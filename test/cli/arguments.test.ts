@@ -27,7 +27,14 @@ function readCommandPaths(): string[][] {
     const subs = section
       .split('\n')
       .filter((line) => line.startsWith('  kaiyaku '))
-      .map((line) => line.trim().split(/\s{2,}/)[0]!.split(' ').filter((w) => !/^[<[]/.test(w)).at(-1)!)
+      .map((line) =>
+        line
+          .trim()
+          .split(/\s{2,}/)[0]!
+          .split(' ')
+          .filter((w) => !/^[<[]/.test(w))
+          .at(-1)!,
+      )
       .filter((c) => !path.includes(c));
     if (subs.length === 0) {
       paths.push(path);
@@ -49,7 +56,10 @@ function optionsOf(path: string[]): { name: string; kind: 'number' | 'choices' |
 
 function readOptions(path: string[]): { name: string; kind: 'number' | 'choices' | 'string' | 'boolean' }[] {
   const help = runIn(setup.sandbox().template, [...path, '--help', '--lang', 'en']).stdout;
-  return [...help.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)\b[^\n]*?\[(number|choices|string|boolean)/gm)].map((m) => ({ name: m[1]!, kind: m[2] as 'number' }));
+  return [...help.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)\b[^\n]*?\[(number|choices|string|boolean)/gm)].map((m) => ({
+    name: m[1]!,
+    kind: m[2] as 'number',
+  }));
 }
 
 const GLOBAL = new Set(['help', 'version', 'lang', 'log-format', 'quiet']);
@@ -118,7 +128,20 @@ async function expectNothingDone(args: string[], named: RegExp): Promise<void> {
 describe('every command refuses what it cannot use, before doing anything', () => {
   it('finds every command of --help (and needs a base invocation for each)', () => {
     const paths = commandPaths().map((p) => p.join(' '));
-    expect(paths).toEqual(expect.arrayContaining(['cancel', 'contracts import', 'contracts list', 'orders list', 'orders resume', 'orders confirm', 'serials export', 'supplier serve', 'demo', 'migrate']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'cancel',
+        'contracts import',
+        'contracts list',
+        'orders list',
+        'orders resume',
+        'orders confirm',
+        'serials export',
+        'supplier serve',
+        'demo',
+        'migrate',
+      ]),
+    );
     for (const p of commandPaths()) expect(() => baseArgs(p)).not.toThrow();
   });
 
@@ -199,7 +222,11 @@ describe('every command refuses what it cannot use, before doing anything', () =
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).not.toMatch(/dry run/);
       }
-      expect(orders().split('\n').filter((l) => l.includes('NCN202105-0000003108'))).toHaveLength(1);
+      expect(
+        orders()
+          .split('\n')
+          .filter((l) => l.includes('NCN202105-0000003108')),
+      ).toHaveLength(1);
     } finally {
       run.cleanup();
     }

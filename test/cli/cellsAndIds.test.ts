@@ -19,15 +19,24 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function folder(): { dir: string; run(args: readonly string[]): { code: number | null; stdout: string; stderr: string }; results(name: string): Record<string, string>[] } {
+function folder(): {
+  dir: string;
+  run(args: readonly string[]): { code: number | null; stdout: string; stderr: string };
+  results(name: string): Record<string, string>[];
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-cells-'));
   dirs.push(dir);
   const run = (args: readonly string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args, '--db', 'k.db'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined } });
+    const r = spawnSync(process.execPath, [BIN, ...args, '--db', 'k.db'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   expect(run(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '-q']).code).toBe(0);
-  const results = (name: string) => parse(fs.readFileSync(path.join(dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as Record<string, string>[];
+  const results = (name: string) =>
+    parse(fs.readFileSync(path.join(dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as Record<string, string>[];
   return { dir, run, results };
 }
 
@@ -41,7 +50,10 @@ describe('cells whose meaning is unknown, and request ids in any case', () => {
   it('refuses a value under a blank header, with its contract, and cancels nothing of it; empty blank columns are fine', () => {
     const f = folder();
     // Row 1: the quantity's header cell was lost; row 2: the same contract, fine on its own; row 3: another contract.
-    fs.writeFileSync(path.join(f.dir, 'blank.csv'), '契約番号,商品コード,,\r\nNCN202108-0000003200,M365-E3,1,\r\nNCN202108-0000003200,TEAMS-EE,,\r\nNCN202105-0000003108,M365-BB,,\r\n');
+    fs.writeFileSync(
+      path.join(f.dir, 'blank.csv'),
+      '契約番号,商品コード,,\r\nNCN202108-0000003200,M365-E3,1,\r\nNCN202108-0000003200,TEAMS-EE,,\r\nNCN202105-0000003108,M365-BB,,\r\n',
+    );
     const r = f.run(['cancel', 'blank.csv', '--supplier', 'sim', '--lang', 'en']);
     expect(r.code, r.stderr).toBe(1);
     expect(f.results('blank.csv').map((x) => [x['result'], x['error_code']])).toEqual([
@@ -55,7 +67,10 @@ describe('cells whose meaning is unknown, and request ids in any case', () => {
 
   it('takes the error file back without warning about its own two columns', () => {
     const f = folder();
-    fs.writeFileSync(path.join(f.dir, 'nov.errors.csv'), '\uFEFF契約番号,商品コード,解約数,エラーコード,エラー内容\r\nNCN202108-0000003200,M365-E3,1,LINE_NOT_FOUND,直しました\r\n');
+    fs.writeFileSync(
+      path.join(f.dir, 'nov.errors.csv'),
+      '\uFEFF契約番号,商品コード,解約数,エラーコード,エラー内容\r\nNCN202108-0000003200,M365-E3,1,LINE_NOT_FOUND,直しました\r\n',
+    );
     const r = f.run(['cancel', 'nov.errors.csv', '--supplier', 'sim']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/エラーコード|エラー内容|unknown column/);
@@ -91,7 +106,10 @@ describe('migration 012: request ids recorded before in another case', () => {
       // What an earlier version stored: the id as typed.
       await store.db('request_keys').update({ request_id: 'req-7' });
       const [done] = (await store.db('done_requests').select('id', 'resolved')) as { id: number; resolved: string }[];
-      await store.db('done_requests').where({ id: done!.id }).update({ resolved: done!.resolved.replace('"REQ-7"', '"req-7"') });
+      await store
+        .db('done_requests')
+        .where({ id: done!.id })
+        .update({ resolved: done!.resolved.replace('"REQ-7"', '"req-7"') });
       await upperCaseRequestIds(store.db);
       expect(await store.db('request_keys').pluck('request_id')).toEqual(['REQ-7']);
       expect(((await store.db('done_requests').first('resolved')) as { resolved: string }).resolved).toContain('"REQ-7"');

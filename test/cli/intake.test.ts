@@ -65,9 +65,38 @@ const today = jst();
 const yesterday = jst(-1);
 const Y = Number(today.slice(0, 4)) + 1;
 
-const IMPORT_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
-function contractLine(no: string, start: string, product: string, sub: string, quantity: number, price: number, extra: { trial?: boolean; serials?: string[] } = {}): string {
-  return [no, start, start, '', '件名', `顧客${no.slice(-4)}`, '利用者', '請求先', '配送先', 'Microsoft', product, `${product} 商品`, sub, quantity, price, '標準月額プラン', '標準月額モデル', extra.trial ? 1 : 0, (extra.serials ?? []).join(';')].join(',');
+const IMPORT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+function contractLine(
+  no: string,
+  start: string,
+  product: string,
+  sub: string,
+  quantity: number,
+  price: number,
+  extra: { trial?: boolean; serials?: string[] } = {},
+): string {
+  return [
+    no,
+    start,
+    start,
+    '',
+    '件名',
+    `顧客${no.slice(-4)}`,
+    '利用者',
+    '請求先',
+    '配送先',
+    'Microsoft',
+    product,
+    `${product} 商品`,
+    sub,
+    quantity,
+    price,
+    '標準月額プラン',
+    '標準月額モデル',
+    extra.trial ? 1 : 0,
+    (extra.serials ?? []).join(';'),
+  ].join(',');
 }
 
 const JA_TEXT = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -156,13 +185,17 @@ describe('a CP932 file as operators make it in Excel', () => {
     expect(result[0]!.order_no).toBe(result[1]!.order_no);
     expect(result[2]!.order_no).not.toBe(result[0]!.order_no);
     const errors = csvArrays(readFileSync(join(reportsDir, 'cp932.errors.csv'), 'utf8'));
-    expect(errors).toEqual([['契約番号', '商品コード', 'サブスクリプションID', 'シリアル番号', '解約数', '契約終了日', '依頼番号', '備考', '担当者', 'error_code', 'error_message']]);
+    expect(errors).toEqual([
+      ['契約番号', '商品コード', 'サブスクリプションID', 'シリアル番号', '解約数', '契約終了日', '依頼番号', '備考', '担当者', 'error_code', 'error_message'],
+    ]);
 
     const contracts = new Map(contractList(DB).map((c) => [c.contract_no, c]));
     expect(contracts.get(A)).toMatchObject({ status: 'active', end_date: '', cancelled_on: '', billable: 'true' });
     expect(contracts.get(B)).toMatchObject({ status: 'cancelled', end_date: `${Y}-01-05`, cancelled_on: today, billable: 'false' });
 
-    const serials = serialList(DB).map((s) => [s.contract_no, s.product_code, s.cancel_quantity, s.end_date]).sort();
+    const serials = serialList(DB)
+      .map((s) => [s.contract_no, s.product_code, s.cancel_quantity, s.end_date])
+      .sort();
     expect(serials).toEqual([
       [A, 'O365-E1', '2', `${Y}-01-05`],
       [A, 'PRJ-P1', '1', `${Y}-01-05`],
@@ -173,14 +206,31 @@ describe('a CP932 file as operators make it in Excel', () => {
     expect(orders).toHaveLength(2);
     const a = orders.find((o) => o.contract_no === A)!;
     // 3×870 + 1×870 = 3,480 円 before; 1×870 = 870 円 after.
-    expect(a).toMatchObject({ status: 'completed', subtotal_before: '3480', tax_before: '348', total_before: '3828', subtotal_after: '870', tax_after: '87', total_after: '957', lines: '2' });
+    expect(a).toMatchObject({
+      status: 'completed',
+      subtotal_before: '3480',
+      tax_before: '348',
+      total_before: '3828',
+      subtotal_after: '870',
+      tax_after: '87',
+      total_after: '957',
+      lines: '2',
+    });
   });
 
   describe('file-level problems stop the file (exit 2) and change nothing', () => {
     const cases: [string, () => string, RegExp][] = [
       ['a missing file', () => join(dir, 'no-such-file.csv'), /no-such-file/],
       ['a missing 契約番号 column', () => write('nocolumn.csv', '商品コード,解約数\r\nO365-E1,1\r\n'), /契約番号/],
-      ['an undetectable encoding (bytes invalid in UTF-8 and in CP932)', () => write('garbage.csv', Buffer.concat([Buffer.from('契約番号,備考\r\nNCN202107-0000003109,', 'utf8'), Buffer.from([0x80, 0xff, 0xfe, 0xa0, 0x0d, 0x0a])])), /UTF-8|CP932/],
+      [
+        'an undetectable encoding (bytes invalid in UTF-8 and in CP932)',
+        () =>
+          write(
+            'garbage.csv',
+            Buffer.concat([Buffer.from('契約番号,備考\r\nNCN202107-0000003109,', 'utf8'), Buffer.from([0x80, 0xff, 0xfe, 0xa0, 0x0d, 0x0a])]),
+          ),
+        /UTF-8|CP932/,
+      ],
       ['an empty file', () => write('empty.csv', ''), /empty/i],
     ];
     for (const [what, make, message] of cases) {
@@ -262,9 +312,25 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     { line: `${OPEN},OP,,,1,,E28,`, code: 'LINE_HAS_OPEN_ORDER', fix: `${OPEN},OP2,,,1,,E28,` },
   ];
   const INTAKE_CODES = [
-    'MALFORMED_ROW', 'CONTRACT_NOT_FOUND', 'CONTRACT_NOT_ACTIVE', 'LINE_NOT_FOUND', 'LINE_AMBIGUOUS', 'LINE_NOT_ACTIVE', 'TRIAL_LINE',
-    'TRIAL_BLOCKS_FULL_CANCEL', 'QUANTITY_INVALID', 'QUANTITY_EXCEEDS_REMAINING', 'SERIAL_REQUIRED', 'SERIAL_NOT_FOUND', 'DATE_INVALID',
-    'END_DATE_BEFORE_START', 'END_DATE_BEFORE_APPLIED', 'END_DATE_CONFLICT', 'DUPLICATE_ROW', 'LINE_HAS_OPEN_ORDER', 'CONTRACT_GROUP_REFUSED',
+    'MALFORMED_ROW',
+    'CONTRACT_NOT_FOUND',
+    'CONTRACT_NOT_ACTIVE',
+    'LINE_NOT_FOUND',
+    'LINE_AMBIGUOUS',
+    'LINE_NOT_ACTIVE',
+    'TRIAL_LINE',
+    'TRIAL_BLOCKS_FULL_CANCEL',
+    'QUANTITY_INVALID',
+    'QUANTITY_EXCEEDS_REMAINING',
+    'SERIAL_REQUIRED',
+    'SERIAL_NOT_FOUND',
+    'DATE_INVALID',
+    'END_DATE_BEFORE_START',
+    'END_DATE_BEFORE_APPLIED',
+    'END_DATE_CONFLICT',
+    'DUPLICATE_ROW',
+    'LINE_HAS_OPEN_ORDER',
+    'CONTRACT_GROUP_REFUSED',
   ];
   const refused = cases.filter((c) => c.code !== null);
   let file = '';
@@ -336,7 +402,19 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     const r = kaiyaku('cancel', file, '--db', DB, '--dry-run', '--lang', 'ja');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = csvArrays(readFileSync(join(dir, 'wrong.result.csv'), 'utf8'));
-    expect(result[0]).toEqual(['行', '契約番号', '商品コード', 'サブスクリプションID', '解約数', '結果', '注文番号', '注文ステータス', '解約連携ステータス', 'エラーコード', 'エラー内容']);
+    expect(result[0]).toEqual([
+      '行',
+      '契約番号',
+      '商品コード',
+      'サブスクリプションID',
+      '解約数',
+      '結果',
+      '注文番号',
+      '注文ステータス',
+      '解約連携ステータス',
+      'エラーコード',
+      'エラー内容',
+    ]);
     const rows = result.slice(1);
     expect(rows).toHaveLength(cases.length);
     rows.forEach((row, i) => {
@@ -366,7 +444,12 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     // Only the two valid rows made orders, and only on their own contracts.
     const orders = orderList(DB);
     expect(orders.length).toBe(ordersBefore + 2);
-    expect(orders.slice(-2).map((o) => [o.contract_no, o.status, o.subtotal_before, o.subtotal_after]).sort()).toEqual([
+    expect(
+      orders
+        .slice(-2)
+        .map((o) => [o.contract_no, o.status, o.subtotal_before, o.subtotal_after])
+        .sort(),
+    ).toEqual([
       [S(26), 'completed', '1500', '1200'],
       [S(30), 'completed', '1500', '900'],
     ]);
@@ -416,7 +499,13 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const result = readCsv(join(dir, 'fixed.result.csv'));
     expect(result).toHaveLength(refused.length);
-    for (const row of result) expect({ row: row.row, result: row.result, error: row.error_code, message: row.error_message }).toEqual({ row: row.row, result: 'completed', error: '', message: '' });
+    for (const row of result)
+      expect({ row: row.row, result: row.result, error: row.error_code, message: row.error_message }).toEqual({
+        row: row.row,
+        result: 'completed',
+        error: '',
+        message: '',
+      });
     expect(csvArrays(readFileSync(join(dir, 'fixed.errors.csv'), 'utf8'))).toHaveLength(1);
     // One order per contract: 19 contracts among the 25 fixed rows.
     const contractsTouched = new Set(refused.map((c) => c.fix!.split(',')[0]));
@@ -437,7 +526,8 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     expect(new Set(result.map((x) => x.result))).toEqual(new Set(['already_done']));
     expect(result.every((x) => x.order_no !== '')).toBe(true);
     const after = await dump(DB);
-    for (const table of ['change_orders', 'order_lines', 'contracts', 'contract_lines', 'cancelled_serials', 'request_keys']) expect(after[table], table).toEqual(before[table]);
+    for (const table of ['change_orders', 'order_lines', 'contracts', 'contract_lines', 'cancelled_serials', 'request_keys'])
+      expect(after[table], table).toEqual(before[table]);
   });
 
   it('a dry run of a file already run reports already_done and changes nothing', async () => {
@@ -460,6 +550,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     expect(result.map((x) => [x.contract_no, x.result, x.error_code])).toEqual([[S(29), 'refused', 'REQUEST_ID_REUSED']]);
     expect(result[0]!.error_message).toContain('"E05" was used for another row (order NOD');
     const after = await dump(DB);
-    for (const table of ['change_orders', 'order_lines', 'contracts', 'contract_lines', 'cancelled_serials', 'request_keys']) expect(after[table], table).toEqual(before[table]);
+    for (const table of ['change_orders', 'order_lines', 'contracts', 'contract_lines', 'cancelled_serials', 'request_keys'])
+      expect(after[table], table).toEqual(before[table]);
   });
 });

@@ -38,7 +38,11 @@ function drop(name: string, content: string | Buffer): void {
   utimesSync(file, old, old);
 }
 const night = (...extra: string[]) => kaiyaku('cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', ...extra);
-const summary = () => JSON.parse(readFileSync(join(dir, 'night.json'), 'utf8')) as { exitCode: number; files: { file: string; status: string; exitCode: number; reason: string | null }[] };
+const summary = () =>
+  JSON.parse(readFileSync(join(dir, 'night.json'), 'utf8')) as {
+    exitCode: number;
+    files: { file: string; status: string; exitCode: number; reason: string | null }[];
+  };
 
 describe('what was done is known per row, whatever the file', () => {
   it('a file appended to is not cancelled again: its old rows are already done, only the new one runs', () => {
@@ -134,7 +138,7 @@ describe('the error file lines up with its header', () => {
       ['NCN202105-0000003108', 'MALFORMED_ROW'],
       ['NCN202107-0000003109', 'MALFORMED_ROW'],
     ]);
-    const lines = (parse(readFileSync(join(dir, 'ragged.errors.csv')), { bom: true, relax_column_count: true }) as string[][]);
+    const lines = parse(readFileSync(join(dir, 'ragged.errors.csv')), { bom: true, relax_column_count: true }) as string[][];
     const codeAt = lines[0]!.indexOf('error_code');
     expect(codeAt).toBe(8);
     expect(lines[1]![codeAt]).toBe('MALFORMED_ROW');
@@ -160,7 +164,13 @@ describe('a file that cannot be moved out of the inbox', () => {
     chownSync(join(dir, 'inbox', 'b.csv'), NOBODY, NOBODY);
     for (const name of readdirSync(dir)) if (name !== 'inbox') chownSync(join(dir, name), NOBODY, NOBODY);
     const nightAsNobody = () =>
-      spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', '--lang', 'en'], { cwd: dir, uid: NOBODY, gid: NOBODY, encoding: 'utf8', env: { ...process.env, KAIYAKU_DB: undefined } });
+      spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', '--lang', 'en'], {
+        cwd: dir,
+        uid: NOBODY,
+        gid: NOBODY,
+        encoding: 'utf8',
+        env: { ...process.env, KAIYAKU_DB: undefined },
+      });
     const first = nightAsNobody();
     expect(first.status, first.stderr).toBe(1);
     expect(summary().files.map((f) => [f.file, f.status])).toEqual([

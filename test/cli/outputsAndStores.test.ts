@@ -6,7 +6,22 @@
  * with the folder byte-identical.
  */
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
-import { closeSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -74,11 +89,15 @@ describe('only contracts import, migrate and demo make a store', () => {
     expect(readdirSync(join(dir, 'inbox'))).toEqual(['night.csv']);
   });
 
-  it('a file that is not a kaiyaku store (an empty one, another program\'s) is refused and left as it was', () => {
+  it("a file that is not a kaiyaku store (an empty one, another program's) is refused and left as it was", () => {
     writeFileSync(join(dir, 'empty.db'), '');
     writeFileSync(join(dir, 'notes.db'), 'not a database at all\n');
     for (const db of ['empty.db', 'notes.db']) {
-      for (const args of [['cancel', 'nov.csv', '--supplier', 'sim'], ['orders', 'resume', '--supplier', 'sim'], ['serials', 'export', '--mark-notified']]) {
+      for (const args of [
+        ['cancel', 'nov.csv', '--supplier', 'sim'],
+        ['orders', 'resume', '--supplier', 'sim'],
+        ['serials', 'export', '--mark-notified'],
+      ]) {
         expectRefused([...args, '--db', db], new RegExp(`${db} is not a kaiyaku database[\\s\\S]*--db or KAIYAKU_DB`));
       }
     }
@@ -92,10 +111,11 @@ describe('only contracts import, migrate and demo make a store', () => {
     for (const db of ['new1.db', 'new2.db', join('demo', 'kaiyaku.db')]) expect(kaiyaku(['orders', 'list', '--db', db]).code).toBe(0);
   });
 
-  it.skipIf(!PG_URL)('PostgreSQL: a database without kaiyaku\'s tables is refused by the night and by resume, and nothing is created in it', async () => {
+  it.skipIf(!PG_URL)("PostgreSQL: a database without kaiyaku's tables is refused by the night and by resume, and nothing is created in it", async () => {
     const schema = await aPgSchema(PG_URL!, 'nostore');
     try {
-      const tables = async () => (await schema.admin.raw('select count(*)::int as n from information_schema.tables where table_schema = ?', [schema.name])).rows[0].n as number;
+      const tables = async () =>
+        (await schema.admin.raw('select count(*)::int as n from information_schema.tables where table_schema = ?', [schema.name])).rows[0].n as number;
       const notStore = /is not a kaiyaku database[\s\S]*--db or KAIYAKU_DB/;
       expectRefused(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url], notStore);
       expectRefused(['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--db', schema.url], notStore);
@@ -121,7 +141,10 @@ describe('no output lands on the store, on an input, or in the inbox', () => {
       expectRefused(['orders', 'list', '--out', out], new RegExp(`--out ${out.replace(/[.]/g, '\\.')} is (the database|a file of the database)`));
       expectRefused(['contracts', 'list', '--out', out, '--db', './kaiyaku.db'], /--out .* is (the database|a file of the database)/);
       expectRefused(['serials', 'export', '--mark-notified', '--out', out], /--out .* is (the database|a file of the database)/);
-      expectRefused(['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--summary-json', out], /--summary-json .* is (the database|a file of the database)/);
+      expectRefused(
+        ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--summary-json', out],
+        /--summary-json .* is (the database|a file of the database)/,
+      );
     }
     // The store still answers: nothing was written over it.
     expect(kaiyaku(['orders', 'list']).code).toBe(0);
@@ -154,7 +177,10 @@ describe('no output lands on the store, on an input, or in the inbox', () => {
     const here = `${dir}-link`;
     symlinkSync(dir, here);
     try {
-      expectRefused(['cancel', 'b.csv', join(here, 'b.result.csv'), '--supplier', 'sim', '--dry-run'], /the report of b\.csv b\.result\.csv is the input file .*-link\/b\.result\.csv/);
+      expectRefused(
+        ['cancel', 'b.csv', join(here, 'b.result.csv'), '--supplier', 'sim', '--dry-run'],
+        /the report of b\.csv b\.result\.csv is the input file .*-link\/b\.result\.csv/,
+      );
     } finally {
       rmSync(here);
     }
@@ -171,10 +197,21 @@ describe('standard input and pipes are read once, and their reports go to --repo
   /** The CLI with its standard input from `stdin` (bytes through a pipe, or an open file descriptor); killed if it waits on a pipe for ever. */
   function withStdin(args: readonly string[], stdin: { input: string } | { fd: number }) {
     const stdio: StdioOptions = 'fd' in stdin ? [stdin.fd, 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
-    const r = spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], { cwd: dir, env: { ...process.env, KAIYAKU_DB: undefined }, encoding: 'utf8', stdio, timeout: 30_000, ...('input' in stdin ? { input: stdin.input } : {}) });
+    const r = spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], {
+      cwd: dir,
+      env: { ...process.env, KAIYAKU_DB: undefined },
+      encoding: 'utf8',
+      stdio,
+      timeout: 30_000,
+      ...('input' in stdin ? { input: stdin.input } : {}),
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
-  const results = (file: string) => readFileSync(join(dir, file), 'utf8').split('\r\n').slice(1, -1).map((line) => line.split(',')[5]);
+  const results = (file: string) =>
+    readFileSync(join(dir, file), 'utf8')
+      .split('\r\n')
+      .slice(1, -1)
+      .map((line) => line.split(',')[5]);
 
   it('piped into `cancel -`, every row is read and run (it was reported empty), reports out/stdin.result.csv', async () => {
     mkdirSync(join(dir, 'out'));
@@ -253,7 +290,13 @@ describe('a full disk is named (DISK_FULL, both languages), with no stack trace 
   function toStdout(stdoutPath: string, args: readonly string[]) {
     const fd = openSync(stdoutPath, 'w');
     try {
-      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, KAIYAKU_DB: undefined }, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'], timeout: 60_000 });
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        env: { ...process.env, KAIYAKU_DB: undefined },
+        encoding: 'utf8',
+        stdio: ['ignore', fd, 'pipe'],
+        timeout: 60_000,
+      });
       return { code: r.status, stderr: r.stderr };
     } finally {
       closeSync(fd);
@@ -268,7 +311,11 @@ describe('a full disk is named (DISK_FULL, both languages), with no stack trace 
     for (const lang of ['en', 'ja']) {
       const r = toStdout('/dev/full', ['serials', 'export', '--unnotified', '--mark-notified', '--lang', lang]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(lang === 'en' ? /cannot write the serial export \(standard output\): the disk is full \(ENOSPC\)/ : /解約シリアル通知用CSV（標準出力）を書き込めません: ディスクの空きがありません（ENOSPC）/);
+      expect(r.stderr).toMatch(
+        lang === 'en'
+          ? /cannot write the serial export \(standard output\): the disk is full \(ENOSPC\)/
+          : /解約シリアル通知用CSV（標準出力）を書き込めません: ディスクの空きがありません（ENOSPC）/,
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect(unnotified()).toBe(1);

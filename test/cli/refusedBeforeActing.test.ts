@@ -157,7 +157,7 @@ describe('reports never overwrite each other', () => {
 });
 
 describe('never destroy what the user had', () => {
-  it('demo --dir refuses a folder holding a store of the user\'s', () => {
+  it("demo --dir refuses a folder holding a store of the user's", () => {
     inCopy((dir) => {
       mkdirSync(join(dir, 'prod'));
       copyFileSync(join(dir, 'kaiyaku.db'), join(dir, 'prod', 'kaiyaku.db'));
@@ -171,7 +171,7 @@ describe('never destroy what the user had', () => {
     });
   });
 
-  it('demo twice in its own folder works; a file of the user\'s put there stops the third', () => {
+  it("demo twice in its own folder works; a file of the user's put there stops the third", () => {
     inCopy((dir) => {
       expect(runIn(dir, ['demo', '--dir', 'd']).code).toBe(0);
       expect(runIn(dir, ['demo', '--dir', 'd']).code).toBe(0);
@@ -258,7 +258,14 @@ describe('read-only use works read-only', () => {
   it.skipIf(!asNobody.ok)(`lists read a store the user cannot write; a command that writes is refused before any work ${asNobody.why}`, () => {
     inCopy((dir, before) => {
       chmodSync(dir, 0o755);
-      const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], { cwd: dir, uid: NOBODY, gid: NOBODY, encoding: 'utf8', env: { ...process.env, KAIYAKU_DB: undefined } });
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], {
+          cwd: dir,
+          uid: NOBODY,
+          gid: NOBODY,
+          encoding: 'utf8',
+          env: { ...process.env, KAIYAKU_DB: undefined },
+        });
       const list = run(['contracts', 'list', '--encoding', 'utf8']);
       expect(list.status, list.stderr).toBe(0);
       expect(list.stdout.split('\r\n')[0]).toBe('no,status,contract_no,customer,products,subject,start_date,end_date,cancelled_on,billable');

@@ -60,7 +60,8 @@ async function setUp(backend: Backend) {
   const stats = () => getJson<SimStatsBody>(`${supplier.url}/_sim/stats`);
   const file = (name: string, ...rows: string[]) => writeFileSync(join(dir, name), `${HEADER}\n${rows.map((r) => `${r}\n`).join('')}`);
   /** `cancel` (or a dry run) of a file, linking against the served supplier, in English unless told. */
-  const cancel = (name: string, ...extra: string[]) => cli('cancel', name, '--supplier', supplier.url, ...(extra.includes('--lang') ? [] : ['--lang', 'en']), ...extra);
+  const cancel = (name: string, ...extra: string[]) =>
+    cli('cancel', name, '--supplier', supplier.url, ...(extra.includes('--lang') ? [] : ['--lang', 'en']), ...extra);
   const result = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.result.csv')));
   const errors = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.errors.csv')));
   const orders = () => parse(cli('orders', 'list', '--lang', 'en', '--encoding', 'utf8').stdout, { columns: true, skip_empty_lines: true }) as Row[];
@@ -80,7 +81,11 @@ async function setUp(backend: Backend) {
     const back = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
     try {
       for (const table of ['runs', 'change_orders']) {
-        for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[]) await store.db(table).where({ id: r.id }).update({ applied_on: back(r.applied_on) });
+        for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
+          await store
+            .db(table)
+            .where({ id: r.id })
+            .update({ applied_on: back(r.applied_on) });
       }
     } finally {
       await store.close();
@@ -190,14 +195,23 @@ describe.each(BACKENDS)('$name', (backend) => {
     await t.age(10);
     drop('feb.csv', ...rows('february'));
     expect(night().code).toBe(1);
-    expect(archived('feb.result.csv')).toEqual([['refused', 'POSSIBLE_REPEAT'], ['refused', 'POSSIBLE_REPEAT']]);
+    expect(archived('feb.result.csv')).toEqual([
+      ['refused', 'POSSIBLE_REPEAT'],
+      ['refused', 'POSSIBLE_REPEAT'],
+    ]);
     drop('feb-copy.csv', ...rows('february'));
     expect(night('--repeat-days', '14').code).toBe(0);
-    expect(archived('feb-copy.result.csv')).toEqual([['already_done', ''], ['already_done', '']]);
+    expect(archived('feb-copy.result.csv')).toEqual([
+      ['already_done', ''],
+      ['already_done', ''],
+    ]);
     await t.age(10);
     drop('mar.csv', ...rows('march'));
     expect(night('--allow-repeat').code).toBe(0);
-    expect(archived('mar.result.csv')).toEqual([['completed', ''], ['completed', '']]);
+    expect(archived('mar.result.csv')).toEqual([
+      ['completed', ''],
+      ['completed', ''],
+    ]);
     expect(await t.seats(BB)).toBe(18);
   }, 180_000);
 
@@ -285,7 +299,10 @@ describe.each(BACKENDS)('$name', (backend) => {
           ['O365-E3', 'failed', 'SUPPLIER_REJECTED', 'failed'],
         ]);
       }
-      expect(t.errors(name).map((r) => r['商品コード']), name).toEqual(['O365-E3']);
+      expect(
+        t.errors(name).map((r) => r['商品コード']),
+        name,
+      ).toEqual(['O365-E3']);
     }
     expect(t.orders()).toHaveLength(1);
     expect((await t.stats()).total).toBe(callsBefore);

@@ -18,8 +18,17 @@ afterAll(() => {
 });
 
 function pipeInto(dir: string, text: string, args: readonly string[] = []) {
-  const r = spawnSync(process.execPath, [BIN, 'cancel', '-', '--db', 'k.db', '--reports', 'out', '--lang', 'en', '--quiet', ...args], { cwd: dir, input: text, encoding: 'utf8', env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined } });
-  const rows = parse(fs.readFileSync(path.join(dir, 'out', 'stdin.result.csv')), { bom: true, columns: true }) as { result: string; error_code: string; error_message: string }[];
+  const r = spawnSync(process.execPath, [BIN, 'cancel', '-', '--db', 'k.db', '--reports', 'out', '--lang', 'en', '--quiet', ...args], {
+    cwd: dir,
+    input: text,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined },
+  });
+  const rows = parse(fs.readFileSync(path.join(dir, 'out', 'stdin.result.csv')), { bom: true, columns: true }) as {
+    result: string;
+    error_code: string;
+    error_message: string;
+  }[];
   return { code: r.status, stderr: r.stderr, rows };
 }
 
@@ -28,7 +37,10 @@ describe('piped input and the repeat rule', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-stdin-repeat-'));
     dirs.push(dir);
     fs.mkdirSync(path.join(dir, 'out'));
-    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '-q'], { cwd: dir, encoding: 'utf8' });
+    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '-q'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(imported.status, imported.stderr).toBe(0);
     const first = '契約番号,商品コード,解約数\nNCN202108-0000003200,M365-E3,1\n';
     expect(pipeInto(dir, first).rows.map((r) => r.result)).toEqual(['completed']);
@@ -51,15 +63,24 @@ describe('piped input and the repeat rule', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-stdin-errors-'));
     dirs.push(dir);
     fs.mkdirSync(path.join(dir, 'out'));
-    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '-q'], { cwd: dir, encoding: 'utf8' });
+    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '-q'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(imported.status, imported.stderr).toBe(0);
     pipeInto(dir, '契約番号,商品コード,解約数\nNCN202108-0000003200,M365-E3,1\n');
     const repeat = pipeInto(dir, '契約番号,商品コード,解約数\nNCN202108-0000003200,M365-E3,1\nNCN202105-0000003108,,1\n');
     expect(repeat.rows.map((r) => r.error_code)).toEqual(['POSSIBLE_REPEAT', '']);
     fs.copyFileSync(path.join(dir, 'out', 'stdin.errors.csv'), path.join(dir, 'stdin.errors.csv'));
     const cancel = (extra: string[]) => {
-      const r = spawnSync(process.execPath, [BIN, 'cancel', 'stdin.errors.csv', '--db', 'k.db', '--lang', 'en', '--quiet', ...extra], { cwd: dir, encoding: 'utf8' });
-      return { code: r.status, rows: parse(fs.readFileSync(path.join(dir, 'stdin.errors.result.csv')), { bom: true, columns: true }) as { result: string; error_code: string }[] };
+      const r = spawnSync(process.execPath, [BIN, 'cancel', 'stdin.errors.csv', '--db', 'k.db', '--lang', 'en', '--quiet', ...extra], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      return {
+        code: r.status,
+        rows: parse(fs.readFileSync(path.join(dir, 'stdin.errors.result.csv')), { bom: true, columns: true }) as { result: string; error_code: string }[],
+      };
     };
     expect(cancel([]).rows.map((r) => [r.result, r.error_code])).toEqual([['refused', 'POSSIBLE_REPEAT']]);
     const allowed = cancel(['--allow-repeat']);

@@ -12,7 +12,6 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../support/cli.js';
 
-
 const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-walk-'));
 const DB = join(dir, 'walk.db');
 
@@ -84,7 +83,14 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     expect(r.stdout).toContain('契約 新規 2');
     const list = contracts();
     const c = list.find((x) => x.contract_no === CONTRACT)!;
-    expect(c).toMatchObject({ status: 'active', products: 'Office 365 E1;Project Plan 1', start_date: '2021-07-20', end_date: '', cancelled_on: '', billable: 'true' });
+    expect(c).toMatchObject({
+      status: 'active',
+      products: 'Office 365 E1;Project Plan 1',
+      start_date: '2021-07-20',
+      end_date: '',
+      cancelled_on: '',
+      billable: 'true',
+    });
   });
 
   it('creates the cancellation order for Office 365 E1 ×3 and stops at 申請 (--until requested)', () => {
@@ -93,17 +99,34 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     expect(r.code, r.stderr).toBe(0);
     const result = csv(readFileSync(join(dir, 'first.result.csv'), 'utf8'));
     expect(result).toHaveLength(1);
-    expect(result[0]).toMatchObject({ row: '1', contract_no: CONTRACT, product_code: 'O365-E1', cancel_quantity: '3', result: 'completed', order_status: 'requested', linkage_status: 'unlinked', error_code: '' });
+    expect(result[0]).toMatchObject({
+      row: '1',
+      contract_no: CONTRACT,
+      product_code: 'O365-E1',
+      cancel_quantity: '3',
+      result: 'completed',
+      order_status: 'requested',
+      linkage_status: 'unlinked',
+      error_code: '',
+    });
     orderNo = result[0]!.order_no!;
     expect(orderNo).toMatch(/^NOD\d{6}-\d{10}$/);
     expect(csv(readFileSync(join(dir, 'first.errors.csv'), 'utf8'))).toHaveLength(0);
 
     // The 契約変更 screen: 3 × 870 = 2,610 円, tax 261 円, total 2,871 円 → 0 / 0 / 0.
     expect(order(orderNo)).toMatchObject({
-      contract_no: CONTRACT, kind: 'cancel', status: 'requested', applied_on: today,
-      subtotal_before: '2610', tax_before: '261', total_before: '2871',
-      subtotal_after: '0', tax_after: '0', total_after: '0',
-      lines: '1', lines_linked: '0',
+      contract_no: CONTRACT,
+      kind: 'cancel',
+      status: 'requested',
+      applied_on: today,
+      subtotal_before: '2610',
+      tax_before: '261',
+      total_before: '2871',
+      subtotal_after: '0',
+      tax_after: '0',
+      total_after: '0',
+      lines: '1',
+      lines_linked: '0',
     });
   });
 
@@ -116,7 +139,7 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     expect(order(orderNo).status).toBe('accepted');
   });
 
-  it('解約連携 links the line; afterwards 受付取消 is refused with the portal\'s words', () => {
+  it("解約連携 links the line; afterwards 受付取消 is refused with the portal's words", () => {
     const linked = ok('orders', 'link', orderNo, '--db', DB);
     expect(linked.stdout).toContain('解約連携が完了しました');
     expect(order(orderNo)).toMatchObject({ status: 'accepted', lines: '1', lines_linked: '1' });
@@ -136,14 +159,20 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     ok('orders', 'confirm', orderNo, '--db', DB, '--end-date', FIRST_END);
     expect(order(orderNo)).toMatchObject({
       status: 'completed',
-      subtotal_before: '2610', tax_before: '261', total_before: '2871',
-      subtotal_after: '0', tax_after: '0', total_after: '0',
+      subtotal_before: '2610',
+      tax_before: '261',
+      total_before: '2871',
+      subtotal_after: '0',
+      tax_after: '0',
+      total_after: '0',
       lines_linked: '1',
     });
     // Project Plan 1 still bills: the contract is still active and not greyed out.
     const c = contracts().find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({ status: 'active', end_date: '', cancelled_on: '', billable: 'true' });
-    expect(csv(ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8', '--status', 'active').stdout).map((x) => x.contract_no)).toContain(CONTRACT);
+    expect(csv(ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8', '--status', 'active').stdout).map((x) => x.contract_no)).toContain(
+      CONTRACT,
+    );
   });
 
   it('a second file with just the contract number (全選択) cancels the rest: the contract becomes 解約済', () => {
@@ -155,7 +184,16 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     expect(result[0]).toMatchObject({ contract_no: CONTRACT, result: 'completed', order_status: 'completed', linkage_status: 'linked' });
     const secondOrder = result[0]!.order_no!;
     expect(secondOrder).not.toBe(orderNo);
-    expect(order(secondOrder)).toMatchObject({ status: 'completed', subtotal_before: '870', tax_before: '87', total_before: '957', subtotal_after: '0', tax_after: '0', total_after: '0', lines: '1' });
+    expect(order(secondOrder)).toMatchObject({
+      status: 'completed',
+      subtotal_before: '870',
+      tax_before: '87',
+      total_before: '957',
+      subtotal_after: '0',
+      tax_after: '0',
+      total_after: '0',
+      lines: '1',
+    });
 
     const c = contracts().find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({ status: 'cancelled', end_date: SECOND_END, cancelled_on: today, billable: 'false' });
@@ -168,7 +206,14 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
   });
 
   it('the first order still shows 2,610 / 261 / 2,871 before and 0 / 0 / 0 after in the change-order list', () => {
-    expect(order(orderNo)).toMatchObject({ subtotal_before: '2610', tax_before: '261', total_before: '2871', subtotal_after: '0', tax_after: '0', total_after: '0' });
+    expect(order(orderNo)).toMatchObject({
+      subtotal_before: '2610',
+      tax_before: '261',
+      total_before: '2871',
+      subtotal_after: '0',
+      tax_after: '0',
+      total_after: '0',
+    });
     expect(orders()).toHaveLength(2);
   });
 
@@ -176,7 +221,23 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     const rows = csv(ok('serials', 'export', '--db', DB, '--lang', 'en', '--encoding', 'utf8').stdout);
     const bySub = new Map(rows.map((r) => [r.subscription_id, r]));
     expect(rows).toHaveLength(2);
-    expect(bySub.get(E1_SUB)).toMatchObject({ contract_no: CONTRACT, order_no: orderNo, product_code: 'O365-E1', serial_no: E1_SUB, cancel_quantity: '3', end_date: FIRST_END, cancelled_on: today, supplier: 'Microsoft' });
-    expect(bySub.get(P1_SUB)).toMatchObject({ contract_no: CONTRACT, product_code: 'PRJ-P1', serial_no: P1_SUB, cancel_quantity: '1', end_date: SECOND_END, cancelled_on: today });
+    expect(bySub.get(E1_SUB)).toMatchObject({
+      contract_no: CONTRACT,
+      order_no: orderNo,
+      product_code: 'O365-E1',
+      serial_no: E1_SUB,
+      cancel_quantity: '3',
+      end_date: FIRST_END,
+      cancelled_on: today,
+      supplier: 'Microsoft',
+    });
+    expect(bySub.get(P1_SUB)).toMatchObject({
+      contract_no: CONTRACT,
+      product_code: 'PRJ-P1',
+      serial_no: P1_SUB,
+      cancel_quantity: '1',
+      end_date: SECOND_END,
+      cancelled_on: today,
+    });
   });
 });

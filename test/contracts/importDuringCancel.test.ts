@@ -44,7 +44,8 @@ function importOutcomes(stdout: string): Map<string, string> {
     if (head) contract = head[1]!;
     if (/^ {4}row \d+, line 1 .*: updated — quantity 5 → 7$/.test(line)) out.set(contract, 'updated');
     else if (/^ {4}row \d+, line 1 .*: refused — the open order/.test(line)) out.set(contract, 'refused: held');
-    else if (/^ {4}row \d+, line 1 .*: refused — the file gives quantity 7, but the line had 5 before/.test(line)) out.set(contract, 'refused: after the cancellation');
+    else if (/^ {4}row \d+, line 1 .*: refused — the file gives quantity 7, but the line had 5 before/.test(line))
+      out.set(contract, 'refused: after the cancellation');
     else if (/^ {4}row \d+/.test(line)) out.set(contract, `unexpected: ${line.trim()}`);
   }
   return out;
@@ -74,7 +75,13 @@ async function race(db: string, round: string, delayMs: number): Promise<{ seen:
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .leftJoin('order_lines as ol', 'ol.contract_line_id', 'cl.id')
       .leftJoin('change_orders as o', 'o.id', 'ol.order_id')
-      .select('c.contract_no', 'cl.quantity', 'ol.quantity_before', 'ol.quantity_after', 'o.status')) as { contract_no: string; quantity: number; quantity_before: number | null; quantity_after: number | null; status: string | null }[];
+      .select('c.contract_no', 'cl.quantity', 'ol.quantity_before', 'ol.quantity_after', 'o.status')) as {
+      contract_no: string;
+      quantity: number;
+      quantity_before: number | null;
+      quantity_after: number | null;
+      status: string | null;
+    }[];
     expect(rows).toHaveLength(CONTRACTS);
     const problems: string[] = [];
     const seen: Record<string, number> = {};
@@ -107,15 +114,19 @@ describe('a master import beside a cancellation: every order starts from the lin
     }
   }, 240_000);
 
-  it.skipIf(!PG_URL)('on PostgreSQL (READ COMMITTED, lines locked by both)', async () => {
-    for (const [i, delay] of DELAYS_MS.entries()) {
-      const schema = await aPgSchema(PG_URL!, `race${i}`);
-      try {
-        const { seen } = await race(schema.url, `pg-${i}`, delay);
-        console.info(`PostgreSQL, import ${delay} ms after the cancel: ${JSON.stringify(seen)}`);
-      } finally {
-        await schema.drop();
+  it.skipIf(!PG_URL)(
+    'on PostgreSQL (READ COMMITTED, lines locked by both)',
+    async () => {
+      for (const [i, delay] of DELAYS_MS.entries()) {
+        const schema = await aPgSchema(PG_URL!, `race${i}`);
+        try {
+          const { seen } = await race(schema.url, `pg-${i}`, delay);
+          console.info(`PostgreSQL, import ${delay} ms after the cancel: ${JSON.stringify(seen)}`);
+        } finally {
+          await schema.drop();
+        }
       }
-    }
-  }, 240_000);
+    },
+    240_000,
+  );
 });

@@ -5,7 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalContractNo, namesLine, pairLines, type PairableLine } from '../../src/domain/lineIdentity.js';
 
-const line = (productCode: string, subscriptionId = '', serials: string[] = [], content = 'same'): PairableLine => ({ productCode, subscriptionId, serials, content: () => content });
+const line = (productCode: string, subscriptionId = '', serials: string[] = [], content = 'same'): PairableLine => ({
+  productCode,
+  subscriptionId,
+  serials,
+  content: () => content,
+});
 const pairs = (stored: PairableLine[], incoming: PairableLine[]) => {
   const r = pairLines(stored, incoming);
   return { pairs: r.pairs.map((p) => (p.kind === 'new' ? 'new' : `${p.kind === 'existing' ? '' : 'id-missing:'}${p.stored}`)), unpaired: r.unpaired };

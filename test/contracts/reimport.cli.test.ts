@@ -39,7 +39,11 @@ const exported = (): Row[] => csv(runIn(dir, ['serials', 'export', '--lang', 'en
 /** The fixture master's rows as cells, to change a few and write back. */
 const HEAD = () => master[0]!;
 const COL = Object.fromEntries(master[0]!.split(',').map((name, i) => [name, i])) as Record<string, number>;
-const rowsOf = (contractNo: string): string[][] => master.slice(1).map((l) => l.split(',')).filter((c) => c[0] === contractNo);
+const rowsOf = (contractNo: string): string[][] =>
+  master
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((c) => c[0] === contractNo);
 const cells = (row: string[], changes: Record<string, string | number>): string[] => {
   const out = [...row];
   for (const [name, value] of Object.entries(changes)) out[COL[name]!] = String(value);
@@ -55,12 +59,34 @@ const writeCancel = (name: string, rows: readonly string[]): string => {
 };
 
 /** Each line of a contract as stored: product, id, seats, price, status and active serials. */
-async function storedLines(contractNo: string): Promise<{ code: string; sub: string; q: number; price: number; trial: boolean; status: string; serials: string[] }[]> {
+async function storedLines(
+  contractNo: string,
+): Promise<{ code: string; sub: string; q: number; price: number; trial: boolean; status: string; serials: string[] }[]> {
   const store = await openStore(join(dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const lines = await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('c.contract_no', contractNo).orderBy('cl.line_no').select('cl.*');
-    const serials = await store.db('serials').whereIn('line_id', lines.map((l) => l.id)).andWhere('status', 'active').orderBy('serial_no');
-    return lines.map((l) => ({ code: l.product_code, sub: l.subscription_id, q: Number(l.quantity), price: Number(l.unit_price), trial: Boolean(l.is_trial), status: l.status, serials: serials.filter((s) => s.line_id === l.id).map((s) => s.serial_no) }));
+    const lines = await store
+      .db('contract_lines as cl')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .where('c.contract_no', contractNo)
+      .orderBy('cl.line_no')
+      .select('cl.*');
+    const serials = await store
+      .db('serials')
+      .whereIn(
+        'line_id',
+        lines.map((l) => l.id),
+      )
+      .andWhere('status', 'active')
+      .orderBy('serial_no');
+    return lines.map((l) => ({
+      code: l.product_code,
+      sub: l.subscription_id,
+      q: Number(l.quantity),
+      price: Number(l.unit_price),
+      trial: Boolean(l.is_trial),
+      status: l.status,
+      serials: serials.filter((s) => s.line_id === l.id).map((s) => s.serial_no),
+    }));
   } finally {
     await store.close();
   }
@@ -69,7 +95,9 @@ async function storedLines(contractNo: string): Promise<{ code: string; sub: str
 describe('1. re-import never doubles a line', () => {
   it('the same line with its subscription id in lower case, or filled in after being empty, is updated, not added', async () => {
     const no = 'NCN202107-0000009109';
-    const [e1, p1] = rowsOf('NCN202107-0000003109').map((c) => cells(c, { contract_no: no, subscription_id: c[COL['subscription_id']!]!.replace('3109', '9109') }));
+    const [e1, p1] = rowsOf('NCN202107-0000003109').map((c) =>
+      cells(c, { contract_no: no, subscription_id: c[COL['subscription_id']!]!.replace('3109', '9109') }),
+    );
     // The first master: 5 seats of O365-E1, PRJ-P1 not yet given its subscription id.
     writeMaster('first.csv', [cells(e1!, { quantity: 5 }), cells(p1!, { subscription_id: '' })]);
     expect(kaiyaku('contracts', 'import', 'first.csv').code).toBe(0);
@@ -80,7 +108,9 @@ describe('1. re-import never doubles a line', () => {
     const r = kaiyaku('contracts', 'import', 'next.csv');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('lines created 0, updated 1, unchanged 1, refused 0');
-    expect(r.stdout).toContain('row 2, line 2 (PRJ-P1 / 5B7E2C10-91AA-4C3B-8E02-0000009109): updated — subscription_id "" → "5B7E2C10-91AA-4C3B-8E02-0000009109"');
+    expect(r.stdout).toContain(
+      'row 2, line 2 (PRJ-P1 / 5B7E2C10-91AA-4C3B-8E02-0000009109): updated — subscription_id "" → "5B7E2C10-91AA-4C3B-8E02-0000009109"',
+    );
     expect((await storedLines(no)).map((l) => [l.code, l.sub, l.q])).toEqual([
       ['O365-E1', sub, 5],
       ['PRJ-P1', '5B7E2C10-91AA-4C3B-8E02-0000009109', 1],
@@ -105,21 +135,31 @@ describe('2. is_trial is read strictly', () => {
     const values = ['有', 'on', 'T', '✓', 'ＹＥＳ', 'はい'];
     const rows = values.flatMap((value, i) => {
       const no = `NCN202109-00000099${String(i).padStart(2, '0')}`;
-      return [cells(paid!, { contract_no: no, subscription_id: `PAID-${i}` }), cells(trial!, { contract_no: no, subscription_id: `TRIAL-${i}`, is_trial: value })];
+      return [
+        cells(paid!, { contract_no: no, subscription_id: `PAID-${i}` }),
+        cells(trial!, { contract_no: no, subscription_id: `TRIAL-${i}`, is_trial: value }),
+      ];
     });
     writeMaster('trials.csv', rows);
     const r = kaiyaku('contracts', 'import', 'trials.csv');
     expect(r.code, r.stderr).toBe(0);
-    writeCancel('whole.csv', values.map((_, i) => `NCN202109-00000099${String(i).padStart(2, '0')},,,,,${END}`));
+    writeCancel(
+      'whole.csv',
+      values.map((_, i) => `NCN202109-00000099${String(i).padStart(2, '0')},,,,,${END}`),
+    );
     expect(kaiyaku('cancel', 'whole.csv', '--dry-run').code).toBe(1);
     const result = csv(readFileSync(join(dir, 'whole.result.csv')));
     expect(result.map((row) => row['error_code'])).toEqual(values.map(() => 'TRIAL_BLOCKS_FULL_CANCEL'));
-    for (const [i] of values.entries()) expect((await storedLines(`NCN202109-00000099${String(i).padStart(2, '0')}`)).map((l) => l.trial)).toEqual([false, true]);
+    for (const [i] of values.entries())
+      expect((await storedLines(`NCN202109-00000099${String(i).padStart(2, '0')}`)).map((l) => l.trial)).toEqual([false, true]);
   });
 
   it('無, いいえ, 0, off and an empty cell mean no trial', async () => {
     const [paid] = rowsOf('NCN202105-0000003108');
-    writeMaster('none.csv', ['無', 'いいえ', '0', 'off', ''].map((value, i) => cells(paid!, { contract_no: `NCN202105-00000098${i}0`, is_trial: value })));
+    writeMaster(
+      'none.csv',
+      ['無', 'いいえ', '0', 'off', ''].map((value, i) => cells(paid!, { contract_no: `NCN202105-00000098${i}0`, is_trial: value })),
+    );
     expect(kaiyaku('contracts', 'import', 'none.csv').code).toBe(0);
     expect((await storedLines('NCN202105-0000009800'))[0]!.trial).toBe(false);
     expect((await storedLines('NCN202105-0000009840'))[0]!.trial).toBe(false);
@@ -128,7 +168,13 @@ describe('2. is_trial is read strictly', () => {
   it('トライアル, x, × or 2 refuse the file, naming the row, the column and the value; nothing is imported', () => {
     const [paid, trial] = rowsOf('NCN202109-0000003301');
     const before = snapshot(dir);
-    writeMaster('bad.csv', [cells(paid!, { subject: '試用2' }), cells(trial!, { subject: '試用2', is_trial: 'トライアル' }), cells(trial!, { contract_no: 'NCN202109-0000009990', is_trial: 'x' }), cells(trial!, { contract_no: 'NCN202109-0000009991', is_trial: '×' }), cells(trial!, { contract_no: 'NCN202109-0000009992', is_trial: '2' })]);
+    writeMaster('bad.csv', [
+      cells(paid!, { subject: '試用2' }),
+      cells(trial!, { subject: '試用2', is_trial: 'トライアル' }),
+      cells(trial!, { contract_no: 'NCN202109-0000009990', is_trial: 'x' }),
+      cells(trial!, { contract_no: 'NCN202109-0000009991', is_trial: '×' }),
+      cells(trial!, { contract_no: 'NCN202109-0000009992', is_trial: '2' }),
+    ]);
     const en = kaiyaku('contracts', 'import', 'bad.csv');
     expect(en.code).toBe(2);
     expect(en.stdout).toBe('');
@@ -153,7 +199,10 @@ describe('3. what cancellation decided survives re-import', () => {
     const cancelled = contracts().find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
     expect(cancelled).toMatchObject({ status: 'cancelled', end_date: END });
     // The distributor's master as it was (no end date, 20 seats), with a new subject and price.
-    const rows = master.slice(1).map((l) => l.split(',')).map((c) => (c[0] === 'NCN202107-0000003109' ? cells(c, { subject: '新件名' }) : c[0] === 'NCN202105-0000003108' ? cells(c, { unit_price: 700 }) : c));
+    const rows = master
+      .slice(1)
+      .map((l) => l.split(','))
+      .map((c) => (c[0] === 'NCN202107-0000003109' ? cells(c, { subject: '新件名' }) : c[0] === 'NCN202105-0000003108' ? cells(c, { unit_price: 700 }) : c));
     const r = kaiyaku('contracts', 'import', writeMaster('again.csv', rows));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('value(s) decided by cancellations kept as stored');
@@ -173,7 +222,9 @@ describe('3. what cancellation decided survives re-import', () => {
     const r = kaiyaku('contracts', 'import', writeMaster('changed.csv', rows));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('lines created 0, updated 1, unchanged 0, refused 1');
-    expect(r.stdout).toContain(`row 2, line 2 (TEAMS-EE / TE0A1B2C-0002-4000-8000-000000003200): refused — the open order ${held!['order_no']} holds this line`);
+    expect(r.stdout).toContain(
+      `row 2, line 2 (TEAMS-EE / TE0A1B2C-0002-4000-8000-000000003200): refused — the open order ${held!['order_no']} holds this line`,
+    );
     expect((await storedLines('NCN202108-0000003200')).map((l) => [l.code, l.q])).toEqual([
       ['M365-E3', 9],
       ['TEAMS-EE', 5],
@@ -204,20 +255,30 @@ describe('4. serials match the seats after every import', () => {
     expect(await storedLines('NCN202110-0000003402')).toMatchObject([{ q: 2, serials: ['SN-NEW-1', 'SN-NEW-2'] }]);
     writeCancel('c.csv', [`NCN202110-0000003402,,,,,${END}`]);
     expect(kaiyaku('cancel', 'c.csv', '--supplier', 'sim').code).toBe(0);
-    expect(exported().map((s) => s['serial_no']).sort()).toEqual(['SN-NEW-1', 'SN-NEW-2']);
+    expect(
+      exported()
+        .map((s) => s['serial_no'])
+        .sort(),
+    ).toEqual(['SN-NEW-1', 'SN-NEW-2']);
   });
 
   it('two rows of one product on one contract keep their own serials, and a serial row cancels on its own line', async () => {
     const [eset] = rowsOf('NCN202110-0000003402');
     const no = 'NCN202110-0000009402';
-    writeMaster('pair.csv', [cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-A;SN-B' }), cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' })]);
+    writeMaster('pair.csv', [
+      cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-A;SN-B' }),
+      cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' }),
+    ]);
     expect(kaiyaku('contracts', 'import', 'pair.csv').code).toBe(0);
     expect((await storedLines(no)).map((l) => [l.q, l.price, l.serials])).toEqual([
       [2, 550, ['SN-A', 'SN-B']],
       [1, 700, ['SN-C']],
     ]);
     // The same rows in the other order change nothing.
-    writeMaster('swapped.csv', [cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' }), cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-B;SN-A' })]);
+    writeMaster('swapped.csv', [
+      cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' }),
+      cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-B;SN-A' }),
+    ]);
     const again = kaiyaku('contracts', 'import', 'swapped.csv');
     expect(again.stdout).toContain('contracts created 0, updated 0, unchanged 1; lines created 0, updated 0, unchanged 2');
     writeCancel('c.csv', [`${no},,,SN-A,,${END}`]);
@@ -341,7 +402,16 @@ describe('--dry-run', () => {
   it('prints exactly the summary the import then prints, with its exit code, and leaves every file as it was', () => {
     writeCancel('open.csv', [`NCN202108-0000003200,TEAMS-EE,,,1,${END}`]);
     expect(kaiyaku('cancel', 'open.csv', '--until', 'requested').code).toBe(0);
-    const rows = master.slice(1).map((l) => l.split(',')).map((c) => (c[COL['product_code']!] === 'TEAMS-EE' ? cells(c, { quantity: 4 }) : c[COL['product_code']!] === 'ESET-PROTECT' ? cells(c, { quantity: 3, serials: 'SN-ESET-0001;SN-ESET-0002;SN-ESET-0009' }) : c));
+    const rows = master
+      .slice(1)
+      .map((l) => l.split(','))
+      .map((c) =>
+        c[COL['product_code']!] === 'TEAMS-EE'
+          ? cells(c, { quantity: 4 })
+          : c[COL['product_code']!] === 'ESET-PROTECT'
+            ? cells(c, { quantity: 3, serials: 'SN-ESET-0001;SN-ESET-0002;SN-ESET-0009' })
+            : c,
+      );
     writeMaster('next.csv', [...rows, cells(rows[0]!, { contract_no: 'NCN202212-0000000001' })]);
     const before = snapshot(dir);
     const dry = kaiyaku('contracts', 'import', 'next.csv', '--dry-run');
@@ -350,8 +420,12 @@ describe('--dry-run', () => {
     const real = kaiyaku('contracts', 'import', 'next.csv');
     expect(real.code).toBe(1);
     expect(dry.stdout).toBe(real.stdout.replace('next.csv: 11 rows', 'next.csv: 11 rows (dry run: nothing changed)'));
-    expect(real.stdout).toContain('contracts created 1, updated 1, unchanged 6; lines created 1, updated 1, unchanged 8, refused 1; serials added 1, removed 2, moved 0');
-    expect(real.stdout).toContain('row 8, line 1 (ESET-PROTECT): updated — quantity 4 → 3; serials added 1 (SN-ESET-0009); serials removed 2 (SN-ESET-0003, SN-ESET-0004)');
+    expect(real.stdout).toContain(
+      'contracts created 1, updated 1, unchanged 6; lines created 1, updated 1, unchanged 8, refused 1; serials added 1, removed 2, moved 0',
+    );
+    expect(real.stdout).toContain(
+      'row 8, line 1 (ESET-PROTECT): updated — quantity 4 → 3; serials added 1 (SN-ESET-0009); serials removed 2 (SN-ESET-0003, SN-ESET-0004)',
+    );
   });
 
   it('without a store, previews every contract as new and creates no database', () => {

@@ -25,7 +25,8 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 
-const HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 const END = `${new Date().getUTCFullYear() + 1}-12-31`;
 const PRICES = [500, 870, 1000, 1250];
 
@@ -109,7 +110,12 @@ const universe = fc.array(fc.array(lineSpec, { minLength: 1, maxLength: 4 }), { 
 type Step = { kind: 'import'; seed: number } | { kind: 'cancel'; seed: number; until: 'completed' | 'requested' };
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.integer().map((seed): Step => ({ kind: 'import', seed })) },
-  { weight: 2, arbitrary: fc.tuple(fc.integer(), fc.constantFrom('completed' as const, 'completed' as const, 'requested' as const)).map(([seed, until]): Step => ({ kind: 'cancel', seed, until })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer(), fc.constantFrom('completed' as const, 'completed' as const, 'requested' as const))
+      .map(([seed, until]): Step => ({ kind: 'cancel', seed, until })),
+  },
 );
 
 function buildModel(specs: { code: string; sub: string; serial: boolean }[][]): Model {
@@ -214,7 +220,8 @@ function nextMaster(model: Model, seed: number, first: boolean): { text: string;
       const older = !inStep && (qty === line.agreed || qty === line.lastBefore);
       const quantity = inStep ? qty : line.qty;
       const subAppears = line.subGiven && line.storedSub === '';
-      const changes = price !== line.price || quantity !== line.qty || subAppears || active.size !== line.active.size || [...active].some((k) => !line.active.has(k));
+      const changes =
+        price !== line.price || quantity !== line.qty || subAppears || active.size !== line.active.size || [...active].some((k) => !line.active.has(k));
       if ((line.held && changes) || (!inStep && !older) || (serials.length > 0 && active.size !== quantity)) {
         refusals++;
         continue;
@@ -234,7 +241,12 @@ function nextCancel(model: Model, seed: number): { row: string; contract: ModelC
   const candidates = model.contracts.flatMap((contract) =>
     contract.lines
       .filter((line) => line.status === 'active' && line.qty > 0 && !line.held)
-      .filter((line) => line.storedSub !== '' || line.active.size > 0 || !contract.lines.some((o) => o !== line && idKey(o.code) === idKey(line.code) && o.status === 'active' && o.qty > 0))
+      .filter(
+        (line) =>
+          line.storedSub !== '' ||
+          line.active.size > 0 ||
+          !contract.lines.some((o) => o !== line && idKey(o.code) === idKey(line.code) && o.status === 'active' && o.qty > 0),
+      )
       .map((line) => ({ contract, line })),
   );
   if (candidates.length === 0) return null;
@@ -260,13 +272,32 @@ async function storeView(store: Store): Promise<Record<string, unknown>> {
   const contracts = await store.db('contracts').orderBy('contract_no');
   for (const c of contracts) {
     const lines = await store.db('contract_lines').where({ contract_id: c.id }).orderBy('line_no');
-    const serials = await store.db('serials').whereIn('line_id', lines.map((l) => l.id)).andWhere('status', 'active');
+    const serials = await store
+      .db('serials')
+      .whereIn(
+        'line_id',
+        lines.map((l) => l.id),
+      )
+      .andWhere('status', 'active');
     out[c.contract_no] = {
       status: c.status,
       subject: c.subject,
       endDate: c.end_date ?? '',
       lines: lines
-        .map((l) => [idKey(l.product_code), idKey(l.subscription_id), Number(l.quantity), Number(l.unit_price), l.status, serials.filter((s) => s.line_id === l.id).map((s) => serialKey(s.serial_no)).sort().join(' ')].join('|'))
+        .map((l) =>
+          [
+            idKey(l.product_code),
+            idKey(l.subscription_id),
+            Number(l.quantity),
+            Number(l.unit_price),
+            l.status,
+            serials
+              .filter((s) => s.line_id === l.id)
+              .map((s) => serialKey(s.serial_no))
+              .sort()
+              .join(' '),
+          ].join('|'),
+        )
         .sort(),
     };
   }
@@ -287,7 +318,7 @@ function modelView(model: Model): Record<string, unknown> {
 }
 
 describe('re-importing the master', () => {
-  it('leaves every contract\'s lines, seats, prices and serials as the latest file plus what cancellations decided', async () => {
+  it("leaves every contract's lines, seats, prices and serials as the latest file plus what cancellations decided", async () => {
     await fc.assert(
       fc.asyncProperty(universe, fc.array(step, { minLength: 1, maxLength: 7 }), async (specs, steps) => {
         const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-reimport-'));

@@ -44,7 +44,7 @@ function injectBusy(store: Store, fail: (trx: Knex.Transaction) => Promise<boole
   const db = new Proxy(store.db, {
     get(target, prop, receiver) {
       if (prop !== 'transaction') return Reflect.get(target, prop, receiver) as unknown;
-      return <T,>(work: (trx: Knex.Transaction) => Promise<T>) =>
+      return <T>(work: (trx: Knex.Transaction) => Promise<T>) =>
         target
           .transaction(async (trx) => {
             const result = await work(trx);
@@ -79,7 +79,12 @@ function inProcess(store: Store, real: Store): InProcess {
       supplierName: 'sim',
       log: () => undefined,
       supplier: async () => {
-        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, await loadSubscriptionSeeds(real.db), { timeoutMs: 5_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
+        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, await loadSubscriptionSeeds(real.db), {
+          timeoutMs: 5_000,
+          maxAttempts: 3,
+          baseDelayMs: 1,
+          maxDelayMs: 5,
+        });
         return supplier;
       },
     },
@@ -94,7 +99,7 @@ function inProcess(store: Store, real: Store): InProcess {
 const options = (reportsDir: string): CancelOptions => ({ ...DEFAULT_CANCEL_OPTIONS, lang: 'en', reportEncoding: 'utf8', reportsDir, concurrency: 8 });
 
 describe('busy answers from the store', () => {
-  it('every transaction answered busy once after its work: retried, and the end state is a clean run\'s', async () => {
+  it("every transaction answered busy once after its work: retried, and the end state is a clean run's", async () => {
     const results: { view: Awaited<ReturnType<typeof viewStore>>; rows: Record<string, string>[]; exitCode: number; keysPerSub: number[] }[] = [];
     let injectedCount = 0;
     for (const name of ['clean', 'faulty']) {
@@ -111,10 +116,14 @@ describe('busy answers from the store', () => {
         const summary = await runCancelFile(run.deps, gen.cancel, options(dir));
         if ('injected' in store) injectedCount = (store as { injected: () => number }).injected();
         const keys = new Map<string, Set<string>>();
-        for (const c of run.simulator()?.callLog() ?? []) if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
+        for (const c of run.simulator()?.callLog() ?? [])
+          if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
         expect(await integrityViolations(real.db, original)).toEqual([]);
         // The simulator words its refusals with a time of its own: not part of what is compared.
-        const rows = readCsv(summary.resultPath).map((r) => ({ ...r, error_message: (r['error_message'] ?? '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>') }));
+        const rows = readCsv(summary.resultPath).map((r) => ({
+          ...r,
+          error_message: (r['error_message'] ?? '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>'),
+        }));
         results.push({ view: await viewStore(real.db), rows, exitCode: summary.exitCode, keysPerSub: [...keys.values()].map((k) => k.size) });
       } finally {
         await run.close();
@@ -141,7 +150,11 @@ describe('busy answers from the store', () => {
     fs.writeFileSync(file, `契約番号,商品コード,解約数,依頼番号\r\n${no(3)},O365-E1,1,R-3\r\n${no(4)},O365-E1,1,R-4\r\n${no(5)},O365-E1,1,R-5\r\n`);
     const real = await openStore(dbFile);
     let failed = false;
-    const line = (await real.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('c.contract_no', no(3)).first('cl.id', 'cl.contract_id', 'cl.quantity')) as { id: number; contract_id: number; quantity: number };
+    const line = (await real
+      .db('contract_lines as cl')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .where('c.contract_no', no(3))
+      .first('cl.id', 'cl.contract_id', 'cl.quantity')) as { id: number; contract_id: number; quantity: number };
     const store = injectBusy(
       real,
       // The first transaction that has created orders fails once, after its work.
@@ -151,8 +164,28 @@ describe('busy answers from the store', () => {
         await real.db.transaction(async (trx) => {
           const now = '2026-01-01 00:00:00';
           await trx('sequences').where({ name: 'order_no' }).increment('value', 1);
-          const [orderId] = await trx('change_orders').insert({ order_no: 'RIVAL-1', contract_id: line.contract_id, kind: 'cancel', status: 'requested', applied_on: '2026-01-01', end_date: null, note: 'the other run', run_id: null, created_at: now, updated_at: now, updated_by: 'rival' });
-          await trx('order_lines').insert({ order_id: orderId, contract_line_id: line.id, quantity_before: line.quantity, cancel_quantity: 1, quantity_after: line.quantity - 1, unit_price: 870, linkage_status: 'unlinked' });
+          const [orderId] = await trx('change_orders').insert({
+            order_no: 'RIVAL-1',
+            contract_id: line.contract_id,
+            kind: 'cancel',
+            status: 'requested',
+            applied_on: '2026-01-01',
+            end_date: null,
+            note: 'the other run',
+            run_id: null,
+            created_at: now,
+            updated_at: now,
+            updated_by: 'rival',
+          });
+          await trx('order_lines').insert({
+            order_id: orderId,
+            contract_line_id: line.id,
+            quantity_before: line.quantity,
+            cancel_quantity: 1,
+            quantity_after: line.quantity - 1,
+            unit_price: 870,
+            linkage_status: 'unlinked',
+          });
           await trx('line_claims').insert({ contract_line_id: line.id, order_id: orderId });
         });
       },
@@ -187,7 +220,10 @@ describe('busy answers from the store', () => {
     const holder = new sqlite3.Database(dbFile);
     const exec = (sql: string) => new Promise<void>((resolve, reject) => holder.exec(sql, (e) => (e ? reject(e) : resolve())));
     await exec('PRAGMA busy_timeout = 30000');
-    const run = startCli(['cancel', csv, '--db', dbFile, '--supplier', 'sim', '--sim-latency-ms', '5', '--concurrency', '8', '--lang', 'en', '--report-encoding', 'utf8'], dir);
+    const run = startCli(
+      ['cancel', csv, '--db', dbFile, '--supplier', 'sim', '--sim-latency-ms', '5', '--concurrency', '8', '--lang', 'en', '--report-encoding', 'utf8'],
+      dir,
+    );
     let holds = 0;
     let heldMs = 0;
     try {

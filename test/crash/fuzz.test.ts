@@ -38,7 +38,9 @@ const contractNo = (i: number) => `NCN202501-${String(i).padStart(10, '0')}`;
 
 /** 40 contracts: two subscription lines of 100 000 seats each; the first five also a serial-managed line. */
 function contractsCsv(): string {
-  const lines = ['contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials'];
+  const lines = [
+    'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials',
+  ];
   for (let i = 1; i <= CONTRACTS; i++) {
     const head = `${contractNo(i)},2025-01-06,2025-01-06,,件名${i},顧客${i}株式会社,利用者${i},請求先${i},送付先${i}`;
     lines.push(`${head},Microsoft,O365-E1,Office 365 E1,FZ-E1-${i},100000,870,標準月額プラン,標準月額モデル,0,`);
@@ -54,9 +56,11 @@ const NOTES = ['', '解約のため', '「至急」対応', 'note, with comma', 
 
 /** A valid cancellation file (as text) in one of a few shapes operators send. */
 function validCsv(r: () => number, caseNo: number): { text: string; encoding: 'utf8' | 'utf8-bom' | 'cp932'; eol: string } {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const japanese = r() < 0.6;
-  const header = japanese ? ['契約番号', '商品コード', '解約数', '契約終了日', '依頼番号', '備考'] : ['contract_no', 'product_code', 'cancel_quantity', 'end_date', 'request_id', 'note'];
+  const header = japanese
+    ? ['契約番号', '商品コード', '解約数', '契約終了日', '依頼番号', '備考']
+    : ['contract_no', 'product_code', 'cancel_quantity', 'end_date', 'request_id', 'note'];
   const rows: string[][] = [];
   const n = 1 + Math.floor(r() * 12);
   for (let k = 0; k < n; k++) {
@@ -64,7 +68,12 @@ function validCsv(r: () => number, caseNo: number): { text: string; encoding: 'u
     // Rarely a whole line or contract (which would use the store up): mostly one seat, or a bad quantity.
     const product = r() < 0.03 ? '' : pick(['O365-E1', 'PRJ-P1', 'O365-E1', 'PRJ-P1', 'DEV-KEY', 'NOPE']);
     const quantity = r() < 0.02 ? '' : pick(['1', '1', '2', '1', '0', '-1', 'x', '1.5', '１']);
-    const no = r() < 0.15 ? contractNo(i).replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))).replace('-', '－') : contractNo(i);
+    const no =
+      r() < 0.15
+        ? contractNo(i)
+            .replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)))
+            .replace('-', '－')
+        : contractNo(i);
     rows.push([no, product, quantity, pick(DATE_FORMS), r() < 0.5 ? `FZ-${SEED}-${caseNo}-${k}` : '', pick(NOTES)]);
   }
   const quote = (cell: string) => (/[",\r\n]/.test(cell) || r() < 0.1 ? `"${cell.replaceAll('"', '""')}"` : cell);
@@ -116,7 +125,11 @@ const MUTATIONS: Record<string, Mutation> = {
   mixedEncodings: (_b, r, base) => {
     // Each line in UTF-8 or CP932, chosen line by line.
     const lines = base.text.split(base.eol);
-    return Buffer.concat(lines.map((line, i) => Buffer.concat([r() < 0.5 ? iconv.encode(line, 'cp932') : Buffer.from(line, 'utf8'), i < lines.length - 1 ? Buffer.from(base.eol) : Buffer.alloc(0)])));
+    return Buffer.concat(
+      lines.map((line, i) =>
+        Buffer.concat([r() < 0.5 ? iconv.encode(line, 'cp932') : Buffer.from(line, 'utf8'), i < lines.length - 1 ? Buffer.from(base.eol) : Buffer.alloc(0)]),
+      ),
+    );
   },
   duplicateRows: (b, r) => {
     const text = b.toString('latin1');
@@ -129,7 +142,11 @@ const MUTATIONS: Record<string, Mutation> = {
     const p = at(r, b.length);
     return Buffer.concat([b.subarray(0, p), b.subarray(Math.min(b.length, p + 1 + Math.floor(r() * 40)))]);
   },
-  lineEndings: (b, r) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, () => ['\r', '\n', '\r\n', '\n\n', '\r\r\n'][Math.floor(r() * 5)]!), 'latin1'),
+  lineEndings: (b, r) =>
+    Buffer.from(
+      b.toString('latin1').replace(/\r?\n/g, () => ['\r', '\n', '\r\n', '\n\n', '\r\r\n'][Math.floor(r() * 5)]!),
+      'latin1',
+    ),
   randomBytes: (_b, r) => Buffer.from(Array.from({ length: Math.floor(r() * 600) }, () => Math.floor(r() * 256))),
   bomInside: (b, r) => {
     const p = at(r, b.length);
@@ -157,9 +174,20 @@ function fixedCases(): { name: string; bytes: Buffer }[] {
     { name: 'unclosed quote to the end', bytes: Buffer.concat([header, Buffer.from(`"${contractNo(1)},O365-E1,1,x\r\n${contractNo(2)},O365-E1,1,y\r\n`)]) },
     { name: 'NUL bytes only', bytes: Buffer.alloc(1000) },
     { name: '10 MB single line (no header row)', bytes: Buffer.alloc(tenMb, 0x61) },
-    { name: '10 MB data row after the header', bytes: Buffer.concat([header, Buffer.from(`${contractNo(3)},O365-E1,1,`), Buffer.alloc(tenMb, 0x62), Buffer.from(`\r\n${contractNo(4)},O365-E1,1,FZ-TAIL-${SEED}\r\n`)]) },
+    {
+      name: '10 MB data row after the header',
+      bytes: Buffer.concat([
+        header,
+        Buffer.from(`${contractNo(3)},O365-E1,1,`),
+        Buffer.alloc(tenMb, 0x62),
+        Buffer.from(`\r\n${contractNo(4)},O365-E1,1,FZ-TAIL-${SEED}\r\n`),
+      ]),
+    },
     // Past the record limit, the quote is taken as stray and its 10 000 lines come back as rows.
-    { name: '10 MB quoted field spanning lines', bytes: Buffer.concat([header, Buffer.from(`${contractNo(5)},O365-E1,1,"`), Buffer.from(`${'x'.repeat(1023)}\n`.repeat(10_240)), Buffer.from(`"\r\n`)]) },
+    {
+      name: '10 MB quoted field spanning lines',
+      bytes: Buffer.concat([header, Buffer.from(`${contractNo(5)},O365-E1,1,"`), Buffer.from(`${'x'.repeat(1023)}\n`.repeat(10_240)), Buffer.from(`"\r\n`)]),
+    },
   ];
 }
 
@@ -195,7 +223,12 @@ const deps = (): PipelineDeps => ({
   supplier: async () => {
     // A simulator seeded from the store as it is now, as each CLI process does.
     await supplier?.close();
-    supplier = createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: SEED }, await loadSubscriptionSeeds(store.db), { timeoutMs: 5_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
+    supplier = createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: SEED }, await loadSubscriptionSeeds(store.db), {
+      timeoutMs: 5_000,
+      maxAttempts: 3,
+      baseDelayMs: 1,
+      maxDelayMs: 5,
+    });
     return supplier;
   },
 });
@@ -217,7 +250,8 @@ function checkReports(o: CaseOutcome, s: CancelRunSummary): string[] {
   const rows = readCsv(s.resultPath);
   if (rows.length !== s.rows) problems.push(`result file has ${rows.length} rows, the run counted ${s.rows}`);
   const numbers = rows.map((r) => Number(Object.values(r)[0]));
-  if (numbers.some((n, i) => !Number.isInteger(n) || n < 1 || (i > 0 && n <= numbers[i - 1]!))) problems.push(`row numbers not increasing: ${numbers.slice(0, 10).join(',')}`);
+  if (numbers.some((n, i) => !Number.isInteger(n) || n < 1 || (i > 0 && n <= numbers[i - 1]!)))
+    problems.push(`row numbers not increasing: ${numbers.slice(0, 10).join(',')}`);
   const total = Object.values(s.counts).reduce((a, b) => a + b, 0);
   if (total !== s.rows) problems.push(`counts ${JSON.stringify(s.counts)} do not add up to ${s.rows}`);
   const bad = s.counts.refused + s.counts.failed + s.counts.pending;
@@ -268,7 +302,25 @@ describe('hostile cancellation files', () => {
       fs.writeFileSync(file, c.bytes);
       const options = optionsFor(r);
       if (viaCli.has(index)) {
-        const args = ['cancel', file, '--db', db, '--reports', reports, '--lang', options.lang, '--report-encoding', 'utf8', '--until', options.until, '--encoding', options.inputEncoding, '--concurrency', '4', ...(options.dryRun ? ['--dry-run'] : [])];
+        const args = [
+          'cancel',
+          file,
+          '--db',
+          db,
+          '--reports',
+          reports,
+          '--lang',
+          options.lang,
+          '--report-encoding',
+          'utf8',
+          '--until',
+          options.until,
+          '--encoding',
+          options.inputEncoding,
+          '--concurrency',
+          '4',
+          ...(options.dryRun ? ['--dry-run'] : []),
+        ];
         cliCases.push({ index, file, name: c.name, args });
         continue;
       }
@@ -283,7 +335,10 @@ describe('hostile cancellation files', () => {
         else problems.push(`${o.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       if (options.dryRun && (await fingerprint()) !== before) problems.push(`${o.name}: a dry run changed the store`);
-      if (VERBOSE) console.error(`${o.name}: ${Date.now() - caseStarted} ms, ${o.fileError?.code ?? (o.summary ? `exit ${o.summary.exitCode} ${JSON.stringify(o.summary.counts)}` : 'failed')}`);
+      if (VERBOSE)
+        console.error(
+          `${o.name}: ${Date.now() - caseStarted} ms, ${o.fileError?.code ?? (o.summary ? `exit ${o.summary.exitCode} ${JSON.stringify(o.summary.counts)}` : 'failed')}`,
+        );
       outcomes.push(o);
     }
     const inProcessMs = Date.now() - started;
@@ -311,7 +366,9 @@ describe('hostile cancellation files', () => {
       fileErrors.set(code, (fileErrors.get(code) ?? 0) + 1);
     }
     const orders = ((await store.db('change_orders').count({ n: '*' }))[0] as { n: number }).n;
-    console.info(`fuzz (seed ${SEED}): ${cases.length - cliCases.length} cases in-process in ${inProcessMs} ms, ${cliCases.length} via the CLI in ${cliMs} ms; outcomes ${JSON.stringify(Object.fromEntries(fileErrors))}; ${orders} orders created`);
+    console.info(
+      `fuzz (seed ${SEED}): ${cases.length - cliCases.length} cases in-process in ${inProcessMs} ms, ${cliCases.length} via the CLI in ${cliMs} ms; outcomes ${JSON.stringify(Object.fromEntries(fileErrors))}; ${orders} orders created`,
+    );
     expect(problems.slice(0, 10), `seed ${SEED}`).toEqual([]);
 
     // The store after everything: sound, nothing left running or locked.

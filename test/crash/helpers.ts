@@ -81,7 +81,11 @@ export function generate(out: string, rows: number, extra: readonly string[] = [
  * Generated contracts imported into `<tmp>/base.db` through the CLI, and every line's
  * quantity before anything was cancelled (for the integrity checks).
  */
-export async function importedBase(tmp: string, rows: number, extra: readonly string[] = []): Promise<{ gen: { contracts: string; cancel: string }; base: string; original: Map<number, number> }> {
+export async function importedBase(
+  tmp: string,
+  rows: number,
+  extra: readonly string[] = [],
+): Promise<{ gen: { contracts: string; cancel: string }; base: string; original: Map<number, number> }> {
   const gen = generate(path.join(tmp, 'gen'), rows, extra);
   const base = path.join(tmp, 'base.db');
   cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
@@ -111,7 +115,11 @@ export interface Served {
  * cancel process. Port 0 lets the OS choose a free port; the URL is read from its banner.
  */
 export async function serveSupplier(db: string, cwd: string, extra: readonly string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--db', db, '--port', '0', ...extra], { cwd, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--db', db, '--port', '0', ...extra], {
+    cwd,
+    env: CHILD_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -239,7 +247,10 @@ export async function integrityViolations(db: Knex, original: ReadonlyMap<number
     `select ol.id from order_lines ol join change_orders o on o.id = ol.order_id
      where o.status = 'completed' and not exists (select 1 from cancelled_serials cs where cs.order_line_id = ol.id)`,
   );
-  await q('a cancelled serial written twice', `select order_line_id, serial_no, count(*) as n from cancelled_serials group by order_line_id, serial_no having count(*) > 1`);
+  await q(
+    'a cancelled serial written twice',
+    `select order_line_id, serial_no, count(*) as n from cancelled_serials group by order_line_id, serial_no having count(*) > 1`,
+  );
   await q(
     'a line whose quantity and status disagree',
     `select id, quantity, status from contract_lines where quantity < 0 or (quantity = 0 and status <> 'cancelled') or (quantity > 0 and status = 'cancelled')`,
@@ -251,13 +262,22 @@ export async function integrityViolations(db: Knex, original: ReadonlyMap<number
        or (c.status = 'active' and exists (select 1 from contract_lines cl where cl.contract_id = c.id)
            and not exists (select 1 from contract_lines cl where cl.contract_id = c.id and cl.status = 'active'))`,
   );
-  await q('a finished run with rows never judged', `select r.id, count(*) as n from runs r join run_rows rr on rr.run_id = r.id where r.status = 'done' and rr.outcome = 'staged' group by r.id`);
+  await q(
+    'a finished run with rows never judged',
+    `select r.id, count(*) as n from runs r join run_rows rr on rr.run_id = r.id where r.status = 'done' and rr.outcome = 'staged' group by r.id`,
+  );
   await q('a request key without its order', `select k.request_id from request_keys k left join change_orders o on o.id = k.order_id where o.id is null`);
-  await q('order numbers beyond the sequence', `select o.order_no from change_orders o where (select count(*) from change_orders) > (select value from sequences where name = 'order_no') limit 1`);
+  await q(
+    'order numbers beyond the sequence',
+    `select o.order_no from change_orders o where (select count(*) from change_orders) > (select value from sequences where name = 'order_no') limit 1`,
+  );
 
   // Quantities: what each line has now plus what completed orders took equals what it had.
   const taken = new Map<number, number>();
-  const completed = (await db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').where('o.status', 'completed').select('ol.contract_line_id', 'ol.cancel_quantity')) as { contract_line_id: number; cancel_quantity: number }[];
+  const completed = (await db('order_lines as ol')
+    .join('change_orders as o', 'o.id', 'ol.order_id')
+    .where('o.status', 'completed')
+    .select('ol.contract_line_id', 'ol.cancel_quantity')) as { contract_line_id: number; cancel_quantity: number }[];
   for (const r of completed) taken.set(Number(r.contract_line_id), (taken.get(Number(r.contract_line_id)) ?? 0) + Number(r.cancel_quantity));
   const now = await lineQuantities(db);
   const bad: string[] = [];

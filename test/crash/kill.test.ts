@@ -16,7 +16,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
-import { copyDb, getJson, importedBase, integrityViolations, type Ran, readCsv, rng, runCli, seedFromEnv, type Served, serveSupplier, type SimCallBody, type SimStatsBody, startCli, useTempDir } from './helpers.js';
+import {
+  copyDb,
+  getJson,
+  importedBase,
+  integrityViolations,
+  type Ran,
+  readCsv,
+  rng,
+  runCli,
+  seedFromEnv,
+  type Served,
+  serveSupplier,
+  type SimCallBody,
+  type SimStatsBody,
+  startCli,
+  useTempDir,
+} from './helpers.js';
 import { diffViews, viewStore, type StoreView } from './snapshot.js';
 
 const ROWS = 2500;
@@ -49,20 +65,43 @@ async function prepare(name: string, base: string, gen: { cancel: string }): Pro
   return { dir, db, csv, server };
 }
 
-const command = (side: Side): string[] => ['cancel', 'cancel.csv', '--db', side.db, '--supplier', side.server.url, '--concurrency', '16', '--lang', 'en', '--report-encoding', 'utf8'];
+const command = (side: Side): string[] => [
+  'cancel',
+  'cancel.csv',
+  '--db',
+  side.db,
+  '--supplier',
+  side.server.url,
+  '--concurrency',
+  '16',
+  '--lang',
+  'en',
+  '--report-encoding',
+  'utf8',
+];
 
 /** Where a killed run stopped, in words, from what it left in the store. */
 async function whereItStopped(db: string): Promise<{ phase: string; finished: boolean }> {
   const store = await openStore(db);
   try {
-    const run = (await store.db('runs').orderBy('id', 'desc').first('id', 'status', 'row_count')) as { id: number; status: string; row_count: number | null } | undefined;
+    const run = (await store.db('runs').orderBy('id', 'desc').first('id', 'status', 'row_count')) as
+      { id: number; status: string; row_count: number | null } | undefined;
     if (!run) return { phase: 'before its run was recorded', finished: false };
     if (run.status === 'done') return { phase: 'after the run was finished (reports written)', finished: true };
     if (run.row_count === null) return { phase: 'staging rows', finished: false };
     const staged = Number(((await store.db('run_rows').where({ run_id: run.id, outcome: 'staged' }).count({ n: '*' }))[0] as { n: number }).n);
     if (staged > 0) return { phase: `judging (${ROWS - staged} of ${ROWS} rows judged)`, finished: false };
-    const byStatus = new Map(((await store.db('change_orders').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]));
-    const lines = new Map(((await store.db('order_lines').groupBy('linkage_status').select('linkage_status').count({ n: '*' })) as { linkage_status: string; n: number }[]).map((r) => [r.linkage_status, Number(r.n)]));
+    const byStatus = new Map(
+      ((await store.db('change_orders').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [
+        r.status,
+        Number(r.n),
+      ]),
+    );
+    const lines = new Map(
+      ((await store.db('order_lines').groupBy('linkage_status').select('linkage_status').count({ n: '*' })) as { linkage_status: string; n: number }[]).map(
+        (r) => [r.linkage_status, Number(r.n)],
+      ),
+    );
     const sent = Number(((await store.db('order_lines').whereNotNull('sent_at').count({ n: '*' }))[0] as { n: number }).n);
     const word = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ${n}`).join(', ');
     return { phase: `advancing (orders: ${word(byStatus)}; lines: ${word(lines)}, sent ${sent})`, finished: false };
@@ -93,14 +132,28 @@ async function outcome(side: Side, original: Map<number, number>): Promise<Outco
     const view = await viewStore(store.db);
     const integrity = await integrityViolations(store.db, original);
     const targets = new Map<string, number>();
-    for (const r of (await store.db('order_lines as ol').join('contract_lines as cl', 'cl.id', 'ol.contract_line_id').select('cl.subscription_id', 'ol.quantity_after')) as { subscription_id: string; quantity_after: number }[]) {
+    for (const r of (await store
+      .db('order_lines as ol')
+      .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
+      .select('cl.subscription_id', 'ol.quantity_after')) as { subscription_id: string; quantity_after: number }[]) {
       targets.set(r.subscription_id, Number(r.quantity_after));
     }
     const quantities = new Map<string, number>();
-    for (const r of (await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[]) quantities.set(r.subscription_id, Number(r.quantity));
+    for (const r of (await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[])
+      quantities.set(r.subscription_id, Number(r.quantity));
     const orderNos = new Map<string, string>();
-    for (const r of (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as { contract_no: string; order_no: string }[]) orderNos.set(r.contract_no, r.order_no);
-    const result = readCsv(path.join(side.dir, 'cancel.result.csv')).map((r) => ({ row: r['row'] ?? '', contract_no: r['contract_no'] ?? '', result: r['result'] ?? '', error_code: r['error_code'] ?? '', order_no: r['order_no'] ?? '' }));
+    for (const r of (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
+      contract_no: string;
+      order_no: string;
+    }[])
+      orderNos.set(r.contract_no, r.order_no);
+    const result = readCsv(path.join(side.dir, 'cancel.result.csv')).map((r) => ({
+      row: r['row'] ?? '',
+      contract_no: r['contract_no'] ?? '',
+      result: r['result'] ?? '',
+      error_code: r['error_code'] ?? '',
+      order_no: r['order_no'] ?? '',
+    }));
     return { view, integrity, result, targets, quantities, orderNos };
   } finally {
     await store.close();
@@ -113,7 +166,12 @@ function watcher(db: string): Knex {
     client: 'sqlite3',
     connection: { filename: db },
     useNullAsDefault: true,
-    pool: { min: 1, max: 1, afterCreate: (conn: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => conn.run('PRAGMA busy_timeout = 5000', (e) => done(e, conn)) },
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) =>
+        conn.run('PRAGMA busy_timeout = 5000', (e) => done(e, conn)),
+    },
   });
 }
 
@@ -122,7 +180,10 @@ const count = async (q: Knex.QueryBuilder): Promise<number> => Number(((await q.
 /** Moments inside a run, in the order a run passes them. */
 const TARGETS: Target[] = [
   { name: 'while staging (run recorded, rows not all staged)', reached: async (db) => (await count(db('runs').whereNull('row_count'))) > 0 },
-  { name: 'between judge pages (some rows ordered, some still staged)', reached: async (db) => (await count(db('run_rows').where({ outcome: 'ordered' }))) > 0 && (await count(db('run_rows').where({ outcome: 'staged' }))) > 0 },
+  {
+    name: 'between judge pages (some rows ordered, some still staged)',
+    reached: async (db) => (await count(db('run_rows').where({ outcome: 'ordered' }))) > 0 && (await count(db('run_rows').where({ outcome: 'staged' }))) > 0,
+  },
   { name: 'after accepting, before linking', reached: async (db) => (await count(db('change_orders').where({ status: 'accepted' }))) > 0 },
   { name: 'mid-link (some lines settled, some not)', reached: async (db) => (await count(db('order_lines').where({ linkage_status: 'linked' }))) > 200 },
   { name: 'mid-confirm or reporting (some orders completed)', reached: async (db) => (await count(db('change_orders').where({ status: 'completed' }))) > 0 },
@@ -184,7 +245,9 @@ describe('kill -9 at any instant, then the same command again', () => {
       }
     }
     const final = ended ?? (finishedBeforeKill ? null : await runCli(command(crash), crash.dir));
-    console.info(`kill test, random (seed ${SEED}): reference ${reference.ms} ms\n  ${kills.join('\n  ')}\n  last run ${final ? `${final.ms} ms, exit ${final.code}` : 'none needed'}`);
+    console.info(
+      `kill test, random (seed ${SEED}): reference ${reference.ms} ms\n  ${kills.join('\n  ')}\n  last run ${final ? `${final.ms} ms, exit ${final.code}` : 'none needed'}`,
+    );
     await compare(crash, final, `seed ${SEED}; kills:\n  ${kills.join('\n  ')}`, kills.length);
   }, 150_000);
 
@@ -241,12 +304,18 @@ describe('kill -9 at any instant, then the same command again', () => {
     expect(diffViews(want.view, got.view), context).toEqual([]);
     // Exactly one order per contract of the file; completed orders hold no claim; one run.
     expect(got.view.orders.size).toBe(ROWS);
-    expect([...got.view.orders.values()].filter((o) => o.length !== 1), context).toEqual([]);
+    expect(
+      [...got.view.orders.values()].filter((o) => o.length !== 1),
+      context,
+    ).toEqual([]);
     expect([...got.view.claims.values()].filter((s) => s === 'completed')).toEqual([]);
     expect(got.view.runs, 'one run, taken over after each kill').toEqual([`done rows=${ROWS} until=completed`]);
     // The result file: every row, in order, with the reference's results.
     expect(got.result.map((r) => r.row)).toEqual(Array.from({ length: ROWS }, (_, i) => String(i + 1)));
-    expect(got.result.map(({ order_no: _, ...r }) => r), context).toEqual(want.result.map(({ order_no: _, ...r }) => r));
+    expect(
+      got.result.map(({ order_no: _, ...r }) => r),
+      context,
+    ).toEqual(want.result.map(({ order_no: _, ...r }) => r));
     expect(got.result.filter((r) => r.order_no !== got.orderNos.get(r.contract_no))).toEqual([]);
     // No stray temp files of a report killed half-written.
     expect(fs.readdirSync(crash.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
@@ -257,7 +326,9 @@ describe('kill -9 at any instant, then the same command again', () => {
 /** The supplier holds what the store holds, and was asked for one change per subscription. */
 async function checkSupplier(side: Side, o: Outcome, label: string, maxPatches: number): Promise<void> {
   const { stats, calls } = await supplierView(side);
-  const mismatched = Object.entries(stats.subscriptions).filter(([sub, s]) => s.quantity !== o.quantities.get(sub) || (s.quantity === 0) !== (s.status === 'deleted') || s.pending);
+  const mismatched = Object.entries(stats.subscriptions).filter(
+    ([sub, s]) => s.quantity !== o.quantities.get(sub) || (s.quantity === 0) !== (s.status === 'deleted') || s.pending,
+  );
   expect(mismatched.slice(0, 5), `${label}: supplier quantities equal the store's`).toEqual([]);
   const wrongTarget = Object.entries(stats.subscriptions).filter(([sub, s]) => s.lastTarget !== (o.targets.get(sub) ?? null));
   expect(wrongTarget.slice(0, 5), `${label}: last target asked = the order line's quantity after`).toEqual([]);

@@ -50,7 +50,20 @@ function writeCancel(file: string, rows: { i: number; quantity: string; request:
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
-const cancelArgs = (file: string, db: string, url: string) => ['cancel', file, '--db', db, '--supplier', url, '--concurrency', '16', '--lang', 'en', '--report-encoding', 'utf8'];
+const cancelArgs = (file: string, db: string, url: string) => [
+  'cancel',
+  file,
+  '--db',
+  db,
+  '--supplier',
+  url,
+  '--concurrency',
+  '16',
+  '--lang',
+  'en',
+  '--report-encoding',
+  'utf8',
+];
 
 async function withStore<T>(db: string, fn: (s: Store) => Promise<T>): Promise<T> {
   const s = await openStore(db);
@@ -89,8 +102,14 @@ describe('two cancel runs at once on different files', () => {
       // In the overlap each file asks for 3 of 5 (even) or everything (odd), so whichever run
       // comes second cannot also do the row.
       const qty = (i: number) => (overlapping(i) ? (i % 2 === 0 ? '3' : '') : i % 3 === 0 ? '' : String(1 + (i % 4)));
-      const a = writeCancel(path.join(s.dir, 'a', 'a.csv'), variant.a.map((i) => ({ i, quantity: qty(i), request: `A-${i}` })));
-      const b = writeCancel(path.join(s.dir, 'b', 'b.csv'), variant.b.map((i) => ({ i, quantity: qty(i), request: `B-${i}` })));
+      const a = writeCancel(
+        path.join(s.dir, 'a', 'a.csv'),
+        variant.a.map((i) => ({ i, quantity: qty(i), request: `A-${i}` })),
+      );
+      const b = writeCancel(
+        path.join(s.dir, 'b', 'b.csv'),
+        variant.b.map((i) => ({ i, quantity: qty(i), request: `B-${i}` })),
+      );
       const runA = startCli(cancelArgs(a, s.db, s.url), s.dir);
       if (variant.delayMs > 0) await sleep(variant.delayMs);
       const runB = startCli(cancelArgs(b, s.db, s.url), s.dir);
@@ -104,7 +123,10 @@ describe('two cancel runs at once on different files', () => {
       expect(resB.size).toBe(1000);
       const orders = await withStore(s.db, async (store) => {
         expect(await integrityViolations(store.db, original)).toEqual([]);
-        const rows = (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no', 'o.status')) as { contract_no: string; order_no: string; status: string }[];
+        const rows = (await store
+          .db('change_orders as o')
+          .join('contracts as c', 'c.id', 'o.contract_id')
+          .select('c.contract_no', 'o.order_no', 'o.status')) as { contract_no: string; order_no: string; status: string }[];
         const out = new Map<string, { order_no: string; status: string }[]>();
         for (const r of rows) out.set(r.contract_no, [...(out.get(r.contract_no) ?? []), r]);
         return out;
@@ -135,15 +157,31 @@ describe('two cancel runs at once on different files', () => {
         codes[code] = (codes[code] ?? 0) + 1;
       }
       expect(problems.slice(0, 10)).toEqual([]);
-      console.info(`overlap (${variant.name}): A ${ra.ms} ms exit ${ra.code}, B ${rb.ms} ms exit ${rb.code}; overlapping rows won by A ${wins.A}, by B ${wins.B}; the other refused: ${JSON.stringify(codes)}`);
+      console.info(
+        `overlap (${variant.name}): A ${ra.ms} ms exit ${ra.code}, B ${rb.ms} ms exit ${rb.code}; overlapping rows won by A ${wins.A}, by B ${wins.B}; the other refused: ${JSON.stringify(codes)}`,
+      );
 
       // The supplier holds what the store holds and got one change per subscription.
       const server = servers[servers.length - 1]!;
       const stats = server.simulator.stats();
-      const quantities = await withStore(s.db, async (store) => new Map(((await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[]).map((r) => [r.subscription_id, Number(r.quantity)])));
-      expect(Object.entries(stats.subscriptions).filter(([sub, v]) => v.quantity !== quantities.get(sub)).slice(0, 5)).toEqual([]);
+      const quantities = await withStore(
+        s.db,
+        async (store) =>
+          new Map(
+            ((await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[]).map((r) => [
+              r.subscription_id,
+              Number(r.quantity),
+            ]),
+          ),
+      );
+      expect(
+        Object.entries(stats.subscriptions)
+          .filter(([sub, v]) => v.quantity !== quantities.get(sub))
+          .slice(0, 5),
+      ).toEqual([]);
       const keys = new Map<string, Set<string>>();
-      for (const c of server.simulator.callLog()) if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
+      for (const c of server.simulator.callLog())
+        if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
       expect([...keys].filter(([, k]) => k.size !== 1)).toEqual([]);
       expect(stats.byStatus['422'] ?? 0).toBe(0);
     }, 180_000);
@@ -155,8 +193,14 @@ describe('two cancel runs at once whose files share request ids', () => {
     const s = await scenario('shared-request-ids');
     // The senders' own keys (依頼番号) collide across the two files, on different contracts:
     // a key seen before is not done twice, even when the other run is seeing it right now.
-    const a = writeCancel(path.join(s.dir, 'a', 'a.csv'), range(1, 700).map((i) => ({ i, quantity: '1', request: `K-${i}` })));
-    const b = writeCancel(path.join(s.dir, 'b', 'b.csv'), range(701, 1400).map((i) => ({ i, quantity: '1', request: `K-${i - 700}` })));
+    const a = writeCancel(
+      path.join(s.dir, 'a', 'a.csv'),
+      range(1, 700).map((i) => ({ i, quantity: '1', request: `K-${i}` })),
+    );
+    const b = writeCancel(
+      path.join(s.dir, 'b', 'b.csv'),
+      range(701, 1400).map((i) => ({ i, quantity: '1', request: `K-${i - 700}` })),
+    );
     const runA = startCli(cancelArgs(a, s.db, s.url), s.dir);
     const runB = startCli(cancelArgs(b, s.db, s.url), s.dir);
     const [ra, rb] = await Promise.all([runA.done, runB.done]);
@@ -168,7 +212,14 @@ describe('two cancel runs at once whose files share request ids', () => {
     expect(resB.length).toBe(700);
     await withStore(s.db, async (store) => {
       expect(await integrityViolations(store.db, original)).toEqual([]);
-      const orders = new Map(((await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as { contract_no: string; order_no: string }[]).map((r) => [r.contract_no, r.order_no]));
+      const orders = new Map(
+        (
+          (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
+            contract_no: string;
+            order_no: string;
+          }[]
+        ).map((r) => [r.contract_no, r.order_no]),
+      );
       const twice = range(1, 700).filter((k) => orders.has(contractNo(k)) && orders.has(contractNo(k + 700)));
       expect(twice.slice(0, 5), 'request ids done twice').toEqual([]);
       expect(Number(((await store.db('request_keys').count({ n: '*' }))[0] as { n: number }).n)).toBe(700);
@@ -204,18 +255,35 @@ describe('the same file submitted twice at once', () => {
     const copy2 = path.join(s.dir, 'y', 'nov.csv');
     fs.mkdirSync(path.dirname(copy2));
     fs.copyFileSync(copy1, copy2);
-    const same = writeCancel(path.join(s.dir, 'z', 'dec.csv'), range(701, 1400).map((i) => ({ i, quantity: '', request: '' })));
+    const same = writeCancel(
+      path.join(s.dir, 'z', 'dec.csv'),
+      range(701, 1400).map((i) => ({ i, quantity: '', request: '' })),
+    );
     const notes: string[] = [];
-    for (const [f1, f2] of [[copy1, copy2], [same, same]] as const) {
+    for (const [f1, f2] of [
+      [copy1, copy2],
+      [same, same],
+    ] as const) {
       const r1 = startCli(cancelArgs(f1, s.db, s.url), s.dir);
       const r2 = startCli(cancelArgs(f2, s.db, s.url), s.dir);
       const [d1, d2] = await Promise.all([r1.done, r2.done]);
-      notes.push(checkPair({ ran: d1, pid: r1.pid, result: f1.replace(/\.csv$/, '.result.csv') }, { ran: d2, pid: r2.pid, result: f2.replace(/\.csv$/, '.result.csv') }, 700));
+      notes.push(
+        checkPair(
+          { ran: d1, pid: r1.pid, result: f1.replace(/\.csv$/, '.result.csv') },
+          { ran: d2, pid: r2.pid, result: f2.replace(/\.csv$/, '.result.csv') },
+          700,
+        ),
+      );
     }
     console.info(`same file twice at once:\n  ${notes.join('\n  ')}`);
     await withStore(s.db, async (store) => {
       expect(await integrityViolations(store.db, original)).toEqual([]);
-      const perContract = (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').groupBy('c.contract_no').select('c.contract_no').count({ n: '*' })) as { contract_no: string; n: number }[];
+      const perContract = (await store
+        .db('change_orders as o')
+        .join('contracts as c', 'c.id', 'o.contract_id')
+        .groupBy('c.contract_no')
+        .select('c.contract_no')
+        .count({ n: '*' })) as { contract_no: string; n: number }[];
       expect(perContract.length).toBe(1400);
       expect(perContract.filter((r) => Number(r.n) !== 1)).toEqual([]);
       expect(Number(((await store.db('change_orders').whereNot({ status: 'completed' }).count({ n: '*' }))[0] as { n: number }).n)).toBe(0);

@@ -37,7 +37,9 @@ type R = Record<string, string | number | null>;
 export async function viewStore(db: Knex): Promise<StoreView> {
   const lineKey = (r: R) => `${r['contract_no']}:${r['line_no']}`;
   const lines = new Map<string, string>();
-  for (const r of (await db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').select('c.contract_no', 'cl.line_no', 'cl.quantity', 'cl.status', 'cl.end_date')) as R[]) {
+  for (const r of (await db('contract_lines as cl')
+    .join('contracts as c', 'c.id', 'cl.contract_id')
+    .select('c.contract_no', 'cl.line_no', 'cl.quantity', 'cl.status', 'cl.end_date')) as R[]) {
     lines.set(lineKey(r), `quantity=${r['quantity']} status=${r['status']} end=${r['end_date']}`);
   }
   const contracts = new Map<string, string>();
@@ -45,7 +47,9 @@ export async function viewStore(db: Knex): Promise<StoreView> {
     contracts.set(String(r['contract_no']), `status=${r['status']} end=${r['end_date']} cancelled_on=${r['cancelled_on']}`);
   }
   const orders = new Map<string, string[]>();
-  for (const r of (await db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.kind', 'o.status', 'o.applied_on', 'o.end_date', 'o.completed_on')) as R[]) {
+  for (const r of (await db('change_orders as o')
+    .join('contracts as c', 'c.id', 'o.contract_id')
+    .select('c.contract_no', 'o.kind', 'o.status', 'o.applied_on', 'o.end_date', 'o.completed_on')) as R[]) {
     push(orders, String(r['contract_no']), `${r['kind']} ${r['status']} applied=${r['applied_on']} end=${r['end_date']} completed=${r['completed_on']}`);
   }
   const orderLines = new Map<string, string[]>();
@@ -53,8 +57,21 @@ export async function viewStore(db: Knex): Promise<StoreView> {
     .join('change_orders as o', 'o.id', 'ol.order_id')
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .join('contracts as c', 'c.id', 'cl.contract_id')
-    .select('c.contract_no', 'cl.line_no', 'o.status', 'ol.quantity_before', 'ol.cancel_quantity', 'ol.quantity_after', 'ol.linkage_status', 'ol.linkage_code')) as R[]) {
-    push(orderLines, lineKey(r), `${r['status']} ${r['quantity_before']}-${r['cancel_quantity']}=${r['quantity_after']} ${r['linkage_status']} ${r['linkage_code']}`);
+    .select(
+      'c.contract_no',
+      'cl.line_no',
+      'o.status',
+      'ol.quantity_before',
+      'ol.cancel_quantity',
+      'ol.quantity_after',
+      'ol.linkage_status',
+      'ol.linkage_code',
+    )) as R[]) {
+    push(
+      orderLines,
+      lineKey(r),
+      `${r['status']} ${r['quantity_before']}-${r['cancel_quantity']}=${r['quantity_after']} ${r['linkage_status']} ${r['linkage_code']}`,
+    );
   }
   const cancelledSerials = new Map<string, string[]>();
   for (const r of (await db('cancelled_serials as cs')
@@ -80,7 +97,9 @@ export async function viewStore(db: Knex): Promise<StoreView> {
     .select('c.contract_no', 'a.action')) as R[]) {
     push(audit, String(r['contract_no']), String(r['action']));
   }
-  const runs = ((await db('runs').orderBy('id').select('status', 'row_count', 'until_stage')) as R[]).map((r) => `${r['status']} rows=${r['row_count']} until=${r['until_stage']}`);
+  const runs = ((await db('runs').orderBy('id').select('status', 'row_count', 'until_stage')) as R[]).map(
+    (r) => `${r['status']} rows=${r['row_count']} until=${r['until_stage']}`,
+  );
   const seq = (await db('sequences').where({ name: 'order_no' }).first('value')) as R | undefined;
   return {
     lines,
@@ -120,7 +139,9 @@ export function diffViews(expected: StoreView, actual: StoreView): string[] {
     ...diffMaps('cancelled_serials', expected.cancelledSerials, actual.cancelledSerials),
     ...diffMaps('line_claims', expected.claims, actual.claims),
     ...diffMaps('audit_log', expected.audit, actual.audit),
-    ...(JSON.stringify(expected.runs) === JSON.stringify(actual.runs) ? [] : [`runs: expected ${JSON.stringify(expected.runs)}, got ${JSON.stringify(actual.runs)}`]),
+    ...(JSON.stringify(expected.runs) === JSON.stringify(actual.runs)
+      ? []
+      : [`runs: expected ${JSON.stringify(expected.runs)}, got ${JSON.stringify(actual.runs)}`]),
     ...(expected.sequence === actual.sequence ? [] : [`order number sequence: expected ${expected.sequence}, got ${actual.sequence}`]),
   ];
 }

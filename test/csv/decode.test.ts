@@ -71,7 +71,11 @@ describe('inspectFile', () => {
   it('never lets a lone surrogate through: UTF-8 that encodes one is not UTF-8, and CP932 has none', async () => {
     // ED A0 80 is U+D800 written as UTF-8 (CESU-8). Strict UTF-8 refuses it; read as CP932
     // the bytes are either refused or decode to characters of the BMP outside the surrogates.
-    for (const bytes of [[0xed, 0xa0, 0x80], [0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80], [0x61, 0xed, 0xbf, 0xbf, 0x0a]]) {
+    for (const bytes of [
+      [0xed, 0xa0, 0x80],
+      [0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80],
+      [0x61, 0xed, 0xbf, 0xbf, 0x0a],
+    ]) {
       const file = tmp.write(`surrogate-${bytes.join('-')}.csv`, Buffer.from(bytes));
       await expect(inspectFile(file, 'utf8')).rejects.toMatchObject({ code: 'ENCODING_UNDETECTABLE' });
       const found = await inspectFile(file, 'auto').catch((e: unknown) => e);

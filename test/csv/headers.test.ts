@@ -16,7 +16,10 @@ describe('normaliseHeader', () => {
 
 describe('mapHeader', () => {
   it('maps Japanese headers and reports unknown columns', () => {
-    const map = mapHeader(['契約番号', '商品コード', 'サブスクリプションID', 'シリアル番号', '解約数', '契約終了日', '依頼番号', '備考', '担当者'], CANCEL_COLUMNS);
+    const map = mapHeader(
+      ['契約番号', '商品コード', 'サブスクリプションID', 'シリアル番号', '解約数', '契約終了日', '依頼番号', '備考', '担当者'],
+      CANCEL_COLUMNS,
+    );
     expect(map.index).toEqual({ contractNo: 0, productCode: 1, subscriptionId: 2, serialNo: 3, cancelQuantity: 4, endDate: 5, requestId: 6, note: 7 });
     expect(map.unknown).toEqual(['担当者']);
     expect(map.missing).toEqual([]);
@@ -37,8 +40,48 @@ describe('mapHeader', () => {
   });
 
   it('maps the contract import columns in Japanese and English', () => {
-    const ja = ['契約番号', '契約日', '契約開始日', '契約終了日', '件名', '販売先・顧客(会社名)', '利用者', '請求先', '配送先', '提供元', '商品コード', '商品名', 'サブスクリプションID', '数量', '単価', '標準月額プラン', '課金モデル', 'トライアル', '契約シリアル'];
-    const en = ['contract_no', 'contract_date', 'start_date', 'end_date', 'subject', 'customer', 'end_user', 'bill_to', 'ship_to', 'supplier', 'product_code', 'product_name', 'subscription_id', 'quantity', 'unit_price', 'plan', 'billing_model', 'is_trial', 'serials'];
+    const ja = [
+      '契約番号',
+      '契約日',
+      '契約開始日',
+      '契約終了日',
+      '件名',
+      '販売先・顧客(会社名)',
+      '利用者',
+      '請求先',
+      '配送先',
+      '提供元',
+      '商品コード',
+      '商品名',
+      'サブスクリプションID',
+      '数量',
+      '単価',
+      '標準月額プラン',
+      '課金モデル',
+      'トライアル',
+      '契約シリアル',
+    ];
+    const en = [
+      'contract_no',
+      'contract_date',
+      'start_date',
+      'end_date',
+      'subject',
+      'customer',
+      'end_user',
+      'bill_to',
+      'ship_to',
+      'supplier',
+      'product_code',
+      'product_name',
+      'subscription_id',
+      'quantity',
+      'unit_price',
+      'plan',
+      'billing_model',
+      'is_trial',
+      'serials',
+    ];
     for (const header of [ja, en]) {
       const map = mapHeader(header, CONTRACT_IMPORT_COLUMNS);
       expect(map.unknown).toEqual([]);

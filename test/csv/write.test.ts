@@ -135,11 +135,27 @@ describe('openCsvWriter', () => {
 
   it('names the file, the input row, the column and the option to use', async () => {
     const path = outPath();
-    const w = await openCsvWriter({ path, encoding: 'cp932', encodingOption: '--report-encoding', what: words('the error file', 'エラーファイル'), header: ['契約番号', '備考'] });
+    const w = await openCsvWriter({
+      path,
+      encoding: 'cp932',
+      encodingOption: '--report-encoding',
+      what: words('the error file', 'エラーファイル'),
+      header: ['契約番号', '備考'],
+    });
     await w.writeRows([['NCN1', '山田']], [2]);
-    const err = (await w.writeRows([['NCN2', 'ok'], ['NCN5', '𠮷野家']], [3, 5]).catch((e: unknown) => e)) as KaiyakuError;
+    const err = (await w
+      .writeRows(
+        [
+          ['NCN2', 'ok'],
+          ['NCN5', '𠮷野家'],
+        ],
+        [3, 5],
+      )
+      .catch((e: unknown) => e)) as KaiyakuError;
     expect(err.code).toBe('CP932_UNREPRESENTABLE');
-    expect(err.words.en).toBe(`the error file ${path}, input row 5, column "備考": "𠮷" (U+20BB7) cannot be written in CP932; use --report-encoding utf8-bom to write it as it is`);
+    expect(err.words.en).toBe(
+      `the error file ${path}, input row 5, column "備考": "𠮷" (U+20BB7) cannot be written in CP932; use --report-encoding utf8-bom to write it as it is`,
+    );
     expect(err.words.ja).toContain('エラーファイル');
     expect(err.words.ja).toContain('入力 5 行目');
     expect(err.words.ja).toContain('--report-encoding utf8-bom');
@@ -149,7 +165,9 @@ describe('openCsvWriter', () => {
 
   it('names the header when a header cell cannot be written, and leaves no file', async () => {
     const path = outPath();
-    const err = (await openCsvWriter({ path, encoding: 'cp932', encodingOption: '--encoding', header: ['契約番号', '𠮷'] }).catch((e: unknown) => e)) as KaiyakuError;
+    const err = (await openCsvWriter({ path, encoding: 'cp932', encodingOption: '--encoding', header: ['契約番号', '𠮷'] }).catch(
+      (e: unknown) => e,
+    )) as KaiyakuError;
     expect(err.code).toBe('CP932_UNREPRESENTABLE');
     expect(err.words.en).toContain('the header');
     expect(err.words.en).toContain('--encoding utf8-bom');
@@ -213,7 +231,13 @@ describe('openCsvWriter', () => {
 
   it('reports a folder that does not exist as FILE_UNWRITABLE', async () => {
     const path = tmp.path('no/such/dir/out.csv');
-    const err = (await openCsvWriter({ path, encoding: 'utf8', encodingOption: '--encoding', what: words('the contract list', '契約一覧'), header: ['a'] }).catch((e: unknown) => e)) as KaiyakuError;
+    const err = (await openCsvWriter({
+      path,
+      encoding: 'utf8',
+      encodingOption: '--encoding',
+      what: words('the contract list', '契約一覧'),
+      header: ['a'],
+    }).catch((e: unknown) => e)) as KaiyakuError;
     expect(err.code).toBe('FILE_UNWRITABLE');
     expect(err.words.en).toBe(`cannot write the contract list ${path}: ENOENT: no such file or directory`);
   });

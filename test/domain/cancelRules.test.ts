@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan, type GroupVerdict } from '../../src/domain/cancelRules.js';
+import {
+  parseCancelRow,
+  validateContractGroup,
+  type CancelRow,
+  type ContractSnapshot,
+  type GroupPlan,
+  type GroupVerdict,
+} from '../../src/domain/cancelRules.js';
 import { aLine, aRow, aRuleContext, aSerial, aSerialLine, aSnapshot, TODAY } from '../builders.js';
 
 function judge(rows: readonly CancelRow[], snapshot: ContractSnapshot | undefined, ctx = aRuleContext()): GroupVerdict {
@@ -31,7 +38,17 @@ describe('parseCancelRow', () => {
     });
     expect(parsed).toEqual({
       ok: true,
-      value: { row: 7, contractNo: 'NCN202107-0000003109', productCode: 'O365-E1', subscriptionId: 'SUB-1', serialNo: 'SN-1', cancelQuantity: 2, endDate: '2026-01-05', requestId: 'REQ-1', note: 'memo' },
+      value: {
+        row: 7,
+        contractNo: 'NCN202107-0000003109',
+        productCode: 'O365-E1',
+        subscriptionId: 'SUB-1',
+        serialNo: 'SN-1',
+        cancelQuantity: 2,
+        endDate: '2026-01-05',
+        requestId: 'REQ-1',
+        note: 'memo',
+      },
     });
   });
 
@@ -195,7 +212,10 @@ describe('validateContractGroup: refusals', () => {
 
     const serialFirst = aRow({ serialNo: 'SN-2' });
     const lineAfter = aRow({ productCode: line.productCode });
-    expect(codesOf(judge([serialFirst, lineAfter], aSnapshot([line])))).toEqual({ [serialFirst.row]: 'CONTRACT_GROUP_REFUSED', [lineAfter.row]: 'DUPLICATE_ROW' });
+    expect(codesOf(judge([serialFirst, lineAfter], aSnapshot([line])))).toEqual({
+      [serialFirst.row]: 'CONTRACT_GROUP_REFUSED',
+      [lineAfter.row]: 'DUPLICATE_ROW',
+    });
   });
 
   it('LINE_HAS_OPEN_ORDER for a line another open order holds', () => {
@@ -281,8 +301,15 @@ describe('validateContractGroup: plans', () => {
     const a = aRow({ serialNo: 'SN-2' });
     const b = aRow({ serialNo: 'SN-4', productCode: line.productCode, cancelQuantity: 1 });
     const plan = planOf(judge([a, b], aSnapshot([line])));
-    expect(plan.lines).toEqual([{ lineId: line.id, quantityBefore: 4, cancelQuantity: 2, unitPrice: 870, serialIds: [line.serials[1]!.id, line.serials[3]!.id] }]);
-    expect(plan.rowLines).toEqual(new Map([[a.row, [line.id]], [b.row, [line.id]]]));
+    expect(plan.lines).toEqual([
+      { lineId: line.id, quantityBefore: 4, cancelQuantity: 2, unitPrice: 870, serialIds: [line.serials[1]!.id, line.serials[3]!.id] },
+    ]);
+    expect(plan.rowLines).toEqual(
+      new Map([
+        [a.row, [line.id]],
+        [b.row, [line.id]],
+      ]),
+    );
   });
 
   it('a serial-managed line named in full takes all its serials', () => {

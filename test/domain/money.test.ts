@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { computeAmounts, orderAmounts } from '../../src/domain/money.js';
 
 describe('computeAmounts', () => {
-  it('gives the manual\'s example: 3 × 870 → 2,610 / 261 / 2,871', () => {
+  it("gives the manual's example: 3 × 870 → 2,610 / 261 / 2,871", () => {
     expect(computeAmounts([{ quantity: 3, unitPrice: 870 }])).toEqual({ subtotal: 2610, tax: 261, total: 2871 });
   });
 
   it('floors the tax over the order, not per line', () => {
     // Per line: floor(1.5) + floor(1.5) = 2; over the order: floor(3) = 3.
-    expect(computeAmounts([{ quantity: 1, unitPrice: 15 }, { quantity: 1, unitPrice: 15 }])).toEqual({ subtotal: 30, tax: 3, total: 33 });
+    expect(
+      computeAmounts([
+        { quantity: 1, unitPrice: 15 },
+        { quantity: 1, unitPrice: 15 },
+      ]),
+    ).toEqual({ subtotal: 30, tax: 3, total: 33 });
   });
 
   it('rounds the tax down to the yen', () => {

@@ -63,7 +63,11 @@ describe('resumeVerdict', () => {
   });
 
   it('every line refused for good: the operator withdraws the acceptance, then the order', () => {
-    expect(resumeVerdict(order('accepted', [LATE, { linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' }]), opts)).toEqual({ kind: 'operator', action: 'withdrawAcceptance', refusal: 'NOTHING_TAKEN' });
+    expect(resumeVerdict(order('accepted', [LATE, { linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' }]), opts)).toEqual({
+      kind: 'operator',
+      action: 'withdrawAcceptance',
+      refusal: 'NOTHING_TAKEN',
+    });
   });
 
   it('a refusal that is not final (an unreadable answer) is never advice to withdraw: resume asks the supplier again', () => {

@@ -39,13 +39,20 @@ describe('withdrawAcceptance (受付取消)', () => {
   });
 
   it('is allowed when the supplier refused a line for good: nothing was ordered', () => {
-    const refused: OrderSnapshot = { status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'failed', linkageCode: '900117' }, { linkageStatus: 'unlinked' }] };
+    const refused: OrderSnapshot = {
+      status: 'accepted',
+      appliedOn: '2026-11-26',
+      lines: [{ linkageStatus: 'failed', linkageCode: '900117' }, { linkageStatus: 'unlinked' }],
+    };
     expect(withdrawAcceptance(refused)).toEqual({ ok: true, next: 'requested' });
   });
 
   it('refuses with ALREADY_ORDERED when a failed line has no final refusal (an unreadable answer): the supplier may have taken it', () => {
     for (const linkageCode of ['BAD_RESPONSE', null]) {
-      expect(withdrawAcceptance({ status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'failed', linkageCode }] })).toEqual({ ok: false, refusal: 'ALREADY_ORDERED' });
+      expect(withdrawAcceptance({ status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'failed', linkageCode }] })).toEqual({
+        ok: false,
+        refusal: 'ALREADY_ORDERED',
+      });
     }
   });
 
@@ -53,7 +60,7 @@ describe('withdrawAcceptance (受付取消)', () => {
     expect(withdrawAcceptance(anOrder('accepted', ['unlinked', sent]))).toEqual({ ok: false, refusal: 'ALREADY_ORDERED' });
   });
 
-  it('says so in the portal\'s words', () => {
+  it("says so in the portal's words", () => {
     expect(ORDER_REFUSAL.ALREADY_ORDERED.ja).toBe('発注済みの為、受付取消はできません');
   });
 
@@ -133,7 +140,11 @@ describe('confirm (解約確定)', () => {
 
 describe('helpers', () => {
   it('the supplier may have taken pending and linked lines, and failed ones without a final refusal; unlinked ones and final refusals not', () => {
-    const refusedForGood: OrderSnapshot = { status: 'accepted', appliedOn: '2026-11-26', lines: [{ linkageStatus: 'unlinked' }, { linkageStatus: 'failed', linkageCode: '900117' }] };
+    const refusedForGood: OrderSnapshot = {
+      status: 'accepted',
+      appliedOn: '2026-11-26',
+      lines: [{ linkageStatus: 'unlinked' }, { linkageStatus: 'failed', linkageCode: '900117' }],
+    };
     expect(supplierMayHaveTaken(refusedForGood)).toBe(false);
     expect(supplierMayHaveTaken({ ...refusedForGood, lines: [{ linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' }] })).toBe(false);
     expect(supplierMayHaveTaken({ ...refusedForGood, lines: [{ linkageStatus: 'failed', linkageCode: 'BAD_RESPONSE' }] })).toBe(true);

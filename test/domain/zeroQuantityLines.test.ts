@@ -5,7 +5,10 @@ import { aLine, aRow, aRuleContext, aSerial, aSnapshot } from '../builders.js';
 /** A line at quantity 0 has nothing left to cancel: it is never a target, whatever the row says. */
 
 function refusal(verdict: GroupVerdict): { code: string; detail: string | undefined } {
-  if (verdict.ok) throw new Error(`expected a refusal, got a plan for lines ${verdict.plan.lines.map((l) => `${l.quantityBefore}→${l.quantityBefore - l.cancelQuantity}`).join(', ')}`);
+  if (verdict.ok)
+    throw new Error(
+      `expected a refusal, got a plan for lines ${verdict.plan.lines.map((l) => `${l.quantityBefore}→${l.quantityBefore - l.cancelQuantity}`).join(', ')}`,
+    );
   const [e] = [...verdict.errors.values()];
   return { code: e!.code, detail: e!.detail?.en };
 }
@@ -15,7 +18,10 @@ describe('lines at quantity 0', () => {
     const empty = aLine({ quantity: 0 });
     const other = aLine();
     for (const row of [aRow({ productCode: empty.productCode }), aRow({ subscriptionId: empty.subscriptionId })]) {
-      expect(refusal(validateContractGroup([row], aSnapshot([empty, other]), aRuleContext()))).toEqual({ code: 'LINE_NOT_ACTIVE', detail: 'the line has no active seats (quantity 0)' });
+      expect(refusal(validateContractGroup([row], aSnapshot([empty, other]), aRuleContext()))).toEqual({
+        code: 'LINE_NOT_ACTIVE',
+        detail: 'the line has no active seats (quantity 0)',
+      });
     }
   });
 
@@ -38,7 +44,9 @@ describe('lines at quantity 0', () => {
   });
 
   it('a trial line at 0 still forbids cancelling the contract as a whole', () => {
-    expect(refusal(validateContractGroup([aRow()], aSnapshot([aLine({ quantity: 0, isTrial: true }), aLine()]), aRuleContext())).code).toBe('TRIAL_BLOCKS_FULL_CANCEL');
+    expect(refusal(validateContractGroup([aRow()], aSnapshot([aLine({ quantity: 0, isTrial: true }), aLine()]), aRuleContext())).code).toBe(
+      'TRIAL_BLOCKS_FULL_CANCEL',
+    );
   });
 
   it('a serial row on a line at 0 (inconsistent data) is refused too, not an order line 0 → 0', () => {

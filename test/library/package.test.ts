@@ -17,13 +17,21 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let consumer: string;
 
 function run(cmd: string, args: readonly string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' },
+  });
 }
 
 beforeAll(() => {
   consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-consumer-'));
   // npm test built dist/ just before; packing runs no script of ours (prepare would build again).
-  const packed = JSON.parse(run(NPM, ['pack', ROOT, '--ignore-scripts', '--json', '--pack-destination', consumer], consumer)) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(run(NPM, ['pack', ROOT, '--ignore-scripts', '--json', '--pack-destination', consumer], consumer)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   const tarball = path.join(consumer, packed[0]!.filename);
   expect(packed[0]!.files.map((f) => f.path)).toContain('dist/index.js');
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -82,7 +90,12 @@ try {
     expect(out.exports).toBeGreaterThan(30);
     expect(out.contracts).toBeGreaterThan(0);
     // The rows as data say what the result file says, row by row.
-    const fileRows = fs.readFileSync(out.resultFile, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/).slice(1);
+    const fileRows = fs
+      .readFileSync(out.resultFile, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1);
     expect(out.rows).toHaveLength(fileRows.length);
     expect(out.rows.map((r) => r.rowNo)).toEqual(fileRows.map((_, i) => i + 1));
     const total = Object.values(out.counts).reduce((a, b) => a + b, 0);
@@ -100,7 +113,10 @@ try {
   });
 
   it('keeps its insides its own: a deep import is refused by the exports map', () => {
-    fs.writeFileSync(path.join(consumer, 'deep.mjs'), `try { await import('kaiyaku/dist/store/connect.js'); console.log('imported'); } catch (e) { console.log(e.code); }`);
+    fs.writeFileSync(
+      path.join(consumer, 'deep.mjs'),
+      `try { await import('kaiyaku/dist/store/connect.js'); console.log('imported'); } catch (e) { console.log(e.code); }`,
+    );
     expect(run(process.execPath, ['deep.mjs'], consumer).trim()).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
@@ -121,7 +137,23 @@ export async function cancel(file: string): Promise<[CancelRunSummary, ResultRow
 `,
     );
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'typed.ts'];
+    const args = [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(ROOT, 'node_modules', '@types'),
+      'typed.ts',
+    ];
     expect(() => run(process.execPath, args, consumer)).not.toThrow();
   });
 });

@@ -13,7 +13,45 @@ import * as book from '../../src/messages/index.js';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 
 /** Words a Japanese text may hold as they are: formats, standards and the portal's own terms. */
-const QUOTED = new Set(['UTF', 'CP932', 'Shift_JIS', 'BOM', 'CSV', 'ID', 'IDs', 'OK', 'HTTP', 'URL', 'JST', 'PostgreSQL', 'SQLite', 'JSON', 'Retry-After', 'Idempotency-Key', 'kaiyaku', 'sim', 'Excel', 'LF', 'CRLF', 'NUL', 'WAL', 'No', 'Microsoft', 'Partner', 'Center', 'stdin', 'stdout', 'stderr', 'true', 'false', 'cron', 'http', 'https', 'utf8', 'cp932']);
+const QUOTED = new Set([
+  'UTF',
+  'CP932',
+  'Shift_JIS',
+  'BOM',
+  'CSV',
+  'ID',
+  'IDs',
+  'OK',
+  'HTTP',
+  'URL',
+  'JST',
+  'PostgreSQL',
+  'SQLite',
+  'JSON',
+  'Retry-After',
+  'Idempotency-Key',
+  'kaiyaku',
+  'sim',
+  'Excel',
+  'LF',
+  'CRLF',
+  'NUL',
+  'WAL',
+  'No',
+  'Microsoft',
+  'Partner',
+  'Center',
+  'stdin',
+  'stdout',
+  'stderr',
+  'true',
+  'false',
+  'cron',
+  'http',
+  'https',
+  'utf8',
+  'cp932',
+]);
 
 /** English words left in a Japanese text, after what it may quote. */
 function englishIn(ja: string): string[] {
@@ -41,9 +79,18 @@ function japaneseInSource(): { where: string; ja: string }[] {
     const file = path.join(SRC, rel);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && ['words', 'usageError'].includes(node.expression.text) && node.arguments.length === 2) {
+      if (
+        ts.isCallExpression(node) &&
+        ts.isIdentifier(node.expression) &&
+        ['words', 'usageError'].includes(node.expression.text) &&
+        node.arguments.length === 2
+      ) {
         const ja = node.arguments[1]!;
-        const text = ts.isStringLiteralLike(ja) ? ja.text : ts.isTemplateExpression(ja) ? [ja.head.text, ...ja.templateSpans.map((s) => `\${} ${s.literal.text}`)].join('') : null;
+        const text = ts.isStringLiteralLike(ja)
+          ? ja.text
+          : ts.isTemplateExpression(ja)
+            ? [ja.head.text, ...ja.templateSpans.map((s) => `\${} ${s.literal.text}`)].join('')
+            : null;
         if (text !== null) found.push({ where: `${rel}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`, ja: text });
       }
       ts.forEachChild(node, visit);

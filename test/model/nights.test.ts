@@ -52,7 +52,8 @@ const LINES = [
   { contract: 'NCN202601-0000000006', product: 'P-O', sub: 'OK-0006-O', quantity: 1 },
 ] as const;
 
-const MASTER_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const MASTER_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 const MASTER = `${MASTER_HEADER}\n${LINES.map((l) => `${l.contract},2025-01-01,2025-01-01,,件名,顧客,利用者,,,Microsoft,${l.product},${l.product} name,${l.sub},${l.quantity},1000,,,0,`).join('\n')}\n`;
 const CANCEL_HEADER = 'contract_no,product_code,cancel_quantity,request_id,note';
 
@@ -123,7 +124,12 @@ function expectEveryRowReported(m: Model, name: string, rows: number, reportsDir
 async function orderStates(m: Model, orderNos: readonly string[]): Promise<Map<string, string>> {
   const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const rows = (await store.db('change_orders as o').join('order_lines as ol', 'ol.order_id', 'o.id').whereIn('o.order_no', [...orderNos]).orderBy('ol.id').select('o.order_no', 'o.status', 'ol.linkage_status')) as { order_no: string; status: string; linkage_status: string }[];
+    const rows = (await store
+      .db('change_orders as o')
+      .join('order_lines as ol', 'ol.order_id', 'o.id')
+      .whereIn('o.order_no', [...orderNos])
+      .orderBy('ol.id')
+      .select('o.order_no', 'o.status', 'ol.linkage_status')) as { order_no: string; status: string; linkage_status: string }[];
     const out = new Map<string, string>();
     for (const r of rows) out.set(r.order_no, `${out.get(r.order_no) ?? r.status}:${r.linkage_status}`);
     return out;
@@ -158,17 +164,47 @@ async function supplierQuantities(url: string): Promise<Map<string, number>> {
 async function checkInvariants(m: Model, label: string): Promise<void> {
   const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const lines = (await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').select('cl.id', 'c.contract_no', 'cl.product_code', 'cl.subscription_id', 'cl.quantity')) as { id: number; contract_no: string; product_code: string; subscription_id: string; quantity: number }[];
-    const claims = new Set(((await store.db('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)));
-    const orderLines = (await store.db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').select('ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.link_claim', 'o.status')) as { contract_line_id: number; linkage_status: string; linkage_code: string | null; link_claim: string | null; status: string }[];
-    if (!label.endsWith('(killed)')) expect(orderLines.filter((o) => o.link_claim !== null), `${label}: claims left once the command ended`).toEqual([]);
-    expect(orderLines.filter((o) => o.linkage_status === 'failed' && (o.linkage_code === 'BAD_RESPONSE' || o.linkage_code === null)), `${label}: a line failed on an unreadable answer`).toEqual([]);
+    const lines = (await store
+      .db('contract_lines as cl')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .select('cl.id', 'c.contract_no', 'cl.product_code', 'cl.subscription_id', 'cl.quantity')) as {
+      id: number;
+      contract_no: string;
+      product_code: string;
+      subscription_id: string;
+      quantity: number;
+    }[];
+    const claims = new Set(
+      ((await store.db('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)),
+    );
+    const orderLines = (await store
+      .db('order_lines as ol')
+      .join('change_orders as o', 'o.id', 'ol.order_id')
+      .select('ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.link_claim', 'o.status')) as {
+      contract_line_id: number;
+      linkage_status: string;
+      linkage_code: string | null;
+      link_claim: string | null;
+      status: string;
+    }[];
+    if (!label.endsWith('(killed)'))
+      expect(
+        orderLines.filter((o) => o.link_claim !== null),
+        `${label}: claims left once the command ended`,
+      ).toEqual([]);
+    expect(
+      orderLines.filter((o) => o.linkage_status === 'failed' && (o.linkage_code === 'BAD_RESPONSE' || o.linkage_code === null)),
+      `${label}: a line failed on an unreadable answer`,
+    ).toEqual([]);
     const supplier = await supplierQuantities(m.supplierUrl);
     for (const [i, spec] of LINES.entries()) {
       const line = lines.find((l) => l.contract_no === spec.contract && l.product_code === spec.product);
       expect(line, `${label}: line ${spec.product} exists`).toBeDefined();
       const lost = spec.quantity - Number(line!.quantity);
-      const asked = Math.min(spec.quantity, [...(m.asks.get(i)?.values() ?? [])].reduce((a, b) => a + b, 0));
+      const asked = Math.min(
+        spec.quantity,
+        [...(m.asks.get(i)?.values() ?? [])].reduce((a, b) => a + b, 0),
+      );
       expect(lost, `${label}: ${spec.product} lost ${lost} seats, never below 0`).toBeGreaterThanOrEqual(0);
       expect(lost, `${label}: ${spec.product} lost ${lost} seats, more than the ${asked} asked`).toBeLessThanOrEqual(asked);
       if (spec.sub === '') continue;
@@ -182,7 +218,11 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
 }
 
 function startSupplier(dir: string, seed: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', '--fail-rate', '0.15', '--async-rate', '0.2', '--seed', String(seed)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', '--fail-rate', '0.15', '--async-rate', '0.2', '--seed', String(seed)],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`supplier serve did not start: ${out}`)), 20_000);
@@ -198,7 +238,11 @@ function startSupplier(dir: string, seed: number): Promise<{ child: ChildProcess
   });
 }
 
-const rowSpec: fc.Arbitrary<RowSpec> = fc.record({ line: fc.nat({ max: LINES.length - 1 }), quantity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }), withId: fc.boolean() });
+const rowSpec: fc.Arbitrary<RowSpec> = fc.record({
+  line: fc.nat({ max: LINES.length - 1 }),
+  quantity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }),
+  withId: fc.boolean(),
+});
 
 class NewFile implements fc.AsyncCommand<Model, Real> {
   constructor(readonly rows: RowSpec[]) {}
@@ -230,7 +274,10 @@ class Redrop implements fc.AsyncCommand<Model, Real> {
 }
 
 class Append implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number, readonly row: RowSpec) {}
+  constructor(
+    readonly pick: number,
+    readonly row: RowSpec,
+  ) {}
   check = (m: Readonly<Model>) => m.files.length > 0;
   async run(m: Model, real: Real): Promise<void> {
     const f = m.files[this.pick % m.files.length]!;
@@ -252,7 +299,9 @@ class Resave implements fc.AsyncCommand<Model, Real> {
     const f = m.files[this.pick % m.files.length]!;
     const name = `renamed-${m.files.length + 1}.csv`;
     // As a spreadsheet program saves it again: a BOM, CRLF line ends, the notes edited.
-    const lines = readFileSync(join(m.dir, f.name), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    const lines = readFileSync(join(m.dir, f.name), 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/);
     writeFileSync(join(m.dir, name), `\uFEFF${lines.map((l) => (l.endsWith(',note') ? `${l} (re-saved)` : l)).join('\r\n')}`);
     m.files.push({ name, rows: [...f.rows] });
     manualRun(m);
@@ -264,7 +313,10 @@ class Resave implements fc.AsyncCommand<Model, Real> {
 }
 
 class ParkedFile implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly rows: RowSpec[], readonly stage: 'requested' | 'accepted' | 'linked') {}
+  constructor(
+    readonly rows: RowSpec[],
+    readonly stage: 'requested' | 'accepted' | 'linked',
+  ) {}
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
     const name = `p${m.files.length + 1}.csv`;
@@ -276,7 +328,10 @@ class ParkedFile implements fc.AsyncCommand<Model, Real> {
     const known = orderNumbers(m);
     expectExit(`cancel ${name} --until ${this.stage}`, kaiyaku(m, ['cancel', name, '--until', this.stage, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
-    const result = parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as { result: string; order_no: string }[];
+    const result = parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as {
+      result: string;
+      order_no: string;
+    }[];
     // The orders this run made and took to its stop are parked there.
     for (const r of result) if (r.result === 'completed' && r.order_no !== '' && !known.has(r.order_no)) m.parked.add(r.order_no);
     // What a scheduler runs next: a plain resume, which must leave them where they are.
@@ -338,7 +393,10 @@ async function orderCount(m: Model): Promise<number> {
  * done, and none cancels again what was done; with it, each is a new request.
  */
 class WeeksLater implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number, readonly allowRepeat: boolean) {}
+  constructor(
+    readonly pick: number,
+    readonly allowRepeat: boolean,
+  ) {}
   check = (m: Readonly<Model>) => m.files.length > 0;
   async run(m: Model, real: Real): Promise<void> {
     await ageStore(m, 30);
@@ -354,7 +412,11 @@ class WeeksLater implements fc.AsyncCommand<Model, Real> {
         m.asks.set(r.line, asks);
       }
     }
-    expectExit(`cancel ${name} (weeks later${this.allowRepeat ? ', --allow-repeat' : ''})`, kaiyaku(m, ['cancel', name, ...linking(m), ...(this.allowRepeat ? ['--allow-repeat'] : [])]), real);
+    expectExit(
+      `cancel ${name} (weeks later${this.allowRepeat ? ', --allow-repeat' : ''})`,
+      kaiyaku(m, ['cancel', name, ...linking(m), ...(this.allowRepeat ? ['--allow-repeat'] : [])]),
+      real,
+    );
     expectEveryRowReported(m, name, f.rows.length);
     const results = resultsOf(m, name);
     f.rows.forEach((r, i) => {
@@ -371,7 +433,11 @@ async function ageStore(m: Model, days: number): Promise<void> {
   const back = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
   try {
     for (const table of ['runs', 'change_orders']) {
-      for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[]) await store.db(table).where({ id: r.id }).update({ applied_on: back(r.applied_on) });
+      for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
+        await store
+          .db(table)
+          .where({ id: r.id })
+          .update({ applied_on: back(r.applied_on) });
     }
   } finally {
     await store.close();
@@ -413,7 +479,10 @@ class Resume implements fc.AsyncCommand<Model, Real> {
 }
 
 class Step implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly action: 'accept' | 'withdraw-acceptance' | 'link' | 'confirm' | 'withdraw', readonly pick: number) {}
+  constructor(
+    readonly action: 'accept' | 'withdraw-acceptance' | 'link' | 'confirm' | 'withdraw',
+    readonly pick: number,
+  ) {}
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
     const list = parse(kaiyaku(m, ['orders', 'list', '--encoding', 'utf8']).stdout, { columns: true }) as { order_no: string; status: string }[];
@@ -430,7 +499,10 @@ class Step implements fc.AsyncCommand<Model, Real> {
 }
 
 class KillAndRetry implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly rows: RowSpec[], readonly afterMs: number) {}
+  constructor(
+    readonly rows: RowSpec[],
+    readonly afterMs: number,
+  ) {}
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
     const name = `k${m.files.length + 1}.csv`;
@@ -459,7 +531,11 @@ class ConcurrentResumes implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
     const start = () => {
-      const child = spawn(process.execPath, [BIN, 'orders', 'resume', ...linking(m), '--lang', 'en'], { cwd: m.dir, env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'orders', 'resume', ...linking(m), '--lang', 'en'], {
+        cwd: m.dir,
+        env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
@@ -525,7 +601,9 @@ const commands = fc.commands(
     fc.nat().map((p) => new RedropFilled(p)),
     fc.tuple(fc.nat(), fc.boolean()).map(([p, allow]) => new WeeksLater(p, allow)),
     fc.constant(new Resume()),
-    fc.tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat()).map(([a, p]) => new Step(a, p)),
+    fc
+      .tuple(fc.constantFrom('accept' as const, 'withdraw-acceptance' as const, 'link' as const, 'confirm' as const, 'withdraw' as const), fc.nat())
+      .map(([a, p]) => new Step(a, p)),
     fc.tuple(rows, fc.integer({ min: 0, max: 600 })).map(([r, ms]) => new KillAndRetry(r, ms)),
     fc.constant(new Reimport()),
     fc.constant(new ConcurrentResumes()),

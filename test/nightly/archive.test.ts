@@ -45,7 +45,10 @@ describe.concurrent('archiving', () => {
     const good = cancelCsv(night, 1, 20);
     drop(night, 'a.csv', good);
     drop(night, 'b-bad.csv', 'foo,bar\n1,2\n');
-    const r = await runCli(['cancel', '--inbox', night.inbox, '--archive', archive, '--summary-json', night.summary, '--db', night.db, '--settle-seconds', '0'], night.dir);
+    const r = await runCli(
+      ['cancel', '--inbox', night.inbox, '--archive', archive, '--summary-json', night.summary, '--db', night.db, '--settle-seconds', '0'],
+      night.dir,
+    );
     expect(r.stderr).not.toMatch(/unexpected failure/);
     expect(r.code, r.stderr).toBe(1); // a.csv was processed: not "nothing done"
     expect(ls(night.inbox)).toEqual([]);

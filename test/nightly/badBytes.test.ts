@@ -58,14 +58,39 @@ describe.each(dialects)('a NUL byte in a cell ($name)', ({ dialect }) => {
     const header = '契約番号,商品コード,解約数,契約終了日,備考';
     fs.writeFileSync(
       path.join(inbox, 'a.csv'),
-      [header, `NCN202108-0000003200,M365-E3,1,${END},メモ\u0000`, `NCN2021\u000005-0000003108,M365-BB,1,${END},`, `NCN202105-0000003108,M365-BB,2,${END},ok`, ''].join('\r\n'),
+      [
+        header,
+        `NCN202108-0000003200,M365-E3,1,${END},メモ\u0000`,
+        `NCN2021\u000005-0000003108,M365-BB,1,${END},`,
+        `NCN202105-0000003108,M365-BB,2,${END},ok`,
+        '',
+      ].join('\r\n'),
     );
     fs.writeFileSync(path.join(inbox, 'b.csv'), [header, `NCN202107-0000003109,O365-E1,1,${END},`, ''].join('\r\n'));
     const old = new Date(Date.now() - 3600_000);
     for (const f of ['a.csv', 'b.csv']) fs.utimesSync(path.join(inbox, f), old, old);
 
     const summaryFile = path.join(dir, 'night.json');
-    const r = runCli(['cancel', '--inbox', inbox, '--db', db, '--supplier', 'sim', '--summary-json', summaryFile, '--lang', 'en', '--report-encoding', 'utf8', '--settle-seconds', '0'], { cwd: dir });
+    const r = runCli(
+      [
+        'cancel',
+        '--inbox',
+        inbox,
+        '--db',
+        db,
+        '--supplier',
+        'sim',
+        '--summary-json',
+        summaryFile,
+        '--lang',
+        'en',
+        '--report-encoding',
+        'utf8',
+        '--settle-seconds',
+        '0',
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toMatch(/unexpected|予期しない|at .*\.js:\d+/);
     const night = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { files: { file: string; status: string; counts: Record<string, number> | null }[] };

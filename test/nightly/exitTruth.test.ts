@@ -22,7 +22,8 @@ afterAll(async () => {
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const CONTRACT_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const CONTRACT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 
 describe.each(STORE_KINDS)('an order only an operator can move (%s)', (kind) => {
   it('makes the night and orders resume exit 1, and the night names it with the command, in Japanese by default and in the JSON summary', async () => {
@@ -32,7 +33,10 @@ describe.each(STORE_KINDS)('an order only an operator can move (%s)', (kind) => 
     cleanups.push(() => store.drop());
     const kaiyaku = (args: readonly string[]) => runCli([...args, '--db', store.spec], dir);
     // The supplier refuses every change of an NCE-LATE- subscription (900117): nothing is taken.
-    fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\nNCN202401-0000000001,2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,,,Microsoft,O365-E3,Office 365 E3,NCE-LATE-0001,4,870,,,0,\n`);
+    fs.writeFileSync(
+      path.join(dir, 'contracts.csv'),
+      `${CONTRACT_HEADER}\nNCN202401-0000000001,2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,,,Microsoft,O365-E3,Office 365 E3,NCE-LATE-0001,4,870,,,0,\n`,
+    );
     expect((await kaiyaku(['contracts', 'import', 'contracts.csv', '--quiet'])).code).toBe(0);
     const supplier = await serveSupplier(dir, store.spec);
     cleanups.push(() => supplier.stop());
@@ -84,7 +88,10 @@ describe('files a night leaves with rows still to do', () => {
     const night = setUpNight('appended', base);
     const file = drop(night, 'grow.csv', cancelCsv(night, 1, 5));
     // Slow enough that the append lands while the file is being processed.
-    const run = startCli(nightArgs(night, ['--supplier', 'sim', '--sim-latency-ms', '400', '--concurrency', '1', '--log-format', 'json', '--settle-seconds', '0']), night.dir);
+    const run = startCli(
+      nightArgs(night, ['--supplier', 'sim', '--sim-latency-ms', '400', '--concurrency', '1', '--log-format', 'json', '--settle-seconds', '0']),
+      night.dir,
+    );
     await run.waitForStderr(/"name":"file\.started".*grow\.csv/);
     // Once its five rows are staged (read), a sixth is appended.
     const deadline = Date.now() + 30_000;
@@ -114,7 +121,12 @@ describe('files a night leaves with rows still to do', () => {
     drop(night, 'held.csv', content);
     // The file's lock as a live run on this host holds it (this test's own process).
     await withStore(night, (s) =>
-      s.db('locks').insert({ name: `file:${createHash('sha256').update(content).digest('hex')}`, holder: `${os.hostname()}:${process.pid}:test`, acquired_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() }),
+      s.db('locks').insert({
+        name: `file:${createHash('sha256').update(content).digest('hex')}`,
+        holder: `${os.hostname()}:${process.pid}:test`,
+        acquired_at: new Date().toISOString(),
+        heartbeat_at: new Date().toISOString(),
+      }),
     );
     const r = await runCli(nightArgs(night, ['--supplier', 'sim', '--settle-seconds', '0']), night.dir);
     expect(r.code, r.stderr).toBe(1);

@@ -7,7 +7,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cancelCsv, dataRows, drop, ls, nightArgs, ordersList, prepareBase, readCsv, readSummary, runCli, setUpNight, storeOrders, withStore, type Night, type NightJson, type Ran } from './helpers.js';
+import {
+  cancelCsv,
+  dataRows,
+  drop,
+  ls,
+  nightArgs,
+  ordersList,
+  prepareBase,
+  readCsv,
+  readSummary,
+  runCli,
+  setUpNight,
+  storeOrders,
+  withStore,
+  type Night,
+  type NightJson,
+  type Ran,
+} from './helpers.js';
 
 const contractNo = (i: number) => `NCN202401-${String(i).padStart(10, '0')}`;
 const NAMES = ['01-good.csv', '02-good.csv', '03-half-wrong.csv', '04-unreadable.csv', '05-no-contract-column.csv'];
@@ -75,7 +92,13 @@ describe('a night of five files', () => {
     }
     const half = readCsv(path.join(night.reports, '03-half-wrong.result.csv'));
     expect(half.map((r) => r['result'])).toEqual([...Array(5).fill('completed'), ...Array(5).fill('refused')]);
-    expect(half.slice(5).map((r) => r['error_code'])).toEqual(['CONTRACT_NOT_FOUND', 'CONTRACT_NOT_FOUND', 'QUANTITY_EXCEEDS_REMAINING', 'DATE_INVALID', 'QUANTITY_INVALID']);
+    expect(half.slice(5).map((r) => r['error_code'])).toEqual([
+      'CONTRACT_NOT_FOUND',
+      'CONTRACT_NOT_FOUND',
+      'QUANTITY_EXCEEDS_REMAINING',
+      'DATE_INVALID',
+      'QUANTITY_INVALID',
+    ]);
     const errors = readCsv(path.join(night.reports, '03-half-wrong.errors.csv'));
     expect(errors.map((r) => r['依頼番号'])).toEqual(['BAD-1', 'BAD-2', 'BAD-3', 'BAD-4', 'BAD-5']);
   });
@@ -83,7 +106,10 @@ describe('a night of five files', () => {
   it('sets the unreadable file and the one without 契約番号 aside, bytes intact, each with a .reason.txt', () => {
     const rejected = path.join(night.archive, 'rejected');
     expect(ls(rejected)).toEqual(['04-unreadable.csv', '04-unreadable.csv.reason.txt', '05-no-contract-column.csv', '05-no-contract-column.csv.reason.txt']);
-    for (const [name, code] of [['04-unreadable.csv', 'ENCODING_UNDETECTABLE'], ['05-no-contract-column.csv', 'COLUMN_MISSING']] as const) {
+    for (const [name, code] of [
+      ['04-unreadable.csv', 'ENCODING_UNDETECTABLE'],
+      ['05-no-contract-column.csv', 'COLUMN_MISSING'],
+    ] as const) {
       expect(fs.readFileSync(path.join(rejected, name))).toEqual(inputs.get(name));
       expect(fs.readFileSync(path.join(rejected, `${name}.reason.txt`), 'utf8')).toContain(code);
       const f = summary.files.find((x) => x.file === name)!;
@@ -126,7 +152,12 @@ describe('a night of five files', () => {
   });
 
   it('the same night again has nothing to do: exit 0, nothing re-processed or moved', async () => {
-    const before = new Map([...ls(night.reports), ...ls(night.archive)].map((n) => [n, fs.existsSync(path.join(night.reports, n)) ? fs.readFileSync(path.join(night.reports, n)) : null]));
+    const before = new Map(
+      [...ls(night.reports), ...ls(night.archive)].map((n) => [
+        n,
+        fs.existsSync(path.join(night.reports, n)) ? fs.readFileSync(path.join(night.reports, n)) : null,
+      ]),
+    );
     const ordersBefore = await storeOrders(night);
     const again = await runCli(nightArgs(night), night.dir);
     expect(again.code, again.stderr).toBe(0);

@@ -49,7 +49,15 @@ async function night(name: string, files: Record<string, string>, onEvent: (e: P
     log: (e) => onEvent(e, inbox),
     supplier: async () => (supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, [])),
   };
-  const run = () => runInbox(deps, { inbox, archive: null, reports: null, settleMs: 0, lockStaleMs: 600_000, cancel: { ...DEFAULT_CANCEL_OPTIONS, lang: 'en', reportEncoding: 'utf8' } });
+  const run = () =>
+    runInbox(deps, {
+      inbox,
+      archive: null,
+      reports: null,
+      settleMs: 0,
+      lockStaleMs: 600_000,
+      cancel: { ...DEFAULT_CANCEL_OPTIONS, lang: 'en', reportEncoding: 'utf8' },
+    });
   return { dir, inbox, store, run };
 }
 
@@ -119,8 +127,16 @@ describe('a night summary beside what the night writes', () => {
     fs.mkdirSync(path.join(dir, 'inbox', 'archive'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'arch', 'rejected'), { recursive: true });
     cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
-    const nightWith = (...extra: string[]) => spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--db', 'k.db', '--supplier', 'sim', '--lang', 'en', ...extra], { cwd: dir, encoding: 'utf8' });
-    for (const extra of [['--summary-json', 'inbox/archive/b.csv'], ['--reports', 'rep', '--summary-json', 'rep/a.result.csv'], ['--archive', 'arch', '--summary-json', 'arch/rejected/n.json']]) {
+    const nightWith = (...extra: string[]) =>
+      spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--db', 'k.db', '--supplier', 'sim', '--lang', 'en', ...extra], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+    for (const extra of [
+      ['--summary-json', 'inbox/archive/b.csv'],
+      ['--reports', 'rep', '--summary-json', 'rep/a.result.csv'],
+      ['--archive', 'arch', '--summary-json', 'arch/rejected/n.json'],
+    ]) {
       const r = nightWith(...extra);
       expect(r.status, extra.join(' ')).toBe(2);
       expect(r.stderr).toContain('among the files the night writes');

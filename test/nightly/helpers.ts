@@ -101,7 +101,24 @@ export function age(file: string, seconds = 3600): void {
 
 /** The nightly command on this night's folders (reports, archive, summary), plus `extra`. */
 export function nightArgs(night: Night, extra: readonly string[] = [], summary = night.summary): string[] {
-  return ['cancel', '--inbox', night.inbox, '--archive', night.archive, '--reports', night.reports, '--summary-json', summary, '--db', night.db, '--lang', 'en', '--report-encoding', 'utf8', ...extra];
+  return [
+    'cancel',
+    '--inbox',
+    night.inbox,
+    '--archive',
+    night.archive,
+    '--reports',
+    night.reports,
+    '--summary-json',
+    summary,
+    '--db',
+    night.db,
+    '--lang',
+    'en',
+    '--report-encoding',
+    'utf8',
+    ...extra,
+  ];
 }
 
 export type { ProcessResult as Ran };

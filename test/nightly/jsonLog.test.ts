@@ -33,7 +33,8 @@ describe('--log-format json', () => {
       expect(typeof e.message).toBe('string');
     }
     const names = events.map((e) => e.name);
-    for (const name of ['lock.taken', 'resume.finished', 'file.started', 'file.finished', 'file.set_aside', 'file.deferred', 'supplier.throttled']) expect(names).toContain(name);
+    for (const name of ['lock.taken', 'resume.finished', 'file.started', 'file.finished', 'file.set_aside', 'file.deferred', 'supplier.throttled'])
+      expect(names).toContain(name);
     expect(names[0]).toBe('lock.taken');
     expect(names.filter((n) => n === 'file.started')).toHaveLength(2);
     expect(events.find((e) => e.name === 'file.finished')!.data).toMatchObject({ completed: 40, exitCode: 0 });

@@ -37,7 +37,9 @@ describe('a killed night', () => {
     const locks = (await withStore(night, (s) => s.db('locks').select('name', 'holder'))) as { name: string; holder: string }[];
     expect(locks.find((l) => l.name === 'nightly')?.holder).toContain(`${os.hostname()}:${killed.pid}`);
     expect(ls(night.inbox)).toEqual(['big.csv']);
-    const openLeft = Number(((await withStore(night, (s) => s.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })))[0] as { n: number }).n);
+    const openLeft = Number(
+      ((await withStore(night, (s) => s.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })))[0] as { n: number }).n,
+    );
     expect(openLeft).toBeGreaterThan(0);
 
     const next = await runCli(nightArgs(night, ['--settle-seconds', '0', '--log-format', 'json']), night.dir);

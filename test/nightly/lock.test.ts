@@ -8,7 +8,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, runCli, setUpNight, sleep, startCli, storeOrders, withStore, type Base, type Night } from './helpers.js';
+import {
+  cancelCsv,
+  drop,
+  ls,
+  nightArgs,
+  prepareBase,
+  readCsv,
+  readSummary,
+  runCli,
+  setUpNight,
+  sleep,
+  startCli,
+  storeOrders,
+  withStore,
+  type Base,
+  type Night,
+} from './helpers.js';
 
 let base: Base;
 beforeAll(() => {
@@ -18,8 +34,16 @@ beforeAll(() => {
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
 
 async function expectOneRunPerFile(night: Night, files: Record<string, number>): Promise<void> {
-  const runs = (await withStore(night, (s) => s.db('runs').select('file_name', 'status', 'row_count'))) as { file_name: string; status: string; row_count: number }[];
-  expect(runs.map((r) => [path.basename(r.file_name), r.status, Number(r.row_count)]).sort()).toEqual(Object.entries(files).map(([f, n]) => [f, 'done', n]).sort());
+  const runs = (await withStore(night, (s) => s.db('runs').select('file_name', 'status', 'row_count'))) as {
+    file_name: string;
+    status: string;
+    row_count: number;
+  }[];
+  expect(runs.map((r) => [path.basename(r.file_name), r.status, Number(r.row_count)]).sort()).toEqual(
+    Object.entries(files)
+      .map(([f, n]) => [f, 'done', n])
+      .sort(),
+  );
   const orders = await storeOrders(night);
   const total = Object.values(files).reduce((a, b) => a + b, 0);
   expect(orders).toHaveLength(total);
@@ -139,7 +163,8 @@ describe.concurrent('the nightly lock', () => {
     const byHand = startCli(['cancel', manual, '--db', night.db, '--sim-latency-ms', '60', '--concurrency', '1', '--log-format', 'json'], night.dir);
     // Once its run is recorded it holds the file's lock.
     await withStore(night, async (s) => {
-      for (let i = 0; i < 400 && Number(((await s.db('locks').where('name', 'like', 'file:%').count({ n: '*' }))[0] as { n: number }).n) === 0; i++) await sleep(25);
+      for (let i = 0; i < 400 && Number(((await s.db('locks').where('name', 'like', 'file:%').count({ n: '*' }))[0] as { n: number }).n) === 0; i++)
+        await sleep(25);
     });
     const during = await runCli(nightArgs(night, ['--settle-seconds', '0']), night.dir);
     const manualRun = await byHand.done;

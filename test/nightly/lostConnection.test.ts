@@ -36,7 +36,25 @@ function inboxOfThree(dir: string): string {
   return inbox;
 }
 
-const nightArgs = (inbox: string, db: string, summary: string) => ['cancel', '--inbox', inbox, '--db', db, '--supplier', 'sim', '--sim-latency-ms', '2', '--summary-json', summary, '--lang', 'en', '--report-encoding', 'utf8', '--log-format', 'json'];
+const nightArgs = (inbox: string, db: string, summary: string) => [
+  'cancel',
+  '--inbox',
+  inbox,
+  '--db',
+  db,
+  '--supplier',
+  'sim',
+  '--sim-latency-ms',
+  '2',
+  '--summary-json',
+  summary,
+  '--lang',
+  'en',
+  '--report-encoding',
+  'utf8',
+  '--log-format',
+  'json',
+];
 
 interface NightJson {
   exitCode: number;
@@ -94,7 +112,9 @@ describe.skipIf(!PG_URL)('a night on PostgreSQL whose connections are lost', () 
     // Every 250 ms for the first 20 rounds: every phase of the night loses connections, and it still ends in time.
     for (let round = 0; round < 20 && !night.exited(); round++) {
       await sleep(250);
-      const r = (await schema.admin.raw('select count(pg_terminate_backend(pid)) as n from pg_stat_activity where application_name = ?', [app])) as { rows: { n: string }[] };
+      const r = (await schema.admin.raw('select count(pg_terminate_backend(pid)) as n from pg_stat_activity where application_name = ?', [app])) as {
+        rows: { n: string }[];
+      };
       terminated += Number(r.rows[0]!.n);
     }
     const first = await night.done;
@@ -102,7 +122,9 @@ describe.skipIf(!PG_URL)('a night on PostgreSQL whose connections are lost', () 
     expect(first.stderr).not.toMatch(/unexpected|予期しない|\n\s+at /);
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'night.json'), 'utf8')) as NightJson;
     expect(summary.exitCode).toBe(first.code);
-    console.info(`terminated ${terminated} backends; first night exit ${first.code}: ${JSON.stringify(summary.files.map((f) => [f.file, f.status, f.reason]))}`);
+    console.info(
+      `terminated ${terminated} backends; first night exit ${first.code}: ${JSON.stringify(summary.files.map((f) => [f.file, f.status, f.reason]))}`,
+    );
     expect(terminated).toBeGreaterThan(3);
 
     fs.rmSync(path.join(dir, 'night.json'));
@@ -161,22 +183,38 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
       supplier: async () => {
         const failure = failures.shift();
         if (failure) throw failure;
-        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(store.db), { timeoutMs: 5_000, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
+        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(store.db), {
+          timeoutMs: 5_000,
+          maxAttempts: 3,
+          baseDelayMs: 1,
+          maxDelayMs: 5,
+        });
         return supplier;
       },
     };
   }
 
-  const nightOptions = (inbox: string, lang: 'en' | 'ja' = 'en') => ({ inbox, archive: null, reports: null, settleMs: 0, lockStaleMs: 600_000, cancel: { ...DEFAULT_CANCEL_OPTIONS, lang, reportEncoding: 'utf8' as const } });
+  const nightOptions = (inbox: string, lang: 'en' | 'ja' = 'en') => ({
+    inbox,
+    archive: null,
+    reports: null,
+    settleMs: 0,
+    lockStaleMs: 600_000,
+    cancel: { ...DEFAULT_CANCEL_OPTIONS, lang, reportEncoding: 'utf8' as const },
+  });
   const lost = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-  const named = (events: PipelineEvent[], name: string) => events.filter((e): e is Extract<PipelineEvent, { kind: 'event' }> => e.kind === 'event' && e.name === name);
+  const named = (events: PipelineEvent[], name: string) =>
+    events.filter((e): e is Extract<PipelineEvent, { kind: 'event' }> => e.kind === 'event' && e.name === name);
 
   it('ends that file with a named error, leaves it in the inbox, runs the others and returns its summary; the next nights finish it', async () => {
     const { store, original } = await freshStore('unnamed');
     const inbox = inboxOfThree(path.join(tmp, 'unnamed'));
     const events: PipelineEvent[] = [];
     // f1 fails on something we cannot name; f2 loses its connection on every attempt.
-    const night = await runInbox(depsFailing(store, [new TypeError("Cannot read properties of undefined (reading 'x')"), lost(), lost(), lost()], events), nightOptions(inbox));
+    const night = await runInbox(
+      depsFailing(store, [new TypeError("Cannot read properties of undefined (reading 'x')"), lost(), lost(), lost()], events),
+      nightOptions(inbox),
+    );
     expect(night.exitCode).toBe(1);
     expect(night.files.map((f) => [f.file, f.status, f.exitCode])).toEqual([
       ['f1.csv', 'left_for_later', 1],
@@ -186,10 +224,17 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
     expect(night.files[0]!.reason).toBe(
       "WORK_INTERRUPTED: stopped by a failure kaiyaku cannot name (Cannot read properties of undefined (reading 'x')): the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)",
     );
-    expect(night.files[1]!.reason).toMatch(/^STORE_CONNECTION_LOST: the connection to the database was lost and did not come back \(terminating connection due to administrator command\): the file stays in the inbox/);
+    expect(night.files[1]!.reason).toMatch(
+      /^STORE_CONNECTION_LOST: the connection to the database was lost and did not come back \(terminating connection due to administrator command\): the file stays in the inbox/,
+    );
     expect(named(events, 'file.retried')).toHaveLength(2);
     expect(named(events, 'file.interrupted').map((e) => e.data?.['code'])).toEqual(['WORK_INTERRUPTED', 'STORE_CONNECTION_LOST']);
-    expect(fs.readdirSync(inbox).filter((n) => n.endsWith('.csv')).sort()).toEqual(['f1.csv', 'f2.csv']);
+    expect(
+      fs
+        .readdirSync(inbox)
+        .filter((n) => n.endsWith('.csv'))
+        .sort(),
+    ).toEqual(['f1.csv', 'f2.csv']);
 
     // The next night's resume of their open orders fails in turn (in Japanese this time): the
     // files run all the same, and the night says why it is not wholly done.

@@ -19,7 +19,8 @@ afterAll(async () => {
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const CONTRACT_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const CONTRACT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 /** One contract per case, one line each: the subscription id says what the case is. */
 const CASES = {
   requested: { contract: 'NCN202401-0000000001', sub: 'PARK-REQ-1', quantity: 3 },
@@ -42,7 +43,10 @@ async function setUp(kind: StoreUnderTest['kind']): Promise<Folder> {
   const store = await aStore(kind, dir, 'parked');
   cleanups.push(() => store.drop());
   const kaiyaku = (args: readonly string[]) => runCli([...args, '--db', store.spec, '--lang', 'en'], dir);
-  const lines = Object.values(CASES).map((c) => `${c.contract},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,O365-E1,Office 365 E1,${c.sub},${c.quantity},870,標準月額プラン,標準月額モデル,0,`);
+  const lines = Object.values(CASES).map(
+    (c) =>
+      `${c.contract},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,O365-E1,Office 365 E1,${c.sub},${c.quantity},870,標準月額プラン,標準月額モデル,0,`,
+  );
   fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${lines.join('\n')}\n`);
   const imported = await kaiyaku(['contracts', 'import', 'contracts.csv', '--quiet']);
   expect(imported.code, imported.stderr).toBe(0);
@@ -84,7 +88,17 @@ describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
       expect(r.code, r.stderr).toBe(0);
     }
     // Asked for completion, cut short: the supplier could not be reached (nothing listens on port 9).
-    const cut = await f.kaiyaku(['cancel', 'cutShort.csv', '--supplier', 'http://127.0.0.1:9', '--supplier-circuit-threshold', '1', '--supplier-timeout-ms', '500', '--quiet']);
+    const cut = await f.kaiyaku([
+      'cancel',
+      'cutShort.csv',
+      '--supplier',
+      'http://127.0.0.1:9',
+      '--supplier-circuit-threshold',
+      '1',
+      '--supplier-timeout-ms',
+      '500',
+      '--quiet',
+    ]);
     expect(cut.code, cut.stderr).toBe(1);
     // 受付取消 by an operator parks the order at 申請: a night must not accept it again.
     expect((await f.kaiyaku(['cancel', 'sentBack.csv', '--until', 'accepted', ...sup, '--quiet'])).code).toBe(0);
@@ -99,7 +113,12 @@ describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
     expect(Object.fromEntries(await supplier.patches())).toEqual({ 'PARK-LNK-3': 1, 'CUT-4': 1 });
     expect(first.summary.resume.parked.count).toBe(4);
     expect(first.summary.resume.parked.orders.map((p) => [p.orderNo, p.stage]).sort()).toEqual(
-      [[parkedNos[0], 'requested'], [parkedNos[1], 'accepted'], [parkedNos[2], 'linked'], [parkedNos[3], 'requested']].sort(),
+      [
+        [parkedNos[0], 'requested'],
+        [parkedNos[1], 'accepted'],
+        [parkedNos[2], 'linked'],
+        [parkedNos[3], 'requested'],
+      ].sort(),
     );
     expect(first.stdout).toMatch(/parked: 4 orders left where their run asked them to stop/);
     for (const no of parkedNos) expect(first.stdout).toContain(no!);

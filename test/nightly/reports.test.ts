@@ -24,8 +24,23 @@ function withNotes(n: number, odd: { row: number; note: string }): string {
 }
 
 const args = (night: Night, encoding: string) => [
-  'cancel', '--inbox', night.inbox, '--archive', night.archive, '--reports', night.reports, '--summary-json', night.summary,
-  '--db', night.db, '--lang', 'en', '--report-encoding', encoding, '--settle-seconds', '0',
+  'cancel',
+  '--inbox',
+  night.inbox,
+  '--archive',
+  night.archive,
+  '--reports',
+  night.reports,
+  '--summary-json',
+  night.summary,
+  '--db',
+  night.db,
+  '--lang',
+  'en',
+  '--report-encoding',
+  encoding,
+  '--settle-seconds',
+  '0',
 ];
 
 const everything = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).sort() : []);

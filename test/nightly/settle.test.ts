@@ -5,7 +5,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { age, cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, runCli, setUpNight, sleep, startCli, storeOrders, withStore, type Base } from './helpers.js';
+import {
+  age,
+  cancelCsv,
+  drop,
+  ls,
+  nightArgs,
+  prepareBase,
+  readCsv,
+  readSummary,
+  runCli,
+  setUpNight,
+  sleep,
+  startCli,
+  storeOrders,
+  withStore,
+  type Base,
+} from './helpers.js';
 
 const BIG = 400;
 const LATE = 100;

@@ -31,14 +31,26 @@ const CONTRACTS = ['NCN202401-0000000051', 'NCN202401-0000000052', 'NCN202401-00
 const SUBS = ['SUB-A51', 'SUB-A52', 'SUB-A53'];
 
 /** A store with `n` contracts of 10 seats, a hostile supplier holding them, and a file cancelling 2 seats of each (10 → 8). */
-async function setUp(kind: TestStore['kind'], name: string, n: number): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
+async function setUp(
+  kind: TestStore['kind'],
+  name: string,
+  n: number,
+): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
   const dir = tmp.make(`${kind}-${name}`);
   const store = await aTestStore(kind, dir, 'answers');
   cleanups.push(() => store.drop());
-  await importContractsOn(store, dir, CONTRACTS.slice(0, n).map((contractNo, i) => ({ contractNo, productCode: 'EXO-P1', subscriptionId: SUBS[i]!, quantity: 10 })));
+  await importContractsOn(
+    store,
+    dir,
+    CONTRACTS.slice(0, n).map((contractNo, i) => ({ contractNo, productCode: 'EXO-P1', subscriptionId: SUBS[i]!, quantity: 10 })),
+  );
   const supplier = await startHostileSupplier(Object.fromEntries(SUBS.slice(0, n).map((s) => [s, 10])));
   cleanups.push(() => supplier.close());
-  const file = writeCancelFile(dir, 'nov.csv', CONTRACTS.slice(0, n).map((contractNo, i) => ({ contractNo, quantity: 2, requestId: `R-${i}` })));
+  const file = writeCancelFile(
+    dir,
+    'nov.csv',
+    CONTRACTS.slice(0, n).map((contractNo, i) => ({ contractNo, quantity: 2, requestId: `R-${i}` })),
+  );
   return { dir, store, supplier, file, sup: ['--supplier', supplier.url] };
 }
 
@@ -48,8 +60,13 @@ const line = async (store: TestStore, subscriptionId: string) => (await lineRows
 /** cancel quantity and quantity after of each order line, by subscription. */
 async function orderLineQuantities(store: TestStore): Promise<Map<string, [number, number]>> {
   return readStore(store, async (s) => {
-    const rows = await s.db('order_lines as ol').join('contract_lines as cl', 'cl.id', 'ol.contract_line_id').select('cl.subscription_id', 'ol.cancel_quantity', 'ol.quantity_after');
-    return new Map(rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), [Number(r['cancel_quantity']), Number(r['quantity_after'])] as [number, number]]));
+    const rows = await s
+      .db('order_lines as ol')
+      .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
+      .select('cl.subscription_id', 'ol.cancel_quantity', 'ol.quantity_after');
+    return new Map(
+      rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), [Number(r['cancel_quantity']), Number(r['quantity_after'])] as [number, number]]),
+    );
   });
 }
 
@@ -98,7 +115,9 @@ describe.each(STORE_KINDS)('a 200 to a change is done only with the subscription
     }
     // Something at the supplier's address answered: the orders are linked with it, and a run
     // through another supplier leaves them alone.
-    const linkedWith = await readStore(store, async (s) => (await s.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with));
+    const linkedWith = await readStore(store, async (s) =>
+      (await s.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
+    );
     expect(linkedWith.every((w) => w !== null && w.startsWith(supplier.url))).toBe(true);
     // Nothing confirmed: the store keeps 10 seats on both (the supplier holds 8 and 10).
     expect([...(await seatsInStore(store)).values()]).toEqual([10, 10]);
@@ -161,10 +180,14 @@ describe.each(STORE_KINDS)('a 200 to a change is done only with the subscription
     expect(held(supplier)).toEqual([7]);
     const { serials, audit } = await readStore(store, async (s) => ({
       serials: await s.db('cancelled_serials').select('serial_no', 'cancel_quantity'),
-      audit: (await s.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).select('detail')).map((r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>),
+      audit: (await s.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).select('detail')).map(
+        (r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>,
+      ),
     }));
     expect(serials.map((r: Record<string, unknown>) => [r['serial_no'], Number(r['cancel_quantity'])])).toEqual([[SUBS[0], 3]]);
-    expect(audit).toEqual([expect.objectContaining({ subscriptionId: SUBS[0], quantityBefore: 10, askedCancelQuantity: 2, askedQuantityAfter: 8, supplierQuantity: 7 })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ subscriptionId: SUBS[0], quantityBefore: 10, askedCancelQuantity: 2, askedQuantityAfter: 8, supplierQuantity: 7 }),
+    ]);
   });
 });
 
@@ -189,8 +212,12 @@ describe.each(STORE_KINDS)('a change sent that settles at another quantity is ne
     expect(took).toMatchObject({ orderStatus: 'completed', linkageStatus: 'linked', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' });
     expect((await orderLineQuantities(store)).get(SUBS[0]!)).toEqual([1, 9]);
     expect(more).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'pending', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' });
-    expect(more!.linkageMessage).toBe('a change to 8 was sent, but the supplier now holds 12, more than the 10 before this order: something else changed the subscription too. Check the subscription at the supplier; a later run asks it again');
-    expect(more!.linkageMessageJa).toBe('8 への変更を送信しましたが、仕入元の数量は 12 です。この注文の前の 10 より多く、別の変更も加わっています。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します');
+    expect(more!.linkageMessage).toBe(
+      'a change to 8 was sent, but the supplier now holds 12, more than the 10 before this order: something else changed the subscription too. Check the subscription at the supplier; a later run asks it again',
+    );
+    expect(more!.linkageMessageJa).toBe(
+      '8 への変更を送信しましたが、仕入元の数量は 12 です。この注文の前の 10 より多く、別の変更も加わっています。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します',
+    );
     expect(undone).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH' });
     for (const l of [more!, undone!]) await withdrawAcceptanceRefused(store, dir, l.orderNo);
 
@@ -225,7 +252,9 @@ describe.each(STORE_KINDS)('a change sent that settles at another quantity is ne
     expect(`${resumed.stdout}${resumed.stderr}`).not.toMatch(/withdraw-acceptance/);
     const [l] = await lineRows(store);
     expect(l).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'pending', linkageCode: 'SUPPLIER_UNAVAILABLE' });
-    expect(l!.linkageMessage).toMatch(/^the change was sent, then the supplier answered NOT_FOUND \(subscription not found\) when asked about the subscription: it may have taken the change\. Ask the supplier/);
+    expect(l!.linkageMessage).toMatch(
+      /^the change was sent, then the supplier answered NOT_FOUND \(subscription not found\) when asked about the subscription: it may have taken the change\. Ask the supplier/,
+    );
     expect(l!.linkageMessageJa).toMatch(/^変更は送信済みですが、その後の確認に仕入元が NOT_FOUND（subscription not found）と応答しました。/);
     await withdrawAcceptanceRefused(store, dir, l!.orderNo);
 
@@ -277,8 +306,15 @@ describe.each(STORE_KINDS)('a change sent that settles at another quantity is ne
     // What the earlier version wrote, and a store from before migration 013.
     await writeStore(store, async (s) => {
       const ids = (await s.db('order_lines').orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
-      await s.db('order_lines').where({ id: ids[0] }).update({ linkage_status: 'failed', linkage_code: 'SUPPLIER_QUANTITY_MISMATCH', linkage_message: 'the supplier holds 9 seats, the store 10; nothing was sent' });
-      await s.db('order_lines').where({ id: ids[1] }).update({ linkage_status: 'failed', linkage_code: 'NOT_FOUND', linkage_message: 'subscription not found' });
+      await s.db('order_lines').where({ id: ids[0] }).update({
+        linkage_status: 'failed',
+        linkage_code: 'SUPPLIER_QUANTITY_MISMATCH',
+        linkage_message: 'the supplier holds 9 seats, the store 10; nothing was sent',
+      });
+      await s
+        .db('order_lines')
+        .where({ id: ids[1] })
+        .update({ linkage_status: 'failed', linkage_code: 'NOT_FOUND', linkage_message: 'subscription not found' });
       await s.db('knex_migrations').where({ name: '013_reopen_sent_refusals' }).delete();
     });
     // A command that writes migrates the store first.
@@ -325,7 +361,7 @@ describe.each(STORE_KINDS)('review 3: the supplier ignoring a change, and a conf
     expect(held(supplier)).toEqual([8]);
   });
 
-  it('confirmed unsettled, then settled at 9 for 8: the order line and finance\'s row follow the supplier with the contract line', async () => {
+  it("confirmed unsettled, then settled at 9 for 8: the order line and finance's row follow the supplier with the contract line", async () => {
     const { dir, store, supplier, file, sup } = await setUp(kind, 'confirmed-elsewhere', 1);
     supplier.onPatch = accepted202;
     expect((await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--confirm-unsettled', '--quiet'])).code).toBe(0);

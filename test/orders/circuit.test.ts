@@ -116,7 +116,9 @@ async function expectStoppedEarly(deps: TestDeps, run: Awaited<ReturnType<typeof
 
   const said = circuitEvents(deps.events);
   expect(said).toHaveLength(1);
-  expect(said[0]?.message.en).toMatch(/the supplier did not answer 8 calls in a row \(last: .+\); this run stops calling it, and lines not sent yet stay pending for a later run/);
+  expect(said[0]?.message.en).toMatch(
+    /the supplier did not answer 8 calls in a row \(last: .+\); this run stops calling it, and lines not sent yet stay pending for a later run/,
+  );
   // After the file's name, as the English words are.
   expect(said[0]?.message.ja).toMatch(/^(\S+: )?仕入元が 8 回続けて応答しませんでした。/);
   return lines;
@@ -161,7 +163,9 @@ describe('circuit breaker: a supplier that is down stops the run after a few cal
       const dead = await silentServer();
       deps.setSupplier(() => createHttpSupplier(dead.url, POLICY));
       const run = await runCancelFile(deps, gen.cancel, cancelOptions({ concurrency: CONCURRENCY })).finally(() => dead.close());
-      console.log(`[circuit] silent supplier: ${dead.calls()} requests for ${ROWS} lines (threshold ${THRESHOLD}, concurrency ${CONCURRENCY}, ${ATTEMPTS} attempts)`);
+      console.log(
+        `[circuit] silent supplier: ${dead.calls()} requests for ${ROWS} lines (threshold ${THRESHOLD}, concurrency ${CONCURRENCY}, ${ATTEMPTS} attempts)`,
+      );
       const lines = await expectStoppedEarly(deps, run, dead);
       await expectResumeCompletes(deps, lines, dead);
     });

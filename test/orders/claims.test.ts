@@ -52,7 +52,11 @@ async function claim(deps: TestDeps, lineIds: number[], holder: string, untilMs:
 }
 
 function patchedSubscriptions(sim: ReturnType<typeof createSimSupplier>): string[] {
-  return sim.simulator.callLog().filter((c) => c.method === 'PATCH').map((c) => c.subscriptionId!).sort();
+  return sim.simulator
+    .callLog()
+    .filter((c) => c.method === 'PATCH')
+    .map((c) => c.subscriptionId!)
+    .sort();
 }
 
 describe.each(KINDS)('linkage claims (%s)', (kind) => {
@@ -69,7 +73,12 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     // The orders were parked at 受付 by their run: the operator moves them on (--include-parked).
     const resumed = await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false, includeParked: true });
     expect(resumed.counts).toMatchObject({ heldElsewhere: 3, sent: 7, settled: 7, confirmed: 7 });
-    expect(patchedSubscriptions(sim)).toEqual(lines.slice(3).map((l) => l.subscriptionId).sort());
+    expect(patchedSubscriptions(sim)).toEqual(
+      lines
+        .slice(3)
+        .map((l) => l.subscriptionId)
+        .sort(),
+    );
     expect(deps.events.some((e) => e.kind === 'event' && e.name === 'linkage.held_elsewhere')).toBe(true);
     const after = await lineStates(deps.store);
     expect(after.slice(0, 3).map((l) => [l.orderStatus, l.linkageStatus])).toEqual(Array(3).fill(['accepted', 'unlinked']));
@@ -80,7 +89,9 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     // The rows of the lines another run holds say so; the others are done.
     const report = await runCancelFile(deps, cancel, cancelOptions());
     const rows = readResult(report.resultPath);
-    expect(rows.slice(0, 3).map((r) => [r.result, r.error_message])).toEqual(Array(3).fill(['pending', 'another run is linking this line; that run records the outcome']));
+    expect(rows.slice(0, 3).map((r) => [r.result, r.error_message])).toEqual(
+      Array(3).fill(['pending', 'another run is linking this line; that run records the outcome']),
+    );
     expect(rows.slice(3).every((r) => r.result === 'completed' || r.result === 'already_done')).toBe(true);
     expect(patchedSubscriptions(sim)).toHaveLength(7);
   });
@@ -95,12 +106,18 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     const running = advanceOrders(deps, orderIds, { until: 'linked', concurrency: 1, confirmUnsettled: false, linkLeaseMs: 200 });
     // Another run takes over the last three lines, as it would once the lease had lapsed.
     const lastThree = lines.slice(-3).map((l) => l.orderLineId);
-    while (Number((await deps.store.db('order_lines').whereNotNull('link_claim').count({ n: '*' }).first())?.n ?? 0) === 0) await new Promise((r) => setTimeout(r, 5));
+    while (Number((await deps.store.db('order_lines').whereNotNull('link_claim').count({ n: '*' }).first())?.n ?? 0) === 0)
+      await new Promise((r) => setTimeout(r, 5));
     await claim(deps, lastThree, 'other-host:4244:taker', Date.now() + 600_000);
     const counts = await running;
 
     expect(counts.heldElsewhere).toBe(3);
-    expect(patchedSubscriptions(sim)).toEqual(lines.slice(0, 5).map((l) => l.subscriptionId).sort());
+    expect(patchedSubscriptions(sim)).toEqual(
+      lines
+        .slice(0, 5)
+        .map((l) => l.subscriptionId)
+        .sort(),
+    );
     expect(deps.events.some((e) => e.kind === 'event' && e.name === 'linkage.claims_lost')).toBe(true);
     const after = await lineStates(deps.store);
     expect(after.slice(0, 5).every((l) => l.linkageStatus === 'linked')).toBe(true);

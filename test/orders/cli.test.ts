@@ -96,7 +96,9 @@ describe('the CLI against `kaiyaku supplier serve`', () => {
       expect(m, resume.stdout).not.toBeNull();
       stillOpen.push(Number(m![1]));
       expect(Number(m![3])).toBe(LATE);
-      expect(resume.stdout.split('\n').filter((l) => l.startsWith('action needed: ') && l.includes('kaiyaku orders withdraw-acceptance NOD'))).toHaveLength(LATE);
+      expect(resume.stdout.split('\n').filter((l) => l.startsWith('action needed: ') && l.includes('kaiyaku orders withdraw-acceptance NOD'))).toHaveLength(
+        LATE,
+      );
       expect(resume.code, resume.stdout).toBe(1);
       if (stillOpen.at(-1) === LATE) {
         expect(Number(m![2])).toBe(0);

@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 /** Generated contracts (5 seats each) imported, the supplier served from the store, and the cancellation file. */
-async function setUp(kind: TestStore['kind'], name: string, rows: number, latencyMs: number): Promise<{ dir: string; store: TestStore; url: string; cancel: string }> {
+async function setUp(
+  kind: TestStore['kind'],
+  name: string,
+  rows: number,
+  latencyMs: number,
+): Promise<{ dir: string; store: TestStore; url: string; cancel: string }> {
   const dir = tmp.make(`${kind}-${name}`);
   const store = await aTestStore(kind, dir, 'conc');
   cleanups.push(() => store.drop());
@@ -66,7 +71,9 @@ describe.each(STORE_KINDS)('runs that link at once send each line exactly once (
       expect(r.stderr).not.toMatch(/unexpected|SQLITE_BUSY|deadlock/i);
     }
     const { patches, gets, patchTotal } = await callsBySubscription(url);
-    console.log(`[two resumes, ${kind}] ${patchTotal} PATCH and ${gets} GET for ${rows} lines; ${both.map((r) => /being linked by another run (\d+)/.exec(r.stdout)?.[1] ?? '0').join(' and ')} lines left to the other run`);
+    console.log(
+      `[two resumes, ${kind}] ${patchTotal} PATCH and ${gets} GET for ${rows} lines; ${both.map((r) => /being linked by another run (\d+)/.exec(r.stdout)?.[1] ?? '0').join(' and ')} lines left to the other run`,
+    );
     expect(patchTotal).toBe(rows);
     expect(patches.size).toBe(rows);
     expect(gets).toBe(rows);
@@ -86,7 +93,9 @@ describe.each(STORE_KINDS)('runs that link at once send each line exactly once (
     const manual = startKaiyakuOn(store, dir, ['cancel', cancel, '--supplier', url, '--concurrency', '4', '--quiet']);
     // The night starts once the manual run is linking (some lines linked, most not yet).
     for (let i = 0; i < 600; i++) {
-      const linked = await readStore(store, async (s) => Number((await s.db('order_lines').where('linkage_status', 'linked').count({ n: '*' }).first())?.n ?? 0));
+      const linked = await readStore(store, async (s) =>
+        Number((await s.db('order_lines').where('linkage_status', 'linked').count({ n: '*' }).first())?.n ?? 0),
+      );
       if (linked > 0 || manual.exited()) break;
       await sleep(50);
     }

@@ -3,14 +3,29 @@ import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
-import { cancelOptions, expectedTarget, FAST_RETRY, type Generated, isSlow, lineStates, readResult, storeLines, type TestDeps, useTempDir, withImportedStore } from './harness.js';
+import {
+  cancelOptions,
+  expectedTarget,
+  FAST_RETRY,
+  type Generated,
+  isSlow,
+  lineStates,
+  readResult,
+  storeLines,
+  type TestDeps,
+  useTempDir,
+  withImportedStore,
+} from './harness.js';
 
 const tmp = useTempDir();
 const ROWS = 20;
 const SLOW = 4;
 
 /** A store with ROWS contracts, SLOW of them on SLOW- subscriptions, and the simulator that holds them. */
-async function withSlowLines(name: string, work: (o: { gen: Generated; deps: TestDeps; sim: ReturnType<typeof createSimSupplier> }) => Promise<void>): Promise<void> {
+async function withSlowLines(
+  name: string,
+  work: (o: { gen: Generated; deps: TestDeps; sim: ReturnType<typeof createSimSupplier> }) => Promise<void>,
+): Promise<void> {
   await withImportedStore(tmp.make(name), { rows: ROWS, slow: SLOW, prefix: 'UNS' }, async ({ gen, deps }) => {
     const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
     deps.setSupplier(() => sim);

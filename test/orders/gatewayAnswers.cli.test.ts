@@ -28,15 +28,27 @@ const contractNo = (i: number): string => `NCN202401-00000007${String(i).padStar
 const subOf = (i: number): string => `SUB-G${i}`;
 
 /** A store with `n` contracts of 10 seats, a hostile supplier holding them, and a file cancelling 2 seats of each. */
-async function setUp(kind: TestStore['kind'], name: string, n: number): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
+async function setUp(
+  kind: TestStore['kind'],
+  name: string,
+  n: number,
+): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
   const dir = tmp.make(`${kind}-${name}`);
   const store = await aTestStore(kind, dir, 'gateway');
   cleanups.push(() => store.drop());
   const ids = Array.from({ length: n }, (_, i) => i + 1);
-  await importContractsOn(store, dir, ids.map((i) => ({ contractNo: contractNo(i), productCode: 'EXO-P1', subscriptionId: subOf(i), quantity: 10 })));
+  await importContractsOn(
+    store,
+    dir,
+    ids.map((i) => ({ contractNo: contractNo(i), productCode: 'EXO-P1', subscriptionId: subOf(i), quantity: 10 })),
+  );
   const supplier = await startHostileSupplier(Object.fromEntries(ids.map((i) => [subOf(i), 10])));
   cleanups.push(() => supplier.close());
-  const file = writeCancelFile(dir, 'nov.csv', ids.map((i) => ({ contractNo: contractNo(i), quantity: 2, requestId: `G-${i}` })));
+  const file = writeCancelFile(
+    dir,
+    'nov.csv',
+    ids.map((i) => ({ contractNo: contractNo(i), quantity: 2, requestId: `G-${i}` })),
+  );
   return { dir, store, supplier, file, sup: ['--supplier', supplier.url] };
 }
 
@@ -89,7 +101,9 @@ describe.each(STORE_KINDS)('a gateway that refuses us is not the supplier refusi
       ['保留', 'SUPPLIER_UNAVAILABLE'],
       ['保留', 'SUPPLIER_UNAVAILABLE'],
     ]);
-    expect(rows[0]!['エラー内容']).toContain('仕入元から 6 回とも有効な応答がありませんでした（最後: 読み取れない応答（HTTP 400: <html>Bad Request (proxy)</html>））');
+    expect(rows[0]!['エラー内容']).toContain(
+      '仕入元から 6 回とも有効な応答がありませんでした（最後: 読み取れない応答（HTTP 400: <html>Bad Request (proxy)</html>））',
+    );
     // Sent (it may have reached the supplier), not answered: never failed.
     for (const l of await lineRows(store)) {
       expect([l.orderStatus, l.linkageStatus, l.linkageCode]).toEqual(['accepted', 'unlinked', 'SUPPLIER_UNAVAILABLE']);
@@ -101,11 +115,15 @@ describe.each(STORE_KINDS)('a gateway that refuses us is not the supplier refusi
   });
 });
 
-describe.each(STORE_KINDS)('a 404 is NOT_FOUND only in the supplier\'s words (%s)', (kind) => {
+describe.each(STORE_KINDS)("a 404 is NOT_FOUND only in the supplier's words (%s)", (kind) => {
   it('an HTML 404 for every GET (a misconfigured base URL) fails nothing; a JSON 404 and an empty one are NOT_FOUND', async () => {
     const { dir, store, supplier, file, sup } = await setUp(kind, 'html-404', 3);
     supplier.onGet = ({ id }) =>
-      id === subOf(1) ? { status: 404, text: '<html><body>404 Not Found (nginx)</body></html>' } : id === subOf(2) ? { status: 404, body: { code: 'NOT_FOUND', description: 'no such subscription' } } : { status: 404 };
+      id === subOf(1)
+        ? { status: 404, text: '<html><body>404 Not Found (nginx)</body></html>' }
+        : id === subOf(2)
+          ? { status: 404, body: { code: 'NOT_FOUND', description: 'no such subscription' } }
+          : { status: 404 };
     const run = await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--quiet']);
     expect(run.code, run.stderr).toBe(1);
     expect(supplier.patches()).toBe(0);
@@ -157,7 +175,9 @@ describe('a 429 whose Retry-After asks for no wait is never retried back to back
     };
     const run = await kaiyakuOn(store, dir, ['cancel', file, ...sup, '--lang', 'en']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/the supplier answered HTTP 429 with Retry-After: "0", which asks for no usable wait; the client spaces its calls by its own back-off instead/);
+    expect(run.stderr).toMatch(
+      /the supplier answered HTTP 429 with Retry-After: "0", which asks for no usable wait; the client spaces its calls by its own back-off instead/,
+    );
     expect([...(await seatsInStore(store)).values()]).toEqual([8, 8, 8, 8]);
   });
 });

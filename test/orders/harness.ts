@@ -158,12 +158,25 @@ export interface LineState {
 
 /** Every order line with its order and contract line, by order line id. */
 export async function lineStates(store: Store): Promise<LineState[]> {
-  const rows = await store.db('order_lines as ol')
+  const rows = await store
+    .db('order_lines as ol')
     .join('change_orders as o', 'o.id', 'ol.order_id')
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .join('contracts as c', 'c.id', 'cl.contract_id')
     .orderBy('ol.id')
-    .select('ol.id', 'o.order_no', 'o.status', 'c.contract_no', 'cl.subscription_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message', 'ol.sent_at', 'ol.quantity_after', 'ol.idempotency_key');
+    .select(
+      'ol.id',
+      'o.order_no',
+      'o.status',
+      'c.contract_no',
+      'cl.subscription_id',
+      'ol.linkage_status',
+      'ol.linkage_code',
+      'ol.linkage_message',
+      'ol.sent_at',
+      'ol.quantity_after',
+      'ol.idempotency_key',
+    );
   return rows.map((r: Record<string, unknown>) => ({
     orderLineId: Number(r['id']),
     orderNo: String(r['order_no']),
@@ -181,8 +194,17 @@ export async function lineStates(store: Store): Promise<LineState[]> {
 
 /** subscription id → { quantity, status } as the store holds the contract line. */
 export async function storeLines(store: Store): Promise<Map<string, { quantity: number; status: string; contractNo: string }>> {
-  const rows = await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').where('cl.subscription_id', '<>', '').select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.contract_no');
-  return new Map(rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), { quantity: Number(r['quantity']), status: String(r['status']), contractNo: String(r['contract_no']) }]));
+  const rows = await store
+    .db('contract_lines as cl')
+    .join('contracts as c', 'c.id', 'cl.contract_id')
+    .where('cl.subscription_id', '<>', '')
+    .select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.contract_no');
+  return new Map(
+    rows.map((r: Record<string, unknown>) => [
+      String(r['subscription_id']),
+      { quantity: Number(r['quantity']), status: String(r['status']), contractNo: String(r['contract_no']) },
+    ]),
+  );
 }
 
 /**
@@ -210,7 +232,11 @@ export function isSlow(sub: string): boolean {
  * simulator, every change (PATCH) is answered 503 and its key written down. A line then
  * leaves (the GET before it is answered) and its sending is never answered.
  */
-export function changesFailing(knobs: SimKnobs, seeds: SubscriptionSeed[], policy: Partial<RetryPolicy>): Supplier & { simulator: SupplierSimulator; patches: { subscriptionId: string; key: string | undefined }[] } {
+export function changesFailing(
+  knobs: SimKnobs,
+  seeds: SubscriptionSeed[],
+  policy: Partial<RetryPolicy>,
+): Supplier & { simulator: SupplierSimulator; patches: { subscriptionId: string; key: string | undefined }[] } {
   const simulator = new SupplierSimulator(knobs, seeds);
   const read = createSimTransport(simulator);
   const patches: { subscriptionId: string; key: string | undefined }[] = [];

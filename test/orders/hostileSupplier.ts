@@ -45,7 +45,15 @@ export interface HostileSupplier {
 
 /** The subscription resource the API answers with. */
 export function resource(id: string, sub: HeldSubscription): Record<string, unknown> {
-  return { id, quantity: sub.quantity, status: sub.status, etag: 'e1', cancellationAllowedUntil: '2099-01-01T00:00:00Z', refundableQuantity: sub.quantity, ...(sub.pending ? { provisioning: 'pending' } : {}) };
+  return {
+    id,
+    quantity: sub.quantity,
+    status: sub.status,
+    etag: 'e1',
+    cancellationAllowedUntil: '2099-01-01T00:00:00Z',
+    refundableQuantity: sub.quantity,
+    ...(sub.pending ? { provisioning: 'pending' } : {}),
+  };
 }
 
 /** Applies a change to a held subscription. */

@@ -66,7 +66,11 @@ async function pgBackend(label: string): Promise<Backend> {
     spec: schema.url,
     async backup(deps) {
       const db = deps.store.db;
-      tables = (await db.raw(`select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'knex%' and table_name not like 'bk_%'`)).rows.map((r: { t: string }) => r.t);
+      tables = (
+        await db.raw(
+          `select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'knex%' and table_name not like 'bk_%'`,
+        )
+      ).rows.map((r: { t: string }) => r.t);
       for (const t of tables) await db.raw(`create table "bk_${t}" as select * from "${t}"`);
       sequences = (await db.raw(`select sequencename as name, last_value from pg_sequences where schemaname = current_schema()`)).rows;
     },
@@ -84,7 +88,11 @@ async function pgBackend(label: string): Promise<Backend> {
 }
 
 async function parentsFirst(db: Knex.Transaction, tables: readonly string[]): Promise<string[]> {
-  const edges = (await db.raw(`select conrelid::regclass::text as child, confrelid::regclass::text as parent from pg_constraint where contype = 'f' and connamespace = current_schema()::regnamespace`)).rows as { child: string; parent: string }[];
+  const edges = (
+    await db.raw(
+      `select conrelid::regclass::text as child, confrelid::regclass::text as parent from pg_constraint where contype = 'f' and connamespace = current_schema()::regnamespace`,
+    )
+  ).rows as { child: string; parent: string }[];
   const out: string[] = [];
   const visit = (t: string, seen: Set<string>): void => {
     if (out.includes(t) || seen.has(t)) return;
@@ -203,7 +211,10 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     const lines = await lineStates(deps.store);
     expect(lines).toHaveLength(rows);
     const [sentUnanswered, linked, ...neverSent] = lines;
-    await deps.store.db('order_lines').where({ id: sentUnanswered!.orderLineId }).update({ sent_at: '2026-11-01 10:00:00', linkage_code: 'SUPPLIER_UNAVAILABLE' });
+    await deps.store
+      .db('order_lines')
+      .where({ id: sentUnanswered!.orderLineId })
+      .update({ sent_at: '2026-11-01 10:00:00', linkage_code: 'SUPPLIER_UNAVAILABLE' });
     await deps.store.db('order_lines').where({ id: linked!.orderLineId }).update({ sent_at: '2026-11-01 10:00:00', linkage_status: 'linked' });
     await deps.store.db.schema.alterTable('order_lines', (t) => t.dropUnique(['idempotency_key'], 'order_lines_idempotency_key_unique'));
     await deps.store.db.raw('alter table order_lines drop column idempotency_key');
@@ -221,7 +232,12 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     const ids = [sentUnanswered!.orderLineId, ...neverSent.map((l) => l.orderLineId)];
     const peek = await transact(deps.store, (trx) => prepareLinesToSend(trx, ids, '2026-11-02 09:00:00', { mark: false }));
     expect(peek.marked).toEqual([]);
-    expect((await lineStates(deps.store)).filter((l) => l.sentAt !== null).map((l) => l.orderLineId).sort((a, b) => a - b)).toEqual([sentUnanswered!.orderLineId, linked!.orderLineId].sort((a, b) => a - b));
+    expect(
+      (await lineStates(deps.store))
+        .filter((l) => l.sentAt !== null)
+        .map((l) => l.orderLineId)
+        .sort((a, b) => a - b),
+    ).toEqual([sentUnanswered!.orderLineId, linked!.orderLineId].sort((a, b) => a - b));
     // A run gets as far as writing keys and sent_at, and is killed before any call leaves.
     const prepared = await transact(deps.store, (trx) => prepareLinesToSend(trx, ids, '2026-11-02 10:00:00'));
     expect(prepared.keys).toEqual(peek.keys);
@@ -239,13 +255,23 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     deps.setSupplier(() => createHttpSupplier(url, FAST));
     // The run stopped at 受付 on purpose (--until accepted): the operator moves its orders on.
     await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false, includeParked: true });
-    const sentKeys = new Map(server.simulator.callLog().filter((c) => c.method === 'PATCH').map((c) => [c.subscriptionId, c.idempotencyKey]));
+    const sentKeys = new Map(
+      server.simulator
+        .callLog()
+        .filter((c) => c.method === 'PATCH')
+        .map((c) => [c.subscriptionId, c.idempotencyKey]),
+    );
     expect(sentKeys.size).toBe(ids.length);
     for (const l of [sentUnanswered!, ...neverSent]) expect(sentKeys.get(l.subscriptionId)).toBe(prepared.keys.get(l.orderLineId));
 
     // The store keeps keys unique.
     const [one, two] = neverSent;
-    await expect(deps.store.db('order_lines').where({ id: two!.orderLineId }).update({ idempotency_key: prepared.keys.get(one!.orderLineId) })).rejects.toThrow(/unique|UNIQUE/);
+    await expect(
+      deps.store
+        .db('order_lines')
+        .where({ id: two!.orderLineId })
+        .update({ idempotency_key: prepared.keys.get(one!.orderLineId) }),
+    ).rejects.toThrow(/unique|UNIQUE/);
   } finally {
     await server?.close();
     await deps.close();

@@ -35,18 +35,26 @@ export interface ContractRow {
   quantity: number;
 }
 
-const CONTRACT_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const CONTRACT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 
 /** Writes contracts.csv (one row per line, 870 円 a seat, started 2024-01-05) and imports it. */
 export async function importContracts(dir: string, lines: readonly ContractRow[]): Promise<void> {
-  const body = lines.map((l) => `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`);
+  const body = lines.map(
+    (l) =>
+      `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`,
+  );
   fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${body.join('\n')}\n`);
   const r = await kaiyaku(dir, ['contracts', 'import', 'contracts.csv', '--quiet']);
   expect(r.code, r.stderr).toBe(0);
 }
 
 /** A cancellation file: one row per entry, columns 契約番号, 商品コード, サブスクリプションID, 解約数, 依頼番号. */
-export function writeCancelFile(dir: string, name: string, rows: readonly { contractNo: string; productCode?: string; subscriptionId?: string; quantity?: number; requestId?: string }[]): string {
+export function writeCancelFile(
+  dir: string,
+  name: string,
+  rows: readonly { contractNo: string; productCode?: string; subscriptionId?: string; quantity?: number; requestId?: string }[],
+): string {
   const body = rows.map((r) => [r.contractNo, r.productCode ?? '', r.subscriptionId ?? '', r.quantity ?? '', r.requestId ?? ''].join(','));
   fs.writeFileSync(path.join(dir, name), `契約番号,商品コード,サブスクリプションID,解約数,依頼番号\n${body.join('\n')}\n`);
   return name;
@@ -81,11 +89,22 @@ export interface LineRecord {
 export async function orderLines(dir: string): Promise<LineRecord[]> {
   return withStore(dir, async (store) =>
     (
-      await store.db('order_lines as ol')
+      await store
+        .db('order_lines as ol')
         .join('change_orders as o', 'o.id', 'ol.order_id')
         .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
         .orderBy('ol.id')
-        .select('o.order_no', 'o.status', 'cl.subscription_id', 'ol.quantity_before', 'ol.cancel_quantity', 'ol.quantity_after', 'ol.linkage_status', 'ol.linkage_code', 'ol.linkage_message')
+        .select(
+          'o.order_no',
+          'o.status',
+          'cl.subscription_id',
+          'ol.quantity_before',
+          'ol.cancel_quantity',
+          'ol.quantity_after',
+          'ol.linkage_status',
+          'ol.linkage_code',
+          'ol.linkage_message',
+        )
     ).map((r: Record<string, unknown>) => ({
       orderNo: String(r['order_no']),
       orderStatus: String(r['status']),
@@ -103,13 +122,25 @@ export async function orderLines(dir: string): Promise<LineRecord[]> {
 /** subscription id → the contract line as the store holds it. */
 export async function contractLines(dir: string): Promise<Map<string, { quantity: number; status: string; contractStatus: string }>> {
   return withStore(dir, async (store) => {
-    const rows = await store.db('contract_lines as cl').join('contracts as c', 'c.id', 'cl.contract_id').select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.status as contract_status');
-    return new Map(rows.map((r: Record<string, unknown>) => [String(r['subscription_id']), { quantity: Number(r['quantity']), status: String(r['status']), contractStatus: String(r['contract_status']) }]));
+    const rows = await store
+      .db('contract_lines as cl')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.status as contract_status');
+    return new Map(
+      rows.map((r: Record<string, unknown>) => [
+        String(r['subscription_id']),
+        { quantity: Number(r['quantity']), status: String(r['status']), contractStatus: String(r['contract_status']) },
+      ]),
+    );
   });
 }
 
 export async function claimedLines(dir: string): Promise<string[]> {
-  return withStore(dir, async (store) => (await store.db('line_claims as lc').join('contract_lines as cl', 'cl.id', 'lc.contract_line_id').select('cl.subscription_id')).map((r: { subscription_id: string }) => r.subscription_id));
+  return withStore(dir, async (store) =>
+    (await store.db('line_claims as lc').join('contract_lines as cl', 'cl.id', 'lc.contract_line_id').select('cl.subscription_id')).map(
+      (r: { subscription_id: string }) => r.subscription_id,
+    ),
+  );
 }
 
 /**
@@ -127,6 +158,7 @@ export async function serveSimulator(seeds: readonly { subscriptionId: string; q
 /** PATCHes the simulator received (changes sent), by subscription id. */
 export function patchesBySubscription(server: SupplierServer): Map<string, number> {
   const out = new Map<string, number>();
-  for (const call of server.simulator.callLog()) if (call.method === 'PATCH' && call.subscriptionId) out.set(call.subscriptionId, (out.get(call.subscriptionId) ?? 0) + 1);
+  for (const call of server.simulator.callLog())
+    if (call.method === 'PATCH' && call.subscriptionId) out.set(call.subscriptionId, (out.get(call.subscriptionId) ?? 0) + 1);
   return out;
 }

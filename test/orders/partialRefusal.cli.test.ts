@@ -10,7 +10,18 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SupplierServer } from '../../src/supplier/index.js';
 import { useTempDir } from './harness.js';
-import { claimedLines, contractLines, importContracts, kaiyaku, orderLines, readCsv, serveSimulator, writeCancelFile, type ContractRow, type Ran } from './operatorCli.js';
+import {
+  claimedLines,
+  contractLines,
+  importContracts,
+  kaiyaku,
+  orderLines,
+  readCsv,
+  serveSimulator,
+  writeCancelFile,
+  type ContractRow,
+  type Ran,
+} from './operatorCli.js';
 
 const tmp = useTempDir('kaiyaku-partial-');
 const servers: SupplierServer[] = [];
@@ -67,7 +78,11 @@ describe('an order the supplier took in part', () => {
   it('orders confirm completes it for what was taken; resume completes the others when the refusal is final and names the order only an operator can move', async () => {
     const { dir, server } = await setUp('partial');
     const sup = ['--supplier', server.url];
-    const file = writeCancelFile(dir, 'nov.csv', [P, Q, R, S].map((contractNo, i) => ({ contractNo, requestId: `REQ-${i + 1}` })));
+    const file = writeCancelFile(
+      dir,
+      'nov.csv',
+      [P, Q, R, S].map((contractNo, i) => ({ contractNo, requestId: `REQ-${i + 1}` })),
+    );
     const cancel = await kaiyaku(dir, ['cancel', file, ...sup, '--lang', 'en', '--report-encoding', 'utf8', '--quiet']);
     expect(cancel.code, cancel.stderr).toBe(1);
     // The run itself reports the refusal and leaves the orders for an operator or resume.
@@ -100,7 +115,13 @@ describe('an order the supplier took in part', () => {
     expect(await claimedLines(dir)).not.toContain('NCE-LATE-0001');
     // 契約変更一覧: completed, one line of two linked, the amounts after as the contract now stands.
     const listed = (await ordersByContract(dir)).get(P)!;
-    expect([listed['status'], listed['lines'], listed['lines_linked'], listed['subtotal_before'], listed['subtotal_after']]).toEqual(['completed', '2', '1', String(5 * 870), String(2 * 870)]);
+    expect([listed['status'], listed['lines'], listed['lines_linked'], listed['subtotal_before'], listed['subtotal_after']]).toEqual([
+      'completed',
+      '2',
+      '1',
+      String(5 * 870),
+      String(2 * 870),
+    ]);
 
     // Resume: R is completed (900117 is final); S waits for SLOW- to settle; Q needs an operator.
     const first = await kaiyaku(dir, ['orders', 'resume', ...sup, '--lang', 'en']);
@@ -153,7 +174,15 @@ describe('an order the supplier took in part', () => {
     expect(await claimedLines(dir)).toEqual([]);
     const exported = await kaiyaku(dir, ['serials', 'export', '--lang', 'en', '--encoding', 'utf8', '--out', 'serials.csv']);
     expect(exported.code, exported.stderr).toBe(0);
-    expect(readCsv(path.join(dir, 'serials.csv')).map((s) => [s['subscription_id'], s['cancel_quantity']]).sort()).toEqual([['GOOD-0001', '3'], ['GOOD-0003', '5'], ['SLOW-0004', '2']]);
+    expect(
+      readCsv(path.join(dir, 'serials.csv'))
+        .map((s) => [s['subscription_id'], s['cancel_quantity']])
+        .sort(),
+    ).toEqual([
+      ['GOOD-0001', '3'],
+      ['GOOD-0003', '5'],
+      ['SLOW-0004', '2'],
+    ]);
 
     // A released line is a target again: a new row is judged and sent (and refused again), not LINE_HAS_OPEN_ORDER.
     const later = writeCancelFile(dir, 'dec.csv', [{ contractNo: P, subscriptionId: 'NCE-LATE-0001', requestId: 'REQ-DEC-1' }]);
@@ -165,16 +194,27 @@ describe('an order the supplier took in part', () => {
   it('the nightly run completes it too, and logs the order only an operator can move', async () => {
     const { dir, server } = await setUp('nightly');
     const sup = ['--supplier', server.url];
-    const file = writeCancelFile(dir, 'nov.csv', [R, Q].map((contractNo, i) => ({ contractNo, requestId: `REQ-${i + 1}` })));
+    const file = writeCancelFile(
+      dir,
+      'nov.csv',
+      [R, Q].map((contractNo, i) => ({ contractNo, requestId: `REQ-${i + 1}` })),
+    );
     expect((await kaiyaku(dir, ['cancel', file, ...sup, '--quiet'])).code).toBe(1);
     const orders = await ordersByContract(dir);
     fs.mkdirSync(path.join(dir, 'inbox'));
     const night = await kaiyaku(dir, ['cancel', '--inbox', 'inbox', '--summary-json', 'night.json', '--log-format', 'json', ...sup]);
     // Q needs an operator: the night says so with exit 1.
     expect(night.code, night.stderr).toBe(1);
-    const events = night.stderr.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { name?: string; data?: Record<string, unknown> });
-    expect(events.filter((e) => e.name === 'order.needs_operator').map((e) => e.data)).toEqual([{ orderNo: orders.get(Q)!['order_no'], action: 'withdrawAcceptance' }]);
-    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'night.json'), 'utf8')) as { resume: { counts: { confirmed: number }; waiting: number; needsOperator: { orderNo: string }[] } };
+    const events = night.stderr
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { name?: string; data?: Record<string, unknown> });
+    expect(events.filter((e) => e.name === 'order.needs_operator').map((e) => e.data)).toEqual([
+      { orderNo: orders.get(Q)!['order_no'], action: 'withdrawAcceptance' },
+    ]);
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'night.json'), 'utf8')) as {
+      resume: { counts: { confirmed: number }; waiting: number; needsOperator: { orderNo: string }[] };
+    };
     expect(summary.resume.counts.confirmed).toBe(1);
     expect(summary.resume.waiting).toBe(0);
     expect(summary.resume.needsOperator.map((n) => n.orderNo)).toEqual([orders.get(Q)!['order_no']]);

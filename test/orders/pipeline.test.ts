@@ -197,7 +197,6 @@ describe('linkage through the whole pipeline', () => {
   });
 });
 
-
 describe('the same bytes again, over several judge pages', () => {
   it('rows without request ids find the orders their earlier run created, page by page, in a real run and a dry run', async () => {
     const dir = tmp.make('repeat-pages');
@@ -216,7 +215,10 @@ describe('the same bytes again, over several judge pages', () => {
         const again = await runCancelFile(deps, noRequestIds, cancelOptions({ dryRun }));
         expect(again.repeated, `dry run ${dryRun}`).toBe(true);
         const result = readResult(again.resultPath);
-        expect(result.map((r) => r.result), `dry run ${dryRun}`).toEqual(Array(rows).fill('already_done'));
+        expect(
+          result.map((r) => r.result),
+          `dry run ${dryRun}`,
+        ).toEqual(Array(rows).fill('already_done'));
         // Each row names the order its first run created.
         expect(result.map((r) => r.order_no)).toEqual(readResult(first.resultPath).map((r) => r.order_no));
       }

@@ -108,7 +108,12 @@ describe('supplier unreachable until retries are exhausted', () => {
         expect([...after.get(l.subscriptionId)!]).toEqual([expected]);
       }
       // The simulator saw the same keys too (its own call log).
-      const simKeys = new Map(up.simulator.callLog().filter((c) => c.method === 'PATCH').map((c) => [c.subscriptionId, c.idempotencyKey]));
+      const simKeys = new Map(
+        up.simulator
+          .callLog()
+          .filter((c) => c.method === 'PATCH')
+          .map((c) => [c.subscriptionId, c.idempotencyKey]),
+      );
       for (const l of done) expect(simKeys.get(l.subscriptionId)).toBe(l.idempotencyKey);
 
       // Supplier and store agree.

@@ -51,7 +51,10 @@ async function setUp(name: string): Promise<{ dir: string; server: SupplierServe
     { quantity: 3, status: 'active', contractStatus: 'active' },
     { quantity: 0, status: 'cancelled', contractStatus: 'cancelled' },
   ]);
-  expect((await orderLines(dir)).map((l) => [l.orderStatus, l.linkageStatus])).toEqual([['completed', 'pending'], ['completed', 'pending']]);
+  expect((await orderLines(dir)).map((l) => [l.orderStatus, l.linkageStatus])).toEqual([
+    ['completed', 'pending'],
+    ['completed', 'pending'],
+  ]);
   return { dir, server, sup };
 }
 
@@ -61,7 +64,11 @@ function supplierEndsAt(server: SupplierServer, quantities: Record<string, numbe
 }
 
 async function audits(dir: string): Promise<Record<string, unknown>[]> {
-  return withStore(dir, async (store) => (await store.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).orderBy('id').select('detail')).map((r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>));
+  return withStore(dir, async (store) =>
+    (await store.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).orderBy('id').select('detail')).map(
+      (r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>,
+    ),
+  );
 }
 
 describe('the supplier settles a line confirmed unsettled at another quantity', () => {

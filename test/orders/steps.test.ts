@@ -26,9 +26,16 @@ describe('one order at a time after the supplier was unreachable', () => {
       for (const confirmUnsettled of [false, true]) {
         await expect(confirmOrder(deps, line!.orderNo, { endDate, confirmUnsettled })).rejects.toMatchObject({ detail: 'NOT_LINKED' });
       }
-      expect((await lineStates(deps.store)).find((l) => l.orderLineId === line!.orderLineId)).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'unlinked' });
+      expect((await lineStates(deps.store)).find((l) => l.orderLineId === line!.orderLineId)).toMatchObject({
+        orderStatus: 'accepted',
+        linkageStatus: 'unlinked',
+      });
 
-      const server = await startSupplierServer({ port: 0, knobs: { latencyMs: 1, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds: await loadSubscriptionSeeds(deps.store.db) });
+      const server = await startSupplierServer({
+        port: 0,
+        knobs: { latencyMs: 1, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 },
+        seeds: await loadSubscriptionSeeds(deps.store.db),
+      });
       try {
         deps.setSupplier(() => createHttpSupplier(server.url, { baseDelayMs: 1, maxDelayMs: 2 }));
         const counts = await linkOrder(deps, line!.orderNo, { concurrency: 4 });
@@ -39,7 +46,10 @@ describe('one order at a time after the supplier was unreachable', () => {
         expect(line!.idempotencyKey).not.toBeNull();
         expect(new Set(down.patches.filter((c) => c.subscriptionId === line!.subscriptionId).map((c) => c.key))).toEqual(new Set([line!.idempotencyKey]));
         // A GET (the supplier still holds the quantity before), then the change with the same key.
-        expect(server.simulator.callLog().map((c) => [c.method, c.idempotencyKey])).toEqual([['GET', null], ['PATCH', line!.idempotencyKey]]);
+        expect(server.simulator.callLog().map((c) => [c.method, c.idempotencyKey])).toEqual([
+          ['GET', null],
+          ['PATCH', line!.idempotencyKey],
+        ]);
 
         // The rest goes on with resume; supplier and store agree at the end.
         await resumeOpenOrders(deps, { until: 'completed', concurrency: 4, confirmUnsettled: false });
@@ -57,7 +67,13 @@ describe('one order at a time after the supplier was unreachable', () => {
       // latency is 20–60 ms and a 45 ms timeout abandons about 40 % of the calls mid-flight.
       // Timeouts that often, several in a row, would open the circuit breaker: this is about
       // the retries, so it is off (circuit.test.ts is about the breaker).
-      const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(deps.store.db), { timeoutMs: 45, maxAttempts: 12, baseDelayMs: 2, maxDelayMs: 10, circuitThreshold: 0 });
+      const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(deps.store.db), {
+        timeoutMs: 45,
+        maxAttempts: 12,
+        baseDelayMs: 2,
+        maxDelayMs: 10,
+        circuitThreshold: 0,
+      });
       const server = { simulator: sim.simulator };
       deps.setSupplier(() => sim);
       const first = await runCancelFile(deps, gen.cancel, cancelOptions());

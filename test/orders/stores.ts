@@ -42,11 +42,15 @@ function withStore(store: TestStore, args: readonly string[]): string[] {
   return [...args, '--db', store.spec, ...operator];
 }
 
-const CONTRACT_HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const CONTRACT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 
 /** Writes contracts.csv (one row per line, 870 円 a seat, started 2024-01-05) into `dir` and imports it. */
 export async function importContractsOn(store: TestStore, dir: string, lines: readonly ContractRow[]): Promise<void> {
-  const body = lines.map((l) => `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`);
+  const body = lines.map(
+    (l) =>
+      `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`,
+  );
   fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${body.join('\n')}\n`);
   const r = await kaiyakuOn(store, dir, ['contracts', 'import', 'contracts.csv', '--quiet']);
   expect(r.code, r.stderr).toBe(0);
@@ -89,7 +93,8 @@ export interface LineRow {
 export async function lineRows(store: TestStore): Promise<LineRow[]> {
   return readStore(store, async (s) =>
     (
-      await s.db('order_lines as ol')
+      await s
+        .db('order_lines as ol')
         .join('change_orders as o', 'o.id', 'ol.order_id')
         .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
         .orderBy('ol.id')
@@ -112,5 +117,14 @@ export async function lineRows(store: TestStore): Promise<LineRow[]> {
 
 /** subscription id → the contract line's quantity in the store. */
 export async function seatsInStore(store: TestStore): Promise<Map<string, number>> {
-  return readStore(store, async (s) => new Map((await s.db('contract_lines').select('subscription_id', 'quantity')).map((r: { subscription_id: string; quantity: number }) => [r.subscription_id, Number(r.quantity)])));
+  return readStore(
+    store,
+    async (s) =>
+      new Map(
+        (await s.db('contract_lines').select('subscription_id', 'quantity')).map((r: { subscription_id: string; quantity: number }) => [
+          r.subscription_id,
+          Number(r.quantity),
+        ]),
+      ),
+  );
 }

@@ -88,13 +88,18 @@ describe('the supplier is named, never implied', () => {
     await importContracts(dir, slow);
     const server = await serveSimulator(slow);
     servers.push(server);
-    const file = writeCancelFile(dir, 'nov.csv', [{ contractNo: LINES[0]!.contractNo, quantity: 1 }, { contractNo: LINES[1]!.contractNo, quantity: 1 }]);
+    const file = writeCancelFile(dir, 'nov.csv', [
+      { contractNo: LINES[0]!.contractNo, quantity: 1 },
+      { contractNo: LINES[1]!.contractNo, quantity: 1 },
+    ]);
     // Linked through the served simulator, by URL: the order remembers it, without credentials.
     const url = server.url.replace('http://', 'http://ops:secret@');
     const first = await kaiyaku(dir, ['cancel', file, '--supplier', url, '-q']);
     expect(first.code, first.stderr).toBe(1);
     expect((await orderLines(dir)).map((l) => l.linkageStatus)).toEqual(['pending', 'pending']);
-    const recorded = await withStore(dir, async (store) => (await store.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with));
+    const recorded = await withStore(dir, async (store) =>
+      (await store.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
+    );
     expect(recorded).toEqual([server.url.replace(/\/+$/, ''), server.url.replace(/\/+$/, '')]);
     expect(recorded.join()).not.toContain('secret');
 

@@ -66,7 +66,12 @@ describe.each(STORE_KINDS)('the supplier is asked what it holds before a change 
     expect(server.simulator.stats().subscriptions['SUB-Q31']).toMatchObject({ quantity: 13, lastTarget: null });
     expect(patches(server, 'SUB-Q32')).toBe(0);
     // Where both agree: a GET, then the change.
-    expect(server.simulator.callLog().filter((c) => c.subscriptionId === 'SUB-Q33').map((c) => c.method)).toEqual(['GET', 'PATCH']);
+    expect(
+      server.simulator
+        .callLog()
+        .filter((c) => c.subscriptionId === 'SUB-Q33')
+        .map((c) => c.method),
+    ).toEqual(['GET', 'PATCH']);
     expect(server.simulator.stats().subscriptions['SUB-Q33']?.quantity).toBe(3);
 
     // The result file (Japanese by default) says why, with both quantities; the error file holds the row to fix.
@@ -88,7 +93,13 @@ describe.each(STORE_KINDS)('the supplier is asked what it holds before a change 
     // The store keeps 8 seats and the line's reason in both languages; nothing was marked sent.
     const lines = await lineRows(store);
     const mismatch = lines.find((l) => l.subscriptionId === 'SUB-Q31')!;
-    expect(mismatch).toMatchObject({ orderStatus: 'accepted', linkageStatus: 'failed', linkageCode: 'SUPPLIER_QUANTITY_MISMATCH', sentAt: null, linkClaim: null });
+    expect(mismatch).toMatchObject({
+      orderStatus: 'accepted',
+      linkageStatus: 'failed',
+      linkageCode: 'SUPPLIER_QUANTITY_MISMATCH',
+      sentAt: null,
+      linkClaim: null,
+    });
     expect(mismatch.linkageMessage).toMatch(/^the supplier holds 13 seats, the store 8; nothing was sent/);
     expect(lines.find((l) => l.subscriptionId === 'SUB-Q32')).toMatchObject({ linkageStatus: 'failed', linkageCode: 'NOT_FOUND', sentAt: null });
     expect((await seatsInStore(store)).get('SUB-Q31')).toBe(8);
@@ -120,7 +131,12 @@ describe.each(STORE_KINDS)('the supplier is asked what it holds before a change 
     // What a run killed just after its PATCH landed leaves: the line marked sent, the supplier at 9.
     const [line] = await lineRows(store);
     await writeStore(store, (s) => s.db('order_lines').update({ sent_at: '2026-11-26 01:30:00' }));
-    const landed = await server.simulator.handle({ method: 'PATCH', path: '/v1/customers/x/subscriptions/SUB-Q34', headers: { 'idempotency-key': line!.idempotencyKey! }, body: { quantity: 9 } });
+    const landed = await server.simulator.handle({
+      method: 'PATCH',
+      path: '/v1/customers/x/subscriptions/SUB-Q34',
+      headers: { 'idempotency-key': line!.idempotencyKey! },
+      body: { quantity: 9 },
+    });
     expect(landed.status).toBe(200);
 
     // Its run parked it at 受付: the operator moves it on.

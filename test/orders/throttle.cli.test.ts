@@ -32,10 +32,13 @@ async function throttlingServer(retryAfter: string): Promise<{ url: string; requ
     res.end(JSON.stringify({ code: 'TOO_MANY_REQUESTS', description: 'slow down' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
 }
 
@@ -66,7 +69,8 @@ async function expectAllPendingUnsent(store: TestStore, resultFile: string, reas
 /** Changes the supplier served (not turned away with a 429), by subscription. */
 async function servedPatches(url: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const c of await getJson<SimCallBody[]>(`${url}/_sim/calls`)) if (c.method === 'PATCH' && c.status !== 429) out.set(c.subscriptionId!, (out.get(c.subscriptionId!) ?? 0) + 1);
+  for (const c of await getJson<SimCallBody[]>(`${url}/_sim/calls`))
+    if (c.method === 'PATCH' && c.status !== 429) out.set(c.subscriptionId!, (out.get(c.subscriptionId!) ?? 0) + 1);
   return out;
 }
 
@@ -86,7 +90,12 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
     expect(run.stderr).toContain('仕入元が 100000 秒の待機を求めました');
     // The first wave of GETs, no more: at most one per slot.
     expect(hostile.requests()).toBeLessThanOrEqual(8);
-    await expectAllPendingUnsent(store, path.join(path.dirname(cancel), 'cancel.result.csv'), /仕入元が 100000 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の 60 秒を超えています/, /the supplier asked to wait 100000 s \(HTTP 429 Retry-After\), longer than the 60 s a command waits/);
+    await expectAllPendingUnsent(
+      store,
+      path.join(path.dirname(cancel), 'cancel.result.csv'),
+      /仕入元が 100000 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の 60 秒を超えています/,
+      /the supplier asked to wait 100000 s \(HTTP 429 Retry-After\), longer than the 60 s a command waits/,
+    );
 
     const served = await serveSupplier(store.spec, dir);
     cleanups.push(() => served.stop());
@@ -98,24 +107,33 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
   });
 
   // The patience is the client's alone (no store is involved in it), and waiting it out costs a minute: once.
-  it.runIf(kind === 'SQLite')('a supplier answering nothing but 429 (Retry-After: 1) ends the run after a minute without a served call', async () => {
-    const rows = 20;
-    const { dir, store, cancel } = await setUp(kind, 'storm', rows);
-    const hostile = await throttlingServer('1');
-    const started = Date.now();
-    const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '4', '--quiet']);
-    const took = Date.now() - started;
-    console.log(`[429 storm, ${kind}] ended after ${took} ms and ${hostile.requests()} requests`);
-    expect(run.code, run.stderr).toBe(1);
-    // Which bound stopped it is told by the words it left (below), not by clock readings a
-    // loaded machine can stretch.
-    // One wave a second, not one per line per second.
-    expect(hostile.requests()).toBeLessThanOrEqual(4 * 65);
-    // Each line gives up when the client stops (a minute without a served call), or, for the
-    // first ones, when it was itself turned away 60 times (about a minute at one a second).
-    await expectAllPendingUnsent(store, path.join(path.dirname(cancel), 'cancel.result.csv'), /仕入元が \d+(\.\d)? 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています|仕入元が流量制限を続けました（HTTP 429 が 60 回）/, /the supplier has served no call for \d+(\.\d)? s, answering HTTP 429 \(throttled\)|supplier kept throttling \(HTTP 429 60 times\)/);
-    expect((await lineRows(store)).some((l) => /served no call/.test(l.linkageMessage ?? ''))).toBe(true);
-  }, 150_000);
+  it.runIf(kind === 'SQLite')(
+    'a supplier answering nothing but 429 (Retry-After: 1) ends the run after a minute without a served call',
+    async () => {
+      const rows = 20;
+      const { dir, store, cancel } = await setUp(kind, 'storm', rows);
+      const hostile = await throttlingServer('1');
+      const started = Date.now();
+      const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '4', '--quiet']);
+      const took = Date.now() - started;
+      console.log(`[429 storm, ${kind}] ended after ${took} ms and ${hostile.requests()} requests`);
+      expect(run.code, run.stderr).toBe(1);
+      // Which bound stopped it is told by the words it left (below), not by clock readings a
+      // loaded machine can stretch.
+      // One wave a second, not one per line per second.
+      expect(hostile.requests()).toBeLessThanOrEqual(4 * 65);
+      // Each line gives up when the client stops (a minute without a served call), or, for the
+      // first ones, when it was itself turned away 60 times (about a minute at one a second).
+      await expectAllPendingUnsent(
+        store,
+        path.join(path.dirname(cancel), 'cancel.result.csv'),
+        /仕入元が \d+(\.\d)? 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています|仕入元が流量制限を続けました（HTTP 429 が 60 回）/,
+        /the supplier has served no call for \d+(\.\d)? s, answering HTTP 429 \(throttled\)|supplier kept throttling \(HTTP 429 60 times\)/,
+      );
+      expect((await lineRows(store)).some((l) => /served no call/.test(l.linkageMessage ?? ''))).toBe(true);
+    },
+    150_000,
+  );
 
   it('`supplier serve --rate-limit` with a budget of 2 s: the run ends on time with the rest pending; a later run (throttled, not stopped) sends each line once', async () => {
     const rows = 60;

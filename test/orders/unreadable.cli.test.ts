@@ -30,7 +30,10 @@ const SUB = 'SLOW-0041'; // answers 202 and settles on the third GET after the c
  * `garble` says so (`once`: the next GET only). Garbled GETs do not reach the simulator.
  */
 async function garblingSupplier(seeds: { subscriptionId: string; quantity: number }[]) {
-  const simulator = new SupplierSimulator({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds.map((s) => ({ customer: '顧客株式会社', ...s })));
+  const simulator = new SupplierSimulator(
+    { latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 },
+    seeds.map((s) => ({ customer: '顧客株式会社', ...s })),
+  );
   const state = { garble: 'never' as 'never' | 'once' | 'always', garbled: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -44,17 +47,27 @@ async function garblingSupplier(seeds: { subscriptionId: string; quantity: numbe
         return;
       }
       const text = Buffer.concat(chunks).toString('utf8');
-      void simulator.handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers as Record<string, string>, ...(text === '' ? {} : { body: JSON.parse(text) as unknown }) }).then((answer) => {
-        res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json' });
-        res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
-      });
+      void simulator
+        .handle({
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: req.headers as Record<string, string>,
+          ...(text === '' ? {} : { body: JSON.parse(text) as unknown }),
+        })
+        .then((answer) => {
+          res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json' });
+          res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, simulator, state };
 }
 
@@ -76,7 +89,8 @@ async function setUp(kind: TestStore['kind'], name: string) {
 
 /** Resumes until the order is completed (the SLOW- subscription settles on the third GET), at most `times` times. */
 async function resumeUntilCompleted(store: TestStore, dir: string, sup: string[], times: number): Promise<void> {
-  for (let i = 0; i < times && (await lineRows(store))[0]?.orderStatus !== 'completed'; i++) await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--lang', 'en']);
+  for (let i = 0; i < times && (await lineRows(store))[0]?.orderStatus !== 'completed'; i++)
+    await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--lang', 'en']);
 }
 
 describe.each(STORE_KINDS)('an answer that cannot be read is never final (%s)', (kind) => {
@@ -126,7 +140,9 @@ describe.each(STORE_KINDS)('an answer that cannot be read is never final (%s)', 
   it('a line an earlier version failed on an unreadable answer is asked about again, and its acceptance cannot be withdrawn meanwhile', async () => {
     const { dir, store, supplier, orderNo, sup } = await setUp(kind, 'legacy');
     // What the earlier version wrote after one HTML page: failed, BAD_RESPONSE.
-    await writeStore(store, (s) => s.db('order_lines').update({ linkage_status: 'failed', linkage_code: 'BAD_RESPONSE', linkage_message: 'unexpected subscription body: "<html>"' }));
+    await writeStore(store, (s) =>
+      s.db('order_lines').update({ linkage_status: 'failed', linkage_code: 'BAD_RESPONSE', linkage_message: 'unexpected subscription body: "<html>"' }),
+    );
     const withdraw = await kaiyakuOn(store, dir, ['orders', 'withdraw-acceptance', orderNo, '--lang', 'en']);
     expect(withdraw.code).toBe(1);
     expect(withdraw.stderr).toMatch(/Already ordered at the supplier/);

@@ -77,7 +77,9 @@ describe('checkOutputFile', () => {
 
   it('refuses a file whose folder does not exist, or is a file', () => {
     const inMissing = path.join(root, 'nope', 'out.csv');
-    expect(refusal(() => checkOutputFile(inMissing, '--summary-json')).words.en).toBe(`--summary-json ${inMissing}: the folder ${path.join(root, 'nope')} does not exist; nothing was done`);
+    expect(refusal(() => checkOutputFile(inMissing, '--summary-json')).words.en).toBe(
+      `--summary-json ${inMissing}: the folder ${path.join(root, 'nope')} does not exist; nothing was done`,
+    );
     expect(refusal(() => checkOutputFile(path.join(file, 'out.csv'), '--out')).words.en).toContain('a part of the path is a file');
   });
 });

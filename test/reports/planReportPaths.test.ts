@@ -6,7 +6,9 @@ const results = (files: string[], dir: string | null) => planReportPaths(files, 
 
 describe('planReportPaths', () => {
   it('keeps the names of today when nothing collides, beside each input or in --reports', () => {
-    expect(planReportPaths(['in/nov.csv'], null)).toEqual([{ result: path.join('in', 'nov.result.csv'), errors: path.join('in', 'nov.errors.csv'), reportsDir: 'in', reportName: 'nov' }]);
+    expect(planReportPaths(['in/nov.csv'], null)).toEqual([
+      { result: path.join('in', 'nov.result.csv'), errors: path.join('in', 'nov.errors.csv'), reportsDir: 'in', reportName: 'nov' },
+    ]);
     expect(planReportPaths(['tokyo/nov.csv', 'osaka/dec.csv'], 'out')).toEqual([
       { ...reportPaths('tokyo/nov.csv', 'out'), reportsDir: 'out', reportName: 'nov' },
       { ...reportPaths('osaka/dec.csv', 'out'), reportsDir: 'out', reportName: 'dec' },
@@ -20,7 +22,9 @@ describe('planReportPaths', () => {
       { result: path.join('out', 'osaka-nov.result.csv'), errors: path.join('out', 'osaka-nov.errors.csv'), reportsDir: 'out', reportName: 'osaka-nov' },
     ]);
     // Only the colliding ones change.
-    expect(results(['tokyo/nov.csv', 'tokyo/dec.csv', 'osaka/nov.csv'], 'out')).toEqual(['tokyo-nov', 'dec', 'osaka-nov'].map((n) => path.join('out', `${n}.result.csv`)));
+    expect(results(['tokyo/nov.csv', 'tokyo/dec.csv', 'osaka/nov.csv'], 'out')).toEqual(
+      ['tokyo-nov', 'dec', 'osaka-nov'].map((n) => path.join('out', `${n}.result.csv`)),
+    );
   });
 
   it('numbers them in the order given when the folders do not tell them apart', () => {
@@ -32,7 +36,9 @@ describe('planReportPaths', () => {
     // nov-2.csv's own reports are nov-2.*: the second nov.csv gets nov-3.
     expect(results(['a/x/nov.csv', 'b/x/nov.csv', 'c/nov-2.csv'], 'out')).toEqual(['nov', 'nov-3', 'nov-2'].map((n) => path.join('out', `${n}.result.csv`)));
     // tokyo-nov.csv is named as it is; the folder-named report of tokyo/nov.csv moves on.
-    expect(results(['tokyo/nov.csv', 'osaka/nov.csv', 'x/tokyo-nov.csv'], 'out')).toEqual(['tokyo-nov-2', 'osaka-nov', 'tokyo-nov'].map((n) => path.join('out', `${n}.result.csv`)));
+    expect(results(['tokyo/nov.csv', 'osaka/nov.csv', 'x/tokyo-nov.csv'], 'out')).toEqual(
+      ['tokyo-nov-2', 'osaka-nov', 'tokyo-nov'].map((n) => path.join('out', `${n}.result.csv`)),
+    );
     // nov.csv's result file would overwrite the input nov.result.csv.
     const plan = planReportPaths(['d/nov.csv', 'd/nov.result.csv'], null);
     expect(plan.map((p) => p.result)).toEqual([path.join('d', 'nov-2.result.csv'), path.join('d', 'nov.result.result.csv')]);
@@ -58,7 +64,9 @@ describe('planReportPaths', () => {
       const plan = planReportPaths(files, dir);
       expect(planReportPaths(files, dir)).toEqual(plan);
       const all = [...files, ...plan.flatMap((p) => [p.result, p.errors])].map((f) => path.resolve(f).toLowerCase());
-      expect(new Set(all).size, JSON.stringify({ files, dir, plan })).toBe(all.length - (files.length - new Set(files.map((f) => path.resolve(f).toLowerCase())).size));
+      expect(new Set(all).size, JSON.stringify({ files, dir, plan })).toBe(
+        all.length - (files.length - new Set(files.map((f) => path.resolve(f).toLowerCase())).size),
+      );
       for (const [i, p] of plan.entries()) expect(reportPaths(files[i]!, p.reportsDir, p.reportName)).toEqual({ result: p.result, errors: p.errors });
     }
   });

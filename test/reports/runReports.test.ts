@@ -50,7 +50,9 @@ describe('result and error files together', () => {
       const errors = path.join(dir, 'big.errors.csv');
       fs.writeFileSync(result, 'earlier result\r\n');
       fs.writeFileSync(errors, 'earlier errors\r\n');
-      const err = (await runCancelFile(deps, file, cancelOptions({ until: 'requested', reportEncoding: 'cp932', lang: 'ja' })).catch((e: unknown) => e)) as KaiyakuError;
+      const err = (await runCancelFile(deps, file, cancelOptions({ until: 'requested', reportEncoding: 'cp932', lang: 'ja' })).catch(
+        (e: unknown) => e,
+      )) as KaiyakuError;
       expect(err).toBeInstanceOf(KaiyakuError);
       expect(err.code).toBe('REPORTS_NOT_WRITTEN');
       expect(err.words.en).toContain(`the error file ${errors}, input row 5, column "備考"`);
@@ -75,7 +77,9 @@ describe('result and error files together', () => {
   it('names the result file when the result file is the one that cannot hold a character', async () => {
     await withStore('result', async (deps, dir) => {
       const file = bigFile(dir, { row: 700, productCode: 'E3-𠮷' });
-      const err = (await runCancelFile(deps, file, cancelOptions({ until: 'requested', reportEncoding: 'cp932', lang: 'en' })).catch((e: unknown) => e)) as KaiyakuError;
+      const err = (await runCancelFile(deps, file, cancelOptions({ until: 'requested', reportEncoding: 'cp932', lang: 'en' })).catch(
+        (e: unknown) => e,
+      )) as KaiyakuError;
       expect(err.code).toBe('REPORTS_NOT_WRITTEN');
       expect(err.words.en).toContain(`the result file ${path.join(dir, 'big.result.csv')}, input row 700, column "product_code"`);
       expect(fs.readdirSync(dir).filter((n) => n.startsWith('big.') && n !== 'big.csv')).toEqual([]);

@@ -63,11 +63,13 @@ function serialsIn(file: string): string[] {
 async function claimState(f: Folder): Promise<{ claimed: number; notified: number; total: number }> {
   const store = await f.store.open();
   try {
-    const [row] = (await store.db('cancelled_serials').select(
-      store.db.raw('count(claimed_by) as claimed'),
-      store.db.raw('count(notified_at) as notified'),
-      store.db.raw('count(*) as total'),
-    )) as { claimed: number | string; notified: number | string; total: number | string }[];
+    const [row] = (await store
+      .db('cancelled_serials')
+      .select(store.db.raw('count(claimed_by) as claimed'), store.db.raw('count(notified_at) as notified'), store.db.raw('count(*) as total'))) as {
+      claimed: number | string;
+      notified: number | string;
+      total: number | string;
+    }[];
     return { claimed: Number(row!.claimed), notified: Number(row!.notified), total: Number(row!.total) };
   } finally {
     await store.close();
@@ -100,7 +102,10 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
   it('an export killed mid-way gives its rows back: the next export writes them all', async () => {
     await f.cancelBatch(2);
     // To a stdout nobody reads: the export blocks once the pipe is full, holding its claim.
-    const child = spawn(process.execPath, [BIN, 'serials', 'export', '--unnotified', '--mark-notified', '--encoding', 'utf8', '--db', f.store.spec], { cwd: f.dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN, 'serials', 'export', '--unnotified', '--mark-notified', '--encoding', 'utf8', '--db', f.store.spec], {
+      cwd: f.dir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const exited = new Promise((r) => child.once('exit', r));
     const deadline = Date.now() + 30_000;
     while ((await claimState(f)).claimed < BATCH) {
@@ -141,7 +146,10 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
 
     // Not renewed for longer than the lease: the export is gone, its rows are taken back.
     const again = await f.store.open();
-    await again.db('cancelled_serials').whereIn('id', ids).update(claimOf(new Date(Date.now() - 11 * 60_000)));
+    await again
+      .db('cancelled_serials')
+      .whereIn('id', ids)
+      .update(claimOf(new Date(Date.now() - 11 * 60_000)));
     await again.close();
     const lapsed = path.join(f.dir, 'lapsed.csv');
     expect((await f.kaiyaku(exportArgs(lapsed))).code).toBe(0);
@@ -153,7 +161,11 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
     const store = await f.store.open();
     const one = (await store.db('cancelled_serials').orderBy('id').first('id', 'order_line_id')) as { id: number; order_line_id: number };
     await store.db('cancelled_serials').update({ notified_at: null, notified_by: null });
-    const contract = await store.db('order_lines as ol').join('change_orders as o', 'o.id', 'ol.order_id').where('ol.id', one.order_line_id).first('o.contract_id');
+    const contract = await store
+      .db('order_lines as ol')
+      .join('change_orders as o', 'o.id', 'ol.order_id')
+      .where('ol.id', one.order_line_id)
+      .first('o.contract_id');
     await store.db('contracts').where('id', contract.contract_id).update({ customer: '𠮷野家' });
     await store.close();
     const out = path.join(f.dir, 'cp932.csv');

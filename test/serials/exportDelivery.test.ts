@@ -97,7 +97,12 @@ async function withStore<T>(f: Folder, work: (s: Store) => Promise<T>): Promise<
 /** Claimed rows, rows marked notified, all rows, and export records left in the store. */
 async function storeState(f: Folder): Promise<{ claimed: number; notified: number; total: number; records: number }> {
   return withStore(f, async (s) => {
-    const [row] = (await s.db('cancelled_serials').select(s.db.raw('count(claimed_by) as claimed'), s.db.raw('count(notified_at) as notified'), s.db.raw('count(*) as total'))) as Record<string, number | string>[];
+    const [row] = (await s
+      .db('cancelled_serials')
+      .select(s.db.raw('count(claimed_by) as claimed'), s.db.raw('count(notified_at) as notified'), s.db.raw('count(*) as total'))) as Record<
+      string,
+      number | string
+    >[];
     const [records] = (await s.db('serial_exports').count({ n: '*' })) as { n: number | string }[];
     return { claimed: Number(row!['claimed']), notified: Number(row!['notified']), total: Number(row!['total']), records: Number(records!.n) };
   });
@@ -131,10 +136,15 @@ async function exportKilled(f: Folder, out: string, window: Window): Promise<voi
 async function killAtRenameUnderStrace(f: Folder, out: string, window: Window): Promise<void> {
   // The export's only rename is its file's: held 3 s, before it runs or after it ran.
   const inject = `inject=rename:${window === 'before the rename' ? 'delay_enter' : 'delay_exit'}=3000000`;
-  const child = spawn('strace', ['-f', '-o', '/dev/null', '-e', 'trace=rename', '-e', inject, process.execPath, BIN, ...exportArgs(out), '--db', f.store.spec], { cwd: f.dir, env: CHILD_ENV, stdio: 'ignore' });
+  const child = spawn(
+    'strace',
+    ['-f', '-o', '/dev/null', '-e', 'trace=rename', '-e', inject, process.execPath, BIN, ...exportArgs(out), '--db', f.store.spec],
+    { cwd: f.dir, env: CHILD_ENV, stdio: 'ignore' },
+  );
   const exited = once(child, 'exit');
   if (window === 'after the rename') await until('the file is in place', () => fs.existsSync(out));
-  else await until('the rows are marked', async () => (await withStore(f, (s) => s.db('serial_exports').where('state', 'marked').first('holder'))) !== undefined);
+  else
+    await until('the rows are marked', async () => (await withStore(f, (s) => s.db('serial_exports').where('state', 'marked').first('holder'))) !== undefined);
   const holder = await withStore(f, async (s) => (await s.db('cancelled_serials').whereNotNull('claimed_by').first('claimed_by')) as { claimed_by: string });
   const pid = Number(holder.claimed_by.split(':')[1]);
   process.kill(pid, 'SIGKILL');
@@ -168,7 +178,18 @@ async function leaveStateOfKillAtRename(f: Folder, out: string, window: Window):
   const now = new Date().toISOString();
   await withStore(f, async (s) => {
     await s.db('cancelled_serials').whereIn('id', ids).update({ claimed_by: holder, claimed_at: now });
-    await s.db('serial_exports').insert({ holder, state: 'marked', temp_path: tempPath, final_path: finalPath, renewed_at: now, sha256: sha256(out), rows_written: ids.length, rows_marked: ids.length, marked_at: now, notified_by: 'finance' });
+    await s.db('serial_exports').insert({
+      holder,
+      state: 'marked',
+      temp_path: tempPath,
+      final_path: finalPath,
+      renewed_at: now,
+      sha256: sha256(out),
+      rows_written: ids.length,
+      rows_marked: ids.length,
+      marked_at: now,
+      notified_by: 'finance',
+    });
   });
   if (window === 'before the rename') fs.renameSync(out, tempPath);
 }
@@ -189,7 +210,9 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     const y = path.join(f.dir, 'y1.csv');
     const r = await f.kaiyaku([...exportArgs(y), '--lang', 'en']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`warning: ${x}: an earlier export to this file stopped after marking its ${BATCH} rows notified and before its file was put in place: nothing was delivered, so the rows are unnotified again`);
+    expect(r.stderr).toContain(
+      `warning: ${x}: an earlier export to this file stopped after marking its ${BATCH} rows notified and before its file was put in place: nothing was delivered, so the rows are unnotified again`,
+    );
     f.deliver(y);
     expect(new Set(serialsIn(y)).size).toBe(BATCH);
     expect(fs.existsSync(x)).toBe(false);
@@ -211,7 +234,9 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(r.code, r.stderr).toBe(0);
     f.deliver(y);
     expect(serialsIn(y)).toEqual([]);
-    expect(r.stderr).toContain(`warning: ${x}: an earlier export to this file stopped after putting it in place: its ${BATCH} rows stay marked notified; the file has since been moved, removed or changed`);
+    expect(r.stderr).toContain(
+      `warning: ${x}: an earlier export to this file stopped after putting it in place: its ${BATCH} rows stay marked notified; the file has since been moved, removed or changed`,
+    );
     expect(temporaries(f)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 2 * BATCH, total: 2 * BATCH, records: 0 });
   }, 180_000);
@@ -236,7 +261,9 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     f.deliver(delivered);
     const next = await f.kaiyaku(exportArgs(x));
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toContain(`警告: ${x}: このファイルへの以前のエクスポートは、ファイルを置いた後に中断されていました。その ${BATCH} 行は通知済のままです`);
+    expect(next.stderr).toContain(
+      `警告: ${x}: このファイルへの以前のエクスポートは、ファイルを置いた後に中断されていました。その ${BATCH} 行は通知済のままです`,
+    );
     f.deliver(x);
     expect(serialsIn(x)).toEqual([]);
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 3 * BATCH, total: 3 * BATCH, records: 0 });
@@ -263,7 +290,9 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     await f.cancelBatch(5);
     const ja = await exportToEarlyLeavingReader(f, ['--unnotified', '--mark-notified']);
     expect(ja.code, ja.stderr).toBe(1);
-    expect(ja.stderr).toBe('kaiyaku: 解約シリアル通知用CSVを出力し終わる前に標準出力が閉じられました（読み取り側のプログラムが途中で終了しました）。通知済にした行はありません。これらの行は次のエクスポートで書き出されます\n');
+    expect(ja.stderr).toBe(
+      'kaiyaku: 解約シリアル通知用CSVを出力し終わる前に標準出力が閉じられました（読み取り側のプログラムが途中で終了しました）。通知済にした行はありません。これらの行は次のエクスポートで書き出されます\n',
+    );
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 4 * BATCH, total: 5 * BATCH, records: 0 });
 
     const en = await exportToEarlyLeavingReader(f, ['--unnotified', '--mark-notified', '--lang', 'en', '--log-format', 'json']);
@@ -292,7 +321,11 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     const x = path.join(f.dir, 'busy.csv');
     // A live export of this host (this test process) holding that name.
     const holder = `${os.hostname()}:${process.pid}:${os.userInfo().username}:0123456789ab`;
-    await withStore(f, (s) => s.db('serial_exports').insert({ holder, state: 'writing', temp_path: `${x}.tmp-${process.pid}-1-export`, final_path: x, renewed_at: new Date().toISOString() }));
+    await withStore(f, (s) =>
+      s
+        .db('serial_exports')
+        .insert({ holder, state: 'writing', temp_path: `${x}.tmp-${process.pid}-1-export`, final_path: x, renewed_at: new Date().toISOString() }),
+    );
     await f.cancelBatch(6);
     const r = await f.kaiyaku([...exportArgs(x), '--lang', 'en']);
     expect(r.code, r.stderr).toBe(2);
@@ -317,7 +350,11 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
 
 /** The CLI's standard output read by a reader that takes the first chunk and leaves (`| head -1`). */
 async function exportToEarlyLeavingReader(f: Folder, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'serials', 'export', '--encoding', 'utf8', ...args, '--db', f.store.spec], { cwd: f.dir, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serials', 'export', '--encoding', 'utf8', ...args, '--db', f.store.spec], {
+    cwd: f.dir,
+    env: CHILD_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   child.stdout!.once('data', () => child.stdout!.destroy());

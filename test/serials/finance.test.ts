@@ -17,10 +17,15 @@ function kaiyaku(...args: string[]) {
 
 function parseCsv(text: string): string[][] {
   // The cells written here hold no quotes or commas except where a test says so.
-  return text.replace(/^\ufeff/, '').trimEnd().split('\r\n').map((l) => l.split(','));
+  return text
+    .replace(/^\ufeff/, '')
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.split(','));
 }
 
-const HEADER = 'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+const HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 const contract = (no: string, customer: string, subject: string, product: string, sub: string, qty: number, serials = '') =>
   `${no},2025-01-06,2025-01-06,,${subject},${customer},${customer},${customer},${customer},Microsoft,P-${sub},${product},${sub},${qty},1000,標準月額プラン,標準月額モデル,0,${serials}`;
 
@@ -44,7 +49,20 @@ describe('serials export', () => {
     const r = kaiyaku('serials', 'export', '--lang', 'en', '--encoding', 'utf8');
     expect(r.code).toBe(0);
     const rows = parseCsv(r.out.toString('utf8'));
-    expect(rows[0]).toEqual(['cancelled_on', 'contract_no', 'order_no', 'customer', 'end_user', 'supplier', 'product_code', 'product_name', 'subscription_id', 'serial_no', 'cancel_quantity', 'end_date']);
+    expect(rows[0]).toEqual([
+      'cancelled_on',
+      'contract_no',
+      'order_no',
+      'customer',
+      'end_user',
+      'supplier',
+      'product_code',
+      'product_name',
+      'subscription_id',
+      'serial_no',
+      'cancel_quantity',
+      'end_date',
+    ]);
     const serials = rows.slice(1).map((row) => [row[1], row[9], row[10]]);
     expect(serials).toEqual(
       expect.arrayContaining([
@@ -59,7 +77,9 @@ describe('serials export', () => {
   it('decodes back in every encoding, with Japanese headers by default', () => {
     const bom = kaiyaku('serials', 'export').out;
     expect([...bom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(bom.toString('utf8')).toContain('解約日,契約番号,注文番号,販売先,利用者,提供元,商品コード,商品名,サブスクリプションID,シリアル番号,解約数,契約終了日');
+    expect(bom.toString('utf8')).toContain(
+      '解約日,契約番号,注文番号,販売先,利用者,提供元,商品コード,商品名,サブスクリプションID,シリアル番号,解約数,契約終了日',
+    );
     const plain = kaiyaku('serials', 'export', '--encoding', 'utf8').out;
     expect(plain[0]).not.toBe(0xef);
     const sjis = kaiyaku('serials', 'export', '--encoding', 'cp932').out;

@@ -60,7 +60,21 @@ describe('withBusyRetry', () => {
 describe('openStore', () => {
   it('migrates a fresh database, and migrating again applies nothing', async () => {
     const tables = (await ctx.store.db('sqlite_master').where({ type: 'table' }).select('name')).map((r: { name: string }) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['contracts', 'contract_lines', 'serials', 'change_orders', 'order_lines', 'line_claims', 'cancelled_serials', 'locks', 'runs', 'run_rows', 'sequences']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'contracts',
+        'contract_lines',
+        'serials',
+        'change_orders',
+        'order_lines',
+        'line_claims',
+        'cancelled_serials',
+        'locks',
+        'runs',
+        'run_rows',
+        'sequences',
+      ]),
+    );
     expect(await ctx.store.db('sequences').where({ name: 'order_no' }).first()).toEqual({ name: 'order_no', value: 0 });
     expect(await migrate(ctx.store)).toEqual([]);
     expect(ctx.store.dialect).toBe('sqlite');
@@ -107,7 +121,9 @@ describe('bulk helpers', () => {
     await aTable();
     const rows = Array.from({ length: 12_000 }, (_, i) => ({ name: `row-${i}`, n: i, flag: i % 2 === 0 }));
     // 3 values a row: 36,000 parameters, more than one statement may hold.
-    const back = await transact(ctx.store, (trx) => insertRowsSharing<{ id: number; name: string }>(trx, 'bulk', rows, { who: 'bench', run: 7 }, ['id', 'name']));
+    const back = await transact(ctx.store, (trx) =>
+      insertRowsSharing<{ id: number; name: string }>(trx, 'bulk', rows, { who: 'bench', run: 7 }, ['id', 'name']),
+    );
     expect(back).toHaveLength(12_000);
     expect(new Set(back.map((r) => r.name)).size).toBe(12_000);
     expect(await ctx.store.db('bulk').where({ name: 'row-11999' }).first()).toMatchObject({ n: 11_999, flag: 0, who: 'bench', run: 7 });
@@ -117,10 +133,19 @@ describe('bulk helpers', () => {
   it('names tens of thousands of ids with one bound list, and reads rows packed with every value as stored', async () => {
     await aTable();
     const odd = ['NUL \u0000 inside', 'カナ・漢字 𠮷', 'quote " and \\ backslash', ''];
-    await insertRowsSharing(ctx.store.db, 'bulk', odd.map((name, i) => ({ name, n: i === 3 ? null : i })), { who: 'w', run: null });
+    await insertRowsSharing(
+      ctx.store.db,
+      'bulk',
+      odd.map((name, i) => ({ name, n: i === 3 ? null : i })),
+      { who: 'w', run: null },
+    );
     const ids = (await ctx.store.db('bulk').select('id')).map((r: { id: number }) => r.id);
     const many = [...Array.from({ length: 40_000 }, (_, i) => 1_000_000 + i), ...ids];
-    const rows = await selectPacked<[number, string, number | null, string | null]>(ctx.store.db, ctx.store.db('bulk').whereIn('id', idsOf(ctx.store.db, many)).orderBy('id'), ['id', 'name', 'n', 'run']);
+    const rows = await selectPacked<[number, string, number | null, string | null]>(
+      ctx.store.db,
+      ctx.store.db('bulk').whereIn('id', idsOf(ctx.store.db, many)).orderBy('id'),
+      ['id', 'name', 'n', 'run'],
+    );
     expect(rows.map(([, name, n, run]) => [name, n, run])).toEqual(odd.map((name, i) => [name, i === 3 ? null : i, null]));
   });
 });

@@ -21,7 +21,10 @@ async function linesOf(contractNo: string) {
     q: l.quantity,
     price: l.unitPrice,
     status: l.status,
-    serials: l.serials.filter((s) => s.status === 'active').map((s) => s.serialNo).sort(),
+    serials: l.serials
+      .filter((s) => s.status === 'active')
+      .map((s) => s.serialNo)
+      .sort(),
   }));
 }
 
@@ -30,18 +33,46 @@ async function linesOf(contractNo: string) {
  * with its line, the line's new quantity, its serials cancelled, the contract cancelled
  * when no line is left), without the order steps: the import reads only these rows.
  */
-async function cancelInStore(store: Store, contractNo: string, lineNo: number, cancel: number, serials: readonly string[] = [], endDate = '2026-12-31'): Promise<string> {
+async function cancelInStore(
+  store: Store,
+  contractNo: string,
+  lineNo: number,
+  cancel: number,
+  serials: readonly string[] = [],
+  endDate = '2026-12-31',
+): Promise<string> {
   const orderNo = `NOD202611-${String(freshId()).padStart(10, '0')}`;
   await transact(store, async (trx) => {
     const contract = await trx('contracts').where({ contract_no: contractNo }).first();
     const line = await trx('contract_lines').where({ contract_id: contract.id, line_no: lineNo }).first();
     const [order] = await trx('change_orders')
-      .insert({ order_no: orderNo, contract_id: contract.id, kind: 'cancel', status: 'completed', applied_on: '2026-11-26', end_date: endDate, completed_on: '2026-11-26', created_at: NOW, updated_at: NOW, updated_by: 'test' })
+      .insert({
+        order_no: orderNo,
+        contract_id: contract.id,
+        kind: 'cancel',
+        status: 'completed',
+        applied_on: '2026-11-26',
+        end_date: endDate,
+        completed_on: '2026-11-26',
+        created_at: NOW,
+        updated_at: NOW,
+        updated_by: 'test',
+      })
       .returning('id');
     const orderId = typeof order === 'object' ? order.id : order;
     const after = line.quantity - cancel;
-    await trx('order_lines').insert({ order_id: orderId, contract_line_id: line.id, quantity_before: line.quantity, cancel_quantity: cancel, quantity_after: after, unit_price: line.unit_price, linkage_status: 'linked' });
-    await trx('contract_lines').where({ id: line.id }).update({ quantity: after, status: after === 0 ? 'cancelled' : 'active', end_date: after === 0 ? endDate : null });
+    await trx('order_lines').insert({
+      order_id: orderId,
+      contract_line_id: line.id,
+      quantity_before: line.quantity,
+      cancel_quantity: cancel,
+      quantity_after: after,
+      unit_price: line.unit_price,
+      linkage_status: 'linked',
+    });
+    await trx('contract_lines')
+      .where({ id: line.id })
+      .update({ quantity: after, status: after === 0 ? 'cancelled' : 'active', end_date: after === 0 ? endDate : null });
     if (serials.length > 0) await trx('serials').where({ line_id: line.id }).whereIn('serial_no', serials).update({ status: 'cancelled' });
     const open = await trx('contract_lines').where({ contract_id: contract.id, status: 'active' }).first();
     if (!open) await trx('contracts').where({ id: contract.id }).update({ status: 'cancelled', end_date: endDate, cancelled_on: '2026-11-26' });
@@ -68,7 +99,18 @@ describe('importContracts and loadSnapshots', () => {
     expect([...snapshots.keys()]).toEqual(['NCN202110-0000003402']);
     const snapshot = snapshots.get('NCN202110-0000003402')!;
     expect(snapshot.contract).toMatchObject({ contractNo: 'NCN202110-0000003402', startDate: '2021-10-01', status: 'active' });
-    expect(snapshot.lines.map((l) => ({ code: l.productCode, sub: l.subscriptionId, q: l.quantity, price: l.unitPrice, trial: l.isTrial, status: l.status, held: l.heldByOpenOrder, serials: l.serials.map((s) => `${s.serialNo}:${s.status}`) }))).toEqual([
+    expect(
+      snapshot.lines.map((l) => ({
+        code: l.productCode,
+        sub: l.subscriptionId,
+        q: l.quantity,
+        price: l.unitPrice,
+        trial: l.isTrial,
+        status: l.status,
+        held: l.heldByOpenOrder,
+        serials: l.serials.map((s) => `${s.serialNo}:${s.status}`),
+      })),
+    ).toEqual([
       { code: 'O365-E1', sub: 'SUB-A', q: 3, price: 870, trial: false, status: 'active', held: false, serials: [] },
       { code: 'ESET-PROTECT', sub: '', q: 2, price: 550, trial: false, status: 'active', held: false, serials: ['SN-1:active', 'SN-2:active'] },
       { code: 'PBI-TRIAL', sub: 'SUB-T', q: 1, price: 0, trial: true, status: 'active', held: false, serials: [] },
@@ -81,10 +123,19 @@ describe('importContracts and loadSnapshots', () => {
     expect(row).toMatchObject({ customer: 'さくら工業株式会社', cancelled_on: null, updated_by: 'importer', updated_at: NOW });
   });
 
-  it('upserts: the same contract again updates it, matches lines by subscription id, and the file\'s serials become the line\'s', async () => {
-    const first = aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-U', quantity: 3 }), aLineInput({ subscriptionId: '', productCode: 'ESET', serials: ['SN-A'], quantity: 1 })] });
+  it("upserts: the same contract again updates it, matches lines by subscription id, and the file's serials become the line's", async () => {
+    const first = aContractInput({
+      lines: [aLineInput({ subscriptionId: 'SUB-U', quantity: 3 }), aLineInput({ subscriptionId: '', productCode: 'ESET', serials: ['SN-A'], quantity: 1 })],
+    });
     await importContracts(ctx.store, [first], 'importer', NOW);
-    const again = { ...first, subject: '更新後', lines: [aLineInput({ subscriptionId: 'SUB-U', quantity: 5, unitPrice: 900 }), aLineInput({ subscriptionId: '', productCode: 'ESET', serials: ['SN-A', 'SN-B'], quantity: 2 })] };
+    const again = {
+      ...first,
+      subject: '更新後',
+      lines: [
+        aLineInput({ subscriptionId: 'SUB-U', quantity: 5, unitPrice: 900 }),
+        aLineInput({ subscriptionId: '', productCode: 'ESET', serials: ['SN-A', 'SN-B'], quantity: 2 }),
+      ],
+    };
     const counts = await importContracts(ctx.store, [again], 'importer2', NOW);
     expect(counts).toMatchObject({ contractsCreated: 0, contractsUpdated: 1, linesCreated: 0, linesUpdated: 2, serialsAdded: 1, serialsRemoved: 0 });
 
@@ -110,11 +161,19 @@ describe('importContracts and loadSnapshots', () => {
 
 describe('a line is the same line again (one identity for import and cancellation)', () => {
   it('a subscription id in another case, or filled in after being empty, updates the line instead of adding one', async () => {
-    const input = aContractInput({ lines: [aLineInput({ productCode: 'O365-E1', subscriptionId: 'AB12CD34-0000-4000-8000-000000000001', quantity: 5 }), aLineInput({ productCode: 'PRJ-P1', subscriptionId: '', quantity: 2 })] });
+    const input = aContractInput({
+      lines: [
+        aLineInput({ productCode: 'O365-E1', subscriptionId: 'AB12CD34-0000-4000-8000-000000000001', quantity: 5 }),
+        aLineInput({ productCode: 'PRJ-P1', subscriptionId: '', quantity: 2 }),
+      ],
+    });
     await importContracts(ctx.store, [input], 'importer', NOW);
     const again = {
       ...input,
-      lines: [aLineInput({ productCode: 'o365-e1', subscriptionId: 'ab12cd34-0000-4000-8000-000000000001', quantity: 5 }), aLineInput({ productCode: 'PRJ-P1', subscriptionId: 'EF56-0000-0002', quantity: 2 })],
+      lines: [
+        aLineInput({ productCode: 'o365-e1', subscriptionId: 'ab12cd34-0000-4000-8000-000000000001', quantity: 5 }),
+        aLineInput({ productCode: 'PRJ-P1', subscriptionId: 'EF56-0000-0002', quantity: 2 }),
+      ],
     };
     const result = await importContracts(ctx.store, [again], 'importer', LATER);
     expect(result).toMatchObject({ linesCreated: 0, linesUpdated: 1, linesUnchanged: 1 });
@@ -157,8 +216,18 @@ describe('a line is the same line again (one identity for import and cancellatio
   it('a file line without the id of the only stored line of its product is refused, not added a second time', async () => {
     const input = aContractInput({ lines: [aLineInput({ productCode: 'O365-E1', subscriptionId: 'SUB-KEEP', quantity: 5 })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    const result = await importContracts(ctx.store, [{ ...input, lines: [aLineInput({ productCode: 'O365-E1', subscriptionId: '', quantity: 5, row: 7 })] }], 'importer', LATER);
-    expect(result.contracts[0]!.lines[0]).toMatchObject({ row: 7, outcome: 'refused', lineNo: null, refusal: { kind: 'id-missing', lineNo: 1, subscriptionId: 'SUB-KEEP' } });
+    const result = await importContracts(
+      ctx.store,
+      [{ ...input, lines: [aLineInput({ productCode: 'O365-E1', subscriptionId: '', quantity: 5, row: 7 })] }],
+      'importer',
+      LATER,
+    );
+    expect(result.contracts[0]!.lines[0]).toMatchObject({
+      row: 7,
+      outcome: 'refused',
+      lineNo: null,
+      refusal: { kind: 'id-missing', lineNo: 1, subscriptionId: 'SUB-KEEP' },
+    });
     expect(await linesOf(input.contractNo)).toHaveLength(1);
   });
 
@@ -176,10 +245,13 @@ describe('a line is the same line again (one identity for import and cancellatio
 });
 
 describe('what cancellation decided survives re-import', () => {
-  it('keeps a cancelled contract\'s end date and the seats and cancelled serials of its lines, and updates names and prices', async () => {
+  it("keeps a cancelled contract's end date and the seats and cancelled serials of its lines, and updates names and prices", async () => {
     const input = aContractInput({
       endDate: null,
-      lines: [aLineInput({ subscriptionId: 'SUB-C1', quantity: 3, unitPrice: 870 }), aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 2, unitPrice: 550, serials: ['SN-C1', 'SN-C2'] })],
+      lines: [
+        aLineInput({ subscriptionId: 'SUB-C1', quantity: 3, unitPrice: 870 }),
+        aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 2, unitPrice: 550, serials: ['SN-C1', 'SN-C2'] }),
+      ],
     });
     await importContracts(ctx.store, [input], 'importer', NOW);
     const first = await cancelInStore(ctx.store, input.contractNo, 1, 3, [], '2026-12-31');
@@ -200,7 +272,7 @@ describe('what cancellation decided survives re-import', () => {
     expect(added.contracts[0]!.lines[2]).toMatchObject({ outcome: 'refused', refusal: { kind: 'contract-cancelled' } });
   });
 
-  it('a line a cancellation reduced keeps its seats; its serials are the file\'s less the cancelled ones, and must match the seats left', async () => {
+  it("a line a cancellation reduced keeps its seats; its serials are the file's less the cancelled ones, and must match the seats left", async () => {
     const input = aContractInput({ lines: [aLineInput({ productCode: 'ESET', subscriptionId: '', quantity: 4, serials: ['S1', 'S2', 'S3', 'S4'] })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
     const order = await cancelInStore(ctx.store, input.contractNo, 1, 1, ['S2']);
@@ -229,13 +301,21 @@ describe('what cancellation decided survives re-import', () => {
     const before = (await loadSnapshots(ctx.store.db, [input.contractNo])).get(input.contractNo)!;
     const line = before.lines[0]!;
     await transact(ctx.store, (trx) =>
-      createCancelOrders(trx, [aPlan({ contractId: before.contract.id, lines: [aPlannedLine({ lineId: line.id, quantityBefore: 3, cancelQuantity: 1 })] })], { ...aWriteContext(), runId: null }),
+      createCancelOrders(trx, [aPlan({ contractId: before.contract.id, lines: [aPlannedLine({ lineId: line.id, quantityBefore: 3, cancelQuantity: 1 })] })], {
+        ...aWriteContext(),
+        runId: null,
+      }),
     );
     const orderNo = (await ctx.store.db('change_orders').where({ contract_id: before.contract.id }).first()).order_no;
 
     // The same master again changes nothing, so nothing is refused.
     expect(await importContracts(ctx.store, [input], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, linesRefused: 0 });
-    const result = await importContracts(ctx.store, [{ ...input, lines: [aLineInput({ subscriptionId: 'SUB-H', quantity: 10, unitPrice: 999 }), aLineInput({ subscriptionId: 'SUB-FREE', quantity: 4 })] }], 'importer', LATER);
+    const result = await importContracts(
+      ctx.store,
+      [{ ...input, lines: [aLineInput({ subscriptionId: 'SUB-H', quantity: 10, unitPrice: 999 }), aLineInput({ subscriptionId: 'SUB-FREE', quantity: 4 })] }],
+      'importer',
+      LATER,
+    );
     expect(result.contracts[0]!.lines.map((l) => [l.outcome, l.refusal])).toEqual([
       ['refused', { kind: 'held', orderNo }],
       ['updated', null],
@@ -249,10 +329,19 @@ describe('what cancellation decided survives re-import', () => {
 describe('serials: one set per line, never moved silently', () => {
   it('a serial the file moves to another line is moved and reported; one on a line the file does not list stays, and the line asking for it is refused', async () => {
     const input = aContractInput({
-      lines: [aLineInput({ productCode: 'A', subscriptionId: '', quantity: 2, serials: ['M1', 'M2'] }), aLineInput({ productCode: 'B', subscriptionId: '', quantity: 1, serials: ['M3'] })],
+      lines: [
+        aLineInput({ productCode: 'A', subscriptionId: '', quantity: 2, serials: ['M1', 'M2'] }),
+        aLineInput({ productCode: 'B', subscriptionId: '', quantity: 1, serials: ['M3'] }),
+      ],
     });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    const moved = { ...input, lines: [aLineInput({ productCode: 'A', subscriptionId: '', quantity: 1, serials: ['M1'] }), aLineInput({ productCode: 'B', subscriptionId: '', quantity: 2, serials: ['M3', 'M2'] })] };
+    const moved = {
+      ...input,
+      lines: [
+        aLineInput({ productCode: 'A', subscriptionId: '', quantity: 1, serials: ['M1'] }),
+        aLineInput({ productCode: 'B', subscriptionId: '', quantity: 2, serials: ['M3', 'M2'] }),
+      ],
+    };
     const result = await importContracts(ctx.store, [moved], 'importer', LATER);
     expect(result).toMatchObject({ serialsMoved: 1, serialsAdded: 0, serialsRemoved: 0 });
     expect(result.contracts[0]!.lines[1]!.serials.moved).toEqual([{ serial: 'M2', fromLineNo: 1 }]);
@@ -269,9 +358,21 @@ describe('serials: one set per line, never moved silently', () => {
   it('without a serials column, lines keep their serials; a new quantity on a serial-managed line is refused', async () => {
     const input = aContractInput({ lines: [aLineInput({ productCode: 'K', subscriptionId: '', quantity: 2, serials: ['K1', 'K2'] })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    const same = await importContracts(ctx.store, [{ ...input, lines: [aLineInput({ productCode: 'K', subscriptionId: '', quantity: 2 })] }], 'importer', LATER, { serialsColumn: false });
+    const same = await importContracts(
+      ctx.store,
+      [{ ...input, lines: [aLineInput({ productCode: 'K', subscriptionId: '', quantity: 2 })] }],
+      'importer',
+      LATER,
+      { serialsColumn: false },
+    );
     expect(same).toMatchObject({ linesUnchanged: 1 });
-    const fewer = await importContracts(ctx.store, [{ ...input, lines: [aLineInput({ productCode: 'K', subscriptionId: '', quantity: 1 })] }], 'importer', LATER, { serialsColumn: false });
+    const fewer = await importContracts(
+      ctx.store,
+      [{ ...input, lines: [aLineInput({ productCode: 'K', subscriptionId: '', quantity: 1 })] }],
+      'importer',
+      LATER,
+      { serialsColumn: false },
+    );
     expect(fewer.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'serials-not-given', serials: 2, quantity: 1 } });
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 2, serials: ['K1', 'K2'] });
   });
@@ -279,11 +380,21 @@ describe('serials: one set per line, never moved silently', () => {
   it('a serial removed and listed again takes its row back', async () => {
     const input = aContractInput({ lines: [aLineInput({ productCode: 'R', subscriptionId: '', quantity: 2, serials: ['R1', 'R2'] })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    await importContracts(ctx.store, [{ ...input, lines: [aLineInput({ productCode: 'R', subscriptionId: '', quantity: 1, serials: ['R1'] })] }], 'importer', LATER);
+    await importContracts(
+      ctx.store,
+      [{ ...input, lines: [aLineInput({ productCode: 'R', subscriptionId: '', quantity: 1, serials: ['R1'] })] }],
+      'importer',
+      LATER,
+    );
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 1, serials: ['R1'] });
     await importContracts(ctx.store, [input], 'importer', LATER);
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 2, serials: ['R1', 'R2'] });
-    const rows = await ctx.store.db('serials as s').join('contract_lines as cl', 'cl.id', 's.line_id').join('contracts as c', 'c.id', 'cl.contract_id').where('c.contract_no', input.contractNo).pluck('s.status');
+    const rows = await ctx.store
+      .db('serials as s')
+      .join('contract_lines as cl', 'cl.id', 's.line_id')
+      .join('contracts as c', 'c.id', 'cl.contract_id')
+      .where('c.contract_no', input.contractNo)
+      .pluck('s.status');
     expect(rows.sort()).toEqual(['active', 'active']);
   });
 });
@@ -292,9 +403,14 @@ describe('previewImport', () => {
   it('reports exactly what the import then does, and changes nothing', async () => {
     const input: ContractInput = aContractInput({ lines: [aLineInput({ productCode: 'P', subscriptionId: '', quantity: 2, serials: ['P1', 'P2'] })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    const next: ContractInput = { ...input, subject: 'changed', lines: [aLineInput({ productCode: 'P', subscriptionId: 'SUB-P', quantity: 1, serials: ['P3'] }), aLineInput({ subscriptionId: 'SUB-Q' })] };
+    const next: ContractInput = {
+      ...input,
+      subject: 'changed',
+      lines: [aLineInput({ productCode: 'P', subscriptionId: 'SUB-P', quantity: 1, serials: ['P3'] }), aLineInput({ subscriptionId: 'SUB-Q' })],
+    };
     const fresh = aContractInput();
-    const count = async () => Number((await ctx.store.db('serials').count({ n: '*' }))[0]!.n) + Number((await ctx.store.db('contract_lines').count({ n: '*' }))[0]!.n);
+    const count = async () =>
+      Number((await ctx.store.db('serials').count({ n: '*' }))[0]!.n) + Number((await ctx.store.db('contract_lines').count({ n: '*' }))[0]!.n);
     const before = await count();
     const preview = await previewImport(ctx.store.db, [next, fresh]);
     expect(await count()).toBe(before);
@@ -305,11 +421,13 @@ describe('previewImport', () => {
 });
 
 describe('migration 010: the quantity the master and the store last agreed on', () => {
-  it('is, for a store from before it, the quantity before a line\'s first completed cancellation, else the line\'s; the import then tells an older master from news', async () => {
+  it("is, for a store from before it, the quantity before a line's first completed cancellation, else the line's; the import then tells an older master from news", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-legacy-'));
     let store = await openStore(join(dir, 'legacy.db'));
     try {
-      const input = aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: 10 }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })] });
+      const input = aContractInput({
+        lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: 10 }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })],
+      });
       await importContracts(store, [input], 'importer', NOW);
       await cancelInStore(store, input.contractNo, 1, 2);
       const latest = await cancelInStore(store, input.contractNo, 1, 3);
@@ -318,15 +436,31 @@ describe('migration 010: the quantity the master and the store last agreed on', 
       await store.db.schema.alterTable('contract_lines', (t) => t.dropColumn('master_quantity'));
       await store.close();
       store = await openStore(join(dir, 'legacy.db'));
-      expect((await store.db('contract_lines').orderBy('line_no').select('quantity', 'master_quantity')).map((l: { quantity: number; master_quantity: number }) => [Number(l.quantity), Number(l.master_quantity)])).toEqual([
+      expect(
+        (await store.db('contract_lines').orderBy('line_no').select('quantity', 'master_quantity')).map((l: { quantity: number; master_quantity: number }) => [
+          Number(l.quantity),
+          Number(l.master_quantity),
+        ]),
+      ).toEqual([
         [5, 10],
         [5, 5],
       ]);
-      const withQuantity = (q: number) => ({ ...input, lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: q }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })] });
+      const withQuantity = (q: number) => ({
+        ...input,
+        lines: [aLineInput({ subscriptionId: 'SUB-TWICE', quantity: q }), aLineInput({ subscriptionId: 'SUB-UNTOUCHED', quantity: 5 })],
+      });
       // The master of before both cancellations, and of between them: older news, kept.
-      for (const q of [10, 8]) expect(await importContracts(store, [withQuantity(q)], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, linesRefused: 0, keptFromCancellation: 1 });
+      for (const q of [10, 8])
+        expect(await importContracts(store, [withQuantity(q)], 'importer', LATER)).toMatchObject({
+          linesUnchanged: 2,
+          linesRefused: 0,
+          keptFromCancellation: 1,
+        });
       const seven = await importContracts(store, [withQuantity(7)], 'importer', LATER);
-      expect(seven.contracts[0]!.lines[0]).toMatchObject({ outcome: 'refused', refusal: { kind: 'quantity-unexplained', file: 7, before: 8, after: 5, orderNo: latest, lineCancelled: false } });
+      expect(seven.contracts[0]!.lines[0]).toMatchObject({
+        outcome: 'refused',
+        refusal: { kind: 'quantity-unexplained', file: 7, before: 8, after: 5, orderNo: latest, lineCancelled: false },
+      });
       expect(await importContracts(store, [withQuantity(5)], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, keptFromCancellation: 0 });
       expect(await importContracts(store, [withQuantity(7)], 'importer', LATER)).toMatchObject({ linesUpdated: 1, linesRefused: 0 });
     } finally {

@@ -26,7 +26,9 @@ async function scenario(spec: string, dir: string): Promise<void> {
   try {
     await importGenerated(deps, gen);
     // The supplier answers nothing: a run asked for completion stops after 受付.
-    deps.setSupplier(() => createSimSupplier({ latencyMs: 0, failRate: 1, rateLimit: 0, asyncRate: 0, seed: 1 }, [], { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }));
+    deps.setSupplier(() =>
+      createSimSupplier({ latencyMs: 0, failRate: 1, rateLimit: 0, asyncRate: 0, seed: 1 }, [], { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }),
+    );
     await runCancelFile(deps, file('a.csv', 0), cancelOptions({ until: 'accepted' }));
     const b = file('b.csv', 1);
     await runCancelFile(deps, b, cancelOptions({ until: 'requested' }));
@@ -43,7 +45,11 @@ async function scenario(spec: string, dir: string): Promise<void> {
     await deps.close();
 
     deps = await makeDeps(spec); // migrates
-    const holds = await deps.store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').orderBy('c.contract_no').select('c.contract_no', 'o.status', 'o.hold_stage');
+    const holds = await deps.store
+      .db('change_orders as o')
+      .join('contracts as c', 'c.id', 'o.contract_id')
+      .orderBy('c.contract_no')
+      .select('c.contract_no', 'o.status', 'o.hold_stage');
     expect(holds.map((h: { status: string; hold_stage: string | null }) => [h.status, h.hold_stage])).toEqual([
       ['accepted', 'accepted'],
       ['accepted', 'accepted'],

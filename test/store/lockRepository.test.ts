@@ -36,7 +36,7 @@ describe('acquireLock', () => {
     expect(await ctx.store.db('locks').where({ name: 'file:a' })).toEqual([]);
   });
 
-  it('takes over a stale lock, and the old holder\'s release leaves the new one alone', async () => {
+  it("takes over a stale lock, and the old holder's release leaves the new one alone", async () => {
     const old = held(await acquireLock(ctx.store, 'file:stale', { staleMs: STALE_MS, holder: ELSEWHERE }));
     const longAgo = new Date(Date.now() - STALE_MS - 1000).toISOString();
     await ctx.store.db('locks').where({ name: 'file:stale' }).update({ heartbeat_at: longAgo });
@@ -57,7 +57,9 @@ describe('acquireLock', () => {
 
   it('takes over a lock whose holder process on this host is gone', async () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    await ctx.store.db('locks').insert({ name: 'file:dead', holder: `${os.hostname()}:${gone}:someone`, acquired_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
+    await ctx.store
+      .db('locks')
+      .insert({ name: 'file:dead', holder: `${os.hostname()}:${gone}:someone`, acquired_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
     const lock = held(await acquireLock(ctx.store, 'file:dead', { staleMs: STALE_MS }));
     await lock.release();
   });

@@ -11,7 +11,10 @@ const write = aWriteContext();
 
 async function importAndLoad(...inputs: ContractInput[]): Promise<ContractSnapshot[]> {
   await importContracts(ctx.store, inputs, 'importer', '2026-11-01 09:00:00');
-  const snapshots = await loadSnapshots(ctx.store.db, inputs.map((c) => c.contractNo));
+  const snapshots = await loadSnapshots(
+    ctx.store.db,
+    inputs.map((c) => c.contractNo),
+  );
   return inputs.map((c) => snapshots.get(c.contractNo)!);
 }
 
@@ -31,7 +34,16 @@ function create(plans: GroupPlan[]) {
 }
 
 async function accept(created: CreatedOrder[]): Promise<number[]> {
-  return transact(ctx.store, (trx) => transitionOrders(trx, created.map((c) => c.orderId), 'requested', 'accepted', write, 'accept'));
+  return transact(ctx.store, (trx) =>
+    transitionOrders(
+      trx,
+      created.map((c) => c.orderId),
+      'requested',
+      'accepted',
+      write,
+      'accept',
+    ),
+  );
 }
 
 const sequenceOf = (orderNo: string) => Number(orderNo.slice(-10));
@@ -65,13 +77,27 @@ describe('createCancelOrders', () => {
     const plan = planFor(snapshot!, [{ subscriptionId: 'SUB-W', cancelQuantity: 2, note: 'n1' }, { serialNo: 'W-2' }, { serialNo: 'W-3' }], '2026-12-31');
     const { created } = await create([plan]);
     const order = (await loadOrders(ctx.store.db, [created[0]!.orderId])).get(created[0]!.orderId)!;
-    expect(order.order).toMatchObject({ orderNo: created[0]!.orderNo, kind: 'cancel', status: 'requested', appliedOn: TODAY, endDate: '2026-12-31', note: 'n1', updatedBy: 'tester', contractId: snapshot!.contract.id });
+    expect(order.order).toMatchObject({
+      orderNo: created[0]!.orderNo,
+      kind: 'cancel',
+      status: 'requested',
+      appliedOn: TODAY,
+      endDate: '2026-12-31',
+      note: 'n1',
+      updatedBy: 'tester',
+      contractId: snapshot!.contract.id,
+    });
     const [subLine, serialLine] = snapshot!.lines;
     expect(order.lines.map((l) => [l.contractLineId, l.quantityBefore, l.cancelQuantity, l.quantityAfter, l.unitPrice, l.linkageStatus])).toEqual([
       [subLine!.id, 3, 2, 1, 870, 'unlinked'],
       [serialLine!.id, 4, 2, 2, 550, 'unlinked'],
     ]);
-    const serialRows = await ctx.store.db('order_line_serials as ols').join('serials as s', 's.id', 'ols.serial_id').where('ols.order_line_id', order.lines[1]!.id).orderBy('s.serial_no').select('s.serial_no');
+    const serialRows = await ctx.store
+      .db('order_line_serials as ols')
+      .join('serials as s', 's.id', 'ols.serial_id')
+      .where('ols.order_line_id', order.lines[1]!.id)
+      .orderBy('s.serial_no')
+      .select('s.serial_no');
     expect(serialRows.map((r: { serial_no: string }) => r.serial_no)).toEqual(['W-2', 'W-3']);
     const claims = await ctx.store.db('line_claims').whereIn('contract_line_id', [subLine!.id, serialLine!.id]).orderBy('contract_line_id');
     expect(claims).toEqual([
@@ -148,7 +174,9 @@ describe('transitionOrders', () => {
     const ids = created.map((c) => c.orderId);
     const later = aWriteContext({ now: '2026-11-26 11:00:00', actor: 'accepter' });
     expect(await transact(ctx.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', later, 'accept'))).toEqual(ids);
-    expect(await transact(ctx.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', aWriteContext({ now: '2026-11-26 12:00:00' }), 'accept'))).toEqual([]);
+    expect(
+      await transact(ctx.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', aWriteContext({ now: '2026-11-26 12:00:00' }), 'accept')),
+    ).toEqual([]);
     const rows = await ctx.store.db('change_orders').whereIn('id', ids).select('status', 'updated_at', 'updated_by');
     expect(rows).toEqual(ids.map(() => ({ status: 'accepted', updated_at: '2026-11-26 11:00:00', updated_by: 'accepter' })));
     const audits = await ctx.store.db('audit_log').where({ entity: 'order', action: 'accept' }).whereIn('entity_id', ids);
@@ -159,7 +187,16 @@ describe('transitionOrders', () => {
     const [a, b] = await importAndLoad(aContractInput(), aContractInput());
     const { created } = await create([planFor(a!), planFor(b!)]);
     await accept([created[0]!]);
-    const moved = await transact(ctx.store, (trx) => transitionOrders(trx, created.map((c) => c.orderId), 'requested', 'withdrawn', write, 'withdraw'));
+    const moved = await transact(ctx.store, (trx) =>
+      transitionOrders(
+        trx,
+        created.map((c) => c.orderId),
+        'requested',
+        'withdrawn',
+        write,
+        'withdraw',
+      ),
+    );
     expect(moved).toEqual([created[1]!.orderId]);
   });
 });
@@ -173,7 +210,11 @@ describe('confirmOrders', () => {
       lines: await db('contract_lines').whereIn('id', lineIds).orderBy('id'),
       serials: await db('serials').whereIn('line_id', lineIds).orderBy('id'),
       orders: await db('change_orders').whereIn('contract_id', contractIds).orderBy('id'),
-      cancelled: await db('cancelled_serials as cs').join('order_lines as ol', 'ol.id', 'cs.order_line_id').whereIn('ol.contract_line_id', lineIds).orderBy('cs.id').select('cs.*'),
+      cancelled: await db('cancelled_serials as cs')
+        .join('order_lines as ol', 'ol.id', 'cs.order_line_id')
+        .whereIn('ol.contract_line_id', lineIds)
+        .orderBy('cs.id')
+        .select('cs.*'),
       claims: await db('line_claims').whereIn('contract_line_id', lineIds).orderBy('contract_line_id'),
     };
   }
@@ -211,11 +252,25 @@ describe('confirmOrders', () => {
     expect(lineById.get(serialLine!.id)).toMatchObject({ quantity: 2, status: 'active', end_date: null });
     expect(lineById.get(partialLine!.id)).toMatchObject({ quantity: 3, status: 'active', end_date: null });
     expect(lineById.get(single!.lines[0]!.id)).toMatchObject({ quantity: 0, status: 'cancelled', end_date: '2026-12-15' });
-    expect(state.serials.map((s: { serial_no: string; status: string }) => `${s.serial_no}:${s.status}`)).toEqual(['C-1:cancelled', 'C-2:active', 'C-3:cancelled', 'C-4:active']);
+    expect(state.serials.map((s: { serial_no: string; status: string }) => `${s.serial_no}:${s.status}`)).toEqual([
+      'C-1:cancelled',
+      'C-2:active',
+      'C-3:cancelled',
+      'C-4:active',
+    ]);
 
     // Subscription products: the subscription id stands as the serial, with the cancelled quantity;
     // serial-managed lines: one row per serial.
-    expect(state.cancelled.map((c: { serial_no: string; cancel_quantity: number; cancelled_on: string; end_date: string }) => [c.serial_no, c.cancel_quantity, c.cancelled_on, c.end_date]).sort()).toEqual(
+    expect(
+      state.cancelled
+        .map((c: { serial_no: string; cancel_quantity: number; cancelled_on: string; end_date: string }) => [
+          c.serial_no,
+          c.cancel_quantity,
+          c.cancelled_on,
+          c.end_date,
+        ])
+        .sort(),
+    ).toEqual(
       [
         ['SUB-C1', 3, '2026-11-27', '2026-12-31'],
         ['C-1', 1, '2026-11-27', '2026-12-31'],
@@ -254,8 +309,17 @@ describe('confirmOrders', () => {
     const final = await tableState([mixed!.contract.id]);
     expect(final.contracts[0]).toMatchObject({ status: 'cancelled', end_date: '2027-01-31', cancelled_on: '2026-12-01' });
     expect(final.serials.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
-    expect(final.cancelled.filter((c: { cancelled_on: string }) => c.cancelled_on === '2026-12-01').map((c: { serial_no: string; cancel_quantity: number }) => [c.serial_no, c.cancel_quantity]).sort()).toEqual(
-      [['C-2', 1], ['C-4', 1], ['SUB-C2', 3]].sort(),
+    expect(
+      final.cancelled
+        .filter((c: { cancelled_on: string }) => c.cancelled_on === '2026-12-01')
+        .map((c: { serial_no: string; cancel_quantity: number }) => [c.serial_no, c.cancel_quantity])
+        .sort(),
+    ).toEqual(
+      [
+        ['C-2', 1],
+        ['C-4', 1],
+        ['SUB-C2', 3],
+      ].sort(),
     );
   });
 
@@ -268,12 +332,27 @@ describe('confirmOrders', () => {
     const seqs = created.map((c) => sequenceOf(c.orderNo));
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
     await accept(created);
-    const done = await transact(ctx.store, (trx) => confirmOrders(trx, created.map((c) => c.orderId), null, write));
+    const done = await transact(ctx.store, (trx) =>
+      confirmOrders(
+        trx,
+        created.map((c) => c.orderId),
+        null,
+        write,
+      ),
+    );
     expect(done).toHaveLength(410);
     const contractIds = snapshots.map((s) => s.contract.id);
-    const statuses = (await ctx.store.db('contracts').whereIn('id', contractIds).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[];
+    const statuses = (await ctx.store.db('contracts').whereIn('id', contractIds).groupBy('status').select('status').count({ n: '*' })) as {
+      status: string;
+      n: number;
+    }[];
     expect(statuses.map((r) => [r.status, Number(r.n)])).toEqual([['cancelled', 410]]);
-    const cancelledRows = await ctx.store.db('cancelled_serials as cs').join('order_lines as ol', 'ol.id', 'cs.order_line_id').whereIn('ol.order_id', done).count({ n: '*' }).first();
+    const cancelledRows = await ctx.store
+      .db('cancelled_serials as cs')
+      .join('order_lines as ol', 'ol.id', 'cs.order_line_id')
+      .whereIn('ol.order_id', done)
+      .count({ n: '*' })
+      .first();
     expect(Number(cancelledRows!.n)).toBe(410);
   });
 
@@ -293,7 +372,11 @@ describe('confirmOrders', () => {
     await accept(created);
     await transact(ctx.store, (trx) => confirmOrders(trx, [created[0]!.orderId], '2027-03-31', write));
     expect(await ctx.store.db('change_orders').where({ id: created[0]!.orderId }).first()).toMatchObject({ end_date: '2027-03-31', status: 'completed' });
-    expect(await ctx.store.db('contracts').where({ id: a!.contract.id }).first()).toMatchObject({ status: 'cancelled', end_date: '2027-03-31', cancelled_on: TODAY });
+    expect(await ctx.store.db('contracts').where({ id: a!.contract.id }).first()).toMatchObject({
+      status: 'cancelled',
+      end_date: '2027-03-31',
+      cancelled_on: TODAY,
+    });
     expect(await ctx.store.db('contract_lines').where({ id: a!.lines[0]!.id }).first()).toMatchObject({ end_date: '2027-03-31' });
   });
 });

@@ -23,7 +23,13 @@ describe.skipIf(!url)('PostgreSQL store', () => {
     const input = path.join(dir, 'in.csv');
     fs.copyFileSync('fixtures/cancel-sample.csv', input);
     expect(run('cancel', input, '--lang', 'en', '-q').status).toBe(1);
-    const results = () => fs.readFileSync(path.join(dir, 'in.result.csv'), 'utf8').trim().split('\r\n').slice(1).map((l) => l.split(',')[5]);
+    const results = () =>
+      fs
+        .readFileSync(path.join(dir, 'in.result.csv'), 'utf8')
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[5]);
     expect(results()).toEqual(['completed', 'completed', 'completed', 'completed', 'refused']);
     expect(run('cancel', input, '--lang', 'en', '-q').status).toBe(1);
     expect(results()).toEqual(['already_done', 'already_done', 'already_done', 'already_done', 'refused']);
@@ -47,7 +53,11 @@ describe.skipIf(!url)('PostgreSQL store', () => {
       const back = await transact(store, (trx) => insertRowsSharing<{ id: number }>(trx, 'bulk_pg', rows, { who: 'bench', run: 7 }, ['id']));
       expect(back).toHaveLength(12_000);
       const ids = back.map((r) => Number(r.id)).slice(0, 3);
-      const packed = await selectPacked<[number, string, number, boolean, string, number]>(store.db, store.db('bulk_pg').whereIn('id', idsOf(store.db, ids)).orderBy('id'), ['id', 'name', 'n', 'flag', 'who', 'run']);
+      const packed = await selectPacked<[number, string, number, boolean, string, number]>(
+        store.db,
+        store.db('bulk_pg').whereIn('id', idsOf(store.db, ids)).orderBy('id'),
+        ['id', 'name', 'n', 'flag', 'who', 'run'],
+      );
       expect(packed.map(([, name, n, flag, who, run]) => [name, n, flag, who, run])).toEqual([
         ['カナ 𠮷 "q"', 0, true, 'bench', 7],
         ['row-1', 1, false, 'bench', 7],

@@ -49,7 +49,10 @@ async function markers(store: Store): Promise<string[]> {
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(dir).sort()) out[f] = createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+  for (const f of fs.readdirSync(dir).sort())
+    out[f] = createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, f)))
+      .digest('hex');
   return out;
 }
 
@@ -221,7 +224,9 @@ describe.skipIf(!user.available)(`read-only for this user${user.available ? '' :
       const before = snapshot(path.dirname(file));
       const error = await user.run(() => refusal(openStore(file)));
       expect(error.code).toBe('STORE_READ_ONLY');
-      expect(error.words.en).toBe(`cannot write the database ${file}: the file or its folder is read-only for this user (SQLITE_READONLY: attempt to write a readonly database)`);
+      expect(error.words.en).toBe(
+        `cannot write the database ${file}: the file or its folder is read-only for this user (SQLITE_READONLY: attempt to write a readonly database)`,
+      );
       expect(snapshot(path.dirname(file))).toEqual(before);
     }
   });

@@ -74,7 +74,8 @@ function probe(become: () => void, back: () => void): string {
         return `user ${NOBODY} cannot read ${file} (${(error as NodeJS.ErrnoException).code}): the temp folder is out of its reach`;
       }
       if (succeeds(() => fs.closeSync(fs.openSync(file, 'r+')))) return 'a 0644 file of another user can be written here (the process ignores permissions)';
-      if (succeeds(() => fs.writeFileSync(path.join(dir, 'g'), 'x'))) return 'a 0755 folder of another user accepts new files here (the process ignores permissions)';
+      if (succeeds(() => fs.writeFileSync(path.join(dir, 'g'), 'x')))
+        return 'a 0755 folder of another user accepts new files here (the process ignores permissions)';
       return '';
     } finally {
       back();

@@ -31,7 +31,17 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
 }
 
 async function aRun(sha256 = 'a'.repeat(64)): Promise<number> {
-  return createRun(ctx.store.db, { sha256, fileName: 'nov.csv', errorsFile: 'nov.errors.csv', until: 'completed', appliedOn: TODAY, now: '2026-11-26 10:00:00', owner: 'host:1:me', operator: 'me', dryRun: false });
+  return createRun(ctx.store.db, {
+    sha256,
+    fileName: 'nov.csv',
+    errorsFile: 'nov.errors.csv',
+    until: 'completed',
+    appliedOn: TODAY,
+    now: '2026-11-26 10:00:00',
+    owner: 'host:1:me',
+    operator: 'me',
+    dryRun: false,
+  });
 }
 
 describe('runs and their rows', () => {
@@ -59,7 +69,12 @@ describe('runs and their rows', () => {
     const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, messageEn: null, messageJa: null };
     await transact(ctx.store, (trx) => recordJudgements(trx, runId, [refusal, valid]));
     // A repeat with other words changes nothing: the rows are no longer staged.
-    await transact(ctx.store, (trx) => recordJudgements(trx, runId, [{ ...refusal, errorCode: "OTHER" }, { ...valid, outcome: "refused" }]));
+    await transact(ctx.store, (trx) =>
+      recordJudgements(trx, runId, [
+        { ...refusal, errorCode: 'OTHER' },
+        { ...valid, outcome: 'refused' },
+      ]),
+    );
 
     const rows = [];
     for await (const page of pagesOfRunRows(ctx.store.db, runId, 'en', 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
@@ -75,7 +90,11 @@ describe('runs and their rows', () => {
   it('finds staged rows by any contract number a file can hold (NUL, lone surrogate, emoji), in file order', async () => {
     const runId = await aRun();
     const odd = ['NCN\u0000X', '\ud800NCN', 'NCN-𠮷', 'NCN"\\', ''];
-    await insertStagedRows(ctx.store, runId, odd.map((contract_no, i) => aStagedRow({ row_no: odd.length - i, contract_no, raw_fields: JSON.stringify([contract_no]) })));
+    await insertStagedRows(
+      ctx.store,
+      runId,
+      odd.map((contract_no, i) => aStagedRow({ row_no: odd.length - i, contract_no, raw_fields: JSON.stringify([contract_no]) })),
+    );
     const contracts = await nextStagedContracts(ctx.store.db, runId, null, 10);
     expect(contracts).toHaveLength(odd.length);
     const rows = await loadStagedRows(ctx.store.db, runId, contracts);

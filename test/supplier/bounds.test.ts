@@ -10,16 +10,33 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpSupplier, createSupplierClient, DEFAULT_RETRY_POLICY, type Supplier, type Transport, type TransportRequest, type TransportResponse } from '../../src/supplier/index.js';
+import {
+  createHttpSupplier,
+  createSupplierClient,
+  DEFAULT_RETRY_POLICY,
+  type Supplier,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from '../../src/supplier/index.js';
 
 const fast = { baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 };
 const link = (subscriptionId: string, targetQuantity = 1) => ({ customer: 'Contoso', subscriptionId, targetQuantity, idempotencyKey: `key-${subscriptionId}` });
 const read = (subscriptionId: string) => ({ customer: 'Contoso', subscriptionId });
-const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({ status, headers, ...(body === undefined ? {} : { body }) });
+const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({
+  status,
+  headers,
+  ...(body === undefined ? {} : { body }),
+});
 const SUBSCRIPTION = { id: 'S', quantity: 8, status: 'active', provisioning: 'succeeded' };
 /** The supplier's 200 to a change: the subscription the request names, settled at the quantity it asks for. */
 const changed = (req: TransportRequest): TransportResponse =>
-  answer(200, { id: decodeURIComponent(req.path.split('/').pop() ?? ''), quantity: (req.body as { quantity: number }).quantity, status: 'active', provisioning: 'succeeded' });
+  answer(200, {
+    id: decodeURIComponent(req.path.split('/').pop() ?? ''),
+    quantity: (req.body as { quantity: number }).quantity,
+    status: 'active',
+    provisioning: 'succeeded',
+  });
 
 /** Plays `next(request number)` for each request and records what was sent, with when. */
 function playing(next: (n: number, req: TransportRequest) => TransportResponse): Transport & { sent: (TransportRequest & { at: number })[] } {
@@ -45,10 +62,13 @@ async function hostile(handler: http.RequestListener): Promise<{ url: string; re
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
 }
 
@@ -61,7 +81,12 @@ function client(url: string, policy = {}): Supplier {
 describe('bounded waits', () => {
   it('defaults: a Retry-After is waited for up to 60 s, a supplier serving only 429s for 60 s, and a command spends at most an hour on the supplier', () => {
     expect(DEFAULT_RETRY_POLICY).toMatchObject({ maxRetryAfterMs: 60_000, throttlePatienceMs: 60_000, budgetMs: 3_600_000 });
-    expect(() => createSupplierClient(playing(() => answer(200)), { budgetMs: 0 })).toThrow(/budgetMs/);
+    expect(() =>
+      createSupplierClient(
+        playing(() => answer(200)),
+        { budgetMs: 0 },
+      ),
+    ).toThrow(/budgetMs/);
   });
 
   it('a 429 asking for 100000 s stops the client at once: that operation and every later one give up unsent, and nothing more is sent', async () => {
@@ -94,7 +119,11 @@ describe('bounded waits', () => {
     const outcomes = await Promise.all(['A', 'B', 'C', 'D'].map((id) => supplier.setQuantity(link(id))));
     const took = Date.now() - started;
     expect(outcomes.every((o) => o.kind === 'unavailable' && o.unsent === true)).toBe(true);
-    expect(outcomes[0]).toMatchObject({ message: expect.stringMatching(/^supplier unavailable, not sent: the supplier has served no call for 0\.[3-9] s|^supplier unavailable, not sent: the supplier has served no call for 1(\.\d)? s/) as string });
+    expect(outcomes[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^supplier unavailable, not sent: the supplier has served no call for 0\.[3-9] s|^supplier unavailable, not sent: the supplier has served no call for 1(\.\d)? s/,
+      ) as string,
+    });
     // Not before the patience ran out (a floor a loaded machine cannot shorten).
     expect(took).toBeGreaterThanOrEqual(250);
     expect(supplier.halted?.()).toMatchObject({ reason: 'throttled' });
@@ -116,8 +145,14 @@ describe('bounded waits', () => {
     const transport = playing(() => answer(429, undefined, { 'retry-after': '0.2' }));
     const supplier = createSupplierClient(transport, { ...fast, budgetMs: 300 });
     const outcome = await supplier.setQuantity(link('A'));
-    expect(outcome).toMatchObject({ kind: 'unavailable', unsent: true, message: 'supplier unavailable, not sent: the supplier time budget of this command (--supplier-budget-seconds 0.3) is spent' });
-    expect((outcome as { messageJa: string }).messageJa).toBe('送信していません: このコマンドで仕入元に使える時間（--supplier-budget-seconds 0.3）を使い切りました');
+    expect(outcome).toMatchObject({
+      kind: 'unavailable',
+      unsent: true,
+      message: 'supplier unavailable, not sent: the supplier time budget of this command (--supplier-budget-seconds 0.3) is spent',
+    });
+    expect((outcome as { messageJa: string }).messageJa).toBe(
+      '送信していません: このコマンドで仕入元に使える時間（--supplier-budget-seconds 0.3）を使い切りました',
+    );
     expect(supplier.halted?.()).toMatchObject({ reason: 'budget' });
     const calls = transport.sent.length;
     expect(await supplier.checkSettlement(read('B'))).toMatchObject({ kind: 'unavailable', unsent: true });
@@ -151,7 +186,10 @@ describe('bounded waits', () => {
     const transport = playing((n) => (n === 1 ? answer(503) : answer(429, undefined, { 'retry-after': '100000' })));
     const supplier = createSupplierClient(transport, fast);
     const outcome = await supplier.setQuantity(link('A'));
-    expect(outcome).toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/^supplier unavailable after 1 attempts; last: HTTP 503; not retried: the supplier asked to wait 100000 s/) as string });
+    expect(outcome).toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringMatching(/^supplier unavailable after 1 attempts; last: HTTP 503; not retried: the supplier asked to wait 100000 s/) as string,
+    });
     expect(outcome).not.toHaveProperty('unsent');
   });
 });
@@ -183,7 +221,11 @@ describe('answers that cannot be read', () => {
 
   it('a GET answers with the quantity the supplier holds (0 once deleted) and whether a change is provisioning; a 404 is NOT_FOUND', async () => {
     const transport = playing((n) =>
-      n === 1 ? answer(200, { ...SUBSCRIPTION, provisioning: 'pending' }) : n === 2 ? answer(200, { ...SUBSCRIPTION, quantity: 3, status: 'deleted' }) : answer(404, { code: 'NOT_FOUND', description: 'subscription S not found' }),
+      n === 1
+        ? answer(200, { ...SUBSCRIPTION, provisioning: 'pending' })
+        : n === 2
+          ? answer(200, { ...SUBSCRIPTION, quantity: 3, status: 'deleted' })
+          : answer(404, { code: 'NOT_FOUND', description: 'subscription S not found' }),
     );
     const supplier = createSupplierClient(transport, fast);
     expect(await supplier.readSubscription(read('S'))).toEqual({ kind: 'found', quantity: 8, status: 'active', pending: true });
@@ -202,7 +244,11 @@ describe('what an answer to a change says, and no more', () => {
     ['the subscription deleted for a reduction', answer(200, body(0)), { kind: 'settledOther', quantity: 0, status: 'deleted' }],
     ['{}', answer(200, {}), expect.objectContaining({ kind: 'unread', message: expect.stringContaining('HTTP 200: {}') as string })],
     ['garbage', answer(200, '{"quantity": '), expect.objectContaining({ kind: 'unread' })],
-    ['an HTML page', answer(200, '<html>Maintenance</html>'), expect.objectContaining({ kind: 'unread', messageJa: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string })],
+    [
+      'an HTML page',
+      answer(200, '<html>Maintenance</html>'),
+      expect.objectContaining({ kind: 'unread', messageJa: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string }),
+    ],
     ['no body (204)', answer(204), expect.objectContaining({ kind: 'unread' })],
     ['another subscription', answer(200, { ...body(2), id: 'OTHER' }), expect.objectContaining({ kind: 'unread' })],
     ['the subscription, its id in another case', answer(200, { ...body(2), id: 's' }), { kind: 'settled' }],
@@ -220,7 +266,11 @@ describe('what an answer to a change says, and no more', () => {
       const transport = playing(() => answer(status, { error: 'no' }));
       const supplier = createSupplierClient(transport, fast);
       const outcome = await supplier.setQuantity(link('A'));
-      expect(outcome).toMatchObject({ kind: 'unavailable', unsent: true, message: expect.stringContaining(`the supplier's gateway refused access (HTTP ${status})`) as string });
+      expect(outcome).toMatchObject({
+        kind: 'unavailable',
+        unsent: true,
+        message: expect.stringContaining(`the supplier's gateway refused access (HTTP ${status})`) as string,
+      });
       expect(supplier.halted?.()).toMatchObject({ reason: 'access_refused' });
       expect(await supplier.readSubscription(read('B'))).toMatchObject({ kind: 'unavailable', unsent: true });
       expect(transport.sent).toHaveLength(1);
@@ -234,13 +284,18 @@ describe('what an answer to a change says, and no more', () => {
     const gaps = transport.sent.slice(1).map((r, i) => r.at - transport.sent[i]!.at);
     // Half of 40, 80, 100 (capped), 100 ms: timers fire late, never early.
     [20, 40, 50, 50].forEach((floor, i) => expect(gaps[i]).toBeGreaterThanOrEqual(floor - 2));
-    expect(supplier.notices?.()).toEqual([expect.objectContaining({ reason: 'retry_after_unusable', message: expect.stringContaining('Retry-After: "0"') as string })]);
+    expect(supplier.notices?.()).toEqual([
+      expect.objectContaining({ reason: 'retry_after_unusable', message: expect.stringContaining('Retry-After: "0"') as string }),
+    ]);
   });
 
   it('one attempt without a usable answer is said without 「とも」', async () => {
     const transport = playing((n) => (n === 1 ? answer(503) : answer(429, undefined, { 'retry-after': '100000' })));
     const supplier = createSupplierClient(transport, fast);
     const outcome = await supplier.setQuantity(link('A'));
-    expect(outcome).toMatchObject({ kind: 'unavailable', messageJa: expect.stringMatching(/^仕入元から有効な応答がありませんでした（1 回: HTTP 503）。再試行しません: / ) as string });
+    expect(outcome).toMatchObject({
+      kind: 'unavailable',
+      messageJa: expect.stringMatching(/^仕入元から有効な応答がありませんでした（1 回: HTTP 503）。再試行しません: /) as string,
+    });
   });
 });

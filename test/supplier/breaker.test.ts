@@ -12,7 +12,11 @@ import { knobs, seeds } from './builders.js';
 
 const fast = { baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 };
 const link = (subscriptionId: string, targetQuantity = 1) => ({ customer: 'Contoso', subscriptionId, targetQuantity, idempotencyKey: `key-${subscriptionId}` });
-const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({ status, headers, ...(body === undefined ? {} : { body }) });
+const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): TransportResponse => ({
+  status,
+  headers,
+  ...(body === undefined ? {} : { body }),
+});
 const dropped = () => new TransportError('dropped', 'connection dropped (ECONNREFUSED)');
 const timedOut = () => new TransportError('timeout', 'timeout after 200 ms');
 
@@ -32,8 +36,18 @@ describe('circuit breaker of the supplier client', () => {
   it('is on by default: 8 calls in a row without an answer open it', () => {
     expect(DEFAULT_RETRY_POLICY.circuitThreshold).toBe(8);
     expect(DEFAULT_RETRY_POLICY.timeoutMs).toBe(10_000);
-    expect(createSupplierClient(playing(() => answer(200)), {}).circuit?.()).toEqual({ open: false, failuresInRow: 0, threshold: 8, lastFailure: null, openedAt: null });
-    expect(() => createSupplierClient(playing(() => answer(200)), { circuitThreshold: -1 })).toThrow(/circuitThreshold/);
+    expect(
+      createSupplierClient(
+        playing(() => answer(200)),
+        {},
+      ).circuit?.(),
+    ).toEqual({ open: false, failuresInRow: 0, threshold: 8, lastFailure: null, openedAt: null });
+    expect(() =>
+      createSupplierClient(
+        playing(() => answer(200)),
+        { circuitThreshold: -1 },
+      ),
+    ).toThrow(/circuitThreshold/);
   });
 
   it('opens after N failed calls in a row; then nothing leaves and operations give up at once, marked unsent', async () => {
@@ -49,8 +63,10 @@ describe('circuit breaker of the supplier client', () => {
     expect(await supplier.setQuantity(link('B'))).toEqual({
       kind: 'unavailable',
       circuitOpen: true,
-      message: 'supplier unavailable after 2 attempts; last: connection dropped (ECONNREFUSED); not retried: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
-      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））。再試行しません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
+      message:
+        'supplier unavailable after 2 attempts; last: connection dropped (ECONNREFUSED); not retried: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
+      messageJa:
+        '仕入元から 2 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））。再試行しません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
     });
     expect(transport.sent).toHaveLength(5);
     for (const id of ['C', 'D', 'E']) {
@@ -77,15 +93,30 @@ describe('circuit breaker of the supplier client', () => {
   it('counts timeouts, dropped connections, 502 and 504; 500 and 503 neither count nor reset; any other answer resets', async () => {
     // Each operation gets one attempt, so each call is one operation and the count is easy to follow.
     const script: Array<TransportResponse | Error> = [
-      timedOut(), dropped(), answer(502), // 3 in a row
-      answer(503), answer(500), // neutral: still 3
+      timedOut(),
+      dropped(),
+      answer(502), // 3 in a row
+      answer(503),
+      answer(500), // neutral: still 3
       answer(404, { code: 'NOT_FOUND' }), // an answer: 0
-      answer(504), timedOut(), answer(503), dropped(), // 3 (503 does not break the row)
+      answer(504),
+      timedOut(),
+      answer(503),
+      dropped(), // 3 (503 does not break the row)
       answer(409), // an answer: 0
-      timedOut(), timedOut(), answer(400, { code: 900214, description: 'too late' }), // 0
-      timedOut(), timedOut(), answer(200, { quantity: 1, status: 'active' }), // 0
-      timedOut(), timedOut(), answer(429, undefined, { 'retry-after': '0' }), // 0, then the 429's retry:
-      timedOut(), timedOut(), timedOut(), dropped(), // 4 in a row: open
+      timedOut(),
+      timedOut(),
+      answer(400, { code: 900214, description: 'too late' }), // 0
+      timedOut(),
+      timedOut(),
+      answer(200, { quantity: 1, status: 'active' }), // 0
+      timedOut(),
+      timedOut(),
+      answer(429, undefined, { 'retry-after': '0' }), // 0, then the 429's retry:
+      timedOut(),
+      timedOut(),
+      timedOut(),
+      dropped(), // 4 in a row: open
     ];
     const transport = playing((n) => script[n - 1] ?? answer(200, { quantity: 1, status: 'active' }));
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 1, circuitThreshold: 4 });
@@ -111,12 +142,20 @@ describe('circuit breaker of the supplier client', () => {
       if (req.path.endsWith('/SLOWPOKE') && n > 1) throw new Error('the waiting operation must not be retried');
       throw dropped();
     };
-    const supplier = createSupplierClient(transport, { baseDelayMs: 60_000, maxDelayMs: 60_000, timeoutMs: 1_000, maxAttempts: 5, circuitThreshold: 3 }, { random: () => 0.999 });
+    const supplier = createSupplierClient(
+      transport,
+      { baseDelayMs: 60_000, maxDelayMs: 60_000, timeoutMs: 1_000, maxAttempts: 5, circuitThreshold: 3 },
+      { random: () => 0.999 },
+    );
     const waiting = supplier.setQuantity(link('SLOWPOKE'));
     while (n === 0) await new Promise((r) => setImmediate(r));
     // Two more failures (their own back-offs are a minute too, so they hang on the open circuit as well).
     const others = [supplier.setQuantity(link('X')), supplier.setQuantity(link('Y'))];
-    expect(await waiting).toMatchObject({ kind: 'unavailable', circuitOpen: true, message: expect.stringMatching(/^supplier unavailable after 1 attempts; .*; not retried: the circuit is open/) as string });
+    expect(await waiting).toMatchObject({
+      kind: 'unavailable',
+      circuitOpen: true,
+      message: expect.stringMatching(/^supplier unavailable after 1 attempts; .*; not retried: the circuit is open/) as string,
+    });
     for (const o of await Promise.all(others)) expect(o).toMatchObject({ kind: 'unavailable', circuitOpen: true });
     expect(n).toBe(3);
   });
@@ -124,7 +163,11 @@ describe('circuit breaker of the supplier client', () => {
   it('threshold 0 never opens', async () => {
     const transport = playing(() => timedOut());
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 2, circuitThreshold: 0 });
-    for (let i = 0; i < 10; i++) expect(await supplier.setQuantity(link(`S${i}`))).toMatchObject({ kind: 'unavailable', message: 'supplier unavailable after 2 attempts; last: timeout after 200 ms' });
+    for (let i = 0; i < 10; i++)
+      expect(await supplier.setQuantity(link(`S${i}`))).toMatchObject({
+        kind: 'unavailable',
+        message: 'supplier unavailable after 2 attempts; last: timeout after 200 ms',
+      });
     expect(transport.sent).toHaveLength(20);
     expect(supplier.circuit?.().open).toBe(false);
   });

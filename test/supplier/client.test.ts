@@ -45,7 +45,11 @@ describe('supplier client over the in-process simulator', () => {
     );
     expect(await supplier.setQuantity(link('SUB-1', 4))).toEqual({ kind: 'settled' });
     expect(await supplier.setQuantity(link('SUB-2', 0))).toEqual({ kind: 'settled' });
-    expect(await supplier.setQuantity(link('NCE-LATE-1', 2))).toEqual({ kind: 'rejected', code: '900214', message: expect.stringContaining('reduction') as string });
+    expect(await supplier.setQuantity(link('NCE-LATE-1', 2))).toEqual({
+      kind: 'rejected',
+      code: '900214',
+      message: expect.stringContaining('reduction') as string,
+    });
     expect(await supplier.setQuantity(link('NCE-LATE-1', 0))).toMatchObject({ kind: 'rejected', code: '900117' });
     expect(await supplier.setQuantity(link('SUB-1', 9))).toMatchObject({ kind: 'rejected', code: '800090' });
     expect(await supplier.setQuantity(link('NOPE', 0))).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
@@ -97,7 +101,12 @@ describe('supplier client over a scripted transport', () => {
     await supplier.setQuantity({ customer: 'A&B 商事', subscriptionId: 'x/y', targetQuantity: 0, idempotencyKey: 'k0' });
     await supplier.setQuantity({ customer: 'A', subscriptionId: 'S', targetQuantity: 3, idempotencyKey: 'k3' });
     expect(transport.sent.map(({ at: _at, ...req }) => req)).toEqual([
-      { method: 'PATCH', path: '/v1/customers/A%26B%20%E5%95%86%E4%BA%8B/subscriptions/x%2Fy', headers: { 'idempotency-key': 'k0' }, body: { status: 'deleted' } },
+      {
+        method: 'PATCH',
+        path: '/v1/customers/A%26B%20%E5%95%86%E4%BA%8B/subscriptions/x%2Fy',
+        headers: { 'idempotency-key': 'k0' },
+        body: { status: 'deleted' },
+      },
       { method: 'PATCH', path: '/v1/customers/A/subscriptions/S', headers: { 'idempotency-key': 'k3' }, body: { quantity: 3 } },
     ]);
     await expect(supplier.setQuantity(link('S', -1))).rejects.toThrow(RangeError);
@@ -134,7 +143,7 @@ describe('supplier client over a scripted transport', () => {
     expect(gaps[3]).toBeLessThan(155);
   });
 
-  it('maps permanent refusals in the supplier\'s words; a refusal without them is not taken for one', async () => {
+  it("maps permanent refusals in the supplier's words; a refusal without them is not taken for one", async () => {
     const transport = scripted([
       answer(400, { code: 900257, description: 'too late' }),
       answer(422, { code: 'IDEMPOTENCY_KEY_REUSED', description: 'other change' }),
@@ -149,7 +158,10 @@ describe('supplier client over a scripted transport', () => {
     expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'rejected', code: 'IDEMPOTENCY_KEY_REUSED', message: 'other change' });
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'gone' });
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'HTTP 404' });
-    expect(await supplier.setQuantity(link('S', 1))).toMatchObject({ kind: 'unavailable', message: 'supplier unavailable after 2 attempts; last: an answer that could not be read (HTTP 422: nope)' });
+    expect(await supplier.setQuantity(link('S', 1))).toMatchObject({
+      kind: 'unavailable',
+      message: 'supplier unavailable after 2 attempts; last: an answer that could not be read (HTTP 422: nope)',
+    });
   });
 
   it('holds every call of the instance until Retry-After has passed', async () => {
@@ -168,7 +180,12 @@ describe('supplier client over a scripted transport', () => {
     const transport = scripted(Array.from({ length: 100 }, () => answer(429, undefined, { 'retry-after': '0' })));
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 2 });
     // Every attempt was turned away unread: nothing was sent.
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', unsent: true, message: 'supplier kept throttling (HTTP 429 20 times)', messageJa: '仕入元が流量制限を続けました（HTTP 429 が 20 回）' });
+    expect(await supplier.setQuantity(link('S', 1))).toEqual({
+      kind: 'unavailable',
+      unsent: true,
+      message: 'supplier kept throttling (HTTP 429 20 times)',
+      messageJa: '仕入元が流量制限を続けました（HTTP 429 が 20 回）',
+    });
     expect(supplier.stats()).toMatchObject({ throttled: 20, failures: 1 });
   });
 

@@ -169,7 +169,11 @@ describe('HTTP supplier against the served simulator', () => {
     const url = server.url;
     await cleanups.pop()?.();
     const supplier = httpSupplier(url, { maxAttempts: 2 });
-    expect(await supplier.setQuantity(link('S', 1))).toEqual({ kind: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) as string, messageJa: expect.stringMatching(/接続できませんでした（ECONNREFUSED）/) as string });
+    expect(await supplier.setQuantity(link('S', 1))).toEqual({
+      kind: 'unavailable',
+      message: expect.stringMatching(/ECONNREFUSED/) as string,
+      messageJa: expect.stringMatching(/接続できませんでした（ECONNREFUSED）/) as string,
+    });
   });
 });
 
@@ -225,7 +229,10 @@ describe('sim and HTTP give the same outcomes for the same seed', () => {
     expect(server.simulator.stats().byStatus).toEqual(sim.simulator.stats().byStatus);
 
     // What was applied is exactly the targets of the changes that were not refused or lost.
-    for (const [simulator, traces] of [[sim.simulator, simTraces], [server.simulator, httpTraces]] as const) {
+    for (const [simulator, traces] of [
+      [sim.simulator, simTraces],
+      [server.simulator, httpTraces],
+    ] as const) {
       const held = simulator.stats().subscriptions;
       for (const sub of subs) {
         const first = traces.get(sub.subscriptionId)?.[0];
@@ -239,10 +246,13 @@ describe('sim and HTTP give the same outcomes for the same seed', () => {
 
 /** The most calls the simulator was serving at once. */
 function peakInFlight(calls: Array<{ at: number; doneAt: number }>): number {
-  const events = calls.flatMap((c) => [
-    [c.at, 1],
-    [c.doneAt, -1],
-  ] as const);
+  const events = calls.flatMap(
+    (c) =>
+      [
+        [c.at, 1],
+        [c.doneAt, -1],
+      ] as const,
+  );
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let peak = 0;

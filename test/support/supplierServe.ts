@@ -6,7 +6,10 @@ import { BIN } from './cli.js';
  * URL it listens on (a free port chosen by the system).
  */
 export function spawnSupplierServe(cwd: string, args: readonly string[] = []): Promise<{ child: ChildProcess; url: string }> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

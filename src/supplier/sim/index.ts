@@ -25,11 +25,7 @@ export { startSupplierServer, type SupplierServer, type SupplierServerOptions } 
 export { createSimTransport } from './transport.js';
 
 /** The real client over the in-process simulator: exactly the retries, throttling and mapping a remote supplier gets. */
-export function createSimSupplier(
-  knobs: SimKnobs,
-  seeds: SubscriptionSeed[],
-  policy: Partial<RetryPolicy> = {},
-): Supplier & { simulator: SupplierSimulator } {
+export function createSimSupplier(knobs: SimKnobs, seeds: SubscriptionSeed[], policy: Partial<RetryPolicy> = {}): Supplier & { simulator: SupplierSimulator } {
   const simulator = new SupplierSimulator(knobs, seeds);
   return Object.assign(createSupplierClient(createSimTransport(simulator), policy), {
     simulator,

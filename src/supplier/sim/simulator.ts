@@ -185,14 +185,25 @@ export class SupplierSimulator {
     } else {
       const wait = this.bucket?.take(at) ?? 0;
       if (wait > 0) {
-        response = { status: 429, headers: { 'retry-after': String(wait) }, body: { code: 'TOO_MANY_REQUESTS', description: `rate limit of ${this.knobs.rateLimit} calls per second exceeded` } };
+        response = {
+          status: 429,
+          headers: { 'retry-after': String(wait) },
+          body: { code: 'TOO_MANY_REQUESTS', description: `rate limit of ${this.knobs.rateLimit} calls per second exceeded` },
+        };
       } else if (req.method === 'GET') {
         response = await this.get(route);
       } else {
         response = await this.patch(route, idempotencyKey, req.body);
       }
     }
-    this.record({ at, doneAt: this.clock(), method: req.method, subscriptionId: typeof route === 'object' && route !== null ? route.subscriptionId : null, idempotencyKey, status: response.status });
+    this.record({
+      at,
+      doneAt: this.clock(),
+      method: req.method,
+      subscriptionId: typeof route === 'object' && route !== null ? route.subscriptionId : null,
+      idempotencyKey,
+      status: response.status,
+    });
     return response;
   }
 
@@ -332,7 +343,10 @@ class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly perSecond: number, now: number) {
+  constructor(
+    private readonly perSecond: number,
+    now: number,
+  ) {
     this.tokens = perSecond;
     this.last = now;
   }
