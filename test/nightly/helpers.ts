@@ -164,11 +164,18 @@ export function startCli(args: readonly string[], cwd: string): Running {
           },
         };
         waiters.push(w);
-        void done.then(() => {
-          clearTimeout(timer);
-          if (re.test(stderr)) resolve();
-          else reject(new Error(`kaiyaku ended before ${re} appeared on stderr:\n${stderr}`));
-        });
+        void done.then(
+          () => {
+            clearTimeout(timer);
+            if (re.test(stderr)) resolve();
+            else reject(new Error(`kaiyaku ended before ${re} appeared on stderr:\n${stderr}`));
+          },
+          // The process could not be started: say so now, not at the time-out.
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
       }),
   };
 }

@@ -78,7 +78,11 @@ describe.concurrent('settle rule', () => {
 
     const run = startCli(nightArgs(night, ['--sim-latency-ms', '40', '--log-format', 'json']), night.dir);
     let finished = false;
-    void run.done.then(() => (finished = true));
+    // Ended either way (a failure to start is reported by the `await run.done` below).
+    void run.done.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
     await run.waitForStderr(/"name":"file\.started".*a-big\.csv/);
     // Both writers append a few rows at a time, with pauses, until the night is over.
     fs.writeFileSync(late, `${night.cancelLines[0]}\n`);
