@@ -1,0 +1,79 @@
+/**
+ * Request keys are checked by the insert that writes them: an id another run recorded
+ * since a page looked it up is not written twice nor rebound to this run's order, and the
+ * insert says so, which makes the judge roll the page back and judge it again.
+ */
+import { describe, expect, it } from 'vitest';
+import { validateContractGroup, type GroupPlan } from '../../src/domain/cancelRules.js';
+import { transact } from '../../src/store/connect.js';
+import { importContracts, loadSnapshots } from '../../src/store/contractRepository.js';
+import { createCancelOrders } from '../../src/store/orderRepository.js';
+import { createRun, findRequestKeys, insertRequestKeys } from '../../src/store/runRepository.js';
+import { aContractInput, aRow, aRuleContext, TODAY } from '../builders.js';
+import { aWriteContext, useStore } from './useStore.js';
+
+const ctx = useStore();
+
+async function anOrder(): Promise<number> {
+  const input = aContractInput();
+  await importContracts(ctx.store, [input], 'importer', '2026-11-01 09:00:00');
+  const snapshot = (await loadSnapshots(ctx.store.db, [input.contractNo])).get(input.contractNo)!;
+  const verdict = validateContractGroup([aRow({ contractNo: input.contractNo })], snapshot, aRuleContext({ defaultEndDate: '2026-11-30' }));
+  if (!verdict.ok) throw new Error('the row was refused');
+  const plan: GroupPlan = verdict.plan;
+  const {
+    created: [created],
+  } = await transact(ctx.store, (trx) => createCancelOrders(trx, [plan], { ...aWriteContext(), runId: null }));
+  return created!.orderId;
+}
+
+function aRun(): Promise<number> {
+  return createRun(ctx.store.db, {
+    sha256: 'c'.repeat(64),
+    fileName: 'nov.csv',
+    errorsFile: 'nov.errors.csv',
+    until: 'completed',
+    appliedOn: TODAY,
+    now: '2026-11-26 10:00:00',
+    owner: 'host:1:me',
+    operator: 'me',
+    dryRun: false,
+  });
+}
+
+describe('request keys', () => {
+  it('an id another run recorded meanwhile is left as that run wrote it, and the insert says it did not record it', async () => {
+    const [firstOrder, secondOrder] = [await anOrder(), await anOrder()];
+    const [firstRun, secondRun] = [await aRun(), await aRun()];
+    expect(await transact(ctx.store, (trx) => insertRequestKeys(trx, firstRun, [{ requestId: 'REQ-RACE-1', fingerprint: 'f1', orderId: firstOrder }]))).toBe(
+      true,
+    );
+
+    // The second run looked the id up before the first recorded it, and now writes it too.
+    const recorded = await transact(ctx.store, (trx) =>
+      insertRequestKeys(trx, secondRun, [
+        { requestId: 'REQ-RACE-2', fingerprint: 'f2', orderId: secondOrder },
+        { requestId: 'REQ-RACE-1', fingerprint: 'f1', orderId: secondOrder },
+      ]),
+    );
+    expect(recorded).toBe(false);
+    const keys = await findRequestKeys(ctx.store.db, ['REQ-RACE-1']);
+    expect([...keys.values()].map((k) => k.orderId)).toEqual([firstOrder]);
+  });
+
+  it('a page of new ids is recorded whole', async () => {
+    const order = await anOrder();
+    const run = await aRun();
+    const ids = ['REQ-NEW-1', 'REQ-NEW-2', 'REQ-NEW-3'];
+    expect(
+      await transact(ctx.store, (trx) =>
+        insertRequestKeys(
+          trx,
+          run,
+          ids.map((requestId) => ({ requestId, fingerprint: requestId, orderId: order })),
+        ),
+      ),
+    ).toBe(true);
+    expect((await findRequestKeys(ctx.store.db, ids)).size).toBe(3);
+  });
+});
