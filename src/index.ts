@@ -38,12 +38,11 @@ export {
   storeFiles,
   checkStoreExists,
   checkStoreWritable,
-  isConnectionLost,
-  connectionLostError,
   type Store,
   type StoreAccess,
   type OpenStoreOptions,
 } from './store/connect.js';
+export { isConnectionLost, connectionLostError } from './store/retry.js';
 
 // What a run is given and tells.
 export { DEFAULT_CANCEL_OPTIONS, DEFAULT_CONCURRENCY, stageAtLeast, type CancelOptions, type PipelineDeps, type PipelineEvent } from './pipeline/context.js';

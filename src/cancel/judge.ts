@@ -1,6 +1,7 @@
 import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
 import { describeRowError, type RowError } from '../domain/codes.js';
-import { transact, type Store } from '../store/connect.js';
+import { type Store } from '../store/connect.js';
+import { transact } from '../store/retry.js';
 import { loadSnapshots } from '../store/contractRepository.js';
 import { createCancelOrders, loadOrders, type OrderWithLines } from '../store/orderRepository.js';
 import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';

@@ -1,6 +1,7 @@
 import { confirm, type ReleaseRefused } from '../domain/orderState.js';
 import type { LinkageStatus, Stage } from '../domain/types.js';
-import { chunk, transact } from '../store/connect.js';
+import { transact } from '../store/retry.js';
+import { chunk } from '../store/sql.js';
 import { confirmOrders, loadConfirmable, transitionOrders } from '../store/orderRepository.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { linkOrders } from './linkOrders.js';

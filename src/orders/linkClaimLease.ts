@@ -1,5 +1,5 @@
 import { words } from '../errors.js';
-import { withBusyRetry } from '../store/connect.js';
+import { withBusyRetry } from '../store/retry.js';
 import { releaseLinkClaims, renewLinkClaims } from '../store/linkClaims.js';
 import type { PipelineDeps } from '../pipeline/context.js';
 

@@ -1,6 +1,7 @@
 import { words } from '../errors.js';
 import pLimit from 'p-limit';
-import { chunk, transact } from '../store/connect.js';
+import { transact } from '../store/retry.js';
+import { chunk } from '../store/sql.js';
 import { claimLinesOfOrders, newLinkClaimHolder } from '../store/linkClaims.js';
 import { loadLinkableLines, prepareLinesToSend, recordLinkage, type LinkageUpdate } from '../store/orderRepository.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Supplier } from '../supplier/port.js';

@@ -1,4 +1,4 @@
-import { transact } from '../store/connect.js';
+import { transact } from '../store/retry.js';
 import { recordLinkage, recordLinkedWith, unmarkLinesSent, type LinkageUpdate } from '../store/orderRepository.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 

@@ -13,7 +13,8 @@ import {
 } from '../domain/orderState.js';
 import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import { transact, type Store } from '../store/connect.js';
+import { type Store } from '../store/connect.js';
+import { transact } from '../store/retry.js';
 import type { Knex } from 'knex';
 import {
   countOpenOrders,

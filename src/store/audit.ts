@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertRows } from './connect.js';
+import { insertRows } from './sql.js';
 
 export interface AuditEntry {
   at: string;

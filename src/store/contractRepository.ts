@@ -3,7 +3,9 @@ import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { ContractImportColumnKey } from '../csv/headers.js';
 import type { Contract, ContractLine } from '../domain/types.js';
 import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
-import { chunk, dialectOf, idsOf, insertRows, selectPacked, transact, updateRowsById, type Store } from './connect.js';
+import { type Store } from './connect.js';
+import { transact } from './retry.js';
+import { chunk, dialectOf, idsOf, insertRows, selectPacked, updateRowsById } from './sql.js';
 import { toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 

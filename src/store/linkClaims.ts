@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { NOT_FINAL_REFUSAL_CODES } from '../domain/orderState.js';
-import { chunk, dialectOf, idsOf } from './connect.js';
+import { chunk, dialectOf, idsOf } from './sql.js';
 import { holderIsDead } from './lockRepository.js';
 
 type Db = Knex | Knex.Transaction;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContractStatus, OrderKind, OrderStatus } from '../domain/types.js';
-import { chunk, type Store } from './connect.js';
+import { type Store } from './connect.js';
+import { chunk } from './sql.js';
 import { groupBy } from './contractRepository.js';
 
 /** Reads a table a page at a time by its id, so a list of any length streams. */

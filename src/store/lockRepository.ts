@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { transact, type Store } from './connect.js';
+import { type Store } from './connect.js';
+import { transact } from './retry.js';
 
 export interface LockHolder {
   holder: string;

@@ -6,7 +6,7 @@ import { formatOrderNo } from '../domain/numbering.js';
 import { STAGES, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
 import { recordAudit } from './audit.js';
 import { liveClaimColumn } from './linkClaims.js';
-import { chunk, dialectOf, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './connect.js';
+import { chunk, dialectOf, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './sql.js';
 import { toChangeOrder, toOrderLine, type DbChangeOrder, type DbContract, type DbOrderLine } from './rows.js';
 
 type Db = Knex | Knex.Transaction;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DoneRequest, DoneRequestFields } from '../domain/requestIdentity.js';
-import { chunk, idsOf, insertRowsSharing } from './connect.js';
+import { chunk, idsOf, insertRowsSharing } from './sql.js';
 import { packResolvedForm, unpackResolvedForm } from './doneRequestForm.js';
 
 type Db = Knex | Knex.Transaction;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { updateRowsById } from './connect.js';
+import { updateRowsById } from './sql.js';
 
 /**
  * Request ids are compared without regard to case (`req-0001` is REQ-0001), and stored in

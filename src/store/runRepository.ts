@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked, transact, withBusyRetry, type Store } from './connect.js';
+import { type Store } from './connect.js';
+import { transact, withBusyRetry } from './retry.js';
+import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked } from './sql.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from './audit.js';
-import { transact, type Store } from './connect.js';
+import { type Store } from './connect.js';
+import { transact } from './retry.js';
 import { describeSelf, holderIsDead } from './lockRepository.js';
 
 type Db = Knex | Knex.Transaction;

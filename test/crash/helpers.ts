@@ -12,7 +12,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
 import { BIN, type ProcessResult } from '../support/cli.js';
 import type { Knex } from 'knex';
-import { openStore, rawRows } from '../../src/store/connect.js';
+import { openStore } from '../../src/store/connect.js';
+import { rawRows } from '../../src/store/sql.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { BIN };

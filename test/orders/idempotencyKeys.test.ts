@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
-import { transact } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import { prepareLinesToSend } from '../../src/store/orderRepository.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import {

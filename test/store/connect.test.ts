@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunk, idsOf, insertRowsSharing, isBusyError, migrate, openStore, selectPacked, transact, withBusyRetry } from '../../src/store/connect.js';
+import { migrate, openStore } from '../../src/store/connect.js';
+import { isBusyError, transact, withBusyRetry } from '../../src/store/retry.js';
+import { chunk, idsOf, insertRowsSharing, selectPacked } from '../../src/store/sql.js';
 import { useStore } from './useStore.js';
 
 const ctx = useStore();

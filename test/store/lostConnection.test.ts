@@ -6,7 +6,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, transact, type Store } from '../../src/store/connect.js';
+import { openStore, type Store } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import { startPgProxy, type PgProxy } from '../support/pgProxy.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
 

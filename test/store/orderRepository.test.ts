@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../../src/domain/cancelRules.js';
-import { transact } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import { importContracts, loadSnapshots, type ContractInput } from '../../src/store/contractRepository.js';
 import { confirmOrders, createCancelOrders, loadOrders, releaseClaims, transitionOrders, type CreatedOrder } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aRow, aRuleContext, TODAY } from '../builders.js';

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { idsOf, insertRowsSharing, openStore, selectPacked, transact } from '../../src/store/connect.js';
+import { openStore } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
+import { idsOf, insertRowsSharing, selectPacked } from '../../src/store/sql.js';
 import { aPgSchema } from './pgSchema.js';
 
 /**

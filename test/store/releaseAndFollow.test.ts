@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateContractGroup, type ContractSnapshot } from '../../src/domain/cancelRules.js';
-import { transact } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import { importContracts, loadSnapshots } from '../../src/store/contractRepository.js';
 import { confirmOrders, createCancelOrders, recordLinkage, transitionOrders, type LinkageUpdate } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aRow, aRuleContext } from '../builders.js';

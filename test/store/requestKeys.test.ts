@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateContractGroup, type GroupPlan } from '../../src/domain/cancelRules.js';
-import { transact } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import { importContracts, loadSnapshots } from '../../src/store/contractRepository.js';
 import { createCancelOrders } from '../../src/store/orderRepository.js';
 import { createRun, findRequestKeys, insertRequestKeys } from '../../src/store/runRepository.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isBusyError, openStore, transact, withBusyRetry } from '../../src/store/connect.js';
+import { openStore } from '../../src/store/connect.js';
+import { isBusyError, transact, withBusyRetry } from '../../src/store/retry.js';
 import { PG_URL } from './pgSchema.js';
 
 function failing(times: number, error: unknown): { work: () => Promise<string>; calls: () => number } {

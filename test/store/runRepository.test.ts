@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transact } from '../../src/store/connect.js';
+import { transact } from '../../src/store/retry.js';
 import {
   createRun,
   duplicateRequestRows,
