@@ -2,18 +2,16 @@
  * Row-level error codes of cli.md, in one `as const` object so that the type and the
  * list cannot drift. Messages are the plain words an operator reads in the result file.
  */
-import { ROW_ERROR } from '../messages/index.js';
+import { ROW_ERROR, type Lang, type Words } from '../messages/index.js';
 
-export { ROW_ERROR };
+export { ROW_ERROR, type Lang };
 export type RowErrorCode = keyof typeof ROW_ERROR;
 export const ROW_ERROR_CODES = Object.keys(ROW_ERROR) as RowErrorCode[];
-
-export type Lang = 'ja' | 'en';
 
 export interface RowError {
   code: RowErrorCode;
   /** Specific words for this row (values, limits); the generic message is used when absent. */
-  detail?: { en: string; ja: string };
+  detail?: Words;
 }
 
 export function describeRowError(error: RowError, lang: Lang): string {
