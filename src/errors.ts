@@ -13,7 +13,7 @@
  * - refused:     a step the portal would refuse on an order that exists (nothing changed)
  * - incomplete:  work was done, but not all of it (the rows were processed, a report was not written)
  */
-import { ERROR, words, type ErrorKind, type Lang, type Words } from './messages/index.js';
+import { ERROR, words, type ErrorKind, type Lang, type Said, type Words } from './messages/index.js';
 
 export { ERROR, words, type ErrorKind, type Lang, type Words };
 export type ErrorCode = keyof typeof ERROR;
@@ -38,10 +38,19 @@ export class KaiyakuError extends Error {
   text(lang: Lang): string {
     return this.words[lang];
   }
+
+  /** The book's key and parameters of the message, when it was said from the book (messages/book.ts). */
+  get said(): Said | null {
+    return 'key' in this.words ? (this.words as Said) : null;
+  }
 }
 
-export function usageError(en: string, ja: string): KaiyakuError {
-  return new KaiyakuError('USAGE', { en, ja });
+/** A usage error in the book's words: `usageError(say('cli.…', params))`. */
+export function usageError(said: Words): KaiyakuError;
+/** @deprecated Both languages written at the call; say it from the book instead. */
+export function usageError(en: string, ja: string): KaiyakuError;
+export function usageError(a: Words | string, ja?: string): KaiyakuError {
+  return new KaiyakuError('USAGE', typeof a === 'string' ? { en: a, ja: ja ?? a } : a);
 }
 
 /** What the system and the databases say when there is no room left: a file system or quota (ENOSPC, EDQUOT), SQLite (SQLITE_FULL), PostgreSQL (53100 disk_full). */

@@ -7,3 +7,5 @@ export { ERROR, type ErrorKind } from './errors.js';
 export { ROW_ERROR } from './rowErrors.js';
 export { ORDER_REFUSAL } from './orderRefusals.js';
 export * from './labels.js';
+export { entry, type Entry, type Params, type Said } from './entry.js';
+export { BOOK, say, render, isMessageKey, type MessageKey } from './book.js';

@@ -1,0 +1,44 @@
+/**
+ * The book's catalogue: every message of kaiyaku by key (`room.name`), in both languages.
+ * Code builds a message with `say(key, params)`; what it gets is data (key and parameters)
+ * with both languages rendered, so a front end prints the language its user chose and the
+ * store keeps the key and parameters, never a sentence (`render` makes it again).
+ */
+import { renderEntry, type Entry, type Params, type Said } from './entry.js';
+import { STORE_WORDS } from './storeWords.js';
+import type { Lang } from './words.js';
+
+/** The rooms' catalogues, one object each; their keys carry the room's name. */
+const CATALOGUES = [STORE_WORDS] as const;
+
+type Catalogue = (typeof CATALOGUES)[number];
+type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (u: infer I) => void ? I : never;
+/** Every key of the book, with its entry. */
+export type Book = Merge<Catalogue> extends infer B ? { [K in keyof B]: B[K] } : never;
+export type MessageKey = keyof Book & string;
+type ParamsOf<E> = E extends { en: (p: infer P) => string } ? P : undefined;
+type ParamArgs<K extends MessageKey> = ParamsOf<Book[K]> extends undefined ? [] : [params: ParamsOf<Book[K]>];
+
+export const BOOK: Readonly<Record<string, Entry<Params>>> = Object.assign({}, ...(CATALOGUES as readonly object[])) as Record<string, Entry<Params>>;
+
+/** The message `key` with its parameters: data, with both languages rendered. */
+export function say<K extends MessageKey>(key: K, ...args: ParamArgs<K>): Said {
+  const params: Params = (args[0] as Params | undefined) ?? {};
+  const e = BOOK[key];
+  if (e === undefined) throw new Error(`no message ${key} in the book`);
+  return { key, params, en: renderEntry(e, 'en', params), ja: renderEntry(e, 'ja', params) };
+}
+
+/**
+ * A message kept as data (by the store, say), rendered again in `lang`; null for a key
+ * this version does not know (a newer version wrote it), so that the caller can fall back.
+ */
+export function render(said: { key: string; params?: Params | null }, lang: Lang): string | null {
+  const e = BOOK[said.key];
+  return e === undefined ? null : renderEntry(e, lang, said.params ?? {});
+}
+
+/** Whether `key` names a message of the book. */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(BOOK, key);
+}
