@@ -15,7 +15,7 @@ type Catalogue = (typeof CATALOGUES)[number];
 type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (u: infer I) => void ? I : never;
 /** Every key of the book, with its entry. */
 export type Book = Merge<Catalogue> extends infer B ? { [K in keyof B]: B[K] } : never;
-export type MessageKey = keyof Book & string;
+export type MessageKey = Extract<keyof Book, string>;
 type ParamsOf<E> = E extends { en: (p: infer P) => string } ? P : undefined;
 type ParamArgs<K extends MessageKey> = ParamsOf<Book[K]> extends undefined ? [] : [params: ParamsOf<Book[K]>];
 
