@@ -56,4 +56,24 @@ export default defineConfig(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  {
+    // The store is a wall: outside src/store/ nothing holds a knex handle or writes SQL, and
+    // everything of the store comes through its one door, src/store/index.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'knex', message: 'SQL lives in src/store/: ask a repository of the store (store.orders.…, store.transact).' }],
+          patterns: [
+            {
+              regex: '(^|/)store/(?!index\\.js$)[^/]+$',
+              message: 'Import the store through its door, src/store/index.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

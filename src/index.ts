@@ -41,8 +41,8 @@ export {
   type Store,
   type StoreAccess,
   type OpenStoreOptions,
-} from './store/connect.js';
-export { isConnectionLost, connectionLostError } from './store/retry.js';
+} from './store/index.js';
+export { isConnectionLost, connectionLostError } from './store/index.js';
 
 // What a run is given and tells.
 export { DEFAULT_CANCEL_OPTIONS, DEFAULT_CONCURRENCY, stageAtLeast, type CancelOptions, type PipelineDeps, type PipelineEvent } from './pipeline/context.js';
@@ -60,11 +60,11 @@ export {
   type ImportSummary,
   type ImportProblem,
 } from './contracts/importContracts.js';
-export type { FieldChange, ImportField } from './store/contractRepository.js';
+export type { FieldChange, ImportField } from './store/index.js';
 
 // A cancellation file, end to end, and the rows it reports.
 export { runCancelFile, ReportsNotWritten, type CancelRunSummary } from './cancel/runCancel.js';
-export { checkCancelFile } from './cancel/intake.js';
+export { checkCancelFile, type CheckedCancelFile } from './cancel/intake.js';
 export { ROW_RESULT_LABEL, type RowResult, type RowView } from './cancel/results.js';
 export { RESULT_COLUMNS, planReportPaths, reportPaths, type ReportPlan, type ResultCounts, type ResultRowView } from './cancel/resultFile.js';
 export { combineExitCodes } from './pipeline/exitCodes.js';
@@ -122,4 +122,4 @@ export {
   type SupplierServer,
   type SupplierServerOptions,
 } from './supplier/index.js';
-export { subscriptionSeedsOf } from './store/supplierSeeds.js';
+export { subscriptionSeedsOf } from './store/index.js';

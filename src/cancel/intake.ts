@@ -1,9 +1,9 @@
-import { inspectFile, type InputEncoding } from '../csv/decode.js';
+import fs from 'node:fs';
+import { inspectFile, type FileInspection, type InputEncoding } from '../csv/decode.js';
 import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnreadableHeader, type CancelColumnKey } from '../csv/headers.js';
 import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
-import type { Store } from '../store/connect.js';
-import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
+import { type Store, type StagedRow } from '../store/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -41,13 +41,13 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
     });
     rowCount++;
     if (batch.length >= STAGE_BATCH) {
-      await insertStagedRows(staging, runId, batch);
+      await staging.runs.insertStagedRows(runId, batch);
       batch = [];
       onProgress(rowCount);
     }
   }
-  await insertStagedRows(staging, runId, batch);
-  await completeStaging(staging.db, runId, rowCount, input.header);
+  await staging.runs.insertStagedRows(runId, batch);
+  await staging.runs.completeStaging(runId, rowCount, input.header);
   onProgress(rowCount);
   // The two columns kaiyaku adds to an error file are its own: dropping the fixed file back is no reason to warn.
   return { rowCount, unknownColumns: header.unknown.filter((cell) => !ERROR_FILE_COLUMNS.has(normaliseHeader(cell))) };
@@ -123,11 +123,37 @@ export function requireCancelColumns(fields: readonly string[]) {
 }
 
 /**
- * Everything about a cancellation file that can stop it as a whole, checked before any
- * file of the command runs: it exists and is readable, its encoding, its header.
+ * A cancellation file as the check phase found it: its bytes' hash and encoding, its header,
+ * and the file's identity when it was read. The run takes it instead of reading the file
+ * again to inspect it (runCancelFile), unless the file changed since.
  */
-export async function checkCancelFile(file: string, encoding: InputEncoding): Promise<void> {
-  const inspected = await inspectFile(file, encoding);
-  const input = await openCsv(file, inspected.encoding);
+export interface CheckedCancelFile {
+  readonly path: string;
+  readonly inspection: FileInspection;
+  readonly header: readonly string[];
+  /** size, mtime and inode when inspected: a run reads the file again only if one of them changed. */
+  readonly identity: string;
+}
+
+/**
+ * Everything about a cancellation file that can stop it as a whole, checked before any
+ * file of the command runs: it exists and is readable, its encoding, its header. What it
+ * found is handed to the run, so the file is inspected once.
+ */
+export async function checkCancelFile(file: string, encoding: InputEncoding): Promise<CheckedCancelFile> {
+  const identity = fileIdentity(file);
+  const inspection = await inspectFile(file, encoding);
+  const input = await openCsv(file, inspection.encoding);
   requireCancelColumns(input.header);
+  return { path: file, inspection, header: input.header, identity };
+}
+
+/** What tells a file that changed from one that did not, short of reading it: size, modification time, inode. */
+export function fileIdentity(file: string): string {
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    return `${st.size}:${st.mtimeNs}:${st.ino}`;
+  } catch {
+    return '';
+  }
 }

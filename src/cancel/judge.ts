@@ -1,22 +1,7 @@
 import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
 import { describeRowError, type RowError } from '../domain/codes.js';
-import { type Store } from '../store/connect.js';
-import { transact } from '../store/retry.js';
-import { loadSnapshots } from '../store/contractRepository.js';
-import { createCancelOrders, loadOrders, type OrderWithLines } from '../store/orderRepository.js';
+import { type Store, type OrderWithLines, type NewDoneRequest, type EarlierRow, type RowJudgement } from '../store/index.js';
 import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
-import { doneRequestIds, findDoneRequests, insertDoneRequests, type NewDoneRequest } from '../store/repeatRepository.js';
-import {
-  duplicateRequestRows,
-  earlierOrdersOfRows,
-  findRequestKeys,
-  insertRequestKeys,
-  loadStagedRows,
-  nextStagedContracts,
-  recordJudgements,
-  type EarlierRow,
-  type RowJudgement,
-} from '../store/runRepository.js';
 import type { Stage } from '../domain/types.js';
 import { holdStageFor, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
@@ -69,24 +54,15 @@ async function findEarlierWork(
   options: JudgeOptions,
   judgeRepeats: ReturnType<typeof repeatJudge>,
 ): Promise<EarlierWork> {
-  const known = await findRequestKeys(
-    deps.store.db,
-    rows.map((r) => r.requestId),
-  );
-  const sameRowsBefore = await earlierOrdersOfRows(
-    deps.store.db,
+  const known = await deps.store.runs.findRequestKeys(rows.map((r) => r.requestId));
+  const sameRowsBefore = await deps.store.runs.earlierOrdersOfRows(
     options.earlierRunIds,
     rows.map((r) => r.row_no),
   );
   // Done requests matter to rows without a request id (the repeat rule) and to rows whose id
   // is known (the lines their row covered); a file of new request ids needs none.
   const needed = rows.some((r) => r.requestId === '' || known.has(r.requestId));
-  const done = needed
-    ? await findDoneRequests(
-        deps.store.db,
-        [...snapshots.values()].map((s) => s.contract.id),
-      )
-    : new Map<number, DoneRequest[]>();
+  const done = needed ? await deps.store.repeats.findDoneRequests([...snapshots.values()].map((s) => s.contract.id)) : new Map<number, DoneRequest[]>();
   const doneOf = (contractNo: string) => done.get(snapshots.get(contractNo)?.contract.id ?? -1) ?? [];
   const earlier = new Map<number, EarlierRow>();
   const reused = new Map<number, number>();
@@ -109,7 +85,7 @@ async function findEarlierWork(
       if (requests.length > 0) candidates.push({ rowNo: r.row_no, requests });
     }
   }
-  const orders = await loadOrders(deps.store.db, [
+  const orders = await deps.store.orders.loadOrders([
     ...[...earlier.values()].map((e) => e.orderId),
     ...reused.values(),
     ...candidates.flatMap((c) => c.requests.map((d) => d.orderId)),
@@ -126,7 +102,7 @@ async function findEarlierWork(
  */
 export async function judgeRows(deps: PipelineDeps, staging: Store, options: JudgeOptions): Promise<void> {
   const { runId } = options;
-  const dupRows = new Set(await duplicateRequestRows(staging.db, runId));
+  const dupRows = new Set(await staging.runs.duplicateRequestRows(runId));
   const cellsOf = cancelCellReader(options.header);
   const judgeRepeats = repeatJudge(deps.store, {
     file: options.file,
@@ -141,18 +117,15 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   let after: string | null = null;
   let judged = 0;
   for (;;) {
-    const contractNos = await nextStagedContracts(staging.db, runId, after, CONTRACTS_PER_PAGE);
+    const contractNos = await staging.runs.nextStagedContracts(runId, after, CONTRACTS_PER_PAGE);
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => {
+    const rows = (await staging.runs.loadStagedRows(runId, contractNos)).map((r) => {
       const cells = cellsOf(r.fields);
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
-    const snapshots = await loadSnapshots(
-      deps.store.db,
-      contractNos.filter((c) => c !== ''),
-    );
+    const snapshots = await deps.store.contracts.loadSnapshots(contractNos.filter((c) => c !== ''));
     const snapshotById = new Map([...snapshots.values()].map((snapshot) => [snapshot.contract.id, snapshot]));
     const { earlier, reused, repeats, orders: earlierOrders, doneSeen } = await findEarlierWork(deps, rows, snapshots, options, judgeRepeats);
     const fingerprintOf = new Map(rows.map((r) => [r.row_no, r.fingerprint]));
@@ -256,71 +229,71 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             messageJa: null,
           });
       }
-      await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
+      await staging.transact((trx) => trx.runs.recordJudgements(runId, judgements));
     } else {
-      const again = await transact(
-        deps.store,
-        async (trx) => {
-          // Request ids were looked up before this transaction: an overlapping run may have
-          // recorded one since. The page is then judged again (such rows continue that run's
-          // order) rather than the key written twice: the insert of the keys below finds such
-          // an id, and the transaction is rolled back (JudgeAgain).
-          // So were the done requests of these contracts: a row without a request id that another
-          // run has just done is judged again (a row with a new request id is a new request anyway).
-          const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
-          const doneNow = repeatable.length > 0 ? await doneRequestIds(trx, repeatable) : new Set<number>();
-          if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
-          // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
-          const pageJudgements = [...judgements];
-          const { created, lost, changed } = await createCancelOrders(
-            trx,
-            plans.map((p) => p.plan),
-            { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) },
-          );
-          // A line changed since this page was judged (a master import, another run's
-          // confirmation): nothing was written, and the page is judged again on what it holds now.
-          if (changed.length > 0) return true;
-          const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
-          const lostContracts = new Set(lost.map((p) => p.contractId));
-          const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
-          const doneRows: NewDoneRequest[] = [];
-          /** Request ids of rows whose lines another run took first: such a run may hold the id too. */
-          const lostRequestIds: string[] = [];
-          for (const { plan, rows: planRows } of plans) {
-            const orderId = orderByContract.get(plan.contractId);
-            for (const r of planRows) {
-              if (lostContracts.has(plan.contractId) || orderId === undefined) {
-                lostRequestIds.push(r.requestId);
-                pageJudgements.push(
-                  refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }),
-                );
-                continue;
+      const again = await deps.store
+        .transact(
+          async (trx) => {
+            // Request ids were looked up before this transaction: an overlapping run may have
+            // recorded one since. The page is then judged again (such rows continue that run's
+            // order) rather than the key written twice: the insert of the keys below finds such
+            // an id, and the transaction is rolled back (JudgeAgain).
+            // So were the done requests of these contracts: a row without a request id that another
+            // run has just done is judged again (a row with a new request id is a new request anyway).
+            const repeatable = plans.filter((p) => p.rows.some((r) => r.requestId === '')).map((p) => p.plan.contractId);
+            const doneNow = repeatable.length > 0 ? await trx.repeats.doneRequestIds(repeatable) : new Set<number>();
+            if ([...doneNow].some((id) => !doneSeen.has(id))) return true;
+            // A copy: a transaction retried after a busy answer must not keep its failed attempt's judgements.
+            const pageJudgements = [...judgements];
+            const { created, lost, changed } = await trx.orders.createCancelOrders(
+              plans.map((p) => p.plan),
+              { ...writeContext(deps), runId, holdStage: holdStageFor(options.until) },
+            );
+            // A line changed since this page was judged (a master import, another run's
+            // confirmation): nothing was written, and the page is judged again on what it holds now.
+            if (changed.length > 0) return true;
+            const orderByContract = new Map(created.map((c) => [c.contractId, c.orderId]));
+            const lostContracts = new Set(lost.map((p) => p.contractId));
+            const rowKeys: { requestId: string; fingerprint: string; orderId: number }[] = [];
+            const doneRows: NewDoneRequest[] = [];
+            /** Request ids of rows whose lines another run took first: such a run may hold the id too. */
+            const lostRequestIds: string[] = [];
+            for (const { plan, rows: planRows } of plans) {
+              const orderId = orderByContract.get(plan.contractId);
+              for (const r of planRows) {
+                if (lostContracts.has(plan.contractId) || orderId === undefined) {
+                  lostRequestIds.push(r.requestId);
+                  pageJudgements.push(
+                    refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }),
+                  );
+                  continue;
+                }
+                pageJudgements.push({
+                  rowNo: r.row,
+                  outcome: 'ordered',
+                  orderId,
+                  lineIds: plan.rowLines.get(r.row) ?? null,
+                  errorCode: null,
+                  messageEn: null,
+                  messageJa: null,
+                });
+                rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
+                doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
               }
-              pageJudgements.push({
-                rowNo: r.row,
-                outcome: 'ordered',
-                orderId,
-                lineIds: plan.rowLines.get(r.row) ?? null,
-                errorCode: null,
-                messageEn: null,
-                messageJa: null,
-              });
-              rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
-              doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
             }
-          }
-          // A request id another run recorded since the lookup: nothing of this page is kept.
-          if (lostRequestIds.length > 0 && (await findRequestKeys(trx, lostRequestIds)).size > 0) throw new JudgeAgain();
-          if (!(await insertRequestKeys(trx, runId, rowKeys))) throw new JudgeAgain();
-          await insertDoneRequests(trx, runId, doneRows);
-          await recordJudgements(trx, runId, pageJudgements);
-          return false;
-        },
-        { retryUniqueViolation: true },
-      ).catch((error: unknown) => {
-        if (error instanceof JudgeAgain) return true;
-        throw error;
-      });
+            // A request id another run recorded since the lookup: nothing of this page is kept.
+            if (lostRequestIds.length > 0 && (await trx.runs.findRequestKeys(lostRequestIds)).size > 0) throw new JudgeAgain();
+            if (!(await trx.runs.insertRequestKeys(runId, rowKeys))) throw new JudgeAgain();
+            await trx.repeats.insertDoneRequests(runId, doneRows);
+            await trx.runs.recordJudgements(runId, pageJudgements);
+            return false;
+          },
+          { retryUniqueViolation: true },
+        )
+        .catch((error: unknown) => {
+          if (error instanceof JudgeAgain) return true;
+          throw error;
+        });
       if (again) {
         after = pageStart;
         continue;

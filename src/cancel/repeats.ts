@@ -3,9 +3,7 @@ import { parseBusinessDate } from '../domain/dates.js';
 import { idKey, serialKey } from '../domain/lineIdentity.js';
 import type { DoneRequest } from '../domain/requestIdentity.js';
 import type { IsoDate } from '../domain/types.js';
-import type { Store } from '../store/connect.js';
-import type { OrderWithLines } from '../store/orderRepository.js';
-import { cellsOfRun, loadEvidenceRuns, rowsNamingOrders, type EvidenceRun } from '../store/repeatRepository.js';
+import { type Store, type OrderWithLines, type EvidenceRun } from '../store/index.js';
 import { cancelCellReader, type CancelCells } from './intake.js';
 
 /**
@@ -89,7 +87,7 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
   const name = options.file === null ? null : fileKey(options.file);
 
   const rowsOfThisFile = (): Promise<Map<string, string[][]>> =>
-    (thisFile ??= cellsOfRun(options.staging.db, options.stagingRunId, 'all').then((all) => {
+    (thisFile ??= options.staging.repeats.cellsOfRun(options.stagingRunId, 'all').then((all) => {
       const read = cancelCellReader(options.header);
       const byContract = new Map<string, string[][]>();
       for (const fields of all) {
@@ -110,7 +108,7 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
   const holdsRowsOf = (run: EvidenceRun): Promise<boolean> => {
     let answer = holds.get(run.id);
     if (!answer) {
-      answer = Promise.all([rowsOfThisFile(), cellsOfRun(store.db, run.id, 'with_order')]).then(([mine, theirs]) => {
+      answer = Promise.all([rowsOfThisFile(), store.repeats.cellsOfRun(run.id, 'with_order')]).then(([mine, theirs]) => {
         const read = cancelCellReader(run.header);
         return (
           theirs.length > 1 &&
@@ -150,13 +148,12 @@ export function repeatJudge(store: Store, options: RepeatOptions) {
     ): Promise<Map<number, RepeatVerdict>> {
       const verdicts = new Map<number, RepeatVerdict>();
       if (candidates.length === 0) return verdicts;
-      const naming = await rowsNamingOrders(
-        store.db,
+      const naming = await store.repeats.rowsNamingOrders(
         candidates.flatMap((c) => c.requests.map((d) => d.orderId)),
         options.storeRunId,
       );
       const unknown = [...new Set([...naming.values()].flat().map((r) => r.runId))].filter((id) => !runs.has(id));
-      for (const [id, run] of await loadEvidenceRuns(store.db, unknown)) runs.set(id, run);
+      for (const [id, run] of await store.repeats.loadEvidenceRuns(unknown)) runs.set(id, run);
       for (const { rowNo, requests } of candidates) {
         const same = await firstWithEvidence(requests, rowNo);
         if (same) {

@@ -3,9 +3,7 @@ import { closeTogether, openCsvWriter, type Cell, type CsvWriter, type OutputEnc
 import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
-import type { Store } from '../store/connect.js';
-import { loadOrderViews, type OrderView } from '../store/orderRepository.js';
-import { pagesOfRunRows, type ReportedRow } from '../store/runRepository.js';
+import { type Store, type OrderView, type ReportedRow } from '../store/index.js';
 import type { ResultRowView, RowViewSink } from '../pipeline/context.js';
 import { cancelCellReader } from './intake.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from './results.js';
@@ -143,11 +141,8 @@ interface ViewedRow {
 
 /** The run's rows in file order, a page at a time, each with its result read from its order as it stands now. */
 async function* pagesOfRowResults(staging: Store, store: Store, runId: number, until: Stage, lang: Lang): AsyncGenerator<ViewedRow[]> {
-  for await (const page of pagesOfRunRows(staging.db, runId, lang)) {
-    const orders = await loadOrderViews(
-      store.db,
-      page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])),
-    );
+  for await (const page of staging.runs.pagesOfRunRows(runId, lang)) {
+    const orders = await store.orders.loadOrderViews(page.flatMap((r) => (r.order_id === null ? [] : [r.order_id])));
     yield page.map((r) => {
       const order = r.order_id === null ? undefined : orders.get(r.order_id);
       const lineIds = r.line_ids ? r.line_ids.split(',').map(Number) : null;

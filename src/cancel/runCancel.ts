@@ -5,15 +5,11 @@ import { inspectFile } from '../csv/decode.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
-import { openStore, type Store } from '../store/connect.js';
-import { transact } from '../store/retry.js';
-import { raiseOrderHolds } from '../store/orderRepository.js';
-import { acquireLock } from '../store/lockRepository.js';
-import { continuedOrderIdsOfRun, createRun, findRuns, finishRun, orderIdsOfRun, restartStaging } from '../store/runRepository.js';
+import { openStore, type Store } from '../store/index.js';
 import { countRunResults, reportPaths, writeRunReports, type ResultCounts } from './resultFile.js';
 import { advanceOrders, type AdvanceCounts } from '../orders/advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from '../pipeline/context.js';
-import { requireCancelColumns, stageRows } from './intake.js';
+import { fileIdentity, requireCancelColumns, stageRows, type CheckedCancelFile } from './intake.js';
 import { judgeRows } from './judge.js';
 import { advanceWithinHolds } from '../orders/parked.js';
 import { withinRepeatWindow } from './repeats.js';
@@ -47,14 +43,18 @@ export class ReportsNotWritten extends KaiyakuError {
 /**
  * One cancellation file, end to end: intake → judge → create orders → advance → report.
  * Callable as a library function (the CLI is one caller). File-level problems throw
- * a KaiyakuError before anything changes in the store.
+ * a KaiyakuError before anything changes in the store. Given what checkCancelFile found,
+ * the run does not inspect the file again (unless it changed since).
  */
-export async function runCancelFile(deps: PipelineDeps, file: string, options: CancelOptions): Promise<CancelRunSummary> {
+export async function runCancelFile(deps: PipelineDeps, given: string | CheckedCancelFile, options: CancelOptions): Promise<CancelRunSummary> {
+  const file = typeof given === 'string' ? given : given.path;
   const label = path.basename(file);
-  const inspected = await inspectFile(file, options.inputEncoding);
+  // What the check phase inspected (checkCancelFile) is taken as it is while the file is unchanged.
+  const checked = typeof given !== 'string' && given.identity !== '' && given.identity === fileIdentity(file) ? given : null;
+  const inspected = checked?.inspection ?? (await inspectFile(file, options.inputEncoding));
   const input = await openCsv(file, inspected.encoding);
   // Before the run is recorded: a missing column must leave the store as it was.
-  requireCancelColumns(input.header);
+  if (checked === null) requireCancelColumns(input.header);
   const today = jstDate(deps.clock());
   const defaultEndDate = options.endDate ?? today;
   const { result: resultPath, errors: errorsPath } = reportPaths(file, options.reportsDir, options.reportName);
@@ -65,7 +65,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
   const staging: Store = scratchDir ? await openStore(path.join(scratchDir, 'staging.db'), { scratch: true }) : deps.store;
   // A dry run writes nothing to the store, not even a lock: it may read a store it cannot
   // write, and two runs of the same bytes may both read.
-  const lock = options.dryRun ? NO_LOCK : await acquireLock(deps.store, `file:${inspected.sha256}`, { staleMs: 60_000 });
+  const lock = options.dryRun ? NO_LOCK : await deps.store.locks.acquireLock(`file:${inspected.sha256}`, { staleMs: 60_000 });
   if (!lock.ok) {
     await cleanupScratch(staging, scratchDir);
     throw new KaiyakuError(
@@ -77,7 +77,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     );
   }
   try {
-    const earlierRuns = (await findRuns(deps.store.db, inspected.sha256)).filter((r) => !r.dry_run);
+    const earlierRuns = (await deps.store.runs.findRuns(inspected.sha256)).filter((r) => !r.dry_run);
     const unfinished = options.dryRun ? undefined : earlierRuns.find((r) => r.status === 'running');
     const finished = earlierRuns.filter((r) => r.status === 'done');
     // The same bytes again are the same request only within --repeat-days; later, each row is
@@ -93,9 +93,9 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
     } else {
       if (unfinished) {
         runId = unfinished.id;
-        await restartStaging(deps.store, runId);
+        await deps.store.runs.restartStaging(runId);
       } else {
-        runId = await createRun(staging.db, {
+        runId = await staging.runs.createRun({
           sha256: inspected.sha256,
           // Standard input or a pipe has no name to compare: '-' is never a file's name key.
           fileName: options.namedInput ? path.resolve(file) : '-',
@@ -156,7 +156,7 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
         { rows: rowCount, counts: counted },
       );
     });
-    if (!options.dryRun) await finishRun(deps.store.db, runId, writeContext(deps).now);
+    if (!options.dryRun) await deps.store.runs.finishRun(runId, writeContext(deps).now);
     const bad = counts.refused + counts.failed + counts.pending;
     return {
       file,
@@ -183,11 +183,11 @@ export async function runCancelFile(deps: PipelineDeps, file: string, options: C
  * chosen is kept), and takes the others no further than their stop.
  */
 async function advanceRunOrders(deps: PipelineDeps, runId: number, options: CancelOptions, label: string): Promise<AdvanceCounts> {
-  const orderIds = await orderIdsOfRun(deps.store.db, runId);
+  const orderIds = await deps.store.runs.orderIdsOfRun(runId);
   const advance = { until: options.until, concurrency: options.concurrency, confirmUnsettled: options.confirmUnsettled, label };
   if (!options.takeUpParked) return (await advanceWithinHolds(deps, orderIds, advance)).counts;
-  const continued = await continuedOrderIdsOfRun(deps.store.db, runId);
-  await transact(deps.store, (trx) => raiseOrderHolds(trx, continued, options.until));
+  const continued = await deps.store.runs.continuedOrderIdsOfRun(runId);
+  await deps.store.transact((trx) => trx.orders.raiseOrderHolds(continued, options.until));
   return advanceOrders(deps, orderIds, advance);
 }
 

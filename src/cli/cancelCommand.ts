@@ -14,6 +14,7 @@ import {
   writeFileAtomically,
   type Guard,
   checkCancelFile,
+  type CheckedCancelFile,
   runInbox,
   type NightSummary,
   STAGES,
@@ -197,7 +198,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
 
     const inputs = await takeInputs(files, args.reports === undefined ? 'beside' : 'folder');
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
-    for (const input of inputs) await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input)));
+    const checked: CheckedCancelFile[] = [];
+    for (const input of inputs) checked.push(await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input))));
     const reports = planReportPaths(
       inputs.map((i) => i.path),
       options.reportsDir,
@@ -216,7 +218,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
         for (const [i, input] of inputs.entries()) {
           const planned = reports[i]!;
           try {
-            const summary = await runCancelFile(deps, input.path, {
+            const summary = await runCancelFile(deps, checked[i]!, {
               ...options,
               namedInput: !input.streamed,
               reportsDir: planned.reportsDir,

@@ -5,7 +5,7 @@ import { describeRecordProblem, openCsv } from '../csv/read.js';
 import type { InputEncoding } from '../csv/decode.js';
 import { parseBusinessDate } from '../domain/dates.js';
 import { canonicalContractNo, idKey, serialKey } from '../domain/lineIdentity.js';
-import { importContracts, previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/contractRepository.js';
+import { previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/index.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 
 type ImportKey = (typeof CONTRACT_IMPORT_COLUMNS)[number]['key'];
@@ -286,11 +286,11 @@ export async function applyContractFile(
 ): Promise<ImportSummary> {
   const importOptions = { serialsColumn: file.serialsColumn, acceptQuantities: options.acceptQuantities === true };
   let result: ImportResult;
-  if (options.dryRun) result = await previewImport(deps?.store.db ?? null, file.contracts, importOptions);
+  if (options.dryRun) result = await previewImport(deps?.store ?? null, file.contracts, importOptions);
   else {
     if (!deps) throw new Error('applyContractFile: a real import needs a store');
     const ctx = writeContext(deps);
-    result = await importContracts(deps.store, file.contracts, ctx.actor, ctx.now, importOptions);
+    result = await deps.store.contracts.importContracts(file.contracts, ctx.actor, ctx.now, importOptions);
   }
   return { ...result, file: file.file, rows: file.rows, dryRun: options.dryRun };
 }

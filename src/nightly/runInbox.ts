@@ -3,10 +3,7 @@ import path from 'node:path';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { writeFileAtomically } from '../files/atomic.js';
 import type { OrderStatus } from '../domain/types.js';
-import { storeAnswers } from '../store/connect.js';
-import { connectionLostError, isConnectionLost } from '../store/retry.js';
-import { countOrdersByStatus } from '../store/orderRepository.js';
-import { acquireLock } from '../store/lockRepository.js';
+import { storeAnswers, connectionLostError, isConnectionLost } from '../store/index.js';
 import { reportPaths, type ResultCounts } from '../cancel/resultFile.js';
 import type { AdvanceCounts } from '../orders/advance.js';
 import { type CancelOptions, type PipelineDeps } from '../pipeline/context.js';
@@ -92,7 +89,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   const reports = path.resolve(options.reports ?? archive);
   const rejected = path.join(archive, 'rejected');
 
-  const lock = await acquireLock(deps.store, 'nightly', { staleMs: options.lockStaleMs });
+  const lock = await deps.store.locks.acquireLock('nightly', { staleMs: options.lockStaleMs });
   if (!lock.ok) {
     const held = lock.heldBy;
     throw new KaiyakuError(
@@ -523,5 +520,5 @@ async function supplierStats(deps: PipelineDeps): Promise<NightSummary['supplier
 }
 
 function ordersByStatus(deps: PipelineDeps): Promise<Record<OrderStatus, number>> {
-  return countOrdersByStatus(deps.store.db);
+  return deps.store.orders.countOrdersByStatus();
 }

@@ -1,8 +1,6 @@
 import { confirm, type ReleaseRefused } from '../domain/orderState.js';
 import type { LinkageStatus, Stage } from '../domain/types.js';
-import { transact } from '../store/retry.js';
-import { chunk } from '../store/sql.js';
-import { confirmOrders, loadConfirmable, transitionOrders } from '../store/orderRepository.js';
+import { chunk } from '../store/index.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { linkOrders } from './linkOrders.js';
 
@@ -53,7 +51,7 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
   const file = options.label ?? '';
   if (stageAtLeast(options.until, 'accepted')) {
     for (const ids of chunk(orderIds, 2000)) {
-      const moved = await transact(deps.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', writeContext(deps), 'accept'));
+      const moved = await deps.store.transact((trx) => trx.orders.transitionOrders(ids, 'requested', 'accepted', writeContext(deps), 'accept'));
       counts.accepted += moved.length;
     }
     deps.log({ kind: 'progress', file, phase: 'accept', done: counts.accepted, total: orderIds.length });
@@ -74,7 +72,7 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
     const release = options.releaseRefused ?? 'none';
     for (const ids of chunk(orderIds, 2000)) {
       const byEndDate = new Map<string, number[]>();
-      for (const [orderId, o] of await loadConfirmable(deps.store.db, ids)) {
+      for (const [orderId, o] of await deps.store.orders.loadConfirmable(ids)) {
         const endDate = options.endDateOverride ?? o.endDate;
         const step = confirm(
           { status: 'accepted', appliedOn: o.appliedOn, lines: o.lines },
@@ -88,7 +86,7 @@ export async function advanceOrders(deps: PipelineDeps, orderIds: readonly numbe
         }
       }
       for (const [endDate, eligible] of byEndDate) {
-        const done = await transact(deps.store, (trx) => confirmOrders(trx, eligible, endDate === '' ? null : endDate, writeContext(deps), release));
+        const done = await deps.store.transact((trx) => trx.orders.confirmOrders(eligible, endDate === '' ? null : endDate, writeContext(deps), release));
         counts.confirmed += done.length;
       }
       deps.log({ kind: 'progress', file, phase: 'confirm', done: counts.confirmed, total: orderIds.length });

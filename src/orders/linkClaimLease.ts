@@ -1,6 +1,5 @@
 import { words } from '../errors.js';
-import { withBusyRetry } from '../store/retry.js';
-import { releaseLinkClaims, renewLinkClaims } from '../store/linkClaims.js';
+import { withBusyRetry } from '../store/index.js';
 import type { PipelineDeps } from '../pipeline/context.js';
 
 /** How long a run holds the lines it claimed without renewing: long enough for a busy store, short enough for a crash on another host. */
@@ -23,7 +22,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
     if (held.size === 0) return;
     const ids = [...held];
     try {
-      const kept = new Set(await withBusyRetry(() => renewLinkClaims(deps.store.db, ids, holder, leaseMs), 5));
+      const kept = new Set(await withBusyRetry(() => deps.store.linkClaims.renewLinkClaims(ids, holder, leaseMs), 5));
       let lost = 0;
       for (const id of ids) if (!kept.has(id) && held.delete(id)) lost++;
       if (lost > 0) {
@@ -73,7 +72,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
     },
     /** Gives back lines this run will not take up after all. */
     async giveBack(ids: readonly number[]): Promise<void> {
-      if (ids.length > 0) await withBusyRetry(() => releaseLinkClaims(deps.store.db, ids, holder));
+      if (ids.length > 0) await withBusyRetry(() => deps.store.linkClaims.releaseLinkClaims(ids, holder));
     },
     async close(): Promise<void> {
       clearInterval(timer);
@@ -81,7 +80,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
       held.clear();
       const all = [...claimed];
       claimed.clear();
-      if (all.length > 0) await withBusyRetry(() => releaseLinkClaims(deps.store.db, all, holder));
+      if (all.length > 0) await withBusyRetry(() => deps.store.linkClaims.releaseLinkClaims(all, holder));
     },
   };
 }

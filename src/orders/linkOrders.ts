@@ -1,9 +1,6 @@
 import { words } from '../errors.js';
 import pLimit from 'p-limit';
-import { transact } from '../store/retry.js';
-import { chunk } from '../store/sql.js';
-import { claimLinesOfOrders, newLinkClaimHolder } from '../store/linkClaims.js';
-import { loadLinkableLines, prepareLinesToSend, recordLinkage, type LinkageUpdate } from '../store/orderRepository.js';
+import { chunk, newLinkClaimHolder, type LinkageUpdate } from '../store/index.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Supplier } from '../supplier/port.js';
 import type { AdvanceCounts } from './advance.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
@@ -60,7 +57,7 @@ export async function linkOrders(deps: PipelineDeps, orderIds: readonly number[]
       // Keys come from the store, filled there first if a line has none. While the supplier
       // is not called (circuit open, client stopped) nothing leaves, so nothing is marked sent.
       const sendIds = allTasks.filter((t) => !t.poll).map((t) => t.lineId);
-      const { keys, marked } = await transact(deps.store, (trx) => prepareLinesToSend(trx, sendIds, writeContext(deps).now, { mark: !watch.blocked() }));
+      const { keys, marked } = await deps.store.transact((trx) => trx.orders.prepareLinesToSend(sendIds, writeContext(deps).now, { mark: !watch.blocked() }));
       for (const id of marked) markedNow.add(id);
       const keyOf = (lineId: number): string => {
         const key = keys.get(lineId);
@@ -298,9 +295,9 @@ interface LinkPlan {
  * supplier stands.)
  */
 async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[], holder: string, leaseMs: number): Promise<LinkPlan> {
-  const { claimed, lines } = await transact(deps.store, async (trx) => {
-    const claimedIds = await claimLinesOfOrders(trx, orderIds, holder, leaseMs);
-    return { claimed: claimedIds, lines: await loadLinkableLines(trx, orderIds) };
+  const { claimed, lines } = await deps.store.transact(async (trx) => {
+    const claimedIds = await trx.linkClaims.claimLinesOfOrders(orderIds, holder, leaseMs);
+    return { claimed: claimedIds, lines: await trx.orders.loadLinkableLines(orderIds) };
   });
   const mine = new Set(claimed);
   const tasksByOrder = new Map<number, LinkTask[]>();
@@ -340,7 +337,7 @@ async function planLinkTasks(deps: PipelineDeps, orderIds: readonly number[], ho
     });
     tasksByOrder.set(line.orderId, tasks);
   }
-  if (nothingToSend.length > 0) await transact(deps.store, (trx) => recordLinkage(trx, nothingToSend, writeContext(deps), holder));
+  if (nothingToSend.length > 0) await deps.store.transact((trx) => trx.orders.recordLinkage(nothingToSend, writeContext(deps), holder));
   for (const [other, orders] of elsewhere) sayOtherSupplier(deps, other, supplier, orders.size);
   const taken = [...tasksByOrder.values()].flat().map((t) => t.lineId);
   return { tasksByOrder, claimed: taken, notLinkable: [...mine], heldElsewhere };

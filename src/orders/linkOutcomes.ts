@@ -1,4 +1,4 @@
-import type { LinkageUpdate } from '../store/orderRepository.js';
+import { type LinkageUpdate } from '../store/index.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Unavailable } from '../supplier/port.js';
 
 /**

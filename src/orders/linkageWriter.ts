@@ -1,5 +1,4 @@
-import { transact } from '../store/retry.js';
-import { recordLinkage, recordLinkedWith, unmarkLinesSent, type LinkageUpdate } from '../store/orderRepository.js';
+import { type LinkageUpdate } from '../store/index.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 
 /**
@@ -31,11 +30,11 @@ export function createLinkageWriter(deps: PipelineDeps, holder: string, maxBatch
       .filter((u) => u.answered === true || (u.code !== 'SUPPLIER_UNAVAILABLE' && (u.status !== 'unlinked' || u.code !== null)))
       .map((u) => u.lineId);
     flushing = flushing.then(() =>
-      transact(deps.store, async (trx) => {
+      deps.store.transact(async (trx) => {
         // Before the outcome, which gives the claim back: the unmarking is guarded on it.
-        if (unmark.length > 0) await unmarkLinesSent(trx, unmark, holder);
-        await recordLinkage(trx, batch, writeContext(deps), holder);
-        if (answered.length > 0 && deps.supplierName !== null) await recordLinkedWith(trx, answered, deps.supplierName);
+        if (unmark.length > 0) await trx.orders.unmarkLinesSent(unmark, holder);
+        await trx.orders.recordLinkage(batch, writeContext(deps), holder);
+        if (answered.length > 0 && deps.supplierName !== null) await trx.orders.recordLinkedWith(answered, deps.supplierName);
       }),
     );
     flushing.catch((error: unknown) => {

@@ -13,24 +13,7 @@ import {
 } from '../domain/orderState.js';
 import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import { type Store } from '../store/connect.js';
-import { transact } from '../store/retry.js';
-import type { Knex } from 'knex';
-import {
-  countOpenOrders,
-  findOrderByNo,
-  findOrderIdsByNo,
-  listOpenOrderIds,
-  loadContractsById,
-  loadOrderStates,
-  loadOrders,
-  raiseOrderHolds,
-  releaseClaims,
-  transitionOrders,
-  withdrawAcceptanceIfUnsent,
-  type OrderState,
-  type OrderWithLines,
-} from '../store/orderRepository.js';
+import { type Store, type OrderState, type OrderWithLines, type TxRepositories } from '../store/index.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
@@ -78,25 +61,25 @@ function changedMeanwhile(orderNo: string): KaiyakuError {
 }
 
 /** The order with this number; ORDER_NOT_FOUND (nothing done) when there is none. */
-export async function requireOrder(db: Store['db'], orderNo: string): Promise<OrderWithLines> {
-  const found = await findOrderByNo(db, orderNo);
+export async function requireOrder(store: Store, orderNo: string): Promise<OrderWithLines> {
+  const found = await store.orders.findOrderByNo(orderNo);
   if (!found) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
   return found;
 }
 
 /** For library callers: the order with this number (ORDER_NOT_FOUND when none), from a store. */
 export function findOrder(store: Store, orderNo: string): Promise<OrderWithLines> {
-  return requireOrder(store.db, orderNo);
+  return requireOrder(store, orderNo);
 }
 
 /** For library callers: the ids of the orders with these numbers (those that exist). */
 export function orderIdsByNo(store: Store, orderNos: readonly string[]): Promise<Map<string, number>> {
-  return findOrderIdsByNo(store.db, orderNos);
+  return store.orders.findOrderIdsByNo(orderNos);
 }
 
 /** For library callers: how many orders are open (受付待ち or 受付済). */
 export function openOrderCount(store: Store): Promise<number> {
-  return countOpenOrders(store.db);
+  return store.orders.countOpenOrders();
 }
 
 /** The sent-but-unanswered line counts as ordered too: it may have reached the supplier. A failed line keeps its code: only a final refusal rules the supplier out. */
@@ -121,45 +104,45 @@ async function move(
   o: OrderWithLines,
   to: OrderStatus,
   action: string,
-  afterwards?: (trx: Knex.Transaction, ids: number[]) => Promise<void>,
+  afterwards?: (trx: TxRepositories, ids: number[]) => Promise<void>,
 ): Promise<void> {
-  await transact(deps.store, async (trx) => {
-    const moved = await transitionOrders(trx, [o.order.id], o.order.status, to, writeContext(deps), action);
+  await deps.store.transact(async (trx) => {
+    const moved = await trx.orders.transitionOrders([o.order.id], o.order.status, to, writeContext(deps), action);
     if (moved.length === 0) throw changedMeanwhile(o.order.orderNo);
     if (afterwards) await afterwards(trx, moved);
   });
 }
 
 export async function acceptOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps.store.db, orderNo);
+  const o = await requireOrder(deps.store, orderNo);
   // 受付 by an operator releases the order's stop: a night carries it on from here.
-  await move(deps, o, check(accept(snapshot(o)), orderNo), 'accept', (trx, ids) => raiseOrderHolds(trx, ids, 'completed'));
+  await move(deps, o, check(accept(snapshot(o)), orderNo), 'accept', (trx, ids) => trx.orders.raiseOrderHolds(ids, 'completed'));
 }
 
 export async function withdrawOrderAcceptance(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps.store.db, orderNo);
+  const o = await requireOrder(deps.store, orderNo);
   check(withdrawAcceptance(snapshot(o)), orderNo, o);
   // Guarded in SQL too: a linkage that starts between our read and this update wins.
-  const moved = await transact(deps.store, (trx) => withdrawAcceptanceIfUnsent(trx, o.order.id, writeContext(deps)));
+  const moved = await deps.store.transact((trx) => trx.orders.withdrawAcceptanceIfUnsent(o.order.id, writeContext(deps)));
   if (!moved) {
-    const again = await requireOrder(deps.store.db, orderNo);
+    const again = await requireOrder(deps.store, orderNo);
     check(withdrawAcceptance(snapshot(again)), orderNo, again);
     throw changedMeanwhile(orderNo);
   }
 }
 
 export async function withdrawOrder(deps: PipelineDeps, orderNo: string): Promise<void> {
-  const o = await requireOrder(deps.store.db, orderNo);
+  const o = await requireOrder(deps.store, orderNo);
   const next = check(withdraw(snapshot(o)), orderNo, o);
-  await transact(deps.store, async (trx) => {
-    const moved = await transitionOrders(trx, [o.order.id], 'requested', next, writeContext(deps), 'withdraw');
+  await deps.store.transact(async (trx) => {
+    const moved = await trx.orders.transitionOrders([o.order.id], 'requested', next, writeContext(deps), 'withdraw');
     if (moved.length === 0) throw changedMeanwhile(orderNo);
-    await releaseClaims(trx, moved);
+    await trx.orders.releaseClaims(moved);
   });
 }
 
 export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { concurrency: number }): Promise<AdvanceCounts> {
-  const o = await requireOrder(deps.store.db, orderNo);
+  const o = await requireOrder(deps.store, orderNo);
   // Pending lines, and failed ones without a final refusal, are asked about again.
   const pending = o.lines.some((l) => l.linkageStatus === 'pending' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)));
   // Linkage looks at the stored statuses: a line sent without an answer (unlinked, sent_at
@@ -168,7 +151,7 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
   // Pending lines are polled, which the state machine's "something unlinked" rule would refuse.
   if (!pending || o.order.status !== 'accepted') check(link(stored), orderNo, o);
   // 解約連携 by an operator releases the order's stop: a night confirms it once linked.
-  await transact(deps.store, (trx) => raiseOrderHolds(trx, [o.order.id], 'completed'));
+  await deps.store.transact((trx) => trx.orders.raiseOrderHolds([o.order.id], 'completed'));
   const counts = await advanceOrders(deps, [o.order.id], { until: 'linked', concurrency: options.concurrency, confirmUnsettled: false });
   return counts;
 }
@@ -179,8 +162,8 @@ export async function linkOrder(deps: PipelineDeps, orderNo: string, options: { 
  * the supplier did). An order it took nothing of is refused (NOTHING_TAKEN).
  */
 export async function confirmOrder(deps: PipelineDeps, orderNo: string, options: { endDate: string | null; confirmUnsettled: boolean }): Promise<void> {
-  const o = await requireOrder(deps.store.db, orderNo);
-  const contract = (await loadContractsById(deps.store.db, [o.order.contractId])).get(o.order.contractId);
+  const o = await requireOrder(deps.store, orderNo);
+  const contract = (await deps.store.orders.loadContractsById([o.order.contractId])).get(o.order.contractId);
   // Stored statuses, as the confirm step itself judges them: a line sent without an answer
   // is not linked (send it again with `orders link`), not merely unsettled.
   check(
@@ -254,26 +237,23 @@ export interface ResumeSummary {
  * `order.needs_operator` unless `announce` is false), and parked ones (`parked`).
  */
 export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOptions): Promise<ResumeSummary> {
-  const db = deps.store.db;
-  const resumable = await listOpenOrderIds(db);
+  const store = deps.store;
+  const resumable = await store.orders.listOpenOrderIds();
   const named = options.orderIds;
   let ids = resumable;
   const closed: ResumeSummary['closed'] = [];
   if (named !== undefined) {
     const open = new Set(resumable);
     ids = named.filter((id) => open.has(id));
-    const others = await loadOrders(
-      db,
-      named.filter((id) => !open.has(id)),
-    );
+    const others = await store.orders.loadOrders(named.filter((id) => !open.has(id)));
     for (const o of others.values()) closed.push({ orderNo: o.order.orderNo, status: o.order.status });
   }
   // The operator moves these on by hand: their stop goes to this resume's --until.
-  if (named !== undefined || options.includeParked === true) await transact(deps.store, (trx) => raiseOrderHolds(trx, ids, options.until));
+  if (named !== undefined || options.includeParked === true) await deps.store.transact((trx) => trx.orders.raiseOrderHolds(ids, options.until));
   // An order an operator sent back (受付取消) after the supplier refused it is not accepted
   // again: that would only repeat the refusal. It is the operator's to withdraw.
   const sentBack = new Set<number>();
-  for (const [id, o] of await loadOrderStates(db, ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
+  for (const [id, o] of await store.orders.loadOrderStates(ids, ['requested'])) if (o.lines.some((l) => l.linkageStatus === 'failed')) sentBack.add(id);
   const movable = ids.filter((id) => !sentBack.has(id));
   const { counts, parked: leftParked } = await advanceWithinHolds(deps, movable, {
     until: options.until,
@@ -286,9 +266,9 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   let waiting = 0;
   const needsOperator: OrderNeedingOperator[] = [];
   const parked: ParkedOrder[] = [];
-  const stillOpen = new Set(await listOpenOrderIds(db));
+  const stillOpen = new Set(await store.orders.listOpenOrderIds());
   const left = ids.filter((id) => stillOpen.has(id));
-  const states = await loadOrderStates(db, left);
+  const states = await store.orders.loadOrderStates(left);
   for (const id of left) {
     const o = states.get(id);
     if (!o) continue;

@@ -1,5 +1,5 @@
 import type { Stage } from '../domain/types.js';
-import { loadOrderStates, type OrderState } from '../store/orderRepository.js';
+import { type OrderState } from '../store/index.js';
 import { advanceOrders, noAdvance, type AdvanceCounts, type AdvanceOptions } from './advance.js';
 import { stageAtLeast, stageWithin, type PipelineDeps } from '../pipeline/context.js';
 import { orderReached } from '../domain/types.js';
@@ -43,7 +43,7 @@ export async function advanceWithinHolds(
   const counts = noAdvance();
   const parked: number[] = [];
   const byStage = new Map<Stage, number[]>();
-  const states = await loadOrderStates(deps.store.db, orderIds);
+  const states = await deps.store.orders.loadOrderStates(orderIds);
   for (const id of orderIds) {
     const o = states.get(id);
     if (o && isParked(o)) {

@@ -1,4 +1,4 @@
-import { openStore, type OpenStoreOptions, type Store } from '../store/connect.js';
+import { openStore, type OpenStoreOptions, type Store } from '../store/index.js';
 import { createSupplier, type RetryPolicy, type SimKnobs, type Supplier } from '../supplier/index.js';
 import type { PipelineDeps, PipelineEvent } from './context.js';
 

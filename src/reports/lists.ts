@@ -3,8 +3,7 @@ import { words, type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderStatus } from '../domain/types.js';
-import type { Store } from '../store/connect.js';
-import { pagesOfContracts, pagesOfOrders } from '../store/listQueries.js';
+import { type Store } from '../store/index.js';
 
 export interface CsvOutput {
   out: string | undefined;
@@ -48,7 +47,7 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
   const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, words('the contract list', '契約一覧'));
   let no = 0;
   try {
-    for await (const page of pagesOfContracts(store, filter)) {
+    for await (const page of store.lists.pagesOfContracts(filter)) {
       for (const c of page) {
         const own = c.lines;
         const billable = c.status === 'active' && own.some((l) => l.status === 'active' && l.quantity > 0);
@@ -101,7 +100,7 @@ export async function writeOrderList(store: Store, output: CsvOutput, filter: { 
   const writer = await openListWriter(output, ORDER_LIST_COLUMNS, words('the order list', '契約変更一覧'));
   let no = 0;
   try {
-    for await (const page of pagesOfOrders(store, filter)) {
+    for await (const page of store.lists.pagesOfOrders(filter)) {
       for (const o of page) {
         const own = o.lines;
         const { before, after } = orderAmounts(own);

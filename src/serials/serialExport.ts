@@ -2,22 +2,7 @@ import path from 'node:path';
 import type { CsvWriter } from '../csv/write.js';
 import { fileError, KaiyakuError, words } from '../errors.js';
 import { moveIntoPlace, realTargetOf, recordedTemporaryPathFor, removeQuietly, sha256OfFile } from '../files/atomic.js';
-import type { Store } from '../store/connect.js';
-import {
-  claimUnnotifiedSerials,
-  countClaimedByOthers,
-  dropExportRecord,
-  finishExport,
-  freeDeadClaims,
-  giveBackExport,
-  markClaimedNotified,
-  newClaimHolder,
-  pagesOfSerialRows,
-  renewClaim,
-  type ExportFile,
-  type SerialExportRow,
-  type SerialRange,
-} from '../store/serialExportRepository.js';
+import { type Store, newClaimHolder, type ExportFile, type SerialExportRow, type SerialRange } from '../store/index.js';
 import { openListWriter, type Column, type CsvOutput } from '../reports/lists.js';
 import { recoverInterruptedExports, type ExportNotice } from './serialExportRecovery.js';
 
@@ -82,14 +67,14 @@ export async function writeSerialExport(
   const mark = filter.markNotified;
   if (!mark) {
     const writer = await openSerialWriter(output);
-    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, range, filter.unnotified ? { kind: 'unnotified' } : { kind: 'all' }));
+    const rows = await writeSerialRows(writer, store.serials.pagesOfSerialRows(range, filter.unnotified ? { kind: 'unnotified' } : { kind: 'all' }));
     await writer.close();
     return { rows, heldByOthers: 0 };
   }
   const file = output.out === undefined ? null : exportFileFor(output.out);
   const lapsedBefore = new Date(Date.now() - EXPORT_CLAIM_LEASE_MS).toISOString();
   await recoverInterruptedExports(store, { lapsedBefore, audit: { at: mark.at, actor: mark.by }, out: file?.finalPath ?? null, notice });
-  await freeDeadClaims(store, lapsedBefore);
+  await store.serials.freeDeadClaims(lapsedBefore);
   return writeMarkingExport(store, output, { range, notified: !filter.unnotified, mark, file });
 }
 
@@ -110,21 +95,20 @@ interface MarkingExport {
 
 async function writeMarkingExport(store: Store, output: CsvOutput, job: MarkingExport): Promise<SerialExportOutcome> {
   const holder = newClaimHolder();
-  const claimed = await claimUnnotifiedSerials(store, holder, job.range, new Date().toISOString(), job.file);
+  const claimed = await store.serials.claimUnnotifiedSerials(holder, job.range, new Date().toISOString(), job.file);
   if (claimed === null) throw fileBusy(output.out ?? '');
   // Renewed while the file is written: only a claim no longer renewed lapses.
-  const renew = setInterval(() => void renewClaim(store.db, holder, new Date().toISOString()).catch(() => undefined), CLAIM_RENEW_MS);
+  const renew = setInterval(() => void store.serials.renewClaim(holder, new Date().toISOString()).catch(() => undefined), CLAIM_RENEW_MS);
   renew.unref();
   let outcome: SerialExportOutcome;
   try {
-    const heldByOthers = await countClaimedByOthers(store.db, holder, job.range);
+    const heldByOthers = await store.serials.countClaimedByOthers(holder, job.range);
     const writer = await openSerialWriter(output, job.file?.tempPath);
-    const rows = await writeSerialRows(writer, pagesOfSerialRows(store.db, job.range, { kind: 'claimed', holder, notified: job.notified }), () =>
+    const rows = await writeSerialRows(writer, store.serials.pagesOfSerialRows(job.range, { kind: 'claimed', holder, notified: job.notified }), () =>
       writer.seal(),
     );
     const sha256 = job.file ? await sealedFileSha256(job.file) : null;
-    const marked = await markClaimedNotified(
-      store,
+    const marked = await store.serials.markClaimedNotified(
       holder,
       claimed,
       { ...job.mark, sha256, rowsWritten: rows },
@@ -141,7 +125,7 @@ async function writeMarkingExport(store: Store, output: CsvOutput, job: MarkingE
   }
   // The file is in place (or stdout has every byte) and its rows are marked: what is left is
   // housekeeping, which the next marking export does should it fail here.
-  await finishExport(store, holder).catch(() => undefined);
+  await store.serials.finishExport(holder).catch(() => undefined);
   return outcome;
 }
 
@@ -167,9 +151,9 @@ async function placeFile(file: ExportFile, named: string): Promise<void> {
  * file that got there. Should a step fail, the next marking export finishes the job.
  */
 async function abandonExport(store: Store, holder: string, job: MarkingExport): Promise<void> {
-  await giveBackExport(store, holder, { at: job.mark.at, actor: job.mark.by });
+  await store.serials.giveBackExport(holder, { at: job.mark.at, actor: job.mark.by });
   if (job.file) removeQuietly(job.file.tempPath);
-  await dropExportRecord(store, holder);
+  await store.serials.dropExportRecord(holder);
 }
 
 function openSerialWriter(output: CsvOutput, temporaryPath?: string): Promise<CsvWriter> {

@@ -20,16 +20,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KaiyakuError, words, type Words } from '../errors.js';
 import { fileExists, sha256OfFile } from '../files/atomic.js';
-import type { Store } from '../store/connect.js';
-import { holderIsDead } from '../store/lockRepository.js';
-import {
-  dropExportRecord,
-  dropLapsedExportRecord,
-  finishExport,
-  giveBackExport,
-  listExportRecords,
-  type ExportRecord,
-} from '../store/serialExportRepository.js';
+import { type Store, holderIsDead, type ExportRecord } from '../store/index.js';
 
 /** Told what a recovery found, about the file an earlier export wrote (its final name). */
 export type ExportNotice = (file: string, message: Words) => void;
@@ -45,7 +36,7 @@ export interface RecoveryContext {
 }
 
 export async function recoverInterruptedExports(store: Store, ctx: RecoveryContext): Promise<void> {
-  for (const record of await listExportRecords(store.db)) {
+  for (const record of await store.serials.listExportRecords()) {
     if (record.state === 'writing') await recoverWriting(store, record, ctx);
     else if (holderIsDead(record.holder)) await recoverMarked(store, record, ctx);
   }
@@ -54,9 +45,9 @@ export async function recoverInterruptedExports(store: Store, ctx: RecoveryConte
 async function recoverWriting(store: Store, record: ExportRecord, ctx: RecoveryContext): Promise<void> {
   if (holderIsDead(record.holder)) {
     if (record.tempPath !== null) await removeTemporary(record.tempPath);
-    await dropExportRecord(store, record.holder);
+    await store.serials.dropExportRecord(record.holder);
   } else if (record.renewedAt < ctx.lapsedBefore) {
-    await dropLapsedExportRecord(store, record.holder, ctx.lapsedBefore);
+    await store.serials.dropLapsedExportRecord(record.holder, ctx.lapsedBefore);
   }
 }
 
@@ -64,14 +55,14 @@ async function recoverMarked(store: Store, record: ExportRecord, ctx: RecoveryCo
   const { tempPath, finalPath } = record;
   // To stdout: every byte was handed over before the rows were marked.
   if (tempPath === null || finalPath === null) {
-    await finishExport(store, record.holder);
+    await store.serials.finishExport(record.holder);
     return;
   }
   if (await fileExists(tempPath)) {
     // Unmarked before the temporary goes, so that no record ever says "marked" of a file that is gone.
-    const unmarked = await giveBackExport(store, record.holder, ctx.audit);
+    const unmarked = await store.serials.giveBackExport(record.holder, ctx.audit);
     await removeTemporary(tempPath);
-    await dropExportRecord(store, record.holder);
+    await store.serials.dropExportRecord(record.holder);
     if (unmarked > 0) ctx.notice(finalPath, givenBack(unmarked));
     return;
   }
@@ -79,7 +70,7 @@ async function recoverMarked(store: Store, record: ExportRecord, ctx: RecoveryCo
   // Writing over it would lose rows that are marked and may never have been read.
   if (asWritten && ctx.out !== null && path.resolve(ctx.out) === finalPath && record.rowsMarked > 0)
     throw wouldReplaceUndelivered(finalPath, record.rowsMarked);
-  if ((await finishExport(store, record.holder)) && record.rowsMarked > 0)
+  if ((await store.serials.finishExport(record.holder)) && record.rowsMarked > 0)
     ctx.notice(finalPath, asWritten ? leftInPlace(record.rowsMarked) : changedSince(record.rowsMarked));
 }
 

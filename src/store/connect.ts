@@ -7,19 +7,9 @@ import knexFactory, { type Knex } from 'knex';
 import { diskFull, diskFullError, KaiyakuError, usageError, words } from '../errors.js';
 import { migrationSource } from './migrations.js';
 import { withBusyRetry } from './retry.js';
+import { knexOf, storeOf, type Handle, type Store, type StoreAccess } from './store.js';
 
-/** 'write' (the default) migrates on open; 'read' never writes, and needs a store whose schema is current. */
-export type StoreAccess = 'read' | 'write';
-
-export interface Store {
-  db: Knex;
-  dialect: 'sqlite' | 'postgres';
-  /** What the user named, for messages. */
-  location: string;
-  /** How it was opened: a 'read' store refuses writes (SQLite query_only, a read-only PostgreSQL session). */
-  access: StoreAccess;
-  close(): Promise<void>;
-}
+export type { Store, StoreAccess };
 
 export interface OpenStoreOptions {
   /** 'write' (default): applies pending migrations (unless `migrate: false`). 'read': see {@link openStore}. */
@@ -143,9 +133,9 @@ async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): P
     );
   }
   retryReadsOnLostConnection(db);
-  const store: Store = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
-  await prepare(store, use);
-  return store;
+  const handle: Handle = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
+  await prepare(handle, use);
+  return storeOf(handle);
 }
 
 /**
@@ -181,10 +171,10 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
   if ((access === 'read' || !use.create) && !fs.existsSync(file)) throw noStoreAt(file);
   if (access === 'write' && !use.create) await requireSqliteStore(spec, file);
   if (access === 'read') {
-    const store = sqliteStore(spec, file, 'read', false);
+    const handle = sqliteStore(spec, file, 'read', false);
     try {
-      await prepare(store, READ_ONLY);
-      return store;
+      await prepare(handle, READ_ONLY);
+      return storeOf(handle);
     } catch (error) {
       // A WAL database whose folder this process cannot write: SQLite needs the -shm file
       // beside it, and cannot create it. With no WAL content left (the last writer closed
@@ -197,7 +187,7 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
       const immutable = sqliteStore(spec, file, 'read', true);
       try {
         await prepare(immutable, READ_ONLY);
-        return immutable;
+        return storeOf(immutable);
       } catch (again) {
         throw isSqliteOpenRefusal(driverError(again)) ? readFailure(driverError(again), file) : again;
       }
@@ -211,9 +201,9 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
         words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`),
       );
   }
-  const store = sqliteStore(spec, file, 'write', false, use.foreignKeys);
-  await prepare(store, use);
-  return store;
+  const handle = sqliteStore(spec, file, 'write', false, use.foreignKeys);
+  await prepare(handle, use);
+  return storeOf(handle);
 }
 
 /** There is nothing at `where`: a mistyped --db or KAIYAKU_DB, most likely. */
@@ -264,7 +254,7 @@ async function requireSqliteStore(spec: string, file: string): Promise<void> {
  * single connection keeps a process from ever contending with itself; other processes are
  * met by busy_timeout.
  */
-function sqliteStore(spec: string, file: string, access: StoreAccess, immutable: boolean, foreignKeys = true): Store {
+function sqliteStore(spec: string, file: string, access: StoreAccess, immutable: boolean, foreignKeys = true): Handle {
   // knex ORs its own OPEN_READWRITE | OPEN_CREATE into any `flags` given, and SQLite refuses
   // READONLY together with them (SQLITE_MISUSE); a URI's mode=ro overrides both.
   const uri = (query: string) => `${pathToFileURL(path.resolve(file)).href}?${query}`;
@@ -302,7 +292,7 @@ function sqliteStore(spec: string, file: string, access: StoreAccess, immutable:
 const READ_ONLY: WriteUse = { migrateOnOpen: false, create: false, foreignKeys: true };
 
 /** First query, then the schema: migrated for write access, checked for read. Closes the store on failure. */
-async function prepare(store: Store, use: WriteUse): Promise<void> {
+async function prepare(store: Handle, use: WriteUse): Promise<void> {
   try {
     await store.db.raw('select 1');
     if (store.access === 'read') await requireCurrentSchema(store);
@@ -410,7 +400,7 @@ function walWithoutContent(file: string): boolean {
  * A read store must be a kaiyaku store whose every migration this version knows is
  * applied, and none it does not know.
  */
-async function requireCurrentSchema(store: Store): Promise<void> {
+async function requireCurrentSchema(store: Handle): Promise<void> {
   const { present, pending, unknown } = await schemaState(store.db);
   const where = redact(store.location);
   if (!present) throw notKaiyakuStore(where);
@@ -575,11 +565,12 @@ interface PgConnection {
  * the catalogue: that one is retried. A migration lock that stays taken (another process
  * migrating, or one stopped mid-way without a transaction) is reported, not waited on.
  */
-export async function migrate(store: Store): Promise<string[]> {
-  const { present, unknown } = await schemaState(store.db);
+export async function migrate(store: Handle | Store): Promise<string[]> {
+  const db = 'db' in store ? store.db : knexOf(store);
+  const { present, unknown } = await schemaState(db);
   if (present && unknown.length > 0) throw newerSchema(redact(store.location), unknown);
   try {
-    const [, applied] = (await withBusyRetry(() => store.db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
+    const [, applied] = (await withBusyRetry(() => db.migrate.latest({ migrationSource }), { retryUniqueViolation: true })) as [number, string[]];
     return applied;
   } catch (error) {
     if ((error as Error | null)?.name === 'MigrationLocked' && /already locked/.test((error as Error).message)) {
@@ -599,5 +590,5 @@ export async function migrate(store: Store): Promise<string[]> {
 
 /** Waits until the store answers a query (a read, retried on a new connection within withBusyRetry's bounds). */
 export async function storeAnswers(store: Store): Promise<void> {
-  await store.db.raw('select 1');
+  await knexOf(store).raw('select 1');
 }

@@ -3,7 +3,7 @@ import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { ContractImportColumnKey } from '../csv/headers.js';
 import type { Contract, ContractLine } from '../domain/types.js';
 import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
-import { type Store } from './connect.js';
+import type { StoreCore } from './store.js';
 import { transact } from './retry.js';
 import { chunk, dialectOf, idsOf, insertRows, selectPacked, updateRowsById } from './sql.js';
 import { toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
@@ -133,7 +133,7 @@ export interface ImportResult extends ImportCounts {
  * cancelled), which matches its quantity.
  */
 export async function importContracts(
-  store: Store,
+  store: StoreCore,
   contracts: readonly ContractInput[],
   actor: string,
   now: string,

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { ContractStatus, OrderKind, OrderStatus } from '../domain/types.js';
-import { type Store } from './connect.js';
+import type { StoreCore } from './store.js';
 import { chunk } from './sql.js';
 import { groupBy } from './contractRepository.js';
+import { knexOf } from './store.js';
 
 /** Reads a table a page at a time by its id, so a list of any length streams. */
 async function* pages<T>(query: () => Knex.QueryBuilder, keyColumn: string, pageSize = 1000): AsyncGenerator<T[]> {
@@ -28,15 +29,14 @@ export interface ListedContract {
 }
 
 /** 契約一覧's rows, a page at a time in id order, each contract with its lines in line order. */
-export async function* pagesOfContracts(store: Store, filter: { status?: ContractStatus }): AsyncGenerator<ListedContract[]> {
+export async function* pagesOfContracts(store: StoreCore, filter: { status?: ContractStatus }): AsyncGenerator<ListedContract[]> {
   const base = () => {
-    const q = store.db('contracts').select('*', 'id as id_key');
+    const q = knexOf(store)('contracts').select('*', 'id as id_key');
     if (filter.status) q.where({ status: filter.status });
     return q;
   };
   for await (const page of pages<Omit<ListedContract, 'lines'>>(base, 'id')) {
-    const lines = (await store
-      .db('contract_lines')
+    const lines = (await knexOf(store)('contract_lines')
       .whereIn(
         'contract_id',
         page.map((c) => c.id),
@@ -72,10 +72,9 @@ export interface ListedOrder {
 }
 
 /** 契約変更一覧's rows, a page at a time in id order, each order with its lines. */
-export async function* pagesOfOrders(store: Store, filter: { status?: OrderStatus }): AsyncGenerator<ListedOrder[]> {
+export async function* pagesOfOrders(store: StoreCore, filter: { status?: OrderStatus }): AsyncGenerator<ListedOrder[]> {
   const base = () => {
-    const q = store
-      .db('change_orders as o')
+    const q = knexOf(store)('change_orders as o')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .select('o.*', 'o.id as id_key', 'c.contract_no', 'c.subject', 'c.customer', 'c.end_user');
     if (filter.status) q.where('o.status', filter.status);
@@ -85,7 +84,9 @@ export async function* pagesOfOrders(store: Store, filter: { status?: OrderStatu
     const lines: { order_id: number; quantity_before: number; quantity_after: number; unit_price: number; linkage_status: string }[] = [];
     for (const ids of chunk(page.map((o) => o.id)))
       lines.push(
-        ...(await store.db('order_lines').whereIn('order_id', ids).select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')),
+        ...(await knexOf(store)('order_lines')
+          .whereIn('order_id', ids)
+          .select('order_id', 'quantity_before', 'quantity_after', 'unit_price', 'linkage_status')),
       );
     const byOrder = groupBy(lines, (l) => l.order_id);
     yield page.map((o) => ({

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { type Store } from './connect.js';
+import { knexOf, type StoreCore } from './store.js';
 import { transact } from './retry.js';
 
 export interface LockHolder {
@@ -37,7 +37,7 @@ export function holderIsDead(holder: string): boolean {
  * (and, later, machines). A holder that stopped beating for `staleMs`, or whose process is
  * gone from this host, is taken over.
  */
-export async function acquireLock(store: Store, name: string, options: { staleMs: number; heartbeatMs?: number; holder?: string }): Promise<LockAttempt> {
+export async function acquireLock(store: StoreCore, name: string, options: { staleMs: number; heartbeatMs?: number; holder?: string }): Promise<LockAttempt> {
   const holder = options.holder ?? describeSelf();
   const attempt = await transact(
     store,
@@ -59,8 +59,7 @@ export async function acquireLock(store: Store, name: string, options: { staleMs
   if (attempt !== 'taken') return attempt;
   const beat = setInterval(
     () => {
-      void store
-        .db('locks')
+      void knexOf(store)('locks')
         .where({ name, holder })
         .update({ heartbeat_at: new Date().toISOString() })
         .catch(() => undefined);

@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { KaiyakuError, words, type Words } from '../errors.js';
-import type { Store } from './connect.js';
+import type { StoreCore } from './store.js';
+import { knexOf } from './store.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 50). */
@@ -84,6 +85,6 @@ export function isBusyError(error: unknown, options: { retryUniqueViolation?: bo
  * Runs work in one transaction, retried as a whole on busy states and lost connections
  * (and on unique violations when asked: see {@link RetryOptions.retryUniqueViolation}).
  */
-export function transact<T>(store: Store, work: (trx: Knex.Transaction) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  return withBusyRetry(() => store.db.transaction(work), options);
+export function transact<T>(store: StoreCore, work: (trx: Knex.Transaction) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  return withBusyRetry(() => knexOf(store).transaction(work), options);
 }

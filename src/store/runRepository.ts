@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import { type Store } from './connect.js';
+import type { StoreCore } from './store.js';
 import { transact, withBusyRetry } from './retry.js';
 import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked } from './sql.js';
 import { insertReturningId } from './contractRepository.js';
@@ -66,14 +66,14 @@ export async function finishRun(db: Db, runId: number, now: string): Promise<voi
 }
 
 /** Replaces whatever a killed run staged with the file's rows (called before any row is judged). */
-export async function restartStaging(store: Store, runId: number): Promise<void> {
+export async function restartStaging(store: StoreCore, runId: number): Promise<void> {
   await transact(store, async (trx) => {
     await trx('run_rows').where({ run_id: runId }).delete();
     await trx('runs').where({ id: runId }).update({ row_count: null });
   });
 }
 
-export async function insertStagedRows(store: Store, runId: number, rows: readonly StagedRow[]): Promise<void> {
+export async function insertStagedRows(store: StoreCore, runId: number, rows: readonly StagedRow[]): Promise<void> {
   if (rows.length === 0) return;
   // Rows that read cleanly (nearly all) are written without the error columns they leave empty.
   const clean = rows

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from './audit.js';
-import { type Store } from './connect.js';
+import type { StoreCore } from './store.js';
 import { transact } from './retry.js';
 import { describeSelf, holderIsDead } from './lockRepository.js';
+import { knexOf } from './store.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -43,13 +44,12 @@ function inRange(q: Knex.QueryBuilder, range: SerialRange, column = 'cancelled_o
  * it has not renewed its claim since `lapsedBefore` (ISO time). Guarded on what was read, so
  * a claim renewed meanwhile stays.
  */
-export async function freeDeadClaims(store: Store, lapsedBefore: string): Promise<number> {
-  const holders = (await store
-    .db('cancelled_serials')
+export async function freeDeadClaims(store: StoreCore, lapsedBefore: string): Promise<number> {
+  const holders = (await knexOf(store)('cancelled_serials')
     .whereNotNull('claimed_by')
     .whereNull('notified_at')
     .groupBy('claimed_by')
-    .select('claimed_by', store.db.raw('max(claimed_at) as renewed'))) as { claimed_by: string; renewed: string }[];
+    .select('claimed_by', knexOf(store).raw('max(claimed_at) as renewed'))) as { claimed_by: string; renewed: string }[];
   let freed = 0;
   for (const h of holders) {
     const dead = holderIsDead(h.claimed_by);
@@ -75,7 +75,13 @@ export interface ExportFile {
  * (state 'writing'), in one transaction; returns how many rows it took, or null when
  * another export is writing the same file (nothing is claimed then).
  */
-export async function claimUnnotifiedSerials(store: Store, holder: string, range: SerialRange, now: string, file: ExportFile | null): Promise<number | null> {
+export async function claimUnnotifiedSerials(
+  store: StoreCore,
+  holder: string,
+  range: SerialRange,
+  now: string,
+  file: ExportFile | null,
+): Promise<number | null> {
   try {
     return await transact(store, async (trx) => {
       if (file && (await trx('serial_exports').where('final_path', file.finalPath).first('holder'))) return null;
@@ -113,7 +119,7 @@ class ClaimLost extends Error {}
  * rolled back and nothing is marked).
  */
 export async function markClaimedNotified(
-  store: Store,
+  store: StoreCore,
   holder: string,
   expected: number,
   mark: { by: string; at: string; sha256: string | null; rowsWritten: number },
@@ -155,7 +161,7 @@ export async function markClaimedNotified(
  * Ends a marked export whose file is in place: the rows' claim and the record, in one
  * transaction guarded on the record still being 'marked'. Returns whether it was.
  */
-export async function finishExport(store: Store, holder: string): Promise<boolean> {
+export async function finishExport(store: StoreCore, holder: string): Promise<boolean> {
   return transact(store, async (trx) => {
     const ended = await trx('serial_exports').where({ holder, state: 'marked' }).delete(['holder']);
     if (ended.length === 0) return false;
@@ -170,7 +176,7 @@ export async function finishExport(store: Store, holder: string): Promise<boolea
  * its record goes back to 'writing', so that its temporary, removed next, is known to be
  * no one's. Returns how many marked rows were unmarked.
  */
-export async function giveBackExport(store: Store, holder: string, audit: { at: string; actor: string }): Promise<number> {
+export async function giveBackExport(store: StoreCore, holder: string, audit: { at: string; actor: string }): Promise<number> {
   return transact(store, async (trx) => {
     const turned = await trx('serial_exports').where({ holder, state: 'marked' }).update({ state: 'writing' }, ['holder']);
     const unmarked =
@@ -197,7 +203,7 @@ export async function giveBackExport(store: Store, holder: string, audit: { at: 
 }
 
 /** Ends the record of an export that marked nothing (its temporary is gone): its claims are freed with it. */
-export async function dropExportRecord(store: Store, holder: string): Promise<void> {
+export async function dropExportRecord(store: StoreCore, holder: string): Promise<void> {
   await transact(store, async (trx) => {
     await trx('cancelled_serials').where('claimed_by', holder).whereNull('notified_at').update({ claimed_by: null, claimed_at: null });
     await trx('serial_exports').where({ holder, state: 'writing' }).delete();
@@ -210,7 +216,7 @@ export async function dropExportRecord(store: Store, holder: string): Promise<vo
  * on what was read, so a record renewed meanwhile stays. Its temporary is left: the
  * export, should it go on, finds its claim gone and removes it.
  */
-export async function dropLapsedExportRecord(store: Store, holder: string, lapsedBefore: string): Promise<boolean> {
+export async function dropLapsedExportRecord(store: StoreCore, holder: string, lapsedBefore: string): Promise<boolean> {
   return transact(store, async (trx) => {
     const dropped = await trx('serial_exports').where({ holder, state: 'writing' }).where('renewed_at', '<', lapsedBefore).delete(['holder']);
     if (dropped.length === 0) return false;

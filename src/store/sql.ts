@@ -3,7 +3,7 @@
  * drivers' parameter limits, multi-row inserts and updates, packed selects.
  */
 import type { Knex } from 'knex';
-import type { Store } from './connect.js';
+import type { StoreCore } from './store.js';
 
 /**
  * Bound parameters per statement we allow ourselves: under SQLite's 32,766 and
@@ -59,7 +59,7 @@ export async function selectPacked<T extends unknown[] = unknown[]>(
   return rows.map(({ r }) => unpackRow(r) as T);
 }
 
-export function dialectOf(db: Knex | Knex.Transaction): Store['dialect'] {
+export function dialectOf(db: Knex | Knex.Transaction): StoreCore['dialect'] {
   const client = (db as unknown as { client: { config: { client: unknown } } }).client.config.client;
   return client === 'pg' ? 'postgres' : 'sqlite';
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { SubscriptionSeed } from '../supplier/port.js';
+import { knexOf, type StoreCore } from './store.js';
 
 /**
  * What the supplier holds for each subscription in the store: the line's quantity, or
@@ -30,6 +31,6 @@ export async function loadSubscriptionSeeds(db: Knex): Promise<SubscriptionSeed[
 }
 
 /** The same, from a store: what `supplier serve --db` seeds its simulator with. */
-export function subscriptionSeedsOf(store: { db: Knex }): Promise<SubscriptionSeed[]> {
-  return loadSubscriptionSeeds(store.db);
+export function subscriptionSeedsOf(store: StoreCore): Promise<SubscriptionSeed[]> {
+  return loadSubscriptionSeeds(knexOf(store));
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from '../support/cli.js';
+import { knexOf } from '../../src/store/store.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -104,15 +105,14 @@ describe('migration 012: request ids recorded before in another case', () => {
     const store = await openStore(path.join(f.dir, 'k.db'));
     try {
       // What an earlier version stored: the id as typed.
-      await store.db('request_keys').update({ request_id: 'req-7' });
-      const [done] = (await store.db('done_requests').select('id', 'resolved')) as { id: number; resolved: string }[];
-      await store
-        .db('done_requests')
+      await knexOf(store)('request_keys').update({ request_id: 'req-7' });
+      const [done] = (await knexOf(store)('done_requests').select('id', 'resolved')) as { id: number; resolved: string }[];
+      await knexOf(store)('done_requests')
         .where({ id: done!.id })
         .update({ resolved: done!.resolved.replace('"REQ-7"', '"req-7"') });
-      await upperCaseRequestIds(store.db);
-      expect(await store.db('request_keys').pluck('request_id')).toEqual(['REQ-7']);
-      expect(((await store.db('done_requests').first('resolved')) as { resolved: string }).resolved).toContain('"REQ-7"');
+      await upperCaseRequestIds(knexOf(store));
+      expect(await knexOf(store)('request_keys').pluck('request_id')).toEqual(['REQ-7']);
+      expect(((await knexOf(store)('done_requests').first('resolved')) as { resolved: string }).resolved).toContain('"REQ-7"');
     } finally {
       await store.close();
     }

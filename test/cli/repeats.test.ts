@@ -15,6 +15,7 @@ import { openStore } from '../../src/store/connect.js';
 import { getJson, serveSupplier, type Served, type SimStatsBody } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
+import { knexOf } from '../../src/store/store.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
 const E3 = 'E3A1B2C3-0001-4000-8000-000000003200'; // NCN202108-0000003200 M365-E3, 10 seats
@@ -69,7 +70,7 @@ async function setUp(backend: Backend) {
   const seats = async (subscriptionId: string) => {
     const store = await openStore(db.startsWith('postgres') ? db : join(dir, db), { access: 'read' });
     try {
-      const row = (await store.db('contract_lines').where({ subscription_id: subscriptionId }).first('quantity')) as { quantity: number };
+      const row = (await knexOf(store)('contract_lines').where({ subscription_id: subscriptionId }).first('quantity')) as { quantity: number };
       return Number(row.quantity);
     } finally {
       await store.close();
@@ -81,9 +82,8 @@ async function setUp(backend: Backend) {
     const back = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
     try {
       for (const table of ['runs', 'change_orders']) {
-        for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
-          await store
-            .db(table)
+        for (const r of (await knexOf(store)(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
+          await knexOf(store)(table)
             .where({ id: r.id })
             .update({ applied_on: back(r.applied_on) });
       }

@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { cliSync, generate, readCsv, startCli, useTempDir } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 1500;
 const tmp = useTempDir('kaiyaku-import-race-');
@@ -70,8 +71,7 @@ async function race(db: string, round: string, delayMs: number): Promise<{ seen:
   const said = importOutcomes(imported.stdout);
   const store = await openStore(db);
   try {
-    const rows = (await store
-      .db('contract_lines as cl')
+    const rows = (await knexOf(store)('contract_lines as cl')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .leftJoin('order_lines as ol', 'ol.contract_line_id', 'cl.id')
       .leftJoin('change_orders as o', 'o.id', 'ol.order_id')

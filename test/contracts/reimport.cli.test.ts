@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
 import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
+import { knexOf } from '../../src/store/store.js';
 
 const CANCEL_HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日';
 const END = `${new Date().getUTCFullYear() + 1}-12-31`;
@@ -64,14 +65,12 @@ async function storedLines(
 ): Promise<{ code: string; sub: string; q: number; price: number; trial: boolean; status: string; serials: string[] }[]> {
   const store = await openStore(join(dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const lines = await store
-      .db('contract_lines as cl')
+    const lines = await knexOf(store)('contract_lines as cl')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .where('c.contract_no', contractNo)
       .orderBy('cl.line_no')
       .select('cl.*');
-    const serials = await store
-      .db('serials')
+    const serials = await knexOf(store)('serials')
       .whereIn(
         'line_id',
         lines.map((l) => l.id),

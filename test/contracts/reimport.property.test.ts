@@ -24,6 +24,7 @@ import { importContractFile } from '../../src/contracts/importContracts.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
+import { knexOf } from '../../src/store/store.js';
 
 const HEADER =
   'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
@@ -269,11 +270,10 @@ function nextCancel(model: Model, seed: number): { row: string; contract: ModelC
 /** Each contract as the store holds it, in the model's terms, lines in a canonical order. */
 async function storeView(store: Store): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const contracts = await store.db('contracts').orderBy('contract_no');
+  const contracts = await knexOf(store)('contracts').orderBy('contract_no');
   for (const c of contracts) {
-    const lines = await store.db('contract_lines').where({ contract_id: c.id }).orderBy('line_no');
-    const serials = await store
-      .db('serials')
+    const lines = await knexOf(store)('contract_lines').where({ contract_id: c.id }).orderBy('line_no');
+    const serials = await knexOf(store)('serials')
       .whereIn(
         'line_id',
         lines.map((l) => l.id),

@@ -21,6 +21,7 @@ import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier, type SupplierSimulator } from '../../src/supplier/index.js';
 import { copyDb, importedBase, integrityViolations, readCsv, startCli, useTempDir } from './helpers.js';
 import { diffViews, viewStore } from './snapshot.js';
+import { knexOf, storeOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-busy-');
 const ROWS = 300;
@@ -41,7 +42,7 @@ const busy = () => Object.assign(new Error('SQLITE_BUSY: database is locked (inj
  */
 function injectBusy(store: Store, fail: (trx: Knex.Transaction) => Promise<boolean>, between?: () => Promise<void>): Store & { injected: () => number } {
   let injected = 0;
-  const db = new Proxy(store.db, {
+  const db = new Proxy(knexOf(store), {
     get(target, prop, receiver) {
       if (prop !== 'transaction') return Reflect.get(target, prop, receiver) as unknown;
       return <T>(work: (trx: Knex.Transaction) => Promise<T>) =>
@@ -60,7 +61,8 @@ function injectBusy(store: Store, fail: (trx: Knex.Transaction) => Promise<boole
           });
     },
   });
-  return { ...store, db, injected: () => injected };
+  const wrapped = storeOf({ db, dialect: store.dialect, location: store.location, access: store.access, close: () => store.close() });
+  return Object.assign(wrapped, { injected: () => injected });
 }
 
 interface InProcess {
@@ -79,7 +81,7 @@ function inProcess(store: Store, real: Store): InProcess {
       supplierName: 'sim',
       log: () => undefined,
       supplier: async () => {
-        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, await loadSubscriptionSeeds(real.db), {
+        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 3 }, await loadSubscriptionSeeds(knexOf(real)), {
           timeoutMs: 5_000,
           maxAttempts: 3,
           baseDelayMs: 1,
@@ -118,13 +120,13 @@ describe('busy answers from the store', () => {
         const keys = new Map<string, Set<string>>();
         for (const c of run.simulator()?.callLog() ?? [])
           if (c.method === 'PATCH' && c.subscriptionId) keys.set(c.subscriptionId, (keys.get(c.subscriptionId) ?? new Set()).add(String(c.idempotencyKey)));
-        expect(await integrityViolations(real.db, original)).toEqual([]);
+        expect(await integrityViolations(knexOf(real), original)).toEqual([]);
         // The simulator words its refusals with a time of its own: not part of what is compared.
         const rows = readCsv(summary.resultPath).map((r) => ({
           ...r,
           error_message: (r['error_message'] ?? '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>'),
         }));
-        results.push({ view: await viewStore(real.db), rows, exitCode: summary.exitCode, keysPerSub: [...keys.values()].map((k) => k.size) });
+        results.push({ view: await viewStore(knexOf(real)), rows, exitCode: summary.exitCode, keysPerSub: [...keys.values()].map((k) => k.size) });
       } finally {
         await run.close();
       }
@@ -150,8 +152,7 @@ describe('busy answers from the store', () => {
     fs.writeFileSync(file, `契約番号,商品コード,解約数,依頼番号\r\n${no(3)},O365-E1,1,R-3\r\n${no(4)},O365-E1,1,R-4\r\n${no(5)},O365-E1,1,R-5\r\n`);
     const real = await openStore(dbFile);
     let failed = false;
-    const line = (await real
-      .db('contract_lines as cl')
+    const line = (await knexOf(real)('contract_lines as cl')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .where('c.contract_no', no(3))
       .first('cl.id', 'cl.contract_id', 'cl.quantity')) as { id: number; contract_id: number; quantity: number };
@@ -161,7 +162,7 @@ describe('busy answers from the store', () => {
       async (trx) => !failed && (failed = Number(((await trx('change_orders').count({ n: '*' }))[0] as { n: number }).n) > 0),
       // Meanwhile an overlapping run commits its own order on contract 1's line.
       async () => {
-        await real.db.transaction(async (trx) => {
+        await knexOf(real).transaction(async (trx) => {
           const now = '2026-01-01 00:00:00';
           await trx('sequences').where({ name: 'order_no' }).increment('value', 1);
           const [orderId] = await trx('change_orders').insert({
@@ -195,16 +196,16 @@ describe('busy answers from the store', () => {
       const summary = await runCancelFile(run.deps, file, options(dir));
       expect(store.injected()).toBe(1);
       const rows = readCsv(summary.resultPath).map((r) => `${r['contract_no']} ${r['result']} ${r['error_code']} ${r['order_no']}`);
-      const rival = (await real.db('change_orders').where({ order_no: 'RIVAL-1' }).first('id', 'status')) as { id: number; status: string };
+      const rival = (await knexOf(real)('change_orders').where({ order_no: 'RIVAL-1' }).first('id', 'status')) as { id: number; status: string };
       expect(rival.status, "the other run's order is left to it").toBe('requested');
       expect(rows[0]).toMatch(new RegExp(`^${no(3)} refused LINE_HAS_OPEN_ORDER $`));
       expect(rows[1]).toMatch(new RegExp(`^${no(4)} completed  \\S+`));
       expect(rows[2]).toMatch(new RegExp(`^${no(5)} completed  \\S+`));
       expect(rows.join('\n')).not.toContain('RIVAL-1');
-      expect(Number((await real.db('contract_lines').where({ id: line.id }).first('quantity')).quantity)).toBe(line.quantity);
-      const keys = (await real.db('request_keys').orderBy('request_id').select('request_id')) as { request_id: string }[];
+      expect(Number((await knexOf(real)('contract_lines').where({ id: line.id }).first('quantity')).quantity)).toBe(line.quantity);
+      const keys = (await knexOf(real)('request_keys').orderBy('request_id').select('request_id')) as { request_id: string }[];
       expect(keys.map((k) => k.request_id)).toEqual(['R-4', 'R-5']);
-      expect(await integrityViolations(real.db, original)).toEqual([]);
+      expect(await integrityViolations(knexOf(real), original)).toEqual([]);
     } finally {
       await run.close();
     }
@@ -252,7 +253,7 @@ describe('busy answers from the store', () => {
     ]);
     const s = await openStore(dbFile);
     try {
-      expect(await integrityViolations(s.db, original)).toEqual([]);
+      expect(await integrityViolations(knexOf(s), original)).toEqual([]);
     } finally {
       await s.close();
     }

@@ -19,6 +19,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 import { integrityViolations, lineQuantities, readCsv, rng, runCli, seedFromEnv, useTempDir, type Ran } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const SEED = seedFromEnv('KAIYAKU_FUZZ_SEED');
 const CASES = Number(process.env['KAIYAKU_FUZZ_CASES'] ?? 300);
@@ -223,7 +224,7 @@ const deps = (): PipelineDeps => ({
   supplier: async () => {
     // A simulator seeded from the store as it is now, as each CLI process does.
     await supplier?.close();
-    supplier = createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: SEED }, await loadSubscriptionSeeds(store.db), {
+    supplier = createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: SEED }, await loadSubscriptionSeeds(knexOf(store)), {
       timeoutMs: 5_000,
       maxAttempts: 3,
       baseDelayMs: 1,
@@ -237,9 +238,9 @@ const deps = (): PipelineDeps => ({
 async function fingerprint(): Promise<string> {
   const parts: string[] = [];
   for (const table of ['change_orders', 'order_lines', 'line_claims', 'runs', 'run_rows', 'request_keys', 'cancelled_serials', 'audit_log']) {
-    parts.push(`${table}=${((await store.db(table).count({ n: '*' }))[0] as { n: number }).n}`);
+    parts.push(`${table}=${((await knexOf(store)(table).count({ n: '*' }))[0] as { n: number }).n}`);
   }
-  const q = (await store.db('contract_lines').sum({ q: 'quantity' }))[0] as { q: number };
+  const q = (await knexOf(store)('contract_lines').sum({ q: 'quantity' }))[0] as { q: number };
   return `${parts.join(' ')} quantity=${q.q}`;
 }
 
@@ -271,7 +272,7 @@ describe('hostile cancellation files', () => {
     const contracts = path.join(tmp, 'contracts.csv');
     fs.writeFileSync(contracts, contractsCsv());
     await importContractFile({ ...deps(), operator: 'fuzz' }, contracts, 'auto');
-    original = await lineQuantities(store.db);
+    original = await lineQuantities(knexOf(store));
   });
   afterAll(async () => {
     await supplier?.close();
@@ -365,15 +366,15 @@ describe('hostile cancellation files', () => {
       const code = o.fileError?.code ?? (o.cli ? `cli exit ${o.cli.code}` : o.summary ? `exit ${o.summary.exitCode}` : 'failed');
       fileErrors.set(code, (fileErrors.get(code) ?? 0) + 1);
     }
-    const orders = ((await store.db('change_orders').count({ n: '*' }))[0] as { n: number }).n;
+    const orders = ((await knexOf(store)('change_orders').count({ n: '*' }))[0] as { n: number }).n;
     console.info(
       `fuzz (seed ${SEED}): ${cases.length - cliCases.length} cases in-process in ${inProcessMs} ms, ${cliCases.length} via the CLI in ${cliMs} ms; outcomes ${JSON.stringify(Object.fromEntries(fileErrors))}; ${orders} orders created`,
     );
     expect(problems.slice(0, 10), `seed ${SEED}`).toEqual([]);
 
     // The store after everything: sound, nothing left running or locked.
-    expect(await integrityViolations(store.db, original), `seed ${SEED}`).toEqual([]);
-    expect(await store.db('locks').select('name', 'holder')).toEqual([]);
+    expect(await integrityViolations(knexOf(store), original), `seed ${SEED}`).toEqual([]);
+    expect(await knexOf(store)('locks').select('name', 'holder')).toEqual([]);
     expect(Number(orders), 'some cases got through to orders').toBeGreaterThan(10);
   }, 170_000);
 });

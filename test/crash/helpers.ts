@@ -14,6 +14,7 @@ import { BIN, type ProcessResult } from '../support/cli.js';
 import type { Knex } from 'knex';
 import { openStore } from '../../src/store/connect.js';
 import { rawRows } from '../../src/store/sql.js';
+import { knexOf } from '../../src/store/store.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { BIN };
@@ -92,7 +93,7 @@ export async function importedBase(
   cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
   const s = await openStore(base);
   try {
-    return { gen, base, original: await lineQuantities(s.db) };
+    return { gen, base, original: await lineQuantities(knexOf(s)) };
   } finally {
     await s.close();
   }

@@ -34,6 +34,7 @@ import {
   useTempDir,
 } from './helpers.js';
 import { diffViews, viewStore, type StoreView } from './snapshot.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ROWS = 2500;
 const LATE = 5;
@@ -84,25 +85,25 @@ const command = (side: Side): string[] => [
 async function whereItStopped(db: string): Promise<{ phase: string; finished: boolean }> {
   const store = await openStore(db);
   try {
-    const run = (await store.db('runs').orderBy('id', 'desc').first('id', 'status', 'row_count')) as
+    const run = (await knexOf(store)('runs').orderBy('id', 'desc').first('id', 'status', 'row_count')) as
       { id: number; status: string; row_count: number | null } | undefined;
     if (!run) return { phase: 'before its run was recorded', finished: false };
     if (run.status === 'done') return { phase: 'after the run was finished (reports written)', finished: true };
     if (run.row_count === null) return { phase: 'staging rows', finished: false };
-    const staged = Number(((await store.db('run_rows').where({ run_id: run.id, outcome: 'staged' }).count({ n: '*' }))[0] as { n: number }).n);
+    const staged = Number(((await knexOf(store)('run_rows').where({ run_id: run.id, outcome: 'staged' }).count({ n: '*' }))[0] as { n: number }).n);
     if (staged > 0) return { phase: `judging (${ROWS - staged} of ${ROWS} rows judged)`, finished: false };
     const byStatus = new Map(
-      ((await store.db('change_orders').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [
+      ((await knexOf(store)('change_orders').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [
         r.status,
         Number(r.n),
       ]),
     );
     const lines = new Map(
-      ((await store.db('order_lines').groupBy('linkage_status').select('linkage_status').count({ n: '*' })) as { linkage_status: string; n: number }[]).map(
-        (r) => [r.linkage_status, Number(r.n)],
-      ),
+      (
+        (await knexOf(store)('order_lines').groupBy('linkage_status').select('linkage_status').count({ n: '*' })) as { linkage_status: string; n: number }[]
+      ).map((r) => [r.linkage_status, Number(r.n)]),
     );
-    const sent = Number(((await store.db('order_lines').whereNotNull('sent_at').count({ n: '*' }))[0] as { n: number }).n);
+    const sent = Number(((await knexOf(store)('order_lines').whereNotNull('sent_at').count({ n: '*' }))[0] as { n: number }).n);
     const word = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ${n}`).join(', ');
     return { phase: `advancing (orders: ${word(byStatus)}; lines: ${word(lines)}, sent ${sent})`, finished: false };
   } finally {
@@ -129,20 +130,19 @@ interface Outcome {
 async function outcome(side: Side, original: Map<number, number>): Promise<Outcome> {
   const store = await openStore(side.db);
   try {
-    const view = await viewStore(store.db);
-    const integrity = await integrityViolations(store.db, original);
+    const view = await viewStore(knexOf(store));
+    const integrity = await integrityViolations(knexOf(store), original);
     const targets = new Map<string, number>();
-    for (const r of (await store
-      .db('order_lines as ol')
+    for (const r of (await knexOf(store)('order_lines as ol')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .select('cl.subscription_id', 'ol.quantity_after')) as { subscription_id: string; quantity_after: number }[]) {
       targets.set(r.subscription_id, Number(r.quantity_after));
     }
     const quantities = new Map<string, number>();
-    for (const r of (await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[])
+    for (const r of (await knexOf(store)('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[])
       quantities.set(r.subscription_id, Number(r.quantity));
     const orderNos = new Map<string, string>();
-    for (const r of (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
+    for (const r of (await knexOf(store)('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
       contract_no: string;
       order_no: string;
     }[])

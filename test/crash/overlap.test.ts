@@ -13,6 +13,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
 import { copyDb, type CsvRow, importedBase, integrityViolations, type Ran, readCsv, startCli, useTempDir } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 1500;
 const tmp = useTempDir('kaiyaku-overlap-');
@@ -36,7 +37,7 @@ async function scenario(name: string): Promise<{ dir: string; db: string; url: s
   const db = path.join(dir, 'store.db');
   copyDb(base, db);
   const store = await openStore(db);
-  const seeds = await loadSubscriptionSeeds(store.db);
+  const seeds = await loadSubscriptionSeeds(knexOf(store));
   await store.close();
   const server = await startSupplierServer({ port: 0, knobs: { latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 7 }, seeds });
   servers.push(server);
@@ -122,9 +123,8 @@ describe('two cancel runs at once on different files', () => {
       expect(resA.size).toBe(1000);
       expect(resB.size).toBe(1000);
       const orders = await withStore(s.db, async (store) => {
-        expect(await integrityViolations(store.db, original)).toEqual([]);
-        const rows = (await store
-          .db('change_orders as o')
+        expect(await integrityViolations(knexOf(store), original)).toEqual([]);
+        const rows = (await knexOf(store)('change_orders as o')
           .join('contracts as c', 'c.id', 'o.contract_id')
           .select('c.contract_no', 'o.order_no', 'o.status')) as { contract_no: string; order_no: string; status: string }[];
         const out = new Map<string, { order_no: string; status: string }[]>();
@@ -168,7 +168,7 @@ describe('two cancel runs at once on different files', () => {
         s.db,
         async (store) =>
           new Map(
-            ((await store.db('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[]).map((r) => [
+            ((await knexOf(store)('contract_lines').select('subscription_id', 'quantity')) as { subscription_id: string; quantity: number }[]).map((r) => [
               r.subscription_id,
               Number(r.quantity),
             ]),
@@ -211,10 +211,10 @@ describe('two cancel runs at once whose files share request ids', () => {
     expect(resA.length).toBe(700);
     expect(resB.length).toBe(700);
     await withStore(s.db, async (store) => {
-      expect(await integrityViolations(store.db, original)).toEqual([]);
+      expect(await integrityViolations(knexOf(store), original)).toEqual([]);
       const orders = new Map(
         (
-          (await store.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
+          (await knexOf(store)('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('c.contract_no', 'o.order_no')) as {
             contract_no: string;
             order_no: string;
           }[]
@@ -222,7 +222,7 @@ describe('two cancel runs at once whose files share request ids', () => {
       );
       const twice = range(1, 700).filter((k) => orders.has(contractNo(k)) && orders.has(contractNo(k + 700)));
       expect(twice.slice(0, 5), 'request ids done twice').toEqual([]);
-      expect(Number(((await store.db('request_keys').count({ n: '*' }))[0] as { n: number }).n)).toBe(700);
+      expect(Number(((await knexOf(store)('request_keys').count({ n: '*' }))[0] as { n: number }).n)).toBe(700);
     });
     const tally = (rows: CsvRow[]) => rows.reduce<Record<string, number>>((acc, r) => ((acc[r['result'] ?? ''] = (acc[r['result'] ?? ''] ?? 0) + 1), acc), {});
     console.info(`shared request ids: A exit ${ra.code} ${JSON.stringify(tally(resA))}, B exit ${rb.code} ${JSON.stringify(tally(resB))}`);
@@ -277,19 +277,18 @@ describe('the same file submitted twice at once', () => {
     }
     console.info(`same file twice at once:\n  ${notes.join('\n  ')}`);
     await withStore(s.db, async (store) => {
-      expect(await integrityViolations(store.db, original)).toEqual([]);
-      const perContract = (await store
-        .db('change_orders as o')
+      expect(await integrityViolations(knexOf(store), original)).toEqual([]);
+      const perContract = (await knexOf(store)('change_orders as o')
         .join('contracts as c', 'c.id', 'o.contract_id')
         .groupBy('c.contract_no')
         .select('c.contract_no')
         .count({ n: '*' })) as { contract_no: string; n: number }[];
       expect(perContract.length).toBe(1400);
       expect(perContract.filter((r) => Number(r.n) !== 1)).toEqual([]);
-      expect(Number(((await store.db('change_orders').whereNot({ status: 'completed' }).count({ n: '*' }))[0] as { n: number }).n)).toBe(0);
-      const runs = (await store.db('runs').select('status', 'row_count')) as { status: string; row_count: number }[];
+      expect(Number(((await knexOf(store)('change_orders').whereNot({ status: 'completed' }).count({ n: '*' }))[0] as { n: number }).n)).toBe(0);
+      const runs = (await knexOf(store)('runs').select('status', 'row_count')) as { status: string; row_count: number }[];
       expect(runs.filter((r) => r.status !== 'done')).toEqual([]);
-      expect(await store.db('locks').select('name')).toEqual([]);
+      expect(await knexOf(store)('locks').select('name')).toEqual([]);
     });
   }, 180_000);
 });

@@ -39,6 +39,7 @@ import { jstDate } from '../../src/domain/dates.js';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
 import { fetchSimStats, runIn } from '../support/sandbox.js';
+import { knexOf } from '../../src/store/store.js';
 
 /** The master: lines the supplier takes, settles late (SLOW-), refuses (NCE-LATE-), or does not know of (no id). */
 const LINES = [
@@ -124,8 +125,7 @@ function expectEveryRowReported(m: Model, name: string, rows: number, reportsDir
 async function orderStates(m: Model, orderNos: readonly string[]): Promise<Map<string, string>> {
   const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const rows = (await store
-      .db('change_orders as o')
+    const rows = (await knexOf(store)('change_orders as o')
       .join('order_lines as ol', 'ol.order_id', 'o.id')
       .whereIn('o.order_no', [...orderNos])
       .orderBy('ol.id')
@@ -164,8 +164,7 @@ async function supplierQuantities(url: string): Promise<Map<string, number>> {
 async function checkInvariants(m: Model, label: string): Promise<void> {
   const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    const lines = (await store
-      .db('contract_lines as cl')
+    const lines = (await knexOf(store)('contract_lines as cl')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .select('cl.id', 'c.contract_no', 'cl.product_code', 'cl.subscription_id', 'cl.quantity')) as {
       id: number;
@@ -175,10 +174,9 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
       quantity: number;
     }[];
     const claims = new Set(
-      ((await store.db('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)),
+      ((await knexOf(store)('line_claims').select('contract_line_id')) as { contract_line_id: number }[]).map((c) => Number(c.contract_line_id)),
     );
-    const orderLines = (await store
-      .db('order_lines as ol')
+    const orderLines = (await knexOf(store)('order_lines as ol')
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .select('ol.contract_line_id', 'ol.linkage_status', 'ol.linkage_code', 'ol.link_claim', 'o.status')) as {
       contract_line_id: number;
@@ -381,7 +379,7 @@ function resultsOf(m: Model, name: string): string[] {
 async function orderCount(m: Model): Promise<number> {
   const store = await openStore(join(m.dir, 'kaiyaku.db'), { access: 'read' });
   try {
-    return Number(((await store.db('change_orders').count({ n: '*' }))[0] as { n: number }).n);
+    return Number(((await knexOf(store)('change_orders').count({ n: '*' }))[0] as { n: number }).n);
   } finally {
     await store.close();
   }
@@ -433,9 +431,8 @@ async function ageStore(m: Model, days: number): Promise<void> {
   const back = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
   try {
     for (const table of ['runs', 'change_orders']) {
-      for (const r of (await store.db(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
-        await store
-          .db(table)
+      for (const r of (await knexOf(store)(table).select('id', 'applied_on')) as { id: number; applied_on: string }[])
+        await knexOf(store)(table)
           .where({ id: r.id })
           .update({ applied_on: back(r.applied_on) });
     }

@@ -14,6 +14,7 @@ import { FIXTURES } from '../support/sandbox.js';
 import { runCli } from '../support/cli.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { parseCsv } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const END = `${new Date().getUTCFullYear() + 1}-12-31`;
 const made: string[] = [];
@@ -41,7 +42,7 @@ async function folderWithStore(label: string, dialect: 'sqlite' | 'postgres'): P
 async function seats(db: string): Promise<Record<string, number>> {
   const store = await openStore(db);
   try {
-    const rows = (await store.db('contract_lines').select('product_code', 'quantity')) as { product_code: string; quantity: number }[];
+    const rows = (await knexOf(store)('contract_lines').select('product_code', 'quantity')) as { product_code: string; quantity: number }[];
     return Object.fromEntries(rows.map((r) => [r.product_code, Number(r.quantity)]));
   } finally {
     await store.close();

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../crash/helpers.js';
 import { aStore, serveSupplier, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import { cancelCsv, drop, nightArgs, prepareBase, readSummary, setUpNight, startCli, withStore, type Base, type NightJson } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const made: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -95,7 +96,7 @@ describe('files a night leaves with rows still to do', () => {
     await run.waitForStderr(/"name":"file\.started".*grow\.csv/);
     // Once its five rows are staged (read), a sixth is appended.
     const deadline = Date.now() + 30_000;
-    while (!(await withStore(night, (st) => st.db('runs').whereNotNull('row_count').first('id')))) {
+    while (!(await withStore(night, (st) => knexOf(st)('runs').whereNotNull('row_count').first('id')))) {
       expect(Date.now(), 'the night staged the file').toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -121,7 +122,7 @@ describe('files a night leaves with rows still to do', () => {
     drop(night, 'held.csv', content);
     // The file's lock as a live run on this host holds it (this test's own process).
     await withStore(night, (s) =>
-      s.db('locks').insert({
+      knexOf(s)('locks').insert({
         name: `file:${createHash('sha256').update(content).digest('hex')}`,
         holder: `${os.hostname()}:${process.pid}:test`,
         acquired_at: new Date().toISOString(),

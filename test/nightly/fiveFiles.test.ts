@@ -25,6 +25,7 @@ import {
   type NightJson,
   type Ran,
 } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const contractNo = (i: number) => `NCN202401-${String(i).padStart(10, '0')}`;
 const NAMES = ['01-good.csv', '02-good.csv', '03-half-wrong.csv', '04-unreadable.csv', '05-no-contract-column.csv'];
@@ -146,7 +147,7 @@ describe('a night of five files', () => {
     expect(summary.supplier.calls).toBeGreaterThan(0);
     expect(summary.supplier.failures).toBe(0);
     // One finished run per processed file; none for the files set aside.
-    const runs = await withStore(night, (s) => s.db('runs').select('file_name', 'status'));
+    const runs = await withStore(night, (s) => knexOf(s)('runs').select('file_name', 'status'));
     expect(runs.map((r: { file_name: string }) => path.basename(r.file_name)).sort()).toEqual(NAMES.slice(0, 3));
     expect(runs.every((r: { status: string }) => r.status === 'done')).toBe(true);
   });
@@ -171,7 +172,7 @@ describe('a night of five files', () => {
     expect(ls(night.archive)).toEqual([...NAMES.slice(0, 3), 'rejected']);
     expect(ls(path.join(night.archive, 'rejected'))).toHaveLength(4);
     for (const [n, bytes] of before) if (bytes) expect(fs.readFileSync(path.join(night.reports, n))).toEqual(bytes);
-    const runs = await withStore(night, (st) => st.db('runs').count({ n: '*' }));
+    const runs = await withStore(night, (st) => knexOf(st)('runs').count({ n: '*' }));
     expect(Number((runs[0] as { n: number }).n)).toBe(3);
   });
 });

@@ -18,6 +18,7 @@ import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 import { BIN } from '../support/cli.js';
 import { snapshot } from '../support/sandbox.js';
 import { cliSync, useTempDir } from '../crash/helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-hands-');
 const stores: Store[] = [];
@@ -95,7 +96,7 @@ describe('other hands in the inbox', () => {
     fs.utimesSync(path.join(n.inbox, 'a.csv'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
     const second = await n.run();
     expect(second.files.map((f) => [f.file, f.status, f.counts?.completed, f.counts?.already_done])).toEqual([['a.csv', 'archived', 1, 1]]);
-    expect(Number(((await n.store.db('change_orders').count({ n: '*' }))[0] as { n: number }).n)).toBe(2);
+    expect(Number(((await knexOf(n.store)('change_orders').count({ n: '*' }))[0] as { n: number }).n)).toBe(2);
   });
 });
 

@@ -12,6 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
 import { BIN, type ProcessResult } from '../support/cli.js';
 import { openStore, type Store } from '../../src/store/connect.js';
+import { knexOf } from '../../src/store/store.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export { BIN };
@@ -210,7 +211,7 @@ export function readCsv(file: string): CsvRow[] {
 /** The store's orders with their contract numbers (read directly: cheaper than `orders list`). */
 export async function storeOrders(night: Night): Promise<{ order_no: string; contract_no: string; status: string }[]> {
   return withStore(night, (s) =>
-    s.db('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('o.order_no', 'c.contract_no', 'o.status').orderBy('o.id'),
+    knexOf(s)('change_orders as o').join('contracts as c', 'c.id', 'o.contract_id').select('o.order_no', 'c.contract_no', 'o.status').orderBy('o.id'),
   );
 }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, runCli, setUpNight, sleep, startCli, storeOrders, withStore } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ROWS = 3000;
 
@@ -22,7 +23,7 @@ describe('a killed night', () => {
     // Kill it once it has orders open (created, not yet all confirmed).
     const open = await withStore(night, async (s) => {
       for (let i = 0; i < 400; i++) {
-        const [row] = (await s.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })) as { n: number }[];
+        const [row] = (await knexOf(s)('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })) as { n: number }[];
         if (Number(row?.n) > 0) return Number(row?.n);
         await sleep(25);
       }
@@ -34,11 +35,11 @@ describe('a killed night', () => {
     expect(k.signal).toBe('SIGKILL');
 
     // What the killed night left: its lock, the file still in the inbox, no reports.
-    const locks = (await withStore(night, (s) => s.db('locks').select('name', 'holder'))) as { name: string; holder: string }[];
+    const locks = (await withStore(night, (s) => knexOf(s)('locks').select('name', 'holder'))) as { name: string; holder: string }[];
     expect(locks.find((l) => l.name === 'nightly')?.holder).toContain(`${os.hostname()}:${killed.pid}`);
     expect(ls(night.inbox)).toEqual(['big.csv']);
     const openLeft = Number(
-      ((await withStore(night, (s) => s.db('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })))[0] as { n: number }).n,
+      ((await withStore(night, (s) => knexOf(s)('change_orders').whereIn('status', ['requested', 'accepted']).count({ n: '*' })))[0] as { n: number }).n,
     );
     expect(openLeft).toBeGreaterThan(0);
 
@@ -74,8 +75,8 @@ describe('a killed night', () => {
     expect(orders).toHaveLength(ROWS);
     expect(new Set(orders.map((o) => o['contract_no'])).size).toBe(ROWS);
     expect(orders.every((o) => o['status'] === 'completed')).toBe(true);
-    const runs = (await withStore(night, (st) => st.db('runs').select('status', 'row_count'))) as { status: string; row_count: number }[];
+    const runs = (await withStore(night, (st) => knexOf(st)('runs').select('status', 'row_count'))) as { status: string; row_count: number }[];
     expect(runs.map((r) => [r.status, Number(r.row_count)])).toEqual([['done', ROWS]]);
-    expect(await withStore(night, (st) => st.db('locks').select('name'))).toEqual([]);
+    expect(await withStore(night, (st) => knexOf(st)('locks').select('name'))).toEqual([]);
   });
 });

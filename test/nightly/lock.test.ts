@@ -25,6 +25,7 @@ import {
   type Base,
   type Night,
 } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 let base: Base;
 beforeAll(() => {
@@ -34,7 +35,7 @@ beforeAll(() => {
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
 
 async function expectOneRunPerFile(night: Night, files: Record<string, number>): Promise<void> {
-  const runs = (await withStore(night, (s) => s.db('runs').select('file_name', 'status', 'row_count'))) as {
+  const runs = (await withStore(night, (s) => knexOf(s)('runs').select('file_name', 'status', 'row_count'))) as {
     file_name: string;
     status: string;
     row_count: number;
@@ -49,7 +50,7 @@ async function expectOneRunPerFile(night: Night, files: Record<string, number>):
   expect(orders).toHaveLength(total);
   expect(new Set(orders.map((o) => o['contract_no'])).size).toBe(total);
   expect(orders.every((o) => o['status'] === 'completed')).toBe(true);
-  expect(await withStore(night, (s) => s.db('locks').select('name'))).toEqual([]);
+  expect(await withStore(night, (s) => knexOf(s)('locks').select('name'))).toEqual([]);
 }
 
 // The three nights use stores of their own: they may run side by side.
@@ -122,8 +123,8 @@ describe.concurrent('the nightly lock', () => {
     const setLock = (holder: string, minutesAgo: number) =>
       withStore(night, async (s) => {
         const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
-        await s.db('locks').delete();
-        await s.db('locks').insert({ name: 'nightly', holder, acquired_at: at, heartbeat_at: at });
+        await knexOf(s)('locks').delete();
+        await knexOf(s)('locks').insert({ name: 'nightly', holder, acquired_at: at, heartbeat_at: at });
       });
 
     // Another host, beating recently: we cannot see its process, so we wait.
@@ -163,7 +164,7 @@ describe.concurrent('the nightly lock', () => {
     const byHand = startCli(['cancel', manual, '--db', night.db, '--sim-latency-ms', '60', '--concurrency', '1', '--log-format', 'json'], night.dir);
     // Once its run is recorded it holds the file's lock.
     await withStore(night, async (s) => {
-      for (let i = 0; i < 400 && Number(((await s.db('locks').where('name', 'like', 'file:%').count({ n: '*' }))[0] as { n: number }).n) === 0; i++)
+      for (let i = 0; i < 400 && Number(((await knexOf(s)('locks').where('name', 'like', 'file:%').count({ n: '*' }))[0] as { n: number }).n) === 0; i++)
         await sleep(25);
     });
     const during = await runCli(nightArgs(night, ['--settle-seconds', '0']), night.dir);

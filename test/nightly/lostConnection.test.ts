@@ -17,6 +17,7 @@ import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
 import { cliSync, generate, integrityViolations, lineQuantities, readCsv, startCli, useTempDir } from '../crash/helpers.js';
 import { startPgProxy } from '../support/pgProxy.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 3000;
 const tmp = useTempDir('kaiyaku-lost-');
@@ -69,12 +70,12 @@ async function expectAllDone(dir: string, inbox: string, db: string, original: M
   expect(results.filter((r) => r['result'] !== 'completed' && r['result'] !== 'already_done').slice(0, 3)).toEqual([]);
   const store = await openStore(db);
   try {
-    expect(await integrityViolations(store.db, original)).toEqual([]);
-    const orders = (await store.db('change_orders').select('contract_id', 'status')) as { contract_id: number; status: string }[];
+    expect(await integrityViolations(knexOf(store), original)).toEqual([]);
+    const orders = (await knexOf(store)('change_orders').select('contract_id', 'status')) as { contract_id: number; status: string }[];
     expect(orders).toHaveLength(CONTRACTS);
     expect(new Set(orders.map((o) => o.contract_id)).size).toBe(CONTRACTS);
     expect(orders.every((o) => o.status === 'completed')).toBe(true);
-    expect(await store.db('locks').select('name')).toEqual([]);
+    expect(await knexOf(store)('locks').select('name')).toEqual([]);
   } finally {
     await store.close();
   }
@@ -97,7 +98,7 @@ describe.skipIf(!PG_URL)('a night on PostgreSQL whose connections are lost', () 
     await schema.admin.raw(`create schema ${schema.name}`);
     cliSync(['contracts', 'import', gen.contracts, '--db', schema.url, '--quiet'], tmp);
     const store = await openStore(schema.url);
-    original = await lineQuantities(store.db);
+    original = await lineQuantities(knexOf(store));
     await store.close();
   }
 
@@ -165,7 +166,7 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
     cliSync(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
     const store = await openStore(db);
     stores.push(store);
-    return { store, original: await lineQuantities(store.db) };
+    return { store, original: await lineQuantities(knexOf(store)) };
   }
 
   /**
@@ -183,7 +184,7 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
       supplier: async () => {
         const failure = failures.shift();
         if (failure) throw failure;
-        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(store.db), {
+        supplier ??= createSimSupplier({ latencyMs: 0, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(knexOf(store)), {
           timeoutMs: 5_000,
           maxAttempts: 3,
           baseDelayMs: 1,
@@ -249,8 +250,8 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
     const last = await runInbox(depsFailing(store, []), nightOptions(inbox));
     expect(last.exitCode).toBe(0);
     expect(fs.readdirSync(inbox).filter((n) => n.endsWith('.csv'))).toEqual([]);
-    expect(await integrityViolations(store.db, original)).toEqual([]);
-    const orders = (await store.db('change_orders').select('contract_id', 'status')) as { contract_id: number; status: string }[];
+    expect(await integrityViolations(knexOf(store), original)).toEqual([]);
+    const orders = (await knexOf(store)('change_orders').select('contract_id', 'status')) as { contract_id: number; status: string }[];
     expect(new Set(orders.map((o) => o.contract_id)).size).toBe(CONTRACTS);
     expect(orders.filter((o) => o.status !== 'completed')).toEqual([]);
   }, 180_000);
@@ -267,6 +268,6 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
       ['f3.csv', 'archived'],
     ]);
     expect(named(events, 'file.retried')).toHaveLength(1);
-    expect(await integrityViolations(store.db, original)).toEqual([]);
+    expect(await integrityViolations(knexOf(store), original)).toEqual([]);
   }, 180_000);
 });

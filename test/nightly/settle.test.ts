@@ -22,6 +22,7 @@ import {
   withStore,
   type Base,
 } from './helpers.js';
+import { knexOf } from '../../src/store/store.js';
 
 const BIG = 400;
 const LATE = 100;
@@ -131,7 +132,7 @@ describe.concurrent('settle rule', () => {
     const orders = await storeOrders(night);
     expect(orders).toHaveLength(BIG + 2 * LATE);
     expect(new Set(orders.map((o) => o['contract_no'])).size).toBe(BIG + 2 * LATE);
-    const runs = await withStore(night, (st) => st.db('runs').select('file_name', 'status', 'row_count'));
+    const runs = await withStore(night, (st) => knexOf(st)('runs').select('file_name', 'status', 'row_count'));
     expect(runs.map((r: { file_name: string; row_count: number }) => [path.basename(r.file_name), Number(r.row_count)]).sort()).toEqual([
       ['a-big.csv', BIG],
       ['m-growing.csv', LATE],

@@ -20,6 +20,7 @@ import { useTempDir } from './harness.js';
 import { apply, honestGet, honestPatch, resource, startHostileSupplier, type Asked, type HostileSupplier, type Reply } from './hostileSupplier.js';
 import { readCsv, writeCancelFile } from './operatorCli.js';
 import { aTestStore, importContractsOn, kaiyakuOn, lineRows, readStore, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-answers-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -60,8 +61,7 @@ const line = async (store: TestStore, subscriptionId: string) => (await lineRows
 /** cancel quantity and quantity after of each order line, by subscription. */
 async function orderLineQuantities(store: TestStore): Promise<Map<string, [number, number]>> {
   return readStore(store, async (s) => {
-    const rows = await s
-      .db('order_lines as ol')
+    const rows = await knexOf(s)('order_lines as ol')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
       .select('cl.subscription_id', 'ol.cancel_quantity', 'ol.quantity_after');
     return new Map(
@@ -116,7 +116,7 @@ describe.each(STORE_KINDS)('a 200 to a change is done only with the subscription
     // Something at the supplier's address answered: the orders are linked with it, and a run
     // through another supplier leaves them alone.
     const linkedWith = await readStore(store, async (s) =>
-      (await s.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
+      (await knexOf(s)('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
     );
     expect(linkedWith.every((w) => w !== null && w.startsWith(supplier.url))).toBe(true);
     // Nothing confirmed: the store keeps 10 seats on both (the supplier holds 8 and 10).
@@ -179,8 +179,8 @@ describe.each(STORE_KINDS)('a 200 to a change is done only with the subscription
     expect((await seatsInStore(store)).get(SUBS[0]!)).toBe(7);
     expect(held(supplier)).toEqual([7]);
     const { serials, audit } = await readStore(store, async (s) => ({
-      serials: await s.db('cancelled_serials').select('serial_no', 'cancel_quantity'),
-      audit: (await s.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).select('detail')).map(
+      serials: await knexOf(s)('cancelled_serials').select('serial_no', 'cancel_quantity'),
+      audit: (await knexOf(s)('audit_log').where({ action: 'supplier-settled-other-quantity' }).select('detail')).map(
         (r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>,
       ),
     }));
@@ -305,17 +305,16 @@ describe.each(STORE_KINDS)('a change sent that settles at another quantity is ne
     const [first, second] = await lineRows(store);
     // What the earlier version wrote, and a store from before migration 013.
     await writeStore(store, async (s) => {
-      const ids = (await s.db('order_lines').orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
-      await s.db('order_lines').where({ id: ids[0] }).update({
+      const ids = (await knexOf(s)('order_lines').orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
+      await knexOf(s)('order_lines').where({ id: ids[0] }).update({
         linkage_status: 'failed',
         linkage_code: 'SUPPLIER_QUANTITY_MISMATCH',
         linkage_message: 'the supplier holds 9 seats, the store 10; nothing was sent',
       });
-      await s
-        .db('order_lines')
+      await knexOf(s)('order_lines')
         .where({ id: ids[1] })
         .update({ linkage_status: 'failed', linkage_code: 'NOT_FOUND', linkage_message: 'subscription not found' });
-      await s.db('knex_migrations').where({ name: '013_reopen_sent_refusals' }).delete();
+      await knexOf(s)('knex_migrations').where({ name: '013_reopen_sent_refusals' }).delete();
     });
     // A command that writes migrates the store first.
     await withdrawAcceptanceRefused(store, dir, first!.orderNo);
@@ -373,7 +372,7 @@ describe.each(STORE_KINDS)('review 3: the supplier ignoring a change, and a conf
     expect((await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--quiet'])).code).toBe(0);
     expect((await seatsInStore(store)).get(SUBS[0]!)).toBe(9);
     expect((await orderLineQuantities(store)).get(SUBS[0]!)).toEqual([1, 9]);
-    const serials = await readStore(store, (s) => s.db('cancelled_serials').select('cancel_quantity'));
+    const serials = await readStore(store, (s) => knexOf(s)('cancelled_serials').select('cancel_quantity'));
     expect(serials.map((r: Record<string, unknown>) => Number(r['cancel_quantity']))).toEqual([1]);
   });
 });

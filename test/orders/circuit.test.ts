@@ -18,6 +18,7 @@ import {
 } from '../../src/supplier/index.js';
 import { createSimTransport } from '../../src/supplier/sim/transport.js';
 import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore, type LineState, type TestDeps } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();
 const ROWS = 200;
@@ -126,7 +127,7 @@ async function expectStoppedEarly(deps: TestDeps, run: Awaited<ReturnType<typeof
 
 /** A resume against a healthy simulator sends every line once, with its stored key and target. */
 async function expectResumeCompletes(deps: TestDeps, before: LineState[], dead: DeadServer): Promise<void> {
-  const up = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(deps.store.db) });
+  const up = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(knexOf(deps.store)) });
   try {
     // A healthy supplier gets the client's usual patience: 200 ms (for the dead ones) is less
     // than a loaded machine may take to answer, and a retry would count a call twice.
@@ -186,7 +187,7 @@ describe('circuit breaker: a supplier that is down stops the run after a few cal
   it('the next run on the same client starts with the circuit closed', async () => {
     const rows = 30;
     await withImportedStore(tmp.make('same-client'), { rows, prefix: 'SMC' }, async ({ deps, gen }) => {
-      const simulator = new SupplierSimulator(HEALTHY, await loadSubscriptionSeeds(deps.store.db));
+      const simulator = new SupplierSimulator(HEALTHY, await loadSubscriptionSeeds(knexOf(deps.store)));
       const sim = createSimTransport(simulator);
       let down = true;
       let refused = 0;

@@ -15,6 +15,7 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { cancelOptions, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir, type TestDeps } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-claims-');
 const drops: (() => Promise<void>)[] = [];
@@ -48,7 +49,7 @@ async function acceptedOrders(kind: (typeof KINDS)[number], name: string, rows: 
 }
 
 async function claim(deps: TestDeps, lineIds: number[], holder: string, untilMs: number): Promise<void> {
-  await deps.store.db('order_lines').whereIn('id', lineIds).update({ link_claim: holder, link_claimed_until: untilMs });
+  await knexOf(deps.store)('order_lines').whereIn('id', lineIds).update({ link_claim: holder, link_claimed_until: untilMs });
 }
 
 function patchedSubscriptions(sim: ReturnType<typeof createSimSupplier>): string[] {
@@ -83,7 +84,7 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     const after = await lineStates(deps.store);
     expect(after.slice(0, 3).map((l) => [l.orderStatus, l.linkageStatus])).toEqual(Array(3).fill(['accepted', 'unlinked']));
     expect(after.slice(3).every((l) => l.orderStatus === 'completed' && l.linkageStatus === 'linked')).toBe(true);
-    const claims = await deps.store.db('order_lines').whereNotNull('link_claim').orderBy('id').pluck('link_claim');
+    const claims = await knexOf(deps.store)('order_lines').whereNotNull('link_claim').orderBy('id').pluck('link_claim');
     expect(claims).toEqual(Array(3).fill('other-host:4242:live'));
 
     // The rows of the lines another run holds say so; the others are done.
@@ -102,11 +103,11 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     // One call after another, 60–180 ms each: the last lines leave well after the takeover below.
     const sim = createSimSupplier({ latencyMs: 120, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 2 }, []);
     deps.setSupplier(() => sim);
-    const orderIds = (await deps.store.db('change_orders').orderBy('id').pluck('id')).map(Number);
+    const orderIds = (await knexOf(deps.store)('change_orders').orderBy('id').pluck('id')).map(Number);
     const running = advanceOrders(deps, orderIds, { until: 'linked', concurrency: 1, confirmUnsettled: false, linkLeaseMs: 200 });
     // Another run takes over the last three lines, as it would once the lease had lapsed.
     const lastThree = lines.slice(-3).map((l) => l.orderLineId);
-    while (Number((await deps.store.db('order_lines').whereNotNull('link_claim').count({ n: '*' }).first())?.n ?? 0) === 0)
+    while (Number((await knexOf(deps.store)('order_lines').whereNotNull('link_claim').count({ n: '*' }).first())?.n ?? 0) === 0)
       await new Promise((r) => setTimeout(r, 5));
     await claim(deps, lastThree, 'other-host:4244:taker', Date.now() + 600_000);
     const counts = await running;
@@ -122,8 +123,8 @@ describe.each(KINDS)('linkage claims (%s)', (kind) => {
     const after = await lineStates(deps.store);
     expect(after.slice(0, 5).every((l) => l.linkageStatus === 'linked')).toBe(true);
     expect(after.slice(-3).every((l) => l.linkageStatus === 'unlinked')).toBe(true);
-    expect(await deps.store.db('order_lines').whereIn('id', lastThree).pluck('link_claim')).toEqual(Array(3).fill('other-host:4244:taker'));
+    expect(await knexOf(deps.store)('order_lines').whereIn('id', lastThree).pluck('link_claim')).toEqual(Array(3).fill('other-host:4244:taker'));
     // What this run held is given back.
-    expect(await deps.store.db('order_lines').whereNotIn('id', lastThree).whereNotNull('link_claim').pluck('id')).toEqual([]);
+    expect(await knexOf(deps.store)('order_lines').whereNotIn('id', lastThree).whereNotNull('link_claim').pluck('id')).toEqual([]);
   });
 });

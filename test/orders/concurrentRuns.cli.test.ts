@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generate, getJson, serveSupplier, type SimCallBody, type SimStatsBody } from '../crash/helpers.js';
 import { useTempDir } from './harness.js';
 import { aTestStore, kaiyakuOn, lineRows, readStore, seatsInStore, startKaiyakuOn, STORE_KINDS, type TestStore } from './stores.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-concurrent-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -94,7 +95,7 @@ describe.each(STORE_KINDS)('runs that link at once send each line exactly once (
     // The night starts once the manual run is linking (some lines linked, most not yet).
     for (let i = 0; i < 600; i++) {
       const linked = await readStore(store, async (s) =>
-        Number((await s.db('order_lines').where('linkage_status', 'linked').count({ n: '*' }).first())?.n ?? 0),
+        Number((await knexOf(s)('order_lines').where('linkage_status', 'linked').count({ n: '*' }).first())?.n ?? 0),
       );
       if (linked > 0 || manual.exited()) break;
       await sleep(50);

@@ -16,6 +16,7 @@ import {
   useTempDir,
   withImportedStore,
 } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();
 const ROWS = 20;
@@ -27,7 +28,11 @@ async function withSlowLines(
   work: (o: { gen: Generated; deps: TestDeps; sim: ReturnType<typeof createSimSupplier> }) => Promise<void>,
 ): Promise<void> {
   await withImportedStore(tmp.make(name), { rows: ROWS, slow: SLOW, prefix: 'UNS' }, async ({ gen, deps }) => {
-    const sim = createSimSupplier({ latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 }, await loadSubscriptionSeeds(deps.store.db), FAST_RETRY);
+    const sim = createSimSupplier(
+      { latencyMs: 2, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 5 },
+      await loadSubscriptionSeeds(knexOf(deps.store)),
+      FAST_RETRY,
+    );
     deps.setSupplier(() => sim);
     await work({ gen, deps, sim });
   });
@@ -62,7 +67,7 @@ describe('--confirm-unsettled', () => {
         expect(atSupplier[sub]?.quantity).toBe(target);
         expect(atSupplier[sub]?.pending).toBe(isSlow(sub));
       }
-      const cancelledContracts = await deps.store.db('contracts').where({ status: 'cancelled' }).count({ n: '*' }).first();
+      const cancelledContracts = await knexOf(deps.store)('contracts').where({ status: 'cancelled' }).count({ n: '*' }).first();
       expect(Number(cancelledContracts?.['n'])).toBe([...store.values()].filter((l) => l.quantity === 0).length);
 
       // Resume keeps asking the supplier about lines confirmed unsettled until it has settled
@@ -75,7 +80,7 @@ describe('--confirm-unsettled', () => {
       for (const l of await lineStates(deps.store)) expect([l.orderStatus, l.linkageStatus]).toEqual(['completed', 'linked']);
       expect((await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false })).orders).toBe(0);
       // A new supplier seeded from the store starts where the confirmed quantities are.
-      const seeds = new Map((await loadSubscriptionSeeds(deps.store.db)).map((s) => [s.subscriptionId, s.quantity]));
+      const seeds = new Map((await loadSubscriptionSeeds(knexOf(deps.store))).map((s) => [s.subscriptionId, s.quantity]));
       for (const [sub, line] of store) expect(seeds.get(sub)).toBe(line.quantity);
 
       const again = await runCancelFile(deps, gen.cancel, cancelOptions({ confirmUnsettled: true }));

@@ -9,6 +9,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnobs, type Supplier, type SubscriptionSeed } from '../../src/supplier/index.js';
 import { createSimTransport } from '../../src/supplier/sim/transport.js';
 import type { Transport } from '../../src/supplier/transport.js';
+import { knexOf } from '../../src/store/store.js';
 
 /** Small delays so that a test with 20 % failures does not sleep for seconds. */
 export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };
@@ -158,8 +159,7 @@ export interface LineState {
 
 /** Every order line with its order and contract line, by order line id. */
 export async function lineStates(store: Store): Promise<LineState[]> {
-  const rows = await store
-    .db('order_lines as ol')
+  const rows = await knexOf(store)('order_lines as ol')
     .join('change_orders as o', 'o.id', 'ol.order_id')
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .join('contracts as c', 'c.id', 'cl.contract_id')
@@ -194,8 +194,7 @@ export async function lineStates(store: Store): Promise<LineState[]> {
 
 /** subscription id → { quantity, status } as the store holds the contract line. */
 export async function storeLines(store: Store): Promise<Map<string, { quantity: number; status: string; contractNo: string }>> {
-  const rows = await store
-    .db('contract_lines as cl')
+  const rows = await knexOf(store)('contract_lines as cl')
     .join('contracts as c', 'c.id', 'cl.contract_id')
     .where('cl.subscription_id', '<>', '')
     .select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.contract_no');

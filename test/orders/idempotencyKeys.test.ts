@@ -20,6 +20,7 @@ import {
 import { createHttpTransport } from '../../src/supplier/transport.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { cancelOptions, contractNo, generate, importGenerated, lineStates, makeDeps, storeLines, useTempDir, type TestDeps } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-keys-');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -41,7 +42,7 @@ function sqliteBackend(dir: string): Backend {
   return {
     spec,
     async backup(deps) {
-      await deps.store.db.raw('vacuum into ?', [saved]);
+      await knexOf(deps.store).raw('vacuum into ?', [saved]);
     },
     async restore(deps) {
       await deps.close();
@@ -65,7 +66,7 @@ async function pgBackend(label: string): Promise<Backend> {
   return {
     spec: schema.url,
     async backup(deps) {
-      const db = deps.store.db;
+      const db = knexOf(deps.store);
       tables = (
         await db.raw(
           `select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'knex%' and table_name not like 'bk_%'`,
@@ -75,7 +76,7 @@ async function pgBackend(label: string): Promise<Backend> {
       sequences = (await db.raw(`select sequencename as name, last_value from pg_sequences where schemaname = current_schema()`)).rows;
     },
     async restore(deps) {
-      await deps.store.db.transaction(async (trx) => {
+      await knexOf(deps.store).transaction(async (trx) => {
         await trx.raw(`truncate ${tables.map((t) => `"${t}"`).join(', ')} cascade`);
         for (const t of await parentsFirst(trx, tables)) await trx.raw(`insert into "${t}" select * from "bk_${t}"`);
         for (const s of sequences) await trx.raw('select setval(?, ?, ?)', [s.name, s.last_value ?? 1, s.last_value !== null]);
@@ -135,7 +136,7 @@ async function restoredStoreScenario(backend: Backend, dir: string): Promise<voi
   let server: SupplierServer | null = null;
   try {
     await importGenerated(deps, gen);
-    server = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(deps.store.db) });
+    server = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(knexOf(deps.store)) });
     const url = server.url;
     await backend.backup(deps);
 
@@ -152,7 +153,7 @@ async function restoredStoreScenario(backend: Backend, dir: string): Promise<voi
     // The supplier still holds 4 seats: asked first, it would refuse every new change as
     // SUPPLIER_QUANTITY_MISMATCH (the store's 5 is not what it holds). Here the seats are
     // put back at the supplier, which still remembers every key it was sent.
-    server.simulator.seed(await loadSubscriptionSeeds(deps.store.db));
+    server.simulator.seed(await loadSubscriptionSeeds(knexOf(deps.store)));
 
     // New changes, 5 → 3, first against a supplier that is down (their keys are written
     // down as they leave), then resumed against the same supplier as before the restore.
@@ -211,14 +212,13 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     const lines = await lineStates(deps.store);
     expect(lines).toHaveLength(rows);
     const [sentUnanswered, linked, ...neverSent] = lines;
-    await deps.store
-      .db('order_lines')
+    await knexOf(deps.store)('order_lines')
       .where({ id: sentUnanswered!.orderLineId })
       .update({ sent_at: '2026-11-01 10:00:00', linkage_code: 'SUPPLIER_UNAVAILABLE' });
-    await deps.store.db('order_lines').where({ id: linked!.orderLineId }).update({ sent_at: '2026-11-01 10:00:00', linkage_status: 'linked' });
-    await deps.store.db.schema.alterTable('order_lines', (t) => t.dropUnique(['idempotency_key'], 'order_lines_idempotency_key_unique'));
-    await deps.store.db.raw('alter table order_lines drop column idempotency_key');
-    await deps.store.db('knex_migrations').where({ name: '003_order_line_idempotency_keys' }).delete();
+    await knexOf(deps.store)('order_lines').where({ id: linked!.orderLineId }).update({ sent_at: '2026-11-01 10:00:00', linkage_status: 'linked' });
+    await knexOf(deps.store).schema.alterTable('order_lines', (t) => t.dropUnique(['idempotency_key'], 'order_lines_idempotency_key_unique'));
+    await knexOf(deps.store).raw('alter table order_lines drop column idempotency_key');
+    await knexOf(deps.store)('knex_migrations').where({ name: '003_order_line_idempotency_keys' }).delete();
     await deps.close();
 
     deps = await makeDeps(spec); // migrates
@@ -250,7 +250,7 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     expect(again.keys).toEqual(prepared.keys);
 
     // The resume sends each line with the key it was prepared with.
-    server = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(deps.store.db) });
+    server = await startSupplierServer({ port: 0, knobs: HEALTHY, seeds: await loadSubscriptionSeeds(knexOf(deps.store)) });
     const url = server.url;
     deps.setSupplier(() => createHttpSupplier(url, FAST));
     // The run stopped at 受付 on purpose (--until accepted): the operator moves its orders on.
@@ -267,8 +267,7 @@ async function migrationScenario(spec: string, dir: string): Promise<void> {
     // The store keeps keys unique.
     const [one, two] = neverSent;
     await expect(
-      deps.store
-        .db('order_lines')
+      knexOf(deps.store)('order_lines')
         .where({ id: two!.orderLineId })
         .update({ idempotency_key: prepared.keys.get(one!.orderLineId) }),
     ).rejects.toThrow(/unique|UNIQUE/);

@@ -11,6 +11,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
 import { runCli } from '../crash/helpers.js';
 import { ROOT } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
 
@@ -89,8 +90,7 @@ export interface LineRecord {
 export async function orderLines(dir: string): Promise<LineRecord[]> {
   return withStore(dir, async (store) =>
     (
-      await store
-        .db('order_lines as ol')
+      await knexOf(store)('order_lines as ol')
         .join('change_orders as o', 'o.id', 'ol.order_id')
         .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
         .orderBy('ol.id')
@@ -122,8 +122,7 @@ export async function orderLines(dir: string): Promise<LineRecord[]> {
 /** subscription id → the contract line as the store holds it. */
 export async function contractLines(dir: string): Promise<Map<string, { quantity: number; status: string; contractStatus: string }>> {
   return withStore(dir, async (store) => {
-    const rows = await store
-      .db('contract_lines as cl')
+    const rows = await knexOf(store)('contract_lines as cl')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .select('cl.subscription_id', 'cl.quantity', 'cl.status', 'c.status as contract_status');
     return new Map(
@@ -137,7 +136,7 @@ export async function contractLines(dir: string): Promise<Map<string, { quantity
 
 export async function claimedLines(dir: string): Promise<string[]> {
   return withStore(dir, async (store) =>
-    (await store.db('line_claims as lc').join('contract_lines as cl', 'cl.id', 'lc.contract_line_id').select('cl.subscription_id')).map(
+    (await knexOf(store)('line_claims as lc').join('contract_lines as cl', 'cl.id', 'lc.contract_line_id').select('cl.subscription_id')).map(
       (r: { subscription_id: string }) => r.subscription_id,
     ),
   );

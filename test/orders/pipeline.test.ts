@@ -20,6 +20,7 @@ import {
   useTempDir,
   withImportedStore,
 } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const KNOBS: SimKnobs = { latencyMs: 3, failRate: 0.2, rateLimit: 400, asyncRate: 0.3, seed: 11 };
 const ROWS = 150;
@@ -47,7 +48,7 @@ async function scenario(kind: 'http' | 'sim'): Promise<ScenarioOutcome> {
     let stats: () => SimStats;
     let stop = async (): Promise<void> => undefined;
     try {
-      const seeds = await loadSubscriptionSeeds(deps.store.db);
+      const seeds = await loadSubscriptionSeeds(knexOf(deps.store));
       expect(seeds).toHaveLength(ROWS);
       if (kind === 'http') {
         const server = await startSupplierServer({ port: 0, knobs: KNOBS, seeds });
@@ -258,7 +259,7 @@ describe('linkage across chunks of orders', () => {
       deps.setSupplier(() => sim);
       // The store refuses linkage outcomes once 100 lines are linked, as a full disk would (a
       // batch that crosses the mark is refused whole).
-      await deps.store.db.raw(`create trigger refuse_outcomes before update of linkage_status on order_lines
+      await knexOf(deps.store).raw(`create trigger refuse_outcomes before update of linkage_status on order_lines
         when (select count(*) from order_lines where linkage_status = 'linked') >= 100
         begin select raise(abort, 'disk full (test)'); end`);
       await expect(runCancelFile(deps, gen.cancel, cancelOptions({ concurrency: 16 }))).rejects.toThrow(/disk full/);
@@ -269,7 +270,7 @@ describe('linkage across chunks of orders', () => {
 
       const recorded = (await lineStates(deps.store)).filter((l) => l.linkageStatus === 'linked').length;
 
-      await deps.store.db.raw('drop trigger refuse_outcomes');
+      await knexOf(deps.store).raw('drop trigger refuse_outcomes');
       await resumeOpenOrders(deps, { until: 'completed', concurrency: 16, confirmUnsettled: false });
       await expectAllSettledAndAgreed(deps.store, sim.simulator.stats().subscriptions);
       // The resume asks the supplier about every line whose outcome was not recorded, and only

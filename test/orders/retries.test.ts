@@ -5,6 +5,7 @@ import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSupplierClient, startSupplierServer, type SimKnobs, type Supplier } from '../../src/supplier/index.js';
 import { createHttpTransport, type Transport } from '../../src/supplier/transport.js';
 import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();
 const ROWS = 40;
@@ -50,7 +51,7 @@ describe('supplier unreachable until retries are exhausted', () => {
   it('leaves rows pending with SUPPLIER_UNAVAILABLE, and a later resume against a healthy supplier completes them with the same keys and targets', async () => {
     let up: Awaited<ReturnType<typeof startSupplierServer>> | null = null;
     await withImportedStore(tmp.make('exhausted'), { rows: ROWS, prefix: 'RTY' }, async ({ deps, gen }) => {
-      const broken = await startSupplierServer({ port: 0, knobs: knobs(0), seeds: await loadSubscriptionSeeds(deps.store.db) });
+      const broken = await startSupplierServer({ port: 0, knobs: knobs(0), seeds: await loadSubscriptionSeeds(knexOf(deps.store)) });
       const firstLog: Sent[] = [];
       deps.setSupplier(() => recordingSupplier(broken.url, firstLog, { maxAttempts: 3 }, true));
       const first = await runCancelFile(deps, gen.cancel, cancelOptions()).finally(() => broken.close());
@@ -79,7 +80,7 @@ describe('supplier unreachable until retries are exhausted', () => {
       expect(firstLog).toHaveLength(ROWS * 4);
 
       // Nothing landed: the new supplier is seeded from the store with the original quantities.
-      const seeds = await loadSubscriptionSeeds(deps.store.db);
+      const seeds = await loadSubscriptionSeeds(knexOf(deps.store));
       expect(seeds.every((s) => s.quantity === 5)).toBe(true);
       up = await startSupplierServer({ port: 0, knobs: knobs(0), seeds });
       const secondLog: Sent[] = [];

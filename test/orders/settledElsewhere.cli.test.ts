@@ -12,6 +12,7 @@ import { openStore } from '../../src/store/connect.js';
 import type { SupplierServer } from '../../src/supplier/index.js';
 import { useTempDir } from './harness.js';
 import { contractLines, importContracts, kaiyaku, orderLines, serveSimulator, withStore, writeCancelFile, type ContractRow, type Ran } from './operatorCli.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-elsewhere-');
 const servers: SupplierServer[] = [];
@@ -65,7 +66,7 @@ function supplierEndsAt(server: SupplierServer, quantities: Record<string, numbe
 
 async function audits(dir: string): Promise<Record<string, unknown>[]> {
   return withStore(dir, async (store) =>
-    (await store.db('audit_log').where({ action: 'supplier-settled-other-quantity' }).orderBy('id').select('detail')).map(
+    (await knexOf(store)('audit_log').where({ action: 'supplier-settled-other-quantity' }).orderBy('id').select('detail')).map(
       (r: { detail: string }) => JSON.parse(r.detail) as Record<string, unknown>,
     ),
   );
@@ -123,7 +124,7 @@ describe('the supplier settles a line confirmed unsettled at another quantity', 
     // What the old code wrote when the supplier settled elsewhere: unlinked, and resume forgot it.
     const store = await openStore(path.join(dir, 'store.db'));
     try {
-      await store.db('order_lines').update({ linkage_status: 'unlinked' });
+      await knexOf(store)('order_lines').update({ linkage_status: 'unlinked' });
     } finally {
       await store.close();
     }

@@ -4,13 +4,14 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
 import { cancelOptions, changesFailing, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();
 
 describe('one order at a time after the supplier was unreachable', () => {
   it('`orders link` sends again a line whose earlier send was never answered, with the same key', async () => {
     await withImportedStore(tmp.make('link-again'), { rows: 3, prefix: 'ONE' }, async ({ deps, gen }) => {
-      const seeds = await loadSubscriptionSeeds(deps.store.db);
+      const seeds = await loadSubscriptionSeeds(knexOf(deps.store));
       const down = changesFailing({ latencyMs: 1, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 }, seeds, { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
       deps.setSupplier(() => down);
       const first = await runCancelFile(deps, gen.cancel, cancelOptions());
@@ -34,7 +35,7 @@ describe('one order at a time after the supplier was unreachable', () => {
       const server = await startSupplierServer({
         port: 0,
         knobs: { latencyMs: 1, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 1 },
-        seeds: await loadSubscriptionSeeds(deps.store.db),
+        seeds: await loadSubscriptionSeeds(knexOf(deps.store)),
       });
       try {
         deps.setSupplier(() => createHttpSupplier(server.url, { baseDelayMs: 1, maxDelayMs: 2 }));
@@ -67,7 +68,7 @@ describe('one order at a time after the supplier was unreachable', () => {
       // latency is 20–60 ms and a 45 ms timeout abandons about 40 % of the calls mid-flight.
       // Timeouts that often, several in a row, would open the circuit breaker: this is about
       // the retries, so it is off (circuit.test.ts is about the breaker).
-      const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(deps.store.db), {
+      const sim = createSimSupplier({ latencyMs: 40, failRate: 0, rateLimit: 0, asyncRate: 0, seed: 4 }, await loadSubscriptionSeeds(knexOf(deps.store)), {
         timeoutMs: 45,
         maxAttempts: 12,
         baseDelayMs: 2,

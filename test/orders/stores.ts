@@ -10,6 +10,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { runCli, startCli, type Running } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import type { ContractRow, Ran } from './operatorCli.js';
+import { knexOf } from '../../src/store/store.js';
 
 export interface TestStore {
   kind: 'SQLite' | 'PostgreSQL';
@@ -93,8 +94,7 @@ export interface LineRow {
 export async function lineRows(store: TestStore): Promise<LineRow[]> {
   return readStore(store, async (s) =>
     (
-      await s
-        .db('order_lines as ol')
+      await knexOf(s)('order_lines as ol')
         .join('change_orders as o', 'o.id', 'ol.order_id')
         .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
         .orderBy('ol.id')
@@ -121,7 +121,7 @@ export async function seatsInStore(store: TestStore): Promise<Map<string, number
     store,
     async (s) =>
       new Map(
-        (await s.db('contract_lines').select('subscription_id', 'quantity')).map((r: { subscription_id: string; quantity: number }) => [
+        (await knexOf(s)('contract_lines').select('subscription_id', 'quantity')).map((r: { subscription_id: string; quantity: number }) => [
           r.subscription_id,
           Number(r.quantity),
         ]),

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SupplierServer } from '../../src/supplier/index.js';
 import { ROOT, useTempDir } from './harness.js';
 import { importContracts, kaiyaku, orderLines, patchesBySubscription, serveSimulator, withStore, writeCancelFile } from './operatorCli.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-named-');
 const servers: SupplierServer[] = [];
@@ -98,7 +99,7 @@ describe('the supplier is named, never implied', () => {
     expect(first.code, first.stderr).toBe(1);
     expect((await orderLines(dir)).map((l) => l.linkageStatus)).toEqual(['pending', 'pending']);
     const recorded = await withStore(dir, async (store) =>
-      (await store.db('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
+      (await knexOf(store)('change_orders').orderBy('id').select('linked_with')).map((r: { linked_with: string | null }) => r.linked_with),
     );
     expect(recorded).toEqual([server.url.replace(/\/+$/, ''), server.url.replace(/\/+$/, '')]);
     expect(recorded.join()).not.toContain('secret');

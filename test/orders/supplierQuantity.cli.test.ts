@@ -15,6 +15,7 @@ import type { SupplierServer } from '../../src/supplier/index.js';
 import { useTempDir } from './harness.js';
 import { readCsv, serveSimulator, writeCancelFile } from './operatorCli.js';
 import { aTestStore, importContractsOn, kaiyakuOn, lineRows, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-supplier-quantity-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -130,7 +131,7 @@ describe.each(STORE_KINDS)('the supplier is asked what it holds before a change 
     expect(accepted.code, accepted.stderr).toBe(0);
     // What a run killed just after its PATCH landed leaves: the line marked sent, the supplier at 9.
     const [line] = await lineRows(store);
-    await writeStore(store, (s) => s.db('order_lines').update({ sent_at: '2026-11-26 01:30:00' }));
+    await writeStore(store, (s) => knexOf(s)('order_lines').update({ sent_at: '2026-11-26 01:30:00' }));
     const landed = await server.simulator.handle({
       method: 'PATCH',
       path: '/v1/customers/x/subscriptions/SUB-Q34',

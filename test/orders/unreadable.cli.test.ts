@@ -15,6 +15,7 @@ import { SupplierSimulator } from '../../src/supplier/index.js';
 import { useTempDir } from './harness.js';
 import { readCsv, writeCancelFile } from './operatorCli.js';
 import { aTestStore, importContractsOn, kaiyakuOn, lineRows, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-unreadable-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -141,7 +142,7 @@ describe.each(STORE_KINDS)('an answer that cannot be read is never final (%s)', 
     const { dir, store, supplier, orderNo, sup } = await setUp(kind, 'legacy');
     // What the earlier version wrote after one HTML page: failed, BAD_RESPONSE.
     await writeStore(store, (s) =>
-      s.db('order_lines').update({ linkage_status: 'failed', linkage_code: 'BAD_RESPONSE', linkage_message: 'unexpected subscription body: "<html>"' }),
+      knexOf(s)('order_lines').update({ linkage_status: 'failed', linkage_code: 'BAD_RESPONSE', linkage_message: 'unexpected subscription body: "<html>"' }),
     );
     const withdraw = await kaiyakuOn(store, dir, ['orders', 'withdraw-acceptance', orderNo, '--lang', 'en']);
     expect(withdraw.code).toBe(1);

@@ -14,6 +14,7 @@ import { BIN, runCli } from '../crash/helpers.js';
 import { generate } from '../orders/harness.js';
 import { readCsv } from '../nightly/helpers.js';
 import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
+import { knexOf } from '../../src/store/store.js';
 
 /** Rows per batch: well over a pipe's 64 KiB of CSV, so an export to an unread stdout blocks mid-way. */
 const BATCH = 1200;
@@ -63,9 +64,11 @@ function serialsIn(file: string): string[] {
 async function claimState(f: Folder): Promise<{ claimed: number; notified: number; total: number }> {
   const store = await f.store.open();
   try {
-    const [row] = (await store
-      .db('cancelled_serials')
-      .select(store.db.raw('count(claimed_by) as claimed'), store.db.raw('count(notified_at) as notified'), store.db.raw('count(*) as total'))) as {
+    const [row] = (await knexOf(store)('cancelled_serials').select(
+      knexOf(store).raw('count(claimed_by) as claimed'),
+      knexOf(store).raw('count(notified_at) as notified'),
+      knexOf(store).raw('count(*) as total'),
+    )) as {
       claimed: number | string;
       notified: number | string;
       total: number | string;
@@ -127,9 +130,11 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
   it('a claim of an export on another host is left alone until its lease lapses; without --unnotified the file says it lacks them', async () => {
     await f.cancelBatch(3);
     const store = await f.store.open();
-    const ids = (await store.db('cancelled_serials').whereNull('notified_at').orderBy('id').limit(100).select('id')).map((r: { id: number }) => Number(r.id));
+    const ids = (await knexOf(store)('cancelled_serials').whereNull('notified_at').orderBy('id').limit(100).select('id')).map((r: { id: number }) =>
+      Number(r.id),
+    );
     const claimOf = (at: Date) => ({ claimed_by: 'another-host:4242:finance:0123456789ab', claimed_at: at.toISOString() });
-    await store.db('cancelled_serials').whereIn('id', ids).update(claimOf(new Date()));
+    await knexOf(store)('cancelled_serials').whereIn('id', ids).update(claimOf(new Date()));
     await store.close();
 
     const fresh = path.join(f.dir, 'fresh.csv');
@@ -146,8 +151,7 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
 
     // Not renewed for longer than the lease: the export is gone, its rows are taken back.
     const again = await f.store.open();
-    await again
-      .db('cancelled_serials')
+    await knexOf(again)('cancelled_serials')
       .whereIn('id', ids)
       .update(claimOf(new Date(Date.now() - 11 * 60_000)));
     await again.close();
@@ -159,14 +163,13 @@ describe.each(STORE_KINDS)('serial exports claim their rows (%s)', (kind) => {
 
   it('a file that cannot be written marks nothing and gives its rows back', async () => {
     const store = await f.store.open();
-    const one = (await store.db('cancelled_serials').orderBy('id').first('id', 'order_line_id')) as { id: number; order_line_id: number };
-    await store.db('cancelled_serials').update({ notified_at: null, notified_by: null });
-    const contract = await store
-      .db('order_lines as ol')
+    const one = (await knexOf(store)('cancelled_serials').orderBy('id').first('id', 'order_line_id')) as { id: number; order_line_id: number };
+    await knexOf(store)('cancelled_serials').update({ notified_at: null, notified_by: null });
+    const contract = await knexOf(store)('order_lines as ol')
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .where('ol.id', one.order_line_id)
       .first('o.contract_id');
-    await store.db('contracts').where('id', contract.contract_id).update({ customer: '𠮷野家' });
+    await knexOf(store)('contracts').where('id', contract.contract_id).update({ customer: '𠮷野家' });
     await store.close();
     const out = path.join(f.dir, 'cp932.csv');
     const r = await f.kaiyaku(['serials', 'export', '--unnotified', '--mark-notified', '--encoding', 'cp932', '--out', out]);

@@ -26,6 +26,7 @@ import { generate } from '../orders/harness.js';
 import { readCsv } from '../nightly/helpers.js';
 import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import type { Store } from '../../src/store/connect.js';
+import { knexOf } from '../../src/store/store.js';
 
 /** Rows per batch: well over two pipes' worth of CSV (about 175 bytes a row), so a reader that leaves early is met mid-export. */
 const BATCH = 1500;
@@ -97,13 +98,12 @@ async function withStore<T>(f: Folder, work: (s: Store) => Promise<T>): Promise<
 /** Claimed rows, rows marked notified, all rows, and export records left in the store. */
 async function storeState(f: Folder): Promise<{ claimed: number; notified: number; total: number; records: number }> {
   return withStore(f, async (s) => {
-    const [row] = (await s
-      .db('cancelled_serials')
-      .select(s.db.raw('count(claimed_by) as claimed'), s.db.raw('count(notified_at) as notified'), s.db.raw('count(*) as total'))) as Record<
-      string,
-      number | string
-    >[];
-    const [records] = (await s.db('serial_exports').count({ n: '*' })) as { n: number | string }[];
+    const [row] = (await knexOf(s)('cancelled_serials').select(
+      knexOf(s).raw('count(claimed_by) as claimed'),
+      knexOf(s).raw('count(notified_at) as notified'),
+      knexOf(s).raw('count(*) as total'),
+    )) as Record<string, number | string>[];
+    const [records] = (await knexOf(s)('serial_exports').count({ n: '*' })) as { n: number | string }[];
     return { claimed: Number(row!['claimed']), notified: Number(row!['notified']), total: Number(row!['total']), records: Number(records!.n) };
   });
 }
@@ -144,8 +144,14 @@ async function killAtRenameUnderStrace(f: Folder, out: string, window: Window): 
   const exited = once(child, 'exit');
   if (window === 'after the rename') await until('the file is in place', () => fs.existsSync(out));
   else
-    await until('the rows are marked', async () => (await withStore(f, (s) => s.db('serial_exports').where('state', 'marked').first('holder'))) !== undefined);
-  const holder = await withStore(f, async (s) => (await s.db('cancelled_serials').whereNotNull('claimed_by').first('claimed_by')) as { claimed_by: string });
+    await until(
+      'the rows are marked',
+      async () => (await withStore(f, (s) => knexOf(s)('serial_exports').where('state', 'marked').first('holder'))) !== undefined,
+    );
+  const holder = await withStore(
+    f,
+    async (s) => (await knexOf(s)('cancelled_serials').whereNotNull('claimed_by').first('claimed_by')) as { claimed_by: string },
+  );
   const pid = Number(holder.claimed_by.split(':')[1]);
   process.kill(pid, 'SIGKILL');
   // strace lets the process go (and exits) once the held syscall's delay is over.
@@ -168,7 +174,9 @@ function alive(pid: number): boolean {
  * rename, its file still under its recorded temporary name.
  */
 async function leaveStateOfKillAtRename(f: Folder, out: string, window: Window): Promise<void> {
-  const ids = await withStore(f, async (s) => (await s.db('cancelled_serials').whereNull('notified_at').select('id')).map((r: { id: number }) => Number(r.id)));
+  const ids = await withStore(f, async (s) =>
+    (await knexOf(s)('cancelled_serials').whereNull('notified_at').select('id')).map((r: { id: number }) => Number(r.id)),
+  );
   const r = await f.kaiyaku(exportArgs(out));
   expect(r.code, r.stderr).toBe(0);
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
@@ -177,8 +185,8 @@ async function leaveStateOfKillAtRename(f: Folder, out: string, window: Window):
   const tempPath = `${finalPath}.tmp-${deadPid}-1-export`;
   const now = new Date().toISOString();
   await withStore(f, async (s) => {
-    await s.db('cancelled_serials').whereIn('id', ids).update({ claimed_by: holder, claimed_at: now });
-    await s.db('serial_exports').insert({
+    await knexOf(s)('cancelled_serials').whereIn('id', ids).update({ claimed_by: holder, claimed_at: now });
+    await knexOf(s)('serial_exports').insert({
       holder,
       state: 'marked',
       temp_path: tempPath,
@@ -322,9 +330,13 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     // A live export of this host (this test process) holding that name.
     const holder = `${os.hostname()}:${process.pid}:${os.userInfo().username}:0123456789ab`;
     await withStore(f, (s) =>
-      s
-        .db('serial_exports')
-        .insert({ holder, state: 'writing', temp_path: `${x}.tmp-${process.pid}-1-export`, final_path: x, renewed_at: new Date().toISOString() }),
+      knexOf(s)('serial_exports').insert({
+        holder,
+        state: 'writing',
+        temp_path: `${x}.tmp-${process.pid}-1-export`,
+        final_path: x,
+        renewed_at: new Date().toISOString(),
+      }),
     );
     await f.cancelBatch(6);
     const r = await f.kaiyaku([...exportArgs(x), '--lang', 'en']);
@@ -334,7 +346,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
     expect(await storeState(f)).toEqual({ claimed: 0, notified: 5 * BATCH, total: 6 * BATCH, records: 1 });
 
     // That export ended: the name is free again.
-    await withStore(f, (s) => s.db('serial_exports').where({ holder }).delete());
+    await withStore(f, (s) => knexOf(s)('serial_exports').where({ holder }).delete());
     const next = await f.kaiyaku(exportArgs(x));
     expect(next.code, next.stderr).toBe(0);
     f.deliver(x);
@@ -342,7 +354,7 @@ describe.each(STORE_KINDS)('a marking serial export reaches finance once, howeve
   }, 180_000);
 
   it('every serial reached finance exactly once', async () => {
-    const all = await withStore(f, async (s) => (await s.db('cancelled_serials').select('serial_no')).map((r: { serial_no: string }) => r.serial_no));
+    const all = await withStore(f, async (s) => (await knexOf(s)('cancelled_serials').select('serial_no')).map((r: { serial_no: string }) => r.serial_no));
     expect(f.delivered).toHaveLength(all.length);
     expect(new Set(f.delivered)).toEqual(new Set(all));
   });

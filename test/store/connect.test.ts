@@ -4,6 +4,7 @@ import { migrate, openStore } from '../../src/store/connect.js';
 import { isBusyError, transact, withBusyRetry } from '../../src/store/retry.js';
 import { chunk, idsOf, insertRowsSharing, selectPacked } from '../../src/store/sql.js';
 import { useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 
@@ -61,7 +62,7 @@ describe('withBusyRetry', () => {
 
 describe('openStore', () => {
   it('migrates a fresh database, and migrating again applies nothing', async () => {
-    const tables = (await ctx.store.db('sqlite_master').where({ type: 'table' }).select('name')).map((r: { name: string }) => r.name);
+    const tables = (await knexOf(ctx.store)('sqlite_master').where({ type: 'table' }).select('name')).map((r: { name: string }) => r.name);
     expect(tables).toEqual(
       expect.arrayContaining([
         'contracts',
@@ -77,7 +78,7 @@ describe('openStore', () => {
         'sequences',
       ]),
     );
-    expect(await ctx.store.db('sequences').where({ name: 'order_no' }).first()).toEqual({ name: 'order_no', value: 0 });
+    expect(await knexOf(ctx.store)('sequences').where({ name: 'order_no' }).first()).toEqual({ name: 'order_no', value: 0 });
     expect(await migrate(ctx.store)).toEqual([]);
     expect(ctx.store.dialect).toBe('sqlite');
   });
@@ -95,7 +96,7 @@ describe('transact', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(await ctx.store.db('locks').where({ name: 'rollback' })).toEqual([]);
+    expect(await knexOf(ctx.store)('locks').where({ name: 'rollback' })).toEqual([]);
   });
 });
 
@@ -108,8 +109,8 @@ describe('chunk', () => {
 
 describe('bulk helpers', () => {
   async function aTable(): Promise<void> {
-    await ctx.store.db.schema.dropTableIfExists('bulk');
-    await ctx.store.db.schema.createTable('bulk', (t) => {
+    await knexOf(ctx.store).schema.dropTableIfExists('bulk');
+    await knexOf(ctx.store).schema.createTable('bulk', (t) => {
       t.increments('id');
       t.text('name').notNullable();
       t.integer('n');
@@ -128,24 +129,26 @@ describe('bulk helpers', () => {
     );
     expect(back).toHaveLength(12_000);
     expect(new Set(back.map((r) => r.name)).size).toBe(12_000);
-    expect(await ctx.store.db('bulk').where({ name: 'row-11999' }).first()).toMatchObject({ n: 11_999, flag: 0, who: 'bench', run: 7 });
-    expect(await ctx.store.db('bulk').where({ who: 'bench', run: 7 }).count({ c: '*' })).toEqual([{ c: 12_000 }]);
+    expect(await knexOf(ctx.store)('bulk').where({ name: 'row-11999' }).first()).toMatchObject({ n: 11_999, flag: 0, who: 'bench', run: 7 });
+    expect(await knexOf(ctx.store)('bulk').where({ who: 'bench', run: 7 }).count({ c: '*' })).toEqual([{ c: 12_000 }]);
   });
 
   it('names tens of thousands of ids with one bound list, and reads rows packed with every value as stored', async () => {
     await aTable();
     const odd = ['NUL \u0000 inside', 'カナ・漢字 𠮷', 'quote " and \\ backslash', ''];
     await insertRowsSharing(
-      ctx.store.db,
+      knexOf(ctx.store),
       'bulk',
       odd.map((name, i) => ({ name, n: i === 3 ? null : i })),
       { who: 'w', run: null },
     );
-    const ids = (await ctx.store.db('bulk').select('id')).map((r: { id: number }) => r.id);
+    const ids = (await knexOf(ctx.store)('bulk').select('id')).map((r: { id: number }) => r.id);
     const many = [...Array.from({ length: 40_000 }, (_, i) => 1_000_000 + i), ...ids];
     const rows = await selectPacked<[number, string, number | null, string | null]>(
-      ctx.store.db,
-      ctx.store.db('bulk').whereIn('id', idsOf(ctx.store.db, many)).orderBy('id'),
+      knexOf(ctx.store),
+      knexOf(ctx.store)('bulk')
+        .whereIn('id', idsOf(knexOf(ctx.store), many))
+        .orderBy('id'),
       ['id', 'name', 'n', 'run'],
     );
     expect(rows.map(([, name, n, run]) => [name, n, run])).toEqual(odd.map((name, i) => [name, i === 3 ? null : i, null]));

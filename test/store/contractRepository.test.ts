@@ -8,6 +8,7 @@ import { importContracts, loadSnapshots, previewImport, type ContractInput } fro
 import { createCancelOrders } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aPlan, aPlannedLine, freshId } from '../builders.js';
 import { aWriteContext, useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 const NOW = '2026-11-26 09:00:00';
@@ -15,7 +16,7 @@ const LATER = '2026-11-27 09:00:00';
 
 /** Each contract's lines as the rules read them: ids, seats, price and active serials. */
 async function linesOf(contractNo: string) {
-  const snapshot = (await loadSnapshots(ctx.store.db, [contractNo])).get(contractNo)!;
+  const snapshot = (await loadSnapshots(knexOf(ctx.store), [contractNo])).get(contractNo)!;
   return snapshot.lines.map((l) => ({
     code: l.productCode,
     sub: l.subscriptionId,
@@ -96,7 +97,7 @@ describe('importContracts and loadSnapshots', () => {
     const counts = await importContracts(ctx.store, [input], 'importer', NOW);
     expect(counts).toMatchObject({ contractsCreated: 1, contractsUpdated: 0, linesCreated: 3, linesUpdated: 0, serialsAdded: 2 });
 
-    const snapshots = await loadSnapshots(ctx.store.db, ['NCN202110-0000003402', 'NCN209901-0000000000']);
+    const snapshots = await loadSnapshots(knexOf(ctx.store), ['NCN202110-0000003402', 'NCN209901-0000000000']);
     expect([...snapshots.keys()]).toEqual(['NCN202110-0000003402']);
     const snapshot = snapshots.get('NCN202110-0000003402')!;
     expect(snapshot.contract).toMatchObject({ contractNo: 'NCN202110-0000003402', startDate: '2021-10-01', status: 'active' });
@@ -120,7 +121,7 @@ describe('importContracts and loadSnapshots', () => {
       expect(line.contractId).toBe(snapshot.contract.id);
       for (const s of line.serials) expect(s.lineId).toBe(line.id);
     }
-    const row = await ctx.store.db('contracts').where({ contract_no: 'NCN202110-0000003402' }).first();
+    const row = await knexOf(ctx.store)('contracts').where({ contract_no: 'NCN202110-0000003402' }).first();
     expect(row).toMatchObject({ customer: 'さくら工業株式会社', cancelled_on: null, updated_by: 'importer', updated_at: NOW });
   });
 
@@ -140,8 +141,8 @@ describe('importContracts and loadSnapshots', () => {
     const counts = await importContracts(ctx.store, [again], 'importer2', NOW);
     expect(counts).toMatchObject({ contractsCreated: 0, contractsUpdated: 1, linesCreated: 0, linesUpdated: 2, serialsAdded: 1, serialsRemoved: 0 });
 
-    const snapshot = (await loadSnapshots(ctx.store.db, [first.contractNo])).get(first.contractNo)!;
-    expect((await ctx.store.db('contracts').where({ id: snapshot.contract.id }).first()).subject).toBe('更新後');
+    const snapshot = (await loadSnapshots(knexOf(ctx.store), [first.contractNo])).get(first.contractNo)!;
+    expect((await knexOf(ctx.store)('contracts').where({ id: snapshot.contract.id }).first()).subject).toBe('更新後');
     expect(snapshot.lines.map((l) => [l.subscriptionId || l.productCode, l.quantity, l.serials.map((s) => s.serialNo)])).toEqual([
       ['SUB-U', 5, []],
       ['ESET', 2, ['SN-A', 'SN-B']],
@@ -153,7 +154,7 @@ describe('importContracts and loadSnapshots', () => {
     const inputs = Array.from({ length: 2100 }, () => aContractInput());
     const counts = await importContracts(ctx.store, inputs, 'importer', NOW);
     expect(counts.contractsCreated).toBe(2100);
-    const snapshots = await loadSnapshots(ctx.store.db, [...inputs.map((c) => c.contractNo), inputs[0]!.contractNo]);
+    const snapshots = await loadSnapshots(knexOf(ctx.store), [...inputs.map((c) => c.contractNo), inputs[0]!.contractNo]);
     expect(snapshots.size).toBe(2100);
     const again = await importContracts(ctx.store, inputs, 'importer', LATER);
     expect(again).toMatchObject({ contractsUnchanged: 2100, linesUnchanged: 2100 });
@@ -235,13 +236,19 @@ describe('a line is the same line again (one identity for import and cancellatio
   it('a contract number in lower case is stored upper-cased, and one stored so earlier is renamed', async () => {
     const no = `NCN202107-${String(freshId()).padStart(10, '0')}`;
     await importContracts(ctx.store, [aContractInput({ contractNo: no.toLowerCase() })], 'importer', NOW);
-    expect(await ctx.store.db('contracts').where({ contract_no: no }).first()).toBeDefined();
+    expect(await knexOf(ctx.store)('contracts').where({ contract_no: no }).first()).toBeDefined();
     // A store written before numbers were upper-cased.
     const old = `NCN202107-${String(freshId()).padStart(10, '0')}`;
-    await ctx.store.db('contracts').insert({ contract_no: old.toLowerCase(), start_date: '2021-07-20', status: 'active', updated_at: NOW, updated_by: 'old' });
+    await knexOf(ctx.store)('contracts').insert({
+      contract_no: old.toLowerCase(),
+      start_date: '2021-07-20',
+      status: 'active',
+      updated_at: NOW,
+      updated_by: 'old',
+    });
     const result = await importContracts(ctx.store, [aContractInput({ contractNo: old })], 'importer', LATER);
     expect(result.contracts[0]!.changes[0]).toEqual({ field: 'contractNo', before: old.toLowerCase(), after: old });
-    expect(await ctx.store.db('contracts').whereRaw('upper(contract_no) = ?', [old]).pluck('contract_no')).toEqual([old]);
+    expect(await knexOf(ctx.store)('contracts').whereRaw('upper(contract_no) = ?', [old]).pluck('contract_no')).toEqual([old]);
   });
 });
 
@@ -262,7 +269,7 @@ describe('what cancellation decided survives re-import', () => {
     const result = await importContracts(ctx.store, [stale], 'importer', LATER);
     expect(result.contracts[0]!.kept).toEqual([expect.objectContaining({ field: 'endDate', store: '2026-12-31', file: '' })]);
     expect(result.contracts[0]!.lines[0]!.kept).toEqual([{ field: 'quantity', store: '0', file: '3', orderNos: [first] }]);
-    const contract = await ctx.store.db('contracts').where({ contract_no: input.contractNo }).first();
+    const contract = await knexOf(ctx.store)('contracts').where({ contract_no: input.contractNo }).first();
     expect(contract).toMatchObject({ status: 'cancelled', end_date: '2026-12-31', cancelled_on: '2026-11-26', subject: '新しい件名' });
     expect(await linesOf(input.contractNo)).toEqual([
       { code: 'O365-E1', sub: 'SUB-C1', q: 0, price: 900, status: 'cancelled', serials: [] },
@@ -299,7 +306,7 @@ describe('what cancellation decided survives re-import', () => {
   it('a line an open order holds is not changed: the change is refused for that line, the rest is imported', async () => {
     const input = aContractInput({ lines: [aLineInput({ subscriptionId: 'SUB-H', quantity: 3 }), aLineInput({ subscriptionId: 'SUB-FREE', quantity: 2 })] });
     await importContracts(ctx.store, [input], 'importer', NOW);
-    const before = (await loadSnapshots(ctx.store.db, [input.contractNo])).get(input.contractNo)!;
+    const before = (await loadSnapshots(knexOf(ctx.store), [input.contractNo])).get(input.contractNo)!;
     const line = before.lines[0]!;
     await transact(ctx.store, (trx) =>
       createCancelOrders(trx, [aPlan({ contractId: before.contract.id, lines: [aPlannedLine({ lineId: line.id, quantityBefore: 3, cancelQuantity: 1 })] })], {
@@ -307,7 +314,7 @@ describe('what cancellation decided survives re-import', () => {
         runId: null,
       }),
     );
-    const orderNo = (await ctx.store.db('change_orders').where({ contract_id: before.contract.id }).first()).order_no;
+    const orderNo = (await knexOf(ctx.store)('change_orders').where({ contract_id: before.contract.id }).first()).order_no;
 
     // The same master again changes nothing, so nothing is refused.
     expect(await importContracts(ctx.store, [input], 'importer', LATER)).toMatchObject({ linesUnchanged: 2, linesRefused: 0 });
@@ -321,7 +328,7 @@ describe('what cancellation decided survives re-import', () => {
       ['refused', { kind: 'held', orderNo }],
       ['updated', null],
     ]);
-    const after = (await loadSnapshots(ctx.store.db, [input.contractNo])).get(input.contractNo)!;
+    const after = (await loadSnapshots(knexOf(ctx.store), [input.contractNo])).get(input.contractNo)!;
     expect(after.lines[0]).toMatchObject({ id: line.id, quantity: 3, unitPrice: 870, heldByOpenOrder: true });
     expect(after.lines[1]).toMatchObject({ quantity: 4 });
   });
@@ -390,8 +397,7 @@ describe('serials: one set per line, never moved silently', () => {
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 1, serials: ['R1'] });
     await importContracts(ctx.store, [input], 'importer', LATER);
     expect((await linesOf(input.contractNo))[0]).toMatchObject({ q: 2, serials: ['R1', 'R2'] });
-    const rows = await ctx.store
-      .db('serials as s')
+    const rows = await knexOf(ctx.store)('serials as s')
       .join('contract_lines as cl', 'cl.id', 's.line_id')
       .join('contracts as c', 'c.id', 'cl.contract_id')
       .where('c.contract_no', input.contractNo)
@@ -411,9 +417,9 @@ describe('previewImport', () => {
     };
     const fresh = aContractInput();
     const count = async () =>
-      Number((await ctx.store.db('serials').count({ n: '*' }))[0]!.n) + Number((await ctx.store.db('contract_lines').count({ n: '*' }))[0]!.n);
+      Number((await knexOf(ctx.store)('serials').count({ n: '*' }))[0]!.n) + Number((await knexOf(ctx.store)('contract_lines').count({ n: '*' }))[0]!.n);
     const before = await count();
-    const preview = await previewImport(ctx.store.db, [next, fresh]);
+    const preview = await previewImport(knexOf(ctx.store), [next, fresh]);
     expect(await count()).toBe(before);
     const real = await importContracts(ctx.store, [next, fresh], 'importer', LATER);
     expect(preview).toEqual(real);
@@ -433,15 +439,14 @@ describe('migration 010: the quantity the master and the store last agreed on', 
       await cancelInStore(store, input.contractNo, 1, 2);
       const latest = await cancelInStore(store, input.contractNo, 1, 3);
       // The store as the version before 010 left it.
-      await store.db('knex_migrations').where({ name: '010_line_master_quantity' }).delete();
-      await store.db.schema.alterTable('contract_lines', (t) => t.dropColumn('master_quantity'));
+      await knexOf(store)('knex_migrations').where({ name: '010_line_master_quantity' }).delete();
+      await knexOf(store).schema.alterTable('contract_lines', (t) => t.dropColumn('master_quantity'));
       await store.close();
       store = await openStore(join(dir, 'legacy.db'));
       expect(
-        (await store.db('contract_lines').orderBy('line_no').select('quantity', 'master_quantity')).map((l: { quantity: number; master_quantity: number }) => [
-          Number(l.quantity),
-          Number(l.master_quantity),
-        ]),
+        (await knexOf(store)('contract_lines').orderBy('line_no').select('quantity', 'master_quantity')).map(
+          (l: { quantity: number; master_quantity: number }) => [Number(l.quantity), Number(l.master_quantity)],
+        ),
       ).toEqual([
         [5, 10],
         [5, 5],

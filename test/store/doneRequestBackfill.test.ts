@@ -15,6 +15,7 @@ import { openStore } from '../../src/store/connect.js';
 import { unpackResolvedForm } from '../../src/store/doneRequestForm.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
 const ROWS = [
@@ -68,7 +69,7 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
     const read = async () => {
       const store = await openStore(db);
       try {
-        return ((await store.db('done_requests').orderBy(['run_id', 'row_no']).select('*')) as Record[]).map(comparable);
+        return ((await knexOf(store)('done_requests').orderBy(['run_id', 'row_no']).select('*')) as Record[]).map(comparable);
       } finally {
         await store.close();
       }
@@ -79,14 +80,14 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
     // The store as it was before migration 009.
     const store = await openStore(db);
     try {
-      await store.db.schema.dropTable('done_requests');
-      await store.db.schema.alterTable('runs', (t) => t.dropColumn('errors_file'));
-      await store.db.schema.createTable('row_fingerprints', (t) => {
+      await knexOf(store).schema.dropTable('done_requests');
+      await knexOf(store).schema.alterTable('runs', (t) => t.dropColumn('errors_file'));
+      await knexOf(store).schema.createTable('row_fingerprints', (t) => {
         t.text('fingerprint').primary();
         t.integer('order_id').notNullable().references('id').inTable('change_orders');
         t.integer('run_id').notNullable().references('id').inTable('runs');
       });
-      await store.db('knex_migrations').where({ name: '009_done_requests' }).delete();
+      await knexOf(store)('knex_migrations').where({ name: '009_done_requests' }).delete();
     } finally {
       await store.close();
     }

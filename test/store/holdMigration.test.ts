@@ -11,6 +11,7 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
 import { cancelOptions, generate, importGenerated, makeDeps, useTempDir } from '../orders/harness.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-holds-');
 
@@ -37,7 +38,7 @@ async function scenario(spec: string, dir: string): Promise<void> {
     await runCancelFile(deps, file('d.csv', 3), cancelOptions({ until: 'requested' }));
 
     // The store as a version before migration 008 left it.
-    const db = deps.store.db;
+    const db = knexOf(deps.store);
     await db.raw('drop index cancelled_serials_claimed_by_index');
     for (const column of ['claimed_by', 'claimed_at']) await db.raw(`alter table cancelled_serials drop column ${column}`);
     await db.raw('alter table change_orders drop column hold_stage');
@@ -45,8 +46,7 @@ async function scenario(spec: string, dir: string): Promise<void> {
     await deps.close();
 
     deps = await makeDeps(spec); // migrates
-    const holds = await deps.store
-      .db('change_orders as o')
+    const holds = await knexOf(deps.store)('change_orders as o')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .orderBy('c.contract_no')
       .select('c.contract_no', 'o.status', 'o.hold_stage');

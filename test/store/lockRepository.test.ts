@@ -3,6 +3,7 @@ import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, describeSelf, type LockAttempt } from '../../src/store/lockRepository.js';
 import { useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 const ELSEWHERE = 'other-host:4242:alice';
@@ -33,33 +34,36 @@ describe('acquireLock', () => {
     const third = held(await acquireLock(ctx.store, 'file:a', { staleMs: STALE_MS }));
     expect(third.holder).toBe(describeSelf());
     await third.release();
-    expect(await ctx.store.db('locks').where({ name: 'file:a' })).toEqual([]);
+    expect(await knexOf(ctx.store)('locks').where({ name: 'file:a' })).toEqual([]);
   });
 
   it("takes over a stale lock, and the old holder's release leaves the new one alone", async () => {
     const old = held(await acquireLock(ctx.store, 'file:stale', { staleMs: STALE_MS, holder: ELSEWHERE }));
     const longAgo = new Date(Date.now() - STALE_MS - 1000).toISOString();
-    await ctx.store.db('locks').where({ name: 'file:stale' }).update({ heartbeat_at: longAgo });
+    await knexOf(ctx.store)('locks').where({ name: 'file:stale' }).update({ heartbeat_at: longAgo });
 
     const fresh = held(await acquireLock(ctx.store, 'file:stale', { staleMs: STALE_MS, holder: 'new-host:1:bob' }));
     await old.release();
-    expect(await ctx.store.db('locks').where({ name: 'file:stale' }).select('holder')).toEqual([{ holder: 'new-host:1:bob' }]);
+    expect(await knexOf(ctx.store)('locks').where({ name: 'file:stale' }).select('holder')).toEqual([{ holder: 'new-host:1:bob' }]);
     await fresh.release();
   });
 
   it('does not take over a lock whose heartbeat is recent', async () => {
     const holder = held(await acquireLock(ctx.store, 'file:recent', { staleMs: STALE_MS, holder: ELSEWHERE }));
     const recent = new Date(Date.now() - STALE_MS / 2).toISOString();
-    await ctx.store.db('locks').where({ name: 'file:recent' }).update({ heartbeat_at: recent });
+    await knexOf(ctx.store)('locks').where({ name: 'file:recent' }).update({ heartbeat_at: recent });
     expect((await acquireLock(ctx.store, 'file:recent', { staleMs: STALE_MS })).ok).toBe(false);
     await holder.release();
   });
 
   it('takes over a lock whose holder process on this host is gone', async () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    await ctx.store
-      .db('locks')
-      .insert({ name: 'file:dead', holder: `${os.hostname()}:${gone}:someone`, acquired_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() });
+    await knexOf(ctx.store)('locks').insert({
+      name: 'file:dead',
+      holder: `${os.hostname()}:${gone}:someone`,
+      acquired_at: new Date().toISOString(),
+      heartbeat_at: new Date().toISOString(),
+    });
     const lock = held(await acquireLock(ctx.store, 'file:dead', { staleMs: STALE_MS }));
     await lock.release();
   });
@@ -67,9 +71,9 @@ describe('acquireLock', () => {
   it('keeps the heartbeat fresh while held', async () => {
     const lock = held(await acquireLock(ctx.store, 'file:beat', { staleMs: STALE_MS, heartbeatMs: 20 }));
     const longAgo = new Date(Date.now() - 3_600_000).toISOString();
-    await ctx.store.db('locks').where({ name: 'file:beat' }).update({ heartbeat_at: longAgo });
+    await knexOf(ctx.store)('locks').where({ name: 'file:beat' }).update({ heartbeat_at: longAgo });
     await new Promise((r) => setTimeout(r, 120));
-    const row = await ctx.store.db('locks').where({ name: 'file:beat' }).first();
+    const row = await knexOf(ctx.store)('locks').where({ name: 'file:beat' }).first();
     expect(Date.parse(row.heartbeat_at)).toBeGreaterThan(Date.parse(longAgo) + 3_000_000);
     await lock.release();
   });

@@ -10,6 +10,7 @@ import { openStore, type Store } from '../../src/store/connect.js';
 import { transact } from '../../src/store/retry.js';
 import { startPgProxy, type PgProxy } from '../support/pgProxy.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 describe.skipIf(!PG_URL)('a lost PostgreSQL connection', () => {
   let schema: Awaited<ReturnType<typeof aPgSchema>>;
@@ -20,7 +21,7 @@ describe.skipIf(!PG_URL)('a lost PostgreSQL connection', () => {
     schema = await aPgSchema(PG_URL!, 'lost');
     proxy = await startPgProxy(PG_URL!);
     store = await openStore(`${proxy.through(schema.url)}&application_name=${app}`);
-    await store.db.schema.createTable('things', (t) => {
+    await knexOf(store).schema.createTable('things', (t) => {
       t.increments('id');
       t.integer('n').notNullable();
     });
@@ -34,14 +35,14 @@ describe.skipIf(!PG_URL)('a lost PostgreSQL connection', () => {
   const terminate = () => schema.admin.raw('select count(pg_terminate_backend(pid)) as n from pg_stat_activity where application_name = ?', [app]);
 
   it('runs a read again on a new connection when its backend is terminated mid-statement', async () => {
-    const read = store.db.raw('select pg_sleep(0.6), 42 as answer');
+    const read = knexOf(store).raw('select pg_sleep(0.6), 42 as answer');
     await sleep(200);
     await terminate();
     const result = (await read) as { rows: { answer: number }[] };
     expect(result.rows[0]!.answer).toBe(42);
     // The query builder's reads too, and every connection the pool held is replaced.
     await terminate();
-    expect(await store.db('things').count({ n: '*' })).toEqual([{ n: '0' }]);
+    expect(await knexOf(store)('things').count({ n: '*' })).toEqual([{ n: '0' }]);
   });
 
   it('retries a transaction whole when its backend is terminated mid-way, and it is applied once', async () => {
@@ -55,11 +56,11 @@ describe.skipIf(!PG_URL)('a lost PostgreSQL connection', () => {
       }
     });
     expect(attempts).toBe(2);
-    expect(await store.db('things').select('n')).toEqual([{ n: 2 }]);
+    expect(await knexOf(store)('things').select('n')).toEqual([{ n: 2 }]);
   });
 
   it('waits out a restart (every connection cut, new ones refused for 2 s): reads and transactions carry on', async () => {
-    for (const work of [() => store.db('things').count({ n: '*' }), () => transact(store, (trx) => trx('things').insert({ n: 3 }))]) {
+    for (const work of [() => knexOf(store)('things').count({ n: '*' }), () => transact(store, (trx) => trx('things').insert({ n: 3 }))]) {
       const outage = proxy.outage(2000);
       await sleep(50);
       const started = Date.now();
@@ -67,6 +68,6 @@ describe.skipIf(!PG_URL)('a lost PostgreSQL connection', () => {
       expect(Date.now() - started).toBeGreaterThan(1000);
       await outage;
     }
-    expect((await store.db('things').orderBy('n').select('n')).map((r: { n: number }) => r.n)).toEqual([2, 3]);
+    expect((await knexOf(store)('things').orderBy('n').select('n')).map((r: { n: number }) => r.n)).toEqual([2, 3]);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { KaiyakuError } from '../../src/errors.js';
 import { migrate, openStore, type Store } from '../../src/store/connect.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-miglock-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -53,7 +54,7 @@ describe('a migration lock left taken (SQLite)', () => {
   it('fails the open at once with STORE_UNAVAILABLE naming the lock, and prints nothing to stdout', async () => {
     const file = path.join(tmp, 'locked.db');
     const setup = await openStore(file);
-    await setup.db('knex_migrations_lock').update({ is_locked: 1 });
+    await knexOf(setup)('knex_migrations_lock').update({ is_locked: 1 });
     await setup.close();
 
     const { result, printed } = await stdoutDuring(() => failure(() => openStore(file)));
@@ -77,7 +78,7 @@ describe.skipIf(!PG_URL)('a migration lock left taken (PostgreSQL)', () => {
     const schema = await aPgSchema(PG_URL!, 'miglock');
     try {
       const setup = await openStore(schema.url);
-      await setup.db('knex_migrations_lock').update({ is_locked: 1 });
+      await knexOf(setup)('knex_migrations_lock').update({ is_locked: 1 });
       await setup.close();
       const { result, printed } = await stdoutDuring(() => failure(() => openStore(schema.url)));
       expectLockRefusal(result);

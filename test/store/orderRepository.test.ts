@@ -5,6 +5,7 @@ import { importContracts, loadSnapshots, type ContractInput } from '../../src/st
 import { confirmOrders, createCancelOrders, loadOrders, releaseClaims, transitionOrders, type CreatedOrder } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aRow, aRuleContext, TODAY } from '../builders.js';
 import { aWriteContext, useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 const write = aWriteContext();
@@ -12,7 +13,7 @@ const write = aWriteContext();
 async function importAndLoad(...inputs: ContractInput[]): Promise<ContractSnapshot[]> {
   await importContracts(ctx.store, inputs, 'importer', '2026-11-01 09:00:00');
   const snapshots = await loadSnapshots(
-    ctx.store.db,
+    knexOf(ctx.store),
     inputs.map((c) => c.contractNo),
   );
   return inputs.map((c) => snapshots.get(c.contractNo)!);
@@ -61,7 +62,7 @@ describe('createCancelOrders', () => {
     expect(new Set(numbers).size).toBe(3);
     expect(first.created.map((o) => o.contractId)).toEqual([a!.contract.id, b!.contract.id]);
 
-    const all = (await ctx.store.db('change_orders').select('order_no')).map((r: { order_no: string }) => r.order_no);
+    const all = (await knexOf(ctx.store)('change_orders').select('order_no')).map((r: { order_no: string }) => r.order_no);
     expect(new Set(all).size).toBe(all.length);
   });
 
@@ -76,7 +77,7 @@ describe('createCancelOrders', () => {
     );
     const plan = planFor(snapshot!, [{ subscriptionId: 'SUB-W', cancelQuantity: 2, note: 'n1' }, { serialNo: 'W-2' }, { serialNo: 'W-3' }], '2026-12-31');
     const { created } = await create([plan]);
-    const order = (await loadOrders(ctx.store.db, [created[0]!.orderId])).get(created[0]!.orderId)!;
+    const order = (await loadOrders(knexOf(ctx.store), [created[0]!.orderId])).get(created[0]!.orderId)!;
     expect(order.order).toMatchObject({
       orderNo: created[0]!.orderNo,
       kind: 'cancel',
@@ -92,19 +93,18 @@ describe('createCancelOrders', () => {
       [subLine!.id, 3, 2, 1, 870, 'unlinked'],
       [serialLine!.id, 4, 2, 2, 550, 'unlinked'],
     ]);
-    const serialRows = await ctx.store
-      .db('order_line_serials as ols')
+    const serialRows = await knexOf(ctx.store)('order_line_serials as ols')
       .join('serials as s', 's.id', 'ols.serial_id')
       .where('ols.order_line_id', order.lines[1]!.id)
       .orderBy('s.serial_no')
       .select('s.serial_no');
     expect(serialRows.map((r: { serial_no: string }) => r.serial_no)).toEqual(['W-2', 'W-3']);
-    const claims = await ctx.store.db('line_claims').whereIn('contract_line_id', [subLine!.id, serialLine!.id]).orderBy('contract_line_id');
+    const claims = await knexOf(ctx.store)('line_claims').whereIn('contract_line_id', [subLine!.id, serialLine!.id]).orderBy('contract_line_id');
     expect(claims).toEqual([
       { contract_line_id: subLine!.id, order_id: created[0]!.orderId },
       { contract_line_id: serialLine!.id, order_id: created[0]!.orderId },
     ]);
-    const reloaded = (await loadSnapshots(ctx.store.db, [snapshot!.contract.contractNo])).get(snapshot!.contract.contractNo)!;
+    const reloaded = (await loadSnapshots(knexOf(ctx.store), [snapshot!.contract.contractNo])).get(snapshot!.contract.contractNo)!;
     expect(reloaded.lines.map((l) => l.heldByOpenOrder)).toEqual([true, true]);
   });
 
@@ -113,15 +113,15 @@ describe('createCancelOrders', () => {
     // Two runs judged the same snapshot; the first one wins the line.
     const planA = planFor(a!);
     await create([planA]);
-    const ordersBefore = await ctx.store.db('change_orders').count({ n: '*' }).first();
-    const sequenceBefore = await ctx.store.db('sequences').where({ name: 'order_no' }).first();
+    const ordersBefore = await knexOf(ctx.store)('change_orders').count({ n: '*' }).first();
+    const sequenceBefore = await knexOf(ctx.store)('sequences').where({ name: 'order_no' }).first();
 
     const planB = planFor(b!);
     const again = await create([planA, planB]);
     expect(again.lost).toEqual([planA]);
     expect(again.created.map((c) => c.contractId)).toEqual([b!.contract.id]);
     expect(sequenceOf(again.created[0]!.orderNo)).toBe(Number(sequenceBefore.value) + 1);
-    const ordersAfter = await ctx.store.db('change_orders').count({ n: '*' }).first();
+    const ordersAfter = await knexOf(ctx.store)('change_orders').count({ n: '*' }).first();
     expect(Number(ordersAfter!.n)).toBe(Number(ordersBefore!.n) + 1);
 
     const onlyLost = await create([planA]);
@@ -135,22 +135,22 @@ describe('createCancelOrders', () => {
       aContractInput({ lines: [aLineInput({ subscriptionId: '', productCode: 'ESET-C', quantity: 2, serials: ['C-1', 'C-2'] })] }),
     );
     const plans = [planFor(a!, [{ cancelQuantity: 1 }]), planFor(b!, [{ cancelQuantity: 1 }]), planFor(c!, [{ serialNo: 'C-2' }])];
-    const ordersBefore = Number((await ctx.store.db('change_orders').count({ n: '*' }).first())!.n);
+    const ordersBefore = Number((await knexOf(ctx.store)('change_orders').count({ n: '*' }).first())!.n);
     // A master import lands between the judgement and the orders' transaction.
-    await ctx.store.db('contract_lines').where({ id: a!.lines[0]!.id }).update({ quantity: 7 });
-    await ctx.store.db('contract_lines').where({ id: b!.lines[0]!.id }).update({ unit_price: 700 });
-    await ctx.store.db('serials').where({ line_id: c!.lines[0]!.id, serial_no: 'C-2' }).update({ status: 'removed' });
+    await knexOf(ctx.store)('contract_lines').where({ id: a!.lines[0]!.id }).update({ quantity: 7 });
+    await knexOf(ctx.store)('contract_lines').where({ id: b!.lines[0]!.id }).update({ unit_price: 700 });
+    await knexOf(ctx.store)('serials').where({ line_id: c!.lines[0]!.id, serial_no: 'C-2' }).update({ status: 'removed' });
     for (const [i, plan] of plans.entries()) {
       expect(await create([plan]), `plan ${i}`).toEqual({ created: [], lost: [], changed: [plan] });
     }
     // One changed plan holds back the whole page: nothing is written for the others either.
     const [d] = await importAndLoad(aContractInput());
     expect(await create([planFor(d!), plans[0]!])).toEqual({ created: [], lost: [], changed: [plans[0]] });
-    expect(Number((await ctx.store.db('change_orders').count({ n: '*' }).first())!.n)).toBe(ordersBefore);
+    expect(Number((await knexOf(ctx.store)('change_orders').count({ n: '*' }).first())!.n)).toBe(ordersBefore);
     // Judged again on what the lines hold now, the orders are made.
-    const fresh = (await loadSnapshots(ctx.store.db, [a!.contract.contractNo])).get(a!.contract.contractNo)!;
+    const fresh = (await loadSnapshots(knexOf(ctx.store), [a!.contract.contractNo])).get(a!.contract.contractNo)!;
     const { created } = await create([planFor(fresh, [{ cancelQuantity: 1 }])]);
-    const order = (await loadOrders(ctx.store.db, [created[0]!.orderId])).get(created[0]!.orderId)!;
+    const order = (await loadOrders(knexOf(ctx.store), [created[0]!.orderId])).get(created[0]!.orderId)!;
     expect(order.lines.map((l) => [l.quantityBefore, l.quantityAfter])).toEqual([[7, 6]]);
   });
 
@@ -177,9 +177,9 @@ describe('transitionOrders', () => {
     expect(
       await transact(ctx.store, (trx) => transitionOrders(trx, ids, 'requested', 'accepted', aWriteContext({ now: '2026-11-26 12:00:00' }), 'accept')),
     ).toEqual([]);
-    const rows = await ctx.store.db('change_orders').whereIn('id', ids).select('status', 'updated_at', 'updated_by');
+    const rows = await knexOf(ctx.store)('change_orders').whereIn('id', ids).select('status', 'updated_at', 'updated_by');
     expect(rows).toEqual(ids.map(() => ({ status: 'accepted', updated_at: '2026-11-26 11:00:00', updated_by: 'accepter' })));
-    const audits = await ctx.store.db('audit_log').where({ entity: 'order', action: 'accept' }).whereIn('entity_id', ids);
+    const audits = await knexOf(ctx.store)('audit_log').where({ entity: 'order', action: 'accept' }).whereIn('entity_id', ids);
     expect(audits).toHaveLength(2);
   });
 
@@ -203,7 +203,7 @@ describe('transitionOrders', () => {
 
 describe('confirmOrders', () => {
   async function tableState(contractIds: number[]) {
-    const db = ctx.store.db;
+    const db = knexOf(ctx.store);
     const lineIds = (await db('contract_lines').whereIn('contract_id', contractIds).select('id')).map((r: { id: number }) => r.id);
     return {
       contracts: await db('contracts').whereIn('id', contractIds).orderBy('id'),
@@ -291,7 +291,7 @@ describe('confirmOrders', () => {
     expect(await tableState([mixed!.contract.id, single!.contract.id])).toEqual(state);
 
     // A later order takes what is left; then no active line remains and the contract is cancelled.
-    const reloaded = (await loadSnapshots(ctx.store.db, [mixed!.contract.contractNo])).get(mixed!.contract.contractNo)!;
+    const reloaded = (await loadSnapshots(knexOf(ctx.store), [mixed!.contract.contractNo])).get(mixed!.contract.contractNo)!;
     expect(reloaded.lines.map((l) => [l.status, l.quantity, l.heldByOpenOrder])).toEqual([
       ['cancelled', 0, false],
       ['active', 2, false],
@@ -299,7 +299,7 @@ describe('confirmOrders', () => {
     ]);
     const rest = await create([planFor(reloaded, [{}], '2027-01-31')]);
     expect(rest.lost).toEqual([]);
-    const restLines = (await loadOrders(ctx.store.db, [rest.created[0]!.orderId])).get(rest.created[0]!.orderId)!.lines;
+    const restLines = (await loadOrders(knexOf(ctx.store), [rest.created[0]!.orderId])).get(rest.created[0]!.orderId)!.lines;
     expect(restLines.map((l) => [l.contractLineId, l.quantityBefore, l.quantityAfter])).toEqual([
       [serialLine!.id, 2, 0],
       [partialLine!.id, 3, 0],
@@ -342,13 +342,12 @@ describe('confirmOrders', () => {
     );
     expect(done).toHaveLength(410);
     const contractIds = snapshots.map((s) => s.contract.id);
-    const statuses = (await ctx.store.db('contracts').whereIn('id', contractIds).groupBy('status').select('status').count({ n: '*' })) as {
+    const statuses = (await knexOf(ctx.store)('contracts').whereIn('id', contractIds).groupBy('status').select('status').count({ n: '*' })) as {
       status: string;
       n: number;
     }[];
     expect(statuses.map((r) => [r.status, Number(r.n)])).toEqual([['cancelled', 410]]);
-    const cancelledRows = await ctx.store
-      .db('cancelled_serials as cs')
+    const cancelledRows = await knexOf(ctx.store)('cancelled_serials as cs')
       .join('order_lines as ol', 'ol.id', 'cs.order_line_id')
       .whereIn('ol.order_id', done)
       .count({ n: '*' })
@@ -361,9 +360,9 @@ describe('confirmOrders', () => {
     const { created } = await create([planFor(a!)]);
     const done = await transact(ctx.store, (trx) => confirmOrders(trx, [created[0]!.orderId], null, write));
     expect(done).toEqual([]);
-    const line = await ctx.store.db('contract_lines').where({ id: a!.lines[0]!.id }).first();
+    const line = await knexOf(ctx.store)('contract_lines').where({ id: a!.lines[0]!.id }).first();
     expect(line).toMatchObject({ quantity: 3, status: 'active' });
-    expect(await ctx.store.db('line_claims').where({ order_id: created[0]!.orderId })).toHaveLength(1);
+    expect(await knexOf(ctx.store)('line_claims').where({ order_id: created[0]!.orderId })).toHaveLength(1);
   });
 
   it('takes an end date given at confirmation over the planned one', async () => {
@@ -371,12 +370,12 @@ describe('confirmOrders', () => {
     const { created } = await create([planFor(a!, [{}], '2026-11-30')]);
     await accept(created);
     await transact(ctx.store, (trx) => confirmOrders(trx, [created[0]!.orderId], '2027-03-31', write));
-    expect(await ctx.store.db('change_orders').where({ id: created[0]!.orderId }).first()).toMatchObject({ end_date: '2027-03-31', status: 'completed' });
-    expect(await ctx.store.db('contracts').where({ id: a!.contract.id }).first()).toMatchObject({
+    expect(await knexOf(ctx.store)('change_orders').where({ id: created[0]!.orderId }).first()).toMatchObject({ end_date: '2027-03-31', status: 'completed' });
+    expect(await knexOf(ctx.store)('contracts').where({ id: a!.contract.id }).first()).toMatchObject({
       status: 'cancelled',
       end_date: '2027-03-31',
       cancelled_on: TODAY,
     });
-    expect(await ctx.store.db('contract_lines').where({ id: a!.lines[0]!.id }).first()).toMatchObject({ end_date: '2027-03-31' });
+    expect(await knexOf(ctx.store)('contract_lines').where({ id: a!.lines[0]!.id }).first()).toMatchObject({ end_date: '2027-03-31' });
   });
 });

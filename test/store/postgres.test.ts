@@ -7,6 +7,7 @@ import { openStore } from '../../src/store/connect.js';
 import { transact } from '../../src/store/retry.js';
 import { idsOf, insertRowsSharing, selectPacked } from '../../src/store/sql.js';
 import { aPgSchema } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 /**
  * The same CLI on PostgreSQL, when a server is given (KAIYAKU_TEST_PG_URL). Each case
@@ -42,8 +43,8 @@ describe.skipIf(!url)('PostgreSQL store', () => {
     const schema = await aPgSchema(url!, 'bulk');
     const store = await openStore(schema.url, { create: true });
     try {
-      await store.db.schema.dropTableIfExists('bulk_pg');
-      await store.db.schema.createTable('bulk_pg', (t) => {
+      await knexOf(store).schema.dropTableIfExists('bulk_pg');
+      await knexOf(store).schema.createTable('bulk_pg', (t) => {
         t.increments('id');
         t.text('name').notNullable();
         t.integer('n');
@@ -56,8 +57,10 @@ describe.skipIf(!url)('PostgreSQL store', () => {
       expect(back).toHaveLength(12_000);
       const ids = back.map((r) => Number(r.id)).slice(0, 3);
       const packed = await selectPacked<[number, string, number, boolean, string, number]>(
-        store.db,
-        store.db('bulk_pg').whereIn('id', idsOf(store.db, ids)).orderBy('id'),
+        knexOf(store),
+        knexOf(store)('bulk_pg')
+          .whereIn('id', idsOf(knexOf(store), ids))
+          .orderBy('id'),
         ['id', 'name', 'n', 'flag', 'who', 'run'],
       );
       expect(packed.map(([, name, n, flag, who, run]) => [name, n, flag, who, run])).toEqual([
@@ -65,8 +68,12 @@ describe.skipIf(!url)('PostgreSQL store', () => {
         ['row-1', 1, false, 'bench', 7],
         ['row-2', 2, true, 'bench', 7],
       ]);
-      expect(await store.db('bulk_pg').whereIn('id', idsOf(store.db, [])).select('id')).toEqual([]);
-      await store.db.schema.dropTable('bulk_pg');
+      expect(
+        await knexOf(store)('bulk_pg')
+          .whereIn('id', idsOf(knexOf(store), []))
+          .select('id'),
+      ).toEqual([]);
+      await knexOf(store).schema.dropTable('bulk_pg');
     } finally {
       await store.close();
       await schema.drop();

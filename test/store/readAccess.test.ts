@@ -8,6 +8,7 @@ import { KaiyakuError } from '../../src/errors.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
 import { readOnlyUser } from './readOnlyUser.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-read-'));
 // Readable by the read-only test user (mkdtemp makes 0700).
@@ -23,7 +24,7 @@ async function aStoreFile(marker = 'marker'): Promise<{ dir: string; file: strin
   const file = path.join(dir, 'kaiyaku.db');
   const store = await openStore(file);
   try {
-    await store.db('locks').insert({ name: marker, holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+    await knexOf(store)('locks').insert({ name: marker, holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
   } finally {
     await store.close();
   }
@@ -44,7 +45,7 @@ async function rawSql(file: string, ...sql: string[]): Promise<unknown[]> {
 }
 
 async function markers(store: Store): Promise<string[]> {
-  return (await store.db('locks').orderBy('name').select('name')).map((r: { name: string }) => r.name);
+  return (await knexOf(store)('locks').orderBy('name').select('name')).map((r: { name: string }) => r.name);
 }
 
 function snapshot(dir: string): Record<string, string> {
@@ -78,8 +79,10 @@ describe('openStore with access read (SQLite)', () => {
     try {
       expect(store.access).toBe('read');
       expect(await markers(store)).toEqual(['marker']);
-      expect(await store.db.raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
-      await expect(store.db('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' })).rejects.toThrow(/readonly|read-only|query_only/i);
+      expect(await knexOf(store).raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
+      await expect(knexOf(store)('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' })).rejects.toThrow(
+        /readonly|read-only|query_only/i,
+      );
     } finally {
       await store.close();
     }
@@ -166,7 +169,7 @@ describe.skipIf(!user.available)(`read-only for this user${user.available ? '' :
     const { dir, file } = await aStoreFile();
     const writer = await openStore(file);
     try {
-      await writer.db('locks').insert({ name: 'while open', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+      await knexOf(writer)('locks').insert({ name: 'while open', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
       for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
       expect(fs.readdirSync(dir).sort()).toEqual(['kaiyaku.db', 'kaiyaku.db-shm', 'kaiyaku.db-wal']);
       const read = () =>
@@ -179,7 +182,7 @@ describe.skipIf(!user.available)(`read-only for this user${user.available ? '' :
           }
         });
       expect(await read()).toEqual(['marker', 'while open']);
-      await writer.db('locks').insert({ name: 'later', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+      await knexOf(writer)('locks').insert({ name: 'later', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
       expect(await read()).toEqual(['later', 'marker', 'while open']);
     } finally {
       await writer.close();
@@ -193,7 +196,7 @@ describe.skipIf(!user.available)(`read-only for this user${user.available ? '' :
     fs.chmodSync(copy, 0o755);
     const writer = await openStore(file);
     try {
-      await writer.db('locks').insert({ name: 'only in the log', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+      await knexOf(writer)('locks').insert({ name: 'only in the log', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
       // What a copy taken while a writer was busy looks like: the database and its log, no -shm.
       fs.copyFileSync(file, path.join(copy, 'kaiyaku.db'));
       fs.copyFileSync(`${file}-wal`, path.join(copy, 'kaiyaku.db-wal'));
@@ -242,8 +245,8 @@ describe.skipIf(!PG_URL)('openStore with access read (PostgreSQL)', () => {
       expect((await schema.admin('pg_tables').where({ schemaname: schema.name }).count({ n: '*' }))[0]).toEqual({ n: '0' });
 
       const writer = await openStore(schema.url);
-      await writer.db('locks').insert({ name: 'marker', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
-      await writer.db('knex_migrations').where({ name: '002_run_rows_cells_once' }).delete();
+      await knexOf(writer)('locks').insert({ name: 'marker', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+      await knexOf(writer)('knex_migrations').where({ name: '002_run_rows_cells_once' }).delete();
       await writer.close();
       const behind = await refusal(openStore(schema.url, { access: 'read' }));
       expect(behind.code).toBe('SCHEMA_OUTDATED');
@@ -254,7 +257,7 @@ describe.skipIf(!PG_URL)('openStore with access read (PostgreSQL)', () => {
       const store = await openStore(schema.url, { access: 'read' });
       try {
         expect(await markers(store)).toEqual(['marker']);
-        await expect(store.db('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' })).rejects.toMatchObject({ code: '25006' });
+        await expect(knexOf(store)('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' })).rejects.toMatchObject({ code: '25006' });
       } finally {
         await store.close();
       }

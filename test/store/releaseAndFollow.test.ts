@@ -5,6 +5,7 @@ import { importContracts, loadSnapshots } from '../../src/store/contractReposito
 import { confirmOrders, createCancelOrders, recordLinkage, transitionOrders, type LinkageUpdate } from '../../src/store/orderRepository.js';
 import { aContractInput, aLineInput, aRow, aRuleContext } from '../builders.js';
 import { aWriteContext, useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 const write = aWriteContext();
@@ -21,14 +22,13 @@ async function acceptedOrder(
     'importer',
     '2026-11-01 09:00:00',
   );
-  const snapshot = (await loadSnapshots(ctx.store.db, [contractNo])).get(contractNo) as ContractSnapshot;
+  const snapshot = (await loadSnapshots(knexOf(ctx.store), [contractNo])).get(contractNo) as ContractSnapshot;
   const verdict = validateContractGroup([aRow({ contractNo })], snapshot, aRuleContext({ defaultEndDate: '2026-12-31' }));
   if (!verdict.ok) throw new Error('refused');
   const { created } = await transact(ctx.store, (trx) => createCancelOrders(trx, [verdict.plan], { ...write, runId: null }));
   const orderId = created[0]!.orderId;
   await transact(ctx.store, (trx) => transitionOrders(trx, [orderId], 'requested', 'accepted', write, 'accept'));
-  const rows = (await ctx.store
-    .db('order_lines as ol')
+  const rows = (await knexOf(ctx.store)('order_lines as ol')
     .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
     .where('ol.order_id', orderId)
     .select('ol.id', 'cl.id as line_id', 'cl.subscription_id')) as { id: number; line_id: number; subscription_id: string }[];
@@ -62,7 +62,7 @@ describe('confirmOrders releases the lines the supplier refused', () => {
     expect(await transact(ctx.store, (trx) => confirmOrders(trx, [o.orderId], null, write))).toEqual([]);
     expect(await transact(ctx.store, (trx) => confirmOrders(trx, [o.orderId], null, write, 'final'))).toEqual([o.orderId]);
 
-    const db = ctx.store.db;
+    const db = knexOf(ctx.store);
     const lines = await db('contract_lines')
       .whereIn('id', [...o.lineIds.values()])
       .orderBy('id')
@@ -123,8 +123,7 @@ describe('confirmOrders releases the lines the supplier refused', () => {
     expect(await transact(ctx.store, (trx) => confirmOrders(trx, [o.orderId], null, write, 'final'))).toEqual([]);
     expect(await transact(ctx.store, (trx) => confirmOrders(trx, [o.orderId], '2026-12-31', write, 'any'))).toEqual([o.orderId]);
     expect(
-      await ctx.store
-        .db('contract_lines')
+      await knexOf(ctx.store)('contract_lines')
         .where({ id: o.lineIds.get('ODD-2') })
         .first('quantity', 'status'),
     ).toEqual({ quantity: 1, status: 'active' });
@@ -138,12 +137,12 @@ describe('recordLinkage: a confirmed line the supplier settled elsewhere', () =>
     // Confirmed unsettled (the rules allowed it: --confirm-unsettled): applied at 0, the line still pending.
     await transact(ctx.store, (trx) => recordLinkage(trx, [outcome(id, 'pending')], write));
     expect(await transact(ctx.store, (trx) => confirmOrders(trx, [o.orderId], null, write))).toEqual([o.orderId]);
-    expect(await ctx.store.db('contracts').where({ id: o.contractId }).first('status')).toEqual({ status: 'cancelled' });
+    expect(await knexOf(ctx.store)('contracts').where({ id: o.contractId }).first('status')).toEqual({ status: 'cancelled' });
 
     const settled: LinkageUpdate = { ...outcome(id, 'linked', 'SUPPLIER_QUANTITY_MISMATCH', 'the supplier settled at 2, not 0'), supplierQuantity: 2 };
     await transact(ctx.store, (trx) => recordLinkage(trx, [settled], aWriteContext({ today: '2026-11-28' })));
     await transact(ctx.store, (trx) => recordLinkage(trx, [settled], aWriteContext({ today: '2026-11-29' })));
-    const db = ctx.store.db;
+    const db = knexOf(ctx.store);
     expect(
       await db('contract_lines')
         .where({ id: o.lineIds.get('SLOW-3') })

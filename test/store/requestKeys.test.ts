@@ -11,13 +11,14 @@ import { createCancelOrders } from '../../src/store/orderRepository.js';
 import { createRun, findRequestKeys, insertRequestKeys } from '../../src/store/runRepository.js';
 import { aContractInput, aRow, aRuleContext, TODAY } from '../builders.js';
 import { aWriteContext, useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 
 async function anOrder(): Promise<number> {
   const input = aContractInput();
   await importContracts(ctx.store, [input], 'importer', '2026-11-01 09:00:00');
-  const snapshot = (await loadSnapshots(ctx.store.db, [input.contractNo])).get(input.contractNo)!;
+  const snapshot = (await loadSnapshots(knexOf(ctx.store), [input.contractNo])).get(input.contractNo)!;
   const verdict = validateContractGroup([aRow({ contractNo: input.contractNo })], snapshot, aRuleContext({ defaultEndDate: '2026-11-30' }));
   if (!verdict.ok) throw new Error('the row was refused');
   const plan: GroupPlan = verdict.plan;
@@ -28,7 +29,7 @@ async function anOrder(): Promise<number> {
 }
 
 function aRun(): Promise<number> {
-  return createRun(ctx.store.db, {
+  return createRun(knexOf(ctx.store), {
     sha256: 'c'.repeat(64),
     fileName: 'nov.csv',
     errorsFile: 'nov.errors.csv',
@@ -57,7 +58,7 @@ describe('request keys', () => {
       ]),
     );
     expect(recorded).toBe(false);
-    const keys = await findRequestKeys(ctx.store.db, ['REQ-RACE-1']);
+    const keys = await findRequestKeys(knexOf(ctx.store), ['REQ-RACE-1']);
     expect([...keys.values()].map((k) => k.orderId)).toEqual([firstOrder]);
   });
 
@@ -74,6 +75,6 @@ describe('request keys', () => {
         ),
       ),
     ).toBe(true);
-    expect((await findRequestKeys(ctx.store.db, ids)).size).toBe(3);
+    expect((await findRequestKeys(knexOf(ctx.store), ids)).size).toBe(3);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { isBusyError, transact, withBusyRetry } from '../../src/store/retry.js';
 import { PG_URL } from './pgSchema.js';
+import { knexOf } from '../../src/store/store.js';
 
 function failing(times: number, error: unknown): { work: () => Promise<string>; calls: () => number } {
   let calls = 0;
@@ -63,7 +64,7 @@ describe.skipIf(!PG_URL)('transact on PostgreSQL: unique violations', () => {
     const table = `kaiyaku_uv_${randomBytes(4).toString('hex')}`;
     let calls = 0;
     try {
-      await store.db.schema.createTable(table, (t) => {
+      await knexOf(store).schema.createTable(table, (t) => {
         t.text('k').primary();
         t.text('who').notNullable();
       });
@@ -72,7 +73,7 @@ describe.skipIf(!PG_URL)('transact on PostgreSQL: unique violations', () => {
         async (trx) => {
           calls++;
           if (await trx(table).where({ k: 'key' }).first()) return 'gave way';
-          if (calls === 1) await store.db(table).insert({ k: 'key', who: 'rival' });
+          if (calls === 1) await knexOf(store)(table).insert({ k: 'key', who: 'rival' });
           await trx(table).insert({ k: 'key', who: 'us' });
           return 'inserted';
         },
@@ -82,9 +83,9 @@ describe.skipIf(!PG_URL)('transact on PostgreSQL: unique violations', () => {
         (error: unknown) => ({ error }),
       );
       const settled = await outcome;
-      return { settled, calls, rows: await store.db(table).select('k', 'who') };
+      return { settled, calls, rows: await knexOf(store)(table).select('k', 'who') };
     } finally {
-      await store.db.schema.dropTableIfExists(table);
+      await knexOf(store).schema.dropTableIfExists(table);
       await store.close();
     }
   }

@@ -13,6 +13,7 @@ import {
 } from '../../src/store/runRepository.js';
 import { TODAY } from '../builders.js';
 import { useStore } from './useStore.js';
+import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
 
@@ -31,7 +32,7 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
 }
 
 async function aRun(sha256 = 'a'.repeat(64)): Promise<number> {
-  return createRun(ctx.store.db, {
+  return createRun(knexOf(ctx.store), {
     sha256,
     fileName: 'nov.csv',
     errorsFile: 'nov.errors.csv',
@@ -48,8 +49,8 @@ describe('runs and their rows', () => {
   it('finds the runs of a file by its hash', async () => {
     const first = await aRun('b'.repeat(64));
     const second = await aRun('b'.repeat(64));
-    expect((await findRuns(ctx.store.db, 'b'.repeat(64))).map((r) => r.id)).toEqual([first, second]);
-    expect(await findRuns(ctx.store.db, 'c'.repeat(64))).toEqual([]);
+    expect((await findRuns(knexOf(ctx.store), 'b'.repeat(64))).map((r) => r.id)).toEqual([first, second]);
+    expect(await findRuns(knexOf(ctx.store), 'c'.repeat(64))).toEqual([]);
   });
 
   it('pages staged contracts, and records a judgement only on a row still staged', async () => {
@@ -60,10 +61,10 @@ describe('runs and their rows', () => {
       aStagedRow({ row_no: 3, contract_no: 'NCN-B' }),
       aStagedRow({ row_no: 4, contract_no: 'NCN-C' }),
     ]);
-    expect(await nextStagedContracts(ctx.store.db, runId, null, 2)).toEqual(['NCN-A', 'NCN-B']);
-    expect(await nextStagedContracts(ctx.store.db, runId, 'NCN-B', 2)).toEqual(['NCN-C']);
-    expect((await loadStagedRows(ctx.store.db, runId, ['NCN-B'])).map((r) => r.row_no)).toEqual([1, 3]);
-    expect((await loadStagedRows(ctx.store.db, runId, ['NCN-A', 'NCN-B'])).length).toBe(3);
+    expect(await nextStagedContracts(knexOf(ctx.store), runId, null, 2)).toEqual(['NCN-A', 'NCN-B']);
+    expect(await nextStagedContracts(knexOf(ctx.store), runId, 'NCN-B', 2)).toEqual(['NCN-C']);
+    expect((await loadStagedRows(knexOf(ctx.store), runId, ['NCN-B'])).map((r) => r.row_no)).toEqual([1, 3]);
+    expect((await loadStagedRows(knexOf(ctx.store), runId, ['NCN-A', 'NCN-B'])).length).toBe(3);
 
     const refusal = { rowNo: 2, outcome: 'refused' as const, orderId: null, lineIds: null, errorCode: 'LINE_NOT_FOUND', messageEn: 'en', messageJa: 'ja' };
     const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, messageEn: null, messageJa: null };
@@ -77,14 +78,14 @@ describe('runs and their rows', () => {
     );
 
     const rows = [];
-    for await (const page of pagesOfRunRows(ctx.store.db, runId, 'en', 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
+    for await (const page of pagesOfRunRows(knexOf(ctx.store), runId, 'en', 2)) for (const r of page) rows.push([r.row_no, r.outcome, r.error_code]);
     expect(rows).toEqual([
       [1, 'valid', null],
       [2, 'refused', 'LINE_NOT_FOUND'],
       [3, 'staged', null],
       [4, 'staged', null],
     ]);
-    expect(await nextStagedContracts(ctx.store.db, runId, null, 10)).toEqual(['NCN-B', 'NCN-C']);
+    expect(await nextStagedContracts(knexOf(ctx.store), runId, null, 10)).toEqual(['NCN-B', 'NCN-C']);
   });
 
   it('finds staged rows by any contract number a file can hold (NUL, lone surrogate, emoji), in file order', async () => {
@@ -95,9 +96,9 @@ describe('runs and their rows', () => {
       runId,
       odd.map((contract_no, i) => aStagedRow({ row_no: odd.length - i, contract_no, raw_fields: JSON.stringify([contract_no]) })),
     );
-    const contracts = await nextStagedContracts(ctx.store.db, runId, null, 10);
+    const contracts = await nextStagedContracts(knexOf(ctx.store), runId, null, 10);
     expect(contracts).toHaveLength(odd.length);
-    const rows = await loadStagedRows(ctx.store.db, runId, contracts);
+    const rows = await loadStagedRows(knexOf(ctx.store), runId, contracts);
     expect(rows.map((r) => r.row_no)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -107,14 +108,14 @@ describe('runs and their rows', () => {
     await insertStagedRows(ctx.store, runId, [aStagedRow({ row_no: 1, contract_no: 'NCN-A' }), aStagedRow({ row_no: 2, contract_no: 'NCN-B' })]);
     const seen: { sql: string; bindings: unknown[] }[] = [];
     const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
-    ctx.store.db.on('query', listen);
+    knexOf(ctx.store).on('query', listen);
     try {
-      await loadStagedRows(ctx.store.db, runId, ['NCN-A', 'NCN-B']);
+      await loadStagedRows(knexOf(ctx.store), runId, ['NCN-A', 'NCN-B']);
     } finally {
-      ctx.store.db.off('query', listen);
+      knexOf(ctx.store).off('query', listen);
     }
     const read = seen.find((q) => q.sql.includes('run_rows'))!;
-    const plan = (await ctx.store.db.raw(`explain query plan ${read.sql}`, read.bindings as never[])) as { detail: string }[];
+    const plan = (await knexOf(ctx.store).raw(`explain query plan ${read.sql}`, read.bindings as never[])) as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' | ')).toContain('run_rows_run_id_outcome_contract_no_index');
   });
 
@@ -128,6 +129,6 @@ describe('runs and their rows', () => {
       aStagedRow({ row_no: 5, request_id: '' }),
       aStagedRow({ row_no: 6, request_id: 'R-1' }),
     ]);
-    expect((await duplicateRequestRows(ctx.store.db, runId)).sort()).toEqual([3, 6]);
+    expect((await duplicateRequestRows(knexOf(ctx.store), runId)).sort()).toEqual([3, 6]);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KaiyakuError } from '../../src/errors.js';
 import { checkStoreWritable, openStore } from '../../src/store/connect.js';
 import { readOnlyUser } from './readOnlyUser.js';
+import { knexOf } from '../../src/store/store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-writable-'));
 fs.chmodSync(tmp, 0o755);
@@ -88,7 +89,7 @@ describe.skipIf(!user.available)(`checkStoreWritable for a user who may not writ
     const file = path.join(dir, 'k.db');
     const writer = await openStore(file);
     try {
-      await writer.db('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
+      await knexOf(writer)('locks').insert({ name: 'x', holder: 'h', acquired_at: 'a', heartbeat_at: 'b' });
       fs.chmodSync(file, 0o666);
       fs.chmodSync(`${file}-wal`, 0o644);
       const error = await user.run(() => refusal(checkStoreWritable(file)));
