@@ -199,7 +199,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     const inputs = await takeInputs(files, args.reports === undefined ? 'beside' : 'folder');
     // Every file is read and its header checked before any of them runs: a bad third file stops the command before the first.
     const checked: CheckedCancelFile[] = [];
-    for (const input of inputs) checked.push(await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input))));
+    for (const input of inputs)
+      checked.push(await checkCancelFile(input.path, args.encoding).catch((error: unknown) => Promise.reject(namedAsGiven(error, input))));
     const reports = planReportPaths(
       inputs.map((i) => i.path),
       options.reportsDir,
