@@ -4,6 +4,7 @@ import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
+import { say } from '../messages/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -102,7 +103,7 @@ export function requireCancelColumns(fields: readonly string[]) {
   const header = mapHeader(fields, CANCEL_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
-    throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.join(', ')}`, `必須の列がありません: ${names.join(', ')}`));
+    throw new KaiyakuError('COLUMN_MISSING', say('cancel.requiredColumnMissing', { names: names.join(', ') }));
   }
   if (header.duplicated.length > 0) {
     // 解約数 and 解約数量 both mean the cancel quantity: reading one and ignoring the other would guess.

@@ -5,11 +5,33 @@
  * store keeps the key and parameters, never a sentence (`render` makes it again).
  */
 import { renderEntry, type Entry, type Params, type Said } from './entry.js';
+import { CANCEL_WORDS } from './cancelWords.js';
+import { CONTRACTS_WORDS } from './contractsWords.js';
+import { CSV_WORDS } from './csvWords.js';
+import { DOMAIN_WORDS } from './domainWords.js';
+import { FILES_WORDS } from './filesWords.js';
+import { NIGHTLY_WORDS } from './nightlyWords.js';
+import { ORDERS_WORDS } from './ordersWords.js';
+import { REPORTS_WORDS } from './reportsWords.js';
+import { SERIALS_WORDS } from './serialsWords.js';
+import { SUPPLIER_WORDS } from './supplierWords.js';
 import { STORE_WORDS } from './storeWords.js';
 import type { Lang } from './words.js';
 
 /** The rooms' catalogues, one object each; their keys carry the room's name. */
-const CATALOGUES = [STORE_WORDS] as const;
+const CATALOGUES = [
+  CANCEL_WORDS,
+  CONTRACTS_WORDS,
+  CSV_WORDS,
+  DOMAIN_WORDS,
+  FILES_WORDS,
+  NIGHTLY_WORDS,
+  ORDERS_WORDS,
+  REPORTS_WORDS,
+  SERIALS_WORDS,
+  SUPPLIER_WORDS,
+  STORE_WORDS,
+] as const;
 
 type Catalogue = (typeof CATALOGUES)[number];
 type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (u: infer I) => void ? I : never;

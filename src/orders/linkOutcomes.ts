@@ -1,5 +1,6 @@
 import type { LinkageUpdate } from '../store/orderRepository.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Unavailable } from '../supplier/port.js';
+import { say } from '../messages/index.js';
 
 /**
  * What each answer of the supplier makes of an order line (pure): the linkage status, and
@@ -148,16 +149,7 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       supplierQuantity: held,
     };
   }
-  const why =
-    held > before
-      ? {
-          en: `more than the ${before} before this order: something else changed the subscription too`,
-          ja: `この注文の前の ${before} より多く、別の変更も加わっています`,
-        }
-      : {
-          en: 'and the line names its serials, so the store cannot tell which of them the supplier kept',
-          ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません',
-        };
+  const why = held > before ? say('orders.moreThanTheBeforeThis', { before }) : say('orders.andTheLineNamesIts');
   return {
     lineId,
     status: 'pending',
