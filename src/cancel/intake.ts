@@ -4,7 +4,7 @@ import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import type { Store } from '../store/connect.js';
 import { completeStaging, insertStagedRows, type StagedRow } from '../store/runRepository.js';
-import { say } from '../messages/index.js';
+import { say, toStored } from '../messages/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -37,8 +37,8 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
       raw_fields: JSON.stringify(record.fields),
       outcome: problem ? 'refused' : 'staged',
       error_code: problem ? 'MALFORMED_ROW' : null,
-      error_message_en: problem ? `The row cannot be read: ${problem.en}` : null,
-      error_message_ja: problem ? `行を読み取れません: ${problem.ja}` : null,
+      // Said as MALFORMED_ROW's words and the problem's (domain/codes.ts describeRowError); the store keeps the problem's key and parameters.
+      error_detail: problem ? toStored(problem) : null,
     });
     rowCount++;
     if (batch.length >= STAGE_BATCH) {

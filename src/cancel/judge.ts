@@ -1,5 +1,5 @@
 import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
-import { describeRowError, type RowError } from '../domain/codes.js';
+import type { RowError } from '../domain/codes.js';
 import { type Store } from '../store/connect.js';
 import { transact } from '../store/retry.js';
 import { loadSnapshots } from '../store/contractRepository.js';
@@ -23,7 +23,7 @@ import { cancelCellReader, type CancelCells } from './intake.js';
 import { repeatJudge, type RepeatVerdict } from './repeats.js';
 import { orderReached } from './results.js';
 import { rowFingerprint } from './rowKey.js';
-import { say } from '../messages/index.js';
+import { say, toStored } from '../messages/index.js';
 
 export interface JudgeOptions {
   runId: number;
@@ -187,8 +187,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             orderId: before.orderId,
             lineIds: before.lineIds,
             errorCode: null,
-            messageEn: null,
-            messageJa: null,
+            detail: null,
           });
           continue;
         }
@@ -250,8 +249,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             orderId: null,
             lineIds: plan.rowLines.get(r.row) ?? null,
             errorCode: null,
-            messageEn: null,
-            messageJa: null,
+            detail: null,
           });
       }
       await transact(staging, (trx) => recordJudgements(trx, runId, judgements));
@@ -298,8 +296,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
                 orderId,
                 lineIds: plan.rowLines.get(r.row) ?? null,
                 errorCode: null,
-                messageEn: null,
-                messageJa: null,
+                detail: null,
               });
               rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
               doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
@@ -344,8 +341,12 @@ function possibleRepeat(
   const date = order?.appliedOn ?? '';
   const row = verdict.done.rowNo;
   // Standard input or a pipe was recorded under '-': it has no file name to show.
-  const file = verdict.file === '-' ? say('cancel.standardInput') : { en: verdict.file, ja: `${verdict.file} の` };
-  const where = verdict.file === '' ? say('cancel.noRowNamed') : say('cancel.row', { file, row });
+  const where =
+    verdict.file === ''
+      ? say('cancel.noRowNamed')
+      : verdict.file === '-'
+        ? say('cancel.rowOfStandardInput', { row })
+        : say('cancel.rowOfFile', { file: verdict.file, row });
   return {
     code: 'POSSIBLE_REPEAT',
     detail: say('cancel.orderOfAndNothingShows', { no, date, where, repeatDays }),
@@ -359,7 +360,6 @@ function refusal(rowNo: number, error: RowError): RowJudgement {
     orderId: null,
     lineIds: null,
     errorCode: error.code,
-    messageEn: describeRowError(error, 'en'),
-    messageJa: describeRowError(error, 'ja'),
+    detail: error.detail ? toStored(error.detail) : null,
   };
 }

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import type { DetectedEncoding } from './decode.js';
-import { KaiyakuError, fileError, words, type Words } from '../errors.js';
-import { say } from '../messages/index.js';
+import { KaiyakuError, fileError } from '../errors.js';
+import { say, type Said } from '../messages/index.js';
 
 /** Records longer than this (in characters) are reported, not held: a 10 MB line is a broken file, not data. */
 export const MAX_RECORD_CHARS = 1_000_000;
@@ -395,16 +395,16 @@ function splitLoosely(raw: string): string[] {
 }
 
 /** A record's problem in the user's words, whole in each language. */
-export function describeRecordProblem(problem: RecordProblem): Words {
+export function describeRecordProblem(problem: RecordProblem): Said {
   switch (problem.kind) {
     case 'field_count':
       return say('csv.fieldsWhereTheHeaderHas', { actual: problem.actual, expected: problem.expected });
     case 'quoting': {
       const field = /field (\d+)/.exec(problem.detail)?.[1];
-      return words(`broken quoting (${problem.detail})`, `引用符（"）の対応が正しくありません${field ? `（${field} 列目）` : ''}`);
+      return field ? say('csv.brokenQuotingInField', { detail: problem.detail, field }) : say('csv.brokenQuoting', { detail: problem.detail });
     }
     case 'too_large':
-      return words(problem.detail, `行が長すぎます（${/\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS} 文字を超えています）`);
+      return say('csv.recordTooLong', { detail: problem.detail, limit: /\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS });
     case 'nul': {
       const { position, name } = problem.column ?? { position: 0, name: '' };
       return say('csv.columnHoldsANulCharacter', { position, name });

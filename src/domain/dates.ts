@@ -1,5 +1,5 @@
 import type { IsoDate } from './types.js';
-import { say } from '../messages/index.js';
+import { say, type Said } from '../messages/index.js';
 
 const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
@@ -50,11 +50,11 @@ export function readBusinessDate(input: string): DateReading {
 export const DATE_FORMS = '2026-01-05, 2026/01/05, 2026/1/5, 20260105';
 
 /** Plain words on why `text` is not a date, in both languages (English first). */
-export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): { en: string; ja: string } {
+export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): Said {
   if (reading.problem === 'format') {
     return say('domain.isNotADateWrite', { text, dateForms: DATE_FORMS, dateForms2: DATE_FORMS.replaceAll(', ', '、') });
   }
   const { year, month, daysInMonth } = reading;
   if (daysInMonth === null) return say('domain.isNotADateThere', { text, month });
-  return say('domain.isNotADayOf', { text, year, String: String(month).padStart(2, '0'), daysInMonth, month });
+  return say('domain.isNotADayOf', { text, year, paddedMonth: String(month).padStart(2, '0'), daysInMonth, month });
 }

@@ -24,11 +24,14 @@ export const CANCEL_WORDS = {
     (p) => `依頼番号「${p.requestId}」がファイル内で重複しています`,
   ),
   'cancel.anotherRunTookTheLine': { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' },
-  'cancel.standardInput': { en: 'standard input', ja: '標準入力の' },
   'cancel.noRowNamed': { en: '', ja: '' },
-  'cancel.row': entry<{ file: Words; row: number }>(
-    (p) => ` (${p.file.en} row ${p.row})`,
-    (p) => `（${p.file.ja} ${p.row} 行目）`,
+  'cancel.rowOfFile': entry<{ file: string; row: number }>(
+    (p) => ` (${p.file} row ${p.row})`,
+    (p) => `（${p.file} の ${p.row} 行目）`,
+  ),
+  'cancel.rowOfStandardInput': entry<{ row: number }>(
+    (p) => ` (standard input row ${p.row})`,
+    (p) => `（標準入力の ${p.row} 行目）`,
   ),
   'cancel.orderOfAndNothingShows': entry<{ no: string; date: string; where: Words; repeatDays: number }>(
     (p) =>

@@ -62,4 +62,16 @@ export const CSV_WORDS = {
     (p) => `cannot write ${p.subject.en}: ${p.reason}`,
     (p) => `${p.subject.ja}を書き込めません: ${p.reason}`,
   ),
+  'csv.brokenQuoting': entry<{ detail: string }>(
+    (p) => `broken quoting (${p.detail})`,
+    () => '引用符（"）の対応が正しくありません',
+  ),
+  'csv.brokenQuotingInField': entry<{ detail: string; field: string }>(
+    (p) => `broken quoting (${p.detail})`,
+    (p) => `引用符（"）の対応が正しくありません（${p.field} 列目）`,
+  ),
+  'csv.recordTooLong': entry<{ detail: string; limit: string | number }>(
+    (p) => p.detail,
+    (p) => `行が長すぎます（${p.limit} 文字を超えています）`,
+  ),
 } as const;

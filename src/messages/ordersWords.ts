@@ -18,9 +18,9 @@ export const ORDERS_WORDS = {
     (p) => `${p.where}another run is linking ${p.lines} lines of these orders; they are left to it`,
     (p) => `${p.where}これらの注文の明細 ${p.lines} 件は別の実行が解約連携中のため、その実行に任せます`,
   ),
-  'orders.supplierSaidOfLine': entry<{ subscriptionId: string; update: string; update2: string }>(
-    (p) => `${p.subscriptionId}: ${p.update}`,
-    (p) => `${p.subscriptionId}: ${p.update2}`,
+  'orders.supplierSaidOfLine': entry<{ subscriptionId: string; said: Words }>(
+    (p) => `${p.subscriptionId}: ${p.said.en}`,
+    (p) => `${p.subscriptionId}: ${p.said.ja}`,
   ),
   'orders.thisCommandStopsCallingThe': entry<{ where: string; message: string; messageJa: string }>(
     (p) => `${p.where}${p.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
@@ -30,14 +30,6 @@ export const ORDERS_WORDS = {
     (p) => `${p.where}${p.message}`,
     (p) => `${p.where}${p.messageJa}`,
   ),
-  'orders.moreThanTheBeforeThis': entry<{ before: number }>(
-    (p) => `more than the ${p.before} before this order: something else changed the subscription too`,
-    (p) => `この注文の前の ${p.before} より多く、別の変更も加わっています`,
-  ),
-  'orders.andTheLineNamesIts': {
-    en: 'and the line names its serials, so the store cannot tell which of them the supplier kept',
-    ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません',
-  },
   'orders.refused': entry<{ orderNo: string; refusal: Words }>(
     (p) => `${p.orderNo}: ${p.refusal.en}`,
     (p) => `${p.orderNo}: ${p.refusal.ja}`,
@@ -82,5 +74,47 @@ export const ORDERS_WORDS = {
   'orders.confirmItWithAnEnd': entry<{ no: string; orderRefusal: Words; o: string; o2: string }>(
     (p) => `${p.no}: ${p.orderRefusal.en}${p.o}; confirm it with an end date: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
     (p) => `${p.no}: ${p.orderRefusal.ja}${p.o2}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
+  ),
+  'orders.supplierHoldsOtherNothingSent': entry<{ supplier: number; store: number }>(
+    (p) =>
+      `the supplier holds ${p.supplier} seats, the store ${p.store}; nothing was sent. Check the subscription at the supplier, correct the contract master (kaiyaku contracts import), and ask for the cancellation again`,
+    (p) =>
+      `仕入元の数量は ${p.supplier}、システムの数量は ${p.store} です。仕入元には何も送信していません。仕入元でサブスクリプションを確認し、契約マスタを修正（kaiyaku contracts import）してから、もう一度解約を依頼してください`,
+  ),
+  'orders.settledOtherThanConfirmed': entry<{ held: number; target: number }>(
+    (p) => `the supplier settled at ${p.held}, not ${p.target} as confirmed; the contract line follows the supplier`,
+    (p) => `仕入元は解約確定した ${p.target} ではなく ${p.held} で確定しました。契約明細は仕入元の数量に合わせます`,
+  ),
+  'orders.settledAtQuantityBefore': entry<{ held: number; target: number }>(
+    (p) => `the supplier settled at ${p.held}, the quantity before the change, not ${p.target}: the change did not land; a later run sends it again`,
+    (p) => `仕入元は ${p.target} ではなく変更前の ${p.held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
+  ),
+  'orders.settledBelowTarget': entry<{ held: number; target: number; before: number }>(
+    (p) =>
+      `a change to ${p.target} was sent and the supplier settled at ${p.held}: the order line follows the supplier (it cancels ${p.before - p.held}, not ${p.before - p.target})`,
+    (p) =>
+      `${p.target} への変更を送信し、仕入元は ${p.held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${p.before - p.target} ではなく ${p.before - p.held}）`,
+  ),
+  'orders.sentButHoldsMore': entry<{ target: number; held: number; before: number }>(
+    (p) =>
+      `a change to ${p.target} was sent, but the supplier now holds ${p.held}, more than the ${p.before} before this order: something else changed the subscription too. Check the subscription at the supplier; a later run asks it again`,
+    (p) =>
+      `${p.target} への変更を送信しましたが、仕入元の数量は ${p.held} です。この注文の前の ${p.before} より多く、別の変更も加わっています。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します`,
+  ),
+  'orders.sentButSerialsUnknown': entry<{ target: number; held: number }>(
+    (p) =>
+      `a change to ${p.target} was sent, but the supplier now holds ${p.held}, and the line names its serials, so the store cannot tell which of them the supplier kept. Check the subscription at the supplier; a later run asks it again`,
+    (p) =>
+      `${p.target} への変更を送信しましたが、仕入元の数量は ${p.held} です。シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します`,
+  ),
+  'orders.refusedAfterSending': entry<{ code: string; supplierWords: string }>(
+    (p) =>
+      `the change was sent, then the supplier answered ${p.code} (${p.supplierWords}) when asked about the subscription: it may have taken the change. Ask the supplier about it; a later run asks again`,
+    (p) =>
+      `変更は送信済みですが、その後の確認に仕入元が ${p.code}（${p.supplierWords}）と応答しました。変更が反映されている可能性があります。仕入元に確認してください。次回の実行で改めて確認します`,
+  ),
+  'orders.supplierUnavailable': entry<{ reason: Words }>(
+    (p) => p.reason.en,
+    (p) => p.reason.ja,
   ),
 } as const;

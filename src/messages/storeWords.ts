@@ -6,6 +6,10 @@ export const STORE_WORDS = {
     en: 'not applied to the contract line: another open order holds it',
     ja: '別の処理中の注文がこの明細を保持しているため、契約明細には反映していません',
   },
+  'store.lineHeldAfterReason': entry<{ reason: Words }>(
+    (p) => `${p.reason.en}; not applied to the contract line: another open order holds it`,
+    (p) => `${p.reason.ja}。別の処理中の注文がこの明細を保持しているため、契約明細には反映していません`,
+  ),
   'store.sentRefusalReopened': {
     en: 'an earlier version took this line for refused after its change was sent; the supplier may have taken it: a later run asks it again',
     ja: '以前のバージョンは、変更を送信した後のこの明細を拒否として扱いました。仕入元が変更を反映している可能性があるため、次回の実行で改めて確認します',

@@ -146,8 +146,7 @@ function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity
     name: 'linkage.quantity_differs',
     message: say('orders.supplierSaidOfLine', {
       subscriptionId: task.subscriptionId,
-      update: update.message ?? '',
-      update2: update.messageJa ?? update.message ?? '',
+      said: update.said ?? { en: update.message ?? '', ja: update.message ?? '' },
     }),
     data: {
       orderLineId: task.lineId,
