@@ -14,6 +14,7 @@
  * - incomplete:  work was done, but not all of it (the rows were processed, a report was not written)
  */
 import { ERROR, words, type ErrorKind, type Lang, type Said, type Words } from './messages/index.js';
+import { say } from './messages/index.js';
 
 export { ERROR, words, type ErrorKind, type Lang, type Words };
 export type ErrorCode = keyof typeof ERROR;
@@ -83,28 +84,21 @@ export function diskFullError(err: unknown, where: Words, kind: ErrorKind = 'una
 
 /** DISK_FULL itself, for a caller that found out otherwise (`code`: what the system said). */
 export function diskFull(where: Words, code: string, cause: unknown, kind: ErrorKind = 'unavailable'): KaiyakuError {
-  return new KaiyakuError(
-    'DISK_FULL',
-    words(
-      `${where.en}: the disk is full (${code}). Free some space and run the same command again: nothing was left half-written`,
-      `${where.ja}: ディスクの空きがありません（${code}）。空きを作ってから同じコマンドをもう一度実行してください（書きかけのまま残ったものはありません）`,
-    ),
-    { cause, kind },
-  );
+  return new KaiyakuError('DISK_FULL', say('files.theDiskIsFullFree', { where, code }), { cause, kind });
 }
 
 /** Maps a Node fs error on `path` to the error an operator can act on. */
 export function fileError(err: unknown, path: string, writing = false): KaiyakuError {
   if (err instanceof KaiyakuError) return err;
-  const full = writing ? diskFullError(err, words(`cannot write ${path}`, `${path} を書き込めません`)) : null;
+  const full = writing ? diskFullError(err, say('files.cannotWrite', { path })) : null;
   if (full) return full;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const reason = err instanceof Error ? err.message : String(err);
-  if (writing) return new KaiyakuError('FILE_UNWRITABLE', words(`cannot write ${path}: ${reason}`, `${path} を書き込めません: ${reason}`), { cause: err });
-  if (code === 'ENOENT') return new KaiyakuError('FILE_NOT_FOUND', words(`no such file: ${path}`, `ファイルがありません: ${path}`), { cause: err });
+  if (writing) return new KaiyakuError('FILE_UNWRITABLE', say('files.cannotWrite2', { path, reason }), { cause: err });
+  if (code === 'ENOENT') return new KaiyakuError('FILE_NOT_FOUND', say('files.noSuchFile', { path }), { cause: err });
   if (code === 'EISDIR')
-    return new KaiyakuError('FILE_UNREADABLE', words(`${path} is a folder, not a file`, `${path} はフォルダーです（ファイルを指定してください）`), {
+    return new KaiyakuError('FILE_UNREADABLE', say('files.isAFolderNotA', { path }), {
       cause: err,
     });
-  return new KaiyakuError('FILE_UNREADABLE', words(`cannot read ${path}: ${reason}`, `${path} を読み込めません: ${reason}`), { cause: err });
+  return new KaiyakuError('FILE_UNREADABLE', say('files.cannotRead', { path, reason }), { cause: err });
 }

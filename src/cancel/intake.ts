@@ -4,6 +4,7 @@ import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnrea
 import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import { type Store, type StagedRow } from '../store/index.js';
+import { say, toStored } from '../messages/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -36,8 +37,8 @@ export async function stageRows(staging: Store, runId: number, input: CsvInput, 
       raw_fields: JSON.stringify(record.fields),
       outcome: problem ? 'refused' : 'staged',
       error_code: problem ? 'MALFORMED_ROW' : null,
-      error_message_en: problem ? `The row cannot be read: ${problem.en}` : null,
-      error_message_ja: problem ? `行を読み取れません: ${problem.ja}` : null,
+      // Said as MALFORMED_ROW's words and the problem's (domain/codes.ts describeRowError); the store keeps the problem's key and parameters.
+      error_detail: problem ? toStored(problem) : null,
     });
     rowCount++;
     if (batch.length >= STAGE_BATCH) {
@@ -102,7 +103,7 @@ export function requireCancelColumns(fields: readonly string[]) {
   const header = mapHeader(fields, CANCEL_COLUMNS);
   if (header.missing.length > 0) {
     const names = header.missing.map((k) => CANCEL_COLUMNS.find((c) => c.key === k)?.aliases.join(' / ') ?? k);
-    throw new KaiyakuError('COLUMN_MISSING', words(`required column missing: ${names.join(', ')}`, `必須の列がありません: ${names.join(', ')}`));
+    throw new KaiyakuError('COLUMN_MISSING', say('cancel.requiredColumnMissing', { names: names.join(', ') }));
   }
   if (header.duplicated.length > 0) {
     // 解約数 and 解約数量 both mean the cancel quantity: reading one and ignoring the other would guess.

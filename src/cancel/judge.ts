@@ -1,6 +1,6 @@
 import { parseCancelRow, validateContractGroup, type CancelRow, type ContractSnapshot, type GroupPlan } from '../domain/cancelRules.js';
-import { describeRowError, type RowError } from '../domain/codes.js';
 import { type Store, type OrderWithLines, type NewDoneRequest, type EarlierRow, type RowJudgement } from '../store/index.js';
+import type { RowError } from '../domain/codes.js';
 import { describeDoneRow, earlierRequestsOf, type DoneRequest } from '../domain/requestIdentity.js';
 import type { Stage } from '../domain/types.js';
 import { holdStageFor, writeContext, type PipelineDeps } from '../pipeline/context.js';
@@ -8,6 +8,7 @@ import { cancelCellReader, type CancelCells } from './intake.js';
 import { repeatJudge, type RepeatVerdict } from './repeats.js';
 import { orderReached } from './results.js';
 import { rowFingerprint } from './rowKey.js';
+import { say, toStored } from '../messages/index.js';
 
 export interface JudgeOptions {
   runId: number;
@@ -159,8 +160,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             orderId: before.orderId,
             lineIds: before.lineIds,
             errorCode: null,
-            messageEn: null,
-            messageJa: null,
+            detail: null,
           });
           continue;
         }
@@ -168,10 +168,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           const { column, value } = r.unnamed;
           errors.set(r.row_no, {
             code: 'MALFORMED_ROW',
-            detail: {
-              en: `column ${column} has a value ("${value}") but no header: name the column (解約数 / cancel_quantity, シリアル番号 / serial_no…) or clear it`,
-              ja: `${column} 列目に値（「${value}」）がありますが、見出しがありません。列に見出し（解約数、シリアル番号など）を付けるか、値を消してください`,
-            },
+            detail: say('cancel.columnHasAValueBut', { column, value }),
           });
           continue;
         }
@@ -183,17 +180,17 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const holder = reused.get(r.row_no);
         if (holder !== undefined) {
           const o = earlierOrders.get(holder)?.order;
-          const where = o ? { en: ` (order ${o.orderNo} of ${o.appliedOn})`, ja: `（${o.appliedOn} の注文 ${o.orderNo}）` } : { en: '', ja: '' };
+          const where = o ? say('cancel.orderOf', { orderNo: o.orderNo, appliedOn: o.appliedOn }) : say('cancel.noOrderNamed');
           errors.set(r.row_no, {
             code: 'REQUEST_ID_REUSED',
-            detail: { en: `"${r.requestId}" was used for another row${where.en}`, ja: `「${r.requestId}」は別の行で使用されています${where.ja}` },
+            detail: say('cancel.wasUsedForAnotherRow', { requestId: r.requestId, where }),
           });
           continue;
         }
         if (dupRows.has(r.row_no)) {
           errors.set(r.row_no, {
             code: 'DUPLICATE_ROW',
-            detail: { en: `request id "${r.requestId}" appears earlier in the file`, ja: `依頼番号「${r.requestId}」がファイル内で重複しています` },
+            detail: say('cancel.requestIdAppearsEarlierIn', { requestId: r.requestId }),
           });
           continue;
         }
@@ -225,8 +222,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
             orderId: null,
             lineIds: plan.rowLines.get(r.row) ?? null,
             errorCode: null,
-            messageEn: null,
-            messageJa: null,
+            detail: null,
           });
       }
       await staging.transact((trx) => trx.runs.recordJudgements(runId, judgements));
@@ -263,9 +259,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
               for (const r of planRows) {
                 if (lostContracts.has(plan.contractId) || orderId === undefined) {
                   lostRequestIds.push(r.requestId);
-                  pageJudgements.push(
-                    refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: { en: 'another run took the line first', ja: '別の実行が先に明細を処理しました' } }),
-                  );
+                  pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: say('cancel.anotherRunTookTheLine') }));
                   continue;
                 }
                 pageJudgements.push({
@@ -274,8 +268,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
                   orderId,
                   lineIds: plan.rowLines.get(r.row) ?? null,
                   errorCode: null,
-                  messageEn: null,
-                  messageJa: null,
+                  detail: null,
                 });
                 rowKeys.push({ requestId: r.requestId, fingerprint: fingerprintOf.get(r.row)!, orderId });
                 doneRows.push({ ...describeDoneRow(r, plan, snapshotById.get(plan.contractId)!), orderId });
@@ -321,14 +314,15 @@ function possibleRepeat(
   const date = order?.appliedOn ?? '';
   const row = verdict.done.rowNo;
   // Standard input or a pipe was recorded under '-': it has no file name to show.
-  const file = verdict.file === '-' ? { en: 'standard input', ja: '標準入力の' } : { en: verdict.file, ja: `${verdict.file} の` };
-  const where = verdict.file === '' ? { en: '', ja: '' } : { en: ` (${file.en} row ${row})`, ja: `（${file.ja} ${row} 行目）` };
+  const where =
+    verdict.file === ''
+      ? say('cancel.noRowNamed')
+      : verdict.file === '-'
+        ? say('cancel.rowOfStandardInput', { row })
+        : say('cancel.rowOfFile', { file: verdict.file, row });
   return {
     code: 'POSSIBLE_REPEAT',
-    detail: {
-      en: `order ${no} of ${date}${where.en}, and nothing shows this row is the same request (that file or its error file dropped back within --repeat-days ${repeatDays}); if it is a new request, give it a request id or run with --allow-repeat`,
-      ja: `${date} の注文 ${no}${where.ja}。同じ依頼（そのファイルまたはそのエラーファイルを --repeat-days ${repeatDays} の日数以内に再投入したもの）であることが確認できません。新しい依頼であれば依頼番号を指定するか、--allow-repeat を付けて実行してください`,
-    },
+    detail: say('cancel.orderOfAndNothingShows', { no, date, where, repeatDays }),
   };
 }
 
@@ -339,7 +333,6 @@ function refusal(rowNo: number, error: RowError): RowJudgement {
     orderId: null,
     lineIds: null,
     errorCode: error.code,
-    messageEn: describeRowError(error, 'en'),
-    messageJa: describeRowError(error, 'ja'),
+    detail: error.detail ? toStored(error.detail) : null,
   };
 }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { closeTogether, openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
-import { words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { LINKAGE_STATUS_LABEL, ORDER_STATUS_LABEL, type Stage } from '../domain/types.js';
 import { type Store, type OrderView, type ReportedRow } from '../store/index.js';
 import type { ResultRowView, RowViewSink } from '../pipeline/context.js';
 import { cancelCellReader } from './intake.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from './results.js';
+import { say } from '../messages/index.js';
 
 export const RESULT_COLUMNS = [
   ['row', '行'],
@@ -197,7 +197,7 @@ export async function writeRunReports(
     path: options.resultPath,
     encoding: options.encoding,
     encodingOption,
-    what: words('the result file', '結果ファイル'),
+    what: say('cancel.theResultFile'),
     header: RESULT_COLUMNS.map(([en, ja]) => (lang === 'ja' ? ja : en)),
   });
   let errors: CsvWriter;
@@ -206,8 +206,8 @@ export async function writeRunReports(
       path: options.errorsPath,
       encoding: options.encoding,
       encodingOption,
-      what: words('the error file', 'エラーファイル'),
-      header: [...header, lang === 'ja' ? 'エラーコード' : 'error_code', lang === 'ja' ? 'エラー内容' : 'error_message'],
+      what: say('cancel.theErrorFile'),
+      header: [...header, say('cancel.errorCode')[lang], say('cancel.errorMessage')[lang]],
     });
   } catch (error) {
     await result.abort();

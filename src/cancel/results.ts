@@ -1,5 +1,6 @@
 import { describeRowError, type Lang, type RowErrorCode } from '../domain/codes.js';
 import { STAGE_LABEL, leastAdvancedLinkage, orderReached, type LinkageStatus, type OrderStatus, type RowResult, type Stage } from '../domain/types.js';
+import { say } from '../messages/index.js';
 
 export { ROW_RESULT_LABEL, orderReached, type RowResult } from '../domain/types.js';
 
@@ -94,8 +95,7 @@ export function rowResult(
       result: 'pending',
       linkage,
       errorCode: null,
-      message:
-        lang === 'ja' ? '別の実行がこの明細を解約連携しています。結果はその実行が記録します' : 'another run is linking this line; that run records the outcome',
+      message: say('cancel.anotherRunIsLinkingThis')[lang],
     };
   }
   const hold = order.holdStage ?? null;
@@ -114,10 +114,7 @@ export function rowResult(
       result: 'pending',
       linkage,
       errorCode: null,
-      message:
-        lang === 'ja'
-          ? `注文は以前の実行の指定（--until ${hold}）により${STAGE_LABEL[hold].ja}のまま止めてあります。進めるには: ${how}`
-          : `the order was left at ${STAGE_LABEL[hold].en} on purpose by an earlier run (--until ${hold}); to move it on: ${how}`,
+      message: say('cancel.theOrderWasLeftAt', { stageLabel: STAGE_LABEL[hold], hold, how })[lang],
     };
   }
   // Sent, and the supplier holds another quantity than asked: its words say what and what happens next.
@@ -145,12 +142,6 @@ export function rowResult(
     result: 'pending',
     linkage,
     errorCode: null,
-    message: waiting
-      ? lang === 'ja'
-        ? '仕入元で解約処理が確定されていません。次回の実行で確認します'
-        : 'the supplier has not settled yet; a later run checks again'
-      : lang === 'ja'
-        ? '次回の実行で続行します'
-        : 'a later run goes on',
+    message: waiting ? say('cancel.theSupplierHasNotSettled')[lang] : say('cancel.aLaterRunGoesOn')[lang],
   };
 }

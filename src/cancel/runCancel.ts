@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspectFile } from '../csv/decode.js';
-import { KaiyakuError, words, type Words } from '../errors.js';
+import { KaiyakuError, type Words } from '../errors.js';
 import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
 import { openStore, type Store } from '../store/index.js';
@@ -13,6 +13,7 @@ import { fileIdentity, requireCancelColumns, stageRows, type CheckedCancelFile }
 import { judgeRows } from './judge.js';
 import { advanceWithinHolds } from '../orders/parked.js';
 import { withinRepeatWindow } from './repeats.js';
+import { say } from '../messages/index.js';
 
 export interface CancelRunSummary {
   file: string;
@@ -70,10 +71,7 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
     await cleanupScratch(staging, scratchDir);
     throw new KaiyakuError(
       'FILE_IN_PROGRESS',
-      words(
-        `${label} is being processed by another run (${lock.heldBy.holder}, since ${lock.heldBy.acquiredAt}); nothing was done`,
-        `${label} は別の実行が処理中です（${lock.heldBy.holder}、${lock.heldBy.acquiredAt} から）。何も行っていません`,
-      ),
+      say('cancel.isBeingProcessedByAnother', { label, holder: lock.heldBy.holder, acquiredAt: lock.heldBy.acquiredAt }),
     );
   }
   try {
@@ -111,8 +109,7 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
       const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null }));
       rowCount = intake.rowCount;
       unknownColumns = intake.unknownColumns;
-      for (const column of unknownColumns)
-        deps.log({ kind: 'warning', file: label, message: words(`unknown column ignored: ${column}`, `不明な列を無視しました: ${column}`) });
+      for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: say('cancel.unknownColumnIgnored', { column }) });
     }
     await judgeRows(deps, staging, {
       runId,
@@ -141,20 +138,10 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
       // The writer names the report, the input row, the column and what to change; neither report was left behind.
-      const again =
-        error.code === 'CP932_UNREPRESENTABLE'
-          ? words('Run the same command again with that option', 'その指定で同じコマンドをもう一度実行すると')
-          : words('Run the same command again', '同じコマンドをもう一度実行すると');
+      const again = error.code === 'CP932_UNREPRESENTABLE' ? say('cancel.runTheSameCommandAgain') : say('cancel.runTheSameCommandAgain2');
       // What the reports would have said, from the store, so that a summary still counts the rows.
       const counted = await countRunResults(staging, deps.store, runId, options.until).catch(() => null);
-      throw new ReportsNotWritten(
-        words(
-          `${label}: the rows were processed, but neither the result file nor the error file was written: ${error.words.en}. ${again.en} to write them`,
-          `${label}: 行は処理されましたが、結果ファイルもエラーファイルも書き出していません: ${error.words.ja}。${again.ja}書き出します`,
-        ),
-        error,
-        { rows: rowCount, counts: counted },
-      );
+      throw new ReportsNotWritten(say('cancel.theRowsWereProcessedBut', { label, error: error.words, again }), error, { rows: rowCount, counts: counted });
     });
     if (!options.dryRun) await deps.store.runs.finishRun(runId, writeContext(deps).now);
     const bad = counts.refused + counts.failed + counts.pending;

@@ -7,6 +7,7 @@ import { parseBusinessDate } from '../domain/dates.js';
 import { canonicalContractNo, idKey, serialKey } from '../domain/lineIdentity.js';
 import { previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/index.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
+import { say } from '../messages/index.js';
 
 type ImportKey = (typeof CONTRACT_IMPORT_COLUMNS)[number]['key'];
 
@@ -72,7 +73,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const names = header.missing.map((k) => label(k));
     throw new KaiyakuError(
       'COLUMN_MISSING',
-      words(`required column missing: ${names.map((n) => n.en).join(', ')}`, `必須の列がありません: ${names.map((n) => n.ja).join(', ')}`),
+      say('contracts.requiredColumnMissing', { names: names.map((n) => n.en).join(', '), names2: names.map((n) => n.ja).join(', ') }),
     );
   }
   if (header.duplicated.length > 0) {
@@ -82,10 +83,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
       return input.header.filter((cell) => names.has(normaliseHeader(cell))).join(' / ');
     });
-    throw new KaiyakuError(
-      'COLUMN_DUPLICATED',
-      words(`columns that mean the same field: ${clashes.join('; ')}`, `同じ項目を表す列があります: ${clashes.join('、')}`),
-    );
+    throw new KaiyakuError('COLUMN_DUPLICATED', say('contracts.columnsThatMeanTheSame', { clashes: clashes.join('; '), clashes2: clashes.join('、') }));
   }
   const contracts = new Map<string, ContractInput>();
   /** Per contract: the row that gave each contract-level value first, and the value. */
@@ -101,7 +99,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const problem = (message: Words) => problems.push({ row, message });
     if (record.problem) {
       const why = describeRecordProblem(record.problem);
-      problem(words(`cannot be read: ${why.en}`, `読み取れません: ${why.ja}`));
+      problem(say('contracts.cannotBeRead', { why }));
       continue;
     }
     // Keys, numbers and dates are normalised (full-width digits, hyphens); names and
@@ -114,12 +112,11 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const date = (key: ImportKey, required: boolean): string | null => {
       const value = cell(key);
       if (value === '') {
-        if (required) problem(words(`${label(key).en} is required`, `${label(key).ja}は必須です`));
+        if (required) problem(say('contracts.isRequired', { label: label(key) }));
         return null;
       }
       const parsed = parseBusinessDate(value);
-      if (!parsed)
-        problem(words(`${label(key).en} "${value}" is not a date (e.g. 2026-01-05)`, `${label(key).ja}「${value}」は日付ではありません（例: 2026-01-05）`));
+      if (!parsed) problem(say('contracts.isNotADateE', { label: label(key), value }));
       return parsed;
     };
     const integer = (key: ImportKey): number => {
@@ -173,12 +170,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const earlier = first.get(key);
       if (!earlier) first.set(key, { row, value });
       else if (earlier.value !== value) {
-        problem(
-          words(
-            `${label(key).en} "${value}" differs from row ${earlier.row} of ${contractNo} ("${earlier.value}"): the rows of one contract must agree`,
-            `${label(key).ja}「${value}」が同じ契約 ${contractNo} の ${earlier.row} 行目（「${earlier.value}」）と異なります。同じ契約の行は同じ値にしてください`,
-          ),
-        );
+        problem(say('contracts.differsFromRowOfThe', { label: label(key), value, row: earlier.row, contractNo, value2: earlier.value }));
       }
     }
     const contract = contracts.get(contractNo) ?? { contractNo, ...values, lines: [] };
@@ -308,22 +300,13 @@ export async function importContractFile(
 /** A quantity that is neither the line's before nor after its cancellation: the three quantities, and what to do. */
 function explainUnexplainedQuantity(r: Extract<LineRefusal, { kind: 'quantity-unexplained' }>): Words {
   const q = label('quantity');
-  const by = r.orderNo === null ? words('its cancellation', '解約') : words(`the cancellation ${r.orderNo}`, `解約 ${r.orderNo} `);
-  const before = r.before === null ? words('', '') : words(`had ${r.before} before ${by.en} and `, `${by.ja}の前は ${r.before}、`);
-  const facts = words(
-    `the file gives ${q.en} ${r.file}, but the line ${before.en}has ${r.after} since: the file gives neither, so the line is left as it is.`,
-    `ファイルの${q.ja}は ${r.file} ですが、明細は${before.ja}現在は ${r.after} です。ファイルの値はどちらでもないため、明細は変更していません。`,
-  );
+  const by = r.orderNo === null ? say('contracts.itsCancellation') : say('contracts.theCancellation', { orderNo: r.orderNo });
+  const before = r.before === null ? say('contracts.noQuantityBefore') : say('contracts.hadBeforeAnd', { before: r.before, by });
+  const facts = say('contracts.theFileGivesButThe', { q, file: r.file, before, after: r.after });
   if (r.lineCancelled) {
-    return words(
-      `${facts.en} The import does not bring a cancelled line back: check the seats at the supplier and correct the file`,
-      `${facts.ja}解約済みの明細は取り込みで元に戻りません。仕入元の数量を確認し、ファイルを直してください`,
-    );
+    return say('contracts.theImportDoesNotBring', { facts });
   }
-  return words(
-    `${facts.en} Check the seats at the supplier: if it has ${r.after}, correct the file; if it has ${r.file}, import the file again with --accept-quantities`,
-    `${facts.ja}仕入元の数量を確認し、${r.after} であればファイルを直してください。${r.file} であれば --accept-quantities を付けてもう一度取り込んでください`,
-  );
+  return say('contracts.checkTheSeatsAtThe', { facts, after: r.after, file: r.file });
 }
 
 /** Why a line of the file was left as the store has it, in the user's words. */
@@ -331,37 +314,25 @@ export function explainRefusal(r: LineRefusal): Words {
   const orders = (nos: readonly string[]) => (nos.length > 0 ? ` (${nos.join(', ')})` : '');
   switch (r.kind) {
     case 'held':
-      return words(
-        `the open order ${r.orderNo} holds this line: the line is left as it is; import the file again once the order is completed or withdrawn`,
-        `未完了の注文 ${r.orderNo} がこの明細を対象にしているため、明細は変更していません。注文が変更済またはキャンセルになってから再度取り込んでください`,
-      );
+      return say('contracts.theOpenOrderHoldsThis', { orderNo: r.orderNo });
     case 'id-missing':
       return words(
         `the file gives no ${label('subscriptionId').en}, and line ${r.lineNo} of this product has "${r.subscriptionId}", which the file does not name: give it, so that the line is not registered twice`,
         `${label('subscriptionId').ja}が空ですが、この商品の明細 ${r.lineNo} には「${r.subscriptionId}」があり、ファイルのどの行にもありません。明細が二重に登録されないよう、${label('subscriptionId').ja}を指定してください`,
       );
     case 'serial-count':
-      return words(
-        `${r.serials} active serial(s) for the ${r.quantity} seat(s) the line has after its cancellations${orders(r.orderNos)}: give one serial per remaining seat`,
-        `解約後の残数 ${r.quantity}${orders(r.orderNos)} に対して有効なシリアルが ${r.serials} 件です。残数 1 につき 1 件を指定してください`,
-      );
+      return say('contracts.activeSerialSForThe', { serials: r.serials, quantity: r.quantity, orders: orders(r.orderNos) });
     case 'serials-not-given':
       return words(
         `the line has ${r.serials} serial(s) and the file, without a ${label('serials').en} column, gives ${label('quantity').en} ${r.quantity}: give the serials`,
         `明細にはシリアルが ${r.serials} 件あり、${label('serials').ja}列のないファイルで${label('quantity').ja}が ${r.quantity} です。シリアルを指定してください`,
       );
     case 'serial-cancelled':
-      return words(
-        `serial "${r.serial}" was cancelled on line ${r.lineNo}: a cancelled serial is not given to another line`,
-        `シリアル「${r.serial}」は明細 ${r.lineNo} で解約済みです。解約済みのシリアルを別の明細に付け替えることはできません`,
-      );
+      return say('contracts.serialWasCancelledOnLine', { serial: r.serial, lineNo: r.lineNo });
     case 'serial-elsewhere':
-      return words(
-        `serial "${r.serial}" is on line ${r.lineNo}, which keeps it (the file lists it there, the line is not in the file, or it was refused): a serial is not moved from a line that keeps it`,
-        `シリアル「${r.serial}」は明細 ${r.lineNo} にあり、その明細に残ります（ファイルでもその明細にある、その明細がファイルにない、または取り込めなかったため）。シリアルは 1 つの明細にしか付けられません`,
-      );
+      return say('contracts.serialIsOnLineWhich', { serial: r.serial, lineNo: r.lineNo });
     case 'contract-cancelled':
-      return words('the contract is cancelled: a line is not added to it', '契約は解約済みのため、明細を追加できません');
+      return say('contracts.theContractIsCancelledA');
     case 'quantity-unexplained':
       return explainUnexplainedQuantity(r);
   }

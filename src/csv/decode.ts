@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
-import { KaiyakuError, fileError, words } from '../errors.js';
+import { KaiyakuError, fileError } from '../errors.js';
+import { say } from '../messages/index.js';
 
 export type InputEncoding = 'auto' | 'utf8' | 'cp932';
 export type DetectedEncoding = 'utf8' | 'cp932';
@@ -58,35 +59,14 @@ export async function inspectFile(path: string, forced: InputEncoding): Promise<
 
   if (utf8?.valid) return found('utf8');
   if (cp932?.valid) return found('cp932');
-  const where =
-    cp932?.invalidAt === undefined
-      ? words('', '')
-      : words(` (first byte invalid in CP932 at offset ${cp932.invalidAt})`, `（CP932 として不正な最初のバイト: ${cp932.invalidAt} バイト目）`);
+  const where = cp932?.invalidAt === undefined ? say('csv.noOffset') : say('csv.firstByteInvalidInCp932', { invalidAt: cp932.invalidAt });
   switch (forced) {
     case 'utf8':
-      throw new KaiyakuError(
-        'ENCODING_UNDETECTABLE',
-        words(
-          `${path} is not valid UTF-8, the encoding it was given (--encoding utf8)`,
-          `${path} は指定された文字コード UTF-8 (--encoding utf8) として読めません`,
-        ),
-      );
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNotValidUtf8', { path }));
     case 'cp932':
-      throw new KaiyakuError(
-        'ENCODING_UNDETECTABLE',
-        words(
-          `${path} is not valid CP932 (Shift_JIS), the encoding it was given (--encoding cp932)${where.en}`,
-          `${path} は指定された文字コード CP932 (Shift_JIS) (--encoding cp932) として読めません${where.ja}`,
-        ),
-      );
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNotValidCp932Shift', { path, where }));
     case 'auto':
-      throw new KaiyakuError(
-        'ENCODING_UNDETECTABLE',
-        words(
-          `${path} is neither valid UTF-8 nor valid CP932 (Shift_JIS)${where.en}`,
-          `${path} は UTF-8 としても CP932 (Shift_JIS) としても読めません${where.ja}`,
-        ),
-      );
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNeitherValidUtf8', { path, where }));
   }
 }
 

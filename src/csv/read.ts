@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import type { DetectedEncoding } from './decode.js';
-import { KaiyakuError, fileError, words, type Words } from '../errors.js';
+import { KaiyakuError, fileError } from '../errors.js';
+import { say, type Said } from '../messages/index.js';
 
 /** Records longer than this (in characters) are reported, not held: a 10 MB line is a broken file, not data. */
 export const MAX_RECORD_CHARS = 1_000_000;
@@ -64,7 +65,7 @@ export async function openCsv(path: string, encoding: DetectedEncoding, options:
   } finally {
     await scanner.close();
   }
-  if (head === undefined) throw new KaiyakuError('EMPTY_FILE', words(`${path} is empty: it has no header row`, `${path} は空です（見出し行がありません）`));
+  if (head === undefined) throw new KaiyakuError('EMPTY_FILE', say('csv.isEmptyItHasNo', { path }));
   const header = head.fields;
   return {
     header,
@@ -394,22 +395,19 @@ function splitLoosely(raw: string): string[] {
 }
 
 /** A record's problem in the user's words, whole in each language. */
-export function describeRecordProblem(problem: RecordProblem): Words {
+export function describeRecordProblem(problem: RecordProblem): Said {
   switch (problem.kind) {
     case 'field_count':
-      return words(`${problem.actual} fields where the header has ${problem.expected}`, `項目数が ${problem.actual} です（見出しは ${problem.expected}）`);
+      return say('csv.fieldsWhereTheHeaderHas', { actual: problem.actual, expected: problem.expected });
     case 'quoting': {
       const field = /field (\d+)/.exec(problem.detail)?.[1];
-      return words(`broken quoting (${problem.detail})`, `引用符（"）の対応が正しくありません${field ? `（${field} 列目）` : ''}`);
+      return field ? say('csv.brokenQuotingInField', { detail: problem.detail, field }) : say('csv.brokenQuoting', { detail: problem.detail });
     }
     case 'too_large':
-      return words(problem.detail, `行が長すぎます（${/\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS} 文字を超えています）`);
+      return say('csv.recordTooLong', { detail: problem.detail, limit: /\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS });
     case 'nul': {
       const { position, name } = problem.column ?? { position: 0, name: '' };
-      return words(
-        `column ${position} (${name}) holds a NUL character (a 0x00 byte), which no value may contain: remove it`,
-        `${position} 列目（${name}）に NUL 文字（0x00 のバイト）があります。値に含めることはできないため、削除してください`,
-      );
+      return say('csv.columnHoldsANulCharacter', { position, name });
     }
   }
 }

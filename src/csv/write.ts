@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { diskFullError, KaiyakuError, words, type Words } from '../errors.js';
 import { realTargetOf, removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
+import { say } from '../messages/index.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
 export type Cell = string | number | boolean | null | undefined;
@@ -236,13 +237,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
   const unrepresentable = (ch: string, where: Words, column: string): KaiyakuError => {
     const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     const option = `${opts.encodingOption} utf8-bom`;
-    return new KaiyakuError(
-      'CP932_UNREPRESENTABLE',
-      words(
-        `${subject.en}, ${where.en}, column "${column}": "${ch}" (U+${code}) cannot be written in CP932; use ${option} to write it as it is`,
-        `${subject.ja}の${where.ja}、列「${column}」: 「${ch}」(U+${code}) は CP932 で書き出せません。${option} を指定するとそのまま書き出せます`,
-      ),
-    );
+    return new KaiyakuError('CP932_UNREPRESENTABLE', say('csv.columnUCannotBeWritten', { subject, where, column, ch, code, option }));
   };
 
   /** Rows numbered from `firstRow` (0 is the header), as one piece of bytes. */
@@ -255,12 +250,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
         if (missing === null) return text;
         const row = firstRow + k;
         const inputRow = inputRows?.[k];
-        const where =
-          row === 0
-            ? words('the header', '見出し行')
-            : inputRow !== undefined
-              ? words(`input row ${inputRow}`, `入力 ${inputRow} 行目`)
-              : words(`row ${row}`, `${row} 行目`);
+        const where = row === 0 ? say('csv.theHeader') : inputRow !== undefined ? say('csv.inputRow', { inputRow }) : say('csv.row', { row });
         throw unrepresentable(missing, where, header[i] ?? `column ${i + 1}`);
       });
     });
@@ -378,21 +368,19 @@ export async function closeTogether(writers: readonly CsvWriter[]): Promise<void
 /** "the error file /srv/out/nov.errors.csv", or the path alone, or standard output. */
 function describeFile(opts: CsvWriterOptions): Words {
   const where = opts.path ?? null;
-  if (!opts.what) return where === null ? words('standard output', '標準出力') : words(where, `${where} `);
-  return where === null
-    ? words(`${opts.what.en} (standard output)`, `${opts.what.ja}（標準出力）`)
-    : words(`${opts.what.en} ${where}`, `${opts.what.ja} ${where} `);
+  if (!opts.what) return where === null ? say('csv.standardOutput') : words(where, `${where} `);
+  return where === null ? say('csv.standardOutput2', { what: opts.what }) : say('csv.whatAndWhere', { what: opts.what, where });
 }
 
 /** A failure of the file itself (disk full, folder gone) named as the operator knows the file. */
 function writeError(err: unknown, subject: Words): KaiyakuError {
   if (err instanceof KaiyakuError) return err;
-  const full = diskFullError(err, words(`cannot write ${subject.en}`, `${subject.ja}を書き込めません`));
+  const full = diskFullError(err, say('csv.cannotWrite', { subject }));
   if (full) return full;
   // Node's message names the temporary ("ENOENT: no such file or directory, open 'x.csv.tmp-…'"); the operator knows the final name.
   const message = err instanceof Error ? err.message : String(err);
   const reason = /^E[A-Z]+: [^,]+/.exec(message)?.[0] ?? message;
-  return new KaiyakuError('FILE_UNWRITABLE', words(`cannot write ${subject.en}: ${reason}`, `${subject.ja}を書き込めません: ${reason}`), { cause: err });
+  return new KaiyakuError('FILE_UNWRITABLE', say('csv.cannotWrite2', { subject, reason }), { cause: err });
 }
 
 /** Writes a whole CSV (header and rows) and returns the number of data rows. */

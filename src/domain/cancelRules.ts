@@ -1,4 +1,5 @@
 import type { RowError, RowErrorCode } from './codes.js';
+import { say, type Said } from '../messages/index.js';
 import { explainDateProblem, readBusinessDate } from './dates.js';
 import { namesLine } from './lineIdentity.js';
 import type { Contract, ContractLine, IsoDate, Serial } from './types.js';
@@ -27,18 +28,20 @@ export type RawCancelFields = Partial<
   Record<'contractNo' | 'productCode' | 'subscriptionId' | 'serialNo' | 'cancelQuantity' | 'endDate' | 'requestId' | 'note', string>
 >;
 
-const err = (code: RowErrorCode, en?: string, ja?: string): RowError => (en === undefined ? { code } : { code, detail: { en, ja: ja ?? en } });
+const err = (code: RowErrorCode, detail?: Said): RowError => (detail === undefined ? { code } : { code, detail });
+/** A value of the row, quoted as it came. */
+const quoted = (value: string): Said => say('domain.quotedValue', { value });
 
 /** Checks that need no store: required value, quantity and date forms. */
 export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true; value: CancelRow } | { ok: false; error: RowError; contractNo: string } {
   const contractNo = fields.contractNo ?? '';
-  if (contractNo === '') return { ok: false, contractNo, error: err('MALFORMED_ROW', 'the contract number is empty', '契約番号が空です') };
+  if (contractNo === '') return { ok: false, contractNo, error: err('MALFORMED_ROW', say('domain.contractNumberEmpty')) };
   const quantityText = fields.cancelQuantity ?? '';
   let cancelQuantity: number | null = null;
   if (quantityText !== '') {
     const n = /^\d+$/.test(quantityText) ? Number(quantityText) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < 1) {
-      return { ok: false, contractNo, error: err('QUANTITY_INVALID', `"${quantityText}"`) };
+      return { ok: false, contractNo, error: err('QUANTITY_INVALID', quoted(quantityText)) };
     }
     cancelQuantity = n;
   }
@@ -48,7 +51,7 @@ export function parseCancelRow(row: number, fields: RawCancelFields): { ok: true
     const reading = readBusinessDate(dateText);
     if (!reading.ok) {
       const why = explainDateProblem(dateText, reading);
-      return { ok: false, contractNo, error: err('DATE_INVALID', why.en, why.ja) };
+      return { ok: false, contractNo, error: err('DATE_INVALID', why) };
     }
     endDate = reading.date;
   }
@@ -132,24 +135,23 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   if (row.serialNo !== '') {
     const owner = lines.find((l) => matchesIds(l) && l.serials.some((s) => s.serialNo === row.serialNo));
     const serial = owner?.serials.find((s) => s.serialNo === row.serialNo);
-    if (!owner || !serial || serial.status !== 'active') return fail(err('SERIAL_NOT_FOUND', `"${row.serialNo}"`));
+    if (!owner || !serial || serial.status !== 'active') return fail(err('SERIAL_NOT_FOUND', quoted(row.serialNo)));
     if (owner.status !== 'active') return fail(err('LINE_NOT_ACTIVE'));
     if (row.cancelQuantity !== null && row.cancelQuantity !== 1) {
-      return fail(err('QUANTITY_INVALID', 'a serial row cancels exactly one unit', 'シリアル指定の行の解約数は1です'));
+      return fail(err('QUANTITY_INVALID', say('domain.serialRowCancelsOne')));
     }
     return checkLine(row, owner, 1, serial);
   }
 
   if (row.productCode !== '' || row.subscriptionId !== '') {
     const candidates = lines.filter(matchesIds);
-    if (candidates.length === 0) return fail(err('LINE_NOT_FOUND', describeIds(row)));
+    if (candidates.length === 0) return fail(err('LINE_NOT_FOUND', say('domain.lineIds', { ids: describeIds(row) })));
     const open = candidates.filter((l) => l.status === 'active');
     if (open.length === 0) return fail(err('LINE_NOT_ACTIVE'));
     // A line at quantity 0 has nothing left to cancel: it is not a target.
     const active = open.filter(hasSeats);
     if (active.length === 0) return fail(noSeats());
-    if (active.length > 1)
-      return fail(err('LINE_AMBIGUOUS', `${active.length} lines match ${describeIds(row)}`, `${describeIds(row)} に ${active.length} 件の明細が該当します`));
+    if (active.length > 1) return fail(err('LINE_AMBIGUOUS', say('domain.linesMatch', { lines: active.length, ids: describeIds(row) })));
     const line = active[0]!;
     return checkLine(row, line, row.cancelQuantity ?? line.quantity, null);
   }
@@ -160,14 +162,7 @@ function resolveRow(row: CancelRow, snapshot: ContractSnapshot): Resolved {
   const active = open.filter(hasSeats);
   if (active.length === 0) return fail(noSeats());
   if (row.cancelQuantity !== null) {
-    if (active.length > 1)
-      return fail(
-        err(
-          'LINE_AMBIGUOUS',
-          `${active.length} active lines; a cancel quantity needs one line named`,
-          `有効な明細が ${active.length} 件あります。解約数を指定する場合は明細を指定してください`,
-        ),
-      );
+    if (active.length > 1) return fail(err('LINE_AMBIGUOUS', say('domain.quantityNeedsOneLine', { lines: active.length })));
     return checkLine(row, active[0]!, row.cancelQuantity, null);
   }
   // 全選択: every active line, which a trial product forbids (at any quantity: it is still on the contract).
@@ -186,7 +181,7 @@ function hasSeats(line: SnapshotLine): boolean {
 }
 
 function noSeats(): RowError {
-  return err('LINE_NOT_ACTIVE', 'the line has no active seats (quantity 0)', '明細に有効な数量がありません（数量 0）');
+  return err('LINE_NOT_ACTIVE', say('domain.noActiveSeats'));
 }
 
 function checkLine(row: CancelRow, line: SnapshotLine, quantity: number, serial: Serial | null): Resolved {
@@ -195,7 +190,7 @@ function checkLine(row: CancelRow, line: SnapshotLine, quantity: number, serial:
   if (!hasSeats(line) || quantity < 1) return { ok: false, error: noSeats() };
   if (line.heldByOpenOrder) return { ok: false, error: err('LINE_HAS_OPEN_ORDER') };
   if (quantity > line.quantity) {
-    return { ok: false, error: err('QUANTITY_EXCEEDS_REMAINING', `${quantity} > ${line.quantity} remaining`, `解約数 ${quantity} > 残数 ${line.quantity}`) };
+    return { ok: false, error: err('QUANTITY_EXCEEDS_REMAINING', say('domain.quantityOverRemaining', { quantity, remaining: line.quantity })) };
   }
   const serialManaged = line.serials.some((s) => s.status === 'active');
   if (serialManaged && serial === null && quantity < line.quantity) return { ok: false, error: err('SERIAL_REQUIRED') };
@@ -213,7 +208,7 @@ function describeIds(row: CancelRow): string {
 export function validateContractGroup(rows: readonly CancelRow[], snapshot: ContractSnapshot | undefined, ctx: RuleContext): GroupVerdict {
   const errors = new Map<number, RowError>();
   if (!snapshot) {
-    for (const r of rows) errors.set(r.row, err('CONTRACT_NOT_FOUND', `"${r.contractNo}"`));
+    for (const r of rows) errors.set(r.row, err('CONTRACT_NOT_FOUND', quoted(r.contractNo)));
     return { ok: false, errors };
   }
   const { contract } = snapshot;
@@ -234,7 +229,10 @@ export function validateContractGroup(rows: readonly CancelRow[], snapshot: Cont
       errors.set(row.row, resolved.error);
       continue;
     }
-    const dateError = explicitDates.size > 1 ? err('END_DATE_CONFLICT', [...explicitDates].sort().join(' / ')) : checkEndDate(endDate, contract, ctx);
+    const dateError =
+      explicitDates.size > 1
+        ? err('END_DATE_CONFLICT', say('domain.endDates', { dates: [...explicitDates].sort().join(' / ') }))
+        : checkEndDate(endDate, contract, ctx);
     if (dateError) {
       errors.set(row.row, dateError);
       continue;
@@ -269,8 +267,8 @@ export function validateContractGroup(rows: readonly CancelRow[], snapshot: Cont
 }
 
 function checkEndDate(endDate: IsoDate, contract: ContractSnapshot['contract'], ctx: RuleContext): RowError | null {
-  if (endDate < contract.startDate) return err('END_DATE_BEFORE_START', `${endDate} < ${contract.startDate}`);
-  if (endDate < ctx.appliedOn) return err('END_DATE_BEFORE_APPLIED', `${endDate} < ${ctx.appliedOn}`);
+  if (endDate < contract.startDate) return err('END_DATE_BEFORE_START', say('domain.dateBefore', { date: endDate, limit: contract.startDate }));
+  if (endDate < ctx.appliedOn) return err('END_DATE_BEFORE_APPLIED', say('domain.dateBefore', { date: endDate, limit: ctx.appliedOn }));
   return null;
 }
 
@@ -289,8 +287,7 @@ function assemblePlan(targets: readonly RowTarget[], contract: ContractSnapshot[
   const lines: PlannedLine[] = [];
   for (const { line, quantity, serials, rows: lineRows } of byLine.values()) {
     if (quantity > line.quantity) {
-      for (const r of lineRows)
-        errors.set(r, err('QUANTITY_EXCEEDS_REMAINING', `${quantity} > ${line.quantity} remaining`, `解約数の合計 ${quantity} > 残数 ${line.quantity}`));
+      for (const r of lineRows) errors.set(r, err('QUANTITY_EXCEEDS_REMAINING', say('domain.totalOverRemaining', { quantity, remaining: line.quantity })));
       continue;
     }
     const activeSerials = line.serials.filter((s) => s.status === 'active');

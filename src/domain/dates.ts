@@ -1,4 +1,5 @@
 import type { IsoDate } from './types.js';
+import { say, type Said } from '../messages/index.js';
 
 const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
 
@@ -49,18 +50,11 @@ export function readBusinessDate(input: string): DateReading {
 export const DATE_FORMS = '2026-01-05, 2026/01/05, 2026/1/5, 20260105';
 
 /** Plain words on why `text` is not a date, in both languages (English first). */
-export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): { en: string; ja: string } {
+export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): Said {
   if (reading.problem === 'format') {
-    return {
-      en: `"${text}" is not a date (write it as ${DATE_FORMS})`,
-      ja: `「${text}」は日付ではありません（${DATE_FORMS.replaceAll(', ', '、')} のいずれかの形式で指定してください）`,
-    };
+    return say('domain.isNotADateWrite', { text, dateForms: DATE_FORMS, dateForms2: DATE_FORMS.replaceAll(', ', '、') });
   }
   const { year, month, daysInMonth } = reading;
-  if (daysInMonth === null)
-    return { en: `"${text}" is not a date: there is no month ${month}`, ja: `「${text}」は日付ではありません: ${month} 月はありません` };
-  return {
-    en: `"${text}" is not a day of the calendar: ${year}-${String(month).padStart(2, '0')} has ${daysInMonth} days`,
-    ja: `「${text}」は存在しない日付です: ${year} 年 ${month} 月は ${daysInMonth} 日までです`,
-  };
+  if (daysInMonth === null) return say('domain.isNotADateThere', { text, month });
+  return say('domain.isNotADayOf', { text, year, paddedMonth: String(month).padStart(2, '0'), daysInMonth, month });
 }

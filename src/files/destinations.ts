@@ -13,6 +13,7 @@
 import { closeSync, openSync, realpathSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { KaiyakuError, words, type Words } from '../errors.js';
+import { say } from '../messages/index.js';
 
 /** Writing whole files lives in atomic.ts; re-exported so a command needs one import for where and how it writes. */
 export { writeFileAtomically } from './atomic.js';
@@ -20,8 +21,8 @@ export { writeFileAtomically } from './atomic.js';
 /** `dir` exists, is a folder, and a file can be created in it. */
 export function checkFolderWritable(dir: string, option: string): void {
   const st = statOrNull(dir, option);
-  if (st === null) throw unwritable(option, dir, words('the folder does not exist', 'フォルダーがありません'));
-  if (!st.isDirectory()) throw unwritable(option, dir, words('this is a file, not a folder', 'フォルダーではなくファイルです'));
+  if (st === null) throw unwritable(option, dir, say('files.theFolderDoesNotExist'));
+  if (!st.isDirectory()) throw unwritable(option, dir, say('files.thisIsAFileNot'));
   probe(dir, option, dir);
 }
 
@@ -31,23 +32,15 @@ export function checkFolderWritable(dir: string, option: string): void {
  */
 export function checkOutputFile(file: string, option: string): void {
   const st = statOrNull(file, option);
-  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep))
-    throw unwritable(option, file, words('this is a folder; give a file name', 'フォルダーです。ファイル名を指定してください'));
+  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, say('files.thisIsAFolderGive'));
   // A file is written beside its name and renamed over it: over a device or a pipe (/dev/full, /dev/null) that would replace the device itself.
   if (st && !st.isFile()) {
-    throw unwritable(
-      option,
-      file,
-      words(
-        'this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output',
-        '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください',
-      ),
-    );
+    throw unwritable(option, file, say('files.thisIsNotARegular'));
   }
   const parent = path.dirname(path.resolve(file));
   const pst = statOrNull(parent, option);
-  if (pst === null) throw unwritable(option, file, words(`the folder ${parent} does not exist`, `フォルダー ${parent} がありません`));
-  if (!pst.isDirectory()) throw unwritable(option, file, words(`${parent} is a file, not a folder`, `${parent} はフォルダーではなくファイルです`));
+  if (pst === null) throw unwritable(option, file, say('files.theFolderDoesNotExist2', { parent }));
+  if (!pst.isDirectory()) throw unwritable(option, file, say('files.isAFileNotA', { parent }));
   probe(parent, option, file);
 }
 
@@ -69,13 +62,11 @@ export function checkFolderCreatable(dir: string, option: string): void {
     const st = statOrNull(p, option);
     if (st === null) break;
     if (!st.isDirectory()) {
-      throw p === resolved
-        ? unwritable(option, dir, words('this is a file, not a folder', 'フォルダーではなくファイルです'))
-        : unwritable(option, dir, words(`${p} is a file, so the folder cannot be created`, `${p} がファイルのため、フォルダーを作れません`));
+      throw p === resolved ? unwritable(option, dir, say('files.thisIsAFileNot2')) : unwritable(option, dir, say('files.isAFileSoThe', { p }));
     }
     nearest = p;
   }
-  if (nearest === null) throw unwritable(option, dir, words('no part of the path exists', 'パスのどの部分も存在しません'));
+  if (nearest === null) throw unwritable(option, dir, say('files.noPartOfThePath'));
   probe(nearest, option, dir);
 }
 
@@ -86,8 +77,7 @@ function statOrNull(p: string, option: string): Stats | null {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     // ENOTDIR: a part of the path is a file; anything else (EACCES, ELOOP…) is named as it is.
-    if (code === 'ENOTDIR')
-      throw unwritable(option, p, words('a part of the path is a file, not a folder', 'パスの途中にフォルダーではなくファイルがあります'));
+    if (code === 'ENOTDIR') throw unwritable(option, p, say('files.aPartOfThePath'));
     throw unwritable(option, p, words(reasonOf(err), reasonOf(err)), err);
   }
 }
@@ -102,15 +92,7 @@ function probe(dir: string, option: string, named: string): void {
     fd = openSync(file, 'wx');
   } catch (err) {
     const where = path.resolve(named) === path.resolve(dir) ? '' : ` ${dir}`;
-    throw unwritable(
-      option,
-      named,
-      words(
-        `no file can be created in the folder${where} (${reasonOf(err)})`,
-        `フォルダー${where ? ` ${dir} ` : ''}にファイルを作成できません（${reasonOf(err)}）`,
-      ),
-      err,
-    );
+    throw unwritable(option, named, say('files.noFileCanBeCreated', { where, reasonOf: reasonOf(err), where2: where ? ` ${dir} ` : '' }), err);
   }
   closeSync(fd);
   try {
@@ -121,11 +103,7 @@ function probe(dir: string, option: string, named: string): void {
 }
 
 function unwritable(option: string, target: string, why: { en: string; ja: string }, cause?: unknown): KaiyakuError {
-  return new KaiyakuError(
-    'FILE_UNWRITABLE',
-    words(`${option} ${target}: ${why.en}; nothing was done`, `${option} ${target}: ${why.ja}。何も行っていません`),
-    cause === undefined ? undefined : { cause },
-  );
+  return new KaiyakuError('FILE_UNWRITABLE', say('files.nothingWasDone', { option, target, why }), cause === undefined ? undefined : { cause });
 }
 
 function reasonOf(err: unknown): string {
@@ -166,20 +144,11 @@ export function checkFolderClear(dir: string, option: string | Words, guards: re
 function landsOn(option: string | Words, target: string, g: Guard, how: 'replaces' | 'inside' | 'is'): KaiyakuError {
   const o = typeof option === 'string' ? words(option, option) : option;
   const why = {
-    replaces: words(
-      `is ${g.what.en}: writing there would destroy it. Give another path`,
-      `は${g.what.ja}です。書き込むと壊れてしまいます。別のパスを指定してください`,
-    ),
-    inside: words(
-      `is inside ${g.what.en}, which is for files to process only. Give a path outside it`,
-      `は${g.what.ja}の中です。そこには処理するファイルだけを置きます。その外のパスを指定してください`,
-    ),
-    is: words(
-      `is ${g.what.en}: what is put there would be taken as input again. Give another folder`,
-      `は${g.what.ja}です。そこに置いたファイルがまた入力として読まれてしまいます。別のフォルダーを指定してください`,
-    ),
+    replaces: say('files.isWritingThereWouldDestroy', { what: g.what }),
+    inside: say('files.isInsideWhichIsFor', { what: g.what }),
+    is: say('files.isWhatIsPutThere', { what: g.what }),
   }[how];
-  return new KaiyakuError('USAGE', words(`${o.en} ${target} ${why.en}; nothing was done`, `${o.ja} ${target} ${why.ja}。何も行っていません`));
+  return new KaiyakuError('USAGE', say('files.nothingWasDone2', { o, target, why }));
 }
 
 /** Whether two paths lead to the same place (see {@link realLocation}). */

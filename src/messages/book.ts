@@ -5,11 +5,33 @@
  * store keeps the key and parameters, never a sentence (`render` makes it again).
  */
 import { renderEntry, type Entry, type Params, type Said } from './entry.js';
+import { CANCEL_WORDS } from './cancelWords.js';
+import { CONTRACTS_WORDS } from './contractsWords.js';
+import { CSV_WORDS } from './csvWords.js';
+import { DOMAIN_WORDS } from './domainWords.js';
+import { FILES_WORDS } from './filesWords.js';
+import { NIGHTLY_WORDS } from './nightlyWords.js';
+import { ORDERS_WORDS } from './ordersWords.js';
+import { REPORTS_WORDS } from './reportsWords.js';
+import { SERIALS_WORDS } from './serialsWords.js';
+import { SUPPLIER_WORDS } from './supplierWords.js';
 import { STORE_WORDS } from './storeWords.js';
-import type { Lang } from './words.js';
+import type { Lang, Words } from './words.js';
 
 /** The rooms' catalogues, one object each; their keys carry the room's name. */
-const CATALOGUES = [STORE_WORDS] as const;
+const CATALOGUES = [
+  CANCEL_WORDS,
+  CONTRACTS_WORDS,
+  CSV_WORDS,
+  DOMAIN_WORDS,
+  FILES_WORDS,
+  NIGHTLY_WORDS,
+  ORDERS_WORDS,
+  REPORTS_WORDS,
+  SERIALS_WORDS,
+  SUPPLIER_WORDS,
+  STORE_WORDS,
+] as const;
 
 type Catalogue = (typeof CATALOGUES)[number];
 type Merge<U> = (U extends unknown ? (u: U) => void : never) extends (u: infer I) => void ? I : never;
@@ -41,4 +63,52 @@ export function render(said: { key: string; params?: Params | null }, lang: Lang
 /** Whether `key` names a message of the book. */
 export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(BOOK, key);
+}
+
+/** A message as the store keeps it: its key and parameters (a part that is itself a message, by its key and parameters too). */
+interface Stored {
+  key: string;
+  params?: Record<string, unknown>;
+}
+
+function keyed(value: unknown): value is Stored {
+  return typeof value === 'object' && value !== null && typeof (value as Stored).key === 'string';
+}
+
+/** What the store keeps of `said`: JSON text of its key and parameters, never a sentence of ours. */
+export function toStored(said: { key: string; params: Params }): string {
+  const strip = (s: { key: string; params?: Params }): Stored => ({
+    key: s.key,
+    params: Object.fromEntries(Object.entries(s.params ?? {}).map(([name, value]) => [name, keyed(value) ? strip(value as Said) : value])),
+  });
+  return JSON.stringify(strip(said));
+}
+
+/**
+ * A message the store kept (`toStored`), rendered again in both languages; null where this
+ * version cannot say it (a key it does not know, written by a newer version, or text that
+ * is not a kept message): the caller falls back to what else the row holds.
+ */
+export function fromStored(text: string | null | undefined): Words | null {
+  if (!text) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const said = (s: unknown): Words | null => {
+    if (!keyed(s) || !isMessageKey(s.key)) return null;
+    const params: Record<string, string | number | Words> = {};
+    for (const [name, value] of Object.entries(s.params ?? {})) {
+      if (keyed(value)) {
+        const part = said(value);
+        if (part === null) return null;
+        params[name] = part;
+      } else params[name] = value as string | number | Words;
+    }
+    const e = BOOK[s.key]!;
+    return { en: renderEntry(e, 'en', params), ja: renderEntry(e, 'ja', params) };
+  };
+  return said(data);
 }

@@ -1,7 +1,11 @@
 import type { Lang, Words } from './words.js';
 
-/** What a message is rendered with: counts, dates, numbers, file names, codes. */
-export type Params = Readonly<Record<string, string | number>>;
+/**
+ * What a message is rendered with: counts, dates, numbers, file names, codes; and, where a
+ * part of the sentence is itself a message said elsewhere (a reason, a place), that part in
+ * both languages (`Words`), which the entry puts in its own language.
+ */
+export type Params = Readonly<Record<string, string | number | Words>>;
 
 /** One message of the book, in each language: a fixed text, or a text made from parameters. */
 export interface Entry<P extends Params = never> {

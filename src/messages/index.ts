@@ -8,4 +8,4 @@ export { ROW_ERROR } from './rowErrors.js';
 export { ORDER_REFUSAL } from './orderRefusals.js';
 export * from './labels.js';
 export { entry, type Entry, type Params, type Said } from './entry.js';
-export { BOOK, say, render, isMessageKey, type MessageKey } from './book.js';
+export { BOOK, say, render, isMessageKey, toStored, fromStored, type MessageKey } from './book.js';

@@ -11,6 +11,7 @@ import { PARKED_LISTED, resumeOpenOrders, type OrderNeedingOperator, type Parked
 import { combineExitCodes } from '../pipeline/exitCodes.js';
 import { noAdvance } from '../orders/advance.js';
 import { ReportsNotWritten, runCancelFile, type CancelRunSummary } from '../cancel/runCancel.js';
+import { say } from '../messages/index.js';
 
 /** What a file's entry in the summary takes from its run: all of it, or what the store counted when its reports failed. */
 interface FileOutcome {
@@ -83,8 +84,7 @@ export interface NightSummary {
 export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promise<NightSummary> {
   const started = Date.now();
   const inbox = path.resolve(options.inbox);
-  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory())
-    throw new KaiyakuError('FILE_NOT_FOUND', words(`inbox folder not found: ${inbox}`, `受信フォルダーがありません: ${inbox}`));
+  if (!fs.existsSync(inbox) || !fs.statSync(inbox).isDirectory()) throw new KaiyakuError('FILE_NOT_FOUND', say('nightly.inboxFolderNotFound', { inbox }));
   const archive = path.resolve(options.archive ?? path.join(inbox, 'archive'));
   const reports = path.resolve(options.reports ?? archive);
   const rejected = path.join(archive, 'rejected');
@@ -94,16 +94,13 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
     const held = lock.heldBy;
     throw new KaiyakuError(
       'LOCK_HELD',
-      words(
-        `another nightly run holds the lock on this store: ${held.holder}, since ${held.acquiredAt} (last beat ${held.heartbeatAt}); nothing was done`,
-        `別の夜間実行がこのデータベースをロックしています: ${held.holder}、${held.acquiredAt} から（最終応答 ${held.heartbeatAt}）。何も行っていません`,
-      ),
+      say('nightly.anotherNightlyRunHoldsThe', { holder: held.holder, acquiredAt: held.acquiredAt, heartbeatAt: held.heartbeatAt }),
     );
   }
   deps.log({
     kind: 'event',
     name: 'lock.taken',
-    message: words(`nightly lock taken by ${lock.lock.holder}`, `夜間実行のロックを取得しました（${lock.lock.holder}）`),
+    message: say('nightly.nightlyLockTakenBy', { holder: lock.lock.holder }),
     data: { holder: lock.lock.holder },
   });
   try {
@@ -119,7 +116,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({
           kind: 'event',
           name: 'resume.finished',
-          message: words(`resumed ${resumed.orders} open orders`, `未完了の注文 ${resumed.orders} 件を再開しました`),
+          message: say('nightly.resumedOpenOrders', { orders: resumed.orders }),
           data: { ...resumed.counts },
         });
         return {
@@ -133,12 +130,12 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       },
       (caught: unknown): NightSummary['resume'] => {
         // The night's files do not depend on it: they run, and the next night resumes again.
-        const error = nameFailure(caught, words('the open orders are taken up again by the next night', '未完了の注文は次回の夜間実行で再開します'));
+        const error = nameFailure(caught, say('nightly.theOpenOrdersAreTaken'));
         const why = `${error.code}: ${error.text(options.cancel.lang)}`;
         deps.log({
           kind: 'event',
           name: 'resume.failed',
-          message: words(`${error.code}: ${error.words.en}`, `${error.code}: ${error.words.ja}`),
+          message: say('nightly.codeAndReason', { code: error.code, error: error.words }),
           data: { code: error.code },
         });
         return {
@@ -154,7 +151,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
     );
 
     /** A reason in the summary, in the language the night speaks. */
-    const say = (w: Words): string => w[options.cancel.lang];
+    const inLang = (w: Words): string => w[options.cancel.lang];
     const files: InboxFileSummary[] = [];
     /** Each archived file as it was when it was moved: a writer that was only pausing may still add to it. */
     const archivedAs = new Map<InboxFileSummary, { size: number; mtimeMs: number }>();
@@ -187,28 +184,22 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({
           kind: 'event',
           name: 'file.gone',
-          message: words(`${name}: no longer in the inbox; left alone`, `${name}: 受信フォルダーからなくなっていたため、何もしていません`),
+          message: say('nightly.noLongerInTheInbox', { name }),
         });
-        record(
-          'gone',
-          0,
-          say(words('taken out of the inbox before the night reached it', '夜間実行が処理する前に受信フォルダーから取り出されました')),
-          null,
-          null,
-        );
+        record('gone', 0, inLang(say('nightly.takenOutOfTheInbox')), null, null);
         continue;
       }
       if (!settled) {
         deps.log({
           kind: 'event',
           name: 'file.deferred',
-          message: words(`${name}: still being written, left for the next run`, `${name}: 書き込み中のため、次回の実行に持ち越します`),
+          message: say('nightly.stillBeingWrittenLeftFor', { name }),
         });
         // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
-        record('left_for_later', 1, say(words('changed too recently or still growing', '変更されたばかりか、まだ書き込み中です')), null, null);
+        record('left_for_later', 1, inLang(say('nightly.changedTooRecentlyOrStill')), null, null);
         continue;
       }
-      deps.log({ kind: 'event', name: 'file.started', message: words(`${name}: started`, `${name}: 処理を開始しました`) });
+      deps.log({ kind: 'event', name: 'file.started', message: say('nightly.started', { name }) });
       try {
         // A file of the same name on an earlier night keeps its reports: this night's get a time stamp.
         const base = name.replace(/\.csv$/i, '');
@@ -222,18 +213,9 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'event',
             name: 'file.gone',
-            message: words(
-              `${name}: taken out of the inbox while it was processed; its rows were processed`,
-              `${name}: 処理中に受信フォルダーから取り出されました。読み込んだ行は処理済みです`,
-            ),
+            message: say('nightly.takenOutOfTheInbox2', { name }),
           });
-          record(
-            'gone',
-            summary.exitCode,
-            say(words('taken out of the inbox while it was processed', '処理中に受信フォルダーから取り出されました')),
-            summary,
-            null,
-          );
+          record('gone', summary.exitCode, inLang(say('nightly.takenOutOfTheInbox3')), summary, null);
           continue;
         }
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
@@ -242,10 +224,10 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'event',
             name: 'file.deferred',
-            message: words(`${name}: changed while being processed, left for the next run`, `${name}: 処理中に変更されたため、残りは次回の実行で処理します`),
+            message: say('nightly.changedWhileBeingProcessedLeft', { name }),
           });
           // Rows written meanwhile are undone until the next night: never exit 0.
-          record('left_for_later', 1, say(words('changed while being processed', '処理中に変更されました')), summary, null);
+          record('left_for_later', 1, inLang(say('nightly.changedWhileBeingProcessed')), summary, null);
           continue;
         }
         let movedTo: string;
@@ -255,9 +237,9 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           // Its rows are done (and known, so not done again); only the move failed. The night
           // goes on with the other files, and the file stays for the next night to archive.
           const why = (moveError as Error).message;
-          const notMoved = words(`processed, but it could not be moved to the archive: ${why}`, `処理しましたが、アーカイブに移動できませんでした: ${why}`);
-          deps.log({ kind: 'event', name: 'file.not_moved', message: words(`${name}: ${notMoved.en}`, `${name}: ${notMoved.ja}`), data: { archive } });
-          record('left_for_later', 1, say(notMoved), summary, null);
+          const notMoved = say('nightly.processedButItCouldNot', { why });
+          deps.log({ kind: 'event', name: 'file.not_moved', message: say('nightly.fileNotMoved', { name, notMoved }), data: { archive } });
+          record('left_for_later', 1, inLang(notMoved), summary, null);
           continue;
         }
         record('archived', summary.exitCode, null, summary, movedTo);
@@ -267,24 +249,18 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({
           kind: 'event',
           name: 'file.finished',
-          message: words(`${name}: ${summary.rows} rows, exit ${summary.exitCode}`, `${name}: ${summary.rows} 行、終了コード ${summary.exitCode}`),
+          message: say('nightly.rowsExit', { name, rows: summary.rows, exitCode: summary.exitCode }),
           data: { ...summary.counts, exitCode: summary.exitCode },
         });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
-        const error = nameFailure(
-          caught,
-          words(
-            'the file stays in the inbox, and the next night goes on where it stopped (what was done is not done twice)',
-            'ファイルは受信フォルダーに残し、次回の夜間実行で続きから処理します（処理済みの行は二重に処理しません）',
-          ),
-        );
+        const error = nameFailure(caught, say('nightly.theFileStaysInThe'));
         const why = error.text(options.cancel.lang);
         if (error !== caught)
           deps.log({
             kind: 'event',
             name: 'file.interrupted',
-            message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`),
+            message: say('nightly.fileFailed', { name, error: error.words }),
             data: { code: error.code },
           });
         if (error.kind === 'conflict' || error.kind === 'incomplete') {
@@ -300,15 +276,12 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           movedTo = moveAside(file, rejected);
         } catch (moveError) {
           const stuck = (moveError as Error).message;
-          const notSetAside = words(
-            `${error.words.en}; it could not be set aside either: ${stuck}`,
-            `${error.words.ja}。除外フォルダーにも移動できませんでした: ${stuck}`,
-          );
-          record('left_for_later', 2, `${error.code}: ${say(notSetAside)}`, null, null);
+          const notSetAside = say('nightly.itCouldNotBeSet', { error: error.words, stuck });
+          record('left_for_later', 2, `${error.code}: ${inLang(notSetAside)}`, null, null);
           deps.log({
             kind: 'event',
             name: 'file.not_moved',
-            message: words(`${name}: ${notSetAside.en}`, `${name}: ${notSetAside.ja}`),
+            message: say('nightly.fileNotSetAside', { name, notSetAside }),
             data: { code: error.code },
           });
           continue;
@@ -321,25 +294,25 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'warning',
             file: name,
-            message: words(`the note of why it was set aside could not be written: ${note.en}`, `除外した理由のメモを書き込めませんでした: ${note.ja}`),
+            message: say('nightly.theNoteOfWhyIt', { note }),
           });
         }
         record('set_aside', 2, `${error.code}: ${why}`, null, movedTo);
         deps.log({
           kind: 'event',
           name: 'file.set_aside',
-          message: words(`${name}: ${error.words.en}`, `${name}: ${error.words.ja}`),
+          message: say('nightly.fileSetAside', { name, error: error.words }),
           data: { code: error.code, movedTo },
         });
       }
     }
-    takeBackGrownFiles(deps, inbox, archivedAs, say);
+    takeBackGrownFiles(deps, inbox, archivedAs, inLang);
     const supplier = await supplierStats(deps);
     if (supplier.throttled > 0)
       deps.log({
         kind: 'event',
         name: 'supplier.throttled',
-        message: words(`the supplier throttled ${supplier.throttled} calls`, `仕入元が ${supplier.throttled} 件の呼び出しを流量制限しました`),
+        message: say('nightly.theSupplierThrottledCalls', { throttled: supplier.throttled }),
         data: { ...supplier },
       });
     const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
@@ -384,10 +357,7 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
       deps.log({
         kind: 'event',
         name: 'file.retried',
-        message: words(
-          `${path.basename(file)}: the connection to the database was lost; taking the file up again where it stopped`,
-          `${path.basename(file)}: データベースとの接続が切れました。止まったところから処理を再開します`,
-        ),
+        message: say('nightly.theConnectionToTheDatabase', { path: path.basename(file) }),
         data: { attempt },
       });
       // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
@@ -409,11 +379,7 @@ function nameFailure(error: unknown, next: { en: string; ja: string }): KaiyakuE
     .replace(/^[\s\S]* - /, '')
     .split('\n')[0]!
     .slice(0, 500);
-  return new KaiyakuError(
-    'WORK_INTERRUPTED',
-    words(`stopped by a failure kaiyaku cannot name (${why}): ${next.en}`, `想定外のエラーで止まりました（${why}）。${next.ja}`),
-    { cause: error },
-  );
+  return new KaiyakuError('WORK_INTERRUPTED', say('nightly.stoppedByAFailureKaiyaku', { why, next }), { cause: error });
 }
 
 /**
@@ -451,7 +417,7 @@ function takeBackGrownFiles(
   deps: PipelineDeps,
   inbox: string,
   archivedAs: ReadonlyMap<InboxFileSummary, { size: number; mtimeMs: number }>,
-  say: (w: Words) => string,
+  inLang: (w: Words) => string,
 ): void {
   for (const [f, was] of archivedAs) {
     if (f.movedTo === null) continue;
@@ -463,12 +429,9 @@ function takeBackGrownFiles(
     } catch {
       continue;
     }
-    const why = words(
-      'still being written after it was archived: moved back to the inbox for the next night',
-      'アーカイブした後も書き込まれていたため、次回の夜間実行のために受信フォルダーへ戻しました',
-    );
-    deps.log({ kind: 'event', name: 'file.deferred', message: words(`${f.file}: ${why.en}`, `${f.file}: ${why.ja}`), data: { movedBackTo: back } });
-    Object.assign(f, { status: 'left_for_later', exitCode: 1, reason: say(why), movedTo: null });
+    const why = say('nightly.stillBeingWrittenAfterIt');
+    deps.log({ kind: 'event', name: 'file.deferred', message: say('nightly.fileDeferred', { file: f.file, why }), data: { movedBackTo: back } });
+    Object.assign(f, { status: 'left_for_later', exitCode: 1, reason: inLang(why), movedTo: null });
   }
 }
 

@@ -1,6 +1,6 @@
-import { words } from '../errors.js';
 import { withBusyRetry } from '../store/index.js';
 import type { PipelineDeps } from '../pipeline/context.js';
+import { say } from '../messages/index.js';
 
 /** How long a run holds the lines it claimed without renewing: long enough for a busy store, short enough for a crash on another host. */
 export const LINK_LEASE_MS = 120_000;
@@ -29,10 +29,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
         deps.log({
           kind: 'event',
           name: 'linkage.claims_lost',
-          message: words(
-            `${where}another run took over ${lost} lines this run had claimed (its lease had lapsed); this run does not send them`,
-            `${where}この実行が確保していた明細 ${lost} 件を別の実行が引き継ぎました（確保の期限切れ）。この実行ではそれらを送信しません`,
-          ),
+          message: say('orders.anotherRunTookOverLines', { where, lost }),
           data: { lines: lost },
         });
       }
@@ -42,10 +39,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
       deps.log({
         kind: 'event',
         name: 'linkage.claims_not_renewed',
-        message: words(
-          `${where}could not renew this run's linkage claims (${reason}); trying again`,
-          `${where}解約連携の明細の確保を延長できませんでした（${reason}）。もう一度試みます`,
-        ),
+        message: say('orders.couldNotRenewThisRun', { where, reason }),
         data: { reason },
       });
     }

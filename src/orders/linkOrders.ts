@@ -7,6 +7,7 @@ import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { holdLinkClaims, LINK_LEASE_MS } from './linkClaimLease.js';
 import { createLinkageWriter } from './linkageWriter.js';
 import { QUANTITY_DIFFERS, linkUpdate, readUpdate, settlementUpdate, type LinkTask } from './linkOutcomes.js';
+import { say } from '../messages/index.js';
 
 export interface LinkOptions {
   concurrency: number;
@@ -115,10 +116,7 @@ function sayOtherSupplier(deps: PipelineDeps, other: string, supplier: string, o
   deps.log({
     kind: 'event',
     name: 'linkage.other_supplier',
-    message: words(
-      `${orders} order(s) were linked with ${other}, not ${supplier}: left as they are; link them with --supplier ${other}`,
-      `${orders} 件の注文は ${supplier} ではなく ${other} と解約連携済みのため、そのままにします。--supplier ${other} で解約連携してください`,
-    ),
+    message: say('orders.orderSWereLinkedWith', { orders, other, supplier }),
     data: { linkedWith: other, supplier, orders },
   });
 }
@@ -134,10 +132,7 @@ function sayHeldElsewhere(deps: PipelineDeps, file: string, lines: number): void
   deps.log({
     kind: 'event',
     name: 'linkage.held_elsewhere',
-    message: words(
-      `${where}another run is linking ${lines} lines of these orders; they are left to it`,
-      `${where}これらの注文の明細 ${lines} 件は別の実行が解約連携中のため、その実行に任せます`,
-    ),
+    message: say('orders.anotherRunIsLinkingLines', { where, lines }),
     data: { lines },
   });
 }
@@ -146,7 +141,10 @@ function sayQuantityDiffers(deps: PipelineDeps, task: LinkTask, supplierQuantity
   deps.log({
     kind: 'event',
     name: 'linkage.quantity_differs',
-    message: words(`${task.subscriptionId}: ${update.message ?? ''}`, `${task.subscriptionId}: ${update.messageJa ?? update.message ?? ''}`),
+    message: say('orders.supplierSaidOfLine', {
+      subscriptionId: task.subscriptionId,
+      said: update.said ?? { en: update.message ?? '', ja: update.message ?? '' },
+    }),
     data: {
       orderLineId: task.lineId,
       subscriptionId: task.subscriptionId,
@@ -206,7 +204,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
   let saidHalt = false;
   let saidNotices = 0;
   const where = file === '' ? '' : `${file}: `;
-  const say = (): void => {
+  const tell = (): void => {
     sayNotices();
     const state = supplier?.circuit?.();
     if (!saidCircuit && state?.open) {
@@ -227,10 +225,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.stopped',
-        message: words(
-          `${where}${halt.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
-          `${where}${halt.messageJa}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
-        ),
+        message: say('orders.thisCommandStopsCallingThe', { where, message: halt.message, messageJa: halt.messageJa }),
         data: { ...halt },
       });
     }
@@ -242,7 +237,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: `supplier.${notice.reason}`,
-        message: words(`${where}${notice.message}`, `${where}${notice.messageJa}`),
+        message: say('orders.supplierNotice', { where, message: notice.message, messageJa: notice.messageJa }),
         data: { ...notice },
       });
     }
@@ -259,10 +254,10 @@ function watchSupplier(deps: PipelineDeps, file: string) {
     /** Whether nothing will leave now: the circuit is open or the client stopped. */
     blocked: (): boolean => supplier?.circuit?.().open === true || (supplier?.halted?.() ?? null) !== null,
     saw(outcome: LinkOutcome | SettlementOutcome | SubscriptionOutcome): void {
-      if (outcome.kind === 'unavailable') say();
+      if (outcome.kind === 'unavailable') tell();
       else sayNotices();
     },
-    sayIfStopped: say,
+    sayIfStopped: tell,
   };
 }
 

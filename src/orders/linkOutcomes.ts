@@ -1,4 +1,5 @@
 import { type LinkageUpdate } from '../store/index.js';
+import { say, type Said } from '../messages/index.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Unavailable } from '../supplier/port.js';
 
 /**
@@ -54,8 +55,8 @@ export function readUpdate(task: LinkTask, read: SubscriptionOutcome): LinkageUp
         lineId: task.lineId,
         status: 'failed',
         code: QUANTITY_DIFFERS,
-        message: `the supplier holds ${read.quantity} seats, the store ${task.before}; nothing was sent. Check the subscription at the supplier, correct the contract master (kaiyaku contracts import), and ask for the cancellation again`,
-        messageJa: `仕入元の数量は ${read.quantity}、システムの数量は ${task.before} です。仕入元には何も送信していません。仕入元でサブスクリプションを確認し、契約マスタを修正（kaiyaku contracts import）してから、もう一度解約を依頼してください`,
+        message: null,
+        said: say('orders.supplierHoldsOtherNothingSent', { supplier: read.quantity, store: task.before }),
       };
     case 'rejected':
       return task.sent ? refusedAfterSending(task, read) : { lineId: task.lineId, status: 'failed', code: read.code, message: read.message };
@@ -74,7 +75,7 @@ export function linkUpdate(task: LinkTask, outcome: LinkOutcome): LinkageUpdate 
       return { lineId: task.lineId, status: 'pending', code: null, message: null };
     case 'unread':
       // Sent, and what came back says nothing: like a 202, a later run asks the supplier.
-      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: outcome.message, messageJa: outcome.messageJa, answered: true };
+      return { lineId: task.lineId, status: 'pending', code: 'SUPPLIER_UNAVAILABLE', message: null, said: unavailableSaid(outcome), answered: true };
     case 'rejected':
       return { lineId: task.lineId, status: 'failed', code: outcome.code, message: outcome.message };
     case 'unavailable':
@@ -122,8 +123,8 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       lineId,
       status: 'linked',
       code: QUANTITY_DIFFERS,
-      message: `the supplier settled at ${held}, not ${target} as confirmed; the contract line follows the supplier`,
-      messageJa: `仕入元は解約確定した ${target} ではなく ${held} で確定しました。契約明細は仕入元の数量に合わせます`,
+      message: null,
+      said: say('orders.settledOtherThanConfirmed', { held, target }),
       supplierQuantity: held,
     };
   }
@@ -132,8 +133,8 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       lineId,
       status: 'unlinked',
       code: QUANTITY_DIFFERS,
-      message: `the supplier settled at ${held}, the quantity before the change, not ${target}: the change did not land; a later run sends it again`,
-      messageJa: `仕入元は ${target} ではなく変更前の ${held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
+      message: null,
+      said: say('orders.settledAtQuantityBefore', { held, target }),
       supplierHolds: held,
       sendAfresh: true,
     };
@@ -143,27 +144,17 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       lineId,
       status: 'linked',
       code: QUANTITY_DIFFERS,
-      message: `a change to ${target} was sent and the supplier settled at ${held}: the order line follows the supplier (it cancels ${before - held}, not ${before - target})`,
-      messageJa: `${target} への変更を送信し、仕入元は ${held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${before - target} ではなく ${before - held}）`,
+      message: null,
+      said: say('orders.settledBelowTarget', { held, target, before }),
       supplierQuantity: held,
     };
   }
-  const why =
-    held > before
-      ? {
-          en: `more than the ${before} before this order: something else changed the subscription too`,
-          ja: `この注文の前の ${before} より多く、別の変更も加わっています`,
-        }
-      : {
-          en: 'and the line names its serials, so the store cannot tell which of them the supplier kept',
-          ja: 'シリアル番号を指定した明細のため、仕入元がどのシリアルを残したか分かりません',
-        };
   return {
     lineId,
     status: 'pending',
     code: QUANTITY_DIFFERS,
-    message: `a change to ${target} was sent, but the supplier now holds ${held}, ${why.en}. Check the subscription at the supplier; a later run asks it again`,
-    messageJa: `${target} への変更を送信しましたが、仕入元の数量は ${held} です。${why.ja}。仕入元でサブスクリプションを確認してください。次回の実行で改めて確認します`,
+    message: null,
+    said: held > before ? say('orders.sentButHoldsMore', { target, held, before }) : say('orders.sentButSerialsUnknown', { target, held }),
     supplierHolds: held,
   };
 }
@@ -178,12 +169,18 @@ function refusedAfterSending(task: LinkTask, refusal: { code: string; message: s
     lineId: task.lineId,
     status: 'pending',
     code: 'SUPPLIER_UNAVAILABLE',
-    message: `the change was sent, then the supplier answered ${refusal.code} (${refusal.message}) when asked about the subscription: it may have taken the change. Ask the supplier about it; a later run asks again`,
-    messageJa: `変更は送信済みですが、その後の確認に仕入元が ${refusal.code}（${refusal.message}）と応答しました。変更が反映されている可能性があります。仕入元に確認してください。次回の実行で改めて確認します`,
+    // The supplier's own words stay as they came: in linkage_message, and as a parameter of ours.
+    message: refusal.message,
+    said: say('orders.refusedAfterSending', { code: refusal.code, supplierWords: refusal.message }),
     answered: true,
   };
 }
 
 function unreachable(task: LinkTask, outcome: Unavailable, status: 'unlinked' | 'pending'): LinkageUpdate {
-  return { lineId: task.lineId, status, code: 'SUPPLIER_UNAVAILABLE', message: outcome.message, messageJa: outcome.messageJa };
+  return { lineId: task.lineId, status, code: 'SUPPLIER_UNAVAILABLE', message: null, said: unavailableSaid(outcome) };
+}
+
+/** Why the supplier could not be asked, in our words. */
+function unavailableSaid(outcome: { message: string; messageJa: string }): Said {
+  return say('orders.supplierUnavailable', { reason: { en: outcome.message, ja: outcome.messageJa } });
 }

@@ -18,14 +18,15 @@ import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
 import { orderReached } from '../domain/types.js';
+import { say } from '../messages/index.js';
 
 /**
  * A step the portal would refuse, in the portal's words; the code is kept as the error's
  * detail. `then` says what the operator can do instead, when we know.
  */
 function refused(code: OrderRefusalCode, orderNo: string, then: Words | null = null): KaiyakuError {
-  const { en, ja } = ORDER_REFUSAL[code];
-  return new KaiyakuError('STEP_REFUSED', words(`${orderNo}: ${en}${then ? ` — ${then.en}` : ''}`, `${orderNo}: ${ja}${then ? `。${then.ja}` : ''}`), {
+  const refusal = ORDER_REFUSAL[code];
+  return new KaiyakuError('STEP_REFUSED', then ? say('orders.refusedWithNext', { orderNo, refusal, then }) : say('orders.refused', { orderNo, refusal }), {
     detail: code,
   });
 }
@@ -41,10 +42,7 @@ function wayOut(o: OrderWithLines): Words | null {
   // Lines still to send, or to ask about again (a refusal that is not final): linkage (解約連携) comes first.
   if (o.lines.some((l) => l.linkageStatus === 'unlinked' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return null;
   if (o.lines.every((l) => l.linkageStatus === 'failed')) {
-    return words(
-      `the supplier took nothing: withdraw the acceptance (kaiyaku orders withdraw-acceptance ${no}), then the order (kaiyaku orders withdraw ${no})`,
-      `仕入元は何も受け付けていません。受付取消（kaiyaku orders withdraw-acceptance ${no}）してからキャンセル（kaiyaku orders withdraw ${no}）してください`,
-    );
+    return say('orders.theSupplierTookNothingWithdraw', { no });
   }
   const unsettled = o.lines.some((l) => l.linkageStatus === 'pending');
   return words(
@@ -54,16 +52,13 @@ function wayOut(o: OrderWithLines): Words | null {
 }
 
 function changedMeanwhile(orderNo: string): KaiyakuError {
-  return new KaiyakuError(
-    'CHANGED_MEANWHILE',
-    words(`${orderNo}: the order was changed by another run meanwhile; look again`, `注文 ${orderNo} は他の処理で更新されました。もう一度確認してください`),
-  );
+  return new KaiyakuError('CHANGED_MEANWHILE', say('orders.theOrderWasChangedBy', { orderNo }));
 }
 
 /** The order with this number; ORDER_NOT_FOUND (nothing done) when there is none. */
 export async function requireOrder(store: Store, orderNo: string): Promise<OrderWithLines> {
   const found = await store.orders.findOrderByNo(orderNo);
-  if (!found) throw new KaiyakuError('ORDER_NOT_FOUND', words(`no order ${orderNo}`, `注文番号 ${orderNo} の注文はありません`));
+  if (!found) throw new KaiyakuError('ORDER_NOT_FOUND', say('orders.noOrder', { orderNo }));
   return found;
 }
 
@@ -280,10 +275,7 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   if (options.announce !== false) {
     for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words, data: { orderNo: n.orderNo, action: n.action } });
     if (parked.length > 0) {
-      const message = words(
-        `${parked.length} orders left where their run asked them to stop`,
-        `実行で指定された段階で止めてある注文 ${parked.length} 件はそのままにしました`,
-      );
+      const message = say('orders.ordersLeftWhereTheirRun', { length: parked.length });
       deps.log({
         kind: 'event',
         name: 'orders.parked',
@@ -335,10 +327,7 @@ function supplierSaid(o: OrderState): { en: string; ja: string } {
 function stoppedShortWords(o: OrderState, target: Stage): Words {
   const no = o.orderNo;
   const said = supplierSaid(o);
-  return words(
-    `${no}: the supplier refused some lines${said.en}, so the order cannot reach ${STAGE_LABEL[target].en}, where its run asked it to stop; confirm it for what the supplier took (the refused lines are released): kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-    `${no}: 仕入元が受け付けなかった明細があるため${said.ja}、実行で指定された段階（${STAGE_LABEL[target].ja}）まで進められません。受け付けられた明細を解約確定してください（拒否された明細は解約対象から外れます）: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-  );
+  return say('orders.theSupplierRefusedSomeLines', { no, said, stageLabel: STAGE_LABEL[target] });
 }
 
 /** What an operator must do with an order resume leaves alone, naming the command. */
@@ -347,20 +336,16 @@ function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefu
   const { en: said, ja: saidJa } = supplierSaid(o);
   switch (action) {
     case 'withdrawAcceptance':
-      return words(
-        `${no}: the supplier refused every line${said}; nothing was taken. Withdraw the acceptance, then the order: kaiyaku orders withdraw-acceptance ${no}, then kaiyaku orders withdraw ${no}`,
-        `${no}: 仕入元がすべての明細を受け付けませんでした${saidJa}。解約された明細はありません。受付取消してからキャンセルしてください: kaiyaku orders withdraw-acceptance ${no} の後 kaiyaku orders withdraw ${no}`,
-      );
+      return say('orders.theSupplierRefusedEveryLine', { no, said, saidJa });
     case 'withdraw':
-      return words(
-        `${no}: the supplier refused every line${said} and the acceptance was withdrawn; withdraw the order: kaiyaku orders withdraw ${no}`,
-        `${no}: 仕入元がすべての明細を受け付けず${saidJa}、受付取消済みです。キャンセルしてください: kaiyaku orders withdraw ${no}`,
-      );
+      return say('orders.theSupplierRefusedEveryLine2', { no, said, saidJa });
     case 'confirm':
       // A refusal that is not final never gets here: resume asks the supplier again (resumeVerdict).
-      return words(
-        `${no}: ${ORDER_REFUSAL[refusal].en}${o.endDate ? ` (${o.endDate})` : ''}; confirm it with an end date: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-        `${no}: ${ORDER_REFUSAL[refusal].ja}${o.endDate ? `（${o.endDate}）` : ''}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${no} --end-date YYYY-MM-DD`,
-      );
+      return say('orders.confirmItWithAnEnd', {
+        no,
+        orderRefusal: ORDER_REFUSAL[refusal],
+        o: o.endDate ? ` (${o.endDate})` : '',
+        o2: o.endDate ? `（${o.endDate}）` : '',
+      });
   }
 }

@@ -1,9 +1,10 @@
 import { openCsvWriter, type Cell, type CsvWriter, type OutputEncoding } from '../csv/write.js';
-import { words, type Words } from '../errors.js';
+import { type Words } from '../errors.js';
 import type { Lang } from '../domain/codes.js';
 import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderStatus } from '../domain/types.js';
 import { type Store } from '../store/index.js';
+import { say } from '../messages/index.js';
 
 export interface CsvOutput {
   out: string | undefined;
@@ -44,7 +45,7 @@ export const CONTRACT_LIST_COLUMNS: readonly Column[] = [
 
 /** 契約一覧. `billable` is false for the rows the portal greys out: nothing left that bills. */
 export async function writeContractList(store: Store, output: CsvOutput, filter: { status?: ContractStatus }): Promise<number> {
-  const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, words('the contract list', '契約一覧'));
+  const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, say('reports.theContractList'));
   let no = 0;
   try {
     for await (const page of store.lists.pagesOfContracts(filter)) {
@@ -97,7 +98,7 @@ export const ORDER_LIST_COLUMNS: readonly Column[] = [
 
 /** 契約変更一覧 with the amounts before and after, as the 契約変更 screen shows them. */
 export async function writeOrderList(store: Store, output: CsvOutput, filter: { status?: OrderStatus }): Promise<number> {
-  const writer = await openListWriter(output, ORDER_LIST_COLUMNS, words('the order list', '契約変更一覧'));
+  const writer = await openListWriter(output, ORDER_LIST_COLUMNS, say('reports.theOrderList'));
   let no = 0;
   try {
     for await (const page of store.lists.pagesOfOrders(filter)) {

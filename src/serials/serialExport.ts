@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { CsvWriter } from '../csv/write.js';
-import { fileError, KaiyakuError, words } from '../errors.js';
+import { fileError, KaiyakuError } from '../errors.js';
 import { moveIntoPlace, realTargetOf, recordedTemporaryPathFor, removeQuietly, sha256OfFile } from '../files/atomic.js';
 import { type Store, newClaimHolder, type ExportFile, type SerialExportRow, type SerialRange } from '../store/index.js';
 import { openListWriter, type Column, type CsvOutput } from '../reports/lists.js';
 import { recoverInterruptedExports, type ExportNotice } from './serialExportRecovery.js';
+import { say } from '../messages/index.js';
 
 export type { ExportNotice } from './serialExportRecovery.js';
 
@@ -157,7 +158,7 @@ async function abandonExport(store: Store, holder: string, job: MarkingExport): 
 }
 
 function openSerialWriter(output: CsvOutput, temporaryPath?: string): Promise<CsvWriter> {
-  return openListWriter(output, SERIAL_EXPORT_COLUMNS, words('the serial export', '解約シリアル通知用CSV'), temporaryPath);
+  return openListWriter(output, SERIAL_EXPORT_COLUMNS, say('serials.theSerialExport'), temporaryPath);
 }
 
 /** Writes the rows; `beforeEnd` runs once all are written (a file is sealed there). A failure removes the file. */
@@ -195,14 +196,7 @@ async function writeSerialRows(writer: CsvWriter, pages: AsyncGenerator<SerialEx
 function nameClosedPipe(error: unknown): unknown {
   const pipe = closedPipeUnder(error);
   if (pipe === null) return error;
-  return new KaiyakuError(
-    'OUTPUT_CLOSED',
-    words(
-      'standard output was closed before the serial export was complete (the program reading it stopped early): nothing was marked notified, and the rows are left for the next export',
-      '解約シリアル通知用CSVを出力し終わる前に標準出力が閉じられました（読み取り側のプログラムが途中で終了しました）。通知済にした行はありません。これらの行は次のエクスポートで書き出されます',
-    ),
-    { cause: pipe },
-  );
+  return new KaiyakuError('OUTPUT_CLOSED', say('serials.standardOutputWasClosedBefore'), { cause: pipe });
 }
 
 /** The EPIPE under `error` (itself or a cause of it), or null. */
@@ -218,21 +212,9 @@ function closedPipeUnder(error: unknown): Error | null {
 }
 
 function claimLost(): KaiyakuError {
-  return new KaiyakuError(
-    'EXPORT_CLAIM_LOST',
-    words(
-      `the rows of this export were taken back while it was writing (its claim was not renewed for ${EXPORT_CLAIM_LEASE_MS / 60_000} minutes) and may be another export's now; no file was written and nothing was marked: run the export again`,
-      `書き出し中にこのエクスポートの行の確保が解除されました（${EXPORT_CLAIM_LEASE_MS / 60_000} 分間更新されませんでした）。別のエクスポートが処理している可能性があります。ファイルは書き出さず、通知済にもしていません。もう一度エクスポートしてください`,
-    ),
-  );
+  return new KaiyakuError('EXPORT_CLAIM_LOST', say('serials.theRowsOfThisExport', { exportClaimLeaseMs: EXPORT_CLAIM_LEASE_MS / 60_000 }));
 }
 
 function fileBusy(out: string): KaiyakuError {
-  return new KaiyakuError(
-    'EXPORT_FILE_BUSY',
-    words(
-      `--out ${out}: another serial export is writing this file at this moment, and two exports to one file would replace each other's rows; wait for it to end or choose another --out. Nothing was exported or marked`,
-      `--out ${out}: 別の解約シリアルのエクスポートがこのファイルを書き出し中です。同じファイルに 2 つのエクスポートを書き出すと互いの行を上書きしてしまいます。終了を待つか、別の --out を指定してください。何も書き出さず、通知済にもしていません`,
-    ),
-  );
+  return new KaiyakuError('EXPORT_FILE_BUSY', say('serials.outAnotherSerialExportIs', { out }));
 }

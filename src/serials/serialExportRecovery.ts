@@ -18,9 +18,10 @@
  */
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { KaiyakuError, words, type Words } from '../errors.js';
+import { KaiyakuError, type Words } from '../errors.js';
 import { fileExists, sha256OfFile } from '../files/atomic.js';
 import { type Store, holderIsDead, type ExportRecord } from '../store/index.js';
+import { say } from '../messages/index.js';
 
 /** Told what a recovery found, about the file an earlier export wrote (its final name). */
 export type ExportNotice = (file: string, message: Words) => void;
@@ -81,32 +82,17 @@ async function removeTemporary(file: string): Promise<void> {
 }
 
 function givenBack(rows: number): Words {
-  return words(
-    `an earlier export to this file stopped after marking its ${rows} rows notified and before its file was put in place: nothing was delivered, so the rows are unnotified again and the next export with --unnotified writes them (this one, where its range covers them)`,
-    `このファイルへの以前のエクスポートは、${rows} 行を通知済にした後、ファイルを置く前に中断されていました。何も届いていないため、これらの行を未通知に戻しました。--unnotified のエクスポートで書き出されます（範囲内であれば今回のエクスポートにも含まれます）`,
-  );
+  return say('serials.anEarlierExportToThis', { rows });
 }
 
 function leftInPlace(rows: number): Words {
-  return words(
-    `an earlier export to this file stopped after putting it in place: the file is there as it was written, and its ${rows} rows stay marked notified`,
-    `このファイルへの以前のエクスポートは、ファイルを置いた後に中断されていました。ファイルは書き出したときのまま置かれており、その ${rows} 行は通知済のままです`,
-  );
+  return say('serials.anEarlierExportToThis2', { rows });
 }
 
 function changedSince(rows: number): Words {
-  return words(
-    `an earlier export to this file stopped after putting it in place: its ${rows} rows stay marked notified; the file has since been moved, removed or changed`,
-    `このファイルへの以前のエクスポートは、ファイルを置いた後に中断されていました。その ${rows} 行は通知済のままです。ファイルはその後、移動・削除または変更されています`,
-  );
+  return say('serials.anEarlierExportToThis3', { rows });
 }
 
 function wouldReplaceUndelivered(file: string, rows: number): KaiyakuError {
-  return new KaiyakuError(
-    'EXPORT_FILE_UNDELIVERED',
-    words(
-      `--out ${file}: this is the file of an earlier export that stopped after putting it in place; its ${rows} rows are marked notified, and writing over it would lose them. Deliver that file (or move it away), then run the export again. Nothing was exported or marked`,
-      `--out ${file}: これは、ファイルを置いた後に中断された以前のエクスポートのファイルです。その ${rows} 行は通知済になっているため、上書きすると失われます。そのファイルを届ける（または別の場所に移す）と、もう一度エクスポートできます。何も書き出さず、通知済にもしていません`,
-    ),
-  );
+  return new KaiyakuError('EXPORT_FILE_UNDELIVERED', say('serials.outThisIsTheFile', { file, rows }));
 }

@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import knexFactory, { type Knex } from 'knex';
-import { diskFull, diskFullError, KaiyakuError, usageError, words } from '../errors.js';
+import { diskFull, diskFullError, KaiyakuError, usageError } from '../errors.js';
 import { migrationSource } from './migrations.js';
 import { withBusyRetry } from './retry.js';
 import { knexOf, storeOf, type Handle, type Store, type StoreAccess } from './store.js';
+import { say } from '../messages/index.js';
 
 export type { Store, StoreAccess };
 
@@ -126,11 +127,7 @@ async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): P
     });
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new KaiyakuError(
-      'STORE_UNAVAILABLE',
-      words(`cannot use PostgreSQL at ${redact(spec)}: ${why}`, `PostgreSQL (${redact(spec)}) を使えません: ${why}`),
-      { cause },
-    );
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotUsePostgresqlAt', { redact: redact(spec), why: String(why) }), { cause });
   }
   retryReadsOnLostConnection(db);
   const handle: Handle = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
@@ -195,11 +192,7 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
   }
   if (file !== ':memory:' && file !== '') {
     const dir = path.dirname(path.resolve(file));
-    if (!fs.existsSync(dir))
-      throw new KaiyakuError(
-        'STORE_UNAVAILABLE',
-        words(`cannot open the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を開けません: フォルダー ${dir} がありません`),
-      );
+    if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotOpenTheDatabaseIts', { file, dir }));
   }
   const handle = sqliteStore(spec, file, 'write', false, use.foreignKeys);
   await prepare(handle, use);
@@ -208,24 +201,12 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
 
 /** There is nothing at `where`: a mistyped --db or KAIYAKU_DB, most likely. */
 function noStoreAt(where: string): KaiyakuError {
-  return new KaiyakuError(
-    'STORE_UNAVAILABLE',
-    words(
-      `there is no database at ${where}: check --db or KAIYAKU_DB; nothing was done (\`kaiyaku contracts import\` or \`kaiyaku migrate\` creates one)`,
-      `${where} にデータベースがありません。--db または KAIYAKU_DB を確認してください。何も行っていません（\`kaiyaku contracts import\` か \`kaiyaku migrate\` で作成されます）`,
-    ),
-  );
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.thereIsNoDatabaseAt', { where }));
 }
 
 /** `where` answers, but holds no kaiyaku store (no knex_migrations table). */
 function notKaiyakuStore(where: string): KaiyakuError {
-  return new KaiyakuError(
-    'STORE_UNAVAILABLE',
-    words(
-      `${where} is not a kaiyaku database (it has no knex_migrations table): check --db or KAIYAKU_DB; \`kaiyaku contracts import\` or \`kaiyaku migrate\` makes a new one`,
-      `${where} は kaiyaku のデータベースではありません（knex_migrations 表がありません）。--db または KAIYAKU_DB を確認してください。新しく作るには \`kaiyaku contracts import\` か \`kaiyaku migrate\` を使います`,
-    ),
-  );
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.isNotAKaiyakuDatabase', { where }));
 }
 
 /**
@@ -310,23 +291,16 @@ async function prepare(store: Handle, use: WriteUse): Promise<void> {
 function openFailure(cause: unknown, spec: string, access: StoreAccess): KaiyakuError {
   const why = sqliteReason(cause);
   const code = (cause as { code?: unknown } | null)?.code;
-  const where = words(`cannot open the database ${redact(spec)}`, `データベース ${redact(spec)} を開けません`);
+  const where = say('store.cannotOpenTheDatabase', { redact: redact(spec) });
   const full = diskFullError(cause, where);
   if (full) return full;
   // SQLite says only "disk I/O error" when it cannot map its -shm file on a full file system.
   if ((code === 'SQLITE_IOERR' || /^SQLITE_IOERR\b/.test(why)) && fileSystemFull(spec)) return diskFull(where, 'SQLITE_IOERR', cause);
   // knex's migration lock rewraps the driver's error, keeping only its message.
   if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
-    return new KaiyakuError(
-      'STORE_READ_ONLY',
-      words(
-        `cannot write the database ${redact(spec)}: the file or its folder is read-only for this user (${why})`,
-        `データベース ${redact(spec)} に書き込めません。ファイルかフォルダーがこのユーザーには読み取り専用です（${why}）`,
-      ),
-      { cause },
-    );
+    return new KaiyakuError('STORE_READ_ONLY', say('store.cannotWriteTheDatabaseThe', { redact: redact(spec), why }), { cause });
   }
-  return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot open the database ${redact(spec)}: ${why}`, `データベース ${redact(spec)} を開けません: ${why}`), {
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotOpenTheDatabase2', { redact: redact(spec), why }), {
     cause,
   });
 }
@@ -352,19 +326,12 @@ function readFailure(cause: unknown, file: string): KaiyakuError {
     fs.closeSync(fs.openSync(file, 'r'));
   } catch (error) {
     const why = reasonOf(error);
-    return new KaiyakuError('STORE_UNAVAILABLE', words(`cannot read the database ${file}: ${why.en}`, `データベース ${file} を読み込めません: ${why.ja}`), {
+    return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotReadTheDatabase', { file, why }), {
       cause,
     });
   }
   const why = sqliteReason(cause);
-  return new KaiyakuError(
-    'STORE_UNAVAILABLE',
-    words(
-      `cannot read the database ${file} (${why}): a database in WAL mode needs its -shm file, and SQLite may not create it in ${path.dirname(path.resolve(file))}. Read it where a writer has it open, or from a folder this user may write to (a copy of the database and its -wal file will do)`,
-      `データベース ${file} を読み込めません（${why}）。WAL モードのデータベースには -shm ファイルが必要ですが、フォルダー ${path.dirname(path.resolve(file))} に作成できません。書き込み中のプロセスがある間に読むか、このユーザーが書き込めるフォルダーに（-wal ファイルと一緒に）コピーして読んでください`,
-    ),
-    { cause },
-  );
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotReadTheDatabaseA', { file, why, path: path.dirname(path.resolve(file)) }), { cause });
 }
 
 /** An error's message without the statement knex puts before SQLite's own words. */
@@ -406,24 +373,12 @@ async function requireCurrentSchema(store: Handle): Promise<void> {
   if (!present) throw notKaiyakuStore(where);
   if (unknown.length > 0) throw newerSchema(where, unknown);
   if (pending.length > 0) {
-    throw new KaiyakuError(
-      'SCHEMA_OUTDATED',
-      words(
-        `the database ${where} has not been migrated to this version of kaiyaku (missing: ${pending.join(', ')}): run \`kaiyaku migrate --db ${where}\` first`,
-        `データベース ${where} がこのバージョンの kaiyaku に合わせて更新されていません（未適用: ${pending.join(', ')}）。先に \`kaiyaku migrate --db ${where}\` を実行してください`,
-      ),
-    );
+    throw new KaiyakuError('SCHEMA_OUTDATED', say('store.theDatabaseHasNotBeen', { where, pending: pending.join(', ') }));
   }
 }
 
 function newerSchema(where: string, unknown: readonly string[]): KaiyakuError {
-  return new KaiyakuError(
-    'STORE_UNAVAILABLE',
-    words(
-      `the database ${where} was migrated by a newer version of kaiyaku (unknown migrations: ${unknown.join(', ')}): use that version or newer`,
-      `データベース ${where} は新しいバージョンの kaiyaku で更新されています（このバージョンが知らない更新: ${unknown.join(', ')}）。そのバージョン以降を使ってください`,
-    ),
-  );
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.theDatabaseWasMigratedBy', { where, unknown: unknown.join(', ') }));
 }
 
 /** Which migrations of this version are applied, reading only (no table is created). */
@@ -467,10 +422,7 @@ export async function checkStoreWritable(spec: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (stat?.isDirectory()) {
-    throw new KaiyakuError(
-      'STORE_UNAVAILABLE',
-      words(`cannot use ${file} as the database: it is a folder`, `${file} はフォルダーのため、データベースとして使えません`),
-    );
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotUseAsTheDatabase', { file }));
   }
   if (stat) {
     for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
@@ -479,18 +431,11 @@ export async function checkStoreWritable(spec: string): Promise<void> {
         fs.closeSync(fs.openSync(f, 'r+'));
       } catch (cause) {
         const why = reasonOf(cause);
-        throw new KaiyakuError(
-          'STORE_READ_ONLY',
-          words(`cannot write the database file ${f}: ${why.en}`, `データベースのファイル ${f} に書き込めません: ${why.ja}`),
-          { cause },
-        );
+        throw new KaiyakuError('STORE_READ_ONLY', say('store.cannotWriteTheDatabaseFile', { f, why }), { cause });
       }
     }
   } else if (!fs.existsSync(dir)) {
-    throw new KaiyakuError(
-      'STORE_UNAVAILABLE',
-      words(`cannot create the database ${file}: its folder ${dir} does not exist`, `データベース ${file} を作成できません: フォルダー ${dir} がありません`),
-    );
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotCreateTheDatabaseIts', { file, dir }));
   }
   const probe = path.join(dir, `.kaiyaku-write-check-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
@@ -499,15 +444,7 @@ export async function checkStoreWritable(spec: string): Promise<void> {
     const why = reasonOf(cause);
     throw new KaiyakuError(
       'STORE_READ_ONLY',
-      stat
-        ? words(
-            `cannot write the database ${file}: its folder ${dir} does not allow creating files (${why.en}), and SQLite writes its -wal and -shm files there`,
-            `データベース ${file} に書き込めません: フォルダー ${dir} にファイルを作成できません（${why.ja}）。SQLite はそこに -wal と -shm のファイルを作ります`,
-          )
-        : words(
-            `cannot create the database ${file}: its folder ${dir} does not allow creating files (${why.en})`,
-            `データベース ${file} を作成できません: フォルダー ${dir} にファイルを作成できません（${why.ja}）`,
-          ),
+      stat ? say('store.cannotWriteTheDatabaseIts', { file, dir, why }) : say('store.cannotCreateTheDatabaseIts2', { file, dir, why }),
       { cause },
     );
   }
@@ -516,9 +453,9 @@ export async function checkStoreWritable(spec: string): Promise<void> {
 
 function reasonOf(error: unknown): { en: string; ja: string } {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'EACCES' || code === 'EPERM') return { en: 'permission denied', ja: '権限がありません' };
-  if (code === 'EROFS') return { en: 'the file system is read-only', ja: 'ファイルシステムが読み取り専用です' };
-  if (code === 'EISDIR') return { en: 'it is a folder', ja: 'フォルダーです' };
+  if (code === 'EACCES' || code === 'EPERM') return say('store.permissionDenied');
+  if (code === 'EROFS') return say('store.theFileSystemIsRead');
+  if (code === 'EISDIR') return say('store.itIsAFolder');
   const message = error instanceof Error ? error.message : String(error);
   return { en: message, ja: message };
 }
@@ -575,14 +512,7 @@ export async function migrate(store: Handle | Store): Promise<string[]> {
   } catch (error) {
     if ((error as Error | null)?.name === 'MigrationLocked' && /already locked/.test((error as Error).message)) {
       const where = redact(store.location);
-      throw new KaiyakuError(
-        'STORE_UNAVAILABLE',
-        words(
-          `the schema of ${where} is being migrated by another process, or a migration that was stopped left its lock behind (knex_migrations_lock.is_locked = 1). Try again shortly; if no other kaiyaku is using this database, clear the stale lock with: UPDATE knex_migrations_lock SET is_locked = 0`,
-          `データベース ${where} の構造を別のプロセスが更新中か、中断された更新のロックが残っています（knex_migrations_lock.is_locked = 1）。少し待ってからやり直してください。このデータベースを使う kaiyaku が他に動いていなければ、UPDATE knex_migrations_lock SET is_locked = 0 で古いロックを外してください`,
-        ),
-        { cause: error },
-      );
+      throw new KaiyakuError('STORE_UNAVAILABLE', say('store.theSchemaOfIsBeing', { where }), { cause: error });
     }
     throw error;
   }

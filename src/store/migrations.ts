@@ -381,6 +381,21 @@ const migrations: Migration[] = [
       await reopenSentRefusals(knex);
     },
   },
+  {
+    // The store keeps codes and parameters, not sentences: a row's refusal and a line's
+    // linkage keep the book's key and parameters of our words (JSON text, messages/book.ts
+    // toStored), rendered in the reader's language when read. The supplier's own words stay
+    // in linkage_message, as data. Rows written before keep their sentences, read as they are.
+    name: '014_words_by_key',
+    async up(knex) {
+      await knex.schema.alterTable('run_rows', (t) => {
+        t.text('error_detail');
+      });
+      await knex.schema.alterTable('order_lines', (t) => {
+        t.text('linkage_detail');
+      });
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

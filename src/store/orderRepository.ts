@@ -4,6 +4,7 @@ import type { GroupPlan } from '../domain/cancelRules.js';
 import { NOT_FINAL_REFUSAL_CODES, type ReleaseRefused } from '../domain/orderState.js';
 import { formatOrderNo } from '../domain/numbering.js';
 import { STAGES, type LinkageStatus, type OrderStatus, type Stage } from '../domain/types.js';
+import { fromStored, say, toStored, type Said } from '../messages/index.js';
 import { recordAudit } from './audit.js';
 import { liveClaimColumn } from './linkClaims.js';
 import { chunk, dialectOf, idList, idsOf, insertRows, insertRowsSharing, rawRows, selectPacked } from './sql.js';
@@ -273,7 +274,12 @@ export async function loadOrders(db: Db, orderIds: readonly number[]): Promise<M
     }
     const lines = await db<DbOrderLine>('order_lines').whereIn('order_id', idsOf(db, ids)).orderBy('id');
     for (const l of lines)
-      out.get(l.order_id)?.lines.push({ ...toOrderLine(l), sentAt: l.sent_at, linkageCode: l.linkage_code, linkageMessage: l.linkage_message });
+      out.get(l.order_id)?.lines.push({
+        ...toOrderLine(l),
+        sentAt: l.sent_at,
+        linkageCode: l.linkage_code,
+        linkageMessage: linkageWords(l.linkage_message, null, l.linkage_detail).linkageMessage,
+      });
   }
   return out;
 }
@@ -348,10 +354,10 @@ export interface LinkageUpdate {
   lineId: number;
   status: LinkageStatus;
   code: string | null;
-  /** English, or the supplier's own words. */
+  /** The supplier's own words (a refusal's), kept as they came. */
   message: string | null;
-  /** Our own reasons in Japanese (absent: the message stands for both languages, being the supplier's words). */
-  messageJa?: string | null;
+  /** Our own words about the line, from the book: the store keeps their key and parameters, not a sentence. */
+  said?: Said | null;
   /**
    * The supplier settled the line at this quantity, not at its target, and the store follows
    * it: on a completed order (confirmed unsettled) the contract line takes it; on an accepted
@@ -388,18 +394,17 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
     if (u.supplierQuantity !== undefined) {
       // Once: a run that polled the same line meanwhile finds it linked and changes nothing.
       const changed = await claimed(trx('order_lines').where({ id: u.lineId }).whereNot('linkage_status', 'linked')).update(
-        { linkage_status: u.status, linkage_code: u.code, linkage_message: u.message, linkage_message_ja: u.messageJa ?? null, linked_at: ctx.now, ...release },
+        { linkage_status: u.status, linkage_code: u.code, ...linkageWordsColumns(u), linked_at: ctx.now, ...release },
         ['id'],
       );
       if (changed.length > 0) await followSupplierQuantity(trx, u.lineId, u.supplierQuantity, ctx);
       continue;
     }
-    if (u.code !== null || u.message !== null) {
+    if (u.code !== null || u.message !== null || u.said) {
       await claimed(trx('order_lines').where({ id: u.lineId })).update({
         linkage_status: u.status,
         linkage_code: u.code,
-        linkage_message: u.message,
-        linkage_message_ja: u.messageJa ?? null,
+        ...linkageWordsColumns(u),
         linked_at: u.status === 'linked' ? ctx.now : null,
         // A new key is drawn when the line is next sent (prepareLinesToSend).
         ...(u.sendAfresh ? { idempotency_key: null } : {}),
@@ -418,6 +423,7 @@ export async function recordLinkage(trx: Knex.Transaction, updates: readonly Lin
         linkage_code: null,
         linkage_message: null,
         linkage_message_ja: null,
+        linkage_detail: null,
         linked_at: status === 'linked' ? ctx.now : null,
         ...release,
       });
@@ -497,12 +503,23 @@ async function followSupplierQuantity(trx: Knex.Transaction, orderLineId: number
   }
   const finance = apply ? await followOnCompletedOrderLine(trx, orderLineId, supplierQuantity) : null;
   if (heldByOpenOrder) {
-    await trx('order_lines')
-      .where({ id: orderLineId })
-      .update({
-        linkage_message: trx.raw(`coalesce(linkage_message, '') || ?`, ['; not applied to the contract line: another open order holds it']),
-        linkage_message_ja: trx.raw(`coalesce(linkage_message_ja, '') || ?`, ['。別の処理中の注文がこの明細を保持しているため、契約明細には反映していません']),
-      });
+    const line = (await trx('order_lines').where({ id: orderLineId }).first('linkage_detail')) as Pick<DbOrderLine, 'linkage_detail'> | undefined;
+    const reason = line?.linkage_detail ? (JSON.parse(line.linkage_detail) as unknown) : null;
+    if (reason !== null) {
+      // The line's words with the store's after them, by key: the store keeps the reason's key and parameters inside.
+      await trx('order_lines')
+        .where({ id: orderLineId })
+        .update({ linkage_detail: JSON.stringify({ key: 'store.lineHeldAfterReason', params: { reason } }) });
+    } else {
+      // A line written by an earlier version keeps its sentences: the store's are added to them.
+      const held = say('store.lineHeldByOpenOrder');
+      await trx('order_lines')
+        .where({ id: orderLineId })
+        .update({
+          linkage_message: trx.raw(`coalesce(linkage_message, '') || ?`, [`; ${held.en}`]),
+          linkage_message_ja: trx.raw(`coalesce(linkage_message_ja, '') || ?`, [`。${held.ja}`]),
+        });
+    }
   }
   await recordAudit(trx, {
     at: ctx.now,
@@ -699,9 +716,19 @@ async function releaseRefusedLines(trx: Knex.Transaction, orderIds: readonly num
   const refused = (await trx('order_lines')
     .whereIn('order_id', idsOf(trx, orderIds))
     .andWhere('linkage_status', 'failed')
-    .select('id', 'order_id', 'contract_line_id', 'quantity_before', 'cancel_quantity', 'quantity_after', 'linkage_code', 'linkage_message')) as Pick<
+    .select(
+      'id',
+      'order_id',
+      'contract_line_id',
+      'quantity_before',
+      'cancel_quantity',
+      'quantity_after',
+      'linkage_code',
+      'linkage_message',
+      'linkage_detail',
+    )) as Pick<
     DbOrderLine,
-    'id' | 'order_id' | 'contract_line_id' | 'quantity_before' | 'cancel_quantity' | 'quantity_after' | 'linkage_code' | 'linkage_message'
+    'id' | 'order_id' | 'contract_line_id' | 'quantity_before' | 'cancel_quantity' | 'quantity_after' | 'linkage_code' | 'linkage_message' | 'linkage_detail'
   >[];
   if (refused.length === 0) return;
   for (const ids of chunk(refused.map((r) => Number(r.id)))) {
@@ -724,7 +751,7 @@ async function releaseRefusedLines(trx: Knex.Transaction, orderIds: readonly num
         askedCancelQuantity: Number(r.cancel_quantity),
         askedQuantityAfter: Number(r.quantity_after),
         supplierCode: r.linkage_code,
-        supplierMessage: r.linkage_message,
+        supplierMessage: linkageWords(r.linkage_message, null, r.linkage_detail).linkageMessage,
       },
     })),
   );
@@ -885,7 +912,20 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       .whereIn('o.id', idsOf(db, ids))
       .orderBy('ol.id');
     if (statuses) query.whereIn('o.status', [...statuses]);
-    type Row = [number, string, OrderStatus, Stage | null, string, string | null, string, LinkageStatus, string | null, string | null, string | null];
+    type Row = [
+      number,
+      string,
+      OrderStatus,
+      Stage | null,
+      string,
+      string | null,
+      string,
+      LinkageStatus,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+    ];
     const columns = [
       'o.id',
       'o.order_no',
@@ -898,6 +938,7 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       'ol.linkage_code',
       'ol.linkage_message',
       'ol.linkage_message_ja',
+      'ol.linkage_detail',
     ];
     for (const [
       rawId,
@@ -911,10 +952,15 @@ export async function loadOrderStates(db: Db, orderIds: readonly number[], statu
       linkageCode,
       linkageMessage,
       linkageMessageJa,
+      linkageDetail,
     ] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
       const entry = out.get(id) ?? { orderNo, status, holdStage, appliedOn, endDate, contractStartDate, lines: [] };
-      entry.lines.push({ linkageStatus, linkageCode: linkageCode === null ? null : String(linkageCode), linkageMessage, linkageMessageJa });
+      entry.lines.push({
+        linkageStatus,
+        linkageCode: linkageCode === null ? null : String(linkageCode),
+        ...linkageWords(linkageMessage, linkageMessageJa, linkageDetail),
+      });
       out.set(id, entry);
     }
   }
@@ -942,7 +988,7 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
   const out = new Map<number, OrderView>();
   for (const ids of chunk([...new Set(orderIds)])) {
     const query = db('change_orders as o').join('order_lines as ol', 'ol.order_id', 'o.id').whereIn('o.id', idsOf(db, ids)).orderBy('ol.id');
-    type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null, string | null, number];
+    type Row = [number, string, OrderStatus, Stage | null, number, LinkageStatus, string | null, string | null, string | null, string | null, number];
     const columns = [
       'o.id',
       'o.order_no',
@@ -953,6 +999,7 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
       'ol.linkage_code',
       'ol.linkage_message',
       'ol.linkage_message_ja',
+      'ol.linkage_detail',
       liveClaimColumn(db, 'ol'),
     ];
     for (const [
@@ -965,6 +1012,7 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
       linkageCode,
       linkageMessage,
       linkageMessageJa,
+      linkageDetail,
       claimed,
     ] of await selectPacked<Row>(db, query, columns)) {
       const id = Number(rawId);
@@ -973,8 +1021,7 @@ export async function loadOrderViews(db: Db, orderIds: readonly number[]): Promi
         contractLineId: Number(contractLineId),
         linkageStatus,
         linkageCode,
-        linkageMessage,
-        linkageMessageJa,
+        ...linkageWords(linkageMessage, linkageMessageJa, linkageDetail),
         linkingElsewhere: Number(claimed) === 1,
       });
       out.set(id, view);
@@ -989,4 +1036,23 @@ export async function countOrdersByStatus(db: Db): Promise<Record<OrderStatus, n
   const rows = await db('change_orders').select('status').count({ n: '*' }).groupBy('status');
   for (const r of rows as { status: OrderStatus; n: number | string }[]) out[r.status] = Number(r.n);
   return out;
+}
+
+/** The columns a linkage update writes its words to: the supplier's own words as data, ours by key and parameters. */
+function linkageWordsColumns(u: LinkageUpdate): { linkage_message: string | null; linkage_message_ja: null; linkage_detail: string | null } {
+  return { linkage_message: u.message, linkage_message_ja: null, linkage_detail: u.said ? toStored(u.said) : null };
+}
+
+/**
+ * A line's words in both languages: ours rendered from the key and parameters the store
+ * keeps, else (a line written before 014, or a key this version does not know) the
+ * sentences it kept; the supplier's own words stand for both languages.
+ */
+export function linkageWords(
+  message: string | null,
+  messageJa: string | null,
+  detail: string | null,
+): { linkageMessage: string | null; linkageMessageJa: string | null } {
+  const said = fromStored(detail);
+  return said === null ? { linkageMessage: message, linkageMessageJa: messageJa } : { linkageMessage: said.en, linkageMessageJa: said.ja };
 }

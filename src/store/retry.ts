@@ -4,9 +4,10 @@
  * transaction under those rules.
  */
 import type { Knex } from 'knex';
-import { KaiyakuError, words, type Words } from '../errors.js';
 import type { StoreCore } from './store.js';
 import { knexOf } from './store.js';
+import { KaiyakuError, type Words } from '../errors.js';
+import { say } from '../messages/index.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 50). */
@@ -60,14 +61,7 @@ export function isConnectionLost(error: unknown): boolean {
  */
 export function connectionLostError(error: unknown, next: Words): KaiyakuError {
   const why = ((error as Error | null)?.message ?? String(error)).split('\n')[0]!.replace(/^[\s\S]* - /, '');
-  return new KaiyakuError(
-    'STORE_CONNECTION_LOST',
-    words(
-      `the connection to the database was lost and did not come back (${why}): ${next.en}`,
-      `データベースとの接続が切れ、再接続できませんでした（${why}）。${next.ja}`,
-    ),
-    { cause: error },
-  );
+  return new KaiyakuError('STORE_CONNECTION_LOST', say('store.theConnectionToTheDatabase', { why, next }), { cause: error });
 }
 
 /** Whether `withBusyRetry` would try again after this error. */

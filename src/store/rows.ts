@@ -77,6 +77,8 @@ export interface DbOrderLine {
   linkage_status: string;
   linkage_code: string | null;
   linkage_message: string | null;
+  /** Our words about the line: the book's key and parameters (messages/book.ts toStored); null on lines written before 014. */
+  linkage_detail: string | null;
   sent_at: string | null;
 }
 

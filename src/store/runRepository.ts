@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
 import type { StoreCore } from './store.js';
+import { ROW_ERROR, describeRowError, type RowErrorCode } from '../domain/codes.js';
+import { fromStored, type Lang } from '../messages/index.js';
 import { transact, withBusyRetry } from './retry.js';
 import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked } from './sql.js';
 import { insertReturningId } from './contractRepository.js';
@@ -19,8 +21,8 @@ export interface StagedRow {
   raw_fields: string;
   outcome: RowOutcome;
   error_code: string | null;
-  error_message_en: string | null;
-  error_message_ja: string | null;
+  /** The book's key and parameters of the refusal's detail (messages/book.ts toStored). */
+  error_detail: string | null;
 }
 
 export interface RunRecord {
@@ -128,8 +130,8 @@ export interface RowJudgement {
   orderId: number | null;
   lineIds: number[] | null;
   errorCode: string | null;
-  messageEn: string | null;
-  messageJa: string | null;
+  /** The book's key and parameters of the refusal's detail (toStored), never a sentence. */
+  detail: string | null;
 }
 
 /**
@@ -140,19 +142,17 @@ export interface RowJudgement {
  * twice is harmless.
  */
 export async function recordJudgements(trx: Knex.Transaction, runId: number, judgements: readonly RowJudgement[]): Promise<void> {
-  const worded = (j: RowJudgement) => j.errorCode !== null || j.messageEn !== null || j.messageJa !== null;
+  const worded = (j: RowJudgement) => j.errorCode !== null || j.detail !== null;
   const plain = 'outcome = v.column2, order_id = cast(v.column3 as integer), line_ids = v.column4';
   const groups = [
     { rows: judgements.filter((j) => !worded(j)), width: 4, set: plain },
-    { rows: judgements.filter(worded), width: 7, set: `${plain}, error_code = v.column5, error_message_en = v.column6, error_message_ja = v.column7` },
+    { rows: judgements.filter(worded), width: 6, set: `${plain}, error_code = v.column5, error_detail = v.column6` },
   ];
   for (const { rows, width, set } of groups) {
     const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
     for (const part of chunk(rows, Math.floor(MAX_PARAMS / width))) {
-      // The first `width` of: row, outcome, order, lines, code, English words, Japanese words.
-      const bindings = part.flatMap((j) =>
-        [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.messageEn, j.messageJa].slice(0, width),
-      );
+      // The first `width` of: row, outcome, order, lines, code, detail.
+      const bindings = part.flatMap((j) => [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.detail].slice(0, width));
       await trx.raw(
         `update run_rows set ${set}
          from (values ${part.map(() => tuple).join(', ')}) as v
@@ -277,7 +277,7 @@ export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', 
   let after = 0;
   for (;;) {
     const query = db('run_rows').where({ run_id: runId }).andWhere('row_no', '>', after).orderBy('row_no').limit(pageSize);
-    type Row = [number, string, string, RowOutcome, number | null, string | null, string | null, string | null];
+    type Row = [number, string, string, RowOutcome, number | null, string | null, string | null, string | null, string | null];
     const rows = await selectPacked<Row>(db, query, [
       'row_no',
       'contract_no',
@@ -286,10 +286,11 @@ export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', 
       'order_id',
       'line_ids',
       'error_code',
+      'error_detail',
       lang === 'ja' ? 'error_message_ja' : 'error_message_en',
     ]);
     if (rows.length === 0) return;
-    yield rows.map(([rowNo, contractNo, raw, outcome, orderId, lineIds, errorCode, message]) => ({
+    yield rows.map(([rowNo, contractNo, raw, outcome, orderId, lineIds, errorCode, detail, sentence]) => ({
       row_no: Number(rowNo),
       contract_no: contractNo,
       fields: JSON.parse(raw) as string[],
@@ -297,8 +298,21 @@ export async function* pagesOfRunRows(db: Db, runId: number, lang: 'en' | 'ja', 
       order_id: orderId === null ? null : Number(orderId),
       line_ids: lineIds,
       error_code: errorCode,
-      error_message: message,
+      error_message: refusalWords(errorCode, detail, sentence, lang),
     }));
     after = Number(rows[rows.length - 1]![0]);
   }
+}
+
+/**
+ * A refusal's words in `lang`: the row code's words and its detail, rendered from the key
+ * and parameters the store keeps. A row written by an earlier version (sentences, no key),
+ * or with a key this version does not know, reads with the sentence it kept.
+ */
+function refusalWords(code: string | null, detail: string | null, sentence: string | null, lang: Lang): string | null {
+  const known = code !== null && Object.prototype.hasOwnProperty.call(ROW_ERROR, code) ? (code as RowErrorCode) : null;
+  const said = fromStored(detail);
+  if (known !== null && said !== null) return describeRowError({ code: known, detail: said }, lang);
+  if (sentence !== null) return sentence;
+  return known === null ? null : describeRowError({ code: known }, lang);
 }

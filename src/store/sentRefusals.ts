@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { say } from '../messages/index.js';
 
 /**
  * Lines an earlier version failed for good after their change was sent (sent_at set) on
@@ -12,17 +13,13 @@ export async function reopenSentRefusals(knex: Knex): Promise<void> {
   const accepted = knex('change_orders').where({ status: 'accepted' }).select('id');
   const sentAndFailed = (code: string) =>
     knex('order_lines').where({ linkage_status: 'failed', linkage_code: code }).whereNotNull('sent_at').whereIn('order_id', accepted);
-  await sentAndFailed('SUPPLIER_QUANTITY_MISMATCH').update({
-    linkage_status: 'pending',
-    linkage_message: 'an earlier version took this line for refused after its change was sent; the supplier may have taken it: a later run asks it again',
-    linkage_message_ja:
-      '以前のバージョンは、変更を送信した後のこの明細を拒否として扱いました。仕入元が変更を反映している可能性があるため、次回の実行で改めて確認します',
-  });
+  // Sentences, as every line kept them until 014 (which comes after this one) gave lines their words by key.
+  const reopened = say('store.sentRefusalReopened');
+  await sentAndFailed('SUPPLIER_QUANTITY_MISMATCH').update({ linkage_status: 'pending', linkage_message: reopened.en, linkage_message_ja: reopened.ja });
   await sentAndFailed('NOT_FOUND').update({
     linkage_status: 'pending',
     linkage_code: 'SUPPLIER_UNAVAILABLE',
-    linkage_message: 'an earlier version took a 404 for a refusal after the change was sent; the supplier may have taken it: a later run asks it again',
-    linkage_message_ja:
-      '以前のバージョンは、変更を送信した後の 404 を拒否として扱いました。仕入元が変更を反映している可能性があるため、次回の実行で改めて確認します',
+    linkage_message: say('store.sent404Reopened').en,
+    linkage_message_ja: say('store.sent404Reopened').ja,
   });
 }

@@ -1,4 +1,5 @@
 import { TransportError, type TransportResponse } from './transport.js';
+import { say } from '../messages/index.js';
 
 /**
  * Reading what the supplier answered (supplier-api.md): which answers are answers, what a
@@ -28,13 +29,17 @@ export function transportProblem(error: TransportError): Problem {
 /** An HTTP status, with the supplier's own words when its body has them. */
 export function httpProblem(response: TransportResponse): Problem {
   const description = describeBody(response.body);
-  return { en: `HTTP ${response.status}${description ? ` (${description})` : ''}`, ja: `HTTP ${response.status}${description ? `（${description}）` : ''}` };
+  return say('supplier.http', {
+    status: response.status,
+    description: description ? ` (${description})` : '',
+    description2: description ? `（${description}）` : '',
+  });
 }
 
 /** An answer the API does not give: a 200 that is not a subscription, garbage, an HTML page, a redirect. */
 export function unreadableProblem(response: TransportResponse): Problem {
   const body = truncate(typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? ''), 120);
-  return { en: `an answer that could not be read (HTTP ${response.status}: ${body})`, ja: `読み取れない応答（HTTP ${response.status}: ${body}）` };
+  return say('supplier.anAnswerThatCouldNot', { status: response.status, body });
 }
 
 /** The statuses the API answers with: 2xx, and 4xx refusals (429 and 409 are handled before). 1xx and 3xx are not answers. */

@@ -27,6 +27,7 @@ import {
 } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { createHttpTransport, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { say } from '../messages/index.js';
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
@@ -81,11 +82,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   };
   const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
   const budgetSpent = (): boolean => budget.spentMs() >= settings.budgetMs;
-  const stopForBudget = (): void =>
-    stop('budget', {
-      en: `the supplier time budget of this command (--supplier-budget-seconds ${seconds(settings.budgetMs)}) is spent`,
-      ja: `このコマンドで仕入元に使える時間（--supplier-budget-seconds ${seconds(settings.budgetMs)}）を使い切りました`,
-    });
+  const stopForBudget = (): void => stop('budget', say('supplier.theSupplierTimeBudgetOf', { seconds: seconds(settings.budgetMs) }));
   /** Why nothing more may be sent now, if so. */
   const blocked = (): Problem | null => {
     if (breaker.isOpen) return breaker.describe();
@@ -121,12 +118,14 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         ? {
             kind: 'exhausted',
             ...circuitOpen,
-            problem: {
-              en: `supplier unavailable after ${failedAttempts} attempts; last: ${lastProblem.en}; not retried: ${why.en}`,
-              ja: `${noUsableAnswerJa(failedAttempts, lastProblem)}。再試行しません: ${why.ja}`,
-            },
+            problem: say('supplier.supplierUnavailableAfterAttemptsLast', {
+              failedAttempts,
+              lastProblem,
+              why,
+              noUsableAnswerJa: noUsableAnswerJa(failedAttempts, lastProblem),
+            }),
           }
-        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: { en: `supplier unavailable, not sent: ${why.en}`, ja: `送信していません: ${why.ja}` } };
+        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: say('supplier.supplierUnavailableNotSent', { why }) };
     };
     for (let call = 1; ; call++) {
       if (closed) throw new Error('the supplier client is closed');
@@ -152,7 +151,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
             return {
               kind: 'exhausted',
               ...(failedAttempts === 0 ? { unsent: true as const } : {}),
-              problem: { en: `supplier kept throttling (HTTP 429 ${throttles} times)`, ja: `仕入元が流量制限を続けました（HTTP 429 が ${throttles} 回）` },
+              problem: say('supplier.supplierKeptThrottlingHttp429', { throttles }),
             };
           }
           continue;
@@ -212,19 +211,13 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     if (asked.unusable !== null) noticeUnusableRetryAfter(asked.unusable);
     const wait = Math.max(asked.ms, backOffFloor(throttles));
     if (wait > settings.maxRetryAfterMs) {
-      stop('retry_after', {
-        en: `the supplier asked to wait ${seconds(wait)} s (HTTP 429 Retry-After), longer than the ${seconds(settings.maxRetryAfterMs)} s a command waits`,
-        ja: `仕入元が ${seconds(wait)} 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の ${seconds(settings.maxRetryAfterMs)} 秒を超えています`,
-      });
+      stop('retry_after', say('supplier.theSupplierAskedToWait', { seconds: seconds(wait), seconds2: seconds(settings.maxRetryAfterMs) }));
       return;
     }
     throttledSince ??= Date.now();
     const throttledFor = Date.now() - throttledSince;
     if (throttledFor >= settings.throttlePatienceMs) {
-      stop('throttled', {
-        en: `the supplier has served no call for ${seconds(throttledFor)} s, answering HTTP 429 (throttled)`,
-        ja: `仕入元が ${seconds(throttledFor)} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
-      });
+      stop('throttled', say('supplier.theSupplierHasServedNo', { seconds: seconds(throttledFor) }));
       return;
     }
     gate.holdUntil(Date.now() + wait);
@@ -250,10 +243,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   /** A 401, 403 or 407: the gateway refused us; nothing more is sent in this command. */
   function refusedAccess(response: TransportResponse): void {
     const { en, ja } = httpProblem(response);
-    stop('access_refused', {
-      en: `the supplier's gateway refused access (${en}): check the supplier URL and its credentials`,
-      ja: `仕入元のゲートウェイがアクセスを拒否しました（${ja}）。仕入元の URL と認証情報を確認してください`,
-    });
+    stop('access_refused', say('supplier.theSupplierSGatewayRefused', { en, ja }));
   }
 
   /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */

@@ -25,8 +25,7 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
     raw_fields: '[]',
     outcome: 'staged',
     error_code: null,
-    error_message_en: null,
-    error_message_ja: null,
+    error_detail: null,
     ...overrides,
   };
 }
@@ -66,8 +65,8 @@ describe('runs and their rows', () => {
     expect((await loadStagedRows(knexOf(ctx.store), runId, ['NCN-B'])).map((r) => r.row_no)).toEqual([1, 3]);
     expect((await loadStagedRows(knexOf(ctx.store), runId, ['NCN-A', 'NCN-B'])).length).toBe(3);
 
-    const refusal = { rowNo: 2, outcome: 'refused' as const, orderId: null, lineIds: null, errorCode: 'LINE_NOT_FOUND', messageEn: 'en', messageJa: 'ja' };
-    const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, messageEn: null, messageJa: null };
+    const refusal = { rowNo: 2, outcome: 'refused' as const, orderId: null, lineIds: null, errorCode: 'LINE_NOT_FOUND', detail: null };
+    const valid = { rowNo: 1, outcome: 'valid' as const, orderId: null, lineIds: null, errorCode: null, detail: null };
     await transact(ctx.store, (trx) => recordJudgements(trx, runId, [refusal, valid]));
     // A repeat with other words changes nothing: the rows are no longer staged.
     await transact(ctx.store, (trx) =>
