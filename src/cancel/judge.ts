@@ -11,8 +11,7 @@ import {
   earlierOrdersOfRows,
   findRequestKeys,
   insertRequestKeys,
-  loadStagedRows,
-  nextStagedContracts,
+  loadStagedPage,
   recordJudgements,
   type EarlierRow,
   type RowJudgement,
@@ -141,11 +140,12 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   let after: string | null = null;
   let judged = 0;
   for (;;) {
-    const contractNos = await nextStagedContracts(staging.db, runId, after, CONTRACTS_PER_PAGE);
+    const page = await loadStagedPage(staging.db, runId, after, CONTRACTS_PER_PAGE);
+    const { contractNos } = page;
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = (await loadStagedRows(staging.db, runId, contractNos)).map((r) => {
+    const rows = page.rows.map((r) => {
       const cells = cellsOf(r.fields);
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });
