@@ -118,11 +118,12 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
   let after: string | null = null;
   let judged = 0;
   for (;;) {
-    const contractNos = await staging.runs.nextStagedContracts(runId, after, CONTRACTS_PER_PAGE);
+    const page = await staging.runs.loadStagedPage(runId, after, CONTRACTS_PER_PAGE);
+    const { contractNos } = page;
     if (contractNos.length === 0) break;
     const pageStart: string | null = after;
     after = contractNos[contractNos.length - 1]!;
-    const rows = (await staging.runs.loadStagedRows(runId, contractNos)).map((r) => {
+    const rows = page.rows.map((r) => {
       const cells = cellsOf(r.fields);
       return { row_no: r.row_no, contract_no: r.contract_no, ...cells, fingerprint: rowFingerprint(cells) };
     });

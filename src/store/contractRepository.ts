@@ -847,6 +847,7 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       number | boolean,
       ContractLine['status'],
       number | null,
+      number,
     ];
     const rows = await selectPacked<Row>(db, query, [
       'c.id',
@@ -861,11 +862,13 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
       'cl.is_trial',
       'cl.status',
       'lc.order_id',
+      // Whether the line has serials to read: most have none, and then no statement reads them.
+      "case when exists (select 1 from serials s where s.line_id = cl.id and s.status <> 'removed') then 1 else 0 end",
     ]);
     if (rows.length === 0) continue;
-    // By the lines just read (one bound list, the serials' line index), not by the contract
-    // numbers again through two more joins.
-    const lineIds = rows.flatMap((r) => (r[4] === null ? [] : [Number(r[4])]));
+    // By the lines just read that have serials (one bound list, the serials' line index), not
+    // by the contract numbers again through two more joins.
+    const lineIds = rows.flatMap((r) => (r[4] === null || Number(r[12]) !== 1 ? [] : [Number(r[4])]));
     const serials: DbSerial[] =
       lineIds.length === 0
         ? []

@@ -306,10 +306,14 @@ export async function prepareLinesToSend(
 ): Promise<{ keys: Map<number, string>; marked: number[] }> {
   const keys = new Map<number, string>();
   const marked: number[] = [];
+  type KeyRow = { id: number; idempotency_key: string | null };
   for (const ids of chunk(lineIds)) {
-    const keyless = (await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('idempotency_key').select('id')).map((r: { id: number }) =>
-      Number(r.id),
-    );
+    // The keys read once: nearly every line has had its key since it was created.
+    const keyless: number[] = [];
+    for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, ids)).select('id', 'idempotency_key')) as KeyRow[]) {
+      if (r.idempotency_key === null) keyless.push(Number(r.id));
+      else keys.set(Number(r.id), r.idempotency_key);
+    }
     for (const part of chunk(keyless, 5000)) {
       // Guarded on the key still missing: a run that filled it meanwhile keeps its key.
       await trx.raw(
@@ -317,9 +321,10 @@ export async function prepareLinesToSend(
          where order_lines.id = cast(v.column1 as integer) and order_lines.idempotency_key is null`,
         part.flatMap((id) => [id, randomUUID()]),
       );
+      // Read back: the key this statement wrote, or the one another run wrote first.
+      for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, part)).select('id', 'idempotency_key')) as KeyRow[])
+        if (r.idempotency_key !== null) keys.set(Number(r.id), r.idempotency_key);
     }
-    for (const r of (await trx('order_lines').whereIn('id', idsOf(trx, ids)).select('id', 'idempotency_key')) as { id: number; idempotency_key: string }[])
-      keys.set(Number(r.id), r.idempotency_key);
     if (!options.mark) continue;
     const changed = await trx('order_lines').whereIn('id', idsOf(trx, ids)).whereNull('sent_at').update({ sent_at: now }, ['id']);
     marked.push(...changed.map((r: { id: number }) => Number(r.id)));
@@ -633,7 +638,7 @@ export async function confirmOrders(
   release: ReleaseRefused = 'none',
 ): Promise<number[]> {
   const done: number[] = [];
-  for (const candidates of chunk(orderIds, 2000)) {
+  for (const candidates of chunk(orderIds, 5000)) {
     const query = trx('change_orders').whereIn('id', idsOf(trx, candidates)).andWhere({ status: 'accepted' });
     // Guarded on the refusals the caller judged releasable: a line refused since it read
     // the order (a poll of another run, say) keeps the order accepted.

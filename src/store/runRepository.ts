@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Stage } from '../domain/types.js';
-import type { StoreCore } from './store.js';
+import { knexOf, type StoreCore } from './store.js';
 import { ROW_ERROR, describeRowError, type RowErrorCode } from '../domain/codes.js';
 import { fromStored, type Lang } from '../messages/index.js';
 import { transact, withBusyRetry } from './retry.js';
@@ -82,6 +82,12 @@ export async function insertStagedRows(store: StoreCore, runId: number, rows: re
     .filter((r) => r.error_code === null)
     .map((r) => ({ run_id: runId, row_no: r.row_no, contract_no: r.contract_no, request_id: r.request_id, raw_fields: r.raw_fields, outcome: r.outcome }));
   const unreadable = rows.filter((r) => r.error_code !== null).map((r) => ({ ...r, run_id: runId }));
+  // One statement is all or nothing by itself: a batch of clean rows that fits one needs no
+  // transaction around it (BEGIN and COMMIT would be two more round trips per batch).
+  if (unreadable.length === 0 && clean.length * Object.keys(clean[0]!).length <= MAX_PARAMS) {
+    await withBusyRetry(() => insertRows(knexOf(store), 'run_rows', clean));
+    return;
+  }
   await transact(store, async (trx) => {
     await insertRows(trx, 'run_rows', clean);
     await insertRows(trx, 'run_rows', unreadable);
@@ -122,6 +128,30 @@ export async function loadStagedRows(db: Db, runId: number, contractNos: readonl
   // Sorted here, not by the query: ORDER BY row_no leads SQLite to walk the whole run by its
   // primary key for every page (quadratic in the file) instead of the contract index.
   return out.sort((a, b) => a.row_no - b.row_no);
+}
+
+/**
+ * The next page of staged rows in one statement: the rows of the first `limit` contract
+ * numbers after `after` (the same contracts as nextStagedContracts, the same rows as
+ * loadStagedRows of them), read as the range of the contract index up to the last of
+ * those numbers, instead of a second statement naming each of them. The contract numbers
+ * come back in the store's order (the keyset of the next page); the rows in file order.
+ */
+export async function loadStagedPage(db: Db, runId: number, after: string | null, limit: number): Promise<{ contractNos: string[]; rows: JudgedRow[] }> {
+  const last = db('run_rows').where({ run_id: runId, outcome: 'staged' }).distinct('contract_no').orderBy('contract_no').limit(limit);
+  if (after !== null) last.andWhere('contract_no', '>', after);
+  const query = db('run_rows')
+    .where({ run_id: runId, outcome: 'staged' })
+    .andWhere('contract_no', '<=', db.from(last.as('page')).max('contract_no'))
+    .orderBy('contract_no');
+  if (after !== null) query.andWhere('contract_no', '>', after);
+  const contractNos: string[] = [];
+  const rows: JudgedRow[] = [];
+  for (const [rowNo, contractNo, raw] of await selectPacked<[number, string, string]>(db, query, ['row_no', 'contract_no', 'raw_fields'])) {
+    if (contractNos[contractNos.length - 1] !== contractNo) contractNos.push(contractNo);
+    rows.push({ row_no: Number(rowNo), contract_no: contractNo, fields: JSON.parse(raw) as string[] });
+  }
+  return { contractNos, rows: rows.sort((a, b) => a.row_no - b.row_no) };
 }
 
 export interface RowJudgement {

@@ -73,6 +73,7 @@ function repositoriesOn(store: StoreCore, db: Db) {
         completeStaging: runs.completeStaging,
         nextStagedContracts: runs.nextStagedContracts,
         loadStagedRows: runs.loadStagedRows,
+        loadStagedPage: runs.loadStagedPage,
         duplicateRequestRows: runs.duplicateRequestRows,
         findRequestKeys: runs.findRequestKeys,
         earlierOrdersOfRows: runs.earlierOrdersOfRows,

@@ -22,7 +22,14 @@ export interface TransportResponse {
   body?: unknown;
 }
 
-export type Transport = (req: TransportRequest, signal: AbortSignal) => Promise<TransportResponse>;
+export type Transport = ((req: TransportRequest, signal: AbortSignal) => Promise<TransportResponse>) & {
+  /**
+   * The transport never reads the signal (an in-process one answers at once): the client then
+   * hands it one that is never aborted instead of a new one per call, and still times the call
+   * out itself.
+   */
+  readonly ignoresSignal?: true;
+};
 
 export class TransportError extends Error {
   constructor(

@@ -6,7 +6,8 @@ import type { SupplierSimulator } from './simulator.js';
  * caller and the simulator never share objects, as over the wire.
  */
 export function createSimTransport(simulator: SupplierSimulator): Transport {
-  return async (req) => {
+  // It answers in process and never reads the signal: the client times its calls out itself.
+  const transport = async (req: Parameters<Transport>[0]): ReturnType<Transport> => {
     const response = await simulator.handle({
       method: req.method,
       path: req.path,
@@ -17,6 +18,7 @@ export function createSimTransport(simulator: SupplierSimulator): Transport {
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
     return { status: response.status, headers, ...(response.body === undefined ? {} : { body: throughJson(response.body) }) };
   };
+  return Object.assign(transport, { ignoresSignal: true as const });
 }
 
 function throughJson(value: unknown): unknown {
