@@ -145,7 +145,14 @@ export async function checkCancelFile(file: string, encoding: InputEncoding): Pr
   const identity = fileIdentity(file);
   const inspection = await inspectFile(file, encoding);
   const input = await openCsv(file, inspection.encoding);
-  requireCancelColumns(input.header);
+  try {
+    requireCancelColumns(input.header);
+  } catch (error) {
+    // A command given several files names the one whose header stops it.
+    if (error instanceof KaiyakuError)
+      throw new KaiyakuError(error.code, say('cancel.inFile', { file, what: error.words }), { cause: error, kind: error.kind });
+    throw error;
+  }
   return { path: file, inspection, header: input.header, identity };
 }
 

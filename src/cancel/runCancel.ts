@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,12 +49,35 @@ export class ReportsNotWritten extends KaiyakuError {
  * the run does not inspect the file again (unless it changed since).
  */
 export async function runCancelFile(deps: PipelineDeps, given: string | CheckedCancelFile, options: CancelOptions): Promise<CancelRunSummary> {
-  const file = typeof given === 'string' ? given : given.path;
+  if (typeof given === 'string') return runFile(deps, given, null, options);
+  try {
+    return await runFile(deps, given.path, given, options);
+  } catch (error) {
+    // The file changed after the check in a way its size, time and inode did not show: what
+    // was staged is gone, and the run starts again from the bytes as they are now.
+    if (error instanceof ChangedSinceCheck) return runFile(deps, given.path, null, options);
+    throw error;
+  }
+}
+
+/** Thrown when the bytes a run read are not those its check inspected; nothing of the run is left. */
+class ChangedSinceCheck extends Error {
+  constructor() {
+    super('the file changed since it was checked');
+  }
+}
+
+async function runFile(deps: PipelineDeps, file: string, given: CheckedCancelFile | null, options: CancelOptions): Promise<CancelRunSummary> {
   const label = path.basename(file);
-  // What the check phase inspected (checkCancelFile) is taken as it is while the file is unchanged.
-  const checked = typeof given !== 'string' && given.identity !== '' && given.identity === fileIdentity(file) ? given : null;
+  // What the check phase inspected (checkCancelFile) is taken as it is while the file is
+  // unchanged: the same size, time, inode and header. The bytes the run reads are hashed as
+  // they are staged, and must be the ones inspected (see below).
+  let checked = given !== null && given.identity !== '' && given.identity === fileIdentity(file) ? given : null;
+  const read = createHash('sha256');
+  let input = checked === null ? null : await openCsv(file, checked.inspection.encoding, { onBytes: (bytes) => read.update(bytes) });
+  if (checked !== null && !sameCells(checked.header, input!.header)) checked = null;
   const inspected = checked?.inspection ?? (await inspectFile(file, options.inputEncoding));
-  const input = await openCsv(file, inspected.encoding);
+  if (checked === null || input === null) input = await openCsv(file, inspected.encoding);
   // Before the run is recorded: a missing column must leave the store as it was.
   if (checked === null) requireCancelColumns(input.header);
   const today = jstDate(deps.clock());
@@ -84,6 +108,9 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
     let runId: number;
     let unknownColumns: string[] = [];
     let rowCount: number;
+    let createdHere = false;
+    // Taking over a staged run trusts the inspected hash without reading the bytes again: a file checked earlier is inspected afresh first.
+    if (checked !== null && unfinished && unfinished.row_count !== null) throw new ChangedSinceCheck();
     if (unfinished && unfinished.row_count !== null) {
       // A run of these bytes was killed after staging: take it over where it stopped.
       runId = unfinished.id;
@@ -93,6 +120,7 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
         runId = unfinished.id;
         await deps.store.runs.restartStaging(runId);
       } else {
+        createdHere = true;
         runId = await staging.runs.createRun({
           sha256: inspected.sha256,
           // Standard input or a pipe has no name to compare: '-' is never a file's name key.
@@ -106,7 +134,22 @@ export async function runCancelFile(deps: PipelineDeps, given: string | CheckedC
           dryRun: options.dryRun,
         });
       }
-      const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null }));
+      const intake = await stageRows(staging, runId, input, (done) => deps.log({ kind: 'progress', file: label, phase: 'stage', done, total: null })).catch(
+        async (error: unknown) => {
+          // A file rewritten since its check may no longer read at all (another encoding, say).
+          if (checked !== null && (await inspectFile(file, options.inputEncoding).catch(() => null))?.sha256 !== inspected.sha256) {
+            await forgetStaging(staging, runId, createdHere);
+            throw new ChangedSinceCheck();
+          }
+          throw error;
+        },
+      );
+      // Staged from other bytes than the check inspected (rewritten with the same size and
+      // time): not one row of them is judged under the inspected bytes' hash.
+      if (checked !== null && read.digest('hex') !== inspected.sha256) {
+        await forgetStaging(staging, runId, createdHere);
+        throw new ChangedSinceCheck();
+      }
       rowCount = intake.rowCount;
       unknownColumns = intake.unknownColumns;
       for (const column of unknownColumns) deps.log({ kind: 'warning', file: label, message: say('cancel.unknownColumnIgnored', { column }) });
@@ -176,6 +219,16 @@ async function advanceRunOrders(deps: PipelineDeps, runId: number, options: Canc
   const continued = await deps.store.runs.continuedOrderIdsOfRun(runId);
   await deps.store.transact((trx) => trx.orders.raiseOrderHolds(continued, options.until));
   return advanceOrders(deps, orderIds, advance);
+}
+
+/** What a run that read other bytes than its check staged is undone: a run it made goes, one it took over is left to be staged again. */
+async function forgetStaging(staging: Store, runId: number, createdHere: boolean): Promise<void> {
+  if (createdHere) await staging.runs.dropUnjudgedRun(runId);
+  else await staging.runs.restartStaging(runId);
+}
+
+function sameCells(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((cell, i) => cell === b[i]);
 }
 
 const NO_LOCK = { ok: true as const, lock: { holder: 'dry-run', release: async (): Promise<void> => undefined } };

@@ -42,6 +42,8 @@ export interface OpenCsvOptions {
   maxRecordChars?: number;
   /** Bytes per read from the file; tests make it tiny so that every split of a line ending or character is exercised. */
   chunkBytes?: number;
+  /** Sees every byte the records are read from, in order (each iteration of `records` from the start): a run hashes them. */
+  onBytes?: (bytes: Buffer) => void;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function openCsv(path: string, encoding: DetectedEncoding, options:
   return {
     header,
     headerRaw: head.raw,
-    records: { [Symbol.asyncIterator]: () => readRecords(path, encoding, chunkBytes, maxChars, header) },
+    records: { [Symbol.asyncIterator]: () => readRecords(path, encoding, chunkBytes, maxChars, header, options.onBytes) },
   };
 }
 
@@ -87,9 +89,10 @@ async function* readRecords(
   chunkBytes: number,
   maxChars: number,
   header: readonly string[],
+  onBytes?: (bytes: Buffer) => void,
 ): AsyncGenerator<InputRecord> {
   const expected = header.length;
-  const scanner = new RecordScanner(decodeFile(path, encoding, chunkBytes), maxChars);
+  const scanner = new RecordScanner(decodeFile(path, encoding, chunkBytes, onBytes), maxChars);
   try {
     if ((await readHeader(scanner)) === undefined) return;
     scanner.expectedFields = expected;
@@ -140,12 +143,13 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.every((f) => f.trim() === '');
 }
 
-async function* decodeFile(path: string, encoding: DetectedEncoding, chunkBytes: number): AsyncGenerator<string> {
+async function* decodeFile(path: string, encoding: DetectedEncoding, chunkBytes: number, onBytes?: (bytes: Buffer) => void): AsyncGenerator<string> {
   const stream = createReadStream(path, { highWaterMark: chunkBytes });
   const decoder = iconv.getDecoder(encoding, { stripBOM: false });
   let atStart = true;
   try {
     for await (const bytes of stream as AsyncIterable<Buffer>) {
+      onBytes?.(bytes);
       let text = decoder.write(bytes);
       if (atStart && text.length > 0) {
         atStart = false;

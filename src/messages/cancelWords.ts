@@ -66,6 +66,10 @@ export const CANCEL_WORDS = {
   ),
   'cancel.runTheSameCommandAgain': { en: 'Run the same command again with that option', ja: 'その指定で同じコマンドをもう一度実行すると' },
   'cancel.runTheSameCommandAgain2': { en: 'Run the same command again', ja: '同じコマンドをもう一度実行すると' },
+  'cancel.inFile': entry<{ file: string; what: Words }>(
+    (p) => `${p.file}: ${p.what.en}`,
+    (p) => `${p.file}: ${p.what.ja}`,
+  ),
   'cancel.theRowsWereProcessedBut': entry<{ label: string; error: Words; again: Words }>(
     (p) => `${p.label}: the rows were processed, but neither the result file nor the error file was written: ${p.error.en}. ${p.again.en} to write them`,
     (p) => `${p.label}: 行は処理されましたが、結果ファイルもエラーファイルも書き出していません: ${p.error.ja}。${p.again.ja}書き出します`,

@@ -67,6 +67,17 @@ export async function finishRun(db: Db, runId: number, now: string): Promise<voi
   await withBusyRetry(() => db('runs').where({ id: runId }).update({ status: 'done', finished_at: now }));
 }
 
+/**
+ * Removes a run that staged rows and judged none (its file turned out to have changed since it
+ * was checked): its staged rows and the run itself, so that nothing refers to bytes no run read.
+ */
+export async function dropUnjudgedRun(store: StoreCore, runId: number): Promise<void> {
+  await transact(store, async (trx) => {
+    await trx('run_rows').where({ run_id: runId }).delete();
+    await trx('runs').where({ id: runId }).delete();
+  });
+}
+
 /** Replaces whatever a killed run staged with the file's rows (called before any row is judged). */
 export async function restartStaging(store: StoreCore, runId: number): Promise<void> {
   await transact(store, async (trx) => {

@@ -81,7 +81,7 @@ function repositoriesOn(store: StoreCore, db: Db) {
         continuedOrderIdsOfRun: runs.continuedOrderIdsOfRun,
         pagesOfRunRows: runs.pagesOfRunRows,
       }),
-      ...bindAll(store, { restartStaging: runs.restartStaging, insertStagedRows: runs.insertStagedRows }),
+      ...bindAll(store, { restartStaging: runs.restartStaging, insertStagedRows: runs.insertStagedRows, dropUnjudgedRun: runs.dropUnjudgedRun }),
     },
     contracts: {
       ...bindAll(db, { loadSnapshots: contracts.loadSnapshots, previewImport: contracts.previewImport }),

@@ -16,14 +16,19 @@ async function recordedHashes(store: Parameters<typeof knexOf>[0]): Promise<stri
 }
 
 describe('a cancellation file checked before its run', () => {
-  it('is not inspected again by the run: the run takes the hash the check found', async () => {
+  it('is not inspected again by the run: the run takes the encoding the check found, and records the hash of the bytes it read', async () => {
     await withImportedStore(tmp.make('checked'), { rows: 3, prefix: 'ONE' }, async ({ deps, gen }) => {
+      // English column names: the file reads the same in UTF-8 and in CP932.
+      const [, ...rows] = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
+      fs.writeFileSync(gen.cancel, `${['contract_no,product_code,cancel_quantity,end_date,request_id', ...rows].join('\n')}\n`);
       const checked = await checkCancelFile(gen.cancel, 'auto');
-      expect(checked.header.length).toBeGreaterThan(0);
-      // A hash no bytes have: seen in the store only if the run took the check's word for it.
-      const marked = { ...checked, inspection: { ...checked.inspection, sha256: 'f'.repeat(64) } };
-      await runCancelFile(deps, marked, cancelOptions({ until: 'requested' }));
-      expect(await recordedHashes(deps.store)).toEqual(['f'.repeat(64)]);
+      expect(checked.inspection.encoding).toBe('utf8');
+      // An encoding no inspection of these bytes gives: seen in the run only if it took the check's word for it.
+      const marked = { ...checked, inspection: { ...checked.inspection, encoding: 'cp932' as const } };
+      const summary = await runCancelFile(deps, marked, cancelOptions({ until: 'requested' }));
+      expect(summary.encoding).toBe('cp932');
+      expect(summary.rows).toBe(3);
+      expect(await recordedHashes(deps.store)).toEqual([checked.inspection.sha256]);
     });
   });
 
@@ -37,6 +42,23 @@ describe('a cancellation file checked before its run', () => {
       const fresh = await checkCancelFile(gen.cancel, 'auto');
       const summary = await runCancelFile(deps, marked, cancelOptions({ until: 'requested' }));
       expect(summary.rows).toBe(lines.length - 2);
+      expect(await recordedHashes(deps.store)).toEqual([fresh.inspection.sha256]);
+    });
+  });
+
+  it('is read again when it was rewritten in place with the same size and time: the run records and judges the bytes it read, once', async () => {
+    await withImportedStore(tmp.make('same-size'), { rows: 4, prefix: 'SAM' }, async ({ deps, gen }) => {
+      fs.utimesSync(gen.cancel, 1_000_000_000, 1_000_000_000);
+      const checked = await checkCancelFile(gen.cancel, 'auto');
+      // The same rows in another order: the same size, header and inode, and the time put back.
+      const [header, ...rows] = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
+      fs.writeFileSync(gen.cancel, `${[header, ...rows.reverse()].join('\n')}\n`);
+      fs.utimesSync(gen.cancel, 1_000_000_000, 1_000_000_000);
+      const fresh = await checkCancelFile(gen.cancel, 'auto');
+      expect(fresh.identity).toBe(checked.identity);
+      expect(fresh.inspection.sha256).not.toBe(checked.inspection.sha256);
+      const summary = await runCancelFile(deps, checked, cancelOptions({ until: 'requested' }));
+      expect(summary.rows).toBe(rows.length);
       expect(await recordedHashes(deps.store)).toEqual([fresh.inspection.sha256]);
     });
   });
