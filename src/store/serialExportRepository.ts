@@ -294,15 +294,16 @@ export type SerialSelection = { kind: 'all' } | { kind: 'unnotified' } | { kind:
 
 /** The export's rows in id order, a page at a time (keyset), so a list of any length streams. */
 export async function* pagesOfSerialRows(db: Db, range: SerialRange, selection: SerialSelection, pageSize = 1000): AsyncGenerator<SerialExportRow[]> {
-  let after = 0;
+  // Finance's file is the same whatever order the orders were confirmed in (several at once,
+  // or a run killed and taken up): by day, then order number, then the order's rows as it wrote them.
+  let after: { cancelledOn: string; orderNo: string; id: number } | null = null;
   for (;;) {
     const q = db('cancelled_serials as cs')
       .join('order_lines as ol', 'ol.id', 'cs.order_line_id')
       .join('change_orders as o', 'o.id', 'ol.order_id')
       .join('contracts as c', 'c.id', 'o.contract_id')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
-      .where('cs.id', '>', after)
-      .orderBy('cs.id')
+      .orderBy([{ column: 'cs.cancelled_on' }, { column: 'o.order_no' }, { column: 'cs.id' }])
       .limit(pageSize)
       .select(
         'cs.id',
@@ -319,6 +320,7 @@ export async function* pagesOfSerialRows(db: Db, range: SerialRange, selection: 
         'cs.cancel_quantity',
         'cs.end_date',
       );
+    if (after !== null) q.whereRaw('(cs.cancelled_on, o.order_no, cs.id) > (?, ?, ?)', [after.cancelledOn, after.orderNo, after.id]);
     inRange(q, range, 'cs.cancelled_on');
     if (selection.kind === 'unnotified') q.whereNull('cs.notified_at');
     if (selection.kind === 'claimed') {
@@ -331,6 +333,7 @@ export async function* pagesOfSerialRows(db: Db, range: SerialRange, selection: 
     const page = (await q) as SerialExportRow[];
     if (page.length === 0) return;
     yield page;
-    after = Number(page[page.length - 1]!.id);
+    const last = page[page.length - 1]!;
+    after = { cancelledOn: last.cancelled_on, orderNo: last.order_no, id: Number(last.id) };
   }
 }

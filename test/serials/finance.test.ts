@@ -5,6 +5,8 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jstDate } from '../../src/domain/dates.js';
+import { openStore } from '../../src/store/index.js';
+import { knexOf } from '../../src/store/store.js';
 
 const BIN = path.resolve('dist/cli/main.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-finance-'));
@@ -166,5 +168,25 @@ describe('lists', () => {
     expect(rows.length - 1).toBe(3);
     expect(rows.slice(1).every((row) => row[3] === '解約' && row[4] === '変更済')).toBe(true);
     expect(parseCsv(kaiyaku('orders', 'list', '--status', 'requested', '--encoding', 'utf8').out.toString('utf8')).length).toBe(1);
+  });
+
+  it('lists rows by day, then order number, whatever order the orders were confirmed in (the same file from every run)', async () => {
+    const before = parseCsv(kaiyaku('serials', 'export', '--lang', 'en', '--encoding', 'utf8').out.toString('utf8')).slice(1);
+    const orders = before.map((r) => r[2]!);
+    expect(new Set(orders).size).toBeGreaterThan(1);
+    // The first order's rows written last, as when its confirmation came after the others'.
+    const store = await openStore(db);
+    try {
+      const firstOrder = (await knexOf(store)('change_orders').where({ order_no: orders[0] }).first('id')) as { id: number };
+      const lines = knexOf(store)('order_lines').where({ order_id: firstOrder.id }).select('id');
+      await knexOf(store)('cancelled_serials')
+        .whereIn('order_line_id', lines)
+        .update({ id: knexOf(store).raw('id + 100000') });
+    } finally {
+      await store.close();
+    }
+    const after = parseCsv(kaiyaku('serials', 'export', '--lang', 'en', '--encoding', 'utf8').out.toString('utf8')).slice(1);
+    expect(after).toEqual(before);
+    expect(orders).toEqual([...orders].sort());
   });
 });
