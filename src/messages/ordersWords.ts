@@ -89,11 +89,10 @@ export const ORDERS_WORDS = {
     (p) => `the supplier settled at ${p.held}, the quantity before the change, not ${p.target}: the change did not land; a later run sends it again`,
     (p) => `仕入元は ${p.target} ではなく変更前の ${p.held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
   ),
-  'orders.settledBelowTarget': entry<{ held: number; target: number; before: number }>(
+  'orders.settledBelowTarget': entry<{ held: number; target: number; cancels: number; asked: number }>(
     (p) =>
-      `a change to ${p.target} was sent and the supplier settled at ${p.held}: the order line follows the supplier (it cancels ${p.before - p.held}, not ${p.before - p.target})`,
-    (p) =>
-      `${p.target} への変更を送信し、仕入元は ${p.held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${p.before - p.target} ではなく ${p.before - p.held}）`,
+      `a change to ${p.target} was sent and the supplier settled at ${p.held}: the order line follows the supplier (it cancels ${p.cancels}, not ${p.asked})`,
+    (p) => `${p.target} への変更を送信し、仕入元は ${p.held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${p.asked} ではなく ${p.cancels}）`,
   ),
   'orders.sentButHoldsMore': entry<{ target: number; held: number; before: number }>(
     (p) =>
