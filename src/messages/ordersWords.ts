@@ -71,9 +71,11 @@ export const ORDERS_WORDS = {
     (p) => `${p.no}: the supplier refused every line${p.said} and the acceptance was withdrawn; withdraw the order: kaiyaku orders withdraw ${p.no}`,
     (p) => `${p.no}: 仕入元がすべての明細を受け付けず${p.saidJa}、受付取消済みです。キャンセルしてください: kaiyaku orders withdraw ${p.no}`,
   ),
-  'orders.confirmItWithAnEnd': entry<{ no: string; orderRefusal: Words; o: string; o2: string }>(
-    (p) => `${p.no}: ${p.orderRefusal.en}${p.o}; confirm it with an end date: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
-    (p) => `${p.no}: ${p.orderRefusal.ja}${p.o2}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
+  'orders.confirmItWithAnEnd': entry<{ no: string; orderRefusal: Words; endDate: string }>(
+    (p) =>
+      `${p.no}: ${p.orderRefusal.en}${p.endDate ? ` (${p.endDate})` : ''}; confirm it with an end date: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
+    (p) =>
+      `${p.no}: ${p.orderRefusal.ja}${p.endDate ? `（${p.endDate}）` : ''}。契約終了日を指定して解約確定してください: kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD`,
   ),
   'orders.supplierHoldsOtherNothingSent': entry<{ supplier: number; store: number }>(
     (p) =>
@@ -89,11 +91,10 @@ export const ORDERS_WORDS = {
     (p) => `the supplier settled at ${p.held}, the quantity before the change, not ${p.target}: the change did not land; a later run sends it again`,
     (p) => `仕入元は ${p.target} ではなく変更前の ${p.held} で確定しました。変更は反映されていません。次回の実行で改めて送信します`,
   ),
-  'orders.settledBelowTarget': entry<{ held: number; target: number; before: number }>(
+  'orders.settledBelowTarget': entry<{ held: number; target: number; cancels: number; asked: number }>(
     (p) =>
-      `a change to ${p.target} was sent and the supplier settled at ${p.held}: the order line follows the supplier (it cancels ${p.before - p.held}, not ${p.before - p.target})`,
-    (p) =>
-      `${p.target} への変更を送信し、仕入元は ${p.held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${p.before - p.target} ではなく ${p.before - p.held}）`,
+      `a change to ${p.target} was sent and the supplier settled at ${p.held}: the order line follows the supplier (it cancels ${p.cancels}, not ${p.asked})`,
+    (p) => `${p.target} への変更を送信し、仕入元は ${p.held} で確定しました。注文明細は仕入元の数量に合わせます（解約数は ${p.asked} ではなく ${p.cancels}）`,
   ),
   'orders.sentButHoldsMore': entry<{ target: number; held: number; before: number }>(
     (p) =>
@@ -116,5 +117,17 @@ export const ORDERS_WORDS = {
   'orders.supplierUnavailable': entry<{ reason: Words }>(
     (p) => p.reason.en,
     (p) => p.reason.ja,
+  ),
+  'orders.supplierTookSome': entry<{ no: string; options: string }>(
+    (p) =>
+      `the supplier took some lines and refused others: confirm the order for what it took (kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD${p.options}); the refused lines are released`,
+    (p) =>
+      `仕入元は一部の明細だけを受け付けました。受け付けられた明細を解約確定してください（kaiyaku orders confirm ${p.no} --end-date YYYY-MM-DD${p.options}）。拒否された明細は解約対象から外れます`,
+  ),
+  'orders.circuitOpened': entry<{ where: string; failures: number; last: string }>(
+    (p) =>
+      `${p.where}the supplier did not answer ${p.failures} calls in a row (last: ${p.last}); this run stops calling it, and lines not sent yet stay pending for a later run`,
+    (p) =>
+      `${p.where}仕入元が ${p.failures} 回続けて応答しませんでした。この実行では仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
   ),
 } as const;

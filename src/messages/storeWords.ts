@@ -104,4 +104,12 @@ export const STORE_WORDS = {
     (p) => `the connection to the database was lost and did not come back (${p.why}): ${p.next.en}`,
     (p) => `データベースとの接続が切れ、再接続できませんでした（${p.why}）。${p.next.ja}`,
   ),
+  'store.dbEmpty': {
+    en: '--db is empty: give a database file or a postgres:// URL, or leave --db out to use KAIYAKU_DB or ./kaiyaku.db',
+    ja: '--db が空です。データベースのファイルか postgres:// の URL を指定してください（--db を省くと KAIYAKU_DB または ./kaiyaku.db を使います）',
+  },
+  'store.dbVariableEmpty': {
+    en: 'KAIYAKU_DB is set but empty: set it to a database file or a postgres:// URL, or unset it to use ./kaiyaku.db (an unset variable in a cron line becomes empty)',
+    ja: '環境変数 KAIYAKU_DB が空です。データベースのファイルか postgres:// の URL を設定するか、設定を外して ./kaiyaku.db を使ってください（cron では未設定の変数が空になります）',
+  },
 } as const;

@@ -1,4 +1,3 @@
-import { words } from '../errors.js';
 import pLimit from 'p-limit';
 import { chunk, newLinkClaimHolder, type LinkageUpdate } from '../store/index.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Supplier } from '../supplier/port.js';
@@ -212,10 +211,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.circuit_open',
-        message: words(
-          `${where}the supplier did not answer ${state.failuresInRow} calls in a row (last: ${state.lastFailure ?? 'none'}); this run stops calling it, and lines not sent yet stay pending for a later run`,
-          `${where}仕入元が ${state.failuresInRow} 回続けて応答しませんでした。この実行では仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
-        ),
+        message: say('orders.circuitOpened', { where, failures: state.failuresInRow, last: state.lastFailure ?? 'none' }),
         data: { ...state },
       });
     }

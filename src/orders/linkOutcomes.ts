@@ -145,7 +145,7 @@ function otherQuantityUpdate(task: LinkTask, held: number): LinkageUpdate {
       status: 'linked',
       code: QUANTITY_DIFFERS,
       message: null,
-      said: say('orders.settledBelowTarget', { held, target, before }),
+      said: say('orders.settledBelowTarget', { held, target, cancels: before - held, asked: before - target }),
       supplierQuantity: held,
     };
   }

@@ -12,7 +12,7 @@ import {
   type StepResult,
 } from '../domain/orderState.js';
 import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
-import { KaiyakuError, words, type Words } from '../errors.js';
+import { KaiyakuError, type Words } from '../errors.js';
 import { type Store, type OrderState, type OrderWithLines, type TxRepositories } from '../store/index.js';
 import { advanceOrders, type AdvanceCounts } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
@@ -45,10 +45,7 @@ function wayOut(o: OrderWithLines): Words | null {
     return say('orders.theSupplierTookNothingWithdraw', { no });
   }
   const unsettled = o.lines.some((l) => l.linkageStatus === 'pending');
-  return words(
-    `the supplier took some lines and refused others: confirm the order for what it took (kaiyaku orders confirm ${no} --end-date YYYY-MM-DD${unsettled ? ' --confirm-unsettled' : ''}); the refused lines are released`,
-    `仕入元は一部の明細だけを受け付けました。受け付けられた明細を解約確定してください（kaiyaku orders confirm ${no} --end-date YYYY-MM-DD${unsettled ? ' --confirm-unsettled' : ''}）。拒否された明細は解約対象から外れます`,
-  );
+  return say('orders.supplierTookSome', { no, options: unsettled ? ' --confirm-unsettled' : '' });
 }
 
 function changedMeanwhile(orderNo: string): KaiyakuError {
@@ -344,8 +341,7 @@ function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefu
       return say('orders.confirmItWithAnEnd', {
         no,
         orderRefusal: ORDER_REFUSAL[refusal],
-        o: o.endDate ? ` (${o.endDate})` : '',
-        o2: o.endDate ? `（${o.endDate}）` : '',
+        endDate: o.endDate ?? '',
       });
   }
 }

@@ -44,20 +44,14 @@ export const DEFAULT_DB = './kaiyaku.db';
 export function resolveDbSpec(explicit: string | undefined): string {
   if (explicit !== undefined) {
     if (explicit.trim() === '') {
-      throw usageError(
-        '--db is empty: give a database file or a postgres:// URL, or leave --db out to use KAIYAKU_DB or ./kaiyaku.db',
-        '--db が空です。データベースのファイルか postgres:// の URL を指定してください（--db を省くと KAIYAKU_DB または ./kaiyaku.db を使います）',
-      );
+      throw usageError(say('store.dbEmpty'));
     }
     return explicit;
   }
   const fromEnv = process.env['KAIYAKU_DB'];
   if (fromEnv !== undefined) {
     if (fromEnv.trim() === '') {
-      throw usageError(
-        'KAIYAKU_DB is set but empty: set it to a database file or a postgres:// URL, or unset it to use ./kaiyaku.db (an unset variable in a cron line becomes empty)',
-        '環境変数 KAIYAKU_DB が空です。データベースのファイルか postgres:// の URL を設定するか、設定を外して ./kaiyaku.db を使ってください（cron では未設定の変数が空になります）',
-      );
+      throw usageError(say('store.dbVariableEmpty'));
     }
     return fromEnv;
   }

@@ -20,20 +20,16 @@ const DEFAULT_THROTTLE_MS = 1_000;
 export function transportProblem(error: TransportError): Problem {
   if (error.reason === 'timeout') {
     const ms = /(\d+) ms/.exec(error.message)?.[1];
-    return { en: error.message, ja: ms ? `${ms} ms 以内に応答がありませんでした` : '応答がないまま打ち切りました' };
+    return ms ? say('supplier.timedOutAfter', { message: error.message, ms }) : say('supplier.timedOut', { message: error.message });
   }
   const code = /\b(E[A-Z]{3,})\b/.exec(error.message)?.[1] ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  return { en: error.message, ja: `接続できませんでした${code ? `（${code}）` : ''}` };
+  return code ? say('supplier.connectionFailedWithCode', { message: error.message, code }) : say('supplier.connectionFailed', { message: error.message });
 }
 
 /** An HTTP status, with the supplier's own words when its body has them. */
 export function httpProblem(response: TransportResponse): Problem {
   const description = describeBody(response.body);
-  return say('supplier.http', {
-    status: response.status,
-    description: description ? ` (${description})` : '',
-    description2: description ? `（${description}）` : '',
-  });
+  return description ? say('supplier.httpWithWords', { status: response.status, description }) : say('supplier.http', { status: response.status });
 }
 
 /** An answer the API does not give: a 200 that is not a subscription, garbage, an HTML page, a redirect. */

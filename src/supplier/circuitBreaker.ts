@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { CircuitState } from './port.js';
 import type { Problem } from './answers.js';
+import { say } from '../messages/index.js';
 
 /**
  * Every wait of a client (back-offs, the throttle gate) listens to its one signal, so at
@@ -56,10 +57,7 @@ export class CircuitBreaker {
   }
 
   describe(): Problem {
-    return {
-      en: `the circuit is open after ${this.failuresInRow} calls in a row without an answer (last: ${this.lastFailure?.en ?? 'none'})`,
-      ja: `${this.failuresInRow} 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: ${this.lastFailure?.ja ?? 'なし'}）`,
-    };
+    return say('supplier.circuitOpen', { failures: this.failuresInRow, last: this.lastFailure ?? say('supplier.noFailure') });
   }
 
   state(): CircuitState {

@@ -27,7 +27,7 @@ import {
 } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { createHttpTransport, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
-import { say } from '../messages/index.js';
+import { say, type Words } from '../messages/index.js';
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
@@ -118,12 +118,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         ? {
             kind: 'exhausted',
             ...circuitOpen,
-            problem: say('supplier.supplierUnavailableAfterAttemptsLast', {
-              failedAttempts,
-              lastProblem,
-              why,
-              noUsableAnswerJa: noUsableAnswerJa(failedAttempts, lastProblem),
-            }),
+            problem: say('supplier.supplierUnavailableAfterAttemptsLast', { failedAttempts, lastProblem, why }),
           }
         : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: say('supplier.supplierUnavailableNotSent', { why }) };
     };
@@ -184,7 +179,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         counters.failures += 1;
         return {
           kind: 'exhausted',
-          problem: { en: `supplier unavailable after ${failedAttempts} attempts; last: ${problem.en}`, ja: noUsableAnswerJa(failedAttempts, problem) },
+          problem: say('supplier.noUsableAnswer', { attempts: failedAttempts, last: problem }),
         };
       }
       const stopped = blocked();
@@ -234,16 +229,14 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     const shown = truncated(value, 40);
     notices.push({
       reason: 'retry_after_unusable',
-      message: `the supplier answered HTTP 429 with Retry-After: "${shown}", which asks for no usable wait; the client spaces its calls by its own back-off instead (up to ${seconds(settings.maxDelayMs)} s)`,
-      messageJa: `仕入元が HTTP 429 に待機時間として使えない Retry-After: "${shown}" を付けて応答しました。代わりに、クライアント側で間隔を空けて呼び出します（最大 ${seconds(settings.maxDelayMs)} 秒）`,
+      ...portWords(say('supplier.retryAfterUnusable', { shown, maxSeconds: seconds(settings.maxDelayMs) })),
       at: new Date().toISOString(),
     });
   }
 
   /** A 401, 403 or 407: the gateway refused us; nothing more is sent in this command. */
   function refusedAccess(response: TransportResponse): void {
-    const { en, ja } = httpProblem(response);
-    stop('access_refused', say('supplier.theSupplierSGatewayRefused', { en, ja }));
+    stop('access_refused', say('supplier.theSupplierSGatewayRefused', { answer: httpProblem(response) }));
   }
 
   /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */
@@ -395,12 +388,7 @@ function changeAnswer(response: TransportResponse, req: LinkRequest): LinkOutcom
   if (response.status === 202) return { kind: 'accepted' };
   const resource = response.status === 200 ? readResource(response.body, req.subscriptionId) : null;
   if (!resource) {
-    const { en, ja } = unreadableProblem(response);
-    return {
-      kind: 'unread',
-      message: `the supplier answered the change with ${en}, not the subscription: whether it took the change is not known; a later run asks it`,
-      messageJa: `仕入元は変更に対し、サブスクリプションではなく${ja}を返しました。変更が反映されたかは分かりません。次回の実行で仕入元に確認します`,
-    };
+    return { kind: 'unread', ...portWords(say('supplier.changeAnswerUnread', { answer: unreadableProblem(response) })) };
   }
   if (resource.pending) return { kind: 'accepted' };
   const held = resource.status === 'deleted' ? 0 : resource.quantity;
@@ -414,11 +402,9 @@ function answers(response: TransportResponse, readable: (response: TransportResp
   return response.status >= 400 ? isSupplierRefusal(response) : readable(response);
 }
 
-/** 「n 回とも」 needs two or more. */
-function noUsableAnswerJa(attempts: number, last: Problem): string {
-  return attempts === 1
-    ? `仕入元から有効な応答がありませんでした（1 回: ${last.ja}）`
-    : `仕入元から ${attempts} 回とも有効な応答がありませんでした（最後: ${last.ja}）`;
+/** Our words as the port carries them (message, messageJa). */
+function portWords(said: Words): { message: string; messageJa: string } {
+  return { message: said.en, messageJa: said.ja };
 }
 
 function truncated(text: string, max: number): string {

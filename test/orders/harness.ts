@@ -10,6 +10,7 @@ import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnob
 import { createSimTransport } from '../../src/supplier/sim/transport.js';
 import type { Transport } from '../../src/supplier/transport.js';
 import { knexOf } from '../../src/store/store.js';
+import { linkageWords } from '../../src/store/orderRepository.js';
 
 /** Small delays so that a test with 20 % failures does not sleep for seconds. */
 export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };
@@ -173,6 +174,8 @@ export async function lineStates(store: Store): Promise<LineState[]> {
       'ol.linkage_status',
       'ol.linkage_code',
       'ol.linkage_message',
+      'ol.linkage_message_ja',
+      'ol.linkage_detail',
       'ol.sent_at',
       'ol.quantity_after',
       'ol.idempotency_key',
@@ -185,7 +188,7 @@ export async function lineStates(store: Store): Promise<LineState[]> {
     subscriptionId: String(r['subscription_id']),
     linkageStatus: String(r['linkage_status']),
     linkageCode: (r['linkage_code'] as string | null) ?? null,
-    linkageMessage: (r['linkage_message'] as string | null) ?? null,
+    linkageMessage: linkageWords((r['linkage_message'] as string | null) ?? null, null, (r['linkage_detail'] as string | null) ?? null).linkageMessage,
     sentAt: (r['sent_at'] as string | null) ?? null,
     quantityAfter: Number(r['quantity_after']),
     idempotencyKey: (r['idempotency_key'] as string | null) ?? null,

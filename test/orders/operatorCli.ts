@@ -12,6 +12,7 @@ import { startSupplierServer, type SupplierServer } from '../../src/supplier/ind
 import { runCli } from '../crash/helpers.js';
 import { ROOT } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
+import { linkageWords } from '../../src/store/orderRepository.js';
 
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
 
@@ -104,6 +105,10 @@ export async function orderLines(dir: string): Promise<LineRecord[]> {
           'ol.linkage_status',
           'ol.linkage_code',
           'ol.linkage_message',
+          'ol.linkage_message_ja',
+          'ol.linkage_detail',
+          'ol.linkage_message_ja',
+          'ol.linkage_detail',
         )
     ).map((r: Record<string, unknown>) => ({
       orderNo: String(r['order_no']),
@@ -114,7 +119,7 @@ export async function orderLines(dir: string): Promise<LineRecord[]> {
       quantityAfter: Number(r['quantity_after']),
       linkageStatus: String(r['linkage_status']),
       linkageCode: (r['linkage_code'] as string | null) ?? null,
-      linkageMessage: (r['linkage_message'] as string | null) ?? null,
+      linkageMessage: linkageWords((r['linkage_message'] as string | null) ?? null, null, (r['linkage_detail'] as string | null) ?? null).linkageMessage,
     })),
   );
 }

@@ -11,6 +11,7 @@ import { runCli, startCli, type Running } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import type { ContractRow, Ran } from './operatorCli.js';
 import { knexOf } from '../../src/store/store.js';
+import { linkageWords } from '../../src/store/orderRepository.js';
 
 export interface TestStore {
   kind: 'SQLite' | 'PostgreSQL';
@@ -106,8 +107,12 @@ export async function lineRows(store: TestStore): Promise<LineRow[]> {
       quantityAfter: Number(r['quantity_after']),
       linkageStatus: String(r['linkage_status']),
       linkageCode: (r['linkage_code'] as string | null) ?? null,
-      linkageMessage: (r['linkage_message'] as string | null) ?? null,
-      linkageMessageJa: (r['linkage_message_ja'] as string | null) ?? null,
+      // What a reader is told: our words rendered from their key, the supplier's as they came (store/orderRepository.ts).
+      ...linkageWords(
+        (r['linkage_message'] as string | null) ?? null,
+        (r['linkage_message_ja'] as string | null) ?? null,
+        (r['linkage_detail'] as string | null) ?? null,
+      ),
       sentAt: (r['sent_at'] as string | null) ?? null,
       linkClaim: (r['link_claim'] as string | null) ?? null,
       idempotencyKey: (r['idempotency_key'] as string | null) ?? null,
