@@ -7,20 +7,9 @@ import type { ResultRowView, RowViewSink } from '../pipeline/context.js';
 import { cancelCellReader } from './intake.js';
 import { ROW_RESULT_LABEL, rowResult, type RowResult, type RowView } from './results.js';
 import { say } from '../messages/index.js';
+import { RESULT_COLUMNS } from '../messages/columns.js';
 
-export const RESULT_COLUMNS = [
-  ['row', '行'],
-  ['contract_no', '契約番号'],
-  ['product_code', '商品コード'],
-  ['subscription_id', 'サブスクリプションID'],
-  ['cancel_quantity', '解約数'],
-  ['result', '結果'],
-  ['order_no', '注文番号'],
-  ['order_status', '注文ステータス'],
-  ['linkage_status', '解約連携ステータス'],
-  ['error_code', 'エラーコード'],
-  ['error_message', 'エラー内容'],
-] as const;
+export { RESULT_COLUMNS };
 
 /** `nov.csv` → `nov`: the name a run's reports are named after. */
 function reportBase(inputPath: string): string {

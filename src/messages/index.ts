@@ -9,3 +9,4 @@ export { ORDER_REFUSAL } from './orderRefusals.js';
 export * from './labels.js';
 export { entry, type Entry, type Params, type Said } from './entry.js';
 export { BOOK, say, render, isMessageKey, toStored, fromStored, type MessageKey } from './book.js';
+export * from './columns.js';

@@ -5,6 +5,9 @@ import { orderAmounts } from '../domain/money.js';
 import { CONTRACT_STATUS_LABEL, ORDER_KIND_LABEL, ORDER_STATUS_LABEL, type ContractStatus, type OrderStatus } from '../domain/types.js';
 import { type Store } from '../store/index.js';
 import { say } from '../messages/index.js';
+import { CONTRACT_LIST_COLUMNS, ORDER_LIST_COLUMNS, type Column } from '../messages/columns.js';
+
+export { CONTRACT_LIST_COLUMNS, ORDER_LIST_COLUMNS, type Column };
 
 export interface CsvOutput {
   out: string | undefined;
@@ -12,7 +15,6 @@ export interface CsvOutput {
   lang: Lang;
 }
 
-export type Column = readonly [en: string, ja: string];
 const header = (columns: readonly Column[], lang: Lang) => columns.map(([en, ja]) => (lang === 'ja' ? ja : en));
 
 /**
@@ -29,19 +31,6 @@ export function openListWriter(output: CsvOutput, columns: readonly Column[], wh
     temporaryPath,
   });
 }
-
-export const CONTRACT_LIST_COLUMNS: readonly Column[] = [
-  ['no', 'No.'],
-  ['status', '契約ステータス'],
-  ['contract_no', '契約番号'],
-  ['customer', '顧客(会社名)'],
-  ['products', '商品(商品名)'],
-  ['subject', '件名'],
-  ['start_date', '開始日'],
-  ['end_date', '終了日'],
-  ['cancelled_on', '解約日'],
-  ['billable', '課金'],
-];
 
 /** 契約一覧. `billable` is false for the rows the portal greys out: nothing left that bills. */
 export async function writeContractList(store: Store, output: CsvOutput, filter: { status?: ContractStatus }): Promise<number> {
@@ -73,28 +62,6 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
   await writer.close();
   return no;
 }
-
-export const ORDER_LIST_COLUMNS: readonly Column[] = [
-  ['no', 'No'],
-  ['order_no', '注文番号'],
-  ['contract_no', '契約番号'],
-  ['kind', '種別'],
-  ['status', 'ステータス'],
-  ['applied_on', '申込日'],
-  ['subject', '件名'],
-  ['customer', '顧客(会社名)'],
-  ['end_user', '利用者(会社名)'],
-  ['subtotal_before', '変更前小計(税抜)'],
-  ['tax_before', '変更前税額'],
-  ['total_before', '変更前合計金額'],
-  ['subtotal_after', '変更後小計(税抜)'],
-  ['tax_after', '変更後税額'],
-  ['total_after', '変更後合計金額'],
-  ['lines', '明細数'],
-  ['lines_linked', '連携済明細数'],
-  ['updated_at', '更新日時'],
-  ['updated_by', '最終更新者'],
-];
 
 /** 契約変更一覧 with the amounts before and after, as the 契約変更 screen shows them. */
 export async function writeOrderList(store: Store, output: CsvOutput, filter: { status?: OrderStatus }): Promise<number> {

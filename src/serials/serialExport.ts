@@ -3,26 +3,14 @@ import type { CsvWriter } from '../csv/write.js';
 import { fileError, KaiyakuError } from '../errors.js';
 import { moveIntoPlace, realTargetOf, recordedTemporaryPathFor, removeQuietly, sha256OfFile } from '../files/atomic.js';
 import { type Store, newClaimHolder, type ExportFile, type SerialExportRow, type SerialRange } from '../store/index.js';
-import { openListWriter, type Column, type CsvOutput } from '../reports/lists.js';
+import { openListWriter, type CsvOutput } from '../reports/lists.js';
 import { recoverInterruptedExports, type ExportNotice } from './serialExportRecovery.js';
 import { say } from '../messages/index.js';
+import { SERIAL_EXPORT_COLUMNS } from '../messages/columns.js';
+
+export { SERIAL_EXPORT_COLUMNS };
 
 export type { ExportNotice } from './serialExportRecovery.js';
-
-export const SERIAL_EXPORT_COLUMNS: readonly Column[] = [
-  ['cancelled_on', '解約日'],
-  ['contract_no', '契約番号'],
-  ['order_no', '注文番号'],
-  ['customer', '販売先'],
-  ['end_user', '利用者'],
-  ['supplier', '提供元'],
-  ['product_code', '商品コード'],
-  ['product_name', '商品名'],
-  ['subscription_id', 'サブスクリプションID'],
-  ['serial_no', 'シリアル番号'],
-  ['cancel_quantity', '解約数'],
-  ['end_date', '契約終了日'],
-];
 
 export interface SerialExportFilter {
   from?: string;
