@@ -4,7 +4,7 @@ import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnrea
 import { KaiyakuError, words } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import { type Store, type StagedRow } from '../store/index.js';
-import { say, toStored } from '../messages/index.js';
+import { RESULT_COLUMNS, say, toStored } from '../messages/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -14,7 +14,11 @@ export interface IntakeResult {
 const STAGE_BATCH = 500;
 
 /** The columns an error file adds to the cells as they came (cancel/resultFile.ts): ignored without a warning. */
-const ERROR_FILE_COLUMNS: ReadonlySet<string> = new Set(['error_code', 'error_message', 'エラーコード', 'エラー内容'].map(normaliseHeader));
+const ERROR_FILE_COLUMNS: ReadonlySet<string> = new Set(
+  RESULT_COLUMNS.filter(([en]) => en === 'error_code' || en === 'error_message')
+    .flat()
+    .map(normaliseHeader),
+);
 
 /**
  * Reads the file once, record by record, into the run's staged rows (a batch per

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileError, usageError } from '../errors.js';
 import { processAlive } from './atomic.js';
+import { say } from '../messages/index.js';
 
 /** Names the shell and the system give standard input. */
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
@@ -49,10 +50,7 @@ let copies = 0;
 export async function copyStreamedInput(given: string): Promise<string> {
   const stdin = readsStdin(given);
   if (stdin && process.stdin.isTTY) {
-    throw usageError(
-      `${given}: standard input is the terminal; pipe or redirect the file into it (kaiyaku cancel - --reports out < nov.csv)`,
-      `${given}: 標準入力が端末のままです。ファイルをパイプかリダイレクトで渡してください（kaiyaku cancel - --reports out < nov.csv）`,
-    );
+    throw usageError(say('files.stdinIsTerminal', { given }));
   }
   // A folder per copy: two inputs of the same name (two FIFOs called nov.csv) keep their own copies.
   const dir = path.join(privateFolder(), String(++copies));

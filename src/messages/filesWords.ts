@@ -73,4 +73,8 @@ export const FILES_WORDS = {
     (p) => `${p.o.en} ${p.target} ${p.why.en}; nothing was done`,
     (p) => `${p.o.ja} ${p.target} ${p.why.ja}。何も行っていません`,
   ),
+  'files.stdinIsTerminal': entry<{ given: string }>(
+    (p) => `${p.given}: standard input is the terminal; pipe or redirect the file into it (kaiyaku cancel - --reports out < nov.csv)`,
+    (p) => `${p.given}: 標準入力が端末のままです。ファイルをパイプかリダイレクトで渡してください（kaiyaku cancel - --reports out < nov.csv）`,
+  ),
 } as const;
