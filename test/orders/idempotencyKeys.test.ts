@@ -19,7 +19,8 @@ import {
 } from '../../src/supplier/index.js';
 import { createHttpTransport } from '../../src/supplier/transport.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { cancelOptions, contractNo, generate, importGenerated, lineStates, makeDeps, storeLines, useTempDir, type TestDeps } from './harness.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { cancelOptions, contractNo, importGenerated, lineStates, makeDeps, storeLines, type TestDeps } from './harness.js';
 
 const tmp = useTempDir('kaiyaku-keys-');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../crash/helpers.js';
-import { generate } from '../orders/harness.js';
+import { BIN, runCli } from '../support/cli.js';
+import { generate } from '../support/setup.js';
 import { readCsv } from '../nightly/helpers.js';
 import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 
