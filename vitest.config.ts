@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ first if any src/ file is newer (the CLI tests never run a stale build),
+    // and imports the fixture contracts once for the tests that copy that store.
+    globalSetup: ['test/support/globalSetup.ts'],
     // Time-outs only catch a hang: a file of fifteen CLI runs on a loaded 2-core machine can
     // take minutes, and no test asserts a duration.
     testTimeout: 180_000,

@@ -214,10 +214,23 @@ export async function openDeps(
       ...(args.supplierTimeoutMs !== undefined ? { timeoutMs: args.supplierTimeoutMs } : {}),
       ...(args.supplierCircuitThreshold !== undefined ? { circuitThreshold: args.supplierCircuitThreshold } : {}),
       ...(args.supplierBudgetSeconds !== undefined ? { budgetMs: args.supplierBudgetSeconds * 1000 } : {}),
+      ...throttlePatienceForTests(),
     },
     operator: args.operator ?? defaultOperator(),
     log: createLogger(args),
   });
+}
+
+/**
+ * A knob for the test suite, not an option of the product (cli.md names none): how long the
+ * supplier client keeps calling a supplier that serves nothing but 429s before it stops
+ * (`throttlePatienceMs`, 60 s by default and in every real run). The suite sets
+ * KAIYAKU_TEST_THROTTLE_PATIENCE_MS to see that bound end a run in seconds rather than a
+ * minute; anything but a whole number of milliseconds ≥ 1 leaves the default.
+ */
+function throttlePatienceForTests(): { throttlePatienceMs?: number } {
+  const ms = Number(process.env['KAIYAKU_TEST_THROTTLE_PATIENCE_MS'] ?? '');
+  return Number.isSafeInteger(ms) && ms >= 1 ? { throttlePatienceMs: ms } : {};
 }
 
 /**

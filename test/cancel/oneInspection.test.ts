@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { checkCancelFile } from '../../src/cancel/intake.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { knexOf } from '../../src/store/store.js';
-import { cancelOptions, useTempDir, withImportedStore } from '../orders/harness.js';
+import { cancelOptions, withImportedStore } from '../orders/harness.js';
+import { useTempDir } from '../support/setup.js';
 
 const tmp = useTempDir();
 

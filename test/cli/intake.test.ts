@@ -13,18 +13,16 @@ import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, type CliResult } from '../support/cli.js';
+import { BIN, runCli, type Ran } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-intake-'));
 
-type Ran = CliResult;
-
-function kaiyaku(...args: string[]): Ran {
+function kaiyaku(...args: string[]): Promise<Ran> {
   return runCli(args, { cwd: dir });
 }
 
-function ok(...args: string[]): Ran {
-  const r = kaiyaku(...args);
+async function ok(...args: string[]): Promise<Ran> {
+  const r = await kaiyaku(...args);
   expect(r.code, `kaiyaku ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
   return r;
 }
@@ -40,9 +38,9 @@ const csvObjects = (text: string): Row[] => parse(text, { bom: true, columns: tr
 const csvArrays = (text: string): string[][] => parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
 const readCsv = (file: string): Row[] => csvObjects(readFileSync(file, 'utf8'));
 
-const contractList = (db: string): Row[] => csvObjects(ok('contracts', 'list', '--db', db, '--lang', 'en', '--encoding', 'utf8').stdout);
-const orderList = (db: string): Row[] => csvObjects(ok('orders', 'list', '--db', db, '--lang', 'en', '--encoding', 'utf8').stdout);
-const serialList = (db: string): Row[] => csvObjects(ok('serials', 'export', '--db', db, '--lang', 'en', '--encoding', 'utf8').stdout);
+const contractList = async (db: string): Promise<Row[]> => csvObjects((await ok('contracts', 'list', '--db', db, '--lang', 'en', '--encoding', 'utf8')).stdout);
+const orderList = async (db: string): Promise<Row[]> => csvObjects((await ok('orders', 'list', '--db', db, '--lang', 'en', '--encoding', 'utf8')).stdout);
+const serialList = async (db: string): Promise<Row[]> => csvObjects((await ok('serials', 'export', '--db', db, '--lang', 'en', '--encoding', 'utf8')).stdout);
 
 /** Every row of every table, in a stable order: two dumps are equal when the store did not change. */
 async function dump(db: string): Promise<Record<string, string[]>> {
@@ -101,7 +99,7 @@ function contractLine(
 
 const JA_TEXT = /[\u3040-\u30ff\u4e00-\u9fff]/;
 
-beforeAll(() => {
+beforeAll(async () => {
   expect(existsSync(BIN), `${BIN} is missing: run npm run build first`).toBe(true);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,7 +112,7 @@ describe('a CP932 file as operators make it in Excel', () => {
   const reportsDir = join(dir, 'reports');
   let file = '';
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const contracts = [
       IMPORT_HEADER,
       contractLine(A, '2021-07-20', 'O365-E1', 'SUB-3109-E1', 3, 870),
@@ -122,7 +120,7 @@ describe('a CP932 file as operators make it in Excel', () => {
       contractLine(B, '2021-08-02', 'M365-E3', 'SUB-3200-E3', 10, 3910),
       contractLine(B, '2021-08-02', 'TEAMS-EE', 'SUB-3200-TE', 5, 430),
     ].join('\r\n');
-    ok('contracts', 'import', write('cp932-contracts.csv', contracts), '--db', DB);
+    await ok('contracts', 'import', write('cp932-contracts.csv', contracts), '--db', DB);
     const fw = (s: string) => s.replace(/[0-9A-Z\-]/g, (c) => (c === '-' ? '－' : String.fromCharCode(c.charCodeAt(0) + 0xfee0)));
     const text = [
       '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考,担当者',
@@ -142,8 +140,8 @@ describe('a CP932 file as operators make it in Excel', () => {
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file))).toThrow();
   });
 
-  it('--encoding cp932 forced works (dry run): every row valid, the unknown column warned about', () => {
-    const r = kaiyaku('cancel', file, '--db', DB, '--dry-run', '--encoding', 'cp932', '--lang', 'en');
+  it('--encoding cp932 forced works (dry run): every row valid, the unknown column warned about', async () => {
+    const r = await kaiyaku('cancel', file, '--db', DB, '--dry-run', '--encoding', 'cp932', '--lang', 'en');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('担当者');
     expect(r.stderr).toMatch(/warning/i);
@@ -157,18 +155,18 @@ describe('a CP932 file as operators make it in Excel', () => {
 
   it('--encoding utf8 forced on the CP932 file stops it (exit 2) and changes nothing', async () => {
     const before = await dump(DB);
-    const r = kaiyaku('cancel', file, '--db', DB, '--encoding', 'utf8', '--reports', join(dir, 'nowhere'));
+    const r = await kaiyaku('cancel', file, '--db', DB, '--encoding', 'utf8', '--reports', join(dir, 'nowhere'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/UTF-8/i);
     expect(await dump(DB)).toEqual(before);
     expect(existsSync(join(dir, 'nowhere'))).toBe(false);
   });
 
-  it('auto-detects CP932 and cancels correctly; --reports DIR puts the files there', () => {
+  it('auto-detects CP932 and cancels correctly; --reports DIR puts the files there', async () => {
     mkdirSync(reportsDir, { recursive: true });
     rmSync(join(dir, 'cp932.result.csv'), { force: true });
     rmSync(join(dir, 'cp932.errors.csv'), { force: true });
-    const r = kaiyaku('cancel', file, '--db', DB, '--reports', reportsDir, '--lang', 'en');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--reports', reportsDir, '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain('担当者');
     expect(existsSync(join(dir, 'cp932.result.csv'))).toBe(false);
@@ -189,20 +187,18 @@ describe('a CP932 file as operators make it in Excel', () => {
       ['契約番号', '商品コード', 'サブスクリプションID', 'シリアル番号', '解約数', '契約終了日', '依頼番号', '備考', '担当者', 'error_code', 'error_message'],
     ]);
 
-    const contracts = new Map(contractList(DB).map((c) => [c.contract_no, c]));
+    const contracts = new Map((await contractList(DB)).map((c) => [c.contract_no, c]));
     expect(contracts.get(A)).toMatchObject({ status: 'active', end_date: '', cancelled_on: '', billable: 'true' });
     expect(contracts.get(B)).toMatchObject({ status: 'cancelled', end_date: `${Y}-01-05`, cancelled_on: today, billable: 'false' });
 
-    const serials = serialList(DB)
-      .map((s) => [s.contract_no, s.product_code, s.cancel_quantity, s.end_date])
-      .sort();
+    const serials = (await serialList(DB)).map((s) => [s.contract_no, s.product_code, s.cancel_quantity, s.end_date]).sort();
     expect(serials).toEqual([
       [A, 'O365-E1', '2', `${Y}-01-05`],
       [A, 'PRJ-P1', '1', `${Y}-01-05`],
       [B, 'M365-E3', '10', `${Y}-01-05`],
       [B, 'TEAMS-EE', '5', `${Y}-01-05`],
     ]);
-    const orders = orderList(DB);
+    const orders = await orderList(DB);
     expect(orders).toHaveLength(2);
     const a = orders.find((o) => o.contract_no === A)!;
     // 3×870 + 1×870 = 3,480 円 before; 1×870 = 870 円 after.
@@ -237,7 +233,7 @@ describe('a CP932 file as operators make it in Excel', () => {
       it(what, async () => {
         const input = make();
         const before = await dump(DB);
-        const r = kaiyaku('cancel', input, '--db', DB);
+        const r = await kaiyaku('cancel', input, '--db', DB);
         expect(r.code, r.stdout + r.stderr).toBe(2);
         expect(r.stderr).toMatch(message);
         expect(await dump(DB)).toEqual(before);
@@ -247,9 +243,9 @@ describe('a CP932 file as operators make it in Excel', () => {
       });
     }
 
-    it('a missing column does not leave a half-started run behind: the fixed file then runs normally', () => {
+    it('a missing column does not leave a half-started run behind: the fixed file then runs normally', async () => {
       const fixed = write('nocolumn.csv', `契約番号,商品コード,解約数\r\n${A},O365-E1,1\r\n`);
-      const r = kaiyaku('cancel', fixed, '--db', DB, '--lang', 'en');
+      const r = await kaiyaku('cancel', fixed, '--db', DB, '--lang', 'en');
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(readCsv(join(dir, 'nocolumn.result.csv')).map((x) => x.result)).toEqual(['completed']);
     });
@@ -336,7 +332,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
   let file = '';
   let fixedFile = '';
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const lines = [
       IMPORT_HEADER,
       contractLine(CANCELLED, '2021-02-01', 'X', 'SUB-4002-X', 1, 1000),
@@ -359,14 +355,14 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
       contractLine(GRP, '2021-12-01', 'G2', 'SUB-4012-2', 1, 500),
       ...Array.from({ length: 30 }, (_, i) => contractLine(S(i + 1), '2021-09-01', 'Q', `SUB-41${String(i + 1).padStart(2, '0')}`, 5, 300)),
     ];
-    ok('contracts', 'import', write('errors-contracts.csv', lines.join('\r\n')), '--db', DB);
+    await ok('contracts', 'import', write('errors-contracts.csv', lines.join('\r\n')), '--db', DB);
     // Earlier runs: one contract cancelled outright and one line of another, then a line held by a requested order.
-    ok('cancel', write('setup-done.csv', `${HEADER}\r\n${CANCELLED},,,,,,,\r\n${HALF},HA,,,,,,\r\n`), '--db', DB);
-    ok('cancel', write('setup-open.csv', `${HEADER}\r\n${OPEN},OP,,,1,,,\r\n`), '--db', DB, '--until', 'requested');
+    await ok('cancel', write('setup-done.csv', `${HEADER}\r\n${CANCELLED},,,,,,,\r\n${HALF},HA,,,,,,\r\n`), '--db', DB);
+    await ok('cancel', write('setup-open.csv', `${HEADER}\r\n${OPEN},OP,,,1,,,\r\n`), '--db', DB, '--until', 'requested');
     file = write('wrong.csv', [HEADER, ...cases.map((c) => c.line), ',,,,,,,', ',,,,,,,', '', ''].join('\r\n'));
   });
 
-  it('covers every row error code of cli.md that intake can produce', () => {
+  it('covers every row error code of cli.md that intake can produce', async () => {
     expect(new Set(refused.map((c) => c.code))).toEqual(new Set(INTAKE_CODES));
     expect(cases.length).toBeGreaterThanOrEqual(24);
   });
@@ -389,7 +385,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
 
   it('dry run (--lang en): each row gets its code, exit 1, and the store is unchanged row for row', async () => {
     const before = await dump(DB);
-    const r = kaiyaku('cancel', file, '--db', DB, '--dry-run', '--lang', 'en');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--dry-run', '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = readCsv(join(dir, 'wrong.result.csv'));
     checkRows(result, 'valid');
@@ -399,7 +395,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
 
   it('dry run (--lang ja): Japanese headers, labels and messages; the store is still unchanged', async () => {
     const before = await dump(DB);
-    const r = kaiyaku('cancel', file, '--db', DB, '--dry-run', '--lang', 'ja');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--dry-run', '--lang', 'ja');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = csvArrays(readFileSync(join(dir, 'wrong.result.csv'), 'utf8'));
     expect(result[0]).toEqual([
@@ -437,12 +433,12 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
 
   it('real run (--lang en): the same codes row by row, the valid rows completed, exit 1', async () => {
     const ordersBefore = (await dump(DB))['change_orders']!.length;
-    const r = kaiyaku('cancel', file, '--db', DB, '--lang', 'en');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = readCsv(join(dir, 'wrong.result.csv'));
     checkRows(result, 'completed');
     // Only the two valid rows made orders, and only on their own contracts.
-    const orders = orderList(DB);
+    const orders = await orderList(DB);
     expect(orders.length).toBe(ordersBefore + 2);
     expect(
       orders
@@ -455,7 +451,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     ]);
   });
 
-  it('the error file holds exactly the refused rows as they came, plus error_code and error_message', () => {
+  it('the error file holds exactly the refused rows as they came, plus error_code and error_message', async () => {
     const errors = csvArrays(readFileSync(join(dir, 'wrong.errors.csv'), 'utf8'));
     expect(errors[0]).toEqual([...HEADER.split(','), 'error_code', 'error_message']);
     const rows = errors.slice(1);
@@ -495,7 +491,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     expect(fixed).toEqual(refused.map((c) => c.fix));
     fixedFile = write('fixed.csv', [header.join(','), ...fixed, ''].join('\r\n'));
     const ordersBefore = (await dump(DB))['change_orders']!.length;
-    const r = kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en');
+    const r = await kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const result = readCsv(join(dir, 'fixed.result.csv'));
     expect(result).toHaveLength(refused.length);
@@ -510,7 +506,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     // One order per contract: 19 contracts among the 25 fixed rows.
     const contractsTouched = new Set(refused.map((c) => c.fix!.split(',')[0]));
     expect((await dump(DB))['change_orders']!.length).toBe(ordersBefore + contractsTouched.size);
-    const contracts = new Map(contractList(DB).map((c) => [c.contract_no, c]));
+    const contracts = new Map((await contractList(DB)).map((c) => [c.contract_no, c]));
     expect(contracts.get(S(5))?.status).toBe('cancelled');
     expect(contracts.get(TRIAL2)?.status).toBe('active');
     expect(contracts.get(CONF)).toMatchObject({ status: 'cancelled', end_date: `${Y}-03-01` });
@@ -519,7 +515,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
 
   it('the same file twice: no new order, every row already_done, exit 0', async () => {
     const before = await dump(DB);
-    const r = kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en');
+    const r = await kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const result = readCsv(join(dir, 'fixed.result.csv'));
     expect(result).toHaveLength(refused.length);
@@ -532,7 +528,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
 
   it('a dry run of a file already run reports already_done and changes nothing', async () => {
     const before = await dump(DB);
-    const r = kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en', '--dry-run');
+    const r = await kaiyaku('cancel', fixedFile, '--db', DB, '--lang', 'en', '--dry-run');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const result = readCsv(join(dir, 'fixed.result.csv'));
     expect(result).toHaveLength(refused.length);
@@ -544,7 +540,7 @@ describe('a file of deliberately wrong rows: every row error code intake can pro
     const before = await dump(DB);
     // E05 was done by fixed.csv (on another contract); here it names a contract nothing touched yet.
     const other = write('other.csv', `${HEADER}\r\n${S(29)},,,,,,E05,again\r\n`);
-    const r = kaiyaku('cancel', other, '--db', DB, '--lang', 'en');
+    const r = await kaiyaku('cancel', other, '--db', DB, '--lang', 'en');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const result = readCsv(join(dir, 'other.result.csv'));
     expect(result.map((x) => [x.contract_no, x.result, x.error_code])).toEqual([[S(29), 'refused', 'REQUEST_ID_REUSED']]);

@@ -3,31 +3,31 @@
  * aside and dropped back, a request id reused, an error file fixed and dropped back) each
  * through the real CLI on a fresh store of the fixture contracts.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asNobody, NOBODY } from '../support/asNobody.js';
-import { BIN } from '../support/cli.js';
-import { FIXTURES, runIn } from '../support/sandbox.js';
+import { runCli } from '../support/cli.js';
+import { withFixtureStore } from '../support/setup.js';
+import { runIn } from '../support/sandbox.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
 let dir: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kaiyaku-r14-'));
-  copyFileSync(join(FIXTURES, 'contracts.csv'), join(dir, 'contracts.csv'));
-  expect(runIn(dir, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
+  // contracts.csv imported, as `kaiyaku contracts import contracts.csv` leaves the folder (a copy of the store made once).
+  withFixtureStore(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 type Row = Record<string, string>;
 const csv = (file: string): Row[] => parse(readFileSync(file), { bom: true, columns: true, skip_empty_lines: true, relax_column_count: true }) as Row[];
 const kaiyaku = (...args: string[]) => runIn(dir, [...args, '--lang', 'en']);
-function orders(): Row[] {
-  return parse(runIn(dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8']).stdout, { columns: true, skip_empty_lines: true }) as Row[];
+async function orders(): Promise<Row[]> {
+  return parse((await runIn(dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8'])).stdout, { columns: true, skip_empty_lines: true }) as Row[];
 }
 /** Drops a file into the inbox an hour old, so that the night takes it at once. */
 function drop(name: string, content: string | Buffer): void {
@@ -45,24 +45,24 @@ const summary = () =>
   };
 
 describe('what was done is known per row, whatever the file', () => {
-  it('a file appended to is not cancelled again: its old rows are already done, only the new one runs', () => {
+  it('a file appended to is not cancelled again: its old rows are already done, only the new one runs', async () => {
     writeFileSync(join(dir, 'a.csv'), `${HEADER}\nNCN202105-0000003108,M365-BB,,,2,,,\nNCN202107-0000003109,PRJ-P1,,,,,,\n`);
-    expect(kaiyaku('cancel', 'a.csv').code).toBe(0);
+    expect((await kaiyaku('cancel', 'a.csv')).code).toBe(0);
     writeFileSync(join(dir, 'a.csv'), `${readFileSync(join(dir, 'a.csv'), 'utf8')}NCN202108-0000003200,M365-E3,,,1,,,\n`);
-    const again = kaiyaku('cancel', 'a.csv');
+    const again = await kaiyaku('cancel', 'a.csv');
     expect(again.code, again.stderr).toBe(0);
     expect(csv(join(dir, 'a.result.csv')).map((r) => r['result'])).toEqual(['already_done', 'already_done', 'completed']);
-    expect(orders()).toHaveLength(3);
+    expect(await orders()).toHaveLength(3);
     // The same rows under another name, in another order, with a note changed: still done once.
     writeFileSync(join(dir, 'copy.csv'), `${HEADER}\nNCN202107-0000003109,prj-p1,,,,,,fixed note\nncn202105-0000003108,M365-BB,,,２,,,\n`);
-    expect(kaiyaku('cancel', 'copy.csv').code).toBe(0);
+    expect((await kaiyaku('cancel', 'copy.csv')).code).toBe(0);
     expect(csv(join(dir, 'copy.result.csv')).map((r) => r['result'])).toEqual(['already_done', 'already_done']);
-    expect(orders()).toHaveLength(3);
+    expect(await orders()).toHaveLength(3);
   });
 
-  it('a night file whose reports fail is left in the inbox (exit 1, not set aside); fixed and dropped back, it cancels nothing twice', () => {
+  it('a night file whose reports fail is left in the inbox (exit 1, not set aside); fixed and dropped back, it cancels nothing twice', async () => {
     drop('n.csv', `${HEADER}\nNCN202105-0000003108,M365-BB,,,2,,,\nNCN999999-0000000001,,,,,,,𠮷野家\n`);
-    const first = night('--report-encoding', 'cp932');
+    const first = await night('--report-encoding', 'cp932');
     expect(first.code, first.stderr).toBe(1);
     expect(existsSync(join(dir, 'inbox', 'n.csv'))).toBe(true);
     expect(existsSync(join(dir, 'inbox', 'archive', 'rejected', 'n.csv'))).toBe(false);
@@ -71,68 +71,68 @@ describe('what was done is known per row, whatever the file', () => {
     // Neither report is left half-written under its final name (nor a temporary file beside it).
     const archived = existsSync(join(dir, 'inbox', 'archive')) ? readdirSync(join(dir, 'inbox', 'archive')) : [];
     expect(archived.filter((f) => f.startsWith('n.'))).toEqual([]);
-    expect(orders()).toHaveLength(1);
+    expect(await orders()).toHaveLength(1);
     drop('n.csv', `${HEADER}\nNCN202105-0000003108,M365-BB,,,2,,,\nNCN999999-0000000001,,,,,,,吉野家\n`);
-    const second = night('--report-encoding', 'cp932');
+    const second = await night('--report-encoding', 'cp932');
     expect(second.code, second.stderr).toBe(1); // the unknown contract is still refused
     expect(summary().files[0]).toMatchObject({ file: 'n.csv', status: 'archived' });
-    expect(orders()).toHaveLength(1);
+    expect(await orders()).toHaveLength(1);
     const result = csv(join(dir, 'inbox', 'archive', 'n.result.csv'));
     expect(result.map((r) => r['result'])).toEqual(['already_done', 'refused']);
   });
 
-  it('a request id reused by a later file for another contract is a conflict, and names the order that holds it', () => {
+  it('a request id reused by a later file for another contract is a conflict, and names the order that holds it', async () => {
     writeFileSync(join(dir, 'nov.csv'), `${HEADER}\nNCN202107-0000003109,PRJ-P1,,,,,REQ-0001,\n`);
-    expect(kaiyaku('cancel', 'nov.csv').code).toBe(0);
-    const [held] = orders();
+    expect((await kaiyaku('cancel', 'nov.csv')).code).toBe(0);
+    const [held] = await orders();
     writeFileSync(join(dir, 'dec.csv'), `${HEADER}\nNCN202105-0000003108,M365-BB,,,1,,REQ-0001,\n`);
-    const r = kaiyaku('cancel', 'dec.csv');
+    const r = await kaiyaku('cancel', 'dec.csv');
     expect(r.code).toBe(1);
     const [row] = csv(join(dir, 'dec.result.csv'));
     expect(row).toMatchObject({ contract_no: 'NCN202105-0000003108', result: 'refused', error_code: 'REQUEST_ID_REUSED', order_no: '' });
     expect(row!['error_message']).toContain(held!['order_no']!);
-    expect(orders()).toHaveLength(1);
+    expect(await orders()).toHaveLength(1);
     // The same row with the same id again is simply done already.
-    expect(kaiyaku('cancel', 'nov.csv').code).toBe(0);
+    expect((await kaiyaku('cancel', 'nov.csv')).code).toBe(0);
     writeFileSync(join(dir, 'nov-again.csv'), `${HEADER}\nNCN202107-0000003109,PRJ-P1,,,,,REQ-0001,resent\n`);
-    expect(kaiyaku('cancel', 'nov-again.csv').code).toBe(0);
+    expect((await kaiyaku('cancel', 'nov-again.csv')).code).toBe(0);
     expect(csv(join(dir, 'nov-again.result.csv'))[0]).toMatchObject({ result: 'already_done', order_no: held!['order_no'] });
   });
 
-  it('two columns that mean one field stop the file, naming both, before anything changes', () => {
+  it('two columns that mean one field stop the file, naming both, before anything changes', async () => {
     writeFileSync(join(dir, 'dup.csv'), '契約番号,商品コード,解約数,解約数量\nNCN202108-0000003200,M365-E3,,2\n');
-    const r = kaiyaku('cancel', 'dup.csv');
+    const r = await kaiyaku('cancel', 'dup.csv');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"解約数" (column 3) and "解約数量" (column 4)');
-    expect(orders()).toHaveLength(0);
+    expect(await orders()).toHaveLength(0);
   });
 });
 
 describe('the inbox takes what operators drop into it', () => {
-  it('a fixed error file dropped back into the inbox is run', () => {
+  it('a fixed error file dropped back into the inbox is run', async () => {
     drop('x.csv', `${HEADER}\nNCN202105-0000003108,M365-BB,,,999,,,\nNCN202107-0000003109,PRJ-P1,,,,,,\n`);
-    expect(night().code).toBe(1);
+    expect((await night()).code).toBe(1);
     const errors = readFileSync(join(dir, 'inbox', 'archive', 'x.errors.csv'), 'utf8');
     expect(errors).toContain('QUANTITY_EXCEEDS_REMAINING');
     drop('x.errors.csv', errors.replace(',999,', ',1,'));
-    const r = night();
+    const r = await night();
     expect(r.code, r.stderr).toBe(0);
     expect(summary().files.map((f) => [f.file, f.status])).toEqual([['x.errors.csv', 'archived']]);
-    expect(orders()).toHaveLength(2);
+    expect(await orders()).toHaveLength(2);
   });
 
-  it('--reports cannot be the inbox itself', () => {
+  it('--reports cannot be the inbox itself', async () => {
     drop('x.csv', `${HEADER}\nNCN202107-0000003109,PRJ-P1,,,,,,\n`);
-    const r = kaiyaku('cancel', '--inbox', 'inbox', '--reports', 'inbox');
+    const r = await kaiyaku('cancel', '--inbox', 'inbox', '--reports', 'inbox');
     expect(r.code).toBe(2);
-    expect(orders()).toHaveLength(0);
+    expect(await orders()).toHaveLength(0);
   });
 });
 
 describe('the error file lines up with its header', () => {
-  it('a row with too few or too many cells keeps its code under error_code, and the result names its contract', () => {
+  it('a row with too few or too many cells keeps its code under error_code, and the result names its contract', async () => {
     writeFileSync(join(dir, 'ragged.csv'), `${HEADER}\nNCN202105-0000003108,M365-BB,1\nNCN202107-0000003109,PRJ-P1,,,,,,,x,y\n`);
-    expect(kaiyaku('cancel', 'ragged.csv').code).toBe(1);
+    expect((await kaiyaku('cancel', 'ragged.csv')).code).toBe(1);
     const result = csv(join(dir, 'ragged.result.csv'));
     expect(result.map((r) => [r['contract_no'], r['error_code']])).toEqual([
       ['NCN202105-0000003108', 'MALFORMED_ROW'],
@@ -155,7 +155,7 @@ describe('the error file lines up with its header', () => {
  */
 
 describe('a file that cannot be moved out of the inbox', () => {
-  it.skipIf(!asNobody.ok)(`does not stop the night: later files run, the summary is written, the file stays for the next night ${asNobody.why}`, () => {
+  it.skipIf(!asNobody.ok)(`does not stop the night: later files run, the summary is written, the file stays for the next night ${asNobody.why}`, async () => {
     chmodSync(dir, 0o777);
     mkdirSync(join(dir, 'inbox'));
     chmodSync(join(dir, 'inbox'), 0o1777);
@@ -164,24 +164,18 @@ describe('a file that cannot be moved out of the inbox', () => {
     chownSync(join(dir, 'inbox', 'b.csv'), NOBODY, NOBODY);
     for (const name of readdirSync(dir)) if (name !== 'inbox') chownSync(join(dir, name), NOBODY, NOBODY);
     const nightAsNobody = () =>
-      spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', '--lang', 'en'], {
-        cwd: dir,
-        uid: NOBODY,
-        gid: NOBODY,
-        encoding: 'utf8',
-        env: { ...process.env, KAIYAKU_DB: undefined },
-      });
-    const first = nightAsNobody();
-    expect(first.status, first.stderr).toBe(1);
+      runCli(['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', '--lang', 'en'], { cwd: dir, uid: NOBODY, gid: NOBODY });
+    const first = await nightAsNobody();
+    expect(first.code, first.stderr).toBe(1);
     expect(summary().files.map((f) => [f.file, f.status])).toEqual([
       ['a.csv', 'left_for_later'],
       ['b.csv', 'archived'],
     ]);
     expect(summary().files[0]!.reason).toContain('could not be moved');
-    expect(orders()).toHaveLength(2);
-    const second = nightAsNobody();
-    expect(second.status, second.stderr).toBe(1);
-    expect(orders()).toHaveLength(2);
+    expect(await orders()).toHaveLength(2);
+    const second = await nightAsNobody();
+    expect(second.code, second.stderr).toBe(1);
+    expect(await orders()).toHaveLength(2);
     const again = summary().files[0] as unknown as { resultPath: string; status: string };
     expect(again.status).toBe('left_for_later');
     expect(csv(again.resultPath)[0]).toMatchObject({ result: 'already_done' });

@@ -5,7 +5,7 @@
  * and pipes are read once, their reports going only to --reports. Every refusal is exit 2
  * with the folder byte-identical.
  */
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   cpSync,
@@ -26,8 +26,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { BIN } from '../support/cli.js';
-import { FIXTURES, runIn, snapshot, startSupplier } from '../support/sandbox.js';
+import { eachLimited, runCli, type CliOptions } from '../support/cli.js';
+import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
+import { withFixtureStore } from '../support/setup.js';
+import { serveSupplier, type Served } from '../support/supplierServe.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
 const ROW = 'NCN202105-0000003108,M365-BB,,,1,,,';
@@ -38,8 +40,7 @@ let dir: string;
 
 beforeAll(() => {
   template = mkdtempSync(join(tmpdir(), 'kaiyaku-outputs-'));
-  cpSync(join(FIXTURES, 'contracts.csv'), join(template, 'contracts.csv'));
-  expect(runIn(template, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
+  withFixtureStore(template);
   writeFileSync(join(template, 'nov.csv'), `${HEADER}\n${ROW}\n`);
   mkdirSync(join(template, 'inbox'));
   writeFileSync(join(template, 'inbox', 'night.csv'), `${HEADER}\n${ROW}\n`);
@@ -55,15 +56,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const kaiyaku = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => runIn(dir, [...args, '--lang', 'en'], env);
 
-/** Exit 2, the message matching, no stack trace, and every file of the folder as it was. */
-function expectRefused(args: readonly string[], named: RegExp, env: NodeJS.ProcessEnv = {}): string {
+type Refusal = [args: readonly string[], named: RegExp, env?: NodeJS.ProcessEnv];
+
+/**
+ * Each: exit 2, the message matching, no stack trace; and every file of the folder as it
+ * was before them. The refusals run side by side in the folder: none may change it, so the
+ * folder after all of them equals the folder before.
+ */
+async function expectRefused(...cases: Refusal[]): Promise<void> {
   const before = snapshot(dir);
-  const r = kaiyaku(args, env);
-  expect(r.code, `kaiyaku ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(2);
-  expect(r.stderr).toMatch(named);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
+  await eachLimited(cases, async ([args, named, env]) => {
+    const r = await kaiyaku(args, env);
+    expect(r.code, `kaiyaku ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(2);
+    expect(r.stderr).toMatch(named);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
   expect(snapshot(dir)).toEqual(before);
-  return r.stderr;
 }
 
 describe('only contracts import, migrate and demo make a store', () => {
@@ -80,35 +88,42 @@ describe('only contracts import, migrate and demo make a store', () => {
     ['contracts', 'list'],
   ];
 
-  it('a mistyped --db (or KAIYAKU_DB) is refused by every other command, naming both and how to make one, and creates nothing', () => {
-    for (const args of commands) {
-      expectRefused([...args, '--db', 'typo.db'], NO_STORE);
-      expectRefused(args, NO_STORE, { KAIYAKU_DB: 'typo.db' });
-    }
+  it('a mistyped --db (or KAIYAKU_DB) is refused by every other command, naming both and how to make one, and creates nothing', async () => {
+    await expectRefused(
+      ...commands.flatMap((args): Refusal[] => [
+        [[...args, '--db', 'typo.db'], NO_STORE],
+        [args, NO_STORE, { KAIYAKU_DB: 'typo.db' }],
+      ]),
+    );
     expect(existsSync(join(dir, 'typo.db'))).toBe(false);
     expect(readdirSync(join(dir, 'inbox'))).toEqual(['night.csv']);
   });
 
-  it("a file that is not a kaiyaku store (an empty one, another program's) is refused and left as it was", () => {
+  it("a file that is not a kaiyaku store (an empty one, another program's) is refused and left as it was", async () => {
     writeFileSync(join(dir, 'empty.db'), '');
     writeFileSync(join(dir, 'notes.db'), 'not a database at all\n');
-    for (const db of ['empty.db', 'notes.db']) {
-      for (const args of [
-        ['cancel', 'nov.csv', '--supplier', 'sim'],
-        ['orders', 'resume', '--supplier', 'sim'],
-        ['serials', 'export', '--mark-notified'],
-      ]) {
-        expectRefused([...args, '--db', db], new RegExp(`${db} is not a kaiyaku database[\\s\\S]*--db or KAIYAKU_DB`));
-      }
-    }
+    await expectRefused(
+      ...['empty.db', 'notes.db'].flatMap((db) =>
+        [
+          ['cancel', 'nov.csv', '--supplier', 'sim'],
+          ['orders', 'resume', '--supplier', 'sim'],
+          ['serials', 'export', '--mark-notified'],
+        ].map((args): Refusal => [[...args, '--db', db], new RegExp(`${db} is not a kaiyaku database[\\s\\S]*--db or KAIYAKU_DB`)]),
+      ),
+    );
     expect(readFileSync(join(dir, 'empty.db'), 'utf8')).toBe('');
   });
 
-  it('contracts import, migrate and demo still make one', () => {
-    expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', 'new1.db']).code).toBe(0);
-    expect(kaiyaku(['migrate', '--db', 'new2.db']).code).toBe(0);
-    expect(kaiyaku(['demo', '--dir', 'demo']).code).toBe(0);
-    for (const db of ['new1.db', 'new2.db', join('demo', 'kaiyaku.db')]) expect(kaiyaku(['orders', 'list', '--db', db]).code).toBe(0);
+  it('contracts import, migrate and demo still make one', async () => {
+    const made = await Promise.all([
+      kaiyaku(['contracts', 'import', 'contracts.csv', '--db', 'new1.db']),
+      kaiyaku(['migrate', '--db', 'new2.db']),
+      kaiyaku(['demo', '--dir', 'demo']),
+    ]);
+    for (const r of made) expect(r.code, r.stderr).toBe(0);
+    for (const r of await Promise.all(['new1.db', 'new2.db', join('demo', 'kaiyaku.db')].map((db) => kaiyaku(['orders', 'list', '--db', db])))) {
+      expect(r.code, r.stderr).toBe(0);
+    }
   });
 
   it.skipIf(!PG_URL)("PostgreSQL: a database without kaiyaku's tables is refused by the night and by resume, and nothing is created in it", async () => {
@@ -117,13 +132,15 @@ describe('only contracts import, migrate and demo make a store', () => {
       const tables = async () =>
         (await schema.admin.raw('select count(*)::int as n from information_schema.tables where table_schema = ?', [schema.name])).rows[0].n as number;
       const notStore = /is not a kaiyaku database[\s\S]*--db or KAIYAKU_DB/;
-      expectRefused(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url], notStore);
-      expectRefused(['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--db', schema.url], notStore);
-      expectRefused(['orders', 'resume', '--supplier', 'sim', '--db', schema.url], notStore);
-      expectRefused(['serials', 'export', '--mark-notified', '--db', schema.url], notStore);
+      await expectRefused(
+        [['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url], notStore],
+        [['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--db', schema.url], notStore],
+        [['orders', 'resume', '--supplier', 'sim', '--db', schema.url], notStore],
+        [['serials', 'export', '--mark-notified', '--db', schema.url], notStore],
+      );
       expect(await tables()).toBe(0);
-      expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', schema.url]).code).toBe(0);
-      const r = kaiyaku(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url]);
+      expect((await kaiyaku(['contracts', 'import', 'contracts.csv', '--db', schema.url])).code).toBe(0);
+      const r = await kaiyaku(['cancel', 'nov.csv', '--supplier', 'sim', '--db', schema.url]);
       expect(r.code, r.stderr).toBe(0);
     } finally {
       await schema.drop();
@@ -132,44 +149,48 @@ describe('only contracts import, migrate and demo make a store', () => {
 });
 
 describe('no output lands on the store, on an input, or in the inbox', () => {
-  it('--out and --summary-json cannot replace the store or its -wal/-shm/-journal, however the path is written', () => {
+  it('--out and --summary-json cannot replace the store or its -wal/-shm/-journal, however the path is written', async () => {
     symlinkSync('kaiyaku.db', join(dir, 'link.db'));
     linkSync(join(dir, 'kaiyaku.db'), join(dir, 'hard.db'));
     mkdirSync(join(dir, 'sub'));
     const paths = ['kaiyaku.db', './kaiyaku.db', 'sub/../kaiyaku.db', 'link.db', 'hard.db', 'kaiyaku.db-wal', 'kaiyaku.db-shm', 'kaiyaku.db-journal'];
-    for (const out of paths) {
-      expectRefused(['orders', 'list', '--out', out], new RegExp(`--out ${out.replace(/[.]/g, '\\.')} is (the database|a file of the database)`));
-      expectRefused(['contracts', 'list', '--out', out, '--db', './kaiyaku.db'], /--out .* is (the database|a file of the database)/);
-      expectRefused(['serials', 'export', '--mark-notified', '--out', out], /--out .* is (the database|a file of the database)/);
-      expectRefused(
-        ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--summary-json', out],
-        /--summary-json .* is (the database|a file of the database)/,
-      );
-    }
+    await expectRefused(
+      ...paths.flatMap((out): Refusal[] => [
+        [['orders', 'list', '--out', out], new RegExp(`--out ${out.replace(/[.]/g, '\\.')} is (the database|a file of the database)`)],
+        [['contracts', 'list', '--out', out, '--db', './kaiyaku.db'], /--out .* is (the database|a file of the database)/],
+        [['serials', 'export', '--mark-notified', '--out', out], /--out .* is (the database|a file of the database)/],
+        [
+          ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0', '--summary-json', out],
+          /--summary-json .* is (the database|a file of the database)/,
+        ],
+      ]),
+    );
     // The store still answers: nothing was written over it.
-    expect(kaiyaku(['orders', 'list']).code).toBe(0);
+    expect((await kaiyaku(['orders', 'list'])).code).toBe(0);
   });
 
-  it('the archive cannot be the inbox (the inbox would double every night), nor can --reports or --summary-json be in it', () => {
+  it('the archive cannot be the inbox (the inbox would double every night), nor can --reports or --summary-json be in it', async () => {
     symlinkSync('inbox', join(dir, 'inbox-link'));
     const night = ['cancel', '--inbox', 'inbox', '--supplier', 'sim', '--settle-seconds', '0'];
-    for (const archive of ['inbox', './inbox/', 'inbox-link']) expectRefused([...night, '--archive', archive], /--archive .* is the inbox/);
     // The rejected files go to <archive>/rejected: that cannot be the inbox either.
     mkdirSync(join(dir, 'up', 'rejected'), { recursive: true });
-    expectRefused(['cancel', '--inbox', 'up/rejected', '--supplier', 'sim', '--archive', 'up'], /--archive up\/rejected is the inbox/);
-    expectRefused([...night, '--reports', 'inbox-link'], /--reports cannot be the inbox/);
-    expectRefused([...night, '--summary-json', 'inbox/night.json'], /--summary-json inbox\/night\.json is inside the inbox/);
-    expectRefused([...night, '--summary-json', 'inbox-link/night.csv'], /--summary-json inbox-link\/night\.csv is inside the inbox/);
+    await expectRefused(
+      ...['inbox', './inbox/', 'inbox-link'].map((archive): Refusal => [[...night, '--archive', archive], /--archive .* is the inbox/]),
+      [['cancel', '--inbox', 'up/rejected', '--supplier', 'sim', '--archive', 'up'], /--archive up\/rejected is the inbox/],
+      [[...night, '--reports', 'inbox-link'], /--reports cannot be the inbox/],
+      [[...night, '--summary-json', 'inbox/night.json'], /--summary-json inbox\/night\.json is inside the inbox/],
+      [[...night, '--summary-json', 'inbox-link/night.csv'], /--summary-json inbox-link\/night\.csv is inside the inbox/],
+    );
     // Beside it is fine, and the night runs.
-    const r = kaiyaku([...night, '--archive', 'archive', '--summary-json', 'night.json']);
+    const r = await kaiyaku([...night, '--archive', 'archive', '--summary-json', 'night.json']);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(join(dir, 'inbox'))).toEqual([]);
     expect(readdirSync(join(dir, 'archive'))).toContain('night.csv');
   });
 
-  it('a report cannot replace the store or another input of the same command', () => {
+  it('a report cannot replace the store or another input of the same command', async () => {
     cpSync(join(dir, 'kaiyaku.db'), join(dir, 'nov.result.csv'));
-    expectRefused(['cancel', 'nov.csv', '--supplier', 'sim', '--db', 'nov.result.csv'], /the report of nov\.csv nov\.result\.csv is the database/);
+    await expectRefused([['cancel', 'nov.csv', '--supplier', 'sim', '--db', 'nov.result.csv'], /the report of nov\.csv nov\.result\.csv is the database/]);
     rmSync(join(dir, 'nov.result.csv'));
     // b.result.csv named through a link to this folder is b.csv's own report: it would be written over before it is read.
     writeFileSync(join(dir, 'b.csv'), `${HEADER}\n${ROW}\n`);
@@ -177,10 +198,10 @@ describe('no output lands on the store, on an input, or in the inbox', () => {
     const here = `${dir}-link`;
     symlinkSync(dir, here);
     try {
-      expectRefused(
+      await expectRefused([
         ['cancel', 'b.csv', join(here, 'b.result.csv'), '--supplier', 'sim', '--dry-run'],
         /the report of b\.csv b\.result\.csv is the input file .*-link\/b\.result\.csv/,
-      );
+      ]);
     } finally {
       rmSync(here);
     }
@@ -188,24 +209,16 @@ describe('no output lands on the store, on an input, or in the inbox', () => {
 });
 
 describe('standard input and pipes are read once, and their reports go to --reports only', () => {
-  let supplier: Awaited<ReturnType<typeof startSupplier>>;
+  let supplier: Served;
   beforeAll(async () => {
-    supplier = await startSupplier(template);
+    supplier = await serveSupplier(template);
   });
   afterAll(() => supplier.stop());
 
   /** The CLI with its standard input from `stdin` (bytes through a pipe, or an open file descriptor); killed if it waits on a pipe for ever. */
   function withStdin(args: readonly string[], stdin: { input: string } | { fd: number }) {
-    const stdio: StdioOptions = 'fd' in stdin ? [stdin.fd, 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
-    const r = spawnSync(process.execPath, [BIN, ...args, '--lang', 'en'], {
-      cwd: dir,
-      env: { ...process.env, KAIYAKU_DB: undefined },
-      encoding: 'utf8',
-      stdio,
-      timeout: 30_000,
-      ...('input' in stdin ? { input: stdin.input } : {}),
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    const options: CliOptions = 'fd' in stdin ? { stdin: stdin.fd } : { input: stdin.input };
+    return runCli([...args, '--lang', 'en'], { ...options, cwd: dir, timeoutMs: 60_000 });
   }
   const results = (file: string) =>
     readFileSync(join(dir, file), 'utf8')
@@ -215,18 +228,20 @@ describe('standard input and pipes are read once, and their reports go to --repo
 
   it('piped into `cancel -`, every row is read and run (it was reported empty), reports out/stdin.result.csv', async () => {
     mkdirSync(join(dir, 'out'));
-    const calls = await supplier.calls();
-    const r = withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], { input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n` });
+    const calls = (await supplier.stats()).total;
+    const r = await withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], { input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n` });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^stdin: 1 rows — completed 1/);
     expect(results('out/stdin.result.csv')).toEqual(['completed']);
-    expect(await supplier.calls()).toBeGreaterThan(calls);
+    expect((await supplier.stats()).total).toBeGreaterThan(calls);
     // The same bytes again are the same request: nothing is sent twice.
-    const again = withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], { input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n` });
+    const again = await withStdin(['cancel', '-', '--reports', 'out', '--supplier', supplier.url], {
+      input: `${HEADER}\nNCN202108-0000003200,M365-E3,,,2,,,\n`,
+    });
     expect(again.code, again.stderr).toBe(0);
     expect(results('out/stdin.result.csv')).toEqual(['already_done']);
     // contracts import reads standard input too.
-    const imported = withStdin(['contracts', 'import', '-', '--dry-run'], { input: readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8') });
+    const imported = await withStdin(['contracts', 'import', '-', '--dry-run'], { input: readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8') });
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/^stdin: 10 rows/);
   });
@@ -237,7 +252,7 @@ describe('standard input and pipes are read once, and their reports go to --repo
       for (const name of ['-', '/dev/stdin']) {
         const before = snapshot(dir);
         for (const stdin of [{ fd }, { input: `${HEADER}\n${ROW}\n` }]) {
-          const r = withStdin(['cancel', name, '--supplier', supplier.url], stdin);
+          const r = await withStdin(['cancel', name, '--supplier', supplier.url], stdin);
           expect(r.code, r.stderr).toBe(2);
           expect(r.stderr).toContain(`${name} is standard input: there is no folder beside it`);
           expect(r.stderr).toMatch(/give --reports DIR/);
@@ -253,7 +268,7 @@ describe('standard input and pipes are read once, and their reports go to --repo
     mkdirSync(join(dir, 'out'));
     const fd2 = openSync(join(dir, 'nov.csv'), 'r');
     try {
-      const r = withStdin(['cancel', '/dev/stdin', '--reports', 'out', '--supplier', supplier.url], { fd: fd2 });
+      const r = await withStdin(['cancel', '/dev/stdin', '--reports', 'out', '--supplier', supplier.url], { fd: fd2 });
       expect(r.code, r.stderr).toBe(0);
       expect(results('out/stdin.result.csv')).toEqual(['completed']);
     } finally {
@@ -261,21 +276,21 @@ describe('standard input and pipes are read once, and their reports go to --repo
     }
   });
 
-  it('a named pipe is read once, its reports named after it in --reports; without --reports it is refused before it is read', () => {
+  it('a named pipe is read once, its reports named after it in --reports; without --reports it is refused before it is read', async () => {
     const fifo = join(dir, 'feed.csv');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const orders = () => kaiyaku(['orders', 'list', '--encoding', 'utf8']).stdout;
-    const before = orders();
-    const refused = withStdin(['cancel', 'feed.csv', '--supplier', supplier.url], { input: '' });
+    const orders = async () => (await kaiyaku(['orders', 'list', '--encoding', 'utf8'])).stdout;
+    const before = await orders();
+    const refused = await withStdin(['cancel', 'feed.csv', '--supplier', supplier.url], { input: '' });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/feed\.csv is not a regular file \(a pipe, a device or a file descriptor\)[\s\S]*--reports/);
-    expect(orders()).toBe(before);
+    expect(await orders()).toBe(before);
     expect(readdirSync(dir).filter((f) => f.startsWith('feed'))).toEqual(['feed.csv']);
     mkdirSync(join(dir, 'out'));
     // The writer blocks until the command opens the pipe: it is read while the command runs.
     const writer = spawn('sh', ['-c', `printf '%s\\n%s\\n' '${HEADER}' 'NCN202107-0000003109,PRJ-P1,,,,,,' > feed.csv`], { cwd: dir });
     try {
-      const r = withStdin(['cancel', 'feed.csv', '--reports', 'out', '--supplier', supplier.url], { input: '' });
+      const r = await withStdin(['cancel', 'feed.csv', '--reports', 'out', '--supplier', supplier.url], { input: '' });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^feed\.csv: 1 rows — completed 1/);
       expect(results('out/feed.result.csv')).toEqual(['completed']);
@@ -287,29 +302,22 @@ describe('standard input and pipes are read once, and their reports go to --repo
 
 describe('a full disk is named (DISK_FULL, both languages), with no stack trace and a truthful exit code', () => {
   /** The CLI with its standard output on `stdoutPath` (/dev/full). */
-  function toStdout(stdoutPath: string, args: readonly string[]) {
+  async function toStdout(stdoutPath: string, args: readonly string[]) {
     const fd = openSync(stdoutPath, 'w');
     try {
-      const r = spawnSync(process.execPath, [BIN, ...args], {
-        cwd: dir,
-        env: { ...process.env, KAIYAKU_DB: undefined },
-        encoding: 'utf8',
-        stdio: ['ignore', fd, 'pipe'],
-        timeout: 60_000,
-      });
-      return { code: r.status, stderr: r.stderr };
+      return await runCli(args, { cwd: dir, stdout: fd, timeoutMs: 60_000 });
     } finally {
       closeSync(fd);
     }
   }
-  const unnotified = () => kaiyaku(['serials', 'export', '--unnotified', '--encoding', 'utf8']).stdout.trim().split('\n').length - 1;
+  const unnotified = async () => (await kaiyaku(['serials', 'export', '--unnotified', '--encoding', 'utf8'])).stdout.trim().split('\n').length - 1;
 
-  it('serials export > /dev/full: exit 2, the disk named, nothing marked notified; a summary lost is exit 1; --out /dev/full is refused', () => {
+  it('serials export > /dev/full: exit 2, the disk named, nothing marked notified; a summary lost is exit 1; --out /dev/full is refused', async () => {
     writeFileSync(join(dir, 'serial.csv'), `${HEADER}\nNCN202110-0000003402,,,SN-ESET-0002,,,,\n`);
-    expect(kaiyaku(['cancel', 'serial.csv', '--supplier', 'sim']).code).toBe(0);
-    expect(unnotified()).toBe(1);
+    expect((await kaiyaku(['cancel', 'serial.csv', '--supplier', 'sim'])).code).toBe(0);
+    expect(await unnotified()).toBe(1);
     for (const lang of ['en', 'ja']) {
-      const r = toStdout('/dev/full', ['serials', 'export', '--unnotified', '--mark-notified', '--lang', lang]);
+      const r = await toStdout('/dev/full', ['serials', 'export', '--unnotified', '--mark-notified', '--lang', lang]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(
         lang === 'en'
@@ -318,40 +326,40 @@ describe('a full disk is named (DISK_FULL, both languages), with no stack trace 
       );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(unnotified()).toBe(1);
-    const json = toStdout('/dev/full', ['orders', 'list', '--log-format', 'json']);
+    expect(await unnotified()).toBe(1);
+    const json = await toStdout('/dev/full', ['orders', 'list', '--log-format', 'json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stderr.trim())).toMatchObject({ kind: 'error', name: 'disk.full' });
     // The rows were run; only the summary on stdout was lost: said, and not exit 0.
-    const cancel = toStdout('/dev/full', ['cancel', 'nov.csv', '--supplier', 'sim', '--lang', 'en']);
+    const cancel = await toStdout('/dev/full', ['cancel', 'nov.csv', '--supplier', 'sim', '--lang', 'en']);
     expect(cancel.code, cancel.stderr).toBe(1);
     expect(cancel.stderr).toMatch(/cannot write standard output: the disk is full \(ENOSPC\)/);
     expect(readFileSync(join(dir, 'nov.result.csv'), 'utf8')).toMatch(/完了|completed/);
     // Written whole and renamed over, /dev/full itself would be replaced.
-    expectRefused(['orders', 'list', '--out', '/dev/full'], /--out \/dev\/full: this is not a regular file/);
+    await expectRefused([['orders', 'list', '--out', '/dev/full'], /--out \/dev\/full: this is not a regular file/]);
   });
 
-  it('SQLITE_FULL in the middle of a cancel: exit 1, the disk named; with space freed, the same command finishes the work once', (ctx) => {
+  it('SQLITE_FULL in the middle of a cancel: exit 1, the disk named; with space freed, the same command finishes the work once', async (ctx) => {
     const small = join(dir, 'small');
     mkdirSync(small);
     // A real full file system: a 2 MB tmpfs (root may mount one here; elsewhere the case is skipped).
     if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]).status !== 0) return ctx.skip();
     try {
       const db = join('small', 'k.db');
-      expect(kaiyaku(['contracts', 'import', 'contracts.csv', '--db', db]).code).toBe(0);
+      expect((await kaiyaku(['contracts', 'import', 'contracts.csv', '--db', db])).code).toBe(0);
       cpSync(join(FIXTURES, 'cancel-sample.csv'), join(dir, 'sample.csv'));
       const { bavail, bsize } = statfsSync(small);
       // Room for SQLite's -shm file and a little more: the run's first writes fill it.
       expect(spawnSync('fallocate', ['-l', String(bavail * bsize - 40 * 1024), join(small, 'filler')]).status).toBe(0);
-      const full = kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
+      const full = await kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
       expect(full.code, full.stderr).toBe(1);
       expect(full.stderr).toMatch(/the disk is full \(SQLITE_FULL\)\. Free some space and run the same command again/);
       expect(full.stderr).not.toMatch(/unexpected|\n\s+at /);
       rmSync(join(small, 'filler'));
-      const again = kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
+      const again = await kaiyaku(['cancel', 'sample.csv', '--db', db, '--supplier', 'sim']);
       expect(again.code, again.stderr).toBe(1);
       expect(again.stdout).toMatch(/5 rows — completed 4, refused 1/);
-      const orders = kaiyaku(['orders', 'list', '--db', db, '--encoding', 'utf8']).stdout.trim().split('\n').slice(1);
+      const orders = (await kaiyaku(['orders', 'list', '--db', db, '--encoding', 'utf8'])).stdout.trim().split('\n').slice(1);
       expect(orders).toHaveLength(3);
       expect(orders.every((o) => o.includes(',completed,'))).toBe(true);
     } finally {

@@ -16,16 +16,16 @@ describe('parse failures in words the user reads', () => {
     [['cancel', 'a.csv', '--dryRn'], '不明なオプション --dryRn（--dry-run のことですか?）'],
     [['cancel', 'a.csv', '--sim-seed', '1.5'], '--sim-seed は整数で指定してください（指定値: 1.5）'],
     [['cancel', 'a.csv', '--concurrency', '0'], '--concurrency は 1 以上 1000 以下の整数で指定してください'],
-  ])('kaiyaku %j', (args, expected) => {
-    const r = runCli(args);
+  ])('kaiyaku %j', async (args, expected) => {
+    const r = await runCli(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(expected);
     // yargs' own English never reaches a Japanese message.
     expect(r.stderr).not.toMatch(/[Uu]nknown|argument|option|must be|did you mean/);
   });
 
-  it('says the same in English under --lang en', () => {
-    const r = runCli(['orders', 'acept', 'NOD202611-0000000001', '--db', 'k.db', '--lang', 'en']);
+  it('says the same in English under --lang en', async () => {
+    const r = await runCli(['orders', 'acept', 'NOD202611-0000000001', '--db', 'k.db', '--lang', 'en']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "acept" (did you mean "accept"?)');
     expect(r.stderr).not.toContain('--db');

@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jstDate } from '../../src/domain/dates.js';
 import { openStore } from '../../src/store/connect.js';
-import { getJson, serveSupplier, type Served, type SimStatsBody } from '../crash/helpers.js';
+import { getJson, serveSupplier, type Served, type SimStatsBody } from '../support/supplierServe.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
 import { knexOf } from '../../src/store/store.js';
@@ -54,9 +54,9 @@ async function setUp(backend: Backend) {
   const { db, drop } = await backend.make();
   cleanups.push(drop);
   writeFileSync(join(dir, 'contracts.csv'), `${readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8')}${SPLIT_LINES}`);
-  const cli = (...args: string[]) => runIn(dir, [...args, '--db', db], {}, 120_000);
-  expect(cli('contracts', 'import', 'contracts.csv', '--quiet').code).toBe(0);
-  const supplier: Served = await serveSupplier(db, dir);
+  const cli = (...args: string[]) => runIn(dir, [...args, '--db', db], {}, { timeoutMs: 120_000 });
+  expect((await cli('contracts', 'import', 'contracts.csv', '--quiet')).code).toBe(0);
+  const supplier: Served = await serveSupplier(dir, ['--db', db]);
   cleanups.push(() => supplier.stop());
   const stats = () => getJson<SimStatsBody>(`${supplier.url}/_sim/stats`);
   const file = (name: string, ...rows: string[]) => writeFileSync(join(dir, name), `${HEADER}\n${rows.map((r) => `${r}\n`).join('')}`);
@@ -65,7 +65,8 @@ async function setUp(backend: Backend) {
     cli('cancel', name, '--supplier', supplier.url, ...(extra.includes('--lang') ? [] : ['--lang', 'en']), ...extra);
   const result = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.result.csv')));
   const errors = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.errors.csv')));
-  const orders = () => parse(cli('orders', 'list', '--lang', 'en', '--encoding', 'utf8').stdout, { columns: true, skip_empty_lines: true }) as Row[];
+  const orders = async () =>
+    parse((await cli('orders', 'list', '--lang', 'en', '--encoding', 'utf8')).stdout, { columns: true, skip_empty_lines: true }) as Row[];
   /** The store's quantity of a contract line, by subscription id. */
   const seats = async (subscriptionId: string) => {
     const store = await openStore(db.startsWith('postgres') ? db : join(dir, db), { access: 'read' });
@@ -98,42 +99,42 @@ describe.each(BACKENDS)('$name', (backend) => {
   it('11: the same row in another file weeks later is POSSIBLE_REPEAT (dry run too), naming the order and its date; --allow-repeat or a request id makes it a new request', async () => {
     const t = await setUp(backend);
     t.file('jan.csv', 'NCN202108-0000003200,M365-E3,,,1,,,');
-    expect(t.cancel('jan.csv').code).toBe(0);
-    const [january] = t.orders();
+    expect((await t.cancel('jan.csv')).code).toBe(0);
+    const [january] = await t.orders();
     expect((await t.stats()).subscriptions[E3]!.quantity).toBe(9);
     await t.age(40);
-    const januaryDate = t.orders()[0]!['applied_on']!;
+    const januaryDate = (await t.orders())[0]!['applied_on']!;
     const callsBefore = (await t.stats()).total;
 
     // The same bytes under another name: the file is not the same request weeks later.
     copyFileSync(join(t.dir, 'jan.csv'), join(t.dir, 'mar.csv'));
-    const dry = t.cancel('mar.csv', '--dry-run');
+    const dry = await t.cancel('mar.csv', '--dry-run');
     expect(dry.code, dry.stderr).toBe(1);
     expect(t.result('mar.csv').map((r) => [r['result'], r['error_code']])).toEqual([['refused', 'POSSIBLE_REPEAT']]);
-    const real = t.cancel('mar.csv');
+    const real = await t.cancel('mar.csv');
     expect(real.code, real.stderr).toBe(1);
     const [row] = t.result('mar.csv');
     expect(row).toMatchObject({ result: 'refused', error_code: 'POSSIBLE_REPEAT', order_no: '' });
     expect(row!['error_message']).toContain(`order ${january!['order_no']} of ${januaryDate} (jan.csv row 1)`);
     expect(row!['error_message']).toContain('--allow-repeat');
     expect(t.errors('mar.csv').map((r) => r['error_code'])).toEqual(['POSSIBLE_REPEAT']);
-    expect(t.cancel('mar.csv', '--lang', 'ja').code).toBe(1);
+    expect((await t.cancel('mar.csv', '--lang', 'ja')).code).toBe(1);
     const [ja] = csv(join(t.dir, 'mar.result.csv'));
     expect(ja!['エラーコード']).toBe('POSSIBLE_REPEAT');
     expect(ja!['エラー内容']).toContain(`${januaryDate} の注文 ${january!['order_no']}（jan.csv の 1 行目）`);
     expect(ja!['エラー内容']).not.toMatch(/\b(?!POSSIBLE_REPEAT|NOD|jan|csv|repeat|days|allow)[A-Za-z]{3,}/);
-    expect(t.orders()).toHaveLength(1);
+    expect(await t.orders()).toHaveLength(1);
     expect((await t.stats()).total).toBe(callsBefore);
     expect(await t.seats(E3)).toBe(9);
 
     // Asked for on purpose: --allow-repeat, or a request id.
-    const allowed = t.cancel('mar.csv', '--allow-repeat');
+    const allowed = await t.cancel('mar.csv', '--allow-repeat');
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(t.result('mar.csv').map((r) => r['result'])).toEqual(['completed']);
     t.file('apr.csv', 'NCN202108-0000003200,M365-E3,,,1,,REQ-APR,');
-    expect(t.cancel('apr.csv').code).toBe(0);
+    expect((await t.cancel('apr.csv')).code).toBe(0);
     expect(t.result('apr.csv').map((r) => r['result'])).toEqual(['completed']);
-    expect(t.orders()).toHaveLength(3);
+    expect(await t.orders()).toHaveLength(3);
     expect(await t.seats(E3)).toBe(7);
     expect((await t.stats()).subscriptions[E3]!.quantity).toBe(7);
   }, 180_000);
@@ -141,38 +142,38 @@ describe.each(BACKENDS)('$name', (backend) => {
   it('11: within --repeat-days the re-drops of a file stay already_done; another file that does not hold it is POSSIBLE_REPEAT; weeks later the file itself is, unless --repeat-days reaches back', async () => {
     const t = await setUp(backend);
     t.file('jan.csv', 'NCN202108-0000003200,M365-E3,,,1,,,', 'NCN202105-0000003108,M365-BB,,,2,,,first');
-    expect(t.cancel('jan.csv').code).toBe(0);
+    expect((await t.cancel('jan.csv')).code).toBe(0);
     // Re-saved by a spreadsheet under another name: BOM, CRLF, a note edited, rows in another order.
     writeFileSync(join(t.dir, 'jan (2).csv'), `\uFEFF${HEADER}\r\nncn202105-0000003108,m365-bb,,,２,,,edited\r\nNCN202108-0000003200,M365-E3,,,1,,,\r\n`);
-    expect(t.cancel('jan (2).csv').code).toBe(0);
+    expect((await t.cancel('jan (2).csv')).code).toBe(0);
     expect(t.result('jan (2).csv').map((r) => r['result'])).toEqual(['already_done', 'already_done']);
     // A file of its own that repeats one of jan.csv's rows and not the other: not a copy of jan.csv.
     t.file('feb.csv', 'NCN202108-0000003200,M365-E3,,,1,,,', 'NCN202108-0000003200,TEAMS-EE,,,1,,,');
-    expect(t.cancel('feb.csv').code).toBe(1);
+    expect((await t.cancel('feb.csv')).code).toBe(1);
     expect(t.result('feb.csv').map((r) => [r['result'], r['error_code']])).toEqual([
       ['refused', 'POSSIBLE_REPEAT'],
       ['refused', 'CONTRACT_GROUP_REFUSED'],
     ]);
-    expect(t.orders()).toHaveLength(2);
+    expect(await t.orders()).toHaveLength(2);
 
     await t.age(40);
     // jan.csv itself, appended to weeks later: its old rows are no longer known to be the same request.
     writeFileSync(join(t.dir, 'jan.csv'), `${readFileSync(join(t.dir, 'jan.csv'), 'utf8')}NCN202107-0000003109,PRJ-P1,,,,,,\n`);
-    expect(t.cancel('jan.csv').code).toBe(1);
+    expect((await t.cancel('jan.csv')).code).toBe(1);
     expect(t.result('jan.csv').map((r) => [r['result'], r['error_code']])).toEqual([
       ['refused', 'POSSIBLE_REPEAT'],
       ['refused', 'POSSIBLE_REPEAT'],
       ['completed', ''],
     ]);
-    expect(t.cancel('jan.csv', '--repeat-days', '60').code).toBe(0);
+    expect((await t.cancel('jan.csv', '--repeat-days', '60')).code).toBe(0);
     expect(t.result('jan.csv').map((r) => r['result'])).toEqual(['already_done', 'already_done', 'already_done']);
-    expect(t.orders()).toHaveLength(3);
+    expect(await t.orders()).toHaveLength(3);
     expect(await t.seats(E3)).toBe(9);
     expect(await t.seats(BB)).toBe(18);
     expect(await t.seats(TEAMS)).toBe(5);
 
     for (const bad of ['-1', '1.5', 'week']) {
-      const r = t.cancel('jan.csv', '--repeat-days', bad);
+      const r = await t.cancel('jan.csv', '--repeat-days', bad);
       expect(r.code, bad).toBe(2);
       expect(r.stderr, bad).toContain('--repeat-days');
     }
@@ -191,23 +192,23 @@ describe.each(BACKENDS)('$name', (backend) => {
     // Two rows: a file holding every row of a one-row file is no evidence of a copy (a coincidence as often).
     const rows = (note: string) => ['NCN202105-0000003108,M365-BB,,,1,,,' + note, 'NCN202108-0000003200,M365-E3,,,1,,,' + note];
     drop('jan.csv', ...rows(''));
-    expect(night().code).toBe(0);
+    expect((await night()).code).toBe(0);
     await t.age(10);
     drop('feb.csv', ...rows('february'));
-    expect(night().code).toBe(1);
+    expect((await night()).code).toBe(1);
     expect(archived('feb.result.csv')).toEqual([
       ['refused', 'POSSIBLE_REPEAT'],
       ['refused', 'POSSIBLE_REPEAT'],
     ]);
     drop('feb-copy.csv', ...rows('february'));
-    expect(night('--repeat-days', '14').code).toBe(0);
+    expect((await night('--repeat-days', '14')).code).toBe(0);
     expect(archived('feb-copy.result.csv')).toEqual([
       ['already_done', ''],
       ['already_done', ''],
     ]);
     await t.age(10);
     drop('mar.csv', ...rows('march'));
-    expect(night('--allow-repeat').code).toBe(0);
+    expect((await night('--allow-repeat')).code).toBe(0);
     expect(archived('mar.result.csv')).toEqual([
       ['completed', ''],
       ['completed', ''],
@@ -218,11 +219,11 @@ describe.each(BACKENDS)('$name', (backend) => {
   it('a row like one whose order an operator withdrew is a new request: the withdrawn order did nothing', async () => {
     const t = await setUp(backend);
     t.file('jan.csv', 'NCN202108-0000003200,M365-E3,,,1,,,');
-    expect(t.cancel('jan.csv', '--until', 'requested').code).toBe(0);
-    const [order] = t.orders();
-    expect(t.cli('orders', 'withdraw', order!['order_no']!, '--lang', 'en').code).toBe(0);
+    expect((await t.cancel('jan.csv', '--until', 'requested')).code).toBe(0);
+    const [order] = await t.orders();
+    expect((await t.cli('orders', 'withdraw', order!['order_no']!, '--lang', 'en')).code).toBe(0);
     t.file('jan-again.csv', 'NCN202108-0000003200,M365-E3,,,1,,,again');
-    const again = t.cancel('jan-again.csv');
+    const again = await t.cancel('jan-again.csv');
     expect(again.code, again.stderr).toBe(0);
     expect(t.result('jan-again.csv').map((r) => r['result'])).toEqual(['completed']);
     expect(await t.seats(E3)).toBe(9);
@@ -240,7 +241,7 @@ describe.each(BACKENDS)('$name', (backend) => {
       'NCN202107-0000003109,,,,,,,whole contract',
       'NCN999999-0000000001,,,,,,,',
     );
-    const first = t.cancel('nov.csv');
+    const first = await t.cancel('nov.csv');
     expect(first.code, first.stderr).toBe(1);
     expect(t.result('nov.csv').map((r) => r['result'])).toEqual(['completed', 'completed', 'completed', 'completed', 'refused']);
     const made = t.result('nov.csv').map((r) => r['order_no']);
@@ -255,7 +256,7 @@ describe.each(BACKENDS)('$name', (backend) => {
       'NCN202107-0000003109,,,,,,,whole contract',
       'NCN202108-0000003200,TEAMS-EE,,,1,,,fixed',
     );
-    const fixed = t.cancel('nov.csv');
+    const fixed = await t.cancel('nov.csv');
     expect(fixed.code, fixed.stderr).toBe(0);
     const rows = t.result('nov.csv');
     expect(rows.map((r) => r['result'])).toEqual(['already_done', 'already_done', 'already_done', 'already_done', 'completed']);
@@ -268,28 +269,28 @@ describe.each(BACKENDS)('$name', (backend) => {
 
     // The same, renamed: a copy of the file with its blanks filled in is the same request too.
     copyFileSync(join(t.dir, 'nov.csv'), join(t.dir, 'nov-copy.csv'));
-    expect(t.cancel('nov-copy.csv').code).toBe(0);
+    expect((await t.cancel('nov-copy.csv')).code).toBe(0);
     expect(t.result('nov-copy.csv').map((r) => r['result'])).toEqual(Array(5).fill('already_done'));
-    expect(t.orders()).toHaveLength(5);
+    expect(await t.orders()).toHaveLength(5);
   }, 180_000);
 
   it('4: after an order is completed for what the supplier took, each row of a re-run or re-drop reports its own lines: the taken one is done, only the refused one is in the error file', async () => {
     const t = await setUp(backend);
     t.file('split.csv', `${SPLIT},O365-E1,,,1,,,`, `${SPLIT},O365-E3,,,1,,,`);
-    expect(t.cancel('split.csv').code).toBe(1);
+    expect((await t.cancel('split.csv')).code).toBe(1);
     expect(t.result('split.csv').map((r) => [r['result'], r['error_code']])).toEqual([
       ['pending', ''],
       ['failed', 'SUPPLIER_REJECTED'],
     ]);
     // Resume completes the order for what the supplier took and releases the refused line.
-    const resume = t.cli('orders', 'resume', '--supplier', t.url, '--lang', 'en');
+    const resume = await t.cli('orders', 'resume', '--supplier', t.url, '--lang', 'en');
     expect(resume.code, resume.stdout + resume.stderr).toBe(0);
-    expect(t.orders()[0]).toMatchObject({ status: 'completed', lines: '2', lines_linked: '1' });
+    expect((await t.orders())[0]).toMatchObject({ status: 'completed', lines: '2', lines_linked: '1' });
     const callsBefore = (await t.stats()).total;
 
     for (const name of ['split.csv', 'split.errors.csv', 'split again.csv']) {
       if (name === 'split again.csv') writeFileSync(join(t.dir, name), `\uFEFF${HEADER}\r\n${SPLIT},o365-e1,,,1,,,re-saved\r\n${SPLIT},O365-E3,,,1,,,\r\n`);
-      const again = t.cancel(name);
+      const again = await t.cancel(name);
       expect(again.code, `${name}: ${again.stderr}`).toBe(1);
       const results = t.result(name).map((r) => [r['product_code'], r['result'], r['error_code'], r['linkage_status']]);
       if (name === 'split.errors.csv') expect(results).toEqual([['O365-E3', 'failed', 'SUPPLIER_REJECTED', 'failed']]);
@@ -304,7 +305,7 @@ describe.each(BACKENDS)('$name', (backend) => {
         name,
       ).toEqual(['O365-E3']);
     }
-    expect(t.orders()).toHaveLength(1);
+    expect(await t.orders()).toHaveLength(1);
     expect((await t.stats()).total).toBe(callsBefore);
     expect((await t.stats()).subscriptions['GOOD-0021']!.quantity).toBe(2);
   }, 180_000);

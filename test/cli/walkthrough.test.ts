@@ -10,20 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, type CliResult } from '../support/cli.js';
+import { BIN, runCli, type Ran } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-walk-'));
 const DB = join(dir, 'walk.db');
 
-type Ran = CliResult;
-
-function kaiyaku(...args: string[]): Ran {
+function kaiyaku(...args: string[]): Promise<Ran> {
   return runCli(args, { cwd: dir });
 }
 
 /** Runs a command that must succeed, showing its stderr when it does not. */
-function ok(...args: string[]): Ran {
-  const r = kaiyaku(...args);
+async function ok(...args: string[]): Promise<Ran> {
+  const r = await kaiyaku(...args);
   expect(r.code, `kaiyaku ${args.join(' ')}\n${r.stderr}`).toBe(0);
   return r;
 }
@@ -39,16 +37,16 @@ function csv(text: string): Row[] {
   return parse(text, { bom: true, columns: true, skip_empty_lines: true }) as Row[];
 }
 
-function orders(): Row[] {
-  return csv(ok('orders', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8').stdout);
+async function orders(): Promise<Row[]> {
+  return csv((await ok('orders', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8')).stdout);
 }
-function order(orderNo: string): Row {
-  const found = orders().find((o) => o.order_no === orderNo);
+async function order(orderNo: string): Promise<Row> {
+  const found = (await orders()).find((o) => o.order_no === orderNo);
   expect(found, `order ${orderNo} in orders list`).toBeDefined();
   return found!;
 }
-function contracts(): Row[] {
-  return csv(ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8').stdout);
+async function contracts(): Promise<Row[]> {
+  return csv((await ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8')).stdout);
 }
 
 /** The JST business day: the portal's 申込日 and 解約日 are Japanese dates. */
@@ -70,7 +68,7 @@ const CONTRACTS_CSV = [
   '',
 ].join('\r\n');
 
-beforeAll(() => {
+beforeAll(async () => {
   expect(existsSync(BIN), `${BIN} is missing: run npm run build first`).toBe(true);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,10 +76,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then the rest in bulk', () => {
   let orderNo = '';
 
-  it('imports the contracts (契約一括登録)', () => {
-    const r = ok('contracts', 'import', write('contracts.csv', CONTRACTS_CSV), '--db', DB);
+  it('imports the contracts (契約一括登録)', async () => {
+    const r = await ok('contracts', 'import', write('contracts.csv', CONTRACTS_CSV), '--db', DB);
     expect(r.stdout).toContain('契約 新規 2');
-    const list = contracts();
+    const list = await contracts();
     const c = list.find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({
       status: 'active',
@@ -93,9 +91,9 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     });
   });
 
-  it('creates the cancellation order for Office 365 E1 ×3 and stops at 申請 (--until requested)', () => {
+  it('creates the cancellation order for Office 365 E1 ×3 and stops at 申請 (--until requested)', async () => {
     const file = write('first.csv', `契約番号,商品コード,解約数,備考\r\n${CONTRACT},O365-E1,3,Office 365 E1 を全数解約\r\n`);
-    const r = kaiyaku('cancel', file, '--db', DB, '--until', 'requested', '--lang', 'en');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--until', 'requested', '--lang', 'en');
     expect(r.code, r.stderr).toBe(0);
     const result = csv(readFileSync(join(dir, 'first.result.csv'), 'utf8'));
     expect(result).toHaveLength(1);
@@ -114,7 +112,7 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     expect(csv(readFileSync(join(dir, 'first.errors.csv'), 'utf8'))).toHaveLength(0);
 
     // The 契約変更 screen: 3 × 870 = 2,610 円, tax 261 円, total 2,871 円 → 0 / 0 / 0.
-    expect(order(orderNo)).toMatchObject({
+    expect(await order(orderNo)).toMatchObject({
       contract_no: CONTRACT,
       kind: 'cancel',
       status: 'requested',
@@ -130,34 +128,34 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
     });
   });
 
-  it('受付 → 受付取消 → 受付 move the order between requested and accepted', () => {
-    expect(ok('orders', 'accept', orderNo, '--db', DB).stdout).toContain(orderNo);
-    expect(order(orderNo).status).toBe('accepted');
-    ok('orders', 'withdraw-acceptance', orderNo, '--db', DB);
-    expect(order(orderNo).status).toBe('requested');
-    ok('orders', 'accept', orderNo, '--db', DB);
-    expect(order(orderNo).status).toBe('accepted');
+  it('受付 → 受付取消 → 受付 move the order between requested and accepted', async () => {
+    expect((await ok('orders', 'accept', orderNo, '--db', DB)).stdout).toContain(orderNo);
+    expect((await order(orderNo)).status).toBe('accepted');
+    await ok('orders', 'withdraw-acceptance', orderNo, '--db', DB);
+    expect((await order(orderNo)).status).toBe('requested');
+    await ok('orders', 'accept', orderNo, '--db', DB);
+    expect((await order(orderNo)).status).toBe('accepted');
   });
 
-  it("解約連携 links the line; afterwards 受付取消 is refused with the portal's words", () => {
-    const linked = ok('orders', 'link', orderNo, '--db', DB);
+  it("解約連携 links the line; afterwards 受付取消 is refused with the portal's words", async () => {
+    const linked = await ok('orders', 'link', orderNo, '--db', DB);
     expect(linked.stdout).toContain('解約連携が完了しました');
-    expect(order(orderNo)).toMatchObject({ status: 'accepted', lines: '1', lines_linked: '1' });
+    expect(await order(orderNo)).toMatchObject({ status: 'accepted', lines: '1', lines_linked: '1' });
 
-    const refused = kaiyaku('orders', 'withdraw-acceptance', orderNo, '--db', DB);
+    const refused = await kaiyaku('orders', 'withdraw-acceptance', orderNo, '--db', DB);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('発注済みの為、受付取消はできません');
-    expect(order(orderNo).status).toBe('accepted');
+    expect((await order(orderNo)).status).toBe('accepted');
   });
 
-  it('解約確定 needs 契約終了日; with one the order completes and the contract stays active', () => {
-    const refused = kaiyaku('orders', 'confirm', orderNo, '--db', DB);
+  it('解約確定 needs 契約終了日; with one the order completes and the contract stays active', async () => {
+    const refused = await kaiyaku('orders', 'confirm', orderNo, '--db', DB);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('契約終了日');
-    expect(order(orderNo).status).toBe('accepted');
+    expect((await order(orderNo)).status).toBe('accepted');
 
-    ok('orders', 'confirm', orderNo, '--db', DB, '--end-date', FIRST_END);
-    expect(order(orderNo)).toMatchObject({
+    await ok('orders', 'confirm', orderNo, '--db', DB, '--end-date', FIRST_END);
+    expect(await order(orderNo)).toMatchObject({
       status: 'completed',
       subtotal_before: '2610',
       tax_before: '261',
@@ -168,23 +166,23 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
       lines_linked: '1',
     });
     // Project Plan 1 still bills: the contract is still active and not greyed out.
-    const c = contracts().find((x) => x.contract_no === CONTRACT)!;
+    const c = (await contracts()).find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({ status: 'active', end_date: '', cancelled_on: '', billable: 'true' });
-    expect(csv(ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8', '--status', 'active').stdout).map((x) => x.contract_no)).toContain(
-      CONTRACT,
-    );
+    expect(
+      csv((await ok('contracts', 'list', '--db', DB, '--lang', 'en', '--encoding', 'utf8', '--status', 'active')).stdout).map((x) => x.contract_no),
+    ).toContain(CONTRACT);
   });
 
-  it('a second file with just the contract number (全選択) cancels the rest: the contract becomes 解約済', () => {
+  it('a second file with just the contract number (全選択) cancels the rest: the contract becomes 解約済', async () => {
     const file = write('second.csv', `契約番号\r\n${CONTRACT}\r\n`);
-    const r = kaiyaku('cancel', file, '--db', DB, '--end-date', SECOND_END, '--lang', 'en');
+    const r = await kaiyaku('cancel', file, '--db', DB, '--end-date', SECOND_END, '--lang', 'en');
     expect(r.code, r.stderr).toBe(0);
     const result = csv(readFileSync(join(dir, 'second.result.csv'), 'utf8'));
     expect(result).toHaveLength(1);
     expect(result[0]).toMatchObject({ contract_no: CONTRACT, result: 'completed', order_status: 'completed', linkage_status: 'linked' });
     const secondOrder = result[0]!.order_no!;
     expect(secondOrder).not.toBe(orderNo);
-    expect(order(secondOrder)).toMatchObject({
+    expect(await order(secondOrder)).toMatchObject({
       status: 'completed',
       subtotal_before: '870',
       tax_before: '87',
@@ -195,18 +193,18 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
       lines: '1',
     });
 
-    const c = contracts().find((x) => x.contract_no === CONTRACT)!;
+    const c = (await contracts()).find((x) => x.contract_no === CONTRACT)!;
     expect(c).toMatchObject({ status: 'cancelled', end_date: SECOND_END, cancelled_on: today, billable: 'false' });
-    const bystander = contracts().find((x) => x.contract_no === 'NCN202105-0000003108')!;
+    const bystander = (await contracts()).find((x) => x.contract_no === 'NCN202105-0000003108')!;
     expect(bystander).toMatchObject({ status: 'active', billable: 'true' });
     // The Japanese list says 解約済.
-    const ja = parse(ok('contracts', 'list', '--db', DB, '--encoding', 'utf8', '--status', 'cancelled').stdout, { bom: true }) as string[][];
+    const ja = parse((await ok('contracts', 'list', '--db', DB, '--encoding', 'utf8', '--status', 'cancelled')).stdout, { bom: true }) as string[][];
     expect(ja[0]).toContain('契約ステータス');
     expect(ja.slice(1).map((r2) => r2[1])).toEqual(['解約済']);
   });
 
-  it('the first order still shows 2,610 / 261 / 2,871 before and 0 / 0 / 0 after in the change-order list', () => {
-    expect(order(orderNo)).toMatchObject({
+  it('the first order still shows 2,610 / 261 / 2,871 before and 0 / 0 / 0 after in the change-order list', async () => {
+    expect(await order(orderNo)).toMatchObject({
       subtotal_before: '2610',
       tax_before: '261',
       total_before: '2871',
@@ -214,11 +212,11 @@ describe('the manual walk-through: cancelling NCN202107-0000003109 by hand, then
       tax_after: '0',
       total_after: '0',
     });
-    expect(orders()).toHaveLength(2);
+    expect(await orders()).toHaveLength(2);
   });
 
-  it('the cancelled-serial export lists both subscriptions, with quantities 3 and 1', () => {
-    const rows = csv(ok('serials', 'export', '--db', DB, '--lang', 'en', '--encoding', 'utf8').stdout);
+  it('the cancelled-serial export lists both subscriptions, with quantities 3 and 1', async () => {
+    const rows = csv((await ok('serials', 'export', '--db', DB, '--lang', 'en', '--encoding', 'utf8')).stdout);
     const bySub = new Map(rows.map((r) => [r.subscription_id, r]));
     expect(rows).toHaveLength(2);
     expect(bySub.get(E1_SUB)).toMatchObject({

@@ -15,13 +15,15 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
-import { cliSync, generate, readCsv, startCli, useTempDir } from '../crash/helpers.js';
+import { cliOk, startCli } from '../support/cli.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { readCsv } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 1500;
-const tmp = useTempDir('kaiyaku-import-race-');
-const gen = generate(path.join(tmp, 'gen'), CONTRACTS);
+const tmp = useTempDir('kaiyaku-import-race-').dir;
+const gen = await generate({ rows: CONTRACTS, out: path.join(tmp, 'gen') });
 const contractNo = (i: number) => `NCN202401-${String(i).padStart(10, '0')}`;
 
 /** The generated master with every line at 7 seats instead of 5. */
@@ -53,7 +55,7 @@ function importOutcomes(stdout: string): Map<string, string> {
 }
 
 async function race(db: string, round: string, delayMs: number): Promise<{ seen: Record<string, number> }> {
-  cliSync(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
+  await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
   const file = cancelFile(round);
   const startCancel = () => startCli(['cancel', file, '--db', db, '--supplier', 'sim', '--lang', 'en', '--report-encoding', 'utf8', '--quiet'], tmp);
   const startImport = () => startCli(['contracts', 'import', master7, '--db', db, '--lang', 'en'], tmp);

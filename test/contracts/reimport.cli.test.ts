@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
 import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
+import { withFixtureStore } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
 
 const CANCEL_HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日';
@@ -20,22 +21,22 @@ const END = `${new Date().getUTCFullYear() + 1}-12-31`;
 const master = readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8').trimEnd().split('\n');
 let dir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   expect(existsSync(BIN), `${BIN} is missing: run npm run build first`).toBe(true);
 });
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kaiyaku-import-'));
-  copyFileSync(join(FIXTURES, 'contracts.csv'), join(dir, 'contracts.csv'));
-  expect(runIn(dir, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
+  // contracts.csv imported, as `kaiyaku contracts import contracts.csv` leaves the folder (a copy of the store made once).
+  withFixtureStore(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 type Row = Record<string, string>;
 const kaiyaku = (...args: string[]) => runIn(dir, [...args, '--lang', 'en']);
 const csv = (text: string | Buffer): Row[] => parse(text, { bom: true, columns: true, skip_empty_lines: true }) as Row[];
-const orders = (): Row[] => csv(runIn(dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8']).stdout);
-const contracts = (): Row[] => csv(runIn(dir, ['contracts', 'list', '--lang', 'en', '--encoding', 'utf8']).stdout);
-const exported = (): Row[] => csv(runIn(dir, ['serials', 'export', '--lang', 'en', '--encoding', 'utf8']).stdout);
+const orders = async (): Promise<Row[]> => csv((await runIn(dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8'])).stdout);
+const contracts = async (): Promise<Row[]> => csv((await runIn(dir, ['contracts', 'list', '--lang', 'en', '--encoding', 'utf8'])).stdout);
+const exported = async (): Promise<Row[]> => csv((await runIn(dir, ['serials', 'export', '--lang', 'en', '--encoding', 'utf8'])).stdout);
 
 /** The fixture master's rows as cells, to change a few and write back. */
 const HEAD = () => master[0]!;
@@ -99,12 +100,12 @@ describe('1. re-import never doubles a line', () => {
     );
     // The first master: 5 seats of O365-E1, PRJ-P1 not yet given its subscription id.
     writeMaster('first.csv', [cells(e1!, { quantity: 5 }), cells(p1!, { subscription_id: '' })]);
-    expect(kaiyaku('contracts', 'import', 'first.csv').code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', 'first.csv')).code).toBe(0);
     expect(await storedLines(no)).toHaveLength(2);
     // The next one: the GUID in lower case, and PRJ-P1's id filled in.
     const sub = e1![COL['subscription_id']!]!;
     writeMaster('next.csv', [cells(e1!, { quantity: 5, subscription_id: sub.toLowerCase() }), p1!]);
-    const r = kaiyaku('contracts', 'import', 'next.csv');
+    const r = await kaiyaku('contracts', 'import', 'next.csv');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('lines created 0, updated 1, unchanged 1, refused 0');
     expect(r.stdout).toContain(
@@ -116,12 +117,12 @@ describe('1. re-import never doubles a line', () => {
     ]);
     // A row naming the product finds one line, and the order bills 5 seats, not 10.
     writeCancel('c.csv', [`${no},O365-E1,,,,${END}`]);
-    const cancel = kaiyaku('cancel', 'c.csv', '--until', 'requested');
+    const cancel = await kaiyaku('cancel', 'c.csv', '--until', 'requested');
     expect(cancel.code, cancel.stdout).toBe(0);
-    expect(orders()[0]).toMatchObject({ contract_no: no, subtotal_before: '4350', subtotal_after: '0' });
+    expect((await orders())[0]).toMatchObject({ contract_no: no, subtotal_before: '4350', subtotal_after: '0' });
     // A master that leaves out the id the store knows is refused for that line, not added again.
     writeMaster('dropped.csv', [cells(e1!, { quantity: 5, subscription_id: '' }), p1!]);
-    const dropped = kaiyaku('contracts', 'import', 'dropped.csv');
+    const dropped = await kaiyaku('contracts', 'import', 'dropped.csv');
     expect(dropped.code).toBe(1);
     expect(dropped.stdout).toContain(`row 1, new line (O365-E1): refused — the file gives no subscription_id, and line 1 of this product has "${sub}"`);
     expect(await storedLines(no)).toHaveLength(2);
@@ -140,13 +141,13 @@ describe('2. is_trial is read strictly', () => {
       ];
     });
     writeMaster('trials.csv', rows);
-    const r = kaiyaku('contracts', 'import', 'trials.csv');
+    const r = await kaiyaku('contracts', 'import', 'trials.csv');
     expect(r.code, r.stderr).toBe(0);
     writeCancel(
       'whole.csv',
       values.map((_, i) => `NCN202109-00000099${String(i).padStart(2, '0')},,,,,${END}`),
     );
-    expect(kaiyaku('cancel', 'whole.csv', '--dry-run').code).toBe(1);
+    expect((await kaiyaku('cancel', 'whole.csv', '--dry-run')).code).toBe(1);
     const result = csv(readFileSync(join(dir, 'whole.result.csv')));
     expect(result.map((row) => row['error_code'])).toEqual(values.map(() => 'TRIAL_BLOCKS_FULL_CANCEL'));
     for (const [i] of values.entries())
@@ -159,12 +160,12 @@ describe('2. is_trial is read strictly', () => {
       'none.csv',
       ['無', 'いいえ', '0', 'off', ''].map((value, i) => cells(paid!, { contract_no: `NCN202105-00000098${i}0`, is_trial: value })),
     );
-    expect(kaiyaku('contracts', 'import', 'none.csv').code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', 'none.csv')).code).toBe(0);
     expect((await storedLines('NCN202105-0000009800'))[0]!.trial).toBe(false);
     expect((await storedLines('NCN202105-0000009840'))[0]!.trial).toBe(false);
   });
 
-  it('トライアル, x, × or 2 refuse the file, naming the row, the column and the value; nothing is imported', () => {
+  it('トライアル, x, × or 2 refuse the file, naming the row, the column and the value; nothing is imported', async () => {
     const [paid, trial] = rowsOf('NCN202109-0000003301');
     const before = snapshot(dir);
     writeMaster('bad.csv', [
@@ -174,7 +175,7 @@ describe('2. is_trial is read strictly', () => {
       cells(trial!, { contract_no: 'NCN202109-0000009991', is_trial: '×' }),
       cells(trial!, { contract_no: 'NCN202109-0000009992', is_trial: '2' }),
     ]);
-    const en = kaiyaku('contracts', 'import', 'bad.csv');
+    const en = await kaiyaku('contracts', 'import', 'bad.csv');
     expect(en.code).toBe(2);
     expect(en.stdout).toBe('');
     expect(en.stderr).toContain('nothing was imported');
@@ -182,7 +183,7 @@ describe('2. is_trial is read strictly', () => {
     expect(en.stderr).toContain('row 3: is_trial "x" is not a yes/no value');
     expect(en.stderr).toContain('row 4: is_trial "×" is not a yes/no value');
     expect(en.stderr).toContain('row 5: is_trial "2" is not a yes/no value');
-    const ja = runIn(dir, ['contracts', 'import', 'bad.csv']);
+    const ja = await runIn(dir, ['contracts', 'import', 'bad.csv']);
     expect(ja.code).toBe(2);
     expect(ja.stderr).toContain('2 行目: トライアル「トライアル」は有無を表す値ではありません');
     expect(ja.stderr).not.toContain('is_trial');
@@ -192,33 +193,33 @@ describe('2. is_trial is read strictly', () => {
 });
 
 describe('3. what cancellation decided survives re-import', () => {
-  it('a cancelled contract keeps its end date, cancellation date and status; a reduced line keeps its seats; names and prices are updated', () => {
+  it('a cancelled contract keeps its end date, cancellation date and status; a reduced line keeps its seats; names and prices are updated', async () => {
     writeCancel('c.csv', [`NCN202107-0000003109,,,,,${END}`, `NCN202105-0000003108,M365-BB,,,5,${END}`]);
-    expect(kaiyaku('cancel', 'c.csv', '--supplier', 'sim').code).toBe(0);
-    const cancelled = contracts().find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
+    expect((await kaiyaku('cancel', 'c.csv', '--supplier', 'sim')).code).toBe(0);
+    const cancelled = (await contracts()).find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
     expect(cancelled).toMatchObject({ status: 'cancelled', end_date: END });
     // The distributor's master as it was (no end date, 20 seats), with a new subject and price.
     const rows = master
       .slice(1)
       .map((l) => l.split(','))
       .map((c) => (c[0] === 'NCN202107-0000003109' ? cells(c, { subject: '新件名' }) : c[0] === 'NCN202105-0000003108' ? cells(c, { unit_price: 700 }) : c));
-    const r = kaiyaku('contracts', 'import', writeMaster('again.csv', rows));
+    const r = await kaiyaku('contracts', 'import', writeMaster('again.csv', rows));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('value(s) decided by cancellations kept as stored');
-    const after = contracts().find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
+    const after = (await contracts()).find((c) => c['contract_no'] === 'NCN202107-0000003109')!;
     expect(after).toMatchObject({ status: 'cancelled', end_date: END, cancelled_on: cancelled['cancelled_on'], subject: '新件名', billable: 'false' });
     // The rest of M365-BB: 15 seats at the new price.
     writeCancel('rest.csv', [`NCN202105-0000003108,M365-BB,,,,${END}`]);
-    expect(kaiyaku('cancel', 'rest.csv', '--until', 'requested').code).toBe(0);
-    expect(orders().find((o) => o['status'] === 'requested')).toMatchObject({ subtotal_before: String(15 * 700) });
+    expect((await kaiyaku('cancel', 'rest.csv', '--until', 'requested')).code).toBe(0);
+    expect((await orders()).find((o) => o['status'] === 'requested')).toMatchObject({ subtotal_before: String(15 * 700) });
   });
 
   it('a line an open order holds is not changed: that line is refused with its order number (exit 1), the others are imported', async () => {
     writeCancel('open.csv', [`NCN202108-0000003200,TEAMS-EE,,,1,${END}`]);
-    expect(kaiyaku('cancel', 'open.csv', '--until', 'requested').code).toBe(0);
-    const [held] = orders();
+    expect((await kaiyaku('cancel', 'open.csv', '--until', 'requested')).code).toBe(0);
+    const [held] = await orders();
     const rows = rowsOf('NCN202108-0000003200').map((c) => cells(c, { quantity: c[COL['product_code']!] === 'TEAMS-EE' ? 4 : 9 }));
-    const r = kaiyaku('contracts', 'import', writeMaster('changed.csv', rows));
+    const r = await kaiyaku('contracts', 'import', writeMaster('changed.csv', rows));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('lines created 0, updated 1, unchanged 0, refused 1');
     expect(r.stdout).toContain(
@@ -229,15 +230,15 @@ describe('3. what cancellation decided survives re-import', () => {
       ['TEAMS-EE', 5],
     ]);
     // --quiet still says which line was refused, on stderr.
-    const quiet = kaiyaku('contracts', 'import', 'changed.csv', '--quiet');
+    const quiet = await kaiyaku('contracts', 'import', 'changed.csv', '--quiet');
     expect(quiet.code).toBe(1);
     expect(quiet.stdout).toBe('');
     expect(quiet.stderr).toContain(`refused — the open order ${held!['order_no']} holds this line`);
     // The order confirmed, the same file goes in: the line's seats are the cancellation's.
-    expect(kaiyaku('orders', 'accept', held!['order_no']!).code).toBe(0);
-    expect(kaiyaku('orders', 'link', held!['order_no']!, '--supplier', 'sim').code).toBe(0);
-    expect(kaiyaku('orders', 'confirm', held!['order_no']!, '--end-date', END).code).toBe(0);
-    expect(kaiyaku('contracts', 'import', 'changed.csv').code).toBe(0);
+    expect((await kaiyaku('orders', 'accept', held!['order_no']!)).code).toBe(0);
+    expect((await kaiyaku('orders', 'link', held!['order_no']!, '--supplier', 'sim')).code).toBe(0);
+    expect((await kaiyaku('orders', 'confirm', held!['order_no']!, '--end-date', END)).code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', 'changed.csv')).code).toBe(0);
     expect((await storedLines('NCN202108-0000003200')).map((l) => [l.code, l.q])).toEqual([
       ['M365-E3', 9],
       ['TEAMS-EE', 4],
@@ -248,17 +249,13 @@ describe('3. what cancellation decided survives re-import', () => {
 describe('4. serials match the seats after every import', () => {
   it('a 4-unit line re-imported as 2 units with new serials has exactly those 2 serials, and the export lists 2', async () => {
     const [eset] = rowsOf('NCN202110-0000003402');
-    const r = kaiyaku('contracts', 'import', writeMaster('two.csv', [cells(eset!, { quantity: 2, serials: 'SN-NEW-1;SN-NEW-2' })]));
+    const r = await kaiyaku('contracts', 'import', writeMaster('two.csv', [cells(eset!, { quantity: 2, serials: 'SN-NEW-1;SN-NEW-2' })]));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('serials added 2, removed 4, moved 0');
     expect(await storedLines('NCN202110-0000003402')).toMatchObject([{ q: 2, serials: ['SN-NEW-1', 'SN-NEW-2'] }]);
     writeCancel('c.csv', [`NCN202110-0000003402,,,,,${END}`]);
-    expect(kaiyaku('cancel', 'c.csv', '--supplier', 'sim').code).toBe(0);
-    expect(
-      exported()
-        .map((s) => s['serial_no'])
-        .sort(),
-    ).toEqual(['SN-NEW-1', 'SN-NEW-2']);
+    expect((await kaiyaku('cancel', 'c.csv', '--supplier', 'sim')).code).toBe(0);
+    expect((await exported()).map((s) => s['serial_no']).sort()).toEqual(['SN-NEW-1', 'SN-NEW-2']);
   });
 
   it('two rows of one product on one contract keep their own serials, and a serial row cancels on its own line', async () => {
@@ -268,7 +265,7 @@ describe('4. serials match the seats after every import', () => {
       cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-A;SN-B' }),
       cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' }),
     ]);
-    expect(kaiyaku('contracts', 'import', 'pair.csv').code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', 'pair.csv')).code).toBe(0);
     expect((await storedLines(no)).map((l) => [l.q, l.price, l.serials])).toEqual([
       [2, 550, ['SN-A', 'SN-B']],
       [1, 700, ['SN-C']],
@@ -278,53 +275,53 @@ describe('4. serials match the seats after every import', () => {
       cells(eset!, { contract_no: no, quantity: 1, unit_price: 700, serials: 'SN-C' }),
       cells(eset!, { contract_no: no, quantity: 2, unit_price: 550, serials: 'SN-B;SN-A' }),
     ]);
-    const again = kaiyaku('contracts', 'import', 'swapped.csv');
+    const again = await kaiyaku('contracts', 'import', 'swapped.csv');
     expect(again.stdout).toContain('contracts created 0, updated 0, unchanged 1; lines created 0, updated 0, unchanged 2');
     writeCancel('c.csv', [`${no},,,SN-A,,${END}`]);
-    expect(kaiyaku('cancel', 'c.csv', '--until', 'requested').code).toBe(0);
-    expect(orders()[0]).toMatchObject({ subtotal_before: '1100', subtotal_after: '550' });
+    expect((await kaiyaku('cancel', 'c.csv', '--until', 'requested')).code).toBe(0);
+    expect((await orders())[0]).toMatchObject({ subtotal_before: '1100', subtotal_after: '550' });
   });
 
   it('a serial given twice refuses the file, naming the row, the column and the serial', async () => {
     const [eset] = rowsOf('NCN202110-0000003402');
     writeMaster('twice.csv', [cells(eset!, { quantity: 2, serials: 'SN-1;SN-1' })]);
-    const r = kaiyaku('contracts', 'import', 'twice.csv');
+    const r = await kaiyaku('contracts', 'import', 'twice.csv');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('row 1: serials: "SN-1" is listed twice');
-    const ja = runIn(dir, ['contracts', 'import', 'twice.csv']);
+    const ja = await runIn(dir, ['contracts', 'import', 'twice.csv']);
     expect(ja.stderr).toContain('1 行目: シリアル: 「SN-1」が 2 回あります');
     expect(await storedLines('NCN202110-0000003402')).toMatchObject([{ q: 4, serials: ['SN-ESET-0001', 'SN-ESET-0002', 'SN-ESET-0003', 'SN-ESET-0004'] }]);
   });
 });
 
 describe('5. identifiers are normalised the same way on every path', () => {
-  it('a contract number written in lower case is stored as NCN… and can be cancelled', () => {
+  it('a contract number written in lower case is stored as NCN… and can be cancelled', async () => {
     const [row] = rowsOf('NCN202105-0000003108');
     writeMaster('lower.csv', [cells(row!, { contract_no: 'ncn202201-0000000001', subscription_id: 'LOWER-1' })]);
-    expect(kaiyaku('contracts', 'import', 'lower.csv').code).toBe(0);
-    expect(contracts().map((c) => c['contract_no'])).toContain('NCN202201-0000000001');
-    expect(contracts().map((c) => c['contract_no'])).not.toContain('ncn202201-0000000001');
+    expect((await kaiyaku('contracts', 'import', 'lower.csv')).code).toBe(0);
+    expect((await contracts()).map((c) => c['contract_no'])).toContain('NCN202201-0000000001');
+    expect((await contracts()).map((c) => c['contract_no'])).not.toContain('ncn202201-0000000001');
     writeCancel('c.csv', [`ncn202201-0000000001,,,,1,${END}`]);
-    const r = kaiyaku('cancel', 'c.csv', '--until', 'requested');
+    const r = await kaiyaku('cancel', 'c.csv', '--until', 'requested');
     expect(r.code, r.stdout).toBe(0);
-    expect(orders()[0]).toMatchObject({ contract_no: 'NCN202201-0000000001' });
+    expect((await orders())[0]).toMatchObject({ contract_no: 'NCN202201-0000000001' });
   });
 });
 
 describe('6. rows of one contract must agree', () => {
-  it('different start dates, customers or subjects refuse the file, naming rows, columns and values', () => {
+  it('different start dates, customers or subjects refuse the file, naming rows, columns and values', async () => {
     const [e3, teams] = rowsOf('NCN202108-0000003200');
     writeMaster('disagree.csv', [e3!, cells(teams!, { start_date: '2021/8/1', customer: '東都商事', subject: '全社' })]);
-    const r = kaiyaku('contracts', 'import', 'disagree.csv');
+    const r = await kaiyaku('contracts', 'import', 'disagree.csv');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('row 2: start_date "2021-08-01" differs from row 1 of NCN202108-0000003200 ("2021-08-02")');
     expect(r.stderr).toContain('row 2: customer "東都商事" differs from row 1 of NCN202108-0000003200 ("東都商事株式会社")');
     expect(r.stderr).toContain('row 2: subject "全社" differs from row 1');
-    const ja = runIn(dir, ['contracts', 'import', 'disagree.csv']);
+    const ja = await runIn(dir, ['contracts', 'import', 'disagree.csv']);
     expect(ja.stderr).toContain('2 行目: 契約開始日「2021-08-01」が同じ契約 NCN202108-0000003200 の 1 行目（「2021-08-02」）と異なります');
     // The same date written another way is the same date.
     writeMaster('agree.csv', [e3!, cells(teams!, { start_date: '2021/8/2' })]);
-    expect(kaiyaku('contracts', 'import', 'agree.csv').code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', 'agree.csv')).code).toBe(0);
   });
 });
 
@@ -332,32 +329,32 @@ describe('7. a later master after a cancellation: its quantity is never dropped 
   const E3 = 'NCN202108-0000003200';
   const e3Rows = (quantity: number) => rowsOf(E3).map((c) => (c[COL['product_code']!] === 'M365-E3' ? cells(c, { quantity }) : c));
   const e3Seats = async () => (await storedLines(E3)).find((l) => l.code === 'M365-E3')!.q;
-  beforeEach(() => {
+  beforeEach(async () => {
     // M365-E3 has 10 seats; 2 are cancelled and confirmed: 8 left.
     writeCancel('two.csv', [`${E3},M365-E3,,,2,${END}`]);
-    expect(kaiyaku('cancel', 'two.csv', '--supplier', 'sim').code).toBe(0);
+    expect((await kaiyaku('cancel', 'two.csv', '--supplier', 'sim')).code).toBe(0);
   });
 
   it('the quantity before the cancellation (an older master) is kept as stored; the one after it is unchanged', async () => {
-    const older = kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10)));
+    const older = await kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10)));
     expect(older.code, older.stdout).toBe(0);
     expect(older.stdout).toContain('lines created 0, updated 0, unchanged 2, refused 0');
     expect(older.stdout).toContain('1 value(s) decided by cancellations kept as stored');
     expect(await e3Seats()).toBe(8);
-    const caughtUp = kaiyaku('contracts', 'import', writeMaster('caught-up.csv', e3Rows(8)));
+    const caughtUp = await kaiyaku('contracts', 'import', writeMaster('caught-up.csv', e3Rows(8)));
     expect(caughtUp.code).toBe(0);
     expect(caughtUp.stdout).toContain('lines created 0, updated 0, unchanged 2, refused 0');
     expect(caughtUp.stdout).not.toContain('kept as stored');
     // The master is in step again: its next change is news, and is taken.
-    const more = kaiyaku('contracts', 'import', writeMaster('more.csv', e3Rows(12)));
+    const more = await kaiyaku('contracts', 'import', writeMaster('more.csv', e3Rows(12)));
     expect(more.code, more.stdout).toBe(0);
     expect(more.stdout).toContain('quantity 8 → 12');
     expect(await e3Seats()).toBe(12);
   });
 
   it('any other quantity refuses the line (exit 1) naming the three quantities and what to do; --accept-quantities takes it, and the master is news again', async () => {
-    const order = orders().find((o) => o['contract_no'] === E3)!['order_no']!;
-    const r = kaiyaku('contracts', 'import', writeMaster('thirteen.csv', e3Rows(13)));
+    const order = (await orders()).find((o) => o['contract_no'] === E3)!['order_no']!;
+    const r = await kaiyaku('contracts', 'import', writeMaster('thirteen.csv', e3Rows(13)));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('lines created 0, updated 0, unchanged 1, refused 1');
     expect(r.stdout).toContain(
@@ -365,31 +362,31 @@ describe('7. a later master after a cancellation: its quantity is never dropped 
     );
     expect(await e3Seats()).toBe(8);
     // The same in Japanese, under the default language.
-    const ja = runIn(dir, ['contracts', 'import', 'thirteen.csv']);
+    const ja = await runIn(dir, ['contracts', 'import', 'thirteen.csv']);
     expect(ja.code).toBe(1);
     expect(ja.stdout).toContain(`取り込み不可 — ファイルの数量は 13 ですが、明細は解約 ${order} の前は 10、現在は 8 です。`);
     expect(ja.stdout).toContain('13 であれば --accept-quantities を付けてもう一度取り込んでください');
     // The operator checked the supplier: it has 13.
-    const accepted = kaiyaku('contracts', 'import', 'thirteen.csv', '--accept-quantities');
+    const accepted = await kaiyaku('contracts', 'import', 'thirteen.csv', '--accept-quantities');
     expect(accepted.code, accepted.stdout).toBe(0);
     expect(accepted.stdout).toContain('quantity 8 → 13');
     expect(await e3Seats()).toBe(13);
-    expect(kaiyaku('contracts', 'import', 'thirteen.csv').code).toBe(0);
-    const next = kaiyaku('contracts', 'import', writeMaster('fifteen.csv', e3Rows(15)));
+    expect((await kaiyaku('contracts', 'import', 'thirteen.csv')).code).toBe(0);
+    const next = await kaiyaku('contracts', 'import', writeMaster('fifteen.csv', e3Rows(15)));
     expect(next.code, next.stdout).toBe(0);
     expect(await e3Seats()).toBe(15);
     // The next cancellation starts from the seats the store now has.
     writeCancel('one.csv', [`${E3},M365-E3,,,1,${END}`]);
-    expect(kaiyaku('cancel', 'one.csv', '--until', 'requested').code).toBe(0);
-    expect(orders().find((o) => o['status'] === 'requested')).toMatchObject({ subtotal_before: String(15 * 3910), subtotal_after: String(14 * 3910) });
+    expect((await kaiyaku('cancel', 'one.csv', '--until', 'requested')).code).toBe(0);
+    expect((await orders()).find((o) => o['status'] === 'requested')).toMatchObject({ subtotal_before: String(15 * 3910), subtotal_after: String(14 * 3910) });
   });
 
   it('a cancelled line is not brought back by a quantity the store cannot explain, even with --accept-quantities', async () => {
     writeCancel('rest.csv', [`${E3},M365-E3,,,,${END}`]);
-    expect(kaiyaku('cancel', 'rest.csv', '--supplier', 'sim').code).toBe(0);
-    expect(kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10))).code).toBe(0);
+    expect((await kaiyaku('cancel', 'rest.csv', '--supplier', 'sim')).code).toBe(0);
+    expect((await kaiyaku('contracts', 'import', writeMaster('older.csv', e3Rows(10)))).code).toBe(0);
     for (const extra of [[], ['--accept-quantities']]) {
-      const r = kaiyaku('contracts', 'import', writeMaster('eleven.csv', e3Rows(11)), ...extra);
+      const r = await kaiyaku('contracts', 'import', writeMaster('eleven.csv', e3Rows(11)), ...extra);
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('has 0 since: the file gives neither, so the line is left as it is. The import does not bring a cancelled line back');
     }
@@ -398,9 +395,9 @@ describe('7. a later master after a cancellation: its quantity is never dropped 
 });
 
 describe('--dry-run', () => {
-  it('prints exactly the summary the import then prints, with its exit code, and leaves every file as it was', () => {
+  it('prints exactly the summary the import then prints, with its exit code, and leaves every file as it was', async () => {
     writeCancel('open.csv', [`NCN202108-0000003200,TEAMS-EE,,,1,${END}`]);
-    expect(kaiyaku('cancel', 'open.csv', '--until', 'requested').code).toBe(0);
+    expect((await kaiyaku('cancel', 'open.csv', '--until', 'requested')).code).toBe(0);
     const rows = master
       .slice(1)
       .map((l) => l.split(','))
@@ -413,10 +410,10 @@ describe('--dry-run', () => {
       );
     writeMaster('next.csv', [...rows, cells(rows[0]!, { contract_no: 'NCN202212-0000000001' })]);
     const before = snapshot(dir);
-    const dry = kaiyaku('contracts', 'import', 'next.csv', '--dry-run');
+    const dry = await kaiyaku('contracts', 'import', 'next.csv', '--dry-run');
     expect(snapshot(dir)).toEqual(before);
     expect(dry.code).toBe(1);
-    const real = kaiyaku('contracts', 'import', 'next.csv');
+    const real = await kaiyaku('contracts', 'import', 'next.csv');
     expect(real.code).toBe(1);
     expect(dry.stdout).toBe(real.stdout.replace('next.csv: 11 rows', 'next.csv: 11 rows (dry run: nothing changed)'));
     expect(real.stdout).toContain(
@@ -427,11 +424,11 @@ describe('--dry-run', () => {
     );
   });
 
-  it('without a store, previews every contract as new and creates no database', () => {
+  it('without a store, previews every contract as new and creates no database', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'kaiyaku-import-fresh-'));
     try {
       copyFileSync(join(FIXTURES, 'contracts.csv'), join(fresh, 'contracts.csv'));
-      const r = runIn(fresh, ['contracts', 'import', 'contracts.csv', '--dry-run', '--lang', 'en']);
+      const r = await runIn(fresh, ['contracts', 'import', 'contracts.csv', '--dry-run', '--lang', 'en']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('(dry run: nothing changed) — contracts created 7, updated 0, unchanged 0; lines created 10');
       expect(existsSync(join(fresh, 'kaiyaku.db'))).toBe(false);
@@ -440,11 +437,11 @@ describe('--dry-run', () => {
     }
   });
 
-  it('a file that cannot be imported creates no database either', () => {
+  it('a file that cannot be imported creates no database either', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'kaiyaku-import-fresh-'));
     try {
       writeFileSync(join(fresh, 'bad.csv'), `${HEAD()}\nNCN202107-0000000001,,2021-07-20,,,,,,,,P,P,,1,100,,,maybe,\n`);
-      expect(runIn(fresh, ['contracts', 'import', 'bad.csv']).code).toBe(2);
+      expect((await runIn(fresh, ['contracts', 'import', 'bad.csv'])).code).toBe(2);
       expect(existsSync(join(fresh, 'kaiyaku.db'))).toBe(false);
     } finally {
       rmSync(fresh, { recursive: true, force: true });

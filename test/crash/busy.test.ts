@@ -19,18 +19,20 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier, type SupplierSimulator } from '../../src/supplier/index.js';
-import { copyDb, importedBase, integrityViolations, readCsv, startCli, useTempDir } from './helpers.js';
+import { copyStore, useTempDir } from '../support/setup.js';
+import { startCli } from '../support/cli.js';
+import { importedBase, integrityViolations, readCsv } from './helpers.js';
 import { diffViews, viewStore } from './snapshot.js';
 import { knexOf, storeOf } from '../../src/store/store.js';
 
-const tmp = useTempDir('kaiyaku-busy-');
+const tmp = useTempDir('kaiyaku-busy-').dir;
 const ROWS = 300;
 let base = '';
 let gen: { contracts: string; cancel: string };
 let original = new Map<number, number>();
 
 beforeAll(async () => {
-  ({ gen, base, original } = await importedBase(tmp, ROWS, ['--late', '2']));
+  ({ gen, base, original } = await importedBase(tmp, ROWS, { late: 2 }));
 }, 180_000);
 
 const busy = () => Object.assign(new Error('SQLITE_BUSY: database is locked (injected by the test)'), { code: 'SQLITE_BUSY', injected: true });
@@ -108,7 +110,7 @@ describe('busy answers from the store', () => {
       const dir = path.join(tmp, name);
       fs.mkdirSync(dir);
       const dbFile = path.join(dir, 'store.db');
-      copyDb(base, dbFile);
+      copyStore(base, dbFile);
       const real = await openStore(dbFile);
       // Alternating: each attempt that follows a successful one fails, so every transaction fails once.
       let failNext = true;
@@ -145,7 +147,7 @@ describe('busy answers from the store', () => {
     const dir = path.join(tmp, 'rival');
     fs.mkdirSync(dir);
     const dbFile = path.join(dir, 'store.db');
-    copyDb(base, dbFile);
+    copyStore(base, dbFile);
     const file = path.join(dir, 'three.csv');
     const no = (i: number) => `NCN202401-${String(i).padStart(10, '0')}`;
     // Contracts 1 and 2 are NCE-LATE- ones; 3 is the one the overlapping run takes.
@@ -215,7 +217,7 @@ describe('busy answers from the store', () => {
     const dir = path.join(tmp, 'held');
     fs.mkdirSync(dir);
     const dbFile = path.join(dir, 'store.db');
-    copyDb(base, dbFile);
+    copyStore(base, dbFile);
     const csv = path.join(dir, 'cancel.csv');
     fs.copyFileSync(gen.cancel, csv);
     const holder = new sqlite3.Database(dbFile);

@@ -18,7 +18,9 @@ import { runCancelFile, type CancelRunSummary } from '../../src/cancel/runCancel
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
-import { integrityViolations, lineQuantities, readCsv, rng, runCli, seedFromEnv, useTempDir, type Ran } from './helpers.js';
+import { runCli, type Ran } from '../support/cli.js';
+import { useTempDir } from '../support/setup.js';
+import { integrityViolations, lineQuantities, readCsv, rng, seedFromEnv } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
 const SEED = seedFromEnv('KAIYAKU_FUZZ_SEED');
@@ -26,7 +28,7 @@ const CASES = Number(process.env['KAIYAKU_FUZZ_CASES'] ?? 300);
 const CLI_SAMPLE = 20;
 const VERBOSE = process.env['KAIYAKU_FUZZ_VERBOSE'] === '1';
 const CONTRACTS = 40;
-const tmp = useTempDir('kaiyaku-fuzz-');
+const tmp = useTempDir('kaiyaku-fuzz-').dir;
 const db = path.join(tmp, 'fuzz.db');
 const inputs = path.join(tmp, 'in');
 const reports = path.join(tmp, 'reports');

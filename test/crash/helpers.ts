@@ -1,84 +1,19 @@
 /**
- * Shared by the crash, overlap and fuzz tests: the built CLI as child processes, the
- * supplier simulator as a child that outlives them, a seeded random source, and the
- * integrity queries every store must pass whatever happened to it.
+ * Shared by the crash, overlap and fuzz tests: a store of generated contracts imported
+ * once, a seeded random source, and the integrity queries every store must pass whatever
+ * happened to it. (The CLI and `supplier serve` are run with support/cli.ts and
+ * support/supplierServe.ts.)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { afterAll } from 'vitest';
-import { BIN, type ProcessResult } from '../support/cli.js';
 import type { Knex } from 'knex';
 import { openStore } from '../../src/store/connect.js';
 import { rawRows } from '../../src/store/sql.js';
+import { cliOk } from '../support/cli.js';
+import { generate, type Generated } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export { BIN };
-export const GENERATE = path.join(ROOT, 'scripts/generate.mjs');
-
-/** A fresh folder for one test file, removed when its tests end (kept with KAIYAKU_KEEP_TMP=1). */
-export function useTempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  afterAll(() => {
-    if (process.env['KAIYAKU_KEEP_TMP'] !== '1') fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-export type { ProcessResult as Ran };
-
-export interface Running {
-  child: ChildProcess;
-  pid: number;
-  done: Promise<ProcessResult>;
-  /** Whether the process has exited. */
-  exited(): boolean;
-}
-
-const CHILD_ENV = { ...process.env, CI: 'true', NO_COLOR: '1' };
-
-/** `kaiyaku ...` as a child process (node runs the built CLI directly, so its pid is the CLI's). */
-export function startCli(args: readonly string[], cwd: string): Running {
-  const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let exited = false;
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const done = new Promise<ProcessResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      exited = true;
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-  if (child.pid === undefined) throw new Error(`could not start kaiyaku ${args.join(' ')}`);
-  return { child, pid: child.pid, done, exited: () => exited };
-}
-
-export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
-  return startCli(args, cwd).done;
-}
-
-/** For set-up steps that must succeed. */
-export function cliSync(args: readonly string[], cwd: string): string {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r.stdout;
-}
-
-export function generate(out: string, rows: number, extra: readonly string[] = []): { contracts: string; cancel: string } {
-  const r = spawnSync(process.execPath, [GENERATE, '--rows', String(rows), '--out', out, ...extra], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`generate.mjs failed: ${r.stderr}`);
-  return { contracts: path.join(out, 'contracts.csv'), cancel: path.join(out, 'cancel.csv') };
-}
-
-/** Copies a closed SQLite store (with its WAL, if one was left). */
 /**
  * Generated contracts imported into `<tmp>/base.db` through the CLI, and every line's
  * quantity before anything was cancelled (for the integrity checks).
@@ -86,90 +21,17 @@ export function generate(out: string, rows: number, extra: readonly string[] = [
 export async function importedBase(
   tmp: string,
   rows: number,
-  extra: readonly string[] = [],
-): Promise<{ gen: { contracts: string; cancel: string }; base: string; original: Map<number, number> }> {
-  const gen = generate(path.join(tmp, 'gen'), rows, extra);
+  options: { late?: number } = {},
+): Promise<{ gen: Generated; base: string; original: Map<number, number> }> {
+  const gen = await generate({ rows, out: path.join(tmp, 'gen'), ...options });
   const base = path.join(tmp, 'base.db');
-  cliSync(['contracts', 'import', gen.contracts, '--db', base], tmp);
+  await cliOk(['contracts', 'import', gen.contracts, '--db', base], { cwd: tmp });
   const s = await openStore(base);
   try {
     return { gen, base, original: await lineQuantities(knexOf(s)) };
   } finally {
     await s.close();
   }
-}
-
-export function copyDb(from: string, to: string): void {
-  fs.copyFileSync(from, to);
-  for (const suffix of ['-wal', '-shm']) {
-    if (fs.existsSync(from + suffix)) fs.copyFileSync(from + suffix, to + suffix);
-  }
-}
-
-export interface Served {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/**
- * `kaiyaku supplier serve --port 0` as a child of its own: its state survives kills of the
- * cancel process. Port 0 lets the OS choose a free port; the URL is read from its banner.
- */
-export async function serveSupplier(db: string, cwd: string, extra: readonly string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'supplier', 'serve', '--db', db, '--port', '0', ...extra], {
-    cwd,
-    env: CHILD_ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`supplier serve did not start: ${out}${err}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /https?:\/\/[^\s/]+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`supplier serve exited ${code}: ${out}${err}`));
-    });
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await closed;
-      clearTimeout(timer);
-    },
-  };
-}
-
-export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return (await res.json()) as T;
-}
-
-export interface SimStatsBody {
-  total: number;
-  byMethod: Record<string, Record<string, number>>;
-  byStatus: Record<string, number>;
-  subscriptions: Record<string, { quantity: number; status: string; pending: boolean; lastTarget: number | null }>;
-}
-export interface SimCallBody {
-  method: string;
-  subscriptionId: string | null;
-  idempotencyKey: string | null;
-  status: number;
 }
 
 /** mulberry32: small, seeded, good enough to choose kill times and mutations reproducibly. */

@@ -16,23 +16,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
-import {
-  copyDb,
-  getJson,
-  importedBase,
-  integrityViolations,
-  type Ran,
-  readCsv,
-  rng,
-  runCli,
-  seedFromEnv,
-  type Served,
-  serveSupplier,
-  type SimCallBody,
-  type SimStatsBody,
-  startCli,
-  useTempDir,
-} from './helpers.js';
+import { copyStore, useTempDir } from '../support/setup.js';
+import { getJson, type Served, serveSupplier, type SimCallBody, type SimStatsBody } from '../support/supplierServe.js';
+import { type Ran, runCli, startCli } from '../support/cli.js';
+import { importedBase, integrityViolations, readCsv, rng, seedFromEnv } from './helpers.js';
 import { diffViews, viewStore, type StoreView } from './snapshot.js';
 import { knexOf } from '../../src/store/store.js';
 
@@ -41,7 +28,7 @@ const LATE = 5;
 const KILLS = Number(process.env['KAIYAKU_CRASH_KILLS'] ?? 6);
 const SEED = seedFromEnv('KAIYAKU_CRASH_SEED');
 
-const tmp = useTempDir('kaiyaku-kill-');
+const tmp = useTempDir('kaiyaku-kill-').dir;
 const servers: Served[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
@@ -58,10 +45,10 @@ async function prepare(name: string, base: string, gen: { cancel: string }): Pro
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
   const db = path.join(dir, 'store.db');
-  copyDb(base, db);
+  copyStore(base, db);
   const csv = path.join(dir, 'cancel.csv');
   fs.copyFileSync(gen.cancel, csv);
-  const server = await serveSupplier(db, dir, ['--latency-ms', '2']);
+  const server = await serveSupplier(dir, ['--db', db, '--latency-ms', '2']);
   servers.push(server);
   return { dir, db, csv, server };
 }
@@ -197,7 +184,7 @@ describe('kill -9 at any instant, then the same command again', () => {
   let want: Outcome;
 
   beforeAll(async () => {
-    ({ gen, base, original } = await importedBase(tmp, ROWS, ['--late', String(LATE)]));
+    ({ gen, base, original } = await importedBase(tmp, ROWS, { late: LATE }));
     // The reference: one uninterrupted run.
     const ref = await prepare('reference', base, gen);
     reference = await runCli(command(ref), ref.dir);

@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
-import { copyDb, type CsvRow, importedBase, integrityViolations, type Ran, readCsv, startCli, useTempDir } from './helpers.js';
+import { copyStore, useTempDir } from '../support/setup.js';
+import { type Ran, startCli } from '../support/cli.js';
+import { type CsvRow, importedBase, integrityViolations, readCsv } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 1500;
-const tmp = useTempDir('kaiyaku-overlap-');
+const tmp = useTempDir('kaiyaku-overlap-').dir;
 let base = '';
 let original = new Map<number, number>();
 const servers: SupplierServer[] = [];
@@ -35,7 +37,7 @@ async function scenario(name: string): Promise<{ dir: string; db: string; url: s
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
   const db = path.join(dir, 'store.db');
-  copyDb(base, db);
+  copyStore(base, db);
   const store = await openStore(db);
   const seeds = await loadSubscriptionSeeds(knexOf(store));
   await store.close();

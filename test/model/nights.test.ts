@@ -26,7 +26,6 @@
  * Bounded for CI (KAIYAKU_MODEL_RUNS, default 6); the seed and the shrunk command list are
  * printed on failure: turn each into a plain regression test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -37,8 +36,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jstDate } from '../../src/domain/dates.js';
 import { openStore } from '../../src/store/connect.js';
-import { BIN } from '../support/cli.js';
-import { fetchSimStats, runIn } from '../support/sandbox.js';
+import { startCli } from '../support/cli.js';
+import { runIn } from '../support/sandbox.js';
+import { getJson, serveSupplier, type SimStatsBody } from '../support/supplierServe.js';
 import { knexOf } from '../../src/store/store.js';
 
 /** The master: lines the supplier takes, settles late (SLOW-), refuses (NCE-LATE-), or does not know of (no id). */
@@ -81,7 +81,7 @@ interface Real {
   steps: string[];
 }
 
-const kaiyaku = (m: Model, args: string[]) => runIn(m.dir, [...args, '--lang', 'en'], {}, 60_000);
+const kaiyaku = (m: Model, args: string[]) => runIn(m.dir, [...args, '--lang', 'en'], {}, { timeoutMs: 60_000 });
 const linking = (m: Model) => ['--supplier', m.supplierUrl, '--concurrency', '4'];
 
 function rowText(m: Model, r: RowSpec): string {
@@ -139,10 +139,10 @@ async function orderStates(m: Model, orderNos: readonly string[]): Promise<Map<s
 }
 
 /** Runs a night or a plain resume and checks that no order parked on purpose moved. */
-async function leavesParkedAlone(m: Model, run: () => void): Promise<void> {
+async function leavesParkedAlone(m: Model, run: () => Promise<void>): Promise<void> {
   const parked = [...m.parked];
   const before = await orderStates(m, parked);
-  run();
+  await run();
   expect(await orderStates(m, parked), 'orders parked on purpose stay where they are').toEqual(before);
 }
 
@@ -151,12 +151,14 @@ function manualRun(m: Model): void {
   m.parked.clear();
 }
 
-function orderNumbers(m: Model): Set<string> {
-  return new Set((parse(kaiyaku(m, ['orders', 'list', '--encoding', 'utf8']).stdout, { columns: true }) as { order_no: string }[]).map((o) => o.order_no));
+async function orderNumbers(m: Model): Promise<Set<string>> {
+  return new Set(
+    (parse((await kaiyaku(m, ['orders', 'list', '--encoding', 'utf8'])).stdout, { columns: true }) as { order_no: string }[]).map((o) => o.order_no),
+  );
 }
 
 async function supplierQuantities(url: string): Promise<Map<string, number>> {
-  const stats = await fetchSimStats(url);
+  const stats = await getJson<SimStatsBody>(`${url}/_sim/stats`);
   return new Map(Object.entries(stats.subscriptions).map(([id, s]) => [id, s.status === 'deleted' ? 0 : s.quantity]));
 }
 
@@ -215,27 +217,6 @@ async function checkInvariants(m: Model, label: string): Promise<void> {
   }
 }
 
-function startSupplier(dir: string, seed: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'supplier', 'serve', '--port', '0', '--lang', 'en', '--fail-rate', '0.15', '--async-rate', '0.2', '--seed', String(seed)],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`supplier serve did not start: ${out}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const found = /on (http:\/\/\S+) with/.exec(out);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ child, url: found[1]! });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`supplier serve exited ${code}: ${out}`)));
-  });
-}
-
 const rowSpec: fc.Arbitrary<RowSpec> = fc.record({
   line: fc.nat({ max: LINES.length - 1 }),
   quantity: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }),
@@ -251,7 +232,7 @@ class NewFile implements fc.AsyncCommand<Model, Real> {
     m.files.push({ name, rows: [...this.rows] });
     recordAsks(m, this.rows);
     manualRun(m);
-    expectExit(`cancel ${name}`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectExit(`cancel ${name}`, await kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
     await checkInvariants(m, this.toString());
   }
@@ -264,7 +245,7 @@ class Redrop implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, real: Real): Promise<void> {
     const f = m.files[this.pick % m.files.length]!;
     manualRun(m);
-    expectExit(`cancel ${f.name} (again)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectExit(`cancel ${f.name} (again)`, await kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     expectEveryRowReported(m, f.name, f.rows.length);
     await checkInvariants(m, this.toString());
   }
@@ -283,7 +264,7 @@ class Append implements fc.AsyncCommand<Model, Real> {
     recordAsks(m, [this.row]);
     writeFile(m, f.name, f.rows);
     manualRun(m);
-    expectExit(`cancel ${f.name} (appended)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectExit(`cancel ${f.name} (appended)`, await kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     expectEveryRowReported(m, f.name, f.rows.length);
     await checkInvariants(m, this.toString());
   }
@@ -303,7 +284,7 @@ class Resave implements fc.AsyncCommand<Model, Real> {
     writeFileSync(join(m.dir, name), `\uFEFF${lines.map((l) => (l.endsWith(',note') ? `${l} (re-saved)` : l)).join('\r\n')}`);
     m.files.push({ name, rows: [...f.rows] });
     manualRun(m);
-    expectExit(`cancel ${name} (renamed ${f.name})`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectExit(`cancel ${name} (renamed ${f.name})`, await kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, f.rows.length);
     await checkInvariants(m, this.toString());
   }
@@ -323,8 +304,8 @@ class ParkedFile implements fc.AsyncCommand<Model, Real> {
     recordAsks(m, this.rows);
     // Rows of this file may go on with orders of earlier runs: those are taken up, not parked.
     manualRun(m);
-    const known = orderNumbers(m);
-    expectExit(`cancel ${name} --until ${this.stage}`, kaiyaku(m, ['cancel', name, '--until', this.stage, ...linking(m)]), real);
+    const known = await orderNumbers(m);
+    expectExit(`cancel ${name} --until ${this.stage}`, await kaiyaku(m, ['cancel', name, '--until', this.stage, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
     const result = parse(readFileSync(join(m.dir, name.replace(/\.csv$/, '.result.csv'))), { bom: true, columns: true }) as {
       result: string;
@@ -333,7 +314,7 @@ class ParkedFile implements fc.AsyncCommand<Model, Real> {
     // The orders this run made and took to its stop are parked there.
     for (const r of result) if (r.result === 'completed' && r.order_no !== '' && !known.has(r.order_no)) m.parked.add(r.order_no);
     // What a scheduler runs next: a plain resume, which must leave them where they are.
-    await leavesParkedAlone(m, () => expectExit('orders resume (after a parked file)', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
+    await leavesParkedAlone(m, async () => expectExit('orders resume (after a parked file)', await kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
     await checkInvariants(m, this.toString());
   }
   toString = () => `ParkedFile(${JSON.stringify(this.rows)}, ${this.stage})`;
@@ -351,7 +332,7 @@ class RedropFilled implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, real: Real): Promise<void> {
     const f = m.files[this.pick % m.files.length]!;
     writeFile(m, f.name, f.rows);
-    expectExit(`cancel ${f.name} (again, before filling it in)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectExit(`cancel ${f.name} (again, before filling it in)`, await kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     const before = await orderCount(m);
     const done = resultsOf(m, f.name).map((r) => r === 'already_done' || r === 'completed');
     const today = jstDate(new Date());
@@ -360,7 +341,7 @@ class RedropFilled implements fc.AsyncCommand<Model, Real> {
       return [contract, product, LINES[r.line]!.sub, quantity, today, id, note].join(',');
     });
     writeFileSync(join(m.dir, f.name), `contract_no,product_code,subscription_id,cancel_quantity,end_date,request_id,note\n${rows.join('\n')}\n`);
-    expectExit(`cancel ${f.name} (blanks filled in)`, kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
+    expectExit(`cancel ${f.name} (blanks filled in)`, await kaiyaku(m, ['cancel', f.name, ...linking(m)]), real);
     expectEveryRowReported(m, f.name, f.rows.length);
     expect(await orderCount(m), `${f.name} with its blanks filled in made an order`).toBe(before);
     const after = resultsOf(m, f.name);
@@ -412,7 +393,7 @@ class WeeksLater implements fc.AsyncCommand<Model, Real> {
     }
     expectExit(
       `cancel ${name} (weeks later${this.allowRepeat ? ', --allow-repeat' : ''})`,
-      kaiyaku(m, ['cancel', name, ...linking(m), ...(this.allowRepeat ? ['--allow-repeat'] : [])]),
+      await kaiyaku(m, ['cancel', name, ...linking(m), ...(this.allowRepeat ? ['--allow-repeat'] : [])]),
       real,
     );
     expectEveryRowReported(m, name, f.rows.length);
@@ -452,8 +433,19 @@ class Night implements fc.AsyncCommand<Model, Real> {
     const old = new Date(Date.now() - 3600_000);
     utimesSync(dropped, old, old);
     let r = { code: null as number | null, stderr: '' };
-    await leavesParkedAlone(m, () => {
-      r = kaiyaku(m, ['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--reports', 'night-reports', '--summary-json', 'night.json', ...linking(m)]);
+    await leavesParkedAlone(m, async () => {
+      r = await kaiyaku(m, [
+        'cancel',
+        '--inbox',
+        'inbox',
+        '--settle-seconds',
+        '0',
+        '--reports',
+        'night-reports',
+        '--summary-json',
+        'night.json',
+        ...linking(m),
+      ]);
     });
     expectExit(`night with ${f.name}`, r, real);
     const summary = JSON.parse(readFileSync(join(m.dir, 'night.json'), 'utf8')) as { files: { file: string; status: string; resultPath: string | null }[] };
@@ -469,7 +461,7 @@ class Night implements fc.AsyncCommand<Model, Real> {
 class Resume implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
-    await leavesParkedAlone(m, () => expectExit('orders resume', kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
+    await leavesParkedAlone(m, async () => expectExit('orders resume', await kaiyaku(m, ['orders', 'resume', ...linking(m)]), real));
     await checkInvariants(m, this.toString());
   }
   toString = () => 'Resume';
@@ -482,14 +474,14 @@ class Step implements fc.AsyncCommand<Model, Real> {
   ) {}
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
-    const list = parse(kaiyaku(m, ['orders', 'list', '--encoding', 'utf8']).stdout, { columns: true }) as { order_no: string; status: string }[];
+    const list = parse((await kaiyaku(m, ['orders', 'list', '--encoding', 'utf8'])).stdout, { columns: true }) as { order_no: string; status: string }[];
     const open = list.filter((o) => o.status === 'requested' || o.status === 'accepted');
     if (open.length === 0) return;
     const orderNo = open[this.pick % open.length]!.order_no;
     // An operator's button moves it on (or sends it back): no longer parked by its run.
     m.parked.delete(orderNo);
     const extra = this.action === 'link' ? linking(m) : this.action === 'confirm' ? ['--end-date', '2099-12-31'] : [];
-    expectExit(`orders ${this.action} ${orderNo}`, kaiyaku(m, ['orders', this.action, orderNo, ...extra]), real);
+    expectExit(`orders ${this.action} ${orderNo}`, await kaiyaku(m, ['orders', this.action, orderNo, ...extra]), real);
     await checkInvariants(m, this.toString());
   }
   toString = () => `Step(${this.action}, ${this.pick})`;
@@ -506,17 +498,14 @@ class KillAndRetry implements fc.AsyncCommand<Model, Real> {
     writeFile(m, name, this.rows);
     m.files.push({ name, rows: [...this.rows] });
     recordAsks(m, this.rows);
-    const args = [BIN, 'cancel', name, ...linking(m), '--lang', 'en'];
-    const child = spawn(process.execPath, args, { cwd: m.dir, stdio: 'ignore' });
-    // Listened for at once: a run that ends before the kill must not leave us waiting.
-    const exited = new Promise((r) => child.once('exit', r));
+    const running = startCli(['cancel', name, ...linking(m), '--lang', 'en'], m.dir);
     await new Promise((r) => setTimeout(r, this.afterMs));
-    child.kill('SIGKILL');
-    await exited;
+    running.child.kill('SIGKILL');
+    await running.done;
     real.steps.push(`cancel ${name} killed after ${this.afterMs} ms`);
     manualRun(m);
     await checkInvariants(m, `${this.toString()} (killed)`);
-    expectExit(`cancel ${name} (after the kill)`, kaiyaku(m, ['cancel', name, ...linking(m)]), real);
+    expectExit(`cancel ${name} (after the kill)`, await kaiyaku(m, ['cancel', name, ...linking(m)]), real);
     expectEveryRowReported(m, name, this.rows.length);
     await checkInvariants(m, this.toString());
   }
@@ -527,16 +516,7 @@ class KillAndRetry implements fc.AsyncCommand<Model, Real> {
 class ConcurrentResumes implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
-    const start = () => {
-      const child = spawn(process.execPath, [BIN, 'orders', 'resume', ...linking(m), '--lang', 'en'], {
-        cwd: m.dir,
-        env: { ...process.env, CI: 'true', KAIYAKU_DB: undefined },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      return new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
-    };
+    const start = () => startCli(['orders', 'resume', ...linking(m), '--lang', 'en'], m.dir).done;
     const both = await Promise.all([start(), start()]);
     for (const r of both) expectExit('orders resume (two at once)', r, real);
     await checkInvariants(m, this.toString());
@@ -561,17 +541,17 @@ class HostileResume implements fc.AsyncCommand<Model, Real> {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const before = await fetchSimStats(m.supplierUrl);
+    const before = await getJson<SimStatsBody>(`${m.supplierUrl}/_sim/stats`);
     try {
       // Ends promptly: the run's own time-out (60 s) is the bound, not a clock reading here.
-      const r = runIn(m.dir, ['orders', 'resume', '--supplier', url, '--concurrency', '4', '--lang', 'en'], {}, 60_000);
+      const r = await runIn(m.dir, ['orders', 'resume', '--supplier', url, '--concurrency', '4', '--lang', 'en'], {}, { timeoutMs: 60_000 });
       expect(r.code, `${this.answer}: the resume did not end within 60 s`).not.toBeNull();
       expectExit(`orders resume against a supplier answering ${this.answer}`, r, real);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    expect((await fetchSimStats(m.supplierUrl)).total, 'the real supplier was not called').toBe(before.total);
+    expect((await getJson<SimStatsBody>(`${m.supplierUrl}/_sim/stats`)).total, 'the real supplier was not called').toBe(before.total);
     await checkInvariants(m, this.toString());
   }
   toString = () => `HostileResume(${this.answer})`;
@@ -580,7 +560,7 @@ class HostileResume implements fc.AsyncCommand<Model, Real> {
 class Reimport implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, real: Real): Promise<void> {
-    expectExit('contracts import (again)', kaiyaku(m, ['contracts', 'import', 'contracts.csv']), real);
+    expectExit('contracts import (again)', await kaiyaku(m, ['contracts', 'import', 'contracts.csv']), real);
     await checkInvariants(m, this.toString());
   }
   toString = () => 'Reimport';
@@ -615,8 +595,9 @@ describe('a model of seats per line, against the real CLI and supplier', () => {
       fc.asyncProperty(commands, fc.integer({ min: 1, max: 1_000_000 }), async (cmds, seed) => {
         const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-model-'));
         writeFileSync(join(dir, 'contracts.csv'), MASTER);
-        expect(runIn(dir, ['contracts', 'import', 'contracts.csv']).code).toBe(0);
-        const { child, url } = await startSupplier(dir, seed);
+        expect((await runIn(dir, ['contracts', 'import', 'contracts.csv'])).code).toBe(0);
+        const supplier = await serveSupplier(dir, ['--fail-rate', '0.15', '--async-rate', '0.2', '--seed', String(seed)]);
+        const url = supplier.url;
         const model: Model = { dir, supplierUrl: url, files: [], asks: new Map(), idCounter: 0, rowIds: new Map(), parked: new Set() };
         const real: Real = { steps: [] };
         try {
@@ -625,8 +606,8 @@ describe('a model of seats per line, against the real CLI and supplier', () => {
           // what stays open is parked on purpose or what only an operator can decide, and
           // resume says so (exit 1 while an operator is needed).
           const waiting = (r: { stdout: string }) => Number(/waiting (\d+)/.exec(r.stdout)?.[1] ?? NaN);
-          let last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
-          for (let i = 0; i < 6 && waiting(last) !== 0; i++) last = kaiyaku(model, ['orders', 'resume', ...linking(model)]);
+          let last = await kaiyaku(model, ['orders', 'resume', ...linking(model)]);
+          for (let i = 0; i < 6 && waiting(last) !== 0; i++) last = await kaiyaku(model, ['orders', 'resume', ...linking(model)]);
           expect(waiting(last), `resume at the end never settles:\n${real.steps.join('\n')}\n${last.stdout}${last.stderr}`).toBe(0);
           const operator = Number(/need an operator (\d+)/.exec(last.stdout)?.[1] ?? NaN);
           expect(last.code, last.stdout).toBe(operator > 0 ? 1 : 0);
@@ -634,7 +615,7 @@ describe('a model of seats per line, against the real CLI and supplier', () => {
         } catch (error) {
           throw new Error(`${(error as Error).message}\nsteps:\n${real.steps.join('\n')}`, { cause: error });
         } finally {
-          child.kill('SIGTERM');
+          await supplier.stop();
           rmSync(dir, { recursive: true, force: true });
         }
       }),

@@ -6,14 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelCsv, drop, ls, nightArgs, prepareBase, readSummary, runCli, setUpNight, storeOrders, type Base } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { cancelCsv, drop, ls, nightArgs, prepareBase, readSummary, setUpNight, storeOrders, type Base } from './helpers.js';
 
 const SHM = '/dev/shm';
 const otherDevice = fs.existsSync(SHM) && fs.statSync(SHM).dev !== fs.statSync(os.tmpdir()).dev;
 const shmDirs: string[] = [];
 let base: Base;
-beforeAll(() => {
-  base = prepareBase('archive', 20);
+beforeAll(async () => {
+  base = await prepareBase('archive', 20);
 });
 afterAll(() => {
   for (const d of shmDirs) fs.rmSync(d, { recursive: true, force: true });

@@ -34,7 +34,7 @@ async function folderWithStore(label: string, dialect: 'sqlite' | 'postgres'): P
     drops.push(() => schema.drop());
     db = schema.url;
   }
-  const imported = runCli(['contracts', 'import', path.join(FIXTURES, 'contracts.csv'), '--db', db, '--quiet'], { cwd: dir });
+  const imported = await runCli(['contracts', 'import', path.join(FIXTURES, 'contracts.csv'), '--db', db, '--quiet'], { cwd: dir });
   expect(imported.code, imported.stderr).toBe(0);
   return { dir, db };
 }
@@ -72,7 +72,7 @@ describe.each(dialects)('a NUL byte in a cell ($name)', ({ dialect }) => {
     for (const f of ['a.csv', 'b.csv']) fs.utimesSync(path.join(inbox, f), old, old);
 
     const summaryFile = path.join(dir, 'night.json');
-    const r = runCli(
+    const r = await runCli(
       [
         'cancel',
         '--inbox',
@@ -112,7 +112,7 @@ describe.each(dialects)('a NUL byte in a cell ($name)', ({ dialect }) => {
   it('a single cancel run refuses the row in Japanese too, and changes nothing of it', async () => {
     const { dir, db } = await folderWithStore(`cancel-${dialect}`, dialect);
     fs.writeFileSync(path.join(dir, 'c.csv'), `契約番号,商品コード,解約数,契約終了日\r\nNCN202108-0000003200,M365-E3,1\u0000,${END}\r\n`);
-    const r = runCli(['cancel', 'c.csv', '--db', db, '--supplier', 'sim', '--report-encoding', 'utf8'], { cwd: dir });
+    const r = await runCli(['cancel', 'c.csv', '--db', db, '--supplier', 'sim', '--report-encoding', 'utf8'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     const result = parseCsv(fs.readFileSync(path.join(dir, 'c.result.csv'), 'utf8'));
     expect(result[0]).toMatchObject({ エラーコード: 'MALFORMED_ROW' });
@@ -125,10 +125,10 @@ describe.each(dialects)('a NUL byte in a cell ($name)', ({ dialect }) => {
     const lines = fs.readFileSync(path.join(FIXTURES, 'contracts.csv'), 'utf8').trimEnd().split('\n');
     const changed = lines.map((l, i) => (i === 2 ? l.replace(',テスト,', ',テスト\u0000,') : i === 4 ? l.replace(',10,3910,', ',12,3910,') : l));
     fs.writeFileSync(path.join(dir, 'next.csv'), `${changed.join('\n')}\n`);
-    const r = runCli(['contracts', 'import', 'next.csv', '--db', db, '--lang', 'en'], { cwd: dir });
+    const r = await runCli(['contracts', 'import', 'next.csv', '--db', db, '--lang', 'en'], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('row 2: cannot be read: column 5 (subject) holds a NUL character (a 0x00 byte), which no value may contain: remove it');
-    const ja = runCli(['contracts', 'import', 'next.csv', '--db', db], { cwd: dir });
+    const ja = await runCli(['contracts', 'import', 'next.csv', '--db', db], { cwd: dir });
     expect(ja.code).toBe(2);
     expect(ja.stderr).toContain('2 行目: 読み取れません: 5 列目（subject）に NUL 文字（0x00 のバイト）があります');
     expect((await seats(db))['M365-E3']).toBe(10);

@@ -11,9 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../crash/helpers.js';
-import { aStore, serveSupplier, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
-import { cancelCsv, drop, nightArgs, prepareBase, readSummary, setUpNight, startCli, withStore, type Base, type NightJson } from './helpers.js';
+import { serveSupplier } from '../support/supplierServe.js';
+import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
+import { startCli, runCli } from '../support/cli.js';
+import { cancelCsv, drop, nightArgs, prepareBase, readSummary, setUpNight, withStore, type Base, type NightJson } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
 const made: string[] = [];
@@ -39,7 +40,7 @@ describe.each(STORE_KINDS)('an order only an operator can move (%s)', (kind) => 
       `${CONTRACT_HEADER}\nNCN202401-0000000001,2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,,,Microsoft,O365-E3,Office 365 E3,NCE-LATE-0001,4,870,,,0,\n`,
     );
     expect((await kaiyaku(['contracts', 'import', 'contracts.csv', '--quiet'])).code).toBe(0);
-    const supplier = await serveSupplier(dir, store.spec);
+    const supplier = await serveSupplier(dir, ['--db', store.spec]);
     cleanups.push(() => supplier.stop());
     const sup = ['--supplier', supplier.url];
     fs.writeFileSync(path.join(dir, 'q.csv'), '契約番号\nNCN202401-0000000001\n');
@@ -81,8 +82,8 @@ describe.each(STORE_KINDS)('an order only an operator can move (%s)', (kind) => 
 
 describe('files a night leaves with rows still to do', () => {
   let base: Base;
-  beforeAll(() => {
-    base = prepareBase('truth', 20);
+  beforeAll(async () => {
+    base = await prepareBase('truth', 20);
   }, 180_000);
 
   it('a file written to while it ran is left for the next night with exit 1; the next night does the rest', async () => {

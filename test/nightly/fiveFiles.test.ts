@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type Ran } from '../support/cli.js';
 import {
   cancelCsv,
   dataRows,
@@ -17,13 +18,11 @@ import {
   prepareBase,
   readCsv,
   readSummary,
-  runCli,
   setUpNight,
   storeOrders,
   withStore,
   type Night,
   type NightJson,
-  type Ran,
 } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
@@ -37,7 +36,7 @@ let summary: NightJson;
 const inputs = new Map<string, Buffer>();
 
 beforeAll(async () => {
-  night = setUpNight('five', prepareBase('five', 60));
+  night = setUpNight('five', await prepareBase('five', 60));
   const contents: Record<string, string | Buffer> = {
     '01-good.csv': cancelCsv(night, 1, 20),
     '02-good.csv': cancelCsv(night, 21, 40),
@@ -138,7 +137,7 @@ describe('a night of five files', () => {
   });
 
   it('counts orders by status as `orders list` shows them, and the supplier calls', async () => {
-    const orders = ordersList(night);
+    const orders = await ordersList(night);
     const byStatus: Record<string, number> = { requested: 0, accepted: 0, completed: 0, withdrawn: 0 };
     for (const o of orders) byStatus[o['status']!] = (byStatus[o['status']!] ?? 0) + 1;
     expect(summary.ordersByStatus).toEqual(byStatus);

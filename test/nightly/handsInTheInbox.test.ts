@@ -7,7 +7,6 @@
  * - a header cell with a NUL byte stops the file as a whole (it would have dropped 解約数
  *   and cancelled every seat), through the real CLI.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,12 +14,12 @@ import { DEFAULT_CANCEL_OPTIONS, type PipelineDeps, type PipelineEvent } from '.
 import { runInbox } from '../../src/nightly/runInbox.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
-import { BIN } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { snapshot } from '../support/sandbox.js';
-import { cliSync, useTempDir } from '../crash/helpers.js';
+import { copyStore, fixtureStore, useTempDir } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
 
-const tmp = useTempDir('kaiyaku-hands-');
+const tmp = useTempDir('kaiyaku-hands-').dir;
 const stores: Store[] = [];
 afterAll(async () => {
   for (const s of stores) await s.close();
@@ -32,7 +31,7 @@ async function night(name: string, files: Record<string, string>, onEvent: (e: P
   const dir = path.join(tmp, name);
   fs.mkdirSync(path.join(dir, 'inbox'), { recursive: true });
   const db = path.join(dir, 'k.db');
-  cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', db, '--quiet'], dir);
+  copyStore(fixtureStore(), db);
   const store = await openStore(db);
   stores.push(store);
   const inbox = path.join(dir, 'inbox');
@@ -101,62 +100,58 @@ describe('other hands in the inbox', () => {
 });
 
 describe('a header cell with a NUL byte', () => {
-  it('stops the file as a whole (exit 2, the column named) and changes nothing; the master import too', () => {
+  it('stops the file as a whole (exit 2, the column named) and changes nothing; the master import too', async () => {
     const dir = path.join(tmp, 'nul');
     fs.mkdirSync(dir, { recursive: true });
-    cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
+    copyStore(fixtureStore(), path.join(dir, 'k.db'));
     fs.writeFileSync(path.join(dir, 'b.csv'), `契約番号,商品コード,解約数\u0000\n${CONTRACTS[0]},M365-E3,1\n`);
     const before = snapshot(dir);
-    const r = spawnSync(process.execPath, [BIN, 'cancel', 'b.csv', '--db', 'k.db', '--supplier', 'sim'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status).toBe(2);
+    const r = await runCli(['cancel', 'b.csv', '--db', 'k.db', '--supplier', 'sim'], dir);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('見出し行の 3 列目');
     expect(snapshot(dir)).toEqual(before);
     const master = fs.readFileSync(path.resolve('fixtures/contracts.csv'), 'utf8').replace('contract_no', 'contract_no\u0000');
     fs.writeFileSync(path.join(dir, 'm.csv'), master);
-    const imported = spawnSync(process.execPath, [BIN, 'contracts', 'import', 'm.csv', '--db', 'k.db', '--lang', 'en'], { cwd: dir, encoding: 'utf8' });
-    expect(imported.status).toBe(2);
+    const imported = await runCli(['contracts', 'import', 'm.csv', '--db', 'k.db', '--lang', 'en'], dir);
+    expect(imported.code).toBe(2);
     expect(imported.stderr).toContain('control character');
   });
 });
 
 describe('a night summary beside what the night writes', () => {
-  it('may not be written into the archive or over a report; beside them it may', () => {
+  it('may not be written into the archive or over a report; beside them it may', async () => {
     const dir = path.join(tmp, 'summary');
     fs.mkdirSync(path.join(dir, 'inbox'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'rep'), { recursive: true });
     // Archives an earlier night made.
     fs.mkdirSync(path.join(dir, 'inbox', 'archive'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'arch', 'rejected'), { recursive: true });
-    cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
-    const nightWith = (...extra: string[]) =>
-      spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--db', 'k.db', '--supplier', 'sim', '--lang', 'en', ...extra], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
+    copyStore(fixtureStore(), path.join(dir, 'k.db'));
+    const nightWith = (...extra: string[]) => runCli(['cancel', '--inbox', 'inbox', '--db', 'k.db', '--supplier', 'sim', '--lang', 'en', ...extra], dir);
     for (const extra of [
       ['--summary-json', 'inbox/archive/b.csv'],
       ['--reports', 'rep', '--summary-json', 'rep/a.result.csv'],
       ['--archive', 'arch', '--summary-json', 'arch/rejected/n.json'],
     ]) {
-      const r = nightWith(...extra);
-      expect(r.status, extra.join(' ')).toBe(2);
+      const r = await nightWith(...extra);
+      expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr).toContain('among the files the night writes');
     }
-    expect(nightWith('--reports', 'rep', '--summary-json', 'rep/night.json').status).toBe(0);
+    expect((await nightWith('--reports', 'rep', '--summary-json', 'rep/night.json')).code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'rep', 'night.json'))).toBe(true);
   });
 });
 
 describe('a dry run of a night', () => {
-  it('is refused before anything runs: a night takes up orders and moves files, which a dry run must not do', () => {
+  it('is refused before anything runs: a night takes up orders and moves files, which a dry run must not do', async () => {
     const dir = path.join(tmp, 'dry-night');
     fs.mkdirSync(path.join(dir, 'inbox'), { recursive: true });
-    cliSync(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', 'k.db', '--quiet'], dir);
+    copyStore(fixtureStore(), path.join(dir, 'k.db'));
     fs.writeFileSync(path.join(dir, 'inbox', 'nov.csv'), row(CONTRACTS[0]!));
     const before = snapshot(dir);
     for (const extra of [[], ['--supplier', 'sim']]) {
-      const r = spawnSync(process.execPath, [BIN, 'cancel', '--inbox', 'inbox', '--dry-run', '--db', 'k.db', ...extra], { cwd: dir, encoding: 'utf8' });
-      expect(r.status).toBe(2);
+      const r = await runCli(['cancel', '--inbox', 'inbox', '--dry-run', '--db', 'k.db', ...extra], dir);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain('--dry-run は --inbox と一緒には指定できません');
       expect(snapshot(dir)).toEqual(before);
     }

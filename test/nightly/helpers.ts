@@ -1,23 +1,17 @@
 /**
- * Shared by the nightly-mode tests (`kaiyaku cancel --inbox`): the built CLI as child
- * processes, a temp folder per test with its own SQLite store, generated contracts and
- * cancellation rows, and small readers for the files the night leaves behind.
+ * Shared by the nightly-mode tests (`kaiyaku cancel --inbox`): a temp folder per test with
+ * its own copy of a store of generated contracts, and small readers for the files the night
+ * leaves behind. (The CLI is run with support/cli.ts.)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
-import { BIN, type ProcessResult } from '../support/cli.js';
+import { cliOk } from '../support/cli.js';
+import { copyStore, generate } from '../support/setup.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { knexOf } from '../../src/store/store.js';
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export { BIN };
-export const GENERATE = path.join(ROOT, 'scripts/generate.mjs');
-const CHILD_ENV = { ...process.env, CI: 'true', NO_COLOR: '1' };
 
 const made: string[] = [];
 afterAll(() => {
@@ -42,14 +36,12 @@ export interface Base {
 }
 
 /** Generated contracts imported once into a store that each test then copies (import is the slow part). */
-export function prepareBase(prefix: string, contracts: number): Base {
+export async function prepareBase(prefix: string, contracts: number): Promise<Base> {
   const dir = tempDir(`${prefix}-base`);
-  const gen = path.join(dir, 'gen');
-  const g = spawnSync(process.execPath, [GENERATE, '--rows', String(contracts), '--out', gen], { encoding: 'utf8' });
-  if (g.status !== 0) throw new Error(`generate.mjs failed: ${g.stderr}`);
+  const gen = await generate({ rows: contracts, out: path.join(dir, 'gen') });
   const db = path.join(dir, 'base.db');
-  cliSync(['contracts', 'import', path.join(gen, 'contracts.csv'), '--db', db, '--quiet'], dir);
-  return { db, cancelLines: fs.readFileSync(path.join(gen, 'cancel.csv'), 'utf8').trimEnd().split('\n') };
+  await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], { cwd: dir });
+  return { db, cancelLines: fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n') };
 }
 
 function tempDir(prefix: string): string {
@@ -62,8 +54,7 @@ function tempDir(prefix: string): string {
 export function setUpNight(prefix: string, base: Base): Night {
   const dir = tempDir(prefix);
   const db = path.join(dir, 'store.db');
-  fs.copyFileSync(base.db, db);
-  for (const suffix of ['-wal', '-shm']) if (fs.existsSync(base.db + suffix)) fs.copyFileSync(base.db + suffix, db + suffix);
+  copyStore(base.db, db);
   const night: Night = {
     dir,
     db,
@@ -122,82 +113,6 @@ export function nightArgs(night: Night, extra: readonly string[] = [], summary =
   ];
 }
 
-export type { ProcessResult as Ran };
-
-export interface Running {
-  child: ChildProcess;
-  pid: number;
-  done: Promise<ProcessResult>;
-  /** Resolves once stderr holds a line matching `re` (rejects if the process ends first). */
-  waitForStderr(re: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-export function startCli(args: readonly string[], cwd: string): Running {
-  const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { re: RegExp; resolve(): void }[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-    for (const w of [...waiters]) if (w.re.test(stderr)) w.resolve();
-  });
-  const done = new Promise<ProcessResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
-  });
-  if (child.pid === undefined) throw new Error(`could not start kaiyaku ${args.join(' ')}`);
-  return {
-    child,
-    pid: child.pid,
-    done,
-    waitForStderr: (re, timeoutMs = 30_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (re.test(stderr)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`no ${re} on stderr within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
-        const w = {
-          re,
-          resolve: () => {
-            clearTimeout(timer);
-            waiters.splice(waiters.indexOf(w), 1);
-            resolve();
-          },
-        };
-        waiters.push(w);
-        void done.then(
-          () => {
-            clearTimeout(timer);
-            if (re.test(stderr)) resolve();
-            else reject(new Error(`kaiyaku ended before ${re} appeared on stderr:\n${stderr}`));
-          },
-          // The process could not be started: say so now, not at the time-out.
-          (error: unknown) => {
-            clearTimeout(timer);
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      }),
-  };
-}
-
-export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
-  return startCli(args, cwd).done;
-}
-
-function runCliSync(args: readonly string[], cwd: string): ProcessResult {
-  const started = Date.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: CHILD_ENV, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
-}
-
-/** For set-up steps and queries that must succeed. */
-export function cliSync(args: readonly string[], cwd: string): string {
-  const r = runCliSync(args, cwd);
-  if (r.code !== 0) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r.stdout;
-}
-
 export type CsvRow = Record<string, string>;
 
 export function parseCsv(text: string): CsvRow[] {
@@ -216,8 +131,8 @@ export async function storeOrders(night: Night): Promise<{ order_no: string; con
 }
 
 /** `kaiyaku orders list --lang en` as rows. */
-export function ordersList(night: Night): CsvRow[] {
-  return parseCsv(cliSync(['orders', 'list', '--db', night.db, '--lang', 'en', '--encoding', 'utf8'], night.dir));
+export async function ordersList(night: Night): Promise<CsvRow[]> {
+  return parseCsv(await cliOk(['orders', 'list', '--db', night.db, '--lang', 'en', '--encoding', 'utf8'], { cwd: night.dir }));
 }
 
 export interface FileSummary {

@@ -3,7 +3,8 @@
  * resume, each file's start and end, files set aside or deferred, and supplier throttling.
  */
 import { describe, expect, it } from 'vitest';
-import { cancelCsv, drop, nightArgs, prepareBase, readSummary, runCli, setUpNight } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { cancelCsv, drop, nightArgs, prepareBase, readSummary, setUpNight } from './helpers.js';
 
 interface LogEvent {
   at: string;
@@ -15,7 +16,7 @@ interface LogEvent {
 
 describe('--log-format json', () => {
   it('writes only JSON lines on stderr, naming every step of the night', async () => {
-    const night = setUpNight('json', prepareBase('json', 40));
+    const night = setUpNight('json', await prepareBase('json', 40));
     drop(night, 'a.csv', cancelCsv(night, 1, 40));
     drop(night, 'b-bad.csv', 'foo,bar\n1,2\n');
     drop(night, 'c-fresh.csv', cancelCsv(night, 1, 1), true);

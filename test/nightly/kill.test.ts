@@ -7,14 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, runCli, setUpNight, sleep, startCli, storeOrders, withStore } from './helpers.js';
+import { runCli, startCli } from '../support/cli.js';
+import { cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, setUpNight, sleep, storeOrders, withStore } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
 const ROWS = 3000;
 
 describe('a killed night', () => {
   it('is taken over and finished by the next night, each row once', async () => {
-    const night = setUpNight('kill', prepareBase('kill', ROWS));
+    const night = setUpNight('kill', await prepareBase('kill', ROWS));
     const input = drop(night, 'big.csv', cancelCsv(night, 1, ROWS));
     const bytes = fs.readFileSync(input);
 

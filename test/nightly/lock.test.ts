@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../support/cli.js';
 import {
   cancelCsv,
   drop,
@@ -16,10 +17,8 @@ import {
   prepareBase,
   readCsv,
   readSummary,
-  runCli,
   setUpNight,
   sleep,
-  startCli,
   storeOrders,
   withStore,
   type Base,
@@ -28,8 +27,8 @@ import {
 import { knexOf } from '../../src/store/store.js';
 
 let base: Base;
-beforeAll(() => {
-  base = prepareBase('lock', 600);
+beforeAll(async () => {
+  base = await prepareBase('lock', 600);
 });
 
 const ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;

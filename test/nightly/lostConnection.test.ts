@@ -14,14 +14,16 @@ import { runInbox } from '../../src/nightly/runInbox.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
-import { cliSync, generate, integrityViolations, lineQuantities, readCsv, startCli, useTempDir } from '../crash/helpers.js';
+import { cliOk, startCli } from '../support/cli.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { integrityViolations, lineQuantities, readCsv } from '../crash/helpers.js';
 import { startPgProxy } from '../support/pgProxy.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { knexOf } from '../../src/store/store.js';
 
 const CONTRACTS = 3000;
-const tmp = useTempDir('kaiyaku-lost-');
-const gen = generate(path.join(tmp, 'gen'), CONTRACTS);
+const tmp = useTempDir('kaiyaku-lost-').dir;
+const gen = await generate({ rows: CONTRACTS, out: path.join(tmp, 'gen') });
 const cancelLines = fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n');
 
 /** An inbox of three settled files of a thousand rows each (every contract once). */
@@ -96,7 +98,7 @@ describe.skipIf(!PG_URL)('a night on PostgreSQL whose connections are lost', () 
   async function freshStore(): Promise<void> {
     await schema.admin.raw(`drop schema if exists ${schema.name} cascade`);
     await schema.admin.raw(`create schema ${schema.name}`);
-    cliSync(['contracts', 'import', gen.contracts, '--db', schema.url, '--quiet'], tmp);
+    await cliOk(['contracts', 'import', gen.contracts, '--db', schema.url, '--quiet'], tmp);
     const store = await openStore(schema.url);
     original = await lineQuantities(knexOf(store));
     await store.close();
@@ -163,7 +165,7 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
   /** A store of its own with the generated contracts, and each line's quantity. */
   async function freshStore(name: string): Promise<{ store: Store; original: Map<number, number> }> {
     const db = path.join(tmp, `${name}.db`);
-    cliSync(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
+    await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
     const store = await openStore(db);
     stores.push(store);
     return { store, original: await lineQuantities(knexOf(store)) };

@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../crash/helpers.js';
-import { aStore, serveSupplier, STORE_KINDS, type ServedSupplier, type StoreUnderTest } from '../support/stores.js';
+import { runCli } from '../support/cli.js';
+import { serveSupplier, type Served } from '../support/supplierServe.js';
+import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import { readCsv, type NightJson } from './helpers.js';
 
 const made: string[] = [];
@@ -70,7 +71,7 @@ async function orderNo(f: Folder, c: Case): Promise<string> {
   return (await orders(f)).get(CASES[c].contract)![0];
 }
 
-async function night(f: Folder, supplier: ServedSupplier): Promise<{ code: number | null; stdout: string; summary: NightJson }> {
+async function night(f: Folder, supplier: Served): Promise<{ code: number | null; stdout: string; summary: NightJson }> {
   fs.mkdirSync(path.join(f.dir, 'inbox'), { recursive: true });
   const r = await f.kaiyaku(['cancel', '--inbox', 'inbox', '--settle-seconds', '0', '--summary-json', 'night.json', '--supplier', supplier.url]);
   expect([0, 1], r.stderr).toContain(r.code);
@@ -80,7 +81,7 @@ async function night(f: Folder, supplier: ServedSupplier): Promise<{ code: numbe
 describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
   it('stay through nights and plain resumes, which name them; a cut-short run is still finished; an operator moves them on', async () => {
     const f = await setUp(kind);
-    const supplier = await serveSupplier(f.dir, f.store.spec);
+    const supplier = await serveSupplier(f.dir, ['--db', f.store.spec]);
     cleanups.push(() => supplier.stop());
     const sup = ['--supplier', supplier.url];
     for (const stage of ['requested', 'accepted', 'linked'] as const) {
@@ -157,7 +158,7 @@ describe.each(STORE_KINDS)('orders parked on purpose (%s)', (kind) => {
 
   it('a later run of the same rows asking for completion moves them on; a night dropping the same file does not', async () => {
     const f = await setUp(kind);
-    const supplier = await serveSupplier(f.dir, f.store.spec);
+    const supplier = await serveSupplier(f.dir, ['--db', f.store.spec]);
     cleanups.push(() => supplier.stop());
     const sup = ['--supplier', supplier.url];
     expect((await f.kaiyaku(['cancel', 'accepted.csv', '--until', 'accepted', ...sup, '--quiet'])).code).toBe(0);

@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { drop, ls, prepareBase, readCsv, readSummary, runCli, setUpNight, type Base, type Night } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { drop, ls, prepareBase, readCsv, readSummary, setUpNight, type Base, type Night } from './helpers.js';
 
 let base: Base;
-beforeAll(() => {
-  base = prepareBase('reports', 12);
+beforeAll(async () => {
+  base = await prepareBase('reports', 12);
 });
 
 /** Rows 1..n of the generated contracts, with a 備考 column; row `odd` names no contract and carries `note`. */

@@ -5,30 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  age,
-  cancelCsv,
-  drop,
-  ls,
-  nightArgs,
-  prepareBase,
-  readCsv,
-  readSummary,
-  runCli,
-  setUpNight,
-  sleep,
-  startCli,
-  storeOrders,
-  withStore,
-  type Base,
-} from './helpers.js';
+import { runCli, startCli } from '../support/cli.js';
+import { age, cancelCsv, drop, ls, nightArgs, prepareBase, readCsv, readSummary, setUpNight, sleep, storeOrders, withStore, type Base } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
 
 const BIG = 400;
 const LATE = 100;
 let base: Base;
-beforeAll(() => {
-  base = prepareBase('settle', BIG + 2 * LATE);
+beforeAll(async () => {
+  base = await prepareBase('settle', BIG + 2 * LATE);
 });
 
 describe.concurrent('settle rule', () => {

@@ -16,10 +16,11 @@
  * - lines an earlier version failed so are asked again (migration 013).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { apply, honestGet, honestPatch, resource, startHostileSupplier, type Asked, type HostileSupplier, type Reply } from './hostileSupplier.js';
 import { readCsv, writeCancelFile } from './operatorCli.js';
-import { aTestStore, importContractsOn, kaiyakuOn, lineRows, readStore, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { aStore, importContractsOn, kaiyakuOn, readStore, STORE_KINDS, writeStore, type StoreUnderTest } from '../support/stores.js';
+import { lineRows, seatsInStore } from './lineReaders.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-answers-');
@@ -33,12 +34,12 @@ const SUBS = ['SUB-A51', 'SUB-A52', 'SUB-A53'];
 
 /** A store with `n` contracts of 10 seats, a hostile supplier holding them, and a file cancelling 2 seats of each (10 → 8). */
 async function setUp(
-  kind: TestStore['kind'],
+  kind: StoreUnderTest['kind'],
   name: string,
   n: number,
-): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
+): Promise<{ dir: string; store: StoreUnderTest; supplier: HostileSupplier; file: string; sup: string[] }> {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'answers');
+  const store = await aStore(kind, dir, 'answers');
   cleanups.push(() => store.drop());
   await importContractsOn(
     store,
@@ -56,10 +57,10 @@ async function setUp(
 }
 
 const held = (supplier: HostileSupplier): number[] => [...supplier.subs.values()].map((s) => s.quantity);
-const line = async (store: TestStore, subscriptionId: string) => (await lineRows(store)).find((l) => l.subscriptionId === subscriptionId)!;
+const line = async (store: StoreUnderTest, subscriptionId: string) => (await lineRows(store)).find((l) => l.subscriptionId === subscriptionId)!;
 
 /** cancel quantity and quantity after of each order line, by subscription. */
-async function orderLineQuantities(store: TestStore): Promise<Map<string, [number, number]>> {
+async function orderLineQuantities(store: StoreUnderTest): Promise<Map<string, [number, number]>> {
   return readStore(store, async (s) => {
     const rows = await knexOf(s)('order_lines as ol')
       .join('contract_lines as cl', 'cl.id', 'ol.contract_line_id')
@@ -70,7 +71,7 @@ async function orderLineQuantities(store: TestStore): Promise<Map<string, [numbe
   });
 }
 
-async function withdrawAcceptanceRefused(store: TestStore, dir: string, orderNo: string): Promise<void> {
+async function withdrawAcceptanceRefused(store: StoreUnderTest, dir: string, orderNo: string): Promise<void> {
   const r = await kaiyakuOn(store, dir, ['orders', 'withdraw-acceptance', orderNo, '--lang', 'en']);
   expect(r.code, r.stdout + r.stderr).toBe(1);
   expect(r.stderr).toMatch(/Already ordered at the supplier/);

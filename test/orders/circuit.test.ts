@@ -17,7 +17,8 @@ import {
   type Transport,
 } from '../../src/supplier/index.js';
 import { createSimTransport } from '../../src/supplier/sim/transport.js';
-import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore, type LineState, type TestDeps } from './harness.js';
+import { useTempDir } from '../support/setup.js';
+import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, withImportedStore, type LineState, type TestDeps } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();

@@ -14,7 +14,8 @@ import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { cancelOptions, generate, importGenerated, lineStates, makeDeps, readResult, useTempDir, type TestDeps } from './harness.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { cancelOptions, importGenerated, lineStates, makeDeps, readResult, type TestDeps } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-claims-');

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, generate, readResult, useTempDir } from './harness.js';
+import { ROOT, generate, useTempDir } from '../support/setup.js';
+import { readResult } from './harness.js';
 
 const tmp = useTempDir();
 const MAIN = path.join(ROOT, 'dist/cli/main.js');

@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate, getJson, serveSupplier, type SimCallBody, type SimStatsBody } from '../crash/helpers.js';
-import { useTempDir } from './harness.js';
-import { aTestStore, kaiyakuOn, lineRows, readStore, seatsInStore, startKaiyakuOn, STORE_KINDS, type TestStore } from './stores.js';
+import { getJson, serveSupplier, type SimCallBody, type SimStatsBody } from '../support/supplierServe.js';
+import { useTempDir, generate } from '../support/setup.js';
+import { aStore, kaiyakuOn, readStore, startKaiyakuOn, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
+import { lineRows, seatsInStore } from './lineReaders.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-concurrent-');
@@ -22,18 +23,18 @@ afterAll(async () => {
 
 /** Generated contracts (5 seats each) imported, the supplier served from the store, and the cancellation file. */
 async function setUp(
-  kind: TestStore['kind'],
+  kind: StoreUnderTest['kind'],
   name: string,
   rows: number,
   latencyMs: number,
-): Promise<{ dir: string; store: TestStore; url: string; cancel: string }> {
+): Promise<{ dir: string; store: StoreUnderTest; url: string; cancel: string }> {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'conc');
+  const store = await aStore(kind, dir, 'conc');
   cleanups.push(() => store.drop());
-  const gen = generate(path.join(dir, 'gen'), rows);
+  const gen = await generate({ rows: rows, out: path.join(dir, 'gen') });
   const imported = await kaiyakuOn(store, dir, ['contracts', 'import', gen.contracts, '--quiet']);
   expect(imported.code, imported.stderr).toBe(0);
-  const served = await serveSupplier(store.spec, dir, ['--latency-ms', String(latencyMs)]);
+  const served = await serveSupplier(dir, ['--db', store.spec, '--latency-ms', String(latencyMs)]);
   cleanups.push(() => served.stop());
   return { dir, store, url: served.url, cancel: gen.cancel };
 }
@@ -47,7 +48,7 @@ async function callsBySubscription(url: string): Promise<{ patches: Map<string, 
 }
 
 /** The end every test wants: each order completed and linked, and the store holding what the supplier holds. */
-async function expectDoneAndAgreed(store: TestStore, url: string, rows: number): Promise<void> {
+async function expectDoneAndAgreed(store: StoreUnderTest, url: string, rows: number): Promise<void> {
   const lines = await lineRows(store);
   expect(lines).toHaveLength(rows);
   expect(lines.filter((l) => l.orderStatus !== 'completed' || l.linkageStatus !== 'linked' || l.linkClaim !== null)).toEqual([]);

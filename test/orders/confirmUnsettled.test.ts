@@ -3,19 +3,8 @@ import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
-import {
-  cancelOptions,
-  expectedTarget,
-  FAST_RETRY,
-  type Generated,
-  isSlow,
-  lineStates,
-  readResult,
-  storeLines,
-  type TestDeps,
-  useTempDir,
-  withImportedStore,
-} from './harness.js';
+import { type Generated, useTempDir } from '../support/setup.js';
+import { cancelOptions, expectedTarget, FAST_RETRY, isSlow, lineStates, readResult, storeLines, type TestDeps, withImportedStore } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();

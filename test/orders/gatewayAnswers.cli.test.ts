@@ -13,10 +13,11 @@
  *   once, and a storm still ends by the command's bounds (SQLite: the client alone is tested).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { honestPatch, startHostileSupplier, type HostileSupplier, type Reply } from './hostileSupplier.js';
 import { readCsv, writeCancelFile } from './operatorCli.js';
-import { aTestStore, importContractsOn, kaiyakuOn, lineRows, seatsInStore, STORE_KINDS, type TestStore } from './stores.js';
+import { aStore, importContractsOn, kaiyakuOn, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
+import { lineRows, seatsInStore } from './lineReaders.js';
 
 const tmp = useTempDir('kaiyaku-gateway-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -29,12 +30,12 @@ const subOf = (i: number): string => `SUB-G${i}`;
 
 /** A store with `n` contracts of 10 seats, a hostile supplier holding them, and a file cancelling 2 seats of each. */
 async function setUp(
-  kind: TestStore['kind'],
+  kind: StoreUnderTest['kind'],
   name: string,
   n: number,
-): Promise<{ dir: string; store: TestStore; supplier: HostileSupplier; file: string; sup: string[] }> {
+): Promise<{ dir: string; store: StoreUnderTest; supplier: HostileSupplier; file: string; sup: string[] }> {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'gateway');
+  const store = await aStore(kind, dir, 'gateway');
   cleanups.push(() => store.drop());
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   await importContractsOn(
@@ -53,7 +54,7 @@ async function setUp(
 }
 
 /** Every line left as if never sent: unlinked, not marked sent, its row pending with the reason. */
-async function expectLeftUnsent(store: TestStore, dir: string, reasonJa: RegExp): Promise<void> {
+async function expectLeftUnsent(store: StoreUnderTest, dir: string, reasonJa: RegExp): Promise<void> {
   for (const r of readCsv(`${dir}/nov.result.csv`)) {
     expect([r['結果'], r['エラーコード']]).toEqual(['保留', 'SUPPLIER_UNAVAILABLE']);
     expect(r['エラー内容']).toMatch(reasonJa);

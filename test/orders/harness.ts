@@ -1,47 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { DEFAULT_CANCEL_OPTIONS, type CancelOptions, type PipelineDeps, type PipelineEvent } from '../../src/pipeline/context.js';
 import { importContractFile } from '../../src/contracts/importContracts.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { createSupplierClient, SupplierSimulator, type RetryPolicy, type SimKnobs, type Supplier, type SubscriptionSeed } from '../../src/supplier/index.js';
 import { createSimTransport } from '../../src/supplier/sim/transport.js';
 import type { Transport } from '../../src/supplier/transport.js';
+import { generate, type Generated } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
 import { linkageWords } from '../../src/store/orderRepository.js';
 
 /** Small delays so that a test with 20 % failures does not sleep for seconds. */
 export const FAST_RETRY: Partial<RetryPolicy> = { timeoutMs: 3_000, maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 };
-
-export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-
-/** A fresh folder for one test file, removed when its tests end. */
-export function useTempDir(prefix = 'kaiyaku-linkage-'): { make(name: string): string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return {
-    make(name) {
-      const sub = path.join(dir, name);
-      fs.mkdirSync(sub, { recursive: true });
-      return sub;
-    },
-  };
-}
-
-export interface Generated {
-  contracts: string;
-  cancel: string;
-}
-
-type GenerateFn = (o: { rows: number; out: string; late?: number; slow?: number; prefix?: string }) => Promise<Generated>;
-
-/** scripts/generate.mjs: contract i has quantity 5; its cancel row takes 1 + i % 4, or everything when i % 3 = 0. */
-export async function generate(o: { rows: number; out: string; late?: number; slow?: number; prefix?: string }): Promise<Generated> {
-  const mod = (await import(new URL('../../scripts/generate.mjs', import.meta.url).href)) as { generate: GenerateFn };
-  return mod.generate(o);
-}
 
 export function contractNo(i: number): string {
   return `NCN202401-${String(i).padStart(10, '0')}`;

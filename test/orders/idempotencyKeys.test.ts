@@ -19,7 +19,8 @@ import {
 } from '../../src/supplier/index.js';
 import { createHttpTransport } from '../../src/supplier/transport.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { cancelOptions, contractNo, generate, importGenerated, lineStates, makeDeps, storeLines, useTempDir, type TestDeps } from './harness.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { cancelOptions, contractNo, importGenerated, lineStates, makeDeps, storeLines, type TestDeps } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-keys-');

@@ -6,49 +6,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { expect } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { startSupplierServer, type SupplierServer } from '../../src/supplier/index.js';
-import { runCli } from '../crash/helpers.js';
-import { ROOT } from './harness.js';
+import type { Ran } from '../support/cli.js';
+import { importContractsOn, kaiyakuOn, type ContractRow } from '../support/stores.js';
 import { knexOf } from '../../src/store/store.js';
 import { linkageWords } from '../../src/store/orderRepository.js';
 
-const MAIN = path.join(ROOT, 'dist/cli/main.js');
+export type { ContractRow, Ran };
 
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** The folder's store: `store.db` in it. */
+const storeIn = (cwd: string) => ({ spec: path.join(cwd, 'store.db') });
 
 /** `kaiyaku …` in `cwd` with the folder's store, operator `test` where the command records one. */
 export function kaiyaku(cwd: string, args: readonly string[]): Promise<Ran> {
-  expect(fs.existsSync(MAIN), 'run npm run build first').toBe(true);
-  // The lists only read: they take no --operator.
-  const operator = args[1] === 'list' ? [] : ['--operator', 'test'];
-  return runCli([...args, '--db', path.join(cwd, 'store.db'), ...operator], cwd);
+  return kaiyakuOn(storeIn(cwd), cwd, args);
 }
-
-export interface ContractRow {
-  contractNo: string;
-  productCode: string;
-  subscriptionId: string;
-  quantity: number;
-}
-
-const CONTRACT_HEADER =
-  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 
 /** Writes contracts.csv (one row per line, 870 円 a seat, started 2024-01-05) and imports it. */
-export async function importContracts(dir: string, lines: readonly ContractRow[]): Promise<void> {
-  const body = lines.map(
-    (l) =>
-      `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`,
-  );
-  fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${body.join('\n')}\n`);
-  const r = await kaiyaku(dir, ['contracts', 'import', 'contracts.csv', '--quiet']);
-  expect(r.code, r.stderr).toBe(0);
+export function importContracts(dir: string, lines: readonly ContractRow[]): Promise<void> {
+  return importContractsOn(storeIn(dir), dir, lines);
 }
 
 /** A cancellation file: one row per entry, columns 契約番号, 商品コード, サブスクリプションID, 解約数, 依頼番号. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SupplierServer } from '../../src/supplier/index.js';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import {
   claimedLines,
   contractLines,

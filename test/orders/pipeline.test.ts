@@ -5,6 +5,7 @@ import { resumeOpenOrders } from '../../src/orders/orderSteps.js';
 import { runCancelFile, type CancelRunSummary } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer, type SimKnobs, type SimStats } from '../../src/supplier/index.js';
+import { useTempDir } from '../support/setup.js';
 import {
   cancelOptions,
   expectAllSettledAndAgreed,
@@ -17,7 +18,6 @@ import {
   readResult,
   type ResultRow,
   storeLines,
-  useTempDir,
   withImportedStore,
 } from './harness.js';
 import { knexOf } from '../../src/store/store.js';

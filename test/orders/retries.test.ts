@@ -4,7 +4,8 @@ import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSupplierClient, startSupplierServer, type SimKnobs, type Supplier } from '../../src/supplier/index.js';
 import { createHttpTransport, type Transport } from '../../src/supplier/transport.js';
-import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
+import { useTempDir } from '../support/setup.js';
+import { cancelOptions, expectAllSettledAndAgreed, lineStates, readResult, withImportedStore } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import type { SupplierServer } from '../../src/supplier/index.js';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { contractLines, importContracts, kaiyaku, orderLines, serveSimulator, withStore, writeCancelFile, type ContractRow, type Ran } from './operatorCli.js';
 import { knexOf } from '../../src/store/store.js';
 

@@ -3,7 +3,8 @@ import { confirmOrder, linkOrder, resumeOpenOrders, withdrawOrderAcceptance } fr
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createHttpSupplier, createSimSupplier, startSupplierServer } from '../../src/supplier/index.js';
-import { cancelOptions, changesFailing, expectAllSettledAndAgreed, lineStates, readResult, useTempDir, withImportedStore } from './harness.js';
+import { useTempDir } from '../support/setup.js';
+import { cancelOptions, changesFailing, expectAllSettledAndAgreed, lineStates, readResult, withImportedStore } from './harness.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir();

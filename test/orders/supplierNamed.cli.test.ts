@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SupplierServer } from '../../src/supplier/index.js';
-import { ROOT, useTempDir } from './harness.js';
+import { ROOT, useTempDir } from '../support/setup.js';
 import { importContracts, kaiyaku, orderLines, patchesBySubscription, serveSimulator, withStore, writeCancelFile } from './operatorCli.js';
 import { knexOf } from '../../src/store/store.js';
 

@@ -12,9 +12,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SupplierServer } from '../../src/supplier/index.js';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { readCsv, serveSimulator, writeCancelFile } from './operatorCli.js';
-import { aTestStore, importContractsOn, kaiyakuOn, lineRows, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { aStore, importContractsOn, kaiyakuOn, STORE_KINDS, writeStore, type StoreUnderTest } from '../support/stores.js';
+import { lineRows, seatsInStore } from './lineReaders.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-supplier-quantity-');
@@ -28,9 +29,9 @@ const UNKNOWN = 'NCN202401-0000000032'; // the supplier does not know the subscr
 const AGREED = 'NCN202401-0000000033'; // both say 5
 const LANDED = 'NCN202401-0000000034'; // 10 → 9, the change landed before the run was killed
 
-async function setUp(kind: TestStore['kind'], name: string): Promise<{ dir: string; store: TestStore; server: SupplierServer; sup: string[] }> {
+async function setUp(kind: StoreUnderTest['kind'], name: string): Promise<{ dir: string; store: StoreUnderTest; server: SupplierServer; sup: string[] }> {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'qty');
+  const store = await aStore(kind, dir, 'qty');
   cleanups.push(() => store.drop());
   await importContractsOn(store, dir, [
     { contractNo: MISMATCH, productCode: 'EXO-P1', subscriptionId: 'SUB-Q31', quantity: 8 },

@@ -11,10 +11,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate, getJson, serveSupplier, type SimCallBody } from '../crash/helpers.js';
-import { useTempDir } from './harness.js';
+import { getJson, serveSupplier, type SimCallBody } from '../support/supplierServe.js';
+import { useTempDir, generate } from '../support/setup.js';
 import { readCsv } from './operatorCli.js';
-import { aTestStore, kaiyakuOn, lineRows, STORE_KINDS, type TestStore } from './stores.js';
+import { aStore, kaiyakuOn, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
+import { lineRows } from './lineReaders.js';
 
 const tmp = useTempDir('kaiyaku-throttle-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,18 +43,18 @@ async function throttlingServer(retryAfter: string): Promise<{ url: string; requ
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
 }
 
-async function setUp(kind: TestStore['kind'], name: string, rows: number): Promise<{ dir: string; store: TestStore; cancel: string }> {
+async function setUp(kind: StoreUnderTest['kind'], name: string, rows: number): Promise<{ dir: string; store: StoreUnderTest; cancel: string }> {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'thr');
+  const store = await aStore(kind, dir, 'thr');
   cleanups.push(() => store.drop());
-  const gen = generate(path.join(dir, 'gen'), rows);
+  const gen = await generate({ rows: rows, out: path.join(dir, 'gen') });
   const imported = await kaiyakuOn(store, dir, ['contracts', 'import', gen.contracts, '--quiet']);
   expect(imported.code, imported.stderr).toBe(0);
   return { dir, store, cancel: gen.cancel };
 }
 
 /** The rows of the run's result file (Japanese), and the lines as the store holds them. */
-async function expectAllPendingUnsent(store: TestStore, resultFile: string, reasonJa: RegExp, reasonEn: RegExp): Promise<void> {
+async function expectAllPendingUnsent(store: StoreUnderTest, resultFile: string, reasonJa: RegExp, reasonEn: RegExp): Promise<void> {
   const rows = readCsv(resultFile);
   for (const r of rows) {
     expect([r['結果'], r['エラーコード']]).toEqual(['保留', 'SUPPLIER_UNAVAILABLE']);
@@ -97,7 +98,7 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
       /the supplier asked to wait 100000 s \(HTTP 429 Retry-After\), longer than the 60 s a command waits/,
     );
 
-    const served = await serveSupplier(store.spec, dir);
+    const served = await serveSupplier(dir, ['--db', store.spec]);
     cleanups.push(() => served.stop());
     const resumed = await kaiyakuOn(store, dir, ['orders', 'resume', '--supplier', served.url, '--lang', 'en']);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
@@ -106,15 +107,19 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
     expect([...patches.values()].every((n) => n === 1)).toBe(true);
   });
 
-  // The patience is the client's alone (no store is involved in it), and waiting it out costs a minute: once.
+  // The patience is the client's alone (no store is involved in it): once. It is 60 s in every
+  // real run; the test knob KAIYAKU_TEST_THROTTLE_PATIENCE_MS (src/cli/shared.ts) shortens it
+  // to 3 s here, so the same bound ends the run in seconds instead of a minute.
   it.runIf(kind === 'SQLite')(
-    'a supplier answering nothing but 429 (Retry-After: 1) ends the run after a minute without a served call',
+    'a supplier answering nothing but 429 (Retry-After: 1) ends the run once the client has gone its whole patience without a served call',
     async () => {
       const rows = 20;
       const { dir, store, cancel } = await setUp(kind, 'storm', rows);
       const hostile = await throttlingServer('1');
       const started = Date.now();
-      const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '4', '--quiet']);
+      const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', hostile.url, '--concurrency', '4', '--quiet'], {
+        env: { KAIYAKU_TEST_THROTTLE_PATIENCE_MS: '3000' },
+      });
       const took = Date.now() - started;
       console.log(`[429 storm, ${kind}] ended after ${took} ms and ${hostile.requests()} requests`);
       expect(run.code, run.stderr).toBe(1);
@@ -122,8 +127,8 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
       // loaded machine can stretch.
       // One wave a second, not one per line per second.
       expect(hostile.requests()).toBeLessThanOrEqual(4 * 65);
-      // Each line gives up when the client stops (a minute without a served call), or, for the
-      // first ones, when it was itself turned away 60 times (about a minute at one a second).
+      // Each line gives up when the client stops (its patience without a served call), or, with
+      // the default patience, when it was itself turned away 60 times (about a minute at one a second).
       await expectAllPendingUnsent(
         store,
         path.join(path.dirname(cancel), 'cancel.result.csv'),
@@ -138,7 +143,7 @@ describe.each(STORE_KINDS)('every wait on the supplier is bounded (%s)', (kind) 
   it('`supplier serve --rate-limit` with a budget of 2 s: the run ends on time with the rest pending; a later run (throttled, not stopped) sends each line once', async () => {
     const rows = 60;
     const { dir, store, cancel } = await setUp(kind, 'budget', rows);
-    const served = await serveSupplier(store.spec, dir, ['--rate-limit', '10']);
+    const served = await serveSupplier(dir, ['--db', store.spec, '--rate-limit', '10']);
     cleanups.push(() => served.stop());
     const started = Date.now();
     const run = await kaiyakuOn(store, dir, ['cancel', cancel, '--supplier', served.url, '--supplier-budget-seconds', '2', '--concurrency', '4', '--quiet']);

@@ -12,9 +12,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SupplierSimulator } from '../../src/supplier/index.js';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { readCsv, writeCancelFile } from './operatorCli.js';
-import { aTestStore, importContractsOn, kaiyakuOn, lineRows, seatsInStore, STORE_KINDS, writeStore, type TestStore } from './stores.js';
+import { aStore, importContractsOn, kaiyakuOn, STORE_KINDS, writeStore, type StoreUnderTest } from '../support/stores.js';
+import { lineRows, seatsInStore } from './lineReaders.js';
 import { knexOf } from '../../src/store/store.js';
 
 const tmp = useTempDir('kaiyaku-unreadable-');
@@ -72,9 +73,9 @@ async function garblingSupplier(seeds: { subscriptionId: string; quantity: numbe
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, simulator, state };
 }
 
-async function setUp(kind: TestStore['kind'], name: string) {
+async function setUp(kind: StoreUnderTest['kind'], name: string) {
   const dir = tmp.make(`${kind}-${name}`);
-  const store = await aTestStore(kind, dir, 'unread');
+  const store = await aStore(kind, dir, 'unread');
   cleanups.push(() => store.drop());
   await importContractsOn(store, dir, [{ contractNo: CONTRACT, productCode: 'EXO-P1', subscriptionId: SUB, quantity: 10 }]);
   const supplier = await garblingSupplier([{ subscriptionId: SUB, quantity: 10 }]);
@@ -89,7 +90,7 @@ async function setUp(kind: TestStore['kind'], name: string) {
 }
 
 /** Resumes until the order is completed (the SLOW- subscription settles on the third GET), at most `times` times. */
-async function resumeUntilCompleted(store: TestStore, dir: string, sup: string[], times: number): Promise<void> {
+async function resumeUntilCompleted(store: StoreUnderTest, dir: string, sup: string[], times: number): Promise<void> {
   for (let i = 0; i < times && (await lineRows(store))[0]?.orderStatus !== 'completed'; i++)
     await kaiyakuOn(store, dir, ['orders', 'resume', ...sup, '--lang', 'en']);
 }

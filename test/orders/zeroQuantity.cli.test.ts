@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useTempDir } from './harness.js';
+import { useTempDir } from '../support/setup.js';
 import { contractLines, importContracts, kaiyaku, orderLines, patchesBySubscription, readCsv, serveSimulator, writeCancelFile } from './operatorCli.js';
 import type { SupplierServer } from '../../src/supplier/index.js';
 

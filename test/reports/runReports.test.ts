@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { KaiyakuError } from '../../src/errors.js';
 import { importContractFile } from '../../src/contracts/importContracts.js';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
-import { cancelOptions, makeDeps, readResult, ROOT, useTempDir, type TestDeps } from '../orders/harness.js';
+import { ROOT, useTempDir } from '../support/setup.js';
+import { cancelOptions, makeDeps, readResult, type TestDeps } from '../orders/harness.js';
 
 const tmp = useTempDir('kaiyaku-reports-');
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';

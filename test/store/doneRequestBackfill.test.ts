@@ -60,11 +60,11 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
     const dir = mkdtempSync(join(tmpdir(), 'kaiyaku-backfill-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const db = await backend.spec(dir);
-    const cli = (...args: string[]) => runIn(dir, [...args, '--db', db, '--lang', 'en'], {}, 120_000);
+    const cli = (...args: string[]) => runIn(dir, [...args, '--db', db, '--lang', 'en'], {}, { timeoutMs: 120_000 });
     writeFileSync(join(dir, 'contracts.csv'), readFileSync(join(FIXTURES, 'contracts.csv')));
-    expect(cli('contracts', 'import', 'contracts.csv').code).toBe(0);
+    expect((await cli('contracts', 'import', 'contracts.csv')).code).toBe(0);
     writeFileSync(join(dir, 'nov.csv'), `${HEADER}\n${ROWS.join('\n')}\n`);
-    expect(cli('cancel', 'nov.csv', '--supplier', 'sim').code).toBe(0);
+    expect((await cli('cancel', 'nov.csv', '--supplier', 'sim')).code).toBe(0);
 
     const read = async () => {
       const store = await openStore(db);
@@ -108,7 +108,7 @@ describe.each(backends)('migration 009 ($name)', (backend) => {
         'NCN202108-0000003200,TEAMS-EE,,,1,,REQ-1,',
       ].join('\n')}\n`,
     );
-    const again = cli('cancel', 'nov.csv', '--supplier', 'sim');
+    const again = await cli('cancel', 'nov.csv', '--supplier', 'sim');
     expect(again.code, again.stderr).toBe(0);
     const result = parse(readFileSync(join(dir, 'nov.result.csv')), { bom: true, columns: true }) as { result: string }[];
     expect(result.map((r) => r.result)).toEqual(Array(5).fill('already_done'));

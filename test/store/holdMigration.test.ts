@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCancelFile } from '../../src/cancel/runCancel.js';
 import { createSimSupplier } from '../../src/supplier/index.js';
-import { cancelOptions, generate, importGenerated, makeDeps, useTempDir } from '../orders/harness.js';
+import { generate, useTempDir } from '../support/setup.js';
+import { cancelOptions, importGenerated, makeDeps } from '../orders/harness.js';
 import { aPgSchema, PG_URL } from './pgSchema.js';
 import { knexOf } from '../../src/store/store.js';
 

@@ -38,8 +38,8 @@ describe('a refused row keeps its code and the key and parameters of its words (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaiyaku-words-by-key-'));
   dirs.push(dir);
   const db = path.join(dir, 'k.db');
-  const reports = (lang: 'en' | 'ja') => {
-    const r = runCli(['cancel', 'nov.csv', '--db', db, '--reports', 'out', '--until', 'accepted', '--lang', lang, '--quiet'], { cwd: dir });
+  const reports = async (lang: 'en' | 'ja') => {
+    const r = await runCli(['cancel', 'nov.csv', '--db', db, '--reports', 'out', '--until', 'accepted', '--lang', lang, '--quiet'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     return ['nov.result.csv', 'nov.errors.csv'].map((f) => fs.readFileSync(path.join(dir, 'out', f), 'utf8'));
   };
@@ -59,12 +59,12 @@ describe('a refused row keeps its code and the key and parameters of its words (
   it('writes no sentence to the store, renders the same files in both languages, and reads sentence rows of an earlier version as they were', async () => {
     fs.mkdirSync(path.join(dir, 'out'));
     fs.writeFileSync(path.join(dir, 'nov.csv'), FILE);
-    const imported = runCli(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', db, '-q'], { cwd: dir });
+    const imported = await runCli(['contracts', 'import', path.resolve('fixtures/contracts.csv'), '--db', db, '-q'], { cwd: dir });
     expect(imported.code, imported.stderr).toBe(0);
 
-    const en = reports('en');
+    const en = await reports('en');
     const rows = await rowsAndReopen();
-    const ja = reports('ja');
+    const ja = await reports('ja');
     expect(rows.map((r) => r.error_code)).toEqual(['CONTRACT_NOT_FOUND', 'MALFORMED_ROW', 'QUANTITY_INVALID', 'QUANTITY_EXCEEDS_REMAINING']);
     // No sentence of ours in the store: the code, and the detail's key and parameters.
     for (const r of rows) {
@@ -95,15 +95,15 @@ describe('a refused row keeps its code and the key and parameters of its words (
       await knexOf(store).schema.alterTable('order_lines', (t) => t.dropColumn('linkage_detail'));
       await knexOf(store)('knex_migrations').where({ name: '014_words_by_key' }).delete();
     });
-    expect(reports('en')).toEqual(en);
+    expect(await reports('en')).toEqual(en);
     const legacy = await rowsAndReopen();
     expect(legacy.map((r) => [r.error_detail, r.error_message_en === null])).toEqual(rows.map(() => [null, false]));
-    expect(reports('ja')).toEqual(ja);
+    expect(await reports('ja')).toEqual(ja);
 
     // A key this version does not know (a newer version wrote it) reads with the sentence the row kept.
     await rowsAndReopen(async (store) => {
       await knexOf(store)('run_rows').update({ error_detail: JSON.stringify({ key: 'cancel.fromANewerVersion', params: {} }) });
     });
-    expect(reports('ja')).toEqual(ja);
+    expect(await reports('ja')).toEqual(ja);
   });
 });

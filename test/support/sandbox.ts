@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { get } from 'node:http';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runCli, type CliResult } from './cli.js';
-import { spawnSupplierServe } from './supplierServe.js';
+import { cliOk, runCli, type CliOptions, type Ran } from './cli.js';
+import { FIXTURES, withFixtureStore } from './setup.js';
+import { serveSupplier, type Served } from './supplierServe.js';
 
-export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+export { FIXTURES };
 
 /**
  * A folder an operator would have: a store with the fixture contracts, some orders in
@@ -21,18 +20,19 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-export function runIn(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): CliResult {
-  return runCli(args, { cwd, env, timeoutMs });
+/** `kaiyaku …` in the folder `cwd`, waited for. */
+export function runIn(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, options: Omit<CliOptions, 'cwd' | 'env'> = {}): Promise<Ran> {
+  return runCli(args, { ...options, cwd, env });
 }
 
-function must(cwd: string, args: readonly string[]): CliResult {
-  const r = runIn(cwd, args);
+async function must(cwd: string, args: readonly string[]): Promise<Ran> {
+  const r = await runIn(cwd, args);
   if (r.code !== 0 && r.code !== 1) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r;
 }
 
-function orderNos(cwd: string, status: string): string[] {
-  const out = must(cwd, ['orders', 'list', '--status', status, '--lang', 'en', '--encoding', 'utf8']).stdout;
+async function orderNos(cwd: string, status: string): Promise<string[]> {
+  const out = await cliOk(['orders', 'list', '--status', status, '--lang', 'en', '--encoding', 'utf8'], { cwd });
   return out
     .split('\n')
     .slice(1)
@@ -40,24 +40,25 @@ function orderNos(cwd: string, status: string): string[] {
     .map((l) => l.split(',')[1]!);
 }
 
-export function buildSandbox(): Sandbox {
+export async function buildSandbox(): Promise<Sandbox> {
   const template = mkdtempSync(join(tmpdir(), 'kaiyaku-sandbox-'));
-  cpSync(join(FIXTURES, 'contracts.csv'), join(template, 'contracts.csv'));
-  must(template, ['contracts', 'import', 'contracts.csv']);
+  withFixtureStore(template);
   const sample = readFileSync(join(FIXTURES, 'cancel-sample.csv'), 'utf8').split('\n');
   const header = sample[0]!;
   // One order completed, one accepted and linked, one accepted not yet linked, one requested.
   writeFileSync(join(template, 'done.csv'), `${header}\n${sample[1]}\n`);
-  must(template, ['cancel', 'done.csv']);
+  await must(template, ['cancel', 'done.csv']);
   writeFileSync(join(template, 'linked.csv'), `${header}\n${sample[2]}\n`);
-  must(template, ['cancel', 'linked.csv', '--until', 'linked']);
+  await must(template, ['cancel', 'linked.csv', '--until', 'linked']);
   writeFileSync(join(template, 'accepted.csv'), `${header}\n${sample[3]}\n`);
-  must(template, ['cancel', 'accepted.csv', '--until', 'accepted']);
+  await must(template, ['cancel', 'accepted.csv', '--until', 'accepted']);
   writeFileSync(join(template, 'requested.csv'), `${header}\n${sample[4]}\n`);
-  must(template, ['cancel', 'requested.csv', '--until', 'requested']);
-  const [completed] = orderNos(template, 'completed');
-  const accepted = orderNos(template, 'accepted');
-  const [requested] = orderNos(template, 'requested');
+  await must(template, ['cancel', 'requested.csv', '--until', 'requested']);
+  const [completed, accepted, requested] = await Promise.all([
+    orderNos(template, 'completed'),
+    orderNos(template, 'accepted'),
+    orderNos(template, 'requested'),
+  ]);
   // The file the cases cancel, and a night's inbox.
   writeFileSync(join(template, 'nov.csv'), `${header}\n${sample[5]}\n`);
   cpSync(join(template, 'nov.csv'), join(template, 'inbox', 'night.csv'), { recursive: true });
@@ -66,7 +67,7 @@ export function buildSandbox(): Sandbox {
   utimesSync(join(template, 'inbox', 'night.csv'), old, old);
   return {
     template,
-    orders: { requested: requested!, completed: completed!, accepted: accepted[0]!, acceptedUnlinked: accepted[accepted.length - 1]! },
+    orders: { requested: requested[0]!, completed: completed[0]!, accepted: accepted[0]!, acceptedUnlinked: accepted[accepted.length - 1]! },
     cleanup: () => rmSync(template, { recursive: true, force: true }),
   };
 }
@@ -101,44 +102,19 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-/** `kaiyaku supplier serve` on a free port, seeded from a store: its /_sim/stats counts every call. */
-export async function startSupplier(cwd: string): Promise<{ url: string; calls(): Promise<number>; stop(): void }> {
-  const { child, url } = await spawnSupplierServe(cwd, []);
-  return {
-    url,
-    calls: async () => {
-      return (await fetchSimStats(url)).total;
-    },
-    stop: () => child.kill('SIGTERM'),
-  };
-}
-
-/** The simulator's `/_sim/stats`, on a fresh connection each time: a pooled keep-alive socket the server has closed would fail the request. */
-export async function fetchSimStats(url: string): Promise<{ total: number; subscriptions: Record<string, { quantity: number; status: string }> }> {
-  const body = await new Promise<string>((resolve, reject) => {
-    get(`${url}/_sim/stats`, { agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
-  return JSON.parse(body) as { total: number; subscriptions: Record<string, { quantity: number; status: string }> };
-}
-
 /** A sandbox and a `supplier serve` seeded from it, for a test file: built before its tests, removed after. */
-export function useSandboxWithSupplier(hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => void): void }): {
+export function useSandboxWithSupplier(hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => Promise<void>): void }): {
   sandbox(): Sandbox;
-  supplier(): Awaited<ReturnType<typeof startSupplier>>;
+  supplier(): Served;
 } {
   let sandbox: Sandbox | undefined;
-  let supplier: Awaited<ReturnType<typeof startSupplier>> | undefined;
+  let supplier: Served | undefined;
   hooks.beforeAll(async () => {
-    sandbox = buildSandbox();
-    supplier = await startSupplier(sandbox.template);
+    sandbox = await buildSandbox();
+    supplier = await serveSupplier(sandbox.template);
   }, 180_000);
-  hooks.afterAll(() => {
-    supplier?.stop();
+  hooks.afterAll(async () => {
+    await supplier?.stop();
     sandbox?.cleanup();
   });
   return { sandbox: () => sandbox!, supplier: () => supplier! };

@@ -1,32 +1,32 @@
 /**
  * A store of each kind for tests that run through the real CLI on SQLite and, when
- * KAIYAKU_TEST_PG_URL is set, on PostgreSQL (a schema of its own per store), and the
- * supplier simulator served over HTTP from that store (`kaiyaku supplier serve --db`).
+ * KAIYAKU_TEST_PG_URL is set, on PostgreSQL (a schema of its own per store): the CLI is given
+ * the store with `--db`, and the test reads it back (or changes it by hand) in this process.
  */
-import { get } from 'node:http';
+import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
-import { spawnSupplierServe } from './supplierServe.js';
-import { fetchSimStats } from './sandbox.js';
+import { runCli, startCli, type CliOptions, type Ran, type Running } from './cli.js';
 
-export type StoreKind = 'sqlite' | 'postgres';
+export type StoreKind = 'SQLite' | 'PostgreSQL';
 
 /** The kinds a test runs on: SQLite always, PostgreSQL when a server is given. */
-export const STORE_KINDS: StoreKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+export const STORE_KINDS: StoreKind[] = PG_URL ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
 
 export interface StoreUnderTest {
   kind: StoreKind;
   /** What `--db` takes. */
   spec: string;
-  /** Opens it in this process (the caller closes it). */
+  /** Opens it in this process, without migrating (the caller closes it). */
   open(): Promise<Store>;
   drop(): Promise<void>;
 }
 
-/** A new, empty store: a file in `dir`, or a schema of its own on the PostgreSQL server. */
+/** A new, empty store: `store.db` in `dir`, or a schema of its own on the PostgreSQL server. */
 export async function aStore(kind: StoreKind, dir: string, label: string): Promise<StoreUnderTest> {
-  if (kind === 'sqlite') {
+  if (kind === 'SQLite') {
     const spec = path.join(dir, 'store.db');
     return { kind, spec, open: () => openStore(spec, { migrate: false }), drop: async () => undefined };
   }
@@ -34,42 +34,60 @@ export async function aStore(kind: StoreKind, dir: string, label: string): Promi
   return { kind, spec: schema.url, open: () => openStore(schema.url, { migrate: false }), drop: () => schema.drop() };
 }
 
-export interface ServedSupplier {
-  url: string;
-  /** PATCH calls received so far (changes sent), by subscription id. */
-  patches(): Promise<Map<string, number>>;
-  /** The quantity the supplier holds for each subscription (0 once deleted). */
-  quantities(): Promise<Map<string, number>>;
-  stop(): void;
+/** `kaiyaku …` with `--db` the store (and `--operator test` where the command records one). */
+export function argsOn(store: Pick<StoreUnderTest, 'spec'>, args: readonly string[]): string[] {
+  const operator = args[1] === 'list' || args[0] === 'supplier' ? [] : ['--operator', 'test'];
+  return [...args, '--db', store.spec, ...operator];
 }
 
-/** `kaiyaku supplier serve --port 0 --db <store>`: seeded with the store's subscriptions as they are now. */
-export async function serveSupplier(cwd: string, db: string, extra: readonly string[] = []): Promise<ServedSupplier> {
-  const { child, url } = await spawnSupplierServe(cwd, ['--db', db, ...extra]);
-  const calls = async () => JSON.parse(await getText(`${url}/_sim/calls`)) as { method: string; subscriptionId: string | null }[];
-  return {
-    url,
-    patches: async () => {
-      const out = new Map<string, number>();
-      for (const c of await calls()) if (c.method === 'PATCH' && c.subscriptionId) out.set(c.subscriptionId, (out.get(c.subscriptionId) ?? 0) + 1);
-      return out;
-    },
-    quantities: async () => {
-      const stats = await fetchSimStats(url);
-      return new Map(Object.entries(stats.subscriptions).map(([id, s]) => [id, s.status === 'deleted' ? 0 : s.quantity]));
-    },
-    stop: () => void child.kill('SIGTERM'),
-  };
+/** `kaiyaku …` on the store, in `cwd`, waited for. */
+export function kaiyakuOn(store: Pick<StoreUnderTest, 'spec'>, cwd: string, args: readonly string[], options: Omit<CliOptions, 'cwd'> = {}): Promise<Ran> {
+  return runCli(argsOn(store, args), { ...options, cwd });
 }
 
-/** A GET on a fresh connection: a pooled keep-alive socket the server has closed would fail the request. */
-function getText(url: string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
+/** The same, started and left running: for runs at once, and kills. */
+export function startKaiyakuOn(store: Pick<StoreUnderTest, 'spec'>, cwd: string, args: readonly string[], options: Omit<CliOptions, 'cwd'> = {}): Running {
+  return startCli(argsOn(store, args), { ...options, cwd });
+}
+
+/** A contract line of a hand-written master. */
+export interface ContractRow {
+  contractNo: string;
+  productCode: string;
+  subscriptionId: string;
+  quantity: number;
+}
+
+const CONTRACT_HEADER =
+  'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
+
+/** Writes contracts.csv into `dir` (one row per line, 870 円 a seat, started 2024-01-05) and imports it with the CLI. */
+export async function importContractsOn(store: Pick<StoreUnderTest, 'spec'>, dir: string, lines: readonly ContractRow[]): Promise<void> {
+  const body = lines.map(
+    (l) =>
+      `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`,
+  );
+  fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${body.join('\n')}\n`);
+  const r = await kaiyakuOn(store, dir, ['contracts', 'import', 'contracts.csv', '--quiet']);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+/** Reads the store in this process, and closes it afterwards. */
+export async function readStore<T>(store: Pick<StoreUnderTest, 'spec'>, read: (s: Store) => Promise<T>): Promise<T> {
+  const opened = await openStore(store.spec, { access: 'read' });
+  try {
+    return await read(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Changes the store by hand (what a crash or an earlier version left), and closes it afterwards. */
+export async function writeStore<T>(store: Pick<StoreUnderTest, 'spec'>, write: (s: Store) => Promise<T>): Promise<T> {
+  const opened = await openStore(store.spec);
+  try {
+    return await write(opened);
+  } finally {
+    await opened.close();
+  }
 }
