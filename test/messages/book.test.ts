@@ -51,6 +51,7 @@ const QUOTED = new Set([
   'https',
   'utf8',
   'cp932',
+  'ms',
 ]);
 
 /** English words left in a Japanese text, after what it may quote. */
