@@ -29,10 +29,11 @@ import {
   type ReportPlan,
   combineExitCodes,
 } from '../index.js';
+import { say, type Words } from '../messages/index.js';
 import type { CliCommand } from './command.js';
 import { exitCodeOf } from './exit.js';
 import { writeFailure } from './output.js';
-import { operatorLines, parkedLine } from './resumeText.js';
+import { listOf, operatorLines, parkedLine } from './resumeText.js';
 import { checkStore, clearProgress, openDeps, resolveSupplierSpec, storeGuards, withDb, withSupplier, type CommonArgs, type SupplierArgs } from './shared.js';
 import { namedAsGiven, takeInputs, type Input } from './inputs.js';
 import { dateArgument } from './validate.js';
@@ -102,23 +103,12 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       .example('iconv -f sjis nov.txt | $0 cancel - --reports out/ --dry-run', 'standard input; reports out/stdin.result.csv and out/stdin.errors.csv'),
   prepare: async (args) => {
     const files = args.files ?? [];
-    if (args.inbox !== undefined && files.length > 0)
-      throw usageError('give files or --inbox, not both', 'ファイルか --inbox のどちらか一方を指定してください');
-    if (args.inbox !== undefined && args.dryRun) {
-      throw usageError(
-        '--dry-run cannot be used with --inbox: a night takes up open orders and moves its files to the archive, which a dry run must not do; to preview a file, run kaiyaku cancel FILE --dry-run',
-        '--dry-run は --inbox と一緒には指定できません（夜間実行は未完了の注文を進め、ファイルをアーカイブに移動しますが、ドライランでは何も変更できません）。ファイルを確認するには kaiyaku cancel ファイル --dry-run を実行してください',
-      );
-    }
-    if (args.inbox === undefined && files.length === 0)
-      throw usageError('name at least one cancellation CSV file, or --inbox DIR', '解約 CSV ファイルを 1 つ以上、または --inbox フォルダーを指定してください');
+    if (args.inbox !== undefined && files.length > 0) throw usageError(say('cli.cancelFilesAndInbox'));
+    if (args.inbox !== undefined && args.dryRun) throw usageError(say('cli.cancelDryRunWithInbox'));
+    if (args.inbox === undefined && files.length === 0) throw usageError(say('cli.cancelNothingNamed'));
     if (args.inbox === undefined) {
       const stray = INBOX_ONLY.filter((name) => args[name as keyof CancelArgs] !== undefined);
-      if (stray.length > 0)
-        throw usageError(
-          `${stray.map((n) => `--${n}`).join(', ')} only apply with --inbox`,
-          `${stray.map((n) => `--${n}`).join('、')} は --inbox と一緒にだけ指定できます`,
-        );
+      if (stray.length > 0) throw usageError(say('cli.cancelInboxOnly', { options: stray.map((n) => `--${n}`).join(', ') }));
     }
     const endDate = dateArgument('end-date', args.endDate) ?? null;
     // A night resumes open orders (linkage included, up to --until); files link unless dry or stopped before linkage.
@@ -149,14 +139,9 @@ export const cancelCommand: CliCommand<CancelArgs> = {
       // The night creates its report folder (default: the archive) as it does the archive.
       if (args.reports !== undefined) checkFolderCreatable(args.reports, '--reports');
       // Error files are taken from the inbox (fixed and dropped back): the night's own must go elsewhere.
-      if (args.reports !== undefined && sameLocation(args.reports, inbox)) {
-        throw usageError(
-          '--reports cannot be the inbox: the night would take its own error files as new input',
-          '--reports に受信フォルダーは指定できません（夜間実行が自分のエラーファイルを新しい入力として読んでしまいます）',
-        );
-      }
+      if (args.reports !== undefined && sameLocation(args.reports, inbox)) throw usageError(say('cli.cancelReportsInInbox'));
       // An archive that is the inbox takes every file back in, with a copy of it: the inbox doubles every night.
-      const inboxGuard: Guard = { path: inbox, kind: 'folder', what: words(`the inbox (${inbox})`, `受信フォルダー（${inbox}）`) };
+      const inboxGuard: Guard = { path: inbox, kind: 'folder', what: say('cli.cancelInboxGuard', { inbox }) };
       checkFolderClear(archive, archiveOption, [inboxGuard]);
       checkFolderClear(path.join(archive, 'rejected'), archiveOption, [inboxGuard]);
       if (args.summaryJson !== undefined) checkOutputFile(args.summaryJson, '--summary-json');
@@ -186,9 +171,7 @@ export const cancelCommand: CliCommand<CancelArgs> = {
           if (!args.quiet) process.stdout.write(formatNight({ ...night, exitCode }, args.lang));
           // What only an operator can do is said even with --quiet, as orders resume does.
           else if (night.resume.needsOperator.length > 0)
-            process.stdout.write(
-              `${operatorLines(night.resume.needsOperator, args.lang, args.lang === 'ja' ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json').join('\n')}\n`,
-            );
+            process.stdout.write(`${operatorLines(night.resume.needsOperator, args.lang, say('cli.nightNeedsOperatorInSummary')).join('\n')}\n`);
           return exitCode;
         } finally {
           await deps.close();
@@ -207,7 +190,8 @@ export const cancelCommand: CliCommand<CancelArgs> = {
     );
     if (args.reports !== undefined) checkFolderWritable(args.reports, '--reports');
     if (args.reports === undefined)
-      for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, 'the input folder (or give --reports)');
+      // checkFolderWritable names the folder by one text, in the language chosen.
+      for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f))))) checkFolderWritable(dir, say('cli.cancelInputFolder')[args.lang]);
     // A dry run changes nothing in the store: it opens it read-only (no migration, no lock).
     const store = await checkStore(args, args.dryRun ? 'read' : 'write');
     checkReportsClear(inputs, reports, [...storeGuards(store), ...inputs.filter((i) => !i.streamed).map((i) => inputGuard(i.given))]);
@@ -255,10 +239,7 @@ function checkSummaryBesideNight(summary: string, archive: string, reports: stri
   const inArchive = [archive, path.join(archive, 'rejected')].some((dir) => sameLocation(folder, dir));
   const onReport = sameLocation(folder, reports) && /\.csv$/i.test(summary);
   if (!inArchive && !onReport) return;
-  throw usageError(
-    `--summary-json ${summary} is among the files the night writes (${inArchive ? 'the archive' : 'its reports'}); writing the summary there could replace one of them: give a path outside the archive, such as night.json beside the inbox`,
-    `--summary-json ${summary} は夜間実行が書き出すファイルと同じ場所です（${inArchive ? 'アーカイブ' : '結果ファイル'}）。要約で上書きしてしまう恐れがあるため、アーカイブの外（受信フォルダーの隣の night.json など）を指定してください`,
-  );
+  throw usageError(say('cli.cancelSummaryAmongNightFiles', { summary, among: inArchive ? 'archive' : 'reports' }));
 }
 
 function writeNightSummary(file: string, night: NightSummary, args: Pick<CancelArgs, 'lang' | 'logFormat'>): boolean {
@@ -274,103 +255,73 @@ function writeNightSummary(file: string, night: NightSummary, args: Pick<CancelA
 
 /** An input file, which no report of the same command may replace (it may not have been read yet). */
 function inputGuard(file: string): Guard {
-  return { path: file, kind: 'file', what: words(`the input file ${file}`, `入力ファイル ${file}`) };
+  return { path: file, kind: 'file', what: say('cli.cancelInputGuard', { file }) };
 }
 
 function checkReportsClear(inputs: readonly Input[], plans: readonly ReportPlan[], guards: readonly Guard[]): void {
   plans.forEach((plan, i) => {
-    const what = words(`the report of ${inputs[i]!.shown}`, `${inputs[i]!.shown} のレポート`);
+    const what = say('cli.cancelReportOf', { file: inputs[i]!.shown });
     for (const report of [plan.result, plan.errors]) checkOutputClear(report, what, guards);
   });
 }
 
 /** The console says a result in the words of the result file (one book of words: 検証OK, 処理済…). */
-const RESULT_WORDS: Record<string, { en: string; ja: string }> = ROW_RESULT_LABEL;
-const STATUS_WORDS: Record<string, { en: string; ja: string }> = {
-  archived: { en: 'archived', ja: 'アーカイブ済' },
-  set_aside: { en: 'set aside', ja: '除外' },
-  left_for_later: { en: 'left for later', ja: '次回に持ち越し' },
-  gone: { en: 'gone', ja: '取り出し済' },
-  requested: { en: 'requested', ja: '申請' },
-  accepted: { en: 'accepted', ja: '受付済' },
-  completed: { en: 'completed', ja: '変更済' },
-  withdrawn: { en: 'withdrawn', ja: 'キャンセル' },
+const RESULT_WORDS: Record<string, Words> = ROW_RESULT_LABEL;
+/** What became of a file of the night. */
+const FILE_STATUS_WORDS: Record<string, Words> = {
+  archived: say('cli.nightFileArchived'),
+  set_aside: say('cli.nightFileSetAside'),
+  left_for_later: say('cli.nightFileLeftForLater'),
+  gone: say('cli.nightFileGone'),
 };
 
-function countsText(counts: Record<string, number>, table: Record<string, { en: string; ja: string }>, lang: Lang): string {
-  return Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${table[k]?.[lang] ?? k} ${n}`)
-    .join(lang === 'ja' ? '、' : ', ');
+/** Counts by label, those above zero: `完了 3、エラー 1`. */
+function countsText(counts: Record<string, number>, table: Record<string, Words>): Words {
+  const counted = Object.entries(counts).filter(([, n]) => n > 0);
+  return listOf(counted.map(([k, n]) => say('cli.count', { label: table[k] ?? words(k, k), count: n })));
 }
 
 export function formatNight(n: NightSummary, lang: Lang = 'en'): string {
-  const ja = lang === 'ja';
-  const lines = [
-    ja
-      ? `夜間実行: ファイル ${n.files.length} 件、${n.rows.total} 行、終了コード ${n.exitCode}、${(n.durationMs / 1000).toFixed(1)} 秒`
-      : `night: ${n.files.length} files, ${n.rows.total} rows, exit ${n.exitCode}, ${(n.durationMs / 1000).toFixed(1)} s`,
-  ];
+  const lines = [say('cli.nightHeader', { files: n.files.length, rows: n.rows.total, exit: n.exitCode, seconds: (n.durationMs / 1000).toFixed(1) })[lang]];
   const r = n.resume;
-  lines.push(
-    ja ? `  未完了の注文 ${r.orders} 件を再開（解約確定 ${r.counts.confirmed}）` : `  resumed ${r.orders} open orders (confirmed ${r.counts.confirmed})`,
-  );
-  if (r.waiting > 0)
-    lines.push(
-      ja
-        ? `  次回の実行で続行する注文 ${r.waiting} 件（仕入元の応答待ち、または未確定）`
-        : `  ${r.waiting} orders wait for a later run (the supplier has not answered or settled)`,
-    );
-  lines.push(...operatorLines(r.needsOperator, lang, ja ? '--summary-json の resume.needsOperator' : 'resume.needsOperator of --summary-json', '  '));
+  lines.push(`  ${say('cli.nightResumed', { orders: r.orders, confirmed: r.counts.confirmed })[lang]}`);
+  if (r.waiting > 0) lines.push(`  ${say('cli.nightWaiting', { orders: r.waiting })[lang]}`);
+  lines.push(...operatorLines(r.needsOperator, lang, say('cli.nightNeedsOperatorInSummary'), '  '));
   const parked = parkedLine(r.parked.orders, r.parked.count, lang, '  ');
   if (parked) lines.push(parked);
   for (const f of n.files) {
-    const counts = f.counts ? countsText(f.counts, RESULT_WORDS, lang) : '';
-    const rows = f.counts ? (ja ? ` — ${f.rows} 行: ${counts || 'なし'}` : ` — ${f.rows} rows: ${counts || 'none'}`) : '';
+    const rows = f.counts ? ` — ${say('cli.nightFileRows', { rows: f.rows, counts: countsText(f.counts, RESULT_WORDS) })[lang]}` : '';
     const reason = f.reason ? ` — ${f.reason.split('\n')[0]}` : '';
-    const reports = f.resultPath ? (ja ? `（結果 ${f.resultPath}）` : ` (result ${f.resultPath})`) : '';
-    lines.push(
-      `  ${f.file}: ${STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${ja ? `（終了コード ${f.exitCode}）` : ` (exit ${f.exitCode})`}`,
-    );
+    const reports = f.resultPath ? say('cli.nightFileResult', { path: f.resultPath })[lang] : '';
+    lines.push(`  ${f.file}: ${FILE_STATUS_WORDS[f.status]?.[lang] ?? f.status}${rows}${reason}${reports}${say('cli.exitNote', { exit: f.exitCode })[lang]}`);
   }
-  if (n.ordersByStatus === null)
-    lines.push(ja ? '  注文: データベースを読めなかったため数えていません' : '  orders: not counted (the database could not be read)');
-  else
-    lines.push(
-      ja
-        ? `  注文: ${countsText(n.ordersByStatus, STATUS_WORDS, lang) || 'なし'}`
-        : `  orders: ${Object.entries(n.ordersByStatus)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
-    );
-  lines.push(
-    ja
-      ? `  仕入元: 呼び出し ${n.supplier.calls}、再試行 ${n.supplier.retries}、流量制限 ${n.supplier.throttled}`
-      : `  supplier: ${n.supplier.calls} calls, ${n.supplier.retries} retries, ${n.supplier.throttled} throttled`,
-  );
+  if (n.ordersByStatus === null) lines.push(`  ${say('cli.nightOrdersNotCounted')[lang]}`);
+  else lines.push(`  ${say('cli.nightOrders', n.ordersByStatus)[lang]}`);
+  lines.push(`  ${say('cli.nightSupplier', { calls: n.supplier.calls, retries: n.supplier.retries, throttled: n.supplier.throttled })[lang]}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function formatSummary(s: CancelRunSummary, dryRun: boolean, lang: Lang = 'en'): string {
-  const ja = lang === 'ja';
-  const parts = countsText(s.counts, RESULT_WORDS, lang);
-  const lines = ja
-    ? [
-        `${s.file}: ${s.rows} 行${dryRun ? '（ドライラン: 何も変更していません）' : ''} — ${parts || 'データ行なし'}（終了コード ${s.exitCode}）`,
-        `  結果ファイル: ${s.resultPath}`,
-        `  エラーファイル: ${s.errorsPath}`,
-      ]
-    : [
-        `${s.file}: ${s.rows} rows${dryRun ? ' (dry run: nothing changed)' : ''} — ${parts || 'no data rows'} (exit ${s.exitCode})`,
-        `  result: ${s.resultPath}`,
-        `  errors: ${s.errorsPath}`,
-      ];
+  const lines = [
+    say('cli.fileSummary', { file: s.file, rows: s.rows, dryRun: dryRun ? 1 : 0, counts: countsText(s.counts, RESULT_WORDS), exit: s.exitCode })[lang],
+    `  ${say('cli.fileResultAt', { path: s.resultPath })[lang]}`,
+    `  ${say('cli.fileErrorsAt', { path: s.errorsPath })[lang]}`,
+  ];
   if (s.advance) {
     const a = s.advance;
     lines.push(
-      ja
-        ? `  注文: 受付 ${a.accepted}、送信 ${a.sent}、連携済 ${a.settled}、応答待ち ${a.pending}、仕入元が拒否 ${a.rejected}、接続不可 ${a.unavailable}${a.heldElsewhere > 0 ? `、別の実行が連携中 ${a.heldElsewhere}` : ''}、解約確定 ${a.confirmed}`
-        : `  orders: accepted ${a.accepted}, sent ${a.sent}, settled ${a.settled}, pending ${a.pending}, refused by supplier ${a.rejected}, unreachable ${a.unavailable}${a.heldElsewhere > 0 ? `, being linked by another run ${a.heldElsewhere}` : ''}, confirmed ${a.confirmed}`,
+      `  ${
+        say('cli.fileOrders', {
+          accepted: a.accepted,
+          sent: a.sent,
+          settled: a.settled,
+          pending: a.pending,
+          rejected: a.rejected,
+          unavailable: a.unavailable,
+          heldElsewhere: a.heldElsewhere,
+          confirmed: a.confirmed,
+        })[lang]
+      }`,
     );
   }
   return `${lines.join('\n')}\n`;

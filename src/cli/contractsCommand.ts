@@ -13,6 +13,7 @@ import {
   type ImportField,
   writeContractList,
 } from '../index.js';
+import { say } from '../messages/index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { namedAsGiven, takeInputs } from './inputs.js';
 import { checkStore, openDeps, prepareListCommand, withCsvOutput, withDb, type CommonArgs, type StoreUse } from './shared.js';
@@ -53,10 +54,7 @@ const importCommand: CliCommand<ImportArgs> = {
     const file = { ...read, file: input!.shown };
     const store = args.dryRun ? await previewStore(args) : await checkStore(args, 'write', { create: true });
     return async () => {
-      for (const column of file.unknownColumns)
-        process.stderr.write(
-          args.lang === 'ja' ? `警告: ${args.file}: 不明な列を無視しました: ${column}\n` : `warning: ${args.file}: unknown column ignored: ${column}\n`,
-        );
+      for (const column of file.unknownColumns) process.stderr.write(`${say('cli.importUnknownColumn', { file: args.file, column })[args.lang]}\n`);
       const deps = store === null ? null : await openDeps(store, args);
       try {
         const summary = await applyContractFile(deps, file, { dryRun: args.dryRun, acceptQuantities: args.acceptQuantities });
@@ -92,19 +90,33 @@ async function previewStore(args: ImportArgs): Promise<StoreUse | null> {
  * are counted only. A dry run prints exactly what the import would.
  */
 export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: number, options: { refusalsOnly?: boolean } = {}): string {
-  const ja = lang === 'ja';
   const out: string[] = [];
   out.push(
-    ja
-      ? `${s.file}: ${s.rows} 行${s.dryRun ? '（ドライラン: 何も変更していません）' : ''} — 契約 新規 ${s.contractsCreated}、更新 ${s.contractsUpdated}、変更なし ${s.contractsUnchanged}; 明細 新規 ${s.linesCreated}、更新 ${s.linesUpdated}、変更なし ${s.linesUnchanged}、取り込み不可 ${s.linesRefused}; シリアル 追加 ${s.serialsAdded}、削除 ${s.serialsRemoved}、移動 ${s.serialsMoved}（終了コード ${exitCode}）`
-      : `${s.file}: ${s.rows} rows${s.dryRun ? ' (dry run: nothing changed)' : ''} — contracts created ${s.contractsCreated}, updated ${s.contractsUpdated}, unchanged ${s.contractsUnchanged}; lines created ${s.linesCreated}, updated ${s.linesUpdated}, unchanged ${s.linesUnchanged}, refused ${s.linesRefused}; serials added ${s.serialsAdded}, removed ${s.serialsRemoved}, moved ${s.serialsMoved} (exit ${exitCode})`,
+    say('cli.importSummary', {
+      file: s.file,
+      rows: s.rows,
+      dryRun: s.dryRun ? 1 : 0,
+      contractsCreated: s.contractsCreated,
+      contractsUpdated: s.contractsUpdated,
+      contractsUnchanged: s.contractsUnchanged,
+      linesCreated: s.linesCreated,
+      linesUpdated: s.linesUpdated,
+      linesUnchanged: s.linesUnchanged,
+      linesRefused: s.linesRefused,
+      serialsAdded: s.serialsAdded,
+      serialsRemoved: s.serialsRemoved,
+      serialsMoved: s.serialsMoved,
+      exit: exitCode,
+    })[lang],
   );
-  const say = (w: Words) => (ja ? w.ja : w.en);
+  const inLang = (w: Words) => w[lang];
+  const outcome = { created: say('cli.importCreated'), updated: say('cli.importUpdated'), unchanged: say('cli.importUnchanged') };
+  const separator = say('cli.importChangeSeparator')[lang];
   const quote = (field: ImportField, value: string) => (['quantity', 'unitPrice', 'isTrial'].includes(field) ? value : `"${value}"`);
-  const change = (c: FieldChange) => `${say(label(c.field))} ${quote(c.field, c.before)} → ${quote(c.field, c.after)}`;
+  const change = (c: FieldChange) => `${inLang(label(c.field))} ${quote(c.field, c.before)} → ${quote(c.field, c.after)}`;
   const lineName = (l: { lineNo: number | null; productCode: string; subscriptionId: string }) => {
     const ids = [l.productCode, l.subscriptionId].filter((v) => v !== '').join(' / ');
-    return l.lineNo === null ? (ja ? `新しい明細（${ids}）` : `new line (${ids})`) : ja ? `明細 ${l.lineNo}（${ids}）` : `line ${l.lineNo} (${ids})`;
+    return (l.lineNo === null ? say('cli.importNewLine', { ids }) : say('cli.importLine', { lineNo: l.lineNo, ids }))[lang];
   };
   const list = (serials: readonly string[]) => (serials.length <= 5 ? serials.join(', ') : `${serials.slice(0, 5).join(', ')}, …`);
   for (const c of s.contracts) {
@@ -113,32 +125,25 @@ export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: numb
       (l) => l.outcome === 'refused' || (!options.refusalsOnly && (l.outcome === 'updated' || (l.outcome === 'created' && c.outcome !== 'created'))),
     );
     if (lines.length === 0 && notInFile.length === 0 && (options.refusalsOnly || c.outcome !== 'updated')) continue;
-    out.push(
-      `  ${c.contractNo}: ${ja ? { created: '新規', updated: '更新', unchanged: '変更なし' }[c.outcome] : c.outcome}${c.changes.length > 0 ? ` — ${c.changes.map(change).join(ja ? '、' : '; ')}` : ''}`,
-    );
+    out.push(`  ${c.contractNo}: ${outcome[c.outcome][lang]}${c.changes.length > 0 ? ` — ${c.changes.map(change).join(separator)}` : ''}`);
     for (const l of lines) {
-      const where = l.row === null ? '' : ja ? `${l.row} 行目 ` : `row ${l.row}, `;
+      const where = l.row === null ? '' : say('cli.importRow', { row: l.row })[lang];
       if (l.outcome === 'refused') {
-        out.push(`    ${where}${lineName(l)}: ${ja ? '取り込み不可' : 'refused'} — ${say(explainRefusal(l.refusal!))}`);
+        out.push(`    ${where}${lineName(l)}: ${say('cli.importRefused')[lang]} — ${inLang(explainRefusal(l.refusal!))}`);
         continue;
       }
       const parts = l.changes.map(change);
       const { added, removed, moved } = l.serials;
-      if (added.length > 0) parts.push(ja ? `シリアル追加 ${added.length}（${list(added)}）` : `serials added ${added.length} (${list(added)})`);
-      if (removed.length > 0) parts.push(ja ? `シリアル削除 ${removed.length}（${list(removed)}）` : `serials removed ${removed.length} (${list(removed)})`);
-      for (const m of moved) parts.push(ja ? `シリアル「${m.serial}」を明細 ${m.fromLineNo} から移動` : `serial "${m.serial}" moved from line ${m.fromLineNo}`);
-      const what = l.outcome === 'created' ? (ja ? '新規' : 'created') : ja ? '更新' : 'updated';
-      out.push(`    ${where}${lineName(l)}: ${what}${parts.length > 0 ? ` — ${parts.join(ja ? '、' : '; ')}` : ''}`);
+      if (added.length > 0) parts.push(say('cli.importSerialsAdded', { count: added.length, serials: list(added) })[lang]);
+      if (removed.length > 0) parts.push(say('cli.importSerialsRemoved', { count: removed.length, serials: list(removed) })[lang]);
+      for (const m of moved) parts.push(say('cli.importSerialMoved', { serial: m.serial, fromLineNo: m.fromLineNo })[lang]);
+      out.push(
+        `    ${where}${lineName(l)}: ${outcome[l.outcome === 'created' ? 'created' : 'updated'][lang]}${parts.length > 0 ? ` — ${parts.join(separator)}` : ''}`,
+      );
     }
-    for (const l of notInFile) out.push(`    ${lineName(l)}: ${ja ? 'ファイルにない明細（そのまま残します）' : 'not in the file (kept as it is)'}`);
+    for (const l of notInFile) out.push(`    ${lineName(l)}: ${say('cli.importNotInFile')[lang]}`);
   }
-  if (s.keptFromCancellation > 0 && !options.refusalsOnly) {
-    out.push(
-      ja
-        ? `  解約で確定した値 ${s.keptFromCancellation} 件はファイルの値ではなく登録済みの値のままです（解約済み契約の契約終了日、解約で変わった明細の数量）`
-        : `  ${s.keptFromCancellation} value(s) decided by cancellations kept as stored, where the file gives others (end dates of cancelled contracts, quantities of lines a cancellation changed)`,
-    );
-  }
+  if (s.keptFromCancellation > 0 && !options.refusalsOnly) out.push(`  ${say('cli.importKeptFromCancellation', { count: s.keptFromCancellation })[lang]}`);
   return `${out.join('\n')}\n`;
 }
 

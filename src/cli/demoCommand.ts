@@ -2,16 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
-import {
-  KaiyakuError,
-  words,
-  DEFAULT_CANCEL_OPTIONS,
-  importContractFile,
-  runCancelFile,
-  writeContractList,
-  writeOrderList,
-  writeSerialExport,
-} from '../index.js';
+import { usageError, DEFAULT_CANCEL_OPTIONS, importContractFile, runCancelFile, writeContractList, writeOrderList, writeSerialExport } from '../index.js';
+import { say, type Words } from '../messages/index.js';
 import { formatSummary } from './cancelCommand.js';
 import type { CliCommand } from './command.js';
 import { openDeps, type CommonArgs } from './shared.js';
@@ -50,7 +42,7 @@ export const demoCommand: CliCommand<DemoArgs> = {
       const input = path.join(dir, 'cancel-sample.csv');
       fs.copyFileSync(path.join(FIXTURES_DIR, 'cancel-sample.csv'), input);
       const db = path.join(dir, 'kaiyaku.db');
-      const ja = args.lang === 'ja';
+      const lang = args.lang;
       // The demo links with the in-process simulator, by name: nothing leaves this machine.
       const deps = await openDeps(
         { spec: db, access: 'write', create: true },
@@ -59,34 +51,26 @@ export const demoCommand: CliCommand<DemoArgs> = {
       );
       try {
         const imported = await importContractFile(deps, path.join(FIXTURES_DIR, 'contracts.csv'), 'auto');
-        process.stdout.write(
-          ja
-            ? `契約 ${imported.contractsCreated} 件（明細 ${imported.linesCreated} 件）を ${db} に登録しました\n`
-            : `imported ${imported.contractsCreated} contracts (${imported.linesCreated} lines) into ${db}\n`,
-        );
+        process.stdout.write(`${say('cli.demoImported', { contracts: imported.contractsCreated, lines: imported.linesCreated, db })[lang]}\n`);
         const summary = await runCancelFile(deps, input, { ...DEFAULT_CANCEL_OPTIONS, lang: args.lang });
         process.stdout.write(formatSummary(summary, false, args.lang));
-        process.stdout.write(
-          ja
-            ? '  （エラーファイルを見せるため、1 行はわざと拒否されます — トライアル商品を含む契約は一括解約できません）\n'
-            : '  (one row is refused on purpose — a contract with a trial product cannot be cancelled as a whole — to show the error file)\n',
-        );
+        process.stdout.write(`  ${say('cli.demoRefusedOnPurpose')[lang]}\n`);
         const out = (name: string) => ({ out: path.join(dir, name), encoding: 'utf8-bom' as const, lang: args.lang });
         await writeContractList(deps.store, out('contracts.csv'), {});
         await writeOrderList(deps.store, out('orders.csv'), {});
         await writeSerialExport(deps.store, out('cancelled-serials.csv'), {});
-        const rows: [string, string, string][] = [
-          ['result file', '結果ファイル', summary.resultPath],
-          ['error file', 'エラーファイル', summary.errorsPath],
-          ['contract list', '契約一覧', path.join(dir, 'contracts.csv')],
-          ['order list', '契約変更一覧', path.join(dir, 'orders.csv')],
-          ['cancelled serials', '解約シリアル通知用CSV', path.join(dir, 'cancelled-serials.csv')],
+        const rows: [Words, string][] = [
+          [say('cli.demoResultFile'), summary.resultPath],
+          [say('cli.demoErrorFile'), summary.errorsPath],
+          [say('cli.demoContractList'), path.join(dir, 'contracts.csv')],
+          [say('cli.demoOrderList'), path.join(dir, 'orders.csv')],
+          [say('cli.demoCancelledSerials'), path.join(dir, 'cancelled-serials.csv')],
         ];
         process.stdout.write(
           [
-            ja ? 'レポート:' : 'reports:',
-            ...rows.map(([en, jaName, file]) => `  ${padToWidth(ja ? jaName : en, 22)}${file}`),
-            `${ja ? '次に' : 'try'}: npx kaiyaku orders list --db ${path.relative(process.cwd(), db)} --lang en --encoding utf8`,
+            say('cli.demoReports')[lang],
+            ...rows.map(([name, file]) => `  ${padToWidth(name[lang], 22)}${file}`),
+            say('cli.demoNext', { db: path.relative(process.cwd(), db) })[lang],
             '',
           ].join('\n'),
         );
@@ -102,24 +86,16 @@ export const demoCommand: CliCommand<DemoArgs> = {
 /** The demo recreates its folder: refuse one that holds anything it did not make. */
 function checkDemoFolder(dir: string): void {
   if (!fs.existsSync(dir)) {
-    if (!fs.existsSync(path.dirname(dir)))
-      throw new KaiyakuError('USAGE', words(`--dir ${dir}: its parent folder does not exist`, `--dir ${dir}: 親フォルダーがありません`));
+    if (!fs.existsSync(path.dirname(dir))) throw usageError(say('cli.demoParentMissing', { dir }));
     return;
   }
-  if (!fs.statSync(dir).isDirectory())
-    throw new KaiyakuError('USAGE', words(`--dir ${dir} is a file, not a folder`, `--dir ${dir} はファイルです（フォルダーを指定してください）`));
+  if (!fs.statSync(dir).isDirectory()) throw usageError(say('cli.demoDirIsFile', { dir }));
   const entries = fs.readdirSync(dir);
   if (entries.length === 0) return;
   const foreign = entries.filter((name) => !DEMO_FILES.test(name));
   if (!entries.includes(MARKER) || foreign.length > 0) {
     const shown = (foreign.length > 0 ? foreign : entries).slice(0, 5).join(', ');
-    throw new KaiyakuError(
-      'USAGE',
-      words(
-        `--dir ${dir} already holds files the demo did not make (${shown}); the demo clears its folder, so give a new or empty one`,
-        `--dir ${dir} にはデモが作成していないファイルがあります（${shown}）。デモはフォルダーの中身を消すため、新しいフォルダーか空のフォルダーを指定してください`,
-      ),
-    );
+    throw usageError(say('cli.demoDirNotEmpty', { dir, files: shown }));
   }
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KaiyakuError, usageError, words, copyStreamedInput, isStreamedInput, readsStdin, streamedName } from '../index.js';
+import { say, type Said, type Words } from '../messages/index.js';
 
 /** One input of a command as given, and the file that is read for it. */
 export interface Input {
@@ -25,24 +26,19 @@ export async function takeInputs(files: readonly string[], reports: 'beside' | '
   for (const file of files) {
     const key = readsStdin(file) ? 'stdin' : sameFileKey(file);
     const earlier = seen.get(key);
-    if (earlier !== undefined && earlier !== file)
-      throw usageError(
-        `${earlier} and ${file} are the same file (a link, or the same path written two ways); name each file once`,
-        `${earlier} と ${file} は同じファイルです（リンク、または同じ場所の別の書き方）。各ファイルは 1 回だけ指定してください`,
-      );
-    if (earlier !== undefined)
-      throw usageError(`${file} is named twice; name each file once`, `${file} が 2 回指定されています。各ファイルは 1 回だけ指定してください`);
+    if (earlier !== undefined && earlier !== file) throw usageError(say('cli.sameFileTwoNames', { earlier, file }));
+    if (earlier !== undefined) throw usageError(say('cli.fileNamedTwice', { file }));
     seen.set(key, file);
   }
   const streamed = files.filter(isStreamedInput);
   const first = streamed[0];
   if (reports === 'beside' && first !== undefined) {
-    const what = readsStdin(first)
-      ? words('is standard input', 'は標準入力です')
-      : words('is not a regular file (a pipe, a device or a file descriptor)', 'は通常のファイルではありません（パイプ、デバイス、ファイル記述子のいずれか）');
     throw usageError(
-      `${first} ${what.en}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${streamedName(first).replace(/\.csv$/i, '')}.result.csv and ….errors.csv)`,
-      `${first} ${what.ja}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${streamedName(first).replace(/\.csv$/i, '')}.result.csv と ….errors.csv になります）`,
+      say('cli.streamedInputNeedsReports', {
+        file: first,
+        source: readsStdin(first) ? 'stdin' : 'stream',
+        name: streamedName(first).replace(/\.csv$/i, ''),
+      }),
     );
   }
   const inputs: Input[] = [];
@@ -67,7 +63,14 @@ function sameFileKey(file: string): string {
 export function namedAsGiven(error: unknown, input: Input): unknown {
   if (!input.streamed || !(error instanceof KaiyakuError)) return error;
   const rename = (text: string) => text.replaceAll(input.path, input.shown);
-  return new KaiyakuError(error.code, words(rename(error.words.en), rename(error.words.ja)), {
+  const renamed = words(rename(error.words.en), rename(error.words.ja));
+  // A message said from the book keeps its key, with the name in its parameters too.
+  const said = error.said;
+  const told: Said | Words =
+    said === null
+      ? renamed
+      : { ...renamed, key: said.key, params: Object.fromEntries(Object.entries(said.params).map(([k, v]) => [k, typeof v === 'string' ? rename(v) : v])) };
+  return new KaiyakuError(error.code, told, {
     cause: error,
     kind: error.kind,
     ...(error.detail !== undefined ? { detail: error.detail } : {}),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { diskFullError, KaiyakuError, words, type Lang, connectionLostError, isConnectionLost } from '../index.js';
+import { diskFullError, KaiyakuError, type Lang, connectionLostError, isConnectionLost } from '../index.js';
+import { say } from '../messages/index.js';
 import { cancelCommand } from './cancelCommand.js';
 import { toYargs, type CliCommand, type CliGroup, type GlobalArgs, type ParseState, type Work } from './command.js';
 import { contractsCommand } from './contractsCommand.js';
@@ -103,8 +104,8 @@ let stdoutFailure: Error | null = null;
 function reportLostOutput(code: number, reported: unknown, out: Output): number {
   if (stdoutFailure === null || (reported instanceof KaiyakuError && reported.cause === stdoutFailure)) return code;
   const named =
-    diskFullError(stdoutFailure, words('cannot write standard output', '標準出力に書き込めません'), 'incomplete') ??
-    new KaiyakuError('FILE_UNWRITABLE', words(`cannot write standard output: ${stdoutFailure.message}`, `標準出力に書き込めません: ${stdoutFailure.message}`), {
+    diskFullError(stdoutFailure, say('cli.cannotWriteStdout'), 'incomplete') ??
+    new KaiyakuError('FILE_UNWRITABLE', say('cli.cannotWriteStdoutBecause', { reason: stdoutFailure.message }), {
       cause: stdoutFailure,
       kind: 'incomplete',
     });
@@ -114,10 +115,7 @@ function reportLostOutput(code: number, reported: unknown, out: Output): number 
 
 class ParseFailure extends Error {}
 
-const RUN_AGAIN = words(
-  'run the same command again: it goes on where it stopped, and what was done is not done twice',
-  '同じコマンドをもう一度実行してください。続きから処理し、処理済みのものは二重に処理しません',
-);
+const RUN_AGAIN = say('cli.runAgain');
 
 /**
  * A lone `-` (standard input) goes through yargs as this word and comes back as `-`:
@@ -137,13 +135,7 @@ function nameFailure(caught: unknown, phase: { started: boolean }): unknown {
   // A lost database connection that retries did not get back is named, not a stack trace.
   if (isConnectionLost(caught)) return connectionLostError(caught, RUN_AGAIN);
   // A full disk under a database or file error we did not name: named here, once for all.
-  return (
-    diskFullError(
-      caught,
-      words('cannot write the database or a file', 'データベースかファイルに書き込めません'),
-      phase.started ? 'incomplete' : 'unavailable',
-    ) ?? caught
-  );
+  return diskFullError(caught, say('cli.cannotWriteDatabaseOrFile'), phase.started ? 'incomplete' : 'unavailable') ?? caught;
 }
 
 function reportFailure(caught: unknown, out: Output, phase = { started: false }): number {
@@ -160,7 +152,7 @@ function reportFailure(caught: unknown, out: Output, phase = { started: false })
 }
 
 function unexpected(lang: Lang): string {
-  return lang === 'ja' ? '予期しないエラー' : 'unexpected failure';
+  return say('cli.unexpectedFailure')[lang];
 }
 
 // A reader that stops early (`| head`) is not a failure of ours, unless the command's output

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { migrate, openStore } from '../index.js';
+import { say } from '../messages/index.js';
 import type { CliCommand } from './command.js';
 import { checkStore, type CommonArgs } from './shared.js';
 
@@ -13,15 +14,8 @@ export const migrateCommand: CliCommand<CommonArgs> = {
       const opened = await openStore(store.spec, { migrate: false });
       try {
         const applied = await migrate(opened);
-        const says =
-          args.lang === 'ja'
-            ? applied.length > 0
-              ? `適用しました: ${applied.join(', ')}`
-              : 'データベースの構造は最新です'
-            : applied.length > 0
-              ? `applied: ${applied.join(', ')}`
-              : 'the schema is up to date';
-        process.stdout.write(`${says}\n`);
+        const says = applied.length > 0 ? say('cli.migrationsApplied', { migrations: applied.join(', ') }) : say('cli.schemaUpToDate');
+        process.stdout.write(`${says[args.lang]}\n`);
         return 0;
       } finally {
         await opened.close();

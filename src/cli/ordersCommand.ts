@@ -2,7 +2,6 @@ import type { Argv } from 'yargs';
 import {
   KaiyakuError,
   usageError,
-  words,
   openStore,
   STAGES,
   type OrderStatus,
@@ -21,6 +20,7 @@ import {
   writeOrderList,
   DEFAULT_CONCURRENCY,
 } from '../index.js';
+import { say } from '../messages/index.js';
 import { closedLine, operatorLines, parkedLine } from './resumeText.js';
 import type { CliCommand, CliGroup } from './command.js';
 import {
@@ -78,8 +78,7 @@ const resumeCommand: CliCommand<ResumeArgs> = {
   prepare: async (args) => {
     const supplier = resolveSupplierSpec(args.supplier, stageAtLeast(args.until, 'linked'));
     const orderNos = args.order === undefined ? undefined : [...new Set(args.order.map(normaliseOrderNo))];
-    if (orderNos !== undefined && (orderNos.length === 0 || orderNos.includes('')))
-      throw usageError('--order needs an order number (NOD…)', '--order には注文番号（NOD…）を指定してください');
+    if (orderNos !== undefined && (orderNos.length === 0 || orderNos.includes(''))) throw usageError(say('cli.orderNoMissing'));
     const store = await checkStore(args, 'write');
     if (orderNos !== undefined) await checkOrdersExist(store.spec, orderNos);
     return async () => {
@@ -110,32 +109,31 @@ const resumeCommand: CliCommand<ResumeArgs> = {
 
 function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs, 'lang' | 'quiet'>): void {
   const { orders, counts, waiting, needsOperator, parked, closed } = summary;
-  const ja = args.lang === 'ja';
   const lines: string[] = [];
   if (!args.quiet) {
-    const differs =
-      (counts.quantityDiffers > 0
-        ? ja
-          ? `、仕入元で数量が異なる ${counts.quantityDiffers}`
-          : `, settled at another quantity ${counts.quantityDiffers}`
-        : '') + (counts.heldElsewhere > 0 ? (ja ? `、別の実行が連携中 ${counts.heldElsewhere}` : `, being linked by another run ${counts.heldElsewhere}`) : '');
     lines.push(
-      ja
-        ? `再開: 未完了の注文 ${orders} 件 — 受付 ${counts.accepted}、送信 ${counts.sent}、連携済 ${counts.settled}、応答待ち ${counts.pending}、仕入元が拒否 ${counts.rejected}、接続不可 ${counts.unavailable}${differs}、解約確定 ${counts.confirmed}。未完了のまま ${open}（次回続行 ${waiting}、要対応 ${needsOperator.length}）`
-        : `resume: ${orders} open orders — accepted ${counts.accepted}, sent ${counts.sent}, settled ${counts.settled}, pending ${counts.pending}, refused by supplier ${counts.rejected}, unreachable ${counts.unavailable}${differs}, confirmed ${counts.confirmed}; still open ${open} (waiting ${waiting}, need an operator ${needsOperator.length})`,
+      say('cli.resumeSummary', {
+        orders,
+        accepted: counts.accepted,
+        sent: counts.sent,
+        settled: counts.settled,
+        pending: counts.pending,
+        rejected: counts.rejected,
+        unavailable: counts.unavailable,
+        quantityDiffers: counts.quantityDiffers,
+        heldElsewhere: counts.heldElsewhere,
+        confirmed: counts.confirmed,
+        open,
+        waiting,
+        needsOperator: needsOperator.length,
+      })[args.lang],
     );
     const parkedText = parkedLine(parked, parked.length, args.lang);
     if (parkedText) lines.push(parkedText);
     for (const c of closed) lines.push(closedLine(c.orderNo, c.status, args.lang));
   }
   // What only an operator can do, one line per order, even with --quiet: it is the point of the run.
-  lines.push(
-    ...operatorLines(
-      needsOperator,
-      args.lang,
-      ja ? 'kaiyaku orders resume --log-format json のイベント' : 'the events of kaiyaku orders resume --log-format json',
-    ),
-  );
+  lines.push(...operatorLines(needsOperator, args.lang, say('cli.resumeNeedsOperatorInEvents')));
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -181,20 +179,18 @@ function stepCommand(step: Step): CliCommand<StepArgs> {
   };
 }
 
-const says = (lang: string, ja: string, en: string) => (lang === 'ja' ? ja : en);
-
 const steps: Step[] = [
   {
     name: 'accept',
     describe: '受付: requested → accepted',
-    run: async (deps, a) => (await acceptOrder(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, '受付済', 'accepted')}`, exit: 0 }),
+    run: async (deps, a) => (await acceptOrder(deps, a.orderNo), { message: say('cli.orderAccepted', { orderNo: a.orderNo })[a.lang], exit: 0 }),
   },
   {
     name: 'withdraw-acceptance',
     describe: '受付取消: accepted → requested, while nothing is linked',
     run: async (deps, a) => (
       await withdrawOrderAcceptance(deps, a.orderNo),
-      { message: `${a.orderNo}: ${says(a.lang, '申請（受付取消しました）', 'requested (acceptance withdrawn)')}`, exit: 0 }
+      { message: say('cli.orderAcceptanceWithdrawn', { orderNo: a.orderNo })[a.lang], exit: 0 }
     ),
   },
   {
@@ -204,13 +200,15 @@ const steps: Step[] = [
     run: async (deps, a) => {
       const c = await linkOrder(deps, a.orderNo, { concurrency: a.concurrency ?? DEFAULT_CONCURRENCY });
       const done = c.settled > 0 && c.rejected === 0 && c.unavailable === 0 && c.pending === 0 && c.heldElsewhere === 0;
-      const elsewhere =
-        c.heldElsewhere > 0 ? words(`, being linked by another run ${c.heldElsewhere}`, `、別の実行が連携中 ${c.heldElsewhere}`) : words('', '');
-      const message = says(
-        a.lang,
-        `${a.orderNo}: 解約連携 — 連携済 ${c.settled}、応答待ち ${c.pending}、拒否 ${c.rejected}、接続不可 ${c.unavailable}${elsewhere.ja}${done ? ' — 解約連携が完了しました' : ''}`,
-        `${a.orderNo}: linkage — settled ${c.settled}, pending ${c.pending}, refused ${c.rejected}, unreachable ${c.unavailable}${elsewhere.en}${done ? ' — linkage complete' : ''}`,
-      );
+      const message = say('cli.orderLinked', {
+        orderNo: a.orderNo,
+        settled: c.settled,
+        pending: c.pending,
+        rejected: c.rejected,
+        unavailable: c.unavailable,
+        heldElsewhere: c.heldElsewhere,
+        complete: done ? 1 : 0,
+      })[a.lang];
       return { message, exit: c.rejected > 0 || c.unavailable > 0 || c.pending > 0 || c.heldElsewhere > 0 ? 1 : 0 };
     },
   },
@@ -224,23 +222,19 @@ const steps: Step[] = [
         describe: "confirm even if the supplier has not settled (the portal's 「よろしいですか」)",
       }),
     check: (a) => {
-      if (a.endDate === undefined)
-        throw usageError(
-          'orders confirm needs --end-date (契約終了日), e.g. --end-date 2026-12-31',
-          'orders confirm には --end-date（契約終了日）が必要です。例: --end-date 2026-12-31',
-        );
+      if (a.endDate === undefined) throw usageError(say('cli.confirmNeedsEndDate'));
       dateArgument('end-date', a.endDate);
     },
     run: async (deps, a) => {
       const endDate = dateArgument('end-date', a.endDate) ?? null;
       await confirmOrder(deps, a.orderNo, { endDate, confirmUnsettled: a.confirmUnsettled ?? false });
-      return { message: `${a.orderNo}: ${says(a.lang, `変更済（解約確定）、契約終了日 ${endDate}`, `completed (confirmed), end date ${endDate}`)}`, exit: 0 };
+      return { message: say('cli.orderConfirmed', { orderNo: a.orderNo, endDate: String(endDate) })[a.lang], exit: 0 };
     },
   },
   {
     name: 'withdraw',
     describe: 'キャンセル: withdraw a requested order',
-    run: async (deps, a) => (await withdrawOrder(deps, a.orderNo), { message: `${a.orderNo}: ${says(a.lang, 'キャンセル', 'withdrawn')}`, exit: 0 }),
+    run: async (deps, a) => (await withdrawOrder(deps, a.orderNo), { message: say('cli.orderWithdrawn', { orderNo: a.orderNo })[a.lang], exit: 0 }),
   },
 ];
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { KaiyakuError, usageError, words, type Words, jstTimestamp, checkOutputClear, checkOutputFile, writeSerialExport } from '../index.js';
+import { usageError, type Words, jstTimestamp, checkOutputClear, checkOutputFile, writeSerialExport } from '../index.js';
+import { say } from '../messages/index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { stdoutMustArriveWhole, writeFailure } from './output.js';
 import { checkStore, openDeps, storeGuards, withCsvOutput, withDb, type CommonArgs } from './shared.js';
@@ -29,7 +30,7 @@ const exportCommand: CliCommand<ExportArgs> = {
     const from = dateArgument('from', args.from);
     const to = dateArgument('to', args.to);
     if (from !== undefined && to !== undefined && from > to) {
-      throw usageError(`--from ${from} is after --to ${to}: no day is in that range`, `--from ${from} が --to ${to} より後です（該当する日がありません）`);
+      throw usageError(say('cli.serialsFromAfterTo', { from, to }));
     }
     if (args.out !== undefined) checkOutputFile(args.out, '--out');
     // Only marking writes: a plain export reads the store without migrating or locking it.
@@ -50,18 +51,13 @@ const exportCommand: CliCommand<ExportArgs> = {
         const notice = (file: string, message: Words) => deps.log({ kind: 'warning', file, message });
         const { rows: n, heldByOthers } = await writeSerialExport(deps.store, { out: args.out, encoding: args.encoding, lang: args.lang }, filter, notice);
         if (args.out && !args.quiet) {
-          const marked = args.markNotified ? (args.lang === 'ja' ? '、通知済にしました' : ', marked notified') : '';
-          process.stdout.write(args.lang === 'ja' ? `${args.out}: シリアル ${n} 行${marked}\n` : `${args.out}: ${n} serial rows${marked}\n`);
+          process.stdout.write(`${say('cli.serialsWritten', { out: args.out, rows: n, marked: args.markNotified ? 1 : 0 })[args.lang]}\n`);
         }
         if (heldByOthers === 0 || (args.unnotified && args.quiet)) return 0;
         // Another export was writing these rows at the time: it notifies them, never both.
-        const ja = args.lang === 'ja';
-        const missing = args.unnotified ? '' : ja ? '。このファイルには含まれていません' : '; they are not in this file';
         writeFailure(
           { json: args.logFormat === 'json' },
-          ja
-            ? `シリアル ${heldByOthers} 行は、同時に実行中の別のエクスポートが書き出し中のため除きました（そちらで通知済になります）${missing}`
-            : `${heldByOthers} serial rows were left out: another export running at the same time is writing them (and marks them notified)${missing}`,
+          say('cli.serialsHeldByOthers', { rows: heldByOthers, missing: args.unnotified ? 0 : 1 })[args.lang],
           'serials.held_by_another_export',
         );
         // Without --unnotified the user asked for every row of the range: the file lacks some.
@@ -87,11 +83,5 @@ export const serialsCommand: CliGroup = {
  */
 function refuseExistingMarkedFile(out: string): void {
   if (!fs.existsSync(out)) return;
-  throw new KaiyakuError(
-    'USAGE',
-    words(
-      `--out ${out} already exists: with --mark-notified an export never writes over a file, which may be an earlier export not collected yet (its rows are marked notified); move it away once it is collected, or name a new file (e.g. with the date); nothing was done`,
-      `--out ${out} は既にあります。--mark-notified のエクスポートは既存のファイルに上書きしません（まだ回収されていない以前のエクスポートで、その行は通知済になっている可能性があります）。回収済みなら移動してから、または日付入りなど新しい名前を指定してください。何も行っていません`,
-    ),
-  );
+  throw usageError(say('cli.serialsMarkedFileExists', { out }));
 }

@@ -5,7 +5,6 @@ import {
   checkOutputFile,
   type Guard,
   usageError,
-  words,
   type Lang,
   type OutputEncoding,
   type PipelineDeps,
@@ -18,6 +17,7 @@ import {
   openPipeline,
   DEFAULT_CONCURRENCY,
 } from '../index.js';
+import { say } from '../messages/index.js';
 
 export interface CommonArgs {
   db?: string | undefined;
@@ -81,25 +81,16 @@ export function withSupplier<T>(y: Argv<T>) {
 export function resolveSupplierSpec(given: string | undefined, needed: boolean): string | null {
   const fromEnv = process.env['KAIYAKU_SUPPLIER'];
   if (given === undefined && fromEnv !== undefined && fromEnv.trim() === '') {
-    throw usageError(
-      'KAIYAKU_SUPPLIER is set but empty: set it to "sim" or the URL of the supplier API, or give --supplier (an unset variable in a cron line becomes empty)',
-      '環境変数 KAIYAKU_SUPPLIER が空です。"sim" か仕入元 API の URL を設定するか、--supplier を指定してください（cron では未設定の変数が空になります）',
-    );
+    throw usageError(say('cli.supplierEnvEmpty'));
   }
   const spec = given ?? fromEnv;
   if (spec === undefined) {
     if (!needed) return null;
-    throw usageError(
-      'this command links with the supplier (解約連携): name it with --supplier URL (or --supplier sim for the simulator), or set KAIYAKU_SUPPLIER; nothing was done',
-      'このコマンドは仕入元と解約連携します。--supplier に仕入元 API の URL（シミュレーターなら --supplier sim）を指定するか、環境変数 KAIYAKU_SUPPLIER を設定してください。何も行っていません',
-    );
+    throw usageError(say('cli.supplierNotNamed'));
   }
   const source = given !== undefined ? '--supplier' : 'KAIYAKU_SUPPLIER';
   if (spec !== 'sim' && !/^https?:\/\/[^/]/i.test(spec)) {
-    throw usageError(
-      `${source} must be "sim" or an http(s) URL, got "${spec}"`,
-      `${source} には "sim" か http(s) の URL を指定してください（指定値: "${spec}"）`,
-    );
+    throw usageError(say('cli.supplierInvalid', { source, spec }));
   }
   return spec;
 }
@@ -164,7 +155,7 @@ export function createLogger(args: Pick<CommonArgs, 'quiet' | 'logFormat'> & Par
       }
       case 'warning':
         if (lastBar) process.stderr.write('\r\x1b[2K');
-        process.stderr.write(`${lang === 'ja' ? '警告' : 'warning'}: ${event.file}: ${event.message[lang]}\n`);
+        process.stderr.write(`${say('cli.warning')[lang]}: ${event.file}: ${event.message[lang]}\n`);
         return;
       case 'event':
       case 'info':
@@ -252,7 +243,7 @@ export function storeGuards(use: StoreUse): Guard[] {
   return storeFiles(use.spec).map((file, i) => ({
     path: file,
     kind: 'file' as const,
-    what: i === 0 ? words(`the database (${file})`, `データベース（${file}）`) : words(`a file of the database (${file})`, `データベースのファイル（${file}）`),
+    what: say(i === 0 ? 'cli.databaseGuard' : 'cli.databaseFileGuard', { file }),
   }));
 }
 

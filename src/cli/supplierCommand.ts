@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { KaiyakuError, words, openStore, subscriptionSeedsOf, startSupplierServer } from '../index.js';
+import { usageError, openStore, subscriptionSeedsOf, startSupplierServer } from '../index.js';
+import { say } from '../messages/index.js';
 import type { CliCommand, CliGroup } from './command.js';
 import { checkStore, type CommonArgs } from './shared.js';
 
@@ -39,27 +40,14 @@ const serveCommand: CliCommand<ServeArgs> = {
         seeds,
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') {
-          throw new KaiyakuError(
-            'USAGE',
-            words(
-              `port ${args.port} on ${args.host} is already in use (try another --port, or --port 0 for a free one)`,
-              `${args.host} のポート ${args.port} は使用中です（別の --port、または空きポートを使う --port 0 を指定してください）`,
-            ),
-          );
+          throw usageError(say('cli.portInUse', { host: args.host, port: args.port }));
         }
         if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
-          throw new KaiyakuError(
-            'USAGE',
-            words(`--host ${args.host} is not an address of this machine`, `--host ${args.host} はこのマシンのアドレスではありません`),
-          );
+          throw usageError(say('cli.hostNotHere', { host: args.host }));
         }
         throw error;
       });
-      process.stdout.write(
-        args.lang === 'ja'
-          ? `仕入元シミュレーター: ${server.url} — サブスクリプション ${seeds.length} 件、統計: ${server.url}/_sim/stats\n`
-          : `supplier simulator on ${server.url} with ${seeds.length} subscriptions (stats: ${server.url}/_sim/stats)\n`,
-      );
+      process.stdout.write(`${say('cli.simulatorListening', { url: server.url, subscriptions: seeds.length })[args.lang]}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
         process.once('SIGINT', stop);

@@ -1,4 +1,5 @@
-import { explainDateProblem, readBusinessDate, type IsoDate, KaiyakuError, words, type Lang, type Words } from '../index.js';
+import { explainDateProblem, readBusinessDate, type IsoDate, KaiyakuError, usageError, words, type Lang, type Words } from '../index.js';
+import { say } from '../messages/index.js';
 import type { KnownOptions, ParseState } from './command.js';
 
 /**
@@ -55,25 +56,24 @@ const kebab = (name: string): boolean => !/[A-Z]/.test(name);
 const camelCase = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
 const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
 
+/** Messages one per line, in each language. */
+function lines(said: readonly Words[]): Words {
+  return words(said.map((w) => w.en).join('\n'), said.map((w) => w.ja).join('\n'));
+}
+
 /** yargs' refusals, rewritten to name the argument, suggest the nearest known one, and point at --help. */
 export function explainParseFailure(message: string, argv: readonly string[], state: ParseState): Words {
   const context = state.context;
   const where = ['kaiyaku', ...context.path].join(' ');
-  const help = words(`(see ${where} --help)`, `（${where} --help を参照してください）`);
-  const out = (w: Words): Words => words(`${w.en}\n${help.en}`, `${w.ja}\n${help.ja}`);
+  const out = (problem: Words): Words => say('cli.seeHelp', { problem, where });
   /** The word typed where a subcommand goes. */
   const typed = argv[context.path.length];
-  const unknownCommand = (name: string): Words => {
-    const guess = nearest(name, context.subcommands);
-    return words(
-      `unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; ${where} takes ${context.subcommands.join(', ')}`,
-      `不明なコマンド「${name}」${guess ? `（「${guess}」のことですか?）` : ''}。${where} の後には ${context.subcommands.join('、')} のどれかを指定します`,
-    );
-  };
+  const commands = context.subcommands.join(', ');
+  const unknownCommand = (name: string): Words => say('cli.unknownCommand', { name, guess: nearest(name, context.subcommands) ?? '', where, commands });
 
   // `--quiet 1` where no positional is taken: the stray "1" was meant for the yes/no option before it.
   const strayValue = /^(Unknown arguments?|Too many non-option arguments)/.test(message) && context.options ? yesNoProblems(argv, context.options) : [];
-  if (strayValue.length > 0) return out(words(strayValue.map((p) => p.en).join('\n'), strayValue.map((p) => p.ja).join('\n')));
+  if (strayValue.length > 0) return out(lines(strayValue));
   // A word where a subcommand goes that names none: everything after it belonged to the
   // command that was meant, so the one thing to say is which command that probably was.
   if (context.subcommands.length > 0 && typed !== undefined && !typed.startsWith('-') && !context.subcommands.includes(typed))
@@ -85,62 +85,37 @@ export function explainParseFailure(message: string, argv: readonly string[], st
     const names = listed.filter((name) => !listed.some((other) => other !== name && camelCase(other) === name));
     const given = new Set(argv.filter((a) => a.startsWith('-')).map((a) => a.replace(/^-+/, '').split('=')[0]!));
     const options = (context.options?.names ?? []).filter(kebab);
-    const en: string[] = [];
-    const ja: string[] = [];
+    const said: Words[] = [];
     for (const name of names) {
       if (given.has(name)) {
         const guess = nearest(name, options);
-        en.push(`unknown option ${dashed(name)}${guess ? ` (did you mean ${dashed(guess)}?)` : ''}`);
-        ja.push(`不明なオプション ${dashed(name)}${guess ? `（${dashed(guess)} のことですか?）` : ''}`);
-      } else if (context.subcommands.length > 0) {
-        const w = unknownCommand(name);
-        en.push(w.en);
-        ja.push(w.ja);
-      } else {
-        en.push(`unexpected argument "${name}": ${where} takes no more arguments`);
-        ja.push(`余分な引数「${name}」: ${where} にはこれ以上の引数は指定できません`);
-      }
+        said.push(say('cli.unknownOption', { option: dashed(name), guess: guess ? dashed(guess) : '' }));
+      } else if (context.subcommands.length > 0) said.push(unknownCommand(name));
+      else said.push(say('cli.unexpectedArgument', { name, where }));
     }
-    if (en.length > 0) return out(words(en.join('\n'), ja.join('\n')));
+    if (said.length > 0) return out(lines(said));
   }
   const choices = [...message.matchAll(/Argument: (\S+), Given: (.*?), Choices: (.*)/g)];
-  if (choices.length > 0) {
-    return out(
-      words(
-        choices.map((m) => `--${m[1]} cannot be ${m[2]}: use one of ${m[3]}`).join('\n'),
-        choices.map((m) => `--${m[1]} に ${m[2]} は指定できません: ${m[3]} のどれかを指定してください`).join('\n'),
-      ),
-    );
-  }
+  if (choices.length > 0) return out(lines(choices.map((m) => say('cli.choiceInvalid', { option: `--${m[1]!}`, given: m[2]!, choices: m[3]! }))));
   const missingArg = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message);
   if (missingArg) {
     if (context.subcommands.length > 0) {
       if (typed !== undefined && !typed.startsWith('-')) return out(unknownCommand(typed));
-      return out(
-        words(
-          `name a command after ${where}: ${context.subcommands.join(', ')}`,
-          `${where} の後にコマンドを指定してください: ${context.subcommands.join('、')}`,
-        ),
-      );
+      return out(say('cli.commandMissing', { where, commands }));
     }
-    return out(words(`${where} needs more arguments`, `${where} に必要な引数が足りません`));
+    return out(say('cli.argumentsMissing', { where }));
   }
   const missingOption = /^Missing required arguments?: (.*)$/.exec(message);
   if (missingOption) {
     const names = missingOption[1]!.split(', ').filter(kebab);
-    return out(words(`${where} needs ${names.map((n) => `<${n}>`).join(', ')}`, `${where} には ${names.map((n) => `<${n}>`).join('、')} の指定が必要です`));
+    return out(say('cli.argumentsRequired', { where, names: names.map((n) => `<${n}>`).join(', ') }));
   }
   const tooMany = /^Too many non-option arguments: got (\d+), maximum of (\d+)$/.exec(message);
   if (tooMany && context.subcommands.length > 0 && typed !== undefined && !context.subcommands.includes(typed)) return out(unknownCommand(typed));
-  if (tooMany)
-    return out(
-      words(
-        `${where} takes at most ${tooMany[2]} argument(s); ${tooMany[1]} were given`,
-        `${where} の引数は ${tooMany[2]} 個までです（${tooMany[1]} 個指定されました）`,
-      ),
-    );
+  if (tooMany) return out(say('cli.argumentsTooMany', { where, max: Number(tooMany[2]), given: Number(tooMany[1]) }));
   const noValue = /^Not enough arguments following: (.*)$/.exec(message);
-  if (noValue) return out(words(`--${noValue[1]} needs a value`, `--${noValue[1]} には値が必要です`));
+  if (noValue) return out(say('cli.optionValueMissing', { option: `--${noValue[1]!}` }));
+  // A refusal this version does not know: yargs' own words, in both languages.
   return out(words(message, message));
 }
 
@@ -179,17 +154,11 @@ export function checkArguments(args: Record<string, unknown>, known: KnownOption
     const value = args[name];
     if (value === undefined) continue;
     if (Array.isArray(value) && !known.arrays.includes(name)) {
-      problems.push(
-        words(`--${name} is given ${value.length} times; give it once`, `--${name} が ${value.length} 回指定されています。1 回だけ指定してください`),
-      );
+      problems.push(say('cli.optionRepeated', { option: `--${name}`, times: value.length }));
       continue;
     }
     if (typeof value === 'string' && value.trim() === '') {
-      problems.push(
-        given.has(name)
-          ? words(`--${name} needs a value; it was given empty`, `--${name} に値がありません（空で指定されています）`)
-          : words(`<${name}> is empty; name it`, `<${name}> が空です`),
-      );
+      problems.push(given.has(name) ? say('cli.optionEmpty', { option: `--${name}` }) : say('cli.argumentEmpty', { name }));
       continue;
     }
     const rule = NUMBER_RULES[name];
@@ -202,31 +171,22 @@ export function checkArguments(args: Record<string, unknown>, known: KnownOption
 }
 
 function usageFrom(problems: readonly Words[]): KaiyakuError {
-  return new KaiyakuError('USAGE', words(problems.map((p) => p.en).join('\n'), problems.map((p) => p.ja).join('\n')));
+  // One problem keeps the book's key and parameters; several are said one per line.
+  return new KaiyakuError('USAGE', problems.length === 1 ? problems[0]! : lines(problems));
 }
 
 function numberProblem(name: string, value: number, rule: { min?: number; max?: number; integer?: boolean }): Words | null {
-  const range =
-    rule.min !== undefined && rule.max !== undefined
-      ? words(`from ${rule.min} to ${rule.max}`, `${rule.min} 以上 ${rule.max} 以下`)
-      : rule.min !== undefined
-        ? words(`of at least ${rule.min}`, `${rule.min} 以上`)
-        : words('', '');
-  const kind = rule.integer ? words('a whole number', '整数') : words('a number', '数');
-  // 「1 以上 1000 以下の整数」, or 「整数」 alone when there is no range.
-  const wanted = words(`${kind.en}${range.en ? ` ${range.en}` : ''}`, range.ja ? `${range.ja}の${kind.ja}` : kind.ja);
   const bad =
     !Number.isFinite(value) ||
     (rule.integer && !Number.isInteger(value)) ||
     (rule.min !== undefined && value < rule.min) ||
     (rule.max !== undefined && value > rule.max);
   if (!bad) return null;
-  const shown = Number.isNaN(value) ? words('not a number', '数ではありません') : words(String(value), String(value));
-  // A space sets a number off from Japanese text (は 1 以上…), not a word (は整数で…).
-  return words(
-    `--${name} must be ${wanted.en} (got ${shown.en})`,
-    `--${name} は${/^\d/.test(wanted.ja) ? ' ' : ''}${wanted.ja}で指定してください（指定値: ${shown.ja}）`,
-  );
+  const said = { option: `--${name}`, kind: rule.integer ? ('integer' as const) : ('number' as const), value };
+  // 「1 以上 1000 以下の整数」, 「0 以上の数」, or 「整数」 alone when there is no range.
+  if (rule.min !== undefined && rule.max !== undefined) return say('cli.numberNotInRange', { ...said, min: rule.min, max: rule.max });
+  if (rule.min !== undefined) return say('cli.numberBelowMin', { ...said, min: rule.min });
+  return say('cli.numberNotOfKind', said);
 }
 
 /** A date option's value read as a business date; a usage error that says what is wrong otherwise. */
@@ -234,8 +194,7 @@ export function dateArgument(name: string, value: string | undefined): IsoDate |
   if (value === undefined) return undefined;
   const reading = readBusinessDate(value.normalize('NFKC'));
   if (reading.ok) return reading.date;
-  const why = explainDateProblem(value, reading);
-  throw new KaiyakuError('USAGE', words(`--${name}: ${why.en}`, `--${name}: ${why.ja}`));
+  throw usageError(say('cli.dateInvalid', { option: `--${name}`, problem: explainDateProblem(value, reading) }));
 }
 
 /**
@@ -257,41 +216,18 @@ export function yesNoProblems(argv: readonly string[], known: KnownOptions): Wor
     const negated = option.long && name.startsWith('no-') && !isKnown(name, known) && isKnown(name.slice(3), known);
     if (negated) {
       const target = name.slice(3);
-      if (!isYesNo(target, known))
-        problems.push(
-          words(
-            `--${name}: --${target} is not a yes/no option and cannot be negated; leave it out instead`,
-            `--${name}: --${target} は有無を指定するオプションではないため、--no- を付けられません。指定しないでください`,
-          ),
-        );
-      else if (value !== undefined)
-        problems.push(
-          words(
-            `--${name} takes no value (got "${value}"); write --${name} alone, or --${target}=false`,
-            `--${name} には値を指定できません（指定値: 「${value}」）。--${name} だけか、--${target}=false と書いてください`,
-          ),
-        );
+      if (!isYesNo(target, known)) problems.push(say('cli.optionNotNegatable', { option: `--${name}`, target: `--${target}` }));
+      else if (value !== undefined) problems.push(say('cli.negationWithValue', { option: `--${name}`, target: `--${target}`, value }));
       return;
     }
     if (!isYesNo(name, known)) return;
     if (value !== undefined) {
-      if (value !== 'true' && value !== 'false')
-        problems.push(
-          words(
-            `${shown} is a yes/no option: give it alone, or as ${shown}=true or ${shown}=false (got "${value}")`,
-            `${shown} は有無を指定するオプションです。${shown} だけ、または ${shown}=true か ${shown}=false と指定してください（指定値: 「${value}」）`,
-          ),
-        );
+      if (value !== 'true' && value !== 'false') problems.push(say('cli.yesNoValueInvalid', { option: shown, value }));
       return;
     }
     const next = typed[i + 1];
     if (next !== undefined && looksLikeYesNoValue(next)) {
-      problems.push(
-        words(
-          `${shown} takes no value, but "${next}" follows it; write ${shown} alone (or ${shown}=false). If "${next}" is a file, write it as ./${next}`,
-          `${shown} には値を指定できませんが、後ろに「${next}」があります。${shown} だけを指定してください（無効にするには ${shown}=false）。「${next}」がファイルなら ./${next} と書いてください`,
-        ),
-      );
+      problems.push(say('cli.yesNoFollowedByValue', { option: shown, next }));
     }
   });
   return problems;

@@ -16,6 +16,11 @@ import { REPORTS_WORDS } from './reportsWords.js';
 import { SERIALS_WORDS } from './serialsWords.js';
 import { SUPPLIER_WORDS } from './supplierWords.js';
 import { STORE_WORDS } from './storeWords.js';
+import { CLI_WORDS } from './cliWords.js';
+import { CLI_ARGUMENTS_WORDS } from './cliArgumentsWords.js';
+import { CLI_CANCEL_WORDS } from './cliCancelWords.js';
+import { CLI_CONTRACTS_WORDS } from './cliContractsWords.js';
+import { CLI_ORDERS_WORDS } from './cliOrdersWords.js';
 import type { Lang, Words } from './words.js';
 
 /** The rooms' catalogues, one object each; their keys carry the room's name. */
@@ -31,6 +36,11 @@ const CATALOGUES = [
   SERIALS_WORDS,
   SUPPLIER_WORDS,
   STORE_WORDS,
+  CLI_WORDS,
+  CLI_ARGUMENTS_WORDS,
+  CLI_CANCEL_WORDS,
+  CLI_CONTRACTS_WORDS,
+  CLI_ORDERS_WORDS,
 ] as const;
 
 type Catalogue = (typeof CATALOGUES)[number];

@@ -61,12 +61,12 @@ function englishIn(ja: string): string[] {
     .replace(/\w+:\/\/\S*/g, ' ') // a URL or its scheme (postgres://)
     .replace(/[\w.\/-]*\.(csv|json|db|xlsx|js|ts)\b/g, ' ') // file names
     .replace(/--[a-z][a-z0-9-]*(?:[ =][A-Za-z0-9][\w.\/:-]*)?/g, ' ') // option names, with a value typed after them
-    .replace(/\b(kaiyaku\s+)?(cancel|migrate|demo|orders|contracts|serials|supplier)(\s+[a-z][a-z-]*)?\b/g, ' ') // a command to run
+    .replace(/\b((npx\s+)?kaiyaku\s+)?(cancel|migrate|demo|orders|contracts|serials|supplier)(\s+[a-z][a-z-]*)?\b/g, ' ') // a command to run
     .replace(/\bkaiyaku\b/g, ' ')
     .replace(/\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b/g, ' ') // codes
     .replace(/\b[A-Z]{2,}[0-9]*\b/g, ' ') // acronyms and one-word codes, SQL keywords
     .replace(/\b[a-z]+(_[a-z]+)+\b/g, ' ') // identifiers: columns, tables
-    .replace(/\b[a-z_]+(\.[a-z_]+)+\b/g, ' ') // event names (file.deferred)
+    .replace(/\b[a-z_]+(\.[a-z_][A-Za-z_]*)+\b/g, ' ') // event names (file.deferred), fields of a JSON summary (resume.needsOperator)
     .replace(/(^|\s|（)-[a-z]+\b/g, ' ') // file suffixes (-wal, -shm)
     .replace(/[^\s、。（）「」]*\/[^\s、。（）「」]*/g, ' '); // lists of accepted values (はい/有/yes)
   return (text.match(/[A-Za-z][A-Za-z_'-]*[A-Za-z]/g) ?? []).filter((w) => !QUOTED.has(w));
