@@ -88,7 +88,7 @@ export {
   type OrderNeedingOperator,
   type ParkedOrder,
 } from './orders/orderSteps.js';
-export type { AdvanceCounts } from './orders/advance.js';
+export type { AdvanceCounts, ImportCounts } from './domain/types.js';
 
 // Lists and finance's export.
 export { CONTRACT_LIST_COLUMNS, ORDER_LIST_COLUMNS, writeContractList, writeOrderList, type CsvOutput, type Column } from './reports/lists.js';

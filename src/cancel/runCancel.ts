@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AdvanceCounts } from '../domain/types.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { openCsv } from '../csv/read.js';
 import { jstDate } from '../domain/dates.js';
 import { openStore, type Store } from '../store/index.js';
 import { countRunResults, reportPaths, writeRunReports, type ResultCounts } from './resultFile.js';
-import { advanceOrders, type AdvanceCounts } from '../orders/advance.js';
+import { advanceOrders } from '../orders/advance.js';
 import { writeContext, type CancelOptions, type PipelineDeps } from '../pipeline/context.js';
 import { fileIdentity, requireCancelColumns, stageRows, type CheckedCancelFile } from './intake.js';
 import { judgeRows } from './judge.js';

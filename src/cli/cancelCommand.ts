@@ -309,20 +309,7 @@ export function formatSummary(s: CancelRunSummary, dryRun: boolean, lang: Lang =
   ];
   if (s.advance) {
     const a = s.advance;
-    lines.push(
-      `  ${
-        say('cli.fileOrders', {
-          accepted: a.accepted,
-          sent: a.sent,
-          settled: a.settled,
-          pending: a.pending,
-          rejected: a.rejected,
-          unavailable: a.unavailable,
-          heldElsewhere: a.heldElsewhere,
-          confirmed: a.confirmed,
-        })[lang]
-      }`,
-    );
+    lines.push(`  ${say('cli.fileOrders', a)[lang]}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -91,24 +91,9 @@ async function previewStore(args: ImportArgs): Promise<StoreUse | null> {
  */
 export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: number, options: { refusalsOnly?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(
-    say('cli.importSummary', {
-      file: s.file,
-      rows: s.rows,
-      dryRun: s.dryRun ? 1 : 0,
-      contractsCreated: s.contractsCreated,
-      contractsUpdated: s.contractsUpdated,
-      contractsUnchanged: s.contractsUnchanged,
-      linesCreated: s.linesCreated,
-      linesUpdated: s.linesUpdated,
-      linesUnchanged: s.linesUnchanged,
-      linesRefused: s.linesRefused,
-      serialsAdded: s.serialsAdded,
-      serialsRemoved: s.serialsRemoved,
-      serialsMoved: s.serialsMoved,
-      exit: exitCode,
-    })[lang],
-  );
+  // The totals: everything but the contracts' own reports, which follow line by line.
+  const { contracts, dryRun, ...totals } = s;
+  out.push(say('cli.importSummary', { ...totals, dryRun: dryRun ? 1 : 0, exit: exitCode })[lang]);
   const inLang = (w: Words) => w[lang];
   const outcome = { created: say('cli.importCreated'), updated: say('cli.importUpdated'), unchanged: say('cli.importUnchanged') };
   const separator = say('cli.importChangeSeparator')[lang];
@@ -119,7 +104,7 @@ export function formatImportSummary(s: ImportSummary, lang: Lang, exitCode: numb
     return (l.lineNo === null ? say('cli.importNewLine', { ids }) : say('cli.importLine', { lineNo: l.lineNo, ids }))[lang];
   };
   const list = (serials: readonly string[]) => (serials.length <= 5 ? serials.join(', ') : `${serials.slice(0, 5).join(', ')}, …`);
-  for (const c of s.contracts) {
+  for (const c of contracts) {
     const notInFile = options.refusalsOnly ? [] : c.notInFile;
     const lines = c.lines.filter(
       (l) => l.outcome === 'refused' || (!options.refusalsOnly && (l.outcome === 'updated' || (l.outcome === 'created' && c.outcome !== 'created'))),

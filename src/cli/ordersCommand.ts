@@ -113,16 +113,8 @@ function printResume(summary: ResumeSummary, open: number, args: Pick<ResumeArgs
   if (!args.quiet) {
     lines.push(
       say('cli.resumeSummary', {
+        ...counts,
         orders,
-        accepted: counts.accepted,
-        sent: counts.sent,
-        settled: counts.settled,
-        pending: counts.pending,
-        rejected: counts.rejected,
-        unavailable: counts.unavailable,
-        quantityDiffers: counts.quantityDiffers,
-        heldElsewhere: counts.heldElsewhere,
-        confirmed: counts.confirmed,
         open,
         waiting,
         needsOperator: needsOperator.length,

@@ -98,3 +98,39 @@ export function orderReached(until: Stage, status: OrderStatus, linkages: readon
 }
 
 export { STAGE_LABEL, ORDER_STATUS_LABEL, ORDER_KIND_LABEL, LINKAGE_STATUS_LABEL, CONTRACT_STATUS_LABEL, ROW_RESULT_LABEL };
+
+/**
+ * How far an advance took its orders, line by line and order by order: what the summaries
+ * of a file, of `orders resume` and of the night say. (A type, not an interface, so that it
+ * is a message's parameters as it is.)
+ */
+export type AdvanceCounts = {
+  accepted: number;
+  sent: number;
+  settled: number;
+  pending: number;
+  rejected: number;
+  unavailable: number;
+  /** Lines the supplier settled at a quantity other than the one sent (counted in `settled` too when confirmed). */
+  quantityDiffers: number;
+  /** Lines another run was linking: left to it, neither sent nor polled by this one. */
+  heldElsewhere: number;
+  confirmed: number;
+};
+
+/** What a contract import did, counted: the totals its summary says. (A type, so that it is a message's parameters.) */
+export type ImportCounts = {
+  contractsCreated: number;
+  contractsUpdated: number;
+  contractsUnchanged: number;
+  linesCreated: number;
+  linesUpdated: number;
+  linesUnchanged: number;
+  linesRefused: number;
+  linesNotInFile: number;
+  serialsAdded: number;
+  serialsRemoved: number;
+  serialsMoved: number;
+  /** Values the store kept against the file because a cancellation decided them. */
+  keptFromCancellation: number;
+};

@@ -6,7 +6,7 @@
 import { entry } from './entry.js';
 import type { Words } from './words.js';
 import { DRY_RUN_NOTE, heldElsewhere, jaList } from './cliWords.js';
-import type { OrderStatus } from '../domain/types.js';
+import type { AdvanceCounts, OrderStatus } from '../domain/types.js';
 import { ORDER_STATUS_LABEL } from './labels.js';
 
 /** The statuses of an order, in the order the night counts them. */
@@ -70,16 +70,7 @@ export const CLI_CANCEL_WORDS = {
     (p) => `エラーファイル: ${p.path}`,
   ),
   /** How far the file's orders got. */
-  'cli.fileOrders': entry<{
-    accepted: number;
-    sent: number;
-    settled: number;
-    pending: number;
-    rejected: number;
-    unavailable: number;
-    heldElsewhere: number;
-    confirmed: number;
-  }>(
+  'cli.fileOrders': entry<AdvanceCounts>(
     (p) =>
       `orders: accepted ${p.accepted}, sent ${p.sent}, settled ${p.settled}, pending ${p.pending}, refused by supplier ${p.rejected}, unreachable ${p.unavailable}${heldElsewhere(p.heldElsewhere, 'en')}, confirmed ${p.confirmed}`,
     (p) =>

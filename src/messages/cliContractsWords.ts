@@ -2,6 +2,7 @@
  * What `kaiyaku contracts import` says: its totals, then each contract that changed or has
  * something to say, line by line.
  */
+import type { ImportCounts } from '../domain/types.js';
 import { entry } from './entry.js';
 import { DRY_RUN_NOTE } from './cliWords.js';
 
@@ -10,22 +11,7 @@ export const CLI_CONTRACTS_WORDS = {
     (p) => `warning: ${p.file}: unknown column ignored: ${p.column}`,
     (p) => `警告: ${p.file}: 不明な列を無視しました: ${p.column}`,
   ),
-  'cli.importSummary': entry<{
-    file: string;
-    rows: number;
-    dryRun: 0 | 1;
-    contractsCreated: number;
-    contractsUpdated: number;
-    contractsUnchanged: number;
-    linesCreated: number;
-    linesUpdated: number;
-    linesUnchanged: number;
-    linesRefused: number;
-    serialsAdded: number;
-    serialsRemoved: number;
-    serialsMoved: number;
-    exit: number;
-  }>(
+  'cli.importSummary': entry<ImportCounts & { file: string; rows: number; dryRun: 0 | 1; exit: number }>(
     (p) =>
       `${p.file}: ${p.rows} rows${p.dryRun ? DRY_RUN_NOTE.en : ''} — contracts created ${p.contractsCreated}, updated ${p.contractsUpdated}, unchanged ${p.contractsUnchanged}; lines created ${p.linesCreated}, updated ${p.linesUpdated}, unchanged ${p.linesUnchanged}, refused ${p.linesRefused}; serials added ${p.serialsAdded}, removed ${p.serialsRemoved}, moved ${p.serialsMoved} (exit ${p.exit})`,
     (p) =>

@@ -2,7 +2,7 @@
  * What `kaiyaku orders` says: the summary of `orders resume` (and of the night's resume),
  * the orders it leaves to an operator or parked, and the answer of each button on one order.
  */
-import type { OrderStatus, Stage } from '../domain/types.js';
+import type { AdvanceCounts, OrderStatus, Stage } from '../domain/types.js';
 import { entry } from './entry.js';
 import type { Words } from './words.js';
 import { heldElsewhere } from './cliWords.js';
@@ -13,21 +13,7 @@ const label = (table: Record<string, { en: string; ja: string }>, code: string, 
 
 export const CLI_ORDERS_WORDS = {
   'cli.orderNoMissing': { en: '--order needs an order number (NOD…)', ja: '--order には注文番号（NOD…）を指定してください' },
-  'cli.resumeSummary': entry<{
-    orders: number;
-    accepted: number;
-    sent: number;
-    settled: number;
-    pending: number;
-    rejected: number;
-    unavailable: number;
-    quantityDiffers: number;
-    heldElsewhere: number;
-    confirmed: number;
-    open: number;
-    waiting: number;
-    needsOperator: number;
-  }>(
+  'cli.resumeSummary': entry<AdvanceCounts & { orders: number; open: number; waiting: number; needsOperator: number }>(
     (p) =>
       `resume: ${p.orders} open orders — accepted ${p.accepted}, sent ${p.sent}, settled ${p.settled}, pending ${p.pending}, refused by supplier ${p.rejected}, unreachable ${p.unavailable}${p.quantityDiffers > 0 ? `, settled at another quantity ${p.quantityDiffers}` : ''}${heldElsewhere(p.heldElsewhere, 'en')}, confirmed ${p.confirmed}; still open ${p.open} (waiting ${p.waiting}, need an operator ${p.needsOperator})`,
     (p) =>

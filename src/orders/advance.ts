@@ -1,5 +1,5 @@
 import { confirm, type ReleaseRefused } from '../domain/orderState.js';
-import type { LinkageStatus, Stage } from '../domain/types.js';
+import type { AdvanceCounts, LinkageStatus, Stage } from '../domain/types.js';
 import { chunk } from '../store/index.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { linkOrders } from './linkOrders.js';
@@ -18,20 +18,6 @@ export interface AdvanceOptions {
   releaseRefused?: ReleaseRefused;
   /** For tests: how long linkage claims are held without renewal (default 2 minutes). */
   linkLeaseMs?: number;
-}
-
-export interface AdvanceCounts {
-  accepted: number;
-  sent: number;
-  settled: number;
-  pending: number;
-  rejected: number;
-  unavailable: number;
-  /** Lines the supplier settled at a quantity other than the one sent (counted in `settled` too when confirmed). */
-  quantityDiffers: number;
-  /** Lines another run was linking: left to it, neither sent nor polled by this one. */
-  heldElsewhere: number;
-  confirmed: number;
 }
 
 /**

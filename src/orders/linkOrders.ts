@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
+import type { AdvanceCounts } from '../domain/types.js';
 import { chunk, newLinkClaimHolder, type LinkageUpdate } from '../store/index.js';
 import type { LinkOutcome, SettlementOutcome, SubscriptionOutcome, Supplier } from '../supplier/port.js';
-import type { AdvanceCounts } from './advance.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { holdLinkClaims, LINK_LEASE_MS } from './linkClaimLease.js';
 import { createLinkageWriter } from './linkageWriter.js';

@@ -11,13 +11,12 @@ import {
   type OrderRefusalCode,
   type StepResult,
 } from '../domain/orderState.js';
-import { STAGE_LABEL, type OrderStatus, type Stage } from '../domain/types.js';
+import { STAGE_LABEL, orderReached, type AdvanceCounts, type OrderStatus, type Stage } from '../domain/types.js';
 import { KaiyakuError, type Words } from '../errors.js';
 import { type Store, type OrderState, type OrderWithLines, type TxRepositories } from '../store/index.js';
-import { advanceOrders, type AdvanceCounts } from './advance.js';
+import { advanceOrders } from './advance.js';
 import { stageAtLeast, writeContext, type PipelineDeps } from '../pipeline/context.js';
 import { advanceWithinHolds, isParked, targetOf } from './parked.js';
-import { orderReached } from '../domain/types.js';
 import { say } from '../messages/index.js';
 
 /**

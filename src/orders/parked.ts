@@ -1,8 +1,7 @@
-import type { Stage } from '../domain/types.js';
 import { type OrderState } from '../store/index.js';
-import { advanceOrders, noAdvance, type AdvanceCounts, type AdvanceOptions } from './advance.js';
+import { advanceOrders, noAdvance, type AdvanceOptions } from './advance.js';
 import { stageAtLeast, stageWithin, type PipelineDeps } from '../pipeline/context.js';
-import { orderReached } from '../domain/types.js';
+import { orderReached, type AdvanceCounts, type Stage } from '../domain/types.js';
 
 /**
  * "A stop chosen is kept" (cli.md): an order remembers the stage its run was asked to stop

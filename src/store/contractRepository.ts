@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ContractSnapshot, SnapshotLine } from '../domain/cancelRules.js';
 import type { ContractImportColumnKey } from '../csv/headers.js';
-import type { Contract, ContractLine } from '../domain/types.js';
+import type { Contract, ContractLine, ImportCounts } from '../domain/types.js';
 import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
 import type { StoreCore } from './store.js';
 import { transact } from './retry.js';
@@ -100,22 +100,6 @@ export interface ContractReport {
   lines: LineReport[];
   /** Stored lines that no row of the file is: kept as they are. */
   notInFile: { lineNo: number; productCode: string; subscriptionId: string }[];
-}
-
-export interface ImportCounts {
-  contractsCreated: number;
-  contractsUpdated: number;
-  contractsUnchanged: number;
-  linesCreated: number;
-  linesUpdated: number;
-  linesUnchanged: number;
-  linesRefused: number;
-  linesNotInFile: number;
-  serialsAdded: number;
-  serialsRemoved: number;
-  serialsMoved: number;
-  /** Values the store kept against the file because a cancellation decided them. */
-  keptFromCancellation: number;
 }
 
 export interface ImportResult extends ImportCounts {

@@ -8,9 +8,9 @@ import { validateContractGroup, type GroupPlan } from '../../src/domain/cancelRu
 import { transact } from '../../src/store/retry.js';
 import { importContracts, loadSnapshots } from '../../src/store/contractRepository.js';
 import { createCancelOrders } from '../../src/store/orderRepository.js';
-import { createRun, findRequestKeys, insertRequestKeys } from '../../src/store/runRepository.js';
-import { aContractInput, aRow, aRuleContext, TODAY } from '../builders.js';
-import { aWriteContext, useStore } from './useStore.js';
+import { findRequestKeys, insertRequestKeys } from '../../src/store/runRepository.js';
+import { aContractInput, aRow, aRuleContext } from '../builders.js';
+import { aRun, aWriteContext, useStore } from './useStore.js';
 import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
@@ -28,24 +28,10 @@ async function anOrder(): Promise<number> {
   return created!.orderId;
 }
 
-function aRun(): Promise<number> {
-  return createRun(knexOf(ctx.store), {
-    sha256: 'c'.repeat(64),
-    fileName: 'nov.csv',
-    errorsFile: 'nov.errors.csv',
-    until: 'completed',
-    appliedOn: TODAY,
-    now: '2026-11-26 10:00:00',
-    owner: 'host:1:me',
-    operator: 'me',
-    dryRun: false,
-  });
-}
-
 describe('request keys', () => {
   it('an id another run recorded meanwhile is left as that run wrote it, and the insert says it did not record it', async () => {
     const [firstOrder, secondOrder] = [await anOrder(), await anOrder()];
-    const [firstRun, secondRun] = [await aRun(), await aRun()];
+    const [firstRun, secondRun] = [await aRun(ctx.store), await aRun(ctx.store)];
     expect(await transact(ctx.store, (trx) => insertRequestKeys(trx, firstRun, [{ requestId: 'REQ-RACE-1', fingerprint: 'f1', orderId: firstOrder }]))).toBe(
       true,
     );
@@ -64,7 +50,7 @@ describe('request keys', () => {
 
   it('a page of new ids is recorded whole', async () => {
     const order = await anOrder();
-    const run = await aRun();
+    const run = await aRun(ctx.store);
     const ids = ['REQ-NEW-1', 'REQ-NEW-2', 'REQ-NEW-3'];
     expect(
       await transact(ctx.store, (trx) =>

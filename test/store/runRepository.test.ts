@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transact } from '../../src/store/retry.js';
 import {
-  createRun,
   duplicateRequestRows,
   findRuns,
   insertStagedRows,
@@ -11,8 +10,7 @@ import {
   recordJudgements,
   type StagedRow,
 } from '../../src/store/runRepository.js';
-import { TODAY } from '../builders.js';
-import { useStore } from './useStore.js';
+import { aRun, useStore } from './useStore.js';
 import { knexOf } from '../../src/store/store.js';
 
 const ctx = useStore();
@@ -30,30 +28,16 @@ function aStagedRow(overrides: Partial<StagedRow> = {}): StagedRow {
   };
 }
 
-async function aRun(sha256 = 'a'.repeat(64)): Promise<number> {
-  return createRun(knexOf(ctx.store), {
-    sha256,
-    fileName: 'nov.csv',
-    errorsFile: 'nov.errors.csv',
-    until: 'completed',
-    appliedOn: TODAY,
-    now: '2026-11-26 10:00:00',
-    owner: 'host:1:me',
-    operator: 'me',
-    dryRun: false,
-  });
-}
-
 describe('runs and their rows', () => {
   it('finds the runs of a file by its hash', async () => {
-    const first = await aRun('b'.repeat(64));
-    const second = await aRun('b'.repeat(64));
+    const first = await aRun(ctx.store, 'b'.repeat(64));
+    const second = await aRun(ctx.store, 'b'.repeat(64));
     expect((await findRuns(knexOf(ctx.store), 'b'.repeat(64))).map((r) => r.id)).toEqual([first, second]);
     expect(await findRuns(knexOf(ctx.store), 'c'.repeat(64))).toEqual([]);
   });
 
   it('pages staged contracts, and records a judgement only on a row still staged', async () => {
-    const runId = await aRun();
+    const runId = await aRun(ctx.store);
     await insertStagedRows(ctx.store, runId, [
       aStagedRow({ row_no: 1, contract_no: 'NCN-B' }),
       aStagedRow({ row_no: 2, contract_no: 'NCN-A' }),
@@ -88,7 +72,7 @@ describe('runs and their rows', () => {
   });
 
   it('finds staged rows by any contract number a file can hold (NUL, lone surrogate, emoji), in file order', async () => {
-    const runId = await aRun();
+    const runId = await aRun(ctx.store);
     const odd = ['NCN\u0000X', '\ud800NCN', 'NCN-𠮷', 'NCN"\\', ''];
     await insertStagedRows(
       ctx.store,
@@ -103,7 +87,7 @@ describe('runs and their rows', () => {
 
   it('finds a page of staged rows through the contract index, never by walking the whole run', async () => {
     // Walking the run by its primary key for every page made judging quadratic in the file.
-    const runId = await aRun();
+    const runId = await aRun(ctx.store);
     await insertStagedRows(ctx.store, runId, [aStagedRow({ row_no: 1, contract_no: 'NCN-A' }), aStagedRow({ row_no: 2, contract_no: 'NCN-B' })]);
     const seen: { sql: string; bindings: unknown[] }[] = [];
     const listen = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
@@ -119,7 +103,7 @@ describe('runs and their rows', () => {
   });
 
   it('names the rows that repeat a request id seen earlier in the file', async () => {
-    const runId = await aRun();
+    const runId = await aRun(ctx.store);
     await insertStagedRows(ctx.store, runId, [
       aStagedRow({ row_no: 1, request_id: 'R-1' }),
       aStagedRow({ row_no: 2, request_id: 'R-2' }),

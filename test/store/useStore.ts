@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
+import { createRun } from '../../src/store/runRepository.js';
+import { knexOf } from '../../src/store/store.js';
 import type { WriteContext } from '../../src/store/orderRepository.js';
 import { TODAY } from '../builders.js';
 
@@ -31,4 +33,19 @@ export function useStore(): { readonly store: Store; readonly dir: string } {
 
 export function aWriteContext(overrides: Partial<WriteContext> = {}): WriteContext {
   return { actor: 'tester', now: '2026-11-26 10:00:00', today: TODAY, ...overrides };
+}
+
+/** A run of a real (not dry) cancellation of the file with this hash, recorded as started. */
+export function aRun(store: Store, sha256 = 'a'.repeat(64)): Promise<number> {
+  return createRun(knexOf(store), {
+    sha256,
+    fileName: 'nov.csv',
+    errorsFile: 'nov.errors.csv',
+    until: 'completed',
+    appliedOn: TODAY,
+    now: '2026-11-26 10:00:00',
+    owner: 'host:1:me',
+    operator: 'me',
+    dryRun: false,
+  });
 }
