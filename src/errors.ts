@@ -47,11 +47,8 @@ export class KaiyakuError extends Error {
 }
 
 /** A usage error in the book's words: `usageError(say('cli.…', params))`. */
-export function usageError(said: Words): KaiyakuError;
-/** @deprecated Both languages written at the call; say it from the book instead. */
-export function usageError(en: string, ja: string): KaiyakuError;
-export function usageError(a: Words | string, ja?: string): KaiyakuError {
-  return new KaiyakuError('USAGE', typeof a === 'string' ? { en: a, ja: ja ?? a } : a);
+export function usageError(said: Words): KaiyakuError {
+  return new KaiyakuError('USAGE', said);
 }
 
 /** What the system and the databases say when there is no room left: a file system or quota (ENOSPC, EDQUOT), SQLite (SQLITE_FULL), PostgreSQL (53100 disk_full). */

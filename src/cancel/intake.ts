@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { inspectFile, type FileInspection, type InputEncoding } from '../csv/decode.js';
 import { CANCEL_COLUMNS, mapHeader, normaliseHeader, normaliseValue, refuseUnreadableHeader, type CancelColumnKey } from '../csv/headers.js';
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError } from '../errors.js';
 import { describeRecordProblem, openCsv, type CsvInput } from '../csv/read.js';
 import { type Store, type StagedRow } from '../store/index.js';
-import { RESULT_COLUMNS, say, toStored } from '../messages/index.js';
+import { joinWords, RESULT_COLUMNS, say, toStored } from '../messages/index.js';
 
 export interface IntakeResult {
   rowCount: number;
@@ -114,15 +114,10 @@ export function requireCancelColumns(fields: readonly string[]) {
     const clashes = header.duplicated.map((key) => {
       const spec = CANCEL_COLUMNS.find((c) => c.key === key)!;
       const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
-      return fields.flatMap((cell, i) => (names.has(normaliseHeader(cell)) ? [`"${cell}" (column ${i + 1})`] : []));
+      const cells = fields.flatMap((cell, i) => (names.has(normaliseHeader(cell)) ? [say('cancel.headerCell', { cell, column: i + 1 })] : []));
+      return joinWords(cells, say('cancel.clashAnd'));
     });
-    throw new KaiyakuError(
-      'COLUMN_DUPLICATED',
-      words(
-        `columns that mean the same field: ${clashes.map((c) => c.join(' and ')).join('; ')}; keep one of them`,
-        `同じ項目を表す列が複数あります: ${clashes.map((c) => c.join(' と ').replace(/column (\d+)/g, '$1 列目')).join('、')}。どちらか一方にしてください`,
-      ),
-    );
+    throw new KaiyakuError('COLUMN_DUPLICATED', say('cancel.columnsClash', { clashes: joinWords(clashes, say('cancel.clashSeparator')) }));
   }
   return header;
 }

@@ -1,5 +1,5 @@
-import { type Lang, type OrderNeedingOperator, type OrderStatus, type ParkedOrder, words, type Words } from '../index.js';
-import { say } from '../messages/index.js';
+import { type Lang, type OrderNeedingOperator, type OrderStatus, type ParkedOrder, type Words } from '../index.js';
+import { joinWords, say } from '../messages/index.js';
 
 /**
  * What `orders resume` and the night say, in the chosen language, about the orders they
@@ -31,8 +31,7 @@ export function parkedLine(parked: readonly ParkedOrder[], count: number, lang: 
 
 /** Messages as one list in each language, with what follows the list (`ほか 3 件`). */
 export function listOf(items: readonly Words[], after: Words | null = null): Words {
-  const separator = say('cli.listSeparator');
-  return words(items.map((w) => w.en).join(separator.en) + (after?.en ?? ''), items.map((w) => w.ja).join(separator.ja) + (after?.ja ?? ''));
+  return joinWords(items, say('cli.listSeparator'), after);
 }
 
 /** A named order that is neither open nor waiting for the supplier. */

@@ -1,5 +1,5 @@
 import { explainDateProblem, readBusinessDate, type IsoDate, KaiyakuError, usageError, words, type Lang, type Words } from '../index.js';
-import { say } from '../messages/index.js';
+import { joinWords, say } from '../messages/index.js';
 import type { KnownOptions, ParseState } from './command.js';
 
 /**
@@ -58,7 +58,7 @@ const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${
 
 /** Messages one per line, in each language. */
 function lines(said: readonly Words[]): Words {
-  return words(said.map((w) => w.en).join('\n'), said.map((w) => w.ja).join('\n'));
+  return joinWords(said, '\n');
 }
 
 /** yargs' refusals, rewritten to name the argument, suggest the nearest known one, and point at --help. */

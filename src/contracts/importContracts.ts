@@ -7,7 +7,7 @@ import { parseBusinessDate } from '../domain/dates.js';
 import { canonicalContractNo, idKey, serialKey } from '../domain/lineIdentity.js';
 import { previewImport, type ContractInput, type ImportField, type ImportResult, type LineRefusal } from '../store/index.js';
 import { writeContext, type PipelineDeps } from '../pipeline/context.js';
-import { say } from '../messages/index.js';
+import { joinWords, say } from '../messages/index.js';
 
 type ImportKey = (typeof CONTRACT_IMPORT_COLUMNS)[number]['key'];
 
@@ -70,10 +70,14 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
   refuseUnreadableHeader(input.header);
   const header = mapHeader(input.header, CONTRACT_IMPORT_COLUMNS);
   if (header.missing.length > 0) {
-    const names = header.missing.map((k) => label(k));
     throw new KaiyakuError(
       'COLUMN_MISSING',
-      say('contracts.requiredColumnMissing', { names: names.map((n) => n.en).join(', '), names2: names.map((n) => n.ja).join(', ') }),
+      say('contracts.requiredColumnMissing', {
+        names: joinWords(
+          header.missing.map((k) => label(k)),
+          ', ',
+        ),
+      }),
     );
   }
   if (header.duplicated.length > 0) {
@@ -83,7 +87,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
       return input.header.filter((cell) => names.has(normaliseHeader(cell))).join(' / ');
     });
-    throw new KaiyakuError('COLUMN_DUPLICATED', say('contracts.columnsThatMeanTheSame', { clashes: clashes.join('; '), clashes2: clashes.join('、') }));
+    throw new KaiyakuError('COLUMN_DUPLICATED', say('contracts.columnsThatMeanTheSame', { clashes: { en: clashes.join('; '), ja: clashes.join('、') } }));
   }
   const contracts = new Map<string, ContractInput>();
   /** Per contract: the row that gave each contract-level value first, and the value. */
@@ -123,12 +127,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const value = cell(key);
       const digits = /^\d+$/.test(value) || /^\d{1,3}(,\d{3})+$/.test(value) ? Number(value.replace(/,/g, '')) : Number.NaN;
       if (!Number.isSafeInteger(digits) || digits > MAX_INTEGER) {
-        problem(
-          words(
-            `${label(key).en} "${value}" must be a whole number from 0 to ${MAX_INTEGER.toLocaleString('en')} (e.g. 870 or 1,000)`,
-            `${label(key).ja}「${value}」は 0 から ${MAX_INTEGER.toLocaleString('ja')} までの整数で指定してください（例: 870、1,000）`,
-          ),
-        );
+        problem(say('contracts.notAWholeNumber', { label: label(key), value, max: MAX_INTEGER }));
         return 0;
       }
       return digits;
@@ -139,17 +138,20 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       if (folded === '' || NO.has(folded)) return false;
       if (YES.has(folded)) return true;
       problem(
-        words(
-          `${label('isTrial').en} "${value}" is not a yes/no value: use ${TRIAL_YES.slice(0, 6).join(', ')} or はい/有/○ for a trial, ${TRIAL_NO.slice(0, 6).join(', ')}, いいえ/無 or empty for none${/^[x×✕]$/.test(folded) ? ' (a cross means yes in some files and no in others)' : ''}`,
-          `${label('isTrial').ja}「${value}」は有無を表す値ではありません。トライアル商品は はい/有/あり/○/1/true/yes/y、そうでなければ いいえ/無/なし/0/false/no/n か空欄で指定してください${/^[x×✕]$/.test(folded) ? '（× や x は「該当」の意味にも「非該当」の意味にも使われるため読み取りません）' : ''}`,
-        ),
+        say('contracts.notYesOrNo', {
+          label: label('isTrial'),
+          value,
+          yes: TRIAL_YES.slice(0, 6).join(', '),
+          no: TRIAL_NO.slice(0, 6).join(', '),
+          cross: /^[x×✕]$/.test(folded) ? 1 : 0,
+        }),
       );
       return false;
     };
 
     const contractNo = canonicalContractNo(cell('contractNo'));
     if (contractNo === '') {
-      problem(words(`${label('contractNo').en} is empty`, `${label('contractNo').ja}が空です`));
+      problem(say('contracts.emptyValue', { label: label('contractNo') }));
       continue;
     }
     const values = {
@@ -182,12 +184,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       subscriptions.set(contractNo, seen);
       const earlier = seen.get(idKey(subscriptionId));
       if (earlier !== undefined) {
-        problem(
-          words(
-            `${label('subscriptionId').en} "${subscriptionId}" is also in row ${earlier} of ${contractNo}: one row per line`,
-            `${label('subscriptionId').ja}「${subscriptionId}」は同じ契約 ${contractNo} の ${earlier} 行目にもあります（1 明細 1 行）`,
-          ),
-        );
+        problem(say('contracts.subscriptionInTwoRows', { label: label('subscriptionId'), subscriptionId, row: earlier, contractNo }));
       } else seen.set(idKey(subscriptionId), row);
     }
 
@@ -201,34 +198,19 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     for (const serial of serials) {
       const key = serialKey(serial);
       if (inRow.has(key)) {
-        problem(
-          words(
-            `${label('serials').en}: "${serial}" is listed twice (one serial per unit)`,
-            `${label('serials').ja}: 「${serial}」が 2 回あります（1 単位に 1 件）`,
-          ),
-        );
+        problem(say('contracts.serialTwiceInRow', { label: label('serials'), serial }));
         continue;
       }
       inRow.add(key);
       const elsewhere = serialRows.get(key);
       if (elsewhere) {
-        problem(
-          words(
-            `${label('serials').en}: "${serial}" is also in row ${elsewhere.row} (${elsewhere.contractNo}): a serial is one unit of one line`,
-            `${label('serials').ja}: 「${serial}」は ${elsewhere.row} 行目（${elsewhere.contractNo}）にもあります（シリアルは 1 明細の 1 単位です）`,
-          ),
-        );
+        problem(say('contracts.serialInAnotherRow', { label: label('serials'), serial, row: elsewhere.row, contractNo: elsewhere.contractNo }));
         continue;
       }
       serialRows.set(key, { row, contractNo });
     }
     if (serials.length > 0 && serials.length !== quantity) {
-      problem(
-        words(
-          `${label('quantity').en} ${quantity} but ${serials.length} ${label('serials').en}: one serial per unit`,
-          `${label('quantity').ja} ${quantity} に対して${label('serials').ja}が ${serials.length} 件です（1 単位に 1 件）`,
-        ),
-      );
+      problem(say('contracts.serialCountNotQuantity', { quantityLabel: label('quantity'), serialsLabel: label('serials'), quantity, serials: serials.length }));
     }
     contract.lines.push({
       supplier: raw('supplier'),
@@ -248,21 +230,11 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const shown = problems.slice(0, 20);
     const more = problems.length - shown.length;
     const rowsWith = new Set(problems.map((p) => p.row)).size;
-    throw new KaiyakuError(
-      'ROWS_INVALID',
-      words(
-        [
-          `${rowsWith} row(s) cannot be imported; nothing was imported:`,
-          ...shown.map((p) => `row ${p.row}: ${p.message.en}`),
-          ...(more > 0 ? [`… and ${more} more`] : []),
-        ].join('\n'),
-        [
-          `取り込めない行が ${rowsWith} 行あります。何も取り込んでいません:`,
-          ...shown.map((p) => `${p.row} 行目: ${p.message.ja}`),
-          ...(more > 0 ? [`… ほか ${more} 件`] : []),
-        ].join('\n'),
-      ),
+    const lines = joinWords(
+      shown.map((p) => say('contracts.rowProblem', { row: p.row, problem: p.message })),
+      '\n',
     );
+    throw new KaiyakuError('ROWS_INVALID', say('contracts.rowsRefused', { rows: rowsWith, problems: lines, more }));
   }
   return { file, rows, contracts: [...contracts.values()], serialsColumn: header.index.serials !== undefined, unknownColumns: header.unknown };
 }
@@ -316,17 +288,11 @@ export function explainRefusal(r: LineRefusal): Words {
     case 'held':
       return say('contracts.theOpenOrderHoldsThis', { orderNo: r.orderNo });
     case 'id-missing':
-      return words(
-        `the file gives no ${label('subscriptionId').en}, and line ${r.lineNo} of this product has "${r.subscriptionId}", which the file does not name: give it, so that the line is not registered twice`,
-        `${label('subscriptionId').ja}が空ですが、この商品の明細 ${r.lineNo} には「${r.subscriptionId}」があり、ファイルのどの行にもありません。明細が二重に登録されないよう、${label('subscriptionId').ja}を指定してください`,
-      );
+      return say('contracts.subscriptionIdNotGiven', { label: label('subscriptionId'), lineNo: r.lineNo, subscriptionId: r.subscriptionId });
     case 'serial-count':
       return say('contracts.activeSerialSForThe', { serials: r.serials, quantity: r.quantity, orders: orders(r.orderNos) });
     case 'serials-not-given':
-      return words(
-        `the line has ${r.serials} serial(s) and the file, without a ${label('serials').en} column, gives ${label('quantity').en} ${r.quantity}: give the serials`,
-        `明細にはシリアルが ${r.serials} 件あり、${label('serials').ja}列のないファイルで${label('quantity').ja}が ${r.quantity} です。シリアルを指定してください`,
-      );
+      return say('contracts.serialsNotGiven', { quantityLabel: label('quantity'), serialsLabel: label('serials'), serials: r.serials, quantity: r.quantity });
     case 'serial-cancelled':
       return say('contracts.serialWasCancelledOnLine', { serial: r.serial, lineNo: r.lineNo });
     case 'serial-elsewhere':

@@ -1,4 +1,5 @@
-import { KaiyakuError, words } from '../errors.js';
+import { KaiyakuError } from '../errors.js';
+import { joinWords, LIST_SEPARATOR, say } from '../messages/index.js';
 
 export interface ColumnSpec<K extends string> {
   key: K;
@@ -147,12 +148,6 @@ export const CONTRACT_IMPORT_COLUMNS = [
 export function refuseUnreadableHeader(fields: readonly string[]): void {
   const bad = fields.flatMap((cell, i) => (/[\u0000-\u0008\u000A-\u001F\u007F]/.test(cell) ? [i + 1] : []));
   if (bad.length === 0) return;
-  const shown = (i: number) => JSON.stringify(fields[i - 1]);
-  throw new KaiyakuError(
-    'HEADER_UNREADABLE',
-    words(
-      `the header has a control character (a NUL byte, say) in column ${bad.map((i) => `${i} (${shown(i)})`).join(', ')}: fix the header and drop the file again; nothing was done`,
-      `見出し行の ${bad.map((i) => `${i} 列目（${shown(i)}）`).join('、')}に制御文字（NUL など）があります。見出しを直してから、もう一度ファイルを投入してください。何も行っていません`,
-    ),
-  );
+  const columns = bad.map((i) => say('csv.headerColumn', { column: i, cell: JSON.stringify(fields[i - 1]) }));
+  throw new KaiyakuError('HEADER_UNREADABLE', say('csv.headerControlCharacter', { columns: joinWords(columns, LIST_SEPARATOR) }));
 }

@@ -6,6 +6,20 @@ export const CANCEL_WORDS = {
     (p) => `required column missing: ${p.names}`,
     (p) => `必須の列がありません: ${p.names}`,
   ),
+  /** A header cell by its text and position, in a list of columns that clash. */
+  'cancel.headerCell': entry<{ cell: string; column: number }>(
+    (p) => `"${p.cell}" (column ${p.column})`,
+    (p) => `"${p.cell}" (${p.column} 列目)`,
+  ),
+  /** Between the cells of one clash. */
+  'cancel.clashAnd': { en: ' and ', ja: ' と ' },
+  /** Between two clashes. */
+  'cancel.clashSeparator': { en: '; ', ja: '、' },
+  /** `clashes`: each group of header cells that name one column, the groups listed. */
+  'cancel.columnsClash': entry<{ clashes: Words }>(
+    (p) => `columns that mean the same field: ${p.clashes.en}; keep one of them`,
+    (p) => `同じ項目を表す列が複数あります: ${p.clashes.ja}。どちらか一方にしてください`,
+  ),
   'cancel.columnHasAValueBut': entry<{ column: number; value: string }>(
     (p) => `column ${p.column} has a value ("${p.value}") but no header: name the column (解約数 / cancel_quantity, シリアル番号 / serial_no…) or clear it`,
     (p) => `${p.column} 列目に値（「${p.value}」）がありますが、見出しがありません。列に見出し（解約数、シリアル番号など）を付けるか、値を消してください`,

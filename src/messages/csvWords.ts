@@ -36,6 +36,15 @@ export const CSV_WORDS = {
     (p) =>
       `${p.subject.ja}の${p.where.ja}、列「${p.column}」: 「${p.ch}」(U+${p.code}) は CP932 で書き出せません。${p.option} を指定するとそのまま書き出せます`,
   ),
+  /** A header column by its position and its text (a JSON string, so that a control character shows). */
+  'csv.headerColumn': entry<{ column: number; cell: string }>(
+    (p) => `${p.column} (${p.cell})`,
+    (p) => `${p.column} 列目（${p.cell}）`,
+  ),
+  'csv.headerControlCharacter': entry<{ columns: Words }>(
+    (p) => `the header has a control character (a NUL byte, say) in column ${p.columns.en}: fix the header and drop the file again; nothing was done`,
+    (p) => `見出し行の ${p.columns.ja}に制御文字（NUL など）があります。見出しを直してから、もう一度ファイルを投入してください。何も行っていません`,
+  ),
   'csv.theHeader': { en: 'the header', ja: '見出し行' },
   'csv.inputRow': entry<{ inputRow: number }>(
     (p) => `input row ${p.inputRow}`,

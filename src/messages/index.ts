@@ -2,7 +2,7 @@
  * The book of words: every code, label and fixed message in Japanese and English. Front ends
  * (the CLI, the files, the web) render from here, so one thing is said one way.
  */
-export { words, type Lang, type Words } from './words.js';
+export { joinWords, LIST_SEPARATOR, words, type Lang, type Words } from './words.js';
 export { ERROR, type ErrorKind } from './errors.js';
 export { ROW_ERROR } from './rowErrors.js';
 export { ORDER_REFUSAL } from './orderRefusals.js';

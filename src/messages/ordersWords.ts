@@ -18,17 +18,22 @@ export const ORDERS_WORDS = {
     (p) => `${p.where}another run is linking ${p.lines} lines of these orders; they are left to it`,
     (p) => `${p.where}これらの注文の明細 ${p.lines} 件は別の実行が解約連携中のため、その実行に任せます`,
   ),
+  /** What the supplier said of a refused line, in brackets after a sentence; nothing when it said nothing. */
+  'orders.supplierSaidAfter': entry<{ said: Words }>(
+    (p) => (p.said.en === '' ? '' : ` (${p.said.en})`),
+    (p) => (p.said.ja === '' ? '' : `（${p.said.ja}）`),
+  ),
   'orders.supplierSaidOfLine': entry<{ subscriptionId: string; said: Words }>(
     (p) => `${p.subscriptionId}: ${p.said.en}`,
     (p) => `${p.subscriptionId}: ${p.said.ja}`,
   ),
-  'orders.thisCommandStopsCallingThe': entry<{ where: string; message: string; messageJa: string }>(
-    (p) => `${p.where}${p.message}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
-    (p) => `${p.where}${p.messageJa}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
+  'orders.thisCommandStopsCallingThe': entry<{ where: string; why: Words }>(
+    (p) => `${p.where}${p.why.en}; this command stops calling the supplier, and lines not sent yet stay pending for a later run`,
+    (p) => `${p.where}${p.why.ja}。このコマンドでは仕入元の呼び出しを止めます。まだ送信していない明細は保留のまま、次回の実行で続行します`,
   ),
-  'orders.supplierNotice': entry<{ where: string; message: string; messageJa: string }>(
-    (p) => `${p.where}${p.message}`,
-    (p) => `${p.where}${p.messageJa}`,
+  'orders.supplierNotice': entry<{ where: string; notice: Words }>(
+    (p) => `${p.where}${p.notice.en}`,
+    (p) => `${p.where}${p.notice.ja}`,
   ),
   'orders.refused': entry<{ orderNo: string; refusal: Words }>(
     (p) => `${p.orderNo}: ${p.refusal.en}`,

@@ -221,7 +221,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.stopped',
-        message: say('orders.thisCommandStopsCallingThe', { where, message: halt.message, messageJa: halt.messageJa }),
+        message: say('orders.thisCommandStopsCallingThe', { where, why: halt.said }),
         data: { ...halt },
       });
     }
@@ -233,7 +233,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: `supplier.${notice.reason}`,
-        message: say('orders.supplierNotice', { where, message: notice.message, messageJa: notice.messageJa }),
+        message: say('orders.supplierNotice', { where, notice: notice.said }),
         data: { ...notice },
       });
     }

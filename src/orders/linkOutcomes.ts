@@ -181,6 +181,6 @@ function unreachable(task: LinkTask, outcome: Unavailable, status: 'unlinked' | 
 }
 
 /** Why the supplier could not be asked, in our words. */
-function unavailableSaid(outcome: { message: string; messageJa: string }): Said {
-  return say('orders.supplierUnavailable', { reason: { en: outcome.message, ja: outcome.messageJa } });
+function unavailableSaid(outcome: { said: Said }): Said {
+  return say('orders.supplierUnavailable', { reason: outcome.said });
 }

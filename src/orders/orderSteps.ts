@@ -309,14 +309,14 @@ function whereOrderStands(o: OrderState, options: Pick<ResumeOptions, 'until' | 
 }
 
 /** The supplier's code and words on the first line it refused, for a sentence. */
-function supplierSaid(o: OrderState): { en: string; ja: string } {
+function supplierSaid(o: OrderState): Words {
   const refusedLine = o.lines.find((l) => l.linkageStatus === 'failed');
   // The supplier's own words stand for both languages; ours (a quantity mismatch) have their Japanese.
   const saidIn = (message: string | null | undefined): string =>
     refusedLine ? [refusedLine.linkageCode, message].filter((v) => v !== null && v !== undefined && v !== '').join(' ') : '';
   const en = saidIn(refusedLine?.linkageMessage);
   const ja = saidIn(refusedLine?.linkageMessageJa ?? refusedLine?.linkageMessage);
-  return { en: en === '' ? '' : ` (${en})`, ja: ja === '' ? '' : `（${ja}）` };
+  return say('orders.supplierSaidAfter', { said: { en, ja } });
 }
 
 /** An order that cannot reach the stage it was to stop at, because the supplier refused lines. */

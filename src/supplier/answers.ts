@@ -1,5 +1,5 @@
 import { TransportError, type TransportResponse } from './transport.js';
-import { say } from '../messages/index.js';
+import { say, type Said } from '../messages/index.js';
 
 /**
  * Reading what the supplier answered (supplier-api.md): which answers are answers, what a
@@ -7,11 +7,8 @@ import { say } from '../messages/index.js';
  * with a call, in English and Japanese (the supplier's own words inside stay as they came).
  */
 
-/** What went wrong with one call, or why the client stops: English and Japanese. */
-export interface Problem {
-  en: string;
-  ja: string;
-}
+/** What went wrong with one call, or why the client stops: said from the book (its key and parameters, and both languages). */
+export type Problem = Said;
 
 /** When a 429 carries no usable Retry-After. */
 const DEFAULT_THROTTLE_MS = 1_000;

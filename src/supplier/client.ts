@@ -27,7 +27,7 @@ import {
 } from './answers.js';
 import { CircuitBreaker, sharedController } from './circuitBreaker.js';
 import { createHttpTransport, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
-import { say, type Words } from '../messages/index.js';
+import { say } from '../messages/index.js';
 
 type Unavailable = Extract<LinkOutcome, { kind: 'unavailable' }>;
 
@@ -77,7 +77,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
 
   const stop = (reason: SupplierHalt['reason'], why: Problem): void => {
     if (halt) return;
-    halt = { reason, message: why.en, messageJa: why.ja, at: new Date().toISOString() };
+    halt = { reason, said: why, at: new Date().toISOString() };
     wake.abort(new Error(`supplier client stopped: ${reason}`));
   };
   const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
@@ -87,7 +87,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   const blocked = (): Problem | null => {
     if (breaker.isOpen) return breaker.describe();
     if (!halt && budgetSpent()) stopForBudget();
-    return halt ? { en: halt.message, ja: halt.messageJa } : null;
+    return halt ? halt.said : null;
   };
 
   type Sent = { kind: 'answered'; response: TransportResponse } | { kind: 'exhausted'; problem: Problem; circuitOpen?: true; unsent?: true };
@@ -229,7 +229,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     const shown = truncated(value, 40);
     notices.push({
       reason: 'retry_after_unusable',
-      ...portWords(say('supplier.retryAfterUnusable', { shown, maxSeconds: seconds(settings.maxDelayMs) })),
+      said: say('supplier.retryAfterUnusable', { shown, maxSeconds: seconds(settings.maxDelayMs) }),
       at: new Date().toISOString(),
     });
   }
@@ -388,7 +388,7 @@ function changeAnswer(response: TransportResponse, req: LinkRequest): LinkOutcom
   if (response.status === 202) return { kind: 'accepted' };
   const resource = response.status === 200 ? readResource(response.body, req.subscriptionId) : null;
   if (!resource) {
-    return { kind: 'unread', ...portWords(say('supplier.changeAnswerUnread', { answer: unreadableProblem(response) })) };
+    return { kind: 'unread', said: say('supplier.changeAnswerUnread', { answer: unreadableProblem(response) }) };
   }
   if (resource.pending) return { kind: 'accepted' };
   const held = resource.status === 'deleted' ? 0 : resource.quantity;
@@ -402,11 +402,6 @@ function answers(response: TransportResponse, readable: (response: TransportResp
   return response.status >= 400 ? isSupplierRefusal(response) : readable(response);
 }
 
-/** Our words as the port carries them (message, messageJa). */
-function portWords(said: Words): { message: string; messageJa: string } {
-  return { message: said.en, messageJa: said.ja };
-}
-
 function truncated(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
@@ -414,8 +409,7 @@ function truncated(text: string, max: number): string {
 function unavailable(sent: { problem: Problem; circuitOpen?: true; unsent?: true }): Unavailable {
   return {
     kind: 'unavailable',
-    message: sent.problem.en,
-    messageJa: sent.problem.ja,
+    said: sent.problem,
     ...(sent.circuitOpen ? { circuitOpen: true as const } : {}),
     ...(sent.unsent ? { unsent: true as const } : {}),
   };

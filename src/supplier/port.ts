@@ -1,7 +1,8 @@
 /**
  * The linkage port: what the pipeline needs from the supplier (解約連携先), whatever
  * stands behind it (the in-process simulator or the HTTP API of supplier-api.md).
- */
+ */import type { Said } from '../messages/index.js';
+
 
 export interface LinkRequest {
   customer: string;
@@ -30,7 +31,7 @@ export type LinkOutcome =
    * A 2xx whose body is not the subscription (empty, `{}`, garbage, an HTML page, another
    * subscription): the change may or may not have happened. Like a 202, a later GET tells.
    */
-  | { kind: 'unread'; message: string; messageJa: string }
+  | { kind: 'unread'; said: Said }
   /** 400 business refusal (supplier code and words), 404 (code `NOT_FOUND`) or another permanent 4xx, each in the supplier's JSON. */
   | { kind: 'rejected'; code: string; message: string }
   /** Retries exhausted (5xx, dropped connections, timeouts, 409 or 429 kept coming), or the circuit is open. */
@@ -49,9 +50,8 @@ export type SubscriptionOutcome =
 
 export interface Unavailable {
   kind: 'unavailable';
-  /** Why, in English and in Japanese (the supplier's own words inside stay as they came). */
-  message: string;
-  messageJa: string;
+  /** Why, said from the book (the supplier's own words inside stay as they came). */
+  said: Said;
   /** Given up because the circuit breaker is open (present only then). */
   circuitOpen?: true;
   /**
@@ -73,8 +73,8 @@ export interface Unavailable {
  */
 export interface SupplierHalt {
   reason: 'retry_after' | 'throttled' | 'budget' | 'access_refused';
-  message: string;
-  messageJa: string;
+  /** Why, said from the book. */
+  said: Said;
   at: string;
 }
 
@@ -108,8 +108,8 @@ export interface CircuitState {
  */
 export interface SupplierNotice {
   reason: 'retry_after_unusable';
-  message: string;
-  messageJa: string;
+  /** Why, said from the book. */
+  said: Said;
   at: string;
 }
 

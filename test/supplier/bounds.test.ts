@@ -99,8 +99,10 @@ describe('bounded waits', () => {
     expect(first).toEqual({
       kind: 'unavailable',
       unsent: true,
-      message: 'supplier unavailable, not sent: the supplier asked to wait 100000 s (HTTP 429 Retry-After), longer than the 60 s a command waits',
-      messageJa: '送信していません: 仕入元が 100000 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の 60 秒を超えています',
+      said: expect.objectContaining({
+        en: 'supplier unavailable, not sent: the supplier asked to wait 100000 s (HTTP 429 Retry-After), longer than the 60 s a command waits',
+        ja: '送信していません: 仕入元が 100000 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の 60 秒を超えています',
+      }) as unknown,
     });
     for (const id of ['B', 'C']) expect(await supplier.setQuantity(link(id))).toMatchObject({ kind: 'unavailable', unsent: true });
     expect(await supplier.readSubscription(read('D'))).toMatchObject({ kind: 'unavailable', unsent: true });
@@ -120,9 +122,11 @@ describe('bounded waits', () => {
     const took = Date.now() - started;
     expect(outcomes.every((o) => o.kind === 'unavailable' && o.unsent === true)).toBe(true);
     expect(outcomes[0]).toMatchObject({
-      message: expect.stringMatching(
-        /^supplier unavailable, not sent: the supplier has served no call for 0\.[3-9] s|^supplier unavailable, not sent: the supplier has served no call for 1(\.\d)? s/,
-      ) as string,
+      said: {
+        en: expect.stringMatching(
+          /^supplier unavailable, not sent: the supplier has served no call for 0\.[3-9] s|^supplier unavailable, not sent: the supplier has served no call for 1(\.\d)? s/,
+        ) as string,
+      },
     });
     // Not before the patience ran out (a floor a loaded machine cannot shorten).
     expect(took).toBeGreaterThanOrEqual(250);
@@ -148,11 +152,11 @@ describe('bounded waits', () => {
     expect(outcome).toMatchObject({
       kind: 'unavailable',
       unsent: true,
-      message: 'supplier unavailable, not sent: the supplier time budget of this command (--supplier-budget-seconds 0.3) is spent',
+      said: {
+        en: 'supplier unavailable, not sent: the supplier time budget of this command (--supplier-budget-seconds 0.3) is spent',
+        ja: '送信していません: このコマンドで仕入元に使える時間（--supplier-budget-seconds 0.3）を使い切りました',
+      },
     });
-    expect((outcome as { messageJa: string }).messageJa).toBe(
-      '送信していません: このコマンドで仕入元に使える時間（--supplier-budget-seconds 0.3）を使い切りました',
-    );
     expect(supplier.halted?.()).toMatchObject({ reason: 'budget' });
     const calls = transport.sent.length;
     expect(await supplier.checkSettlement(read('B'))).toMatchObject({ kind: 'unavailable', unsent: true });
@@ -188,7 +192,7 @@ describe('bounded waits', () => {
     const outcome = await supplier.setQuantity(link('A'));
     expect(outcome).toMatchObject({
       kind: 'unavailable',
-      message: expect.stringMatching(/^supplier unavailable after 1 attempts; last: HTTP 503; not retried: the supplier asked to wait 100000 s/) as string,
+      said: { en: expect.stringMatching(/^supplier unavailable after 1 attempts; last: HTTP 503; not retried: the supplier asked to wait 100000 s/) as string },
     });
     expect(outcome).not.toHaveProperty('unsent');
   });
@@ -213,8 +217,10 @@ describe('answers that cannot be read', () => {
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 3 });
     expect(await supplier.checkSettlement(read('S'))).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 3 attempts; last: an answer that could not be read (HTTP 200: <html>maintenance</html>)',
-      messageJa: '仕入元から 3 回とも有効な応答がありませんでした（最後: 読み取れない応答（HTTP 200: <html>maintenance</html>））',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 3 attempts; last: an answer that could not be read (HTTP 200: <html>maintenance</html>)',
+        ja: '仕入元から 3 回とも有効な応答がありませんでした（最後: 読み取れない応答（HTTP 200: <html>maintenance</html>））',
+      }) as unknown,
     });
     expect(await supplier.readSubscription(read('S'))).toMatchObject({ kind: 'unavailable' });
   });
@@ -242,12 +248,19 @@ describe('what an answer to a change says, and no more', () => {
     ['a 202', answer(202, {}, { location: '/v1/customers/C/subscriptions/S' }), { kind: 'accepted' }],
     ['the subscription at another quantity', answer(200, body(7)), { kind: 'settledOther', quantity: 7, status: 'active' }],
     ['the subscription deleted for a reduction', answer(200, body(0)), { kind: 'settledOther', quantity: 0, status: 'deleted' }],
-    ['{}', answer(200, {}), expect.objectContaining({ kind: 'unread', message: expect.stringContaining('HTTP 200: {}') as string })],
+    [
+      '{}',
+      answer(200, {}),
+      expect.objectContaining({ kind: 'unread', said: expect.objectContaining({ en: expect.stringContaining('HTTP 200: {}') as string }) as unknown }),
+    ],
     ['garbage', answer(200, '{"quantity": '), expect.objectContaining({ kind: 'unread' })],
     [
       'an HTML page',
       answer(200, '<html>Maintenance</html>'),
-      expect.objectContaining({ kind: 'unread', messageJa: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string }),
+      expect.objectContaining({
+        kind: 'unread',
+        said: expect.objectContaining({ ja: expect.stringContaining('読み取れない応答（HTTP 200: <html>Maintenance</html>）') as string }) as unknown,
+      }),
     ],
     ['no body (204)', answer(204), expect.objectContaining({ kind: 'unread' })],
     ['another subscription', answer(200, { ...body(2), id: 'OTHER' }), expect.objectContaining({ kind: 'unread' })],
@@ -269,7 +282,7 @@ describe('what an answer to a change says, and no more', () => {
       expect(outcome).toMatchObject({
         kind: 'unavailable',
         unsent: true,
-        message: expect.stringContaining(`the supplier's gateway refused access (HTTP ${status})`) as string,
+        said: { en: expect.stringContaining(`the supplier's gateway refused access (HTTP ${status})`) as string },
       });
       expect(supplier.halted?.()).toMatchObject({ reason: 'access_refused' });
       expect(await supplier.readSubscription(read('B'))).toMatchObject({ kind: 'unavailable', unsent: true });
@@ -285,7 +298,10 @@ describe('what an answer to a change says, and no more', () => {
     // Half of 40, 80, 100 (capped), 100 ms: timers fire late, never early.
     [20, 40, 50, 50].forEach((floor, i) => expect(gaps[i]).toBeGreaterThanOrEqual(floor - 2));
     expect(supplier.notices?.()).toEqual([
-      expect.objectContaining({ reason: 'retry_after_unusable', message: expect.stringContaining('Retry-After: "0"') as string }),
+      expect.objectContaining({
+        reason: 'retry_after_unusable',
+        said: expect.objectContaining({ en: expect.stringContaining('Retry-After: "0"') as string }) as unknown,
+      }),
     ]);
   });
 
@@ -295,7 +311,7 @@ describe('what an answer to a change says, and no more', () => {
     const outcome = await supplier.setQuantity(link('A'));
     expect(outcome).toMatchObject({
       kind: 'unavailable',
-      messageJa: expect.stringMatching(/^仕入元から有効な応答がありませんでした（1 回: HTTP 503）。再試行しません: /) as string,
+      said: { ja: expect.stringMatching(/^仕入元から有効な応答がありませんでした（1 回: HTTP 503）。再試行しません: /) as string },
     });
   });
 });

@@ -57,16 +57,18 @@ describe('circuit breaker of the supplier client', () => {
     // instead of its third attempt.
     expect(await supplier.setQuantity(link('A'))).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 3 attempts; last: connection dropped (ECONNREFUSED)',
-      messageJa: '仕入元から 3 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 3 attempts; last: connection dropped (ECONNREFUSED)',
+        ja: '仕入元から 3 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））',
+      }) as unknown,
     });
     expect(await supplier.setQuantity(link('B'))).toEqual({
       kind: 'unavailable',
       circuitOpen: true,
-      message:
-        'supplier unavailable after 2 attempts; last: connection dropped (ECONNREFUSED); not retried: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
-      messageJa:
-        '仕入元から 2 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））。再試行しません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 2 attempts; last: connection dropped (ECONNREFUSED); not retried: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
+        ja: '仕入元から 2 回とも有効な応答がありませんでした（最後: 接続できませんでした（ECONNREFUSED））。再試行しません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
+      }) as unknown,
     });
     expect(transport.sent).toHaveLength(5);
     for (const id of ['C', 'D', 'E']) {
@@ -74,8 +76,10 @@ describe('circuit breaker of the supplier client', () => {
         kind: 'unavailable',
         circuitOpen: true,
         unsent: true,
-        message: 'supplier unavailable, not sent: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
-        messageJa: '送信していません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
+        said: expect.objectContaining({
+          en: 'supplier unavailable, not sent: the circuit is open after 5 calls in a row without an answer (last: connection dropped (ECONNREFUSED))',
+          ja: '送信していません: 5 回続けて仕入元から応答がなかったため、呼び出しを止めています（最後: 接続できませんでした（ECONNREFUSED））',
+        }) as unknown,
       });
     }
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'F' })).toMatchObject({ kind: 'unavailable', circuitOpen: true, unsent: true });
@@ -154,7 +158,7 @@ describe('circuit breaker of the supplier client', () => {
     expect(await waiting).toMatchObject({
       kind: 'unavailable',
       circuitOpen: true,
-      message: expect.stringMatching(/^supplier unavailable after 1 attempts; .*; not retried: the circuit is open/) as string,
+      said: { en: expect.stringMatching(/^supplier unavailable after 1 attempts; .*; not retried: the circuit is open/) as string },
     });
     for (const o of await Promise.all(others)) expect(o).toMatchObject({ kind: 'unavailable', circuitOpen: true });
     expect(n).toBe(3);
@@ -166,7 +170,7 @@ describe('circuit breaker of the supplier client', () => {
     for (let i = 0; i < 10; i++)
       expect(await supplier.setQuantity(link(`S${i}`))).toMatchObject({
         kind: 'unavailable',
-        message: 'supplier unavailable after 2 attempts; last: timeout after 200 ms',
+        said: { en: 'supplier unavailable after 2 attempts; last: timeout after 200 ms' },
       });
     expect(transport.sent).toHaveLength(20);
     expect(supplier.circuit?.().open).toBe(false);

@@ -85,11 +85,16 @@ describe('supplier client over the in-process simulator', () => {
     const supplier = createSimSupplier(knobs({ latencyMs: 400 }), seeds(1, 10), { ...fast, timeoutMs: 20, maxAttempts: 2 });
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'SUB-1' })).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 2 attempts; last: timeout after 20 ms',
-      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 20 ms 以内に応答がありませんでした）',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 2 attempts; last: timeout after 20 ms',
+        ja: '仕入元から 2 回とも有効な応答がありませんでした（最後: 20 ms 以内に応答がありませんでした）',
+      }) as unknown,
     });
     // The abandoned first PATCH is still being processed, so its retry meets 409.
-    expect(await supplier.setQuantity(link('SUB-1', 2))).toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/last: HTTP 409/) as string });
+    expect(await supplier.setQuantity(link('SUB-1', 2))).toMatchObject({
+      kind: 'unavailable',
+      said: { en: expect.stringMatching(/last: HTTP 409/) as string },
+    });
     expect(supplier.stats()).toEqual({ calls: 4, retries: 2, throttled: 0, failures: 2 });
   });
 });
@@ -126,8 +131,10 @@ describe('supplier client over a scripted transport', () => {
     const supplier = createSupplierClient(transport, { ...fast, maxAttempts: 3 });
     expect(await supplier.setQuantity(link('S', 1))).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 3 attempts; last: HTTP 503 (maintenance)',
-      messageJa: '仕入元から 3 回とも有効な応答がありませんでした（最後: HTTP 503（maintenance））',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 3 attempts; last: HTTP 503 (maintenance)',
+        ja: '仕入元から 3 回とも有効な応答がありませんでした（最後: HTTP 503（maintenance））',
+      }) as unknown,
     });
     expect(supplier.stats()).toEqual({ calls: 3, retries: 2, throttled: 0, failures: 1 });
   });
@@ -160,7 +167,7 @@ describe('supplier client over a scripted transport', () => {
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({ kind: 'rejected', code: 'NOT_FOUND', message: 'HTTP 404' });
     expect(await supplier.setQuantity(link('S', 1))).toMatchObject({
       kind: 'unavailable',
-      message: 'supplier unavailable after 2 attempts; last: an answer that could not be read (HTTP 422: nope)',
+      said: { en: 'supplier unavailable after 2 attempts; last: an answer that could not be read (HTTP 422: nope)' },
     });
   });
 
@@ -183,8 +190,7 @@ describe('supplier client over a scripted transport', () => {
     expect(await supplier.setQuantity(link('S', 1))).toEqual({
       kind: 'unavailable',
       unsent: true,
-      message: 'supplier kept throttling (HTTP 429 20 times)',
-      messageJa: '仕入元が流量制限を続けました（HTTP 429 が 20 回）',
+      said: expect.objectContaining({ en: 'supplier kept throttling (HTTP 429 20 times)', ja: '仕入元が流量制限を続けました（HTTP 429 が 20 回）' }) as unknown,
     });
     expect(supplier.stats()).toMatchObject({ throttled: 20, failures: 1 });
   });

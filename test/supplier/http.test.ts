@@ -96,8 +96,10 @@ describe('HTTP supplier against the served simulator', () => {
     const supplier = httpSupplier(server.url, { maxAttempts: 4 });
     expect(await supplier.setQuantity(link('SUB-1', 3))).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 4 attempts; last: HTTP 503 (the service is temporarily unavailable)',
-      messageJa: '仕入元から 4 回とも有効な応答がありませんでした（最後: HTTP 503（the service is temporarily unavailable））',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 4 attempts; last: HTTP 503 (the service is temporarily unavailable)',
+        ja: '仕入元から 4 回とも有効な応答がありませんでした（最後: HTTP 503（the service is temporarily unavailable））',
+      }) as unknown,
     });
     expect(server.simulator.stats().byStatus).toEqual({ '503': 4 });
     expect(server.simulator.stats().subscriptions['SUB-1']?.quantity).toBe(10);
@@ -157,8 +159,10 @@ describe('HTTP supplier against the served simulator', () => {
     const started = Date.now();
     expect(await supplier.checkSettlement({ customer: 'C', subscriptionId: 'S' })).toEqual({
       kind: 'unavailable',
-      message: 'supplier unavailable after 2 attempts; last: timeout after 50 ms',
-      messageJa: '仕入元から 2 回とも有効な応答がありませんでした（最後: 50 ms 以内に応答がありませんでした）',
+      said: expect.objectContaining({
+        en: 'supplier unavailable after 2 attempts; last: timeout after 50 ms',
+        ja: '仕入元から 2 回とも有効な応答がありませんでした（最後: 50 ms 以内に応答がありませんでした）',
+      }) as unknown,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(server.requests()).toBe(2);
@@ -171,8 +175,10 @@ describe('HTTP supplier against the served simulator', () => {
     const supplier = httpSupplier(url, { maxAttempts: 2 });
     expect(await supplier.setQuantity(link('S', 1))).toEqual({
       kind: 'unavailable',
-      message: expect.stringMatching(/ECONNREFUSED/) as string,
-      messageJa: expect.stringMatching(/接続できませんでした（ECONNREFUSED）/) as string,
+      said: expect.objectContaining({
+        en: expect.stringMatching(/ECONNREFUSED/) as string,
+        ja: expect.stringMatching(/接続できませんでした（ECONNREFUSED）/) as string,
+      }) as unknown,
     });
   });
 });
