@@ -81,7 +81,7 @@ export function diskFullError(err: unknown, where: Words, kind: ErrorKind = 'una
 
 /** DISK_FULL itself, for a caller that found out otherwise (`code`: what the system said). */
 export function diskFull(where: Words, code: string, cause: unknown, kind: ErrorKind = 'unavailable'): KaiyakuError {
-  return new KaiyakuError('DISK_FULL', say('files.theDiskIsFullFree', { where, code }), { cause, kind });
+  return new KaiyakuError('DISK_FULL', say('files.diskFull', { where, code }), { cause, kind });
 }
 
 /** Maps a Node fs error on `path` to the error an operator can act on. */
@@ -91,10 +91,10 @@ export function fileError(err: unknown, path: string, writing = false): KaiyakuE
   if (full) return full;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const reason = err instanceof Error ? err.message : String(err);
-  if (writing) return new KaiyakuError('FILE_UNWRITABLE', say('files.cannotWrite2', { path, reason }), { cause: err });
+  if (writing) return new KaiyakuError('FILE_UNWRITABLE', say('files.cannotWriteBecause', { path, reason }), { cause: err });
   if (code === 'ENOENT') return new KaiyakuError('FILE_NOT_FOUND', say('files.noSuchFile', { path }), { cause: err });
   if (code === 'EISDIR')
-    return new KaiyakuError('FILE_UNREADABLE', say('files.isAFolderNotA', { path }), {
+    return new KaiyakuError('FILE_UNREADABLE', say('files.folderNotFile', { path }), {
       cause: err,
     });
   return new KaiyakuError('FILE_UNREADABLE', say('files.cannotRead', { path, reason }), { cause: err });

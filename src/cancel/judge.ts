@@ -169,7 +169,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
           const { column, value } = r.unnamed;
           errors.set(r.row_no, {
             code: 'MALFORMED_ROW',
-            detail: say('cancel.columnHasAValueBut', { column, value }),
+            detail: say('cancel.valueWithoutHeader', { column, value }),
           });
           continue;
         }
@@ -181,17 +181,17 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
         const holder = reused.get(r.row_no);
         if (holder !== undefined) {
           const o = earlierOrders.get(holder)?.order;
-          const where = o ? say('cancel.orderOf', { orderNo: o.orderNo, appliedOn: o.appliedOn }) : say('cancel.noOrderNamed');
+          const where = o ? say('cancel.requestIdOrder', { orderNo: o.orderNo, appliedOn: o.appliedOn }) : say('cancel.noOrderNamed');
           errors.set(r.row_no, {
             code: 'REQUEST_ID_REUSED',
-            detail: say('cancel.wasUsedForAnotherRow', { requestId: r.requestId, where }),
+            detail: say('cancel.requestIdUsed', { requestId: r.requestId, where }),
           });
           continue;
         }
         if (dupRows.has(r.row_no)) {
           errors.set(r.row_no, {
             code: 'DUPLICATE_ROW',
-            detail: say('cancel.requestIdAppearsEarlierIn', { requestId: r.requestId }),
+            detail: say('cancel.requestIdTwiceInFile', { requestId: r.requestId }),
           });
           continue;
         }
@@ -260,7 +260,7 @@ export async function judgeRows(deps: PipelineDeps, staging: Store, options: Jud
               for (const r of planRows) {
                 if (lostContracts.has(plan.contractId) || orderId === undefined) {
                   lostRequestIds.push(r.requestId);
-                  pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: say('cancel.anotherRunTookTheLine') }));
+                  pageJudgements.push(refusal(r.row, { code: 'LINE_HAS_OPEN_ORDER', detail: say('cancel.lineTakenByOtherRun') }));
                   continue;
                 }
                 pageJudgements.push({
@@ -323,7 +323,7 @@ function possibleRepeat(
         : say('cancel.rowOfFile', { file: verdict.file, row });
   return {
     code: 'POSSIBLE_REPEAT',
-    detail: say('cancel.orderOfAndNothingShows', { no, date, where, repeatDays }),
+    detail: say('cancel.possibleRepeat', { no, date, where, repeatDays }),
   };
 }
 

@@ -186,7 +186,7 @@ export async function writeRunReports(
     path: options.resultPath,
     encoding: options.encoding,
     encodingOption,
-    what: say('cancel.theResultFile'),
+    what: say('cancel.resultFile'),
     header: RESULT_COLUMNS.map(([en, ja]) => (lang === 'ja' ? ja : en)),
   });
   let errors: CsvWriter;
@@ -195,7 +195,7 @@ export async function writeRunReports(
       path: options.errorsPath,
       encoding: options.encoding,
       encodingOption,
-      what: say('cancel.theErrorFile'),
+      what: say('cancel.errorFile'),
       header: [...header, say('cancel.errorCode')[lang], say('cancel.errorMessage')[lang]],
     });
   } catch (error) {

@@ -95,7 +95,7 @@ export function rowResult(
       result: 'pending',
       linkage,
       errorCode: null,
-      message: say('cancel.anotherRunIsLinkingThis')[lang],
+      message: say('cancel.lineLinkedByOtherRun')[lang],
     };
   }
   const hold = order.holdStage ?? null;
@@ -114,7 +114,7 @@ export function rowResult(
       result: 'pending',
       linkage,
       errorCode: null,
-      message: say('cancel.theOrderWasLeftAt', { stageLabel: STAGE_LABEL[hold], hold, how })[lang],
+      message: say('cancel.orderHeldOnPurpose', { stageLabel: STAGE_LABEL[hold], hold, how })[lang],
     };
   }
   // Sent, and the supplier holds another quantity than asked: its words say what and what happens next.
@@ -142,6 +142,6 @@ export function rowResult(
     result: 'pending',
     linkage,
     errorCode: null,
-    message: waiting ? say('cancel.theSupplierHasNotSettled')[lang] : say('cancel.aLaterRunGoesOn')[lang],
+    message: waiting ? say('cancel.supplierNotSettled')[lang] : say('cancel.laterRunGoesOn')[lang],
   };
 }

@@ -94,10 +94,7 @@ async function runFile(deps: PipelineDeps, file: string, given: CheckedCancelFil
   const lock = options.dryRun ? NO_LOCK : await deps.store.locks.acquireLock(`file:${inspected.sha256}`, { staleMs: 60_000 });
   if (!lock.ok) {
     await cleanupScratch(staging, scratchDir);
-    throw new KaiyakuError(
-      'FILE_IN_PROGRESS',
-      say('cancel.isBeingProcessedByAnother', { label, holder: lock.heldBy.holder, acquiredAt: lock.heldBy.acquiredAt }),
-    );
+    throw new KaiyakuError('FILE_IN_PROGRESS', say('cancel.fileInProgress', { label, holder: lock.heldBy.holder, acquiredAt: lock.heldBy.acquiredAt }));
   }
   try {
     const earlierRuns = (await deps.store.runs.findRuns(inspected.sha256)).filter((r) => !r.dry_run);
@@ -182,10 +179,10 @@ async function runFile(deps: PipelineDeps, file: string, given: CheckedCancelFil
       if (!(error instanceof KaiyakuError) || options.dryRun) throw error;
       // The run stays unfinished, so the same file again (with another encoding, say) takes it over and writes them.
       // The writer names the report, the input row, the column and what to change; neither report was left behind.
-      const again = error.code === 'CP932_UNREPRESENTABLE' ? say('cancel.runTheSameCommandAgain') : say('cancel.runTheSameCommandAgain2');
+      const again = error.code === 'CP932_UNREPRESENTABLE' ? say('cancel.rerunWithOption') : say('cancel.rerun');
       // What the reports would have said, from the store, so that a summary still counts the rows.
       const counted = await countRunResults(staging, deps.store, runId, options.until).catch(() => null);
-      throw new ReportsNotWritten(say('cancel.theRowsWereProcessedBut', { label, error: error.words, again }), error, { rows: rowCount, counts: counted });
+      throw new ReportsNotWritten(say('cancel.reportsNotWritten', { label, error: error.words, again }), error, { rows: rowCount, counts: counted });
     });
     if (!options.dryRun) await deps.store.runs.finishRun(runId, writeContext(deps).now);
     const bad = counts.refused + counts.failed + counts.pending;

@@ -87,7 +87,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const names = new Set([spec.key, ...spec.aliases].map(normaliseHeader));
       return input.header.filter((cell) => names.has(normaliseHeader(cell))).join(' / ');
     });
-    throw new KaiyakuError('COLUMN_DUPLICATED', say('contracts.columnsThatMeanTheSame', { clashes: { en: clashes.join('; '), ja: clashes.join('、') } }));
+    throw new KaiyakuError('COLUMN_DUPLICATED', say('contracts.columnsClash', { clashes: { en: clashes.join('; '), ja: clashes.join('、') } }));
   }
   const contracts = new Map<string, ContractInput>();
   /** Per contract: the row that gave each contract-level value first, and the value. */
@@ -103,7 +103,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const problem = (message: Words) => problems.push({ row, message });
     if (record.problem) {
       const why = describeRecordProblem(record.problem);
-      problem(say('contracts.cannotBeRead', { why }));
+      problem(say('contracts.rowUnreadable', { why }));
       continue;
     }
     // Keys, numbers and dates are normalised (full-width digits, hyphens); names and
@@ -116,11 +116,11 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const date = (key: ImportKey, required: boolean): string | null => {
       const value = cell(key);
       if (value === '') {
-        if (required) problem(say('contracts.isRequired', { label: label(key) }));
+        if (required) problem(say('contracts.valueRequired', { label: label(key) }));
         return null;
       }
       const parsed = parseBusinessDate(value);
-      if (!parsed) problem(say('contracts.isNotADateE', { label: label(key), value }));
+      if (!parsed) problem(say('contracts.notADate', { label: label(key), value }));
       return parsed;
     };
     const integer = (key: ImportKey): number => {
@@ -172,7 +172,7 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
       const earlier = first.get(key);
       if (!earlier) first.set(key, { row, value });
       else if (earlier.value !== value) {
-        problem(say('contracts.differsFromRowOfThe', { label: label(key), value, row: earlier.row, contractNo, value2: earlier.value }));
+        problem(say('contracts.rowsDisagree', { label: label(key), value, row: earlier.row, contractNo, value2: earlier.value }));
       }
     }
     const contract = contracts.get(contractNo) ?? { contractNo, ...values, lines: [] };
@@ -272,13 +272,13 @@ export async function importContractFile(
 /** A quantity that is neither the line's before nor after its cancellation: the three quantities, and what to do. */
 function explainUnexplainedQuantity(r: Extract<LineRefusal, { kind: 'quantity-unexplained' }>): Words {
   const q = label('quantity');
-  const by = r.orderNo === null ? say('contracts.itsCancellation') : say('contracts.theCancellation', { orderNo: r.orderNo });
-  const before = r.before === null ? say('contracts.noQuantityBefore') : say('contracts.hadBeforeAnd', { before: r.before, by });
-  const facts = say('contracts.theFileGivesButThe', { q, file: r.file, before, after: r.after });
+  const by = r.orderNo === null ? say('contracts.itsCancellation') : say('contracts.cancellationNamed', { orderNo: r.orderNo });
+  const before = r.before === null ? say('contracts.noQuantityBefore') : say('contracts.quantityBefore', { before: r.before, by });
+  const facts = say('contracts.quantityUnexplained', { q, file: r.file, before, after: r.after });
   if (r.lineCancelled) {
-    return say('contracts.theImportDoesNotBring', { facts });
+    return say('contracts.cancelledLineNotRevived', { facts });
   }
-  return say('contracts.checkTheSeatsAtThe', { facts, after: r.after, file: r.file });
+  return say('contracts.checkSupplierSeats', { facts, after: r.after, file: r.file });
 }
 
 /** Why a line of the file was left as the store has it, in the user's words. */
@@ -286,19 +286,19 @@ export function explainRefusal(r: LineRefusal): Words {
   const orders = (nos: readonly string[]) => (nos.length > 0 ? ` (${nos.join(', ')})` : '');
   switch (r.kind) {
     case 'held':
-      return say('contracts.theOpenOrderHoldsThis', { orderNo: r.orderNo });
+      return say('contracts.lineHeldByOpenOrder', { orderNo: r.orderNo });
     case 'id-missing':
       return say('contracts.subscriptionIdNotGiven', { label: label('subscriptionId'), lineNo: r.lineNo, subscriptionId: r.subscriptionId });
     case 'serial-count':
-      return say('contracts.activeSerialSForThe', { serials: r.serials, quantity: r.quantity, orders: orders(r.orderNos) });
+      return say('contracts.serialsOverSeats', { serials: r.serials, quantity: r.quantity, orders: orders(r.orderNos) });
     case 'serials-not-given':
       return say('contracts.serialsNotGiven', { quantityLabel: label('quantity'), serialsLabel: label('serials'), serials: r.serials, quantity: r.quantity });
     case 'serial-cancelled':
-      return say('contracts.serialWasCancelledOnLine', { serial: r.serial, lineNo: r.lineNo });
+      return say('contracts.serialCancelled', { serial: r.serial, lineNo: r.lineNo });
     case 'serial-elsewhere':
-      return say('contracts.serialIsOnLineWhich', { serial: r.serial, lineNo: r.lineNo });
+      return say('contracts.serialKeptByLine', { serial: r.serial, lineNo: r.lineNo });
     case 'contract-cancelled':
-      return say('contracts.theContractIsCancelledA');
+      return say('contracts.contractCancelled');
     case 'quantity-unexplained':
       return explainUnexplainedQuantity(r);
   }

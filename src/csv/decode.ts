@@ -59,14 +59,14 @@ export async function inspectFile(path: string, forced: InputEncoding): Promise<
 
   if (utf8?.valid) return found('utf8');
   if (cp932?.valid) return found('cp932');
-  const where = cp932?.invalidAt === undefined ? say('csv.noOffset') : say('csv.firstByteInvalidInCp932', { invalidAt: cp932.invalidAt });
+  const where = cp932?.invalidAt === undefined ? say('csv.noOffset') : say('csv.cp932Offset', { invalidAt: cp932.invalidAt });
   switch (forced) {
     case 'utf8':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNotValidUtf8', { path }));
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.notUtf8', { path }));
     case 'cp932':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNotValidCp932Shift', { path, where }));
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.notCp932', { path, where }));
     case 'auto':
-      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.isNeitherValidUtf8', { path, where }));
+      throw new KaiyakuError('ENCODING_UNDETECTABLE', say('csv.encodingUnknown', { path, where }));
   }
 }
 

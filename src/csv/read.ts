@@ -67,7 +67,7 @@ export async function openCsv(path: string, encoding: DetectedEncoding, options:
   } finally {
     await scanner.close();
   }
-  if (head === undefined) throw new KaiyakuError('EMPTY_FILE', say('csv.isEmptyItHasNo', { path }));
+  if (head === undefined) throw new KaiyakuError('EMPTY_FILE', say('csv.noHeaderRow', { path }));
   const header = head.fields;
   return {
     header,
@@ -402,7 +402,7 @@ function splitLoosely(raw: string): string[] {
 export function describeRecordProblem(problem: RecordProblem): Said {
   switch (problem.kind) {
     case 'field_count':
-      return say('csv.fieldsWhereTheHeaderHas', { actual: problem.actual, expected: problem.expected });
+      return say('csv.fieldCount', { actual: problem.actual, expected: problem.expected });
     case 'quoting': {
       const field = /field (\d+)/.exec(problem.detail)?.[1];
       return field ? say('csv.brokenQuotingInField', { detail: problem.detail, field }) : say('csv.brokenQuoting', { detail: problem.detail });
@@ -411,7 +411,7 @@ export function describeRecordProblem(problem: RecordProblem): Said {
       return say('csv.recordTooLong', { detail: problem.detail, limit: /\d+/.exec(problem.detail)?.[0] ?? MAX_RECORD_CHARS });
     case 'nul': {
       const { position, name } = problem.column ?? { position: 0, name: '' };
-      return say('csv.columnHoldsANulCharacter', { position, name });
+      return say('csv.nulInValue', { position, name });
     }
   }
 }

@@ -237,7 +237,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
   const unrepresentable = (ch: string, where: Words, column: string): KaiyakuError => {
     const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     const option = `${opts.encodingOption} utf8-bom`;
-    return new KaiyakuError('CP932_UNREPRESENTABLE', say('csv.columnUCannotBeWritten', { subject, where, column, ch, code, option }));
+    return new KaiyakuError('CP932_UNREPRESENTABLE', say('csv.notInCp932', { subject, where, column, ch, code, option }));
   };
 
   /** Rows numbered from `firstRow` (0 is the header), as one piece of bytes. */
@@ -250,7 +250,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
         if (missing === null) return text;
         const row = firstRow + k;
         const inputRow = inputRows?.[k];
-        const where = row === 0 ? say('csv.theHeader') : inputRow !== undefined ? say('csv.inputRow', { inputRow }) : say('csv.row', { row });
+        const where = row === 0 ? say('csv.header') : inputRow !== undefined ? say('csv.inputRow', { inputRow }) : say('csv.row', { row });
         throw unrepresentable(missing, where, header[i] ?? `column ${i + 1}`);
       });
     });
@@ -369,7 +369,7 @@ export async function closeTogether(writers: readonly CsvWriter[]): Promise<void
 function describeFile(opts: CsvWriterOptions): Words {
   const where = opts.path ?? null;
   if (!opts.what) return where === null ? say('csv.standardOutput') : words(where, `${where} `);
-  return where === null ? say('csv.standardOutput2', { what: opts.what }) : say('csv.whatAndWhere', { what: opts.what, where });
+  return where === null ? say('csv.toStandardOutput', { what: opts.what }) : say('csv.whatAndWhere', { what: opts.what, where });
 }
 
 /** A failure of the file itself (disk full, folder gone) named as the operator knows the file. */
@@ -380,7 +380,7 @@ function writeError(err: unknown, subject: Words): KaiyakuError {
   // Node's message names the temporary ("ENOENT: no such file or directory, open 'x.csv.tmp-…'"); the operator knows the final name.
   const message = err instanceof Error ? err.message : String(err);
   const reason = /^E[A-Z]+: [^,]+/.exec(message)?.[0] ?? message;
-  return new KaiyakuError('FILE_UNWRITABLE', say('csv.cannotWrite2', { subject, reason }), { cause: err });
+  return new KaiyakuError('FILE_UNWRITABLE', say('csv.cannotWriteBecause', { subject, reason }), { cause: err });
 }
 
 /** Writes a whole CSV (header and rows) and returns the number of data rows. */

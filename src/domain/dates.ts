@@ -52,9 +52,9 @@ export const DATE_FORMS = '2026-01-05, 2026/01/05, 2026/1/5, 20260105';
 /** Plain words on why `text` is not a date, in both languages (English first). */
 export function explainDateProblem(text: string, reading: Exclude<DateReading, { ok: true }>): Said {
   if (reading.problem === 'format') {
-    return say('domain.isNotADateWrite', { text, dateForms: DATE_FORMS, dateForms2: DATE_FORMS.replaceAll(', ', '、') });
+    return say('domain.dateUnreadable', { text, dateForms: DATE_FORMS, dateForms2: DATE_FORMS.replaceAll(', ', '、') });
   }
   const { year, month, daysInMonth } = reading;
-  if (daysInMonth === null) return say('domain.isNotADateThere', { text, month });
-  return say('domain.isNotADayOf', { text, year, paddedMonth: String(month).padStart(2, '0'), daysInMonth, month });
+  if (daysInMonth === null) return say('domain.noSuchMonth', { text, month });
+  return say('domain.noSuchDay', { text, year, paddedMonth: String(month).padStart(2, '0'), daysInMonth, month });
 }

@@ -21,8 +21,8 @@ export { writeFileAtomically } from './atomic.js';
 /** `dir` exists, is a folder, and a file can be created in it. */
 export function checkFolderWritable(dir: string, option: string): void {
   const st = statOrNull(dir, option);
-  if (st === null) throw unwritable(option, dir, say('files.theFolderDoesNotExist'));
-  if (!st.isDirectory()) throw unwritable(option, dir, say('files.thisIsAFileNot'));
+  if (st === null) throw unwritable(option, dir, say('files.folderMissing'));
+  if (!st.isDirectory()) throw unwritable(option, dir, say('files.folderIsFile'));
   probe(dir, option, dir);
 }
 
@@ -32,15 +32,15 @@ export function checkFolderWritable(dir: string, option: string): void {
  */
 export function checkOutputFile(file: string, option: string): void {
   const st = statOrNull(file, option);
-  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, say('files.thisIsAFolderGive'));
+  if (st?.isDirectory() || file.endsWith('/') || file.endsWith(path.sep)) throw unwritable(option, file, say('files.outputIsFolder'));
   // A file is written beside its name and renamed over it: over a device or a pipe (/dev/full, /dev/null) that would replace the device itself.
   if (st && !st.isFile()) {
-    throw unwritable(option, file, say('files.thisIsNotARegular'));
+    throw unwritable(option, file, say('files.outputNotRegular'));
   }
   const parent = path.dirname(path.resolve(file));
   const pst = statOrNull(parent, option);
-  if (pst === null) throw unwritable(option, file, say('files.theFolderDoesNotExist2', { parent }));
-  if (!pst.isDirectory()) throw unwritable(option, file, say('files.isAFileNotA', { parent }));
+  if (pst === null) throw unwritable(option, file, say('files.parentMissing', { parent }));
+  if (!pst.isDirectory()) throw unwritable(option, file, say('files.parentIsFile', { parent }));
   probe(parent, option, file);
 }
 
@@ -62,11 +62,11 @@ export function checkFolderCreatable(dir: string, option: string): void {
     const st = statOrNull(p, option);
     if (st === null) break;
     if (!st.isDirectory()) {
-      throw p === resolved ? unwritable(option, dir, say('files.thisIsAFileNot2')) : unwritable(option, dir, say('files.isAFileSoThe', { p }));
+      throw p === resolved ? unwritable(option, dir, say('files.newFolderIsFile')) : unwritable(option, dir, say('files.pathPartIsFile', { p }));
     }
     nearest = p;
   }
-  if (nearest === null) throw unwritable(option, dir, say('files.noPartOfThePath'));
+  if (nearest === null) throw unwritable(option, dir, say('files.noPathPart'));
   probe(nearest, option, dir);
 }
 
@@ -77,7 +77,7 @@ function statOrNull(p: string, option: string): Stats | null {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     // ENOTDIR: a part of the path is a file; anything else (EACCES, ELOOP…) is named as it is.
-    if (code === 'ENOTDIR') throw unwritable(option, p, say('files.aPartOfThePath'));
+    if (code === 'ENOTDIR') throw unwritable(option, p, say('files.pathThroughFile'));
     throw unwritable(option, p, words(reasonOf(err), reasonOf(err)), err);
   }
 }
@@ -92,7 +92,7 @@ function probe(dir: string, option: string, named: string): void {
     fd = openSync(file, 'wx');
   } catch (err) {
     const where = path.resolve(named) === path.resolve(dir) ? '' : ` ${dir}`;
-    throw unwritable(option, named, say('files.noFileCanBeCreated', { where, reasonOf: reasonOf(err), where2: where ? ` ${dir} ` : '' }), err);
+    throw unwritable(option, named, say('files.folderNotWritable', { where, reasonOf: reasonOf(err), where2: where ? ` ${dir} ` : '' }), err);
   }
   closeSync(fd);
   try {
@@ -103,7 +103,7 @@ function probe(dir: string, option: string, named: string): void {
 }
 
 function unwritable(option: string, target: string, why: { en: string; ja: string }, cause?: unknown): KaiyakuError {
-  return new KaiyakuError('FILE_UNWRITABLE', say('files.nothingWasDone', { option, target, why }), cause === undefined ? undefined : { cause });
+  return new KaiyakuError('FILE_UNWRITABLE', say('files.unwritable', { option, target, why }), cause === undefined ? undefined : { cause });
 }
 
 function reasonOf(err: unknown): string {
@@ -144,11 +144,11 @@ export function checkFolderClear(dir: string, option: string | Words, guards: re
 function landsOn(option: string | Words, target: string, g: Guard, how: 'replaces' | 'inside' | 'is'): KaiyakuError {
   const o = typeof option === 'string' ? words(option, option) : option;
   const why = {
-    replaces: say('files.isWritingThereWouldDestroy', { what: g.what }),
-    inside: say('files.isInsideWhichIsFor', { what: g.what }),
-    is: say('files.isWhatIsPutThere', { what: g.what }),
+    replaces: say('files.wouldReplace', { what: g.what }),
+    inside: say('files.insideInputFolder', { what: g.what }),
+    is: say('files.wouldBeInput', { what: g.what }),
   }[how];
-  return new KaiyakuError('USAGE', say('files.nothingWasDone2', { o, target, why }));
+  return new KaiyakuError('USAGE', say('files.landsOnGuarded', { o, target, why }));
 }
 
 /** Whether two paths lead to the same place (see {@link realLocation}). */

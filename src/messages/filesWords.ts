@@ -2,7 +2,7 @@ import { entry } from './entry.js';
 import type { Words } from './words.js';
 /** What the files room says. */
 export const FILES_WORDS = {
-  'files.theDiskIsFullFree': entry<{ where: Words; code: string }>(
+  'files.diskFull': entry<{ where: Words; code: string }>(
     (p) => `${p.where.en}: the disk is full (${p.code}). Free some space and run the same command again: nothing was left half-written`,
     (p) =>
       `${p.where.ja}: ディスクの空きがありません（${p.code}）。空きを作ってから同じコマンドをもう一度実行してください（書きかけのまま残ったものはありません）`,
@@ -11,7 +11,7 @@ export const FILES_WORDS = {
     (p) => `cannot write ${p.path}`,
     (p) => `${p.path} を書き込めません`,
   ),
-  'files.cannotWrite2': entry<{ path: string; reason: string }>(
+  'files.cannotWriteBecause': entry<{ path: string; reason: string }>(
     (p) => `cannot write ${p.path}: ${p.reason}`,
     (p) => `${p.path} を書き込めません: ${p.reason}`,
   ),
@@ -19,7 +19,7 @@ export const FILES_WORDS = {
     (p) => `no such file: ${p.path}`,
     (p) => `ファイルがありません: ${p.path}`,
   ),
-  'files.isAFolderNotA': entry<{ path: string }>(
+  'files.folderNotFile': entry<{ path: string }>(
     (p) => `${p.path} is a folder, not a file`,
     (p) => `${p.path} はフォルダーです（ファイルを指定してください）`,
   ),
@@ -27,49 +27,49 @@ export const FILES_WORDS = {
     (p) => `cannot read ${p.path}: ${p.reason}`,
     (p) => `${p.path} を読み込めません: ${p.reason}`,
   ),
-  'files.theFolderDoesNotExist': { en: 'the folder does not exist', ja: 'フォルダーがありません' },
-  'files.thisIsAFileNot': { en: 'this is a file, not a folder', ja: 'フォルダーではなくファイルです' },
-  'files.thisIsAFolderGive': { en: 'this is a folder; give a file name', ja: 'フォルダーです。ファイル名を指定してください' },
-  'files.thisIsNotARegular': {
+  'files.folderMissing': { en: 'the folder does not exist', ja: 'フォルダーがありません' },
+  'files.folderIsFile': { en: 'this is a file, not a folder', ja: 'フォルダーではなくファイルです' },
+  'files.outputIsFolder': { en: 'this is a folder; give a file name', ja: 'フォルダーです。ファイル名を指定してください' },
+  'files.outputNotRegular': {
     en: 'this is not a regular file (a device or a pipe); give a file name, or leave the option out where the output can go to standard output',
     ja: '通常のファイルではありません（デバイスかパイプ）。ファイル名を指定するか、標準出力に書き出せる場合はこのオプションを省いてください',
   },
-  'files.theFolderDoesNotExist2': entry<{ parent: string }>(
+  'files.parentMissing': entry<{ parent: string }>(
     (p) => `the folder ${p.parent} does not exist`,
     (p) => `フォルダー ${p.parent} がありません`,
   ),
-  'files.isAFileNotA': entry<{ parent: string }>(
+  'files.parentIsFile': entry<{ parent: string }>(
     (p) => `${p.parent} is a file, not a folder`,
     (p) => `${p.parent} はフォルダーではなくファイルです`,
   ),
-  'files.thisIsAFileNot2': { en: 'this is a file, not a folder', ja: 'フォルダーではなくファイルです' },
-  'files.isAFileSoThe': entry<{ p: string }>(
+  'files.newFolderIsFile': { en: 'this is a file, not a folder', ja: 'フォルダーではなくファイルです' },
+  'files.pathPartIsFile': entry<{ p: string }>(
     (p) => `${p.p} is a file, so the folder cannot be created`,
     (p) => `${p.p} がファイルのため、フォルダーを作れません`,
   ),
-  'files.noPartOfThePath': { en: 'no part of the path exists', ja: 'パスのどの部分も存在しません' },
-  'files.aPartOfThePath': { en: 'a part of the path is a file, not a folder', ja: 'パスの途中にフォルダーではなくファイルがあります' },
-  'files.noFileCanBeCreated': entry<{ where: string; reasonOf: string; where2: string }>(
+  'files.noPathPart': { en: 'no part of the path exists', ja: 'パスのどの部分も存在しません' },
+  'files.pathThroughFile': { en: 'a part of the path is a file, not a folder', ja: 'パスの途中にフォルダーではなくファイルがあります' },
+  'files.folderNotWritable': entry<{ where: string; reasonOf: string; where2: string }>(
     (p) => `no file can be created in the folder${p.where} (${p.reasonOf})`,
     (p) => `フォルダー${p.where2}にファイルを作成できません（${p.reasonOf}）`,
   ),
-  'files.nothingWasDone': entry<{ option: string; target: string; why: Words }>(
+  'files.unwritable': entry<{ option: string; target: string; why: Words }>(
     (p) => `${p.option} ${p.target}: ${p.why.en}; nothing was done`,
     (p) => `${p.option} ${p.target}: ${p.why.ja}。何も行っていません`,
   ),
-  'files.isWritingThereWouldDestroy': entry<{ what: Words }>(
+  'files.wouldReplace': entry<{ what: Words }>(
     (p) => `is ${p.what.en}: writing there would destroy it. Give another path`,
     (p) => `は${p.what.ja}です。書き込むと壊れてしまいます。別のパスを指定してください`,
   ),
-  'files.isInsideWhichIsFor': entry<{ what: Words }>(
+  'files.insideInputFolder': entry<{ what: Words }>(
     (p) => `is inside ${p.what.en}, which is for files to process only. Give a path outside it`,
     (p) => `は${p.what.ja}の中です。そこには処理するファイルだけを置きます。その外のパスを指定してください`,
   ),
-  'files.isWhatIsPutThere': entry<{ what: Words }>(
+  'files.wouldBeInput': entry<{ what: Words }>(
     (p) => `is ${p.what.en}: what is put there would be taken as input again. Give another folder`,
     (p) => `は${p.what.ja}です。そこに置いたファイルがまた入力として読まれてしまいます。別のフォルダーを指定してください`,
   ),
-  'files.nothingWasDone2': entry<{ o: Words; target: string; why: Words }>(
+  'files.landsOnGuarded': entry<{ o: Words; target: string; why: Words }>(
     (p) => `${p.o.en} ${p.target} ${p.why.en}; nothing was done`,
     (p) => `${p.o.ja} ${p.target} ${p.why.ja}。何も行っていません`,
   ),

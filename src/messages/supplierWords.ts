@@ -10,38 +10,38 @@ export const SUPPLIER_WORDS = {
     (p) => `HTTP ${p.status} (${p.description})`,
     (p) => `HTTP ${p.status}（${p.description}）`,
   ),
-  'supplier.anAnswerThatCouldNot': entry<{ status: number; body: string }>(
+  'supplier.unreadableAnswer': entry<{ status: number; body: string }>(
     (p) => `an answer that could not be read (HTTP ${p.status}: ${p.body})`,
     (p) => `読み取れない応答（HTTP ${p.status}: ${p.body}）`,
   ),
-  'supplier.theSupplierTimeBudgetOf': entry<{ seconds: string }>(
+  'supplier.budgetSpent': entry<{ seconds: string }>(
     (p) => `the supplier time budget of this command (--supplier-budget-seconds ${p.seconds}) is spent`,
     (p) => `このコマンドで仕入元に使える時間（--supplier-budget-seconds ${p.seconds}）を使い切りました`,
   ),
-  'supplier.supplierUnavailableAfterAttemptsLast': entry<{ failedAttempts: number; lastProblem: Words; why: Words }>(
+  'supplier.gaveUpAfterAttempts': entry<{ failedAttempts: number; lastProblem: Words; why: Words }>(
     (p) => `supplier unavailable after ${p.failedAttempts} attempts; last: ${p.lastProblem.en}; not retried: ${p.why.en}`,
     (p) =>
       p.failedAttempts === 1
         ? `仕入元から有効な応答がありませんでした（1 回: ${p.lastProblem.ja}）。再試行しません: ${p.why.ja}`
         : `仕入元から ${p.failedAttempts} 回とも有効な応答がありませんでした（最後: ${p.lastProblem.ja}）。再試行しません: ${p.why.ja}`,
   ),
-  'supplier.supplierUnavailableNotSent': entry<{ why: Words }>(
+  'supplier.gaveUpUnsent': entry<{ why: Words }>(
     (p) => `supplier unavailable, not sent: ${p.why.en}`,
     (p) => `送信していません: ${p.why.ja}`,
   ),
-  'supplier.supplierKeptThrottlingHttp429': entry<{ throttles: number }>(
+  'supplier.keptThrottling': entry<{ throttles: number }>(
     (p) => `supplier kept throttling (HTTP 429 ${p.throttles} times)`,
     (p) => `仕入元が流量制限を続けました（HTTP 429 が ${p.throttles} 回）`,
   ),
-  'supplier.theSupplierAskedToWait': entry<{ seconds: string; seconds2: string }>(
+  'supplier.retryAfterTooLong': entry<{ seconds: string; seconds2: string }>(
     (p) => `the supplier asked to wait ${p.seconds} s (HTTP 429 Retry-After), longer than the ${p.seconds2} s a command waits`,
     (p) => `仕入元が ${p.seconds} 秒の待機を求めました（HTTP 429 Retry-After）。1 つのコマンドで待つ上限の ${p.seconds2} 秒を超えています`,
   ),
-  'supplier.theSupplierHasServedNo': entry<{ seconds: string }>(
+  'supplier.throttledTooLong': entry<{ seconds: string }>(
     (p) => `the supplier has served no call for ${p.seconds} s, answering HTTP 429 (throttled)`,
     (p) => `仕入元が ${p.seconds} 秒間どの呼び出しにも応じず、HTTP 429（流量制限）を返しています`,
   ),
-  'supplier.theSupplierSGatewayRefused': entry<{ answer: Words }>(
+  'supplier.accessRefused': entry<{ answer: Words }>(
     (p) => `the supplier's gateway refused access (${p.answer.en}): check the supplier URL and its credentials`,
     (p) => `仕入元のゲートウェイがアクセスを拒否しました（${p.answer.ja}）。仕入元の URL と認証情報を確認してください`,
   ),

@@ -91,15 +91,12 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
   const lock = await deps.store.locks.acquireLock('nightly', { staleMs: options.lockStaleMs });
   if (!lock.ok) {
     const held = lock.heldBy;
-    throw new KaiyakuError(
-      'LOCK_HELD',
-      say('nightly.anotherNightlyRunHoldsThe', { holder: held.holder, acquiredAt: held.acquiredAt, heartbeatAt: held.heartbeatAt }),
-    );
+    throw new KaiyakuError('LOCK_HELD', say('nightly.lockHeld', { holder: held.holder, acquiredAt: held.acquiredAt, heartbeatAt: held.heartbeatAt }));
   }
   deps.log({
     kind: 'event',
     name: 'lock.taken',
-    message: say('nightly.nightlyLockTakenBy', { holder: lock.lock.holder }),
+    message: say('nightly.lockTaken', { holder: lock.lock.holder }),
     data: { holder: lock.lock.holder },
   });
   try {
@@ -129,7 +126,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       },
       (caught: unknown): NightSummary['resume'] => {
         // The night's files do not depend on it: they run, and the next night resumes again.
-        const error = nameFailure(caught, say('nightly.theOpenOrdersAreTaken'));
+        const error = nameFailure(caught, say('nightly.ordersNextNight'));
         const why = `${error.code}: ${error.text(options.cancel.lang)}`;
         deps.log({
           kind: 'event',
@@ -183,19 +180,19 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({
           kind: 'event',
           name: 'file.gone',
-          message: say('nightly.noLongerInTheInbox', { name }),
+          message: say('nightly.fileGone', { name }),
         });
-        record('gone', 0, inLang(say('nightly.takenOutOfTheInbox')), null, null);
+        record('gone', 0, inLang(say('nightly.goneBeforeReached')), null, null);
         continue;
       }
       if (!settled) {
         deps.log({
           kind: 'event',
           name: 'file.deferred',
-          message: say('nightly.stillBeingWrittenLeftFor', { name }),
+          message: say('nightly.fileStillGrowing', { name }),
         });
         // Its rows are not done tonight: the night is not wholly done (exit 1), though nothing failed.
-        record('left_for_later', 1, inLang(say('nightly.changedTooRecentlyOrStill')), null, null);
+        record('left_for_later', 1, inLang(say('nightly.stillGrowing')), null, null);
         continue;
       }
       deps.log({ kind: 'event', name: 'file.started', message: say('nightly.started', { name }) });
@@ -212,9 +209,9 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'event',
             name: 'file.gone',
-            message: say('nightly.takenOutOfTheInbox2', { name }),
+            message: say('nightly.fileGoneWhileProcessed', { name }),
           });
-          record('gone', summary.exitCode, inLang(say('nightly.takenOutOfTheInbox3')), summary, null);
+          record('gone', summary.exitCode, inLang(say('nightly.goneWhileProcessed')), summary, null);
           continue;
         }
         if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
@@ -223,10 +220,10 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'event',
             name: 'file.deferred',
-            message: say('nightly.changedWhileBeingProcessedLeft', { name }),
+            message: say('nightly.fileChangedWhileProcessed', { name }),
           });
           // Rows written meanwhile are undone until the next night: never exit 0.
-          record('left_for_later', 1, inLang(say('nightly.changedWhileBeingProcessed')), summary, null);
+          record('left_for_later', 1, inLang(say('nightly.changedWhileProcessed')), summary, null);
           continue;
         }
         let movedTo: string;
@@ -236,7 +233,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           // Its rows are done (and known, so not done again); only the move failed. The night
           // goes on with the other files, and the file stays for the next night to archive.
           const why = (moveError as Error).message;
-          const notMoved = say('nightly.processedButItCouldNot', { why });
+          const notMoved = say('nightly.notArchived', { why });
           deps.log({ kind: 'event', name: 'file.not_moved', message: say('nightly.fileNotMoved', { name, notMoved }), data: { archive } });
           record('left_for_later', 1, inLang(notMoved), summary, null);
           continue;
@@ -248,12 +245,12 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
         deps.log({
           kind: 'event',
           name: 'file.finished',
-          message: say('nightly.rowsExit', { name, rows: summary.rows, exitCode: summary.exitCode }),
+          message: say('nightly.fileDone', { name, rows: summary.rows, exitCode: summary.exitCode }),
           data: { ...summary.counts, exitCode: summary.exitCode },
         });
       } catch (caught) {
         // One file's failure, even one we cannot name, is that file's: the night goes on.
-        const error = nameFailure(caught, say('nightly.theFileStaysInThe'));
+        const error = nameFailure(caught, say('nightly.fileStaysInInbox'));
         const why = error.text(options.cancel.lang);
         if (error !== caught)
           deps.log({
@@ -275,7 +272,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           movedTo = moveAside(file, rejected);
         } catch (moveError) {
           const stuck = (moveError as Error).message;
-          const notSetAside = say('nightly.itCouldNotBeSet', { error: error.words, stuck });
+          const notSetAside = say('nightly.setAsideFailed', { error: error.words, stuck });
           record('left_for_later', 2, `${error.code}: ${inLang(notSetAside)}`, null, null);
           deps.log({
             kind: 'event',
@@ -293,7 +290,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
           deps.log({
             kind: 'warning',
             file: name,
-            message: say('nightly.theNoteOfWhyIt', { note }),
+            message: say('nightly.setAsideNoteUnwritten', { note }),
           });
         }
         record('set_aside', 2, `${error.code}: ${why}`, null, movedTo);
@@ -311,7 +308,7 @@ export async function runInbox(deps: PipelineDeps, options: InboxOptions): Promi
       deps.log({
         kind: 'event',
         name: 'supplier.throttled',
-        message: say('nightly.theSupplierThrottledCalls', { throttled: supplier.throttled }),
+        message: say('nightly.supplierThrottled', { throttled: supplier.throttled }),
         data: { ...supplier },
       });
     const rows = { completed: 0, valid: 0, pending: 0, already_done: 0, refused: 0, failed: 0, total: 0 };
@@ -356,7 +353,7 @@ async function runThroughLostConnections(deps: PipelineDeps, file: string, optio
       deps.log({
         kind: 'event',
         name: 'file.retried',
-        message: say('nightly.theConnectionToTheDatabase', { path: path.basename(file) }),
+        message: say('nightly.connectionLost', { path: path.basename(file) }),
         data: { attempt },
       });
       // A read: retried on a new connection until the store answers, within withBusyRetry's bounds.
@@ -378,7 +375,7 @@ function nameFailure(error: unknown, next: { en: string; ja: string }): KaiyakuE
     .replace(/^[\s\S]* - /, '')
     .split('\n')[0]!
     .slice(0, 500);
-  return new KaiyakuError('WORK_INTERRUPTED', say('nightly.stoppedByAFailureKaiyaku', { why, next }), { cause: error });
+  return new KaiyakuError('WORK_INTERRUPTED', say('nightly.unknownFailure', { why, next }), { cause: error });
 }
 
 /**
@@ -428,7 +425,7 @@ function takeBackGrownFiles(
     } catch {
       continue;
     }
-    const why = say('nightly.stillBeingWrittenAfterIt');
+    const why = say('nightly.grewAfterArchiving');
     deps.log({ kind: 'event', name: 'file.deferred', message: say('nightly.fileDeferred', { file: f.file, why }), data: { movedBackTo: back } });
     Object.assign(f, { status: 'left_for_later', exitCode: 1, reason: inLang(why), movedTo: null });
   }

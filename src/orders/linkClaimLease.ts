@@ -29,7 +29,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
         deps.log({
           kind: 'event',
           name: 'linkage.claims_lost',
-          message: say('orders.anotherRunTookOverLines', { where, lost }),
+          message: say('orders.claimsTakenOver', { where, lost }),
           data: { lines: lost },
         });
       }
@@ -39,7 +39,7 @@ export function holdLinkClaims(deps: PipelineDeps, holder: string, leaseMs: numb
       deps.log({
         kind: 'event',
         name: 'linkage.claims_not_renewed',
-        message: say('orders.couldNotRenewThisRun', { where, reason }),
+        message: say('orders.claimsNotRenewed', { where, reason }),
         data: { reason },
       });
     }

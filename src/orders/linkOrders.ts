@@ -115,7 +115,7 @@ function sayOtherSupplier(deps: PipelineDeps, other: string, supplier: string, o
   deps.log({
     kind: 'event',
     name: 'linkage.other_supplier',
-    message: say('orders.orderSWereLinkedWith', { orders, other, supplier }),
+    message: say('orders.linkedWithOtherSupplier', { orders, other, supplier }),
     data: { linkedWith: other, supplier, orders },
   });
 }
@@ -131,7 +131,7 @@ function sayHeldElsewhere(deps: PipelineDeps, file: string, lines: number): void
   deps.log({
     kind: 'event',
     name: 'linkage.held_elsewhere',
-    message: say('orders.anotherRunIsLinkingLines', { where, lines }),
+    message: say('orders.linesLinkedByOtherRun', { where, lines }),
     data: { lines },
   });
 }
@@ -221,7 +221,7 @@ function watchSupplier(deps: PipelineDeps, file: string) {
       deps.log({
         kind: 'event',
         name: 'supplier.stopped',
-        message: say('orders.thisCommandStopsCallingThe', { where, why: halt.said }),
+        message: say('orders.supplierHalted', { where, why: halt.said }),
         data: { ...halt },
       });
     }

@@ -41,14 +41,14 @@ function wayOut(o: OrderWithLines): Words | null {
   // Lines still to send, or to ask about again (a refusal that is not final): linkage (解約連携) comes first.
   if (o.lines.some((l) => l.linkageStatus === 'unlinked' || (l.linkageStatus === 'failed' && !isFinalRefusal(l)))) return null;
   if (o.lines.every((l) => l.linkageStatus === 'failed')) {
-    return say('orders.theSupplierTookNothingWithdraw', { no });
+    return say('orders.supplierTookNothing', { no });
   }
   const unsettled = o.lines.some((l) => l.linkageStatus === 'pending');
   return say('orders.supplierTookSome', { no, options: unsettled ? ' --confirm-unsettled' : '' });
 }
 
 function changedMeanwhile(orderNo: string): KaiyakuError {
-  return new KaiyakuError('CHANGED_MEANWHILE', say('orders.theOrderWasChangedBy', { orderNo }));
+  return new KaiyakuError('CHANGED_MEANWHILE', say('orders.changedMeanwhile', { orderNo }));
 }
 
 /** The order with this number; ORDER_NOT_FOUND (nothing done) when there is none. */
@@ -271,7 +271,7 @@ export async function resumeOpenOrders(deps: PipelineDeps, options: ResumeOption
   if (options.announce !== false) {
     for (const n of needsOperator) deps.log({ kind: 'event', name: 'order.needs_operator', message: n.words, data: { orderNo: n.orderNo, action: n.action } });
     if (parked.length > 0) {
-      const message = say('orders.ordersLeftWhereTheirRun', { length: parked.length });
+      const message = say('orders.parkedCount', { length: parked.length });
       deps.log({
         kind: 'event',
         name: 'orders.parked',
@@ -323,7 +323,7 @@ function supplierSaid(o: OrderState): Words {
 function stoppedShortWords(o: OrderState, target: Stage): Words {
   const no = o.orderNo;
   const said = supplierSaid(o);
-  return say('orders.theSupplierRefusedSomeLines', { no, said, stageLabel: STAGE_LABEL[target] });
+  return say('orders.someRefusedBeforeHold', { no, said, stageLabel: STAGE_LABEL[target] });
 }
 
 /** What an operator must do with an order resume leaves alone, naming the command. */
@@ -332,12 +332,12 @@ function operatorWords(o: OrderState, action: OperatorAction, refusal: OrderRefu
   const { en: said, ja: saidJa } = supplierSaid(o);
   switch (action) {
     case 'withdrawAcceptance':
-      return say('orders.theSupplierRefusedEveryLine', { no, said, saidJa });
+      return say('orders.allRefused', { no, said, saidJa });
     case 'withdraw':
-      return say('orders.theSupplierRefusedEveryLine2', { no, said, saidJa });
+      return say('orders.allRefusedAcceptanceWithdrawn', { no, said, saidJa });
     case 'confirm':
       // A refusal that is not final never gets here: resume asks the supplier again (resumeVerdict).
-      return say('orders.confirmItWithAnEnd', {
+      return say('orders.confirmWithEndDate', {
         no,
         orderRefusal: ORDER_REFUSAL[refusal],
         endDate: o.endDate ?? '',

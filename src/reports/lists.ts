@@ -34,7 +34,7 @@ export function openListWriter(output: CsvOutput, columns: readonly Column[], wh
 
 /** 契約一覧. `billable` is false for the rows the portal greys out: nothing left that bills. */
 export async function writeContractList(store: Store, output: CsvOutput, filter: { status?: ContractStatus }): Promise<number> {
-  const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, say('reports.theContractList'));
+  const writer = await openListWriter(output, CONTRACT_LIST_COLUMNS, say('reports.contractList'));
   let no = 0;
   try {
     for await (const page of store.lists.pagesOfContracts(filter)) {
@@ -65,7 +65,7 @@ export async function writeContractList(store: Store, output: CsvOutput, filter:
 
 /** 契約変更一覧 with the amounts before and after, as the 契約変更 screen shows them. */
 export async function writeOrderList(store: Store, output: CsvOutput, filter: { status?: OrderStatus }): Promise<number> {
-  const writer = await openListWriter(output, ORDER_LIST_COLUMNS, say('reports.theOrderList'));
+  const writer = await openListWriter(output, ORDER_LIST_COLUMNS, say('reports.orderList'));
   let no = 0;
   try {
     for await (const page of store.lists.pagesOfOrders(filter)) {

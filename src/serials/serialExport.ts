@@ -146,7 +146,7 @@ async function abandonExport(store: Store, holder: string, job: MarkingExport): 
 }
 
 function openSerialWriter(output: CsvOutput, temporaryPath?: string): Promise<CsvWriter> {
-  return openListWriter(output, SERIAL_EXPORT_COLUMNS, say('serials.theSerialExport'), temporaryPath);
+  return openListWriter(output, SERIAL_EXPORT_COLUMNS, say('serials.export'), temporaryPath);
 }
 
 /** Writes the rows; `beforeEnd` runs once all are written (a file is sealed there). A failure removes the file. */
@@ -184,7 +184,7 @@ async function writeSerialRows(writer: CsvWriter, pages: AsyncGenerator<SerialEx
 function nameClosedPipe(error: unknown): unknown {
   const pipe = closedPipeUnder(error);
   if (pipe === null) return error;
-  return new KaiyakuError('OUTPUT_CLOSED', say('serials.standardOutputWasClosedBefore'), { cause: pipe });
+  return new KaiyakuError('OUTPUT_CLOSED', say('serials.stdoutClosed'), { cause: pipe });
 }
 
 /** The EPIPE under `error` (itself or a cause of it), or null. */
@@ -200,9 +200,9 @@ function closedPipeUnder(error: unknown): Error | null {
 }
 
 function claimLost(): KaiyakuError {
-  return new KaiyakuError('EXPORT_CLAIM_LOST', say('serials.theRowsOfThisExport', { exportClaimLeaseMs: EXPORT_CLAIM_LEASE_MS / 60_000 }));
+  return new KaiyakuError('EXPORT_CLAIM_LOST', say('serials.claimLapsed', { exportClaimLeaseMs: EXPORT_CLAIM_LEASE_MS / 60_000 }));
 }
 
 function fileBusy(out: string): KaiyakuError {
-  return new KaiyakuError('EXPORT_FILE_BUSY', say('serials.outAnotherSerialExportIs', { out }));
+  return new KaiyakuError('EXPORT_FILE_BUSY', say('serials.fileBusy', { out }));
 }

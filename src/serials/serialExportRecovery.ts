@@ -82,17 +82,17 @@ async function removeTemporary(file: string): Promise<void> {
 }
 
 function givenBack(rows: number): Words {
-  return say('serials.anEarlierExportToThis', { rows });
+  return say('serials.stoppedBeforePlaced', { rows });
 }
 
 function leftInPlace(rows: number): Words {
-  return say('serials.anEarlierExportToThis2', { rows });
+  return say('serials.stoppedAfterPlaced', { rows });
 }
 
 function changedSince(rows: number): Words {
-  return say('serials.anEarlierExportToThis3', { rows });
+  return say('serials.placedFileChanged', { rows });
 }
 
 function wouldReplaceUndelivered(file: string, rows: number): KaiyakuError {
-  return new KaiyakuError('EXPORT_FILE_UNDELIVERED', say('serials.outThisIsTheFile', { file, rows }));
+  return new KaiyakuError('EXPORT_FILE_UNDELIVERED', say('serials.undeliveredFile', { file, rows }));
 }

@@ -121,7 +121,7 @@ async function openPostgres(spec: string, access: StoreAccess, use: WriteUse): P
     });
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotUsePostgresqlAt', { redact: redact(spec), why: String(why) }), { cause });
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.postgresUnusable', { redact: redact(spec), why: String(why) }), { cause });
   }
   retryReadsOnLostConnection(db);
   const handle: Handle = { db, dialect: 'postgres', location: spec, access, close: () => db.destroy() };
@@ -186,7 +186,7 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
   }
   if (file !== ':memory:' && file !== '') {
     const dir = path.dirname(path.resolve(file));
-    if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotOpenTheDatabaseIts', { file, dir }));
+    if (!fs.existsSync(dir)) throw new KaiyakuError('STORE_UNAVAILABLE', say('store.openFolderMissing', { file, dir }));
   }
   const handle = sqliteStore(spec, file, 'write', false, use.foreignKeys);
   await prepare(handle, use);
@@ -195,12 +195,12 @@ async function openSqlite(spec: string, access: StoreAccess, use: WriteUse): Pro
 
 /** There is nothing at `where`: a mistyped --db or KAIYAKU_DB, most likely. */
 function noStoreAt(where: string): KaiyakuError {
-  return new KaiyakuError('STORE_UNAVAILABLE', say('store.thereIsNoDatabaseAt', { where }));
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.noDatabase', { where }));
 }
 
 /** `where` answers, but holds no kaiyaku store (no knex_migrations table). */
 function notKaiyakuStore(where: string): KaiyakuError {
-  return new KaiyakuError('STORE_UNAVAILABLE', say('store.isNotAKaiyakuDatabase', { where }));
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.notKaiyaku', { where }));
 }
 
 /**
@@ -285,16 +285,16 @@ async function prepare(store: Handle, use: WriteUse): Promise<void> {
 function openFailure(cause: unknown, spec: string, access: StoreAccess): KaiyakuError {
   const why = sqliteReason(cause);
   const code = (cause as { code?: unknown } | null)?.code;
-  const where = say('store.cannotOpenTheDatabase', { redact: redact(spec) });
+  const where = say('store.cannotOpen', { redact: redact(spec) });
   const full = diskFullError(cause, where);
   if (full) return full;
   // SQLite says only "disk I/O error" when it cannot map its -shm file on a full file system.
   if ((code === 'SQLITE_IOERR' || /^SQLITE_IOERR\b/.test(why)) && fileSystemFull(spec)) return diskFull(where, 'SQLITE_IOERR', cause);
   // knex's migration lock rewraps the driver's error, keeping only its message.
   if (access === 'write' && (code === 'SQLITE_READONLY' || /^SQLITE_READONLY\b/.test(why))) {
-    return new KaiyakuError('STORE_READ_ONLY', say('store.cannotWriteTheDatabaseThe', { redact: redact(spec), why }), { cause });
+    return new KaiyakuError('STORE_READ_ONLY', say('store.readOnly', { redact: redact(spec), why }), { cause });
   }
-  return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotOpenTheDatabase2', { redact: redact(spec), why }), {
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotOpenBecause', { redact: redact(spec), why }), {
     cause,
   });
 }
@@ -320,12 +320,12 @@ function readFailure(cause: unknown, file: string): KaiyakuError {
     fs.closeSync(fs.openSync(file, 'r'));
   } catch (error) {
     const why = reasonOf(error);
-    return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotReadTheDatabase', { file, why }), {
+    return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotRead', { file, why }), {
       cause,
     });
   }
   const why = sqliteReason(cause);
-  return new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotReadTheDatabaseA', { file, why, path: path.dirname(path.resolve(file)) }), { cause });
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.walNeedsShm', { file, why, path: path.dirname(path.resolve(file)) }), { cause });
 }
 
 /** An error's message without the statement knex puts before SQLite's own words. */
@@ -367,12 +367,12 @@ async function requireCurrentSchema(store: Handle): Promise<void> {
   if (!present) throw notKaiyakuStore(where);
   if (unknown.length > 0) throw newerSchema(where, unknown);
   if (pending.length > 0) {
-    throw new KaiyakuError('SCHEMA_OUTDATED', say('store.theDatabaseHasNotBeen', { where, pending: pending.join(', ') }));
+    throw new KaiyakuError('SCHEMA_OUTDATED', say('store.schemaOutdated', { where, pending: pending.join(', ') }));
   }
 }
 
 function newerSchema(where: string, unknown: readonly string[]): KaiyakuError {
-  return new KaiyakuError('STORE_UNAVAILABLE', say('store.theDatabaseWasMigratedBy', { where, unknown: unknown.join(', ') }));
+  return new KaiyakuError('STORE_UNAVAILABLE', say('store.schemaNewer', { where, unknown: unknown.join(', ') }));
 }
 
 /** Which migrations of this version are applied, reading only (no table is created). */
@@ -416,7 +416,7 @@ export async function checkStoreWritable(spec: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (stat?.isDirectory()) {
-    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotUseAsTheDatabase', { file }));
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.dbIsFolder', { file }));
   }
   if (stat) {
     for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
@@ -425,11 +425,11 @@ export async function checkStoreWritable(spec: string): Promise<void> {
         fs.closeSync(fs.openSync(f, 'r+'));
       } catch (cause) {
         const why = reasonOf(cause);
-        throw new KaiyakuError('STORE_READ_ONLY', say('store.cannotWriteTheDatabaseFile', { f, why }), { cause });
+        throw new KaiyakuError('STORE_READ_ONLY', say('store.cannotWriteFile', { f, why }), { cause });
       }
     }
   } else if (!fs.existsSync(dir)) {
-    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.cannotCreateTheDatabaseIts', { file, dir }));
+    throw new KaiyakuError('STORE_UNAVAILABLE', say('store.createFolderMissing', { file, dir }));
   }
   const probe = path.join(dir, `.kaiyaku-write-check-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
@@ -438,7 +438,7 @@ export async function checkStoreWritable(spec: string): Promise<void> {
     const why = reasonOf(cause);
     throw new KaiyakuError(
       'STORE_READ_ONLY',
-      stat ? say('store.cannotWriteTheDatabaseIts', { file, dir, why }) : say('store.cannotCreateTheDatabaseIts2', { file, dir, why }),
+      stat ? say('store.walFolderNotWritable', { file, dir, why }) : say('store.createFolderNotWritable', { file, dir, why }),
       { cause },
     );
   }
@@ -448,7 +448,7 @@ export async function checkStoreWritable(spec: string): Promise<void> {
 function reasonOf(error: unknown): { en: string; ja: string } {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'EACCES' || code === 'EPERM') return say('store.permissionDenied');
-  if (code === 'EROFS') return say('store.theFileSystemIsRead');
+  if (code === 'EROFS') return say('store.readOnlyFileSystem');
   if (code === 'EISDIR') return say('store.itIsAFolder');
   const message = error instanceof Error ? error.message : String(error);
   return { en: message, ja: message };
@@ -506,7 +506,7 @@ export async function migrate(store: Handle | Store): Promise<string[]> {
   } catch (error) {
     if ((error as Error | null)?.name === 'MigrationLocked' && /already locked/.test((error as Error).message)) {
       const where = redact(store.location);
-      throw new KaiyakuError('STORE_UNAVAILABLE', say('store.theSchemaOfIsBeing', { where }), { cause: error });
+      throw new KaiyakuError('STORE_UNAVAILABLE', say('store.migrationLocked', { where }), { cause: error });
     }
     throw error;
   }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { backfillDoneRequests } from './doneRequestBackfill.js';
+import { renameStoredKeys } from './renamedKeys.js';
 import { upperCaseRequestIds } from './requestIdCase.js';
 import { reopenSentRefusals } from './sentRefusals.js';
 
@@ -394,6 +395,15 @@ const migrations: Migration[] = [
       await knex.schema.alterTable('order_lines', (t) => {
         t.text('linkage_detail');
       });
+    },
+  },
+  {
+    // The book's keys say what a message is about, not its first words: the keys the store
+    // keeps under their old names (a refused row's detail, a line's words, and the messages
+    // nested in them) take the new ones (renamedKeys.ts), so that they read as they did.
+    name: '015_renamed_keys',
+    async up(knex) {
+      await renameStoredKeys(knex);
     },
   },
 ];

@@ -61,7 +61,7 @@ export function isConnectionLost(error: unknown): boolean {
  */
 export function connectionLostError(error: unknown, next: Words): KaiyakuError {
   const why = ((error as Error | null)?.message ?? String(error)).split('\n')[0]!.replace(/^[\s\S]* - /, '');
-  return new KaiyakuError('STORE_CONNECTION_LOST', say('store.theConnectionToTheDatabase', { why, next }), { cause: error });
+  return new KaiyakuError('STORE_CONNECTION_LOST', say('store.connectionLost', { why, next }), { cause: error });
 }
 
 /** Whether `withBusyRetry` would try again after this error. */

@@ -32,7 +32,7 @@ export function httpProblem(response: TransportResponse): Problem {
 /** An answer the API does not give: a 200 that is not a subscription, garbage, an HTML page, a redirect. */
 export function unreadableProblem(response: TransportResponse): Problem {
   const body = truncate(typeof response.body === 'string' ? response.body : (JSON.stringify(response.body) ?? ''), 120);
-  return say('supplier.anAnswerThatCouldNot', { status: response.status, body });
+  return say('supplier.unreadableAnswer', { status: response.status, body });
 }
 
 /** The statuses the API answers with: 2xx, and 4xx refusals (429 and 409 are handled before). 1xx and 3xx are not answers. */

@@ -82,7 +82,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
   };
   const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
   const budgetSpent = (): boolean => budget.spentMs() >= settings.budgetMs;
-  const stopForBudget = (): void => stop('budget', say('supplier.theSupplierTimeBudgetOf', { seconds: seconds(settings.budgetMs) }));
+  const stopForBudget = (): void => stop('budget', say('supplier.budgetSpent', { seconds: seconds(settings.budgetMs) }));
   /** Why nothing more may be sent now, if so. */
   const blocked = (): Problem | null => {
     if (breaker.isOpen) return breaker.describe();
@@ -118,9 +118,9 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
         ? {
             kind: 'exhausted',
             ...circuitOpen,
-            problem: say('supplier.supplierUnavailableAfterAttemptsLast', { failedAttempts, lastProblem, why }),
+            problem: say('supplier.gaveUpAfterAttempts', { failedAttempts, lastProblem, why }),
           }
-        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: say('supplier.supplierUnavailableNotSent', { why }) };
+        : { kind: 'exhausted', ...circuitOpen, unsent: true, problem: say('supplier.gaveUpUnsent', { why }) };
     };
     for (let call = 1; ; call++) {
       if (closed) throw new Error('the supplier client is closed');
@@ -146,7 +146,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
             return {
               kind: 'exhausted',
               ...(failedAttempts === 0 ? { unsent: true as const } : {}),
-              problem: say('supplier.supplierKeptThrottlingHttp429', { throttles }),
+              problem: say('supplier.keptThrottling', { throttles }),
             };
           }
           continue;
@@ -206,13 +206,13 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
     if (asked.unusable !== null) noticeUnusableRetryAfter(asked.unusable);
     const wait = Math.max(asked.ms, backOffFloor(throttles));
     if (wait > settings.maxRetryAfterMs) {
-      stop('retry_after', say('supplier.theSupplierAskedToWait', { seconds: seconds(wait), seconds2: seconds(settings.maxRetryAfterMs) }));
+      stop('retry_after', say('supplier.retryAfterTooLong', { seconds: seconds(wait), seconds2: seconds(settings.maxRetryAfterMs) }));
       return;
     }
     throttledSince ??= Date.now();
     const throttledFor = Date.now() - throttledSince;
     if (throttledFor >= settings.throttlePatienceMs) {
-      stop('throttled', say('supplier.theSupplierHasServedNo', { seconds: seconds(throttledFor) }));
+      stop('throttled', say('supplier.throttledTooLong', { seconds: seconds(throttledFor) }));
       return;
     }
     gate.holdUntil(Date.now() + wait);
@@ -236,7 +236,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
 
   /** A 401, 403 or 407: the gateway refused us; nothing more is sent in this command. */
   function refusedAccess(response: TransportResponse): void {
-    stop('access_refused', say('supplier.theSupplierSGatewayRefused', { answer: httpProblem(response) }));
+    stop('access_refused', say('supplier.accessRefused', { answer: httpProblem(response) }));
   }
 
   /** Waits for the throttle gate, no longer than the budget allows; the circuit or a stop ends the wait. */

@@ -1,8 +1,8 @@
 /**
  * The linkage port: what the pipeline needs from the supplier (解約連携先), whatever
  * stands behind it (the in-process simulator or the HTTP API of supplier-api.md).
- */import type { Said } from '../messages/index.js';
-
+ */
+import type { Said } from '../messages/index.js';
 
 export interface LinkRequest {
   customer: string;
