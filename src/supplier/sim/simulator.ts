@@ -119,8 +119,8 @@ export class SupplierSimulator {
   private readonly clock: () => number;
   private readonly bucket: TokenBucket | null;
   private readonly subscriptions = new Map<string, SubscriptionState>();
-  /** By subscription id, then idempotency key (or `get`). */
-  private readonly attempts = new Map<string, Map<string, number>>();
+  /** Keyed by subscription id + idempotency key (or `get`). */
+  private readonly attempts = new Map<string, number>();
   private readonly answers = new Map<string, StoredAnswer>();
   private readonly inFlight = new Set<string>();
   private readonly counts = { total: 0, byMethod: {} as Record<string, Record<string, number>>, byStatus: {} as Record<string, number> };
@@ -312,10 +312,9 @@ export class SupplierSimulator {
   }
 
   private nextAttempt(subscriptionId: string, tag: string): number {
-    let bySubscription = this.attempts.get(subscriptionId);
-    if (!bySubscription) this.attempts.set(subscriptionId, (bySubscription = new Map()));
-    const attempt = (bySubscription.get(tag) ?? 0) + 1;
-    bySubscription.set(tag, attempt);
+    const slot = `${subscriptionId}\u0000${tag}`;
+    const attempt = (this.attempts.get(slot) ?? 0) + 1;
+    this.attempts.set(slot, attempt);
     return attempt;
   }
 
