@@ -25,6 +25,8 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = (p) => path.join(root, 'dist', p);
 // The library's entry, as any caller gets it (the package's exports map).
 const { openStore, importContractFile, runCancelFile, resumeOpenOrders, DEFAULT_CANCEL_OPTIONS, createSimSupplier } = await import(dist('index.js'));
+// The store is opaque to the library's callers; (b′) writes its plain SQL through the handle, as tests reach it.
+const { knexOf } = await import(dist('store/store.js'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,7 +106,7 @@ async function measureFloor(file, i) {
  */
 async function measureStoreShare(base, i) {
   const store = await openStore(copyDb(base.db, path.join(base.dir, `share-${i}.db`)));
-  const db = store.db;
+  const db = knexOf(store);
   const started = performance.now();
   /** Milliseconds by what the rows are for: staging is the parse and insert the floor also does. */
   const parts = {};

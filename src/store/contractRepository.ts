@@ -5,7 +5,7 @@ import type { Contract, ContractLine, ImportCounts } from '../domain/types.js';
 import { canonicalContractNo, pairLines, sameId, serialKey } from '../domain/lineIdentity.js';
 import type { StoreCore } from './store.js';
 import { transact } from './retry.js';
-import { chunk, dialectOf, idsOf, insertRows, selectPacked, updateRowsById } from './sql.js';
+import { chunk, dialectOf, idsOf, insertRows, selectPacked, textsOf, updateRowsById } from './sql.js';
 import { toSerial, type DbContract, type DbContractLine, type DbSerial } from './rows.js';
 import { recordAudit } from './audit.js';
 
@@ -815,7 +815,7 @@ export async function loadSnapshots(db: Knex | Knex.Transaction, contractNos: re
     const query = db('contracts as c')
       .leftJoin('contract_lines as cl', 'cl.contract_id', 'c.id')
       .leftJoin('line_claims as lc', 'lc.contract_line_id', 'cl.id')
-      .whereIn('c.contract_no', part)
+      .whereIn('c.contract_no', textsOf(db, part))
       .orderBy([{ column: 'c.id' }, { column: 'cl.line_no' }]);
     // One row per contract line (a contract without lines gives one row of nulls), with its claim.
     type Row = [

@@ -4,7 +4,7 @@ import { knexOf, type StoreCore } from './store.js';
 import { ROW_ERROR, describeRowError, type RowErrorCode } from '../domain/codes.js';
 import { fromStored, type Lang } from '../messages/index.js';
 import { transact, withBusyRetry } from './retry.js';
-import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, selectPacked } from './sql.js';
+import { MAX_PARAMS, chunk, idsOf, insertRows, insertRowsSharing, jsonRowParts, jsonValues, selectPacked, textsOf } from './sql.js';
 import { insertReturningId } from './contractRepository.js';
 
 type Db = Knex | Knex.Transaction;
@@ -190,15 +190,29 @@ export async function recordJudgements(trx: Knex.Transaction, runId: number, jud
     { rows: judgements.filter(worded), width: 6, set: `${plain}, error_code = v.column5, error_detail = v.column6` },
   ];
   for (const { rows, width, set } of groups) {
+    // The first `width` of: row, outcome, order, lines, code, detail.
+    const values = rows.map((j) => [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.detail].slice(0, width));
+    const jsonParts = jsonRowParts(trx, values);
+    if (jsonParts !== null) {
+      // The same rows as one JSON parameter (SQLite) instead of VALUES.
+      for (const json of jsonParts) {
+        await trx.raw(
+          `update run_rows set ${set}
+           from ${jsonValues(width)} as v
+           where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
+          [json, runId],
+        );
+      }
+      continue;
+    }
     const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-    for (const part of chunk(rows, Math.floor(MAX_PARAMS / width))) {
-      // The first `width` of: row, outcome, order, lines, code, detail.
-      const bindings = part.flatMap((j) => [j.rowNo, j.outcome, j.orderId, j.lineIds ? j.lineIds.join(',') : null, j.errorCode, j.detail].slice(0, width));
+    for (const part of chunk(values, Math.floor(MAX_PARAMS / width))) {
+      const bindings = part.flat();
       await trx.raw(
         `update run_rows set ${set}
          from (values ${part.map(() => tuple).join(', ')}) as v
          where run_rows.run_id = ? and run_rows.row_no = cast(v.column1 as integer) and run_rows.outcome = 'staged'`,
-        [...bindings, runId],
+        [...(bindings as Knex.RawBinding[]), runId],
       );
     }
   }
@@ -231,7 +245,7 @@ export type KnownRequests = Map<string, { orderId: number; fingerprint: string |
 export async function findRequestKeys(db: Db, requestIds: readonly string[]): Promise<KnownRequests> {
   const requests: KnownRequests = new Map();
   for (const part of chunk([...new Set(requestIds)].filter((r) => r !== ''))) {
-    for (const r of await db('request_keys').whereIn('request_id', part).select('request_id', 'order_id', 'fingerprint')) {
+    for (const r of await db('request_keys').whereIn('request_id', textsOf(db, part)).select('request_id', 'order_id', 'fingerprint')) {
       requests.set(r.request_id, { orderId: Number(r.order_id), fingerprint: r.fingerprint ?? null });
     }
   }

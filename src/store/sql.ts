@@ -35,6 +35,66 @@ export function idsOf(db: Knex | Knex.Transaction, ids: readonly number[]): Knex
 }
 
 /**
+ * Values that reach SQLite through JSON (`json_each`, `->>`) exactly as binding them one by
+ * one would store them: null, booleans (1 and 0), whole numbers in 32 bits (which the driver
+ * binds as integers; larger ones and fractions it binds as reals) and text without a NUL or a
+ * surrogate (a lone one is written as an escape that SQLite's JSON does not give back as the
+ * driver stores it; text with pairs goes the slow way too, for simplicity).
+ */
+function jsonExact(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !NOT_JSON_EXACT.test(value);
+    case 'number':
+      return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
+    case 'boolean':
+    case 'undefined':
+      return true;
+    default:
+      return value === null;
+  }
+}
+
+const NOT_JSON_EXACT = /[\0\ud800-\udfff]/;
+
+/**
+ * Rows of values as ONE bound JSON parameter per statement for SQLite (an array of arrays,
+ * read with `json_each(?)` and `value->>i`), or null when the store is PostgreSQL or some value would
+ * not come back exactly (see jsonExact): the caller then binds every value. A bound value
+ * costs the process a few microseconds in knex and the driver; a statement of thousands of
+ * rows, tens of thousands of them.
+ */
+export function jsonRowParts(db: Knex | Knex.Transaction, rows: readonly (readonly unknown[])[], size = JSON_ROWS_PER_STATEMENT): string[] | null {
+  if (dialectOf(db) !== 'sqlite') return null;
+  for (const row of rows) for (const value of row) if (!jsonExact(value)) return null;
+  // undefined is bound as NULL; JSON.stringify would write it as null in an array anyway.
+  return chunk(rows, size).map((part) => JSON.stringify(part));
+}
+
+/** Rows per statement in the JSON form: a few MB of text at most. */
+const JSON_ROWS_PER_STATEMENT = 10_000;
+
+/**
+ * The JSON form's stand-in for `(values …)`: the rows of one JSON parameter as columns
+ * column1… (as VALUES names them). The LIMIT keeps SQLite from flattening it into the
+ * statement: it is read once, first, like VALUES, and each of its rows finds its target
+ * by the target's index, where a flattened json_each would be scanned for every target row.
+ */
+export function jsonValues(width: number): string {
+  return `(select ${Array.from({ length: width }, (_, i) => `value->>${i} as column${i + 1}`).join(', ')} from json_each(?) limit -1)`;
+}
+
+/**
+ * A text list for `whereIn`, as ONE bound JSON parameter on SQLite when every value comes
+ * back exactly (see jsonExact); else the values themselves, one placeholder each.
+ */
+export function textsOf(db: Knex | Knex.Transaction, values: readonly string[]): string[] {
+  if (dialectOf(db) !== 'sqlite' || !values.every(jsonExact)) return [...values];
+  // Knex writes a raw value there as `in (<raw>)`; its typings only name arrays and builders.
+  return db.raw('select value from json_each(?)', [JSON.stringify(values)]) as unknown as string[];
+}
+
+/**
  * Several columns read back as one JSON array per row (`json_array` on SQLite,
  * `json_build_array` on PostgreSQL). The driver then builds one string per row instead
  * of an object with a property per column, which at tens of thousands of rows is most of
@@ -126,6 +186,22 @@ export async function insertRowsSharing<R = Record<string, unknown>>(
         ].join(', ');
   const sharedBindings = sharedColumns.map((c) => normaliseBinding(shared[c]));
   const out: R[] = [];
+  const jsonParts = jsonRowParts(
+    db,
+    rows.map((r) => columns.map((c) => r[c])),
+  );
+  if (jsonParts !== null) {
+    // The same statement with the rows as one JSON parameter instead of VALUES.
+    const list = sharedColumns.length === 0 ? columns.map((_, i) => `v.column${i + 1}`).join(', ') : select;
+    for (const json of jsonParts) {
+      const result: unknown = await db.raw(`${into} select ${list} from ${jsonValues(columns.length)} as v where true${tail}`, [
+        ...(sharedBindings as Knex.RawBinding[]),
+        json,
+      ]);
+      if (returning.length > 0) out.push(...rawRows<R>(result));
+    }
+    return out;
+  }
   for (const part of chunk(rows, Math.max(1, Math.floor((MAX_PARAMS - sharedColumns.length) / Math.max(1, columns.length))))) {
     const values = part.map(() => tuple).join(',');
     const bindings: unknown[] = [...sharedBindings];
@@ -170,6 +246,17 @@ export async function updateRowsById(
   const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
   const value = (c: string, i: number) => (casts[c] ? `cast(v.column${i + 2} as ${casts[c]})` : `v.column${i + 2}`);
   const assignments = columns.map((c, i) => `${quoteName(c)} = ${value(c, i)}`).join(', ');
+  const jsonParts = jsonRowParts(
+    db,
+    rows.map((r) => [r.id, ...columns.map((c) => r[c])]),
+  );
+  for (const json of jsonParts ?? []) {
+    await db.raw(
+      `update ${quoteName(table)} set ${assignments} from ${jsonValues(columns.length + 1)} as v where ${quoteName(table)}.id = cast(v.column1 as integer)`,
+      [json],
+    );
+  }
+  if (jsonParts !== null) return;
   const tuple = `(${['?', ...columns.map(() => '?')].join(', ')})`;
   for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / (columns.length + 1))))) {
     const bindings: unknown[] = [];

@@ -126,7 +126,7 @@ export function createSupplierClient(transport: Transport, policy: Partial<Retry
       if (closed) throw new Error('the supplier client is closed');
       const before = blocked();
       if (before) return giveUp(before);
-      await passGate();
+      if (gate.waitMs() > 0) await passGate();
       // A Retry-After may have held the call while the circuit opened or the client stopped.
       const held = blocked();
       if (held) return giveUp(held);

@@ -228,7 +228,7 @@ export class SupplierSimulator {
   private async get(route: Route): Promise<SimResponse> {
     const { subscriptionId } = route;
     const attempt = this.nextAttempt(subscriptionId, 'get');
-    await this.delay(subscriptionId, 'get', attempt);
+    if (this.knobs.latencyMs > 0) await this.delay(subscriptionId, 'get', attempt);
     if (this.fails(subscriptionId, 'get', attempt)) return unavailable();
     const sub = this.subscriptions.get(subscriptionId);
     if (!sub) return notFound(subscriptionId);
@@ -267,11 +267,11 @@ export class SupplierSimulator {
     const stored = this.answers.get(slot);
     if (stored) {
       return stored.target === target
-        ? structuredClone(stored.response)
+        ? copyOf(stored.response)
         : refusal(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for a different change`);
     }
     const response = this.applyChange(sub, target, draw, route.customerSegment);
-    this.answers.set(slot, { target, response: structuredClone(response) });
+    this.answers.set(slot, { target, response: copyOf(response) });
     return response;
   }
 
@@ -402,6 +402,17 @@ function view(sub: SubscriptionState, pending: boolean): Record<string, unknown>
     refundableQuantity: sub.refundableQuantity,
     provisioning: pending ? 'pending' : 'succeeded',
   };
+}
+
+/**
+ * A deep copy of an answer, as structuredClone gives it for plain objects, arrays and
+ * primitives (all an answer holds), without its cost; anything else is structuredClone'd.
+ */
+function copyOf<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, copyOf(v)])) as T;
 }
 
 function json(status: number, body: unknown): SimResponse {

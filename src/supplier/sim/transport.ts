@@ -22,5 +22,22 @@ export function createSimTransport(simulator: SupplierSimulator): Transport {
 }
 
 function throughJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value)) as unknown;
+  return flatCopy(value) ?? (JSON.parse(JSON.stringify(value)) as unknown);
+}
+
+/**
+ * What the JSON round trip gives for a flat plain object of text, finite numbers (not -0),
+ * booleans and null (every body the client and the simulator write), copied directly; null
+ * for anything else, which then goes through JSON.
+ */
+function flatCopy(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return null;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || key === '__proto__') return null;
+    const v = (value as Record<string, unknown>)[key];
+    if (!(typeof v === 'string' || typeof v === 'boolean' || v === null || (typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0)))) return null;
+    out[key] = v;
+  }
+  return out;
 }
