@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr log lines as text or one JSON event per line' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or summary chatter' });
+  skipHelpCache(parser);
   for (const c of COMMANDS) parser = parser.command(toYargs(c, state));
   parser = parser
     .demandCommand(1, 1)
@@ -114,6 +115,21 @@ function reportLostOutput(code: number, reported: unknown, out: Output): number 
 }
 
 class ParseFailure extends Error {}
+
+/**
+ * yargs renders a command's whole help text (cliui and wrap-ansi: about 0.1 s of CPU for
+ * `cancel`, which has many options) every time that command is parsed, only to keep it for a
+ * showHelp() called later. kaiyaku never shows help once a command is chosen (`--help` is
+ * rendered afresh, and the fail callback throws instead of printing help), so that
+ * rendering is skipped. The hook is yargs' own, not part of its typed API: should a
+ * version lack it, yargs keeps rendering and nothing else changes.
+ */
+function skipHelpCache(parser: unknown): void {
+  const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
 
 const RUN_AGAIN = say('cli.runAgain');
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import iconv from 'iconv-lite';
 import { KaiyakuError, fileError } from '../errors.js';
 import { say } from '../messages/index.js';
+import { iconv } from './lazy.js';
 
 export type InputEncoding = 'auto' | 'utf8' | 'cp932';
 export type DetectedEncoding = 'utf8' | 'cp932';
@@ -103,7 +103,7 @@ class Cp932Check {
   valid = true;
   invalidAt: number | undefined;
   private lead = false;
-  private readonly decoder = iconv.getDecoder('cp932');
+  private readonly decoder = iconv().getDecoder('cp932');
 
   write(chunk: Buffer, offset: number): void {
     if (!this.valid) return;

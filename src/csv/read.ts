@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import iconv from 'iconv-lite';
 import type { DetectedEncoding } from './decode.js';
 import { KaiyakuError, fileError } from '../errors.js';
 import { say, type Said } from '../messages/index.js';
+import { iconv } from './lazy.js';
 
 /** Records longer than this (in characters) are reported, not held: a 10 MB line is a broken file, not data. */
 export const MAX_RECORD_CHARS = 1_000_000;
@@ -145,7 +145,7 @@ function isBlank(fields: readonly string[]): boolean {
 
 async function* decodeFile(path: string, encoding: DetectedEncoding, chunkBytes: number, onBytes?: (bytes: Buffer) => void): AsyncGenerator<string> {
   const stream = createReadStream(path, { highWaterMark: chunkBytes });
-  const decoder = iconv.getDecoder(encoding, { stripBOM: false });
+  const decoder = iconv().getDecoder(encoding, { stripBOM: false });
   let atStart = true;
   try {
     for await (const bytes of stream as AsyncIterable<Buffer>) {

@@ -3,11 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { stringify } from 'csv-stringify/sync';
-import iconv from 'iconv-lite';
 import { diskFullError, KaiyakuError, words, type Words } from '../errors.js';
 import { realTargetOf, removeDeadTemporaries, temporaryPathFor } from '../files/atomic.js';
 import { say } from '../messages/index.js';
+import { csvStringify, iconv } from './lazy.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
 export type Cell = string | number | boolean | null | undefined;
@@ -95,10 +94,10 @@ function toCp932Text(cell: string): { text: string; missing: null } | { text: st
   const text = cell.replace(CP932_EQUIVALENT_CHARS, (c) => CP932_EQUIVALENTS[c] ?? c);
   // iconv-lite writes '?' for what CP932 lacks; 0x3F never occurs inside a CP932 pair,
   // so more 0x3F bytes than '?' characters means something was lost.
-  const encoded = iconv.encode(text, 'cp932');
+  const encoded = iconv().encode(text, 'cp932');
   if (countByte(encoded, 0x3f) === countChar(text, '?')) return { text, missing: null };
   for (const ch of text) {
-    if (ch !== '?' && iconv.encode(ch, 'cp932').equals(QUESTION_MARK)) return { text, missing: ch };
+    if (ch !== '?' && iconv().encode(ch, 'cp932').equals(QUESTION_MARK)) return { text, missing: ch };
   }
   return { text, missing: null };
 }
@@ -204,7 +203,7 @@ export function csvText(records: readonly (readonly string[])[]): string {
     text += cells.some((c) => NEEDS_QUOTES.test(c))
       ? // csv-stringify quotes a cell holding the record delimiter, but with CRLF it misses a
         // lone CR or LF; quoted_match catches those.
-        stringify([cells], { record_delimiter: 'windows', quoted_match: /[\r\n]/ })
+        csvStringify().stringify([cells], { record_delimiter: 'windows', quoted_match: /[\r\n]/ })
       : `${cells.join(',')}\r\n`;
   }
   return text;
@@ -255,7 +254,7 @@ export async function openCsvWriter(opts: CsvWriterOptions): Promise<CsvWriter> 
       });
     });
     const text = csvText(records);
-    return encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
+    return encoding === 'cp932' ? iconv().encode(text, 'cp932') : Buffer.from(text, 'utf8');
   };
 
   const fail = async (err: unknown): Promise<never> => {

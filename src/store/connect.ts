@@ -2,8 +2,9 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { diskFull, diskFullError, KaiyakuError, usageError } from '../errors.js';
 import { migrationSource } from './migrations.js';
 import { withBusyRetry } from './retry.js';
@@ -11,6 +12,16 @@ import { knexOf, storeOf, type Handle, type Store, type StoreAccess } from './st
 import { say } from '../messages/index.js';
 
 export type { Store, StoreAccess };
+
+const requireLazily = createRequire(import.meta.url);
+
+/**
+ * knex, loaded when a store is first opened rather than when this module is: a CLI
+ * command that ends before opening one (`--help`, a refused argument) never pays for it.
+ */
+function knexFactory(config: Knex.Config): Knex {
+  return (requireLazily('knex') as typeof import('knex').knex)(config);
+}
 
 export interface OpenStoreOptions {
   /** 'write' (default): applies pending migrations (unless `migrate: false`). 'read': see {@link openStore}. */

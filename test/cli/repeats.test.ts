@@ -15,6 +15,7 @@ import { openStore } from '../../src/store/connect.js';
 import { getJson, serveSupplier, type Served, type SimStatsBody } from '../support/supplierServe.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { FIXTURES, runIn } from '../support/sandbox.js';
+import { importContracts, orderList } from '../support/inProcess.js';
 import { knexOf } from '../../src/store/store.js';
 
 const HEADER = '契約番号,商品コード,サブスクリプションID,シリアル番号,解約数,契約終了日,依頼番号,備考';
@@ -55,7 +56,9 @@ async function setUp(backend: Backend) {
   cleanups.push(drop);
   writeFileSync(join(dir, 'contracts.csv'), `${readFileSync(join(FIXTURES, 'contracts.csv'), 'utf8')}${SPLIT_LINES}`);
   const cli = (...args: string[]) => runIn(dir, [...args, '--db', db], {}, { timeoutMs: 120_000 });
-  expect((await cli('contracts', 'import', 'contracts.csv', '--quiet')).code).toBe(0);
+  // Set-up and queries in this process (inProcess.ts); the commands under test run the real CLI.
+  const spec = db.startsWith('postgres') ? db : join(dir, db);
+  await importContracts(spec, join(dir, 'contracts.csv'));
   const supplier: Served = await serveSupplier(dir, ['--db', db]);
   cleanups.push(() => supplier.stop());
   const stats = () => getJson<SimStatsBody>(`${supplier.url}/_sim/stats`);
@@ -65,16 +68,15 @@ async function setUp(backend: Backend) {
     cli('cancel', name, '--supplier', supplier.url, ...(extra.includes('--lang') ? [] : ['--lang', 'en']), ...extra);
   const result = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.result.csv')));
   const errors = (name: string) => csv(join(dir, name.replace(/\.csv$/, '.errors.csv')));
-  const orders = async () =>
-    parse((await cli('orders', 'list', '--lang', 'en', '--encoding', 'utf8')).stdout, { columns: true, skip_empty_lines: true }) as Row[];
+  const orders = async () => parse(await orderList(spec), { columns: true, skip_empty_lines: true }) as Row[];
   /** The store's quantity of a contract line, by subscription id. */
   const seats = async (subscriptionId: string) => {
-    const store = await openStore(db.startsWith('postgres') ? db : join(dir, db), { access: 'read' });
+    const opened = await openStore(spec, { access: 'read' });
     try {
-      const row = (await knexOf(store)('contract_lines').where({ subscription_id: subscriptionId }).first('quantity')) as { quantity: number };
+      const row = (await knexOf(opened)('contract_lines').where({ subscription_id: subscriptionId }).first('quantity')) as { quantity: number };
       return Number(row.quantity);
     } finally {
-      await store.close();
+      await opened.close();
     }
   };
   /** Weeks pass: every run and order is dated `days` earlier. */

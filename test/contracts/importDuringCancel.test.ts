@@ -15,7 +15,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
-import { cliOk, startCli } from '../support/cli.js';
+import { startCli } from '../support/cli.js';
+import { importContracts } from '../support/inProcess.js';
 import { generate, useTempDir } from '../support/setup.js';
 import { readCsv } from '../crash/helpers.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
@@ -55,7 +56,8 @@ function importOutcomes(stdout: string): Map<string, string> {
 }
 
 async function race(db: string, round: string, delayMs: number): Promise<{ seen: Record<string, number> }> {
-  await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
+  // A set-up step, in this process (test/support/inProcess.ts); the import under test below runs the real CLI.
+  await importContracts(db, gen.contracts);
   const file = cancelFile(round);
   const startCancel = () => startCli(['cancel', file, '--db', db, '--supplier', 'sim', '--lang', 'en', '--report-encoding', 'utf8', '--quiet'], tmp);
   const startImport = () => startCli(['contracts', 'import', master7, '--db', db, '--lang', 'en'], tmp);

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { BIN } from '../support/cli.js';
+import { contractList, orderList, serialList } from '../support/inProcess.js';
 import { FIXTURES, runIn, snapshot } from '../support/sandbox.js';
 import { withFixtureStore } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
@@ -34,9 +35,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 type Row = Record<string, string>;
 const kaiyaku = (...args: string[]) => runIn(dir, [...args, '--lang', 'en']);
 const csv = (text: string | Buffer): Row[] => parse(text, { bom: true, columns: true, skip_empty_lines: true }) as Row[];
-const orders = async (): Promise<Row[]> => csv((await runIn(dir, ['orders', 'list', '--lang', 'en', '--encoding', 'utf8'])).stdout);
-const contracts = async (): Promise<Row[]> => csv((await runIn(dir, ['contracts', 'list', '--lang', 'en', '--encoding', 'utf8'])).stdout);
-const exported = async (): Promise<Row[]> => csv((await runIn(dir, ['serials', 'export', '--lang', 'en', '--encoding', 'utf8'])).stdout);
+// What the portal's screens show, read back in this process (queries, not the subject: inProcess.ts).
+const orders = async (): Promise<Row[]> => csv(await orderList(join(dir, 'kaiyaku.db')));
+const contracts = async (): Promise<Row[]> => csv(await contractList(join(dir, 'kaiyaku.db')));
+const exported = async (): Promise<Row[]> => csv(await serialList(join(dir, 'kaiyaku.db')));
 
 /** The fixture master's rows as cells, to change a few and write back. */
 const HEAD = () => master[0]!;

@@ -10,9 +10,9 @@ import { parse } from 'csv-parse/sync';
 import type { Knex } from 'knex';
 import { openStore } from '../../src/store/connect.js';
 import { rawRows } from '../../src/store/sql.js';
-import { cliOk } from '../support/cli.js';
 import { generate, type Generated } from '../support/setup.js';
 import { knexOf } from '../../src/store/store.js';
+import { importContracts } from '../support/inProcess.js';
 
 /**
  * Generated contracts imported into `<tmp>/base.db` through the CLI, and every line's
@@ -25,7 +25,8 @@ export async function importedBase(
 ): Promise<{ gen: Generated; base: string; original: Map<number, number> }> {
   const gen = await generate({ rows, out: path.join(tmp, 'gen'), ...options });
   const base = path.join(tmp, 'base.db');
-  await cliOk(['contracts', 'import', gen.contracts, '--db', base], { cwd: tmp });
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(base, gen.contracts);
   const s = await openStore(base);
   try {
     return { gen, base, original: await lineQuantities(knexOf(s)) };

@@ -15,6 +15,7 @@ import { runCli } from '../support/cli.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { parseCsv } from './helpers.js';
 import { knexOf } from '../../src/store/store.js';
+import { importContracts } from '../support/inProcess.js';
 
 const END = `${new Date().getUTCFullYear() + 1}-12-31`;
 const made: string[] = [];
@@ -34,8 +35,8 @@ async function folderWithStore(label: string, dialect: 'sqlite' | 'postgres'): P
     drops.push(() => schema.drop());
     db = schema.url;
   }
-  const imported = await runCli(['contracts', 'import', path.join(FIXTURES, 'contracts.csv'), '--db', db, '--quiet'], { cwd: dir });
-  expect(imported.code, imported.stderr).toBe(0);
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(db, path.join(FIXTURES, 'contracts.csv'));
   return { dir, db };
 }
 

@@ -12,6 +12,7 @@ import { cliOk } from '../support/cli.js';
 import { copyStore, generate } from '../support/setup.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { knexOf } from '../../src/store/store.js';
+import { importContracts } from '../support/inProcess.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -40,7 +41,8 @@ export async function prepareBase(prefix: string, contracts: number): Promise<Ba
   const dir = tempDir(`${prefix}-base`);
   const gen = await generate({ rows: contracts, out: path.join(dir, 'gen') });
   const db = path.join(dir, 'base.db');
-  await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], { cwd: dir });
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(db, gen.contracts);
   return { db, cancelLines: fs.readFileSync(gen.cancel, 'utf8').trimEnd().split('\n') };
 }
 

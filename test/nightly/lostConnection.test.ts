@@ -14,12 +14,13 @@ import { runInbox } from '../../src/nightly/runInbox.js';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { loadSubscriptionSeeds } from '../../src/store/supplierSeeds.js';
 import { createSimSupplier, type Supplier } from '../../src/supplier/index.js';
-import { cliOk, startCli } from '../support/cli.js';
+import { startCli } from '../support/cli.js';
 import { generate, useTempDir } from '../support/setup.js';
 import { integrityViolations, lineQuantities, readCsv } from '../crash/helpers.js';
 import { startPgProxy } from '../support/pgProxy.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { knexOf } from '../../src/store/store.js';
+import { importContracts } from '../support/inProcess.js';
 
 const CONTRACTS = 3000;
 const tmp = useTempDir('kaiyaku-lost-').dir;
@@ -98,7 +99,8 @@ describe.skipIf(!PG_URL)('a night on PostgreSQL whose connections are lost', () 
   async function freshStore(): Promise<void> {
     await schema.admin.raw(`drop schema if exists ${schema.name} cascade`);
     await schema.admin.raw(`create schema ${schema.name}`);
-    await cliOk(['contracts', 'import', gen.contracts, '--db', schema.url, '--quiet'], tmp);
+    // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+    await importContracts(schema.url, gen.contracts);
     const store = await openStore(schema.url);
     original = await lineQuantities(knexOf(store));
     await store.close();
@@ -165,7 +167,7 @@ describe('a file that fails in a way the night cannot name (in process, SQLite)'
   /** A store of its own with the generated contracts, and each line's quantity. */
   async function freshStore(name: string): Promise<{ store: Store; original: Map<number, number> }> {
     const db = path.join(tmp, `${name}.db`);
-    await cliOk(['contracts', 'import', gen.contracts, '--db', db, '--quiet'], tmp);
+    await importContracts(db, gen.contracts);
     const store = await openStore(db);
     stores.push(store);
     return { store, original: await lineQuantities(knexOf(store)) };

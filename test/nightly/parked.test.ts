@@ -12,6 +12,7 @@ import { runCli } from '../support/cli.js';
 import { serveSupplier, type Served } from '../support/supplierServe.js';
 import { aStore, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import { readCsv, type NightJson } from './helpers.js';
+import { importContracts } from '../support/inProcess.js';
 
 const made: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -49,8 +50,8 @@ async function setUp(kind: StoreUnderTest['kind']): Promise<Folder> {
       `${c.contract},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,O365-E1,Office 365 E1,${c.sub},${c.quantity},870,標準月額プラン,標準月額モデル,0,`,
   );
   fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${lines.join('\n')}\n`);
-  const imported = await kaiyaku(['contracts', 'import', 'contracts.csv', '--quiet']);
-  expect(imported.code, imported.stderr).toBe(0);
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(store.spec, path.join(dir, 'contracts.csv'));
   for (const name of Object.keys(CASES) as Case[]) fs.writeFileSync(path.join(dir, `${name}.csv`), `契約番号,解約数\n${CASES[name].contract},\n`);
   return { dir, store, kaiyaku };
 }

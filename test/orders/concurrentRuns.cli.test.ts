@@ -14,6 +14,7 @@ import { useTempDir, generate } from '../support/setup.js';
 import { aStore, kaiyakuOn, readStore, startKaiyakuOn, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import { lineRows, seatsInStore } from './lineReaders.js';
 import { knexOf } from '../../src/store/store.js';
+import { importContracts } from '../support/inProcess.js';
 
 const tmp = useTempDir('kaiyaku-concurrent-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -32,8 +33,8 @@ async function setUp(
   const store = await aStore(kind, dir, 'conc');
   cleanups.push(() => store.drop());
   const gen = await generate({ rows: rows, out: path.join(dir, 'gen') });
-  const imported = await kaiyakuOn(store, dir, ['contracts', 'import', gen.contracts, '--quiet']);
-  expect(imported.code, imported.stderr).toBe(0);
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(store.spec, gen.contracts, 'test');
   const served = await serveSupplier(dir, ['--db', store.spec, '--latency-ms', String(latencyMs)]);
   cleanups.push(() => served.stop());
   return { dir, store, url: served.url, cancel: gen.cancel };

@@ -16,6 +16,7 @@ import { useTempDir, generate } from '../support/setup.js';
 import { readCsv } from './operatorCli.js';
 import { aStore, kaiyakuOn, STORE_KINDS, type StoreUnderTest } from '../support/stores.js';
 import { lineRows } from './lineReaders.js';
+import { importContracts } from '../support/inProcess.js';
 
 const tmp = useTempDir('kaiyaku-throttle-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,8 +49,8 @@ async function setUp(kind: StoreUnderTest['kind'], name: string, rows: number): 
   const store = await aStore(kind, dir, 'thr');
   cleanups.push(() => store.drop());
   const gen = await generate({ rows: rows, out: path.join(dir, 'gen') });
-  const imported = await kaiyakuOn(store, dir, ['contracts', 'import', gen.contracts, '--quiet']);
-  expect(imported.code, imported.stderr).toBe(0);
+  // A set-up step, in this process (test/support/inProcess.ts): the commands under test run the real CLI.
+  await importContracts(store.spec, gen.contracts, 'test');
   return { dir, store, cancel: gen.cancel };
 }
 

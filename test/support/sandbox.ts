@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { cliOk, runCli, type CliOptions, type Ran } from './cli.js';
+import type { OrderStatus, Stage } from '../../src/index.js';
+import { runCli, type CliOptions, type Ran } from './cli.js';
+import { cancelFile, orderList } from './inProcess.js';
 import { FIXTURES, withFixtureStore } from './setup.js';
 import { serveSupplier, type Served } from './supplierServe.js';
 
@@ -25,14 +27,14 @@ export function runIn(cwd: string, args: readonly string[], env: NodeJS.ProcessE
   return runCli(args, { ...options, cwd, env });
 }
 
-async function must(cwd: string, args: readonly string[]): Promise<Ran> {
-  const r = await runIn(cwd, args);
-  if (r.code !== 0 && r.code !== 1) throw new Error(`kaiyaku ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r;
+/** `kaiyaku cancel <name> --supplier sim [--until stage]` in `cwd`, a set-up step: run in this process (inProcess.ts). */
+async function must(cwd: string, name: string, until?: Stage): Promise<void> {
+  await cancelFile(join(cwd, 'kaiyaku.db'), join(cwd, name), until ? { until } : {});
 }
 
-async function orderNos(cwd: string, status: string): Promise<string[]> {
-  const out = await cliOk(['orders', 'list', '--status', status, '--lang', 'en', '--encoding', 'utf8'], { cwd });
+/** The order numbers `kaiyaku orders list --status <status>` lists (read in this process: a query, inProcess.ts). */
+async function orderNos(cwd: string, status: OrderStatus): Promise<string[]> {
+  const out = await orderList(join(cwd, 'kaiyaku.db'), { status });
   return out
     .split('\n')
     .slice(1)
@@ -47,13 +49,13 @@ export async function buildSandbox(): Promise<Sandbox> {
   const header = sample[0]!;
   // One order completed, one accepted and linked, one accepted not yet linked, one requested.
   writeFileSync(join(template, 'done.csv'), `${header}\n${sample[1]}\n`);
-  await must(template, ['cancel', 'done.csv']);
+  await must(template, 'done.csv');
   writeFileSync(join(template, 'linked.csv'), `${header}\n${sample[2]}\n`);
-  await must(template, ['cancel', 'linked.csv', '--until', 'linked']);
+  await must(template, 'linked.csv', 'linked');
   writeFileSync(join(template, 'accepted.csv'), `${header}\n${sample[3]}\n`);
-  await must(template, ['cancel', 'accepted.csv', '--until', 'accepted']);
+  await must(template, 'accepted.csv', 'accepted');
   writeFileSync(join(template, 'requested.csv'), `${header}\n${sample[4]}\n`);
-  await must(template, ['cancel', 'requested.csv', '--until', 'requested']);
+  await must(template, 'requested.csv', 'requested');
   const [completed, accepted, requested] = await Promise.all([
     orderNos(template, 'completed'),
     orderNos(template, 'accepted'),

@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
 import { openStore, type Store } from '../../src/store/connect.js';
 import { aPgSchema, PG_URL } from '../store/pgSchema.js';
 import { runCli, startCli, type CliOptions, type Ran, type Running } from './cli.js';
+import { importContracts } from './inProcess.js';
 
 export type StoreKind = 'SQLite' | 'PostgreSQL';
 
@@ -61,15 +61,17 @@ export interface ContractRow {
 const CONTRACT_HEADER =
   'contract_no,contract_date,start_date,end_date,subject,customer,end_user,bill_to,ship_to,supplier,product_code,product_name,subscription_id,quantity,unit_price,plan,billing_model,is_trial,serials';
 
-/** Writes contracts.csv into `dir` (one row per line, 870 円 a seat, started 2024-01-05) and imports it with the CLI. */
+/**
+ * Writes contracts.csv into `dir` (one row per line, 870 円 a seat, started 2024-01-05) and imports it, as `kaiyaku contracts
+ * import contracts.csv --operator test` would, in this process (a set-up step: inProcess.ts).
+ */
 export async function importContractsOn(store: Pick<StoreUnderTest, 'spec'>, dir: string, lines: readonly ContractRow[]): Promise<void> {
   const body = lines.map(
     (l) =>
       `${l.contractNo},2024-01-05,2024-01-05,,件名,顧客株式会社,顧客株式会社,顧客株式会社,顧客株式会社,Microsoft,${l.productCode},${l.productCode},${l.subscriptionId},${l.quantity},870,標準月額プラン,標準月額モデル,0,`,
   );
   fs.writeFileSync(path.join(dir, 'contracts.csv'), `${CONTRACT_HEADER}\n${body.join('\n')}\n`);
-  const r = await kaiyakuOn(store, dir, ['contracts', 'import', 'contracts.csv', '--quiet']);
-  expect(r.code, r.stderr).toBe(0);
+  await importContracts(store.spec, path.join(dir, 'contracts.csv'), 'test');
 }
 
 /** Reads the store in this process, and closes it afterwards. */
