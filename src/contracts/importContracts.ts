@@ -168,7 +168,8 @@ export async function readContractFile(file: string, encoding: InputEncoding): P
     const first = firstValues.get(contractNo) ?? new Map<ImportKey, { row: number; value: string }>();
     firstValues.set(contractNo, first);
     for (const key of CONTRACT_KEYS) {
-      const value = values[key] ?? '';
+      // A date that is no date is compared (and named) as written: row 1's 2021-02-30 is not ''.
+      const value = values[key] || cell(key);
       const earlier = first.get(key);
       if (!earlier) first.set(key, { row, value });
       else if (earlier.value !== value) {

@@ -9,7 +9,7 @@ import { say } from '../messages/index.js';
 import { csvStringify, iconv } from './lazy.js';
 
 export type OutputEncoding = 'utf8' | 'utf8-bom' | 'cp932';
-export type Cell = string | number | boolean | null | undefined;
+export type Cell = string | number | bigint | boolean | null | undefined;
 
 export interface CsvWriter {
   /**
@@ -63,7 +63,7 @@ const FORMULA_START = /^[=+\-@\t\r\n＝＋－＠]/;
  */
 export function neutraliseCell(cell: Cell): string {
   if (cell === null || cell === undefined) return '';
-  if (typeof cell === 'number') return String(cell);
+  if (typeof cell === 'number' || typeof cell === 'bigint') return String(cell);
   if (typeof cell === 'boolean') return cell ? 'true' : 'false';
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }

@@ -62,9 +62,9 @@ export const CLI_WORDS = {
   /** A streamed input (`stdin`: standard input, `stream`: a pipe, a device) whose reports have no folder; `name`: the reports' names without `.result.csv`. */
   'cli.streamedInputNeedsReports': entry<{ file: string; source: 'stdin' | 'stream'; name: string }>(
     (p) =>
-      `${p.file} ${p.source === 'stdin' ? 'is standard input' : 'is not a regular file (a pipe, a device or a file descriptor)'}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${p.name}.result.csv and ….errors.csv)`,
+      `${p.file} ${p.source === 'stdin' ? 'is standard input' : 'is not a regular file (a pipe, a device or a file descriptor)'}: there is no folder beside it for its result and error files; give --reports DIR (they are named ${p.name}.result.csv and ${p.name}.errors.csv)`,
     (p) =>
-      `${p.file} ${p.source === 'stdin' ? 'は標準入力です' : 'は通常のファイルではありません（パイプ、デバイス、ファイル記述子のいずれか）'}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${p.name}.result.csv と ….errors.csv になります）`,
+      `${p.file} ${p.source === 'stdin' ? 'は標準入力です' : 'は通常のファイルではありません（パイプ、デバイス、ファイル記述子のいずれか）'}。結果ファイルとエラーファイルを置くフォルダーがないため、--reports でフォルダーを指定してください（名前は ${p.name}.result.csv と ${p.name}.errors.csv になります）`,
   ),
 
   // The store and the supplier a command is given (shared.ts)
