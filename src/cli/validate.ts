@@ -90,6 +90,10 @@ export function explainParseFailure(message: string, argv: readonly string[], st
       if (given.has(name)) {
         const guess = nearest(name, options);
         said.push(say('cli.unknownOption', { option: dashed(name), guess: guess ? dashed(guess) : '' }));
+      } else if (given.has(`no-${name}`)) {
+        // `--no-dry-rn`: yargs names it without its `no-`, as if it were a stray argument.
+        const guess = nearest(name, (context.options?.booleans ?? []).filter(kebab));
+        said.push(say('cli.unknownOption', { option: `--no-${name}`, guess: guess ? `--no-${guess}` : '' }));
       } else if (context.subcommands.length > 0) said.push(unknownCommand(name));
       else said.push(say('cli.unexpectedArgument', { name, where }));
     }

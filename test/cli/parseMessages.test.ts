@@ -14,6 +14,9 @@ describe('parse failures in words the user reads', () => {
     [['contracts', 'imprt', 'x.csv'], '「imprt」（「import」のことですか?）'],
     [['orders', 'accept', 'NOD202611-0000000001', 'EXTRA'], '余分な引数「EXTRA」'],
     [['cancel', 'a.csv', '--dryRn'], '不明なオプション --dryRn（--dry-run のことですか?）'],
+    // A misspelt `--no-` form is an unknown option too, not a stray argument, and is suggested as a `--no-` form.
+    [['cancel', 'a.csv', '--no-dry-rn'], '不明なオプション --no-dry-rn（--no-dry-run のことですか?）'],
+    [['cancel', 'a.csv', '--no-supplier-check'], '不明なオプション --no-supplier-check'],
     [['cancel', 'a.csv', '--sim-seed', '1.5'], '--sim-seed は整数で指定してください（指定値: 1.5）'],
     [['cancel', 'a.csv', '--concurrency', '0'], '--concurrency は 1 以上 1000 以下の整数で指定してください'],
   ])('kaiyaku %j', async (args, expected) => {
