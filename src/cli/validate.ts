@@ -167,7 +167,13 @@ export function checkArguments(args: Record<string, unknown>, known: KnownOption
     }
     const rule = NUMBER_RULES[name];
     if (known.numbers.includes(name) && rule && typeof value === 'number') {
-      const problem = numberProblem(name, value, rule);
+      // Checked as typed: yargs reads `0x10` as 16, `1e3` as 1000 and an empty value as 0.
+      const text = typedValue(argv, name, known.aliases[name] ?? []);
+      if (text !== null && text.trim() === '') {
+        problems.push(say('cli.optionEmpty', { option: `--${name}` }));
+        continue;
+      }
+      const problem = numberProblem(name, value, rule, text);
       if (problem) problems.push(problem);
     }
   }
@@ -179,14 +185,33 @@ function usageFrom(problems: readonly Words[]): KaiyakuError {
   return new KaiyakuError('USAGE', problems.length === 1 ? problems[0]! : lines(problems));
 }
 
-function numberProblem(name: string, value: number, rule: { min?: number; max?: number; integer?: boolean }): Words | null {
+/** A number as a person writes one in decimal: `16`, `-1`, `0.5`, `.5` (no `0x10`, `1e3`, `1_000`). */
+const DECIMAL = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** What was typed after `--name` (or one of its aliases), the last time it was; null if it was not typed. */
+function typedValue(argv: readonly string[], name: string, aliases: readonly string[]): string | null {
+  const flags = new Set([name, ...aliases].map(dashed));
+  let typed: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    const eq = a.indexOf('=');
+    if (eq > 0 && flags.has(a.slice(0, eq))) typed = a.slice(eq + 1);
+    else if (flags.has(a) && i + 1 < argv.length) typed = argv[++i]!;
+  }
+  return typed;
+}
+
+/** A number option's value against its rule; `text`, what was typed, is what the message shows and must be a decimal number. */
+function numberProblem(name: string, value: number, rule: { min?: number; max?: number; integer?: boolean }, text: string | null = null): Words | null {
   const bad =
+    (text !== null && !DECIMAL.test(text.trim())) ||
     !Number.isFinite(value) ||
     (rule.integer && !Number.isInteger(value)) ||
     (rule.min !== undefined && value < rule.min) ||
     (rule.max !== undefined && value > rule.max);
   if (!bad) return null;
-  const said = { option: `--${name}`, kind: rule.integer ? ('integer' as const) : ('number' as const), value };
+  const said = { option: `--${name}`, kind: rule.integer ? ('integer' as const) : ('number' as const), value: text ?? value };
   // 「1 以上 1000 以下の整数」, 「0 以上の数」, or 「整数」 alone when there is no range.
   if (rule.min !== undefined && rule.max !== undefined) return say('cli.numberNotInRange', { ...said, min: rule.min, max: rule.max });
   if (rule.min !== undefined) return say('cli.numberBelowMin', { ...said, min: rule.min });

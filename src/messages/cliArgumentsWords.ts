@@ -18,8 +18,9 @@ type NumberKind = keyof typeof NUMBER_KIND;
 /** What a number option takes, said; a kind this version does not know, as its code. */
 const kindOf = (kind: string, lang: 'en' | 'ja'): string => (NUMBER_KIND as Record<string, { en: string; ja: string }>)[kind]?.[lang] ?? kind;
 
-/** The value given, where it is not a number at all (NaN) said so. */
-const given = (n: number, lang: 'en' | 'ja'): string => (Number.isNaN(n) ? { en: 'not a number', ja: '数ではありません' }[lang] : String(n));
+/** The value given: as typed (text), or as read, where a value read that is no number at all (NaN) is said so. */
+const given = (n: number | string, lang: 'en' | 'ja'): string =>
+  typeof n === 'string' ? n : Number.isNaN(n) ? { en: 'not a number', ja: '数ではありません' }[lang] : String(n);
 
 /** A space sets a number off from Japanese text (は 1 以上…), not a word (は整数で…). */
 const spaced = (ja: string): string => `${/^\d/.test(ja) ? ' ' : ''}${ja}`;
@@ -83,16 +84,16 @@ export const CLI_ARGUMENTS_WORDS = {
     (p) => `<${p.name}> が空です`,
   ),
   /** A number option out of its rule: 「1 以上 1000 以下の整数」. */
-  'cli.numberNotInRange': entry<{ option: string; kind: NumberKind; min: number; max: number; value: number }>(
+  'cli.numberNotInRange': entry<{ option: string; kind: NumberKind; min: number; max: number; value: number | string }>(
     (p) => `${p.option} must be ${kindOf(p.kind, 'en')} from ${p.min} to ${p.max} (got ${given(p.value, 'en')})`,
     (p) => `${p.option} は${spaced(`${p.min} 以上 ${p.max} 以下の${kindOf(p.kind, 'ja')}`)}で指定してください（指定値: ${given(p.value, 'ja')}）`,
   ),
-  'cli.numberBelowMin': entry<{ option: string; kind: NumberKind; min: number; value: number }>(
+  'cli.numberBelowMin': entry<{ option: string; kind: NumberKind; min: number; value: number | string }>(
     (p) => `${p.option} must be ${kindOf(p.kind, 'en')} of at least ${p.min} (got ${given(p.value, 'en')})`,
     (p) => `${p.option} は${spaced(`${p.min} 以上の${kindOf(p.kind, 'ja')}`)}で指定してください（指定値: ${given(p.value, 'ja')}）`,
   ),
   /** A number option with no range that is not what it takes (a whole number, a finite number). */
-  'cli.numberNotOfKind': entry<{ option: string; kind: NumberKind; value: number }>(
+  'cli.numberNotOfKind': entry<{ option: string; kind: NumberKind; value: number | string }>(
     (p) => `${p.option} must be ${kindOf(p.kind, 'en')} (got ${given(p.value, 'en')})`,
     (p) => `${p.option} は${spaced(kindOf(p.kind, 'ja'))}で指定してください（指定値: ${given(p.value, 'ja')}）`,
   ),

@@ -19,6 +19,11 @@ describe('parse failures in words the user reads', () => {
     [['cancel', 'a.csv', '--no-supplier-check'], '不明なオプション --no-supplier-check'],
     [['cancel', 'a.csv', '--sim-seed', '1.5'], '--sim-seed は整数で指定してください（指定値: 1.5）'],
     [['cancel', 'a.csv', '--concurrency', '0'], '--concurrency は 1 以上 1000 以下の整数で指定してください'],
+    // A number is checked as typed: yargs would read 0x10 as 16 and 1e3 as 1000, and show abc as NaN.
+    [['cancel', 'a.csv', '--concurrency', '0x10'], '--concurrency は 1 以上 1000 以下の整数で指定してください（指定値: 0x10）'],
+    [['cancel', 'a.csv', '--concurrency=1e3'], '--concurrency は 1 以上 1000 以下の整数で指定してください（指定値: 1e3）'],
+    [['cancel', 'a.csv', '--sim-latency-ms', 'abc'], '--sim-latency-ms は 0 以上 600000 以下の数で指定してください（指定値: abc）'],
+    [['cancel', 'a.csv', '--concurrency', ''], '--concurrency に値がありません'],
   ])('kaiyaku %j', async (args, expected) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
